@@ -1,0 +1,5 @@
+"""The sandbox network: publishes into PostFlow's own store, for trying PostFlow without accounts."""
+
+from integrations.sandbox.provider import SandboxProvider
+
+__all__ = ["SandboxProvider"]

@@ -1,0 +1,21 @@
+"""The append-only audit log: who did what to which record, and when."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+AuditValue = str | int | float | bool | None
+
+
+class AuditEvent(BaseModel):
+    id: str
+    org_id: str
+    at: datetime
+    #: Who or what acted: ``hook:<id>``, ``cli``, ``scheduler``, ``worker``, ``slack:<user>``.
+    actor: str
+    #: Dotted verb such as ``post.created`` or ``post.status_changed``.
+    action: str
+    subject_id: str
+    data: dict[str, AuditValue] = Field(default_factory=dict)

@@ -1,0 +1,93 @@
+"""Settings, read from ``POSTFLOW_*`` environment variables (see docs/configuration.md)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing_extensions import Annotated
+
+from postflow.errors import ConfigurationError
+
+SECRET_KEY_FILE = "secret.key"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="POSTFLOW_", extra="ignore")
+
+    data_dir: Path = Path("./var")
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=8080, ge=0, le=65535)
+    #: The address people and platforms reach the hub at; defaults to http://host:port.
+    public_url: str | None = None
+    mongodb_url: SecretStr | None = None
+    mongodb_database: str = "postflow"
+    redis_url: SecretStr | None = None
+    secret_key: SecretStr | None = None
+    #: Older secret keys, comma-separated, still accepted for opening sealed values.
+    previous_secret_keys: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
+    plans_file: Path | None = None
+    log_level: str = "INFO"
+
+    scheduler_interval_seconds: float = Field(default=1.0, gt=0)
+    #: Queued or Publishing posts untouched this long are handed to a worker again.
+    reconcile_after_seconds: float = Field(default=300.0, gt=0)
+    canary_interval_seconds: float = Field(default=10.0, gt=0)
+    #: /readyz fails when no worker consumed a canary within this window.
+    canary_window_seconds: float = Field(default=60.0, gt=0)
+    worker_threads: int = Field(default=8, ge=1)
+    publish_max_attempts: int = Field(default=5, ge=1)
+    retry_base_seconds: float = Field(default=5.0, gt=0)
+    retry_max_seconds: float = Field(default=900.0, gt=0)
+
+    webhook_tolerance_seconds: int = Field(default=300, ge=1)
+    webhook_max_body_bytes: int = Field(default=256 * 1024, ge=1024)
+    idempotency_ttl_hours: int = Field(default=24, ge=1)
+
+    @field_validator("previous_secret_keys", mode="before")
+    @classmethod
+    def _split_keys(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @property
+    def base_url(self) -> str:
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        return f"http://{self.http_host}:{self.http_port}"
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.data_dir / "postflow.db"
+
+    def secret_keys(self) -> list[str]:
+        """The secret key first, then the previous ones; generates one on a first embedded run."""
+        return [resolve_secret_key(self)] + [k.get_secret_value() for k in self.previous_secret_keys]
+
+
+def resolve_secret_key(settings: Settings) -> str:
+    """Return the configured secret key, or the one kept in the data dir (made on first use).
+
+    With MongoDB configured the key must be given: several machines must share it.
+    """
+    if settings.secret_key is not None:
+        return settings.secret_key.get_secret_value()
+    if settings.mongodb_url is not None:
+        raise ConfigurationError(
+            "POSTFLOW_SECRET_KEY must be set when POSTFLOW_MONGODB_URL is set: every hub and "
+            "worker must share it. Generate one with: python -c 'import secrets; "
+            "print(secrets.token_urlsafe(32))'"
+        )
+    path = settings.data_dir / SECRET_KEY_FILE
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(key + "\n")
+    return key

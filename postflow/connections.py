@@ -1,0 +1,28 @@
+"""Connections: a social account an organization publishes to, with its tokens sealed at rest."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel
+
+
+class ConnectionStatus(StrEnum):
+    ACTIVE = "active"
+    NEEDS_RECONNECT = "needs_reconnect"
+    DISCONNECTED = "disconnected"
+
+
+class Connection(BaseModel):
+    id: str
+    org_id: str
+    network: str
+    account_id: str
+    display_name: str
+    status: ConnectionStatus = ConnectionStatus.ACTIVE
+    #: The token set, sealed by :class:`postflow.token_vault.TokenVault`; never plaintext.
+    sealed_tokens: str | None = None
+    token_expires_at: datetime | None = None
+    created_at: datetime
+    updated_at: datetime

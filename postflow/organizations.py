@@ -1,0 +1,63 @@
+"""Organizations, their members (a chat identity with a role) and linked chat workspaces."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Role(StrEnum):
+    """What a member may do, from least to most: each role includes the ones before it."""
+
+    VIEWER = "viewer"
+    MEMBER = "member"
+    ADMIN = "admin"
+    OWNER = "owner"
+
+    @property
+    def rank(self) -> int:
+        return list(Role).index(self)
+
+    def allows(self, needed: Role) -> bool:
+        """True when this role is ``needed`` or above it."""
+        return self.rank >= needed.rank
+
+
+class ChatIdentity(BaseModel):
+    """Who a person is on a chat platform (``cli`` for operators at the shell)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    platform: str = Field(pattern=r"^(slack|discord|cli)$")
+    workspace_id: str = ""
+    user_id: str
+
+
+class Organization(BaseModel):
+    id: str
+    name: str = Field(min_length=1, max_length=120)
+    plan: str = "free"
+    timezone: str = "UTC"
+    created_at: datetime
+
+
+class Member(BaseModel):
+    id: str
+    org_id: str
+    identity: ChatIdentity
+    display_name: str = ""
+    role: Role
+    created_at: datetime
+
+
+class Workspace(BaseModel):
+    """A chat workspace (a Slack team, a Discord guild) linked to an organization."""
+
+    id: str
+    org_id: str
+    platform: str
+    external_id: str
+    name: str = ""
+    created_at: datetime

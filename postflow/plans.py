@@ -1,0 +1,155 @@
+"""Plans and their limits, defined in configuration, and the checks the use cases make.
+
+A limit of ``None`` means unlimited. Refusals name the limit, the usage and the plan that lifts it.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import BaseModel, Field, ValidationError
+
+from postflow.errors import ConfigurationError, LimitReached
+
+
+class Limit(StrEnum):
+    CONNECTED_ACCOUNTS = "connected_accounts"
+    SCHEDULED_POSTS_PER_MONTH = "scheduled_posts_per_month"
+    MEMBERS = "members"
+    WORKSPACES = "workspaces"
+
+
+LIMIT_NOUNS = {
+    Limit.CONNECTED_ACCOUNTS: "connected accounts",
+    Limit.SCHEDULED_POSTS_PER_MONTH: "scheduled posts a month",
+    Limit.MEMBERS: "members",
+    Limit.WORKSPACES: "workspaces",
+}
+
+
+class Feature(StrEnum):
+    INCOMING_HOOKS = "incoming_hooks"
+    MULTI_STEP_APPROVAL = "multi_step_approval"
+    RECURRING_POSTS = "recurring_posts"
+
+
+class PlanLimits(BaseModel):
+    connected_accounts: int | None = Field(default=None, ge=0)
+    scheduled_posts_per_month: int | None = Field(default=None, ge=0)
+    members: int | None = Field(default=None, ge=0)
+    workspaces: int | None = Field(default=None, ge=0)
+
+    def get(self, limit: Limit) -> int | None:
+        value: int | None = getattr(self, limit.value)
+        return value
+
+
+class Plan(BaseModel):
+    key: str
+    name: str
+    #: Stripe price id, filled in by the billing issue; plans without one are not for sale.
+    stripe_price_id: str | None = None
+    limits: PlanLimits
+    features: frozenset[Feature] = frozenset()
+
+
+class PlanCatalog(BaseModel):
+    """Every plan, in order from the smallest; ``default`` is where new organizations start."""
+
+    default: str = "free"
+    plans: list[Plan]
+
+    def get(self, key: str) -> Plan:
+        for plan in self.plans:
+            if plan.key == key:
+                return plan
+        raise ConfigurationError(f"No plan named {key!r} is configured.")
+
+    def lifting(self, current: Plan, limit: Limit, needed: int) -> Plan | None:
+        """The first plan after ``current`` whose limit allows ``needed``."""
+        keys = [p.key for p in self.plans]
+        for plan in self.plans[keys.index(current.key) + 1 :]:
+            cap = plan.limits.get(limit)
+            if cap is None or cap >= needed:
+                return plan
+        return None
+
+    def with_feature(self, current: Plan, feature: Feature) -> Plan | None:
+        keys = [p.key for p in self.plans]
+        for plan in self.plans[keys.index(current.key) + 1 :]:
+            if feature in plan.features:
+                return plan
+        return None
+
+
+DEFAULT_PLANS = PlanCatalog(
+    default="free",
+    plans=[
+        Plan(key="free", name="Free",
+             limits=PlanLimits(connected_accounts=3, scheduled_posts_per_month=30, members=3,
+                               workspaces=1),
+             features=frozenset({Feature.INCOMING_HOOKS})),
+        Plan(key="pro", name="Pro",
+             limits=PlanLimits(connected_accounts=15, scheduled_posts_per_month=1000, members=15,
+                               workspaces=3),
+             features=frozenset({Feature.INCOMING_HOOKS, Feature.MULTI_STEP_APPROVAL,
+                                 Feature.RECURRING_POSTS})),
+        Plan(key="business", name="Business",
+             limits=PlanLimits(connected_accounts=60, scheduled_posts_per_month=None, members=None,
+                               workspaces=10),
+             features=frozenset(Feature)),
+    ],
+)
+
+
+def load_plan_catalog(path: Path | None) -> PlanCatalog:
+    """Read plans from a TOML file (see docs/configuration.md), or return the defaults."""
+    if path is None:
+        return DEFAULT_PLANS
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        catalog = PlanCatalog.model_validate(raw)
+    except FileNotFoundError as err:
+        raise ConfigurationError(f"Plans file {path} does not exist.") from err
+    except (tomllib.TOMLDecodeError, ValidationError) as err:
+        raise ConfigurationError(f"Plans file {path} is not valid: {err}") from err
+    catalog.get(catalog.default)
+    return catalog
+
+
+def check_limit(catalog: PlanCatalog, plan_key: str, limit: Limit, usage: int,
+                adding: int = 1) -> None:
+    """Raise :class:`LimitReached` when ``usage + adding`` is over the plan's ``limit``."""
+    plan = catalog.get(plan_key)
+    cap = plan.limits.get(limit)
+    if cap is None or usage + adding <= cap:
+        return
+    raise limit_reached(catalog, plan, limit, usage)
+
+
+def limit_reached(catalog: PlanCatalog, plan: Plan, limit: Limit, usage: int) -> LimitReached:
+    cap = plan.limits.get(limit)
+    noun = LIMIT_NOUNS[limit]
+    upgrade = catalog.lifting(plan, limit, usage + 1)
+    lift = (f" The {upgrade.name} plan allows "
+            f"{'unlimited' if upgrade.limits.get(limit) is None else upgrade.limits.get(limit)}"
+            f" {noun}." if upgrade else "")
+    return LimitReached(
+        f"Your {plan.name} plan allows {cap} {noun} and you have used {usage}.{lift}",
+        details={"limit": limit.value, "allowed": cap, "usage": usage, "plan": plan.key,
+                 "upgrade_plan": upgrade.key if upgrade else None},
+    )
+
+
+def require_feature(catalog: PlanCatalog, plan_key: str, feature: Feature) -> None:
+    plan = catalog.get(plan_key)
+    if feature in plan.features:
+        return
+    upgrade = catalog.with_feature(plan, feature)
+    words = feature.value.replace("_", " ")
+    lift = f" It comes with the {upgrade.name} plan." if upgrade else ""
+    raise LimitReached(f"Your {plan.name} plan does not include {words}.{lift}",
+                       details={"feature": feature.value, "plan": plan.key,
+                                "upgrade_plan": upgrade.key if upgrade else None})

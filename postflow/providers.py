@@ -1,0 +1,162 @@
+"""The Provider protocol: what the core needs from every social network.
+
+Providers live in ``integrations/<network>/`` and return plain data; they never touch the store,
+never notify anyone and never read the environment. Every failure leaves a provider as a
+:class:`ProviderError` whose ``kind`` is one of a closed set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Protocol
+
+from pydantic import BaseModel, SecretStr, SerializationInfo, field_serializer
+
+from postflow.errors import BadInput
+
+
+class ErrorKind(StrEnum):
+    """The closed set every platform failure is classified into."""
+
+    #: Try again after ``retry_after`` seconds (rate limits, 5xx, timeouts before sending).
+    RETRY_AFTER = "retry_after"
+    #: The access token expired: refresh it, then try again.
+    REFRESH_TOKEN = "refresh_token"
+    #: The grant is gone (revoked, password changed): a person must reconnect the account.
+    RECONNECT = "reconnect"
+    #: The platform refused the content; trying again cannot help.
+    BAD_INPUT = "bad_input"
+    #: The outcome is unknown (it may have been published): reconcile through ``check`` first.
+    UNKNOWN = "unknown"
+
+
+class ProviderError(Exception):
+    def __init__(self, kind: ErrorKind, message: str, *, retry_after: float | None = None,
+                 platform_code: str | None = None, raw: str | None = None) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+        self.retry_after = retry_after
+        self.platform_code = platform_code
+        self.raw = raw
+
+
+class TokenSet(BaseModel):
+    """OAuth tokens. They print masked; only sealing asks for them in clear (``reveal_secrets``)."""
+
+    access_token: SecretStr
+    refresh_token: SecretStr | None = None
+    expires_at: datetime | None = None
+    scopes: list[str] = []
+
+    @field_serializer("access_token", "refresh_token", when_used="json")
+    def _reveal_for_sealing(self, value: SecretStr | None, info: SerializationInfo) -> str | None:
+        if value is None:
+            return None
+        if isinstance(info.context, dict) and info.context.get("reveal_secrets"):
+            return value.get_secret_value()
+        return str(value)
+
+
+class ConnectedAccount(BaseModel):
+    """What a finished OAuth exchange yields."""
+
+    account_id: str
+    display_name: str
+    tokens: TokenSet
+
+
+@dataclass(frozen=True)
+class AccountContext:
+    """The account a provider acts as, with its opened tokens."""
+
+    connection_id: str
+    account_id: str
+    tokens: TokenSet
+
+
+@dataclass(frozen=True)
+class PublishContent:
+    text: str
+    media_urls: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    platform_post_id: str
+    url: str | None = None
+    raw: str | None = None
+
+
+@dataclass(frozen=True)
+class ValidationProblem:
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    network: str
+    length: int
+    limit: int
+    problems: tuple[ValidationProblem, ...] = field(default=())
+
+    @property
+    def valid(self) -> bool:
+        return not self.problems
+
+
+class Provider(Protocol):
+    network: str
+    display_name: str
+
+    def validate(self, content: PublishContent) -> ValidationReport:
+        """Check ``content`` against the network's rules without calling it."""
+        ...
+
+    def consent_url(self, *, state: str, redirect_uri: str, code_challenge: str) -> str:
+        """The URL that asks a person to let PostFlow post for them."""
+        ...
+
+    async def exchange_code(self, *, code: str, redirect_uri: str,
+                            code_verifier: str) -> ConnectedAccount:
+        """Turn the callback's code into tokens and the account they belong to."""
+        ...
+
+    async def refresh(self, tokens: TokenSet) -> TokenSet:
+        """Return fresh tokens; a missing refresh token in the answer keeps the old one."""
+        ...
+
+    async def publish(self, account: AccountContext, content: PublishContent, *,
+                      idempotency_key: str) -> PublishResult:
+        """Publish once. A success without a platform id is an error, never a result."""
+        ...
+
+    async def check(self, account: AccountContext, *,
+                    idempotency_key: str) -> PublishResult | None:
+        """Find what an earlier ``publish`` with this key created; ``None`` if nothing.
+
+        Raises ``ProviderError(UNKNOWN)`` when the network offers no way to find out.
+        """
+        ...
+
+
+class ProviderRegistry:
+    """Providers by network name: the one place the rest of the code finds a network."""
+
+    def __init__(self, providers: Mapping[str, Provider]) -> None:
+        self._providers = dict(providers)
+
+    def get(self, network: str) -> Provider:
+        try:
+            return self._providers[network]
+        except KeyError:
+            known = ", ".join(sorted(self._providers))
+            raise BadInput(f"Unknown network {network!r}. Known networks: {known}.",
+                           details={"network": network}) from None
+
+    def networks(self) -> list[str]:
+        return sorted(self._providers)

@@ -1,0 +1,64 @@
+"""The incoming-webhook signature scheme.
+
+Header: ``PostFlow-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256>``. The HMAC is over
+``"<t>." + raw body`` (for a GET, the body is the request path) with the hook's secret. Several
+``v1=`` values may be sent while a secret is being rotated; one match is enough.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import datetime
+
+from postflow.errors import Unauthorized
+
+HEADER = "PostFlow-Signature"
+
+
+def compute_signature(secret: str, timestamp: int, payload: bytes) -> str:
+    message = str(timestamp).encode("ascii") + b"." + payload
+    return hmac.new(secret.encode("utf-8"), message, hashlib.sha256).hexdigest()
+
+
+def signature_header(secret: str, timestamp: int, payload: bytes) -> str:
+    """Build the header value a sender puts on a request."""
+    return f"t={timestamp},v1={compute_signature(secret, timestamp, payload)}"
+
+
+def verify_signature(header: str | None, payload: bytes, secrets: list[str], *, now: datetime,
+                     tolerance_seconds: int) -> None:
+    """Raise :class:`Unauthorized` unless ``header`` signs ``payload`` with one of ``secrets``."""
+    if not header:
+        raise Unauthorized(f"The {HEADER} header is missing.")
+    timestamp: int | None = None
+    candidates: list[str] = []
+    for part in header.split(","):
+        key, sep, value = part.strip().partition("=")
+        if not sep:
+            continue
+        if key == "t":
+            try:
+                timestamp = int(value)
+            except ValueError:
+                raise Unauthorized(f"The {HEADER} timestamp is not a number.") from None
+        elif key == "v1":
+            candidates.append(value)
+    if timestamp is None or not candidates:
+        raise Unauthorized(f"The {HEADER} header must look like t=<unix seconds>,v1=<hex>.")
+    skew = now.timestamp() - timestamp
+    if skew > tolerance_seconds:
+        raise Unauthorized(f"The signature timestamp is more than {tolerance_seconds} s old; "
+                           "sign each request when you send it.", details={"skew_seconds": int(skew)})
+    if skew < -tolerance_seconds:
+        raise Unauthorized(f"The signature timestamp is more than {tolerance_seconds} s in the "
+                           "future; check the sender's clock.", details={"skew_seconds": int(skew)})
+    expected = [compute_signature(secret, timestamp, payload) for secret in secrets]
+    matched = False
+    for candidate in candidates:
+        for good in expected:
+            # compare_digest on every pair: no early exit that would leak which one matched.
+            matched |= hmac.compare_digest(candidate.encode("ascii", "replace"),
+                                           good.encode("ascii"))
+    if not matched:
+        raise Unauthorized("The signature does not match this hook's secret.")

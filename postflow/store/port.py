@@ -1,0 +1,208 @@
+"""The store port: everything the core reads or writes, implemented by sqlite.py and mongo.py.
+
+Every read and write of an organization's data takes its ``org_id``. Three lookups are global
+on purpose, because they are entry points that find the organization: ``find_hook`` (a webhook
+URL names only the hook), ``find_due_posts`` and ``find_stale_posts`` (the scheduler serves all
+organizations). Writes of posts are compare-and-swap on ``version``, which is what makes claiming
+work atomic: of two racers replacing the same version, exactly one wins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+
+from postflow.attempts import PublishAttempt
+from postflow.audit import AuditEvent
+from postflow.connections import Connection
+from postflow.hooks import IdempotencyRecord, IncomingHook
+from postflow.organizations import Member, Organization, Workspace
+from postflow.posts import Post, PostStatus
+from postflow.sandbox_posts import SandboxPost
+
+
+class Store(Protocol):
+    # -- lifecycle -------------------------------------------------------------------------
+    async def ping(self) -> None:
+        """Raise if the database cannot be reached."""
+        ...
+
+    async def close(self) -> None: ...
+
+    # -- organizations -----------------------------------------------------------------------
+    async def insert_organization(self, org: Organization) -> None:
+        """Insert; raises Conflict when an organization of that name exists."""
+        ...
+
+    async def get_organization(self, org_id: str) -> Organization:
+        """Raises NotFound."""
+        ...
+
+    async def find_organization_by_name(self, name: str) -> Organization | None: ...
+
+    async def list_organizations(self) -> list[Organization]: ...
+
+    async def update_organization(self, org: Organization) -> None:
+        """Replace by id; raises NotFound."""
+        ...
+
+    # -- members and workspaces -------------------------------------------------------------
+    async def insert_member(self, member: Member) -> None:
+        """Raises Conflict when the same identity is already a member of the organization."""
+        ...
+
+    async def find_member(self, org_id: str, platform: str, workspace_id: str,
+                          user_id: str) -> Member | None: ...
+
+    async def list_members(self, org_id: str) -> list[Member]: ...
+
+    async def count_members(self, org_id: str) -> int: ...
+
+    async def update_member(self, member: Member) -> None:
+        """Replace by (org_id, id); raises NotFound."""
+        ...
+
+    async def insert_workspace(self, workspace: Workspace) -> None:
+        """Raises Conflict when (platform, external_id) is already linked to any organization."""
+        ...
+
+    async def list_workspaces(self, org_id: str) -> list[Workspace]: ...
+
+    async def count_workspaces(self, org_id: str) -> int: ...
+
+    # -- connections ------------------------------------------------------------------------
+    async def insert_connection(self, connection: Connection) -> None:
+        """Raises Conflict when (org_id, network, account_id) exists."""
+        ...
+
+    async def get_connection(self, org_id: str, connection_id: str) -> Connection:
+        """Raises NotFound."""
+        ...
+
+    async def list_connections(self, org_id: str,
+                               network: str | None = None) -> list[Connection]:
+        """Oldest first."""
+        ...
+
+    async def count_connections(self, org_id: str) -> int:
+        """Connections that count against the plan: every one not ``disconnected``."""
+        ...
+
+    async def update_connection(self, connection: Connection) -> None:
+        """Replace by (org_id, id); raises NotFound."""
+        ...
+
+    # -- incoming hooks and idempotency -----------------------------------------------------
+    async def insert_hook(self, hook: IncomingHook) -> None: ...
+
+    async def find_hook(self, hook_id: str) -> IncomingHook | None: ...
+
+    async def list_hooks(self, org_id: str) -> list[IncomingHook]: ...
+
+    async def update_hook(self, hook: IncomingHook) -> None:
+        """Replace by (org_id, id); raises NotFound."""
+        ...
+
+    async def reserve_idempotency_key(self, record: IdempotencyRecord) -> IdempotencyRecord | None:
+        """Insert ``record`` if (hook_id, key) is free or its holder expired, and return None.
+
+        Otherwise return the existing, unexpired record (atomically: two racers never both get
+        None).
+        """
+        ...
+
+    async def complete_idempotency_key(self, hook_id: str, key: str, status_code: int,
+                                       response_body: str) -> None: ...
+
+    async def release_idempotency_key(self, hook_id: str, key: str) -> None:
+        """Forget a reservation whose request failed, so the caller may try again."""
+        ...
+
+    async def purge_idempotency_keys(self, now: datetime) -> int:
+        """Delete records expired at ``now``; returns how many."""
+        ...
+
+    # -- posts ------------------------------------------------------------------------------
+    async def insert_post(self, post: Post) -> None: ...
+
+    async def get_post(self, org_id: str, post_id: str) -> Post:
+        """Raises NotFound."""
+        ...
+
+    async def list_posts(self, org_id: str, statuses: Sequence[PostStatus] | None = None,
+                         limit: int = 50) -> list[Post]:
+        """Newest first (by created_at, then id)."""
+        ...
+
+    async def replace_post(self, post: Post, expected_version: int) -> None:
+        """Write ``post`` only if the stored version is ``expected_version``; else Conflict.
+
+        Raises NotFound when the post does not exist in that organization.
+        """
+        ...
+
+    async def find_due_posts(self, now: datetime, limit: int) -> list[Post]:
+        """Scheduled posts with ``due_at <= now``, earliest due first, across organizations."""
+        ...
+
+    async def find_stale_posts(self, statuses: Sequence[PostStatus], updated_before: datetime,
+                               limit: int) -> list[Post]:
+        """Posts in ``statuses`` last written before ``updated_before``, oldest first."""
+        ...
+
+    async def list_queue_times(self, org_id: str, connection_id: str,
+                               after: datetime) -> list[datetime]:
+        """``scheduled_at`` of queue-placed posts targeting the connection, not canceled and
+        scheduled after ``after``, ascending."""
+        ...
+
+    # -- publish attempts and audit ---------------------------------------------------------
+    async def insert_attempt(self, attempt: PublishAttempt) -> None:
+        """Raises Conflict when the attempt id exists."""
+        ...
+
+    async def finish_attempt(self, attempt: PublishAttempt) -> None:
+        """Close a pending attempt with its outcome; Conflict if it was closed already."""
+        ...
+
+    async def list_attempts(self, org_id: str, post_id: str) -> list[PublishAttempt]:
+        """Oldest first."""
+        ...
+
+    async def append_audit(self, event: AuditEvent) -> None: ...
+
+    async def list_audit(self, org_id: str, subject_id: str | None = None,
+                         limit: int = 200) -> list[AuditEvent]:
+        """Oldest first."""
+        ...
+
+    # -- usage metering ---------------------------------------------------------------------
+    async def consume_usage(self, org_id: str, metric: str, period: str,
+                            limit: int | None) -> int | None:
+        """Add one to the counter if it stays within ``limit`` (None: no limit).
+
+        Returns the new count, or None when the limit was already reached. Atomic.
+        """
+        ...
+
+    async def release_usage(self, org_id: str, metric: str, period: str) -> None:
+        """Take one back (never below zero), for work that was refused after consuming."""
+        ...
+
+    async def get_usage(self, org_id: str, metric: str, period: str) -> int: ...
+
+    # -- heartbeats (worker canary) ----------------------------------------------------------
+    async def set_heartbeat(self, name: str, at: datetime) -> None: ...
+
+    async def get_heartbeat(self, name: str) -> datetime | None: ...
+
+    # -- the sandbox network's own records ----------------------------------------------------
+    async def insert_sandbox_post(self, post: SandboxPost) -> None: ...
+
+    async def find_sandbox_posts(self, connection_id: str,
+                                 idempotency_key: str | None = None) -> list[SandboxPost]:
+        """Oldest first; all of the connection's when no key is given."""
+        ...
+
+    async def get_sandbox_post(self, sandbox_post_id: str) -> SandboxPost | None: ...

@@ -1,0 +1,547 @@
+"""The SQLite store: one file, WAL mode, one table per record type holding the model as JSON.
+
+Queried fields are copied into indexed columns; times in those columns are UTC text in one
+fixed format, so comparing and sorting the text compares and sorts the instants. One aiosqlite
+connection per store, guarded by a lock so a transaction never interleaves with another task's
+statements; other processes on the same file are handled by WAL and ``busy_timeout``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager, suppress
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import aiosqlite
+from pydantic import BaseModel
+
+from postflow.attempts import AttemptOutcome, PublishAttempt
+from postflow.audit import AuditEvent
+from postflow.clock import as_utc
+from postflow.connections import Connection, ConnectionStatus
+from postflow.errors import Conflict, NotFound
+from postflow.hooks import IdempotencyRecord, IdempotencyState, IncomingHook
+from postflow.organizations import Member, Organization, Workspace
+from postflow.posts import Post, PostStatus
+from postflow.sandbox_posts import SandboxPost
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+Params = Sequence[object]
+
+#: Schema migrations, applied in order; ``PRAGMA user_version`` counts the ones applied.
+#: Never edit a released migration: append a new one.
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (
+        """CREATE TABLE organizations (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE,
+           created_at TEXT NOT NULL, doc TEXT NOT NULL)""",
+        """CREATE TABLE members (id TEXT PRIMARY KEY, org_id TEXT NOT NULL,
+           platform TEXT NOT NULL, workspace_id TEXT NOT NULL, user_id TEXT NOT NULL,
+           created_at TEXT NOT NULL, doc TEXT NOT NULL,
+           UNIQUE (org_id, platform, workspace_id, user_id))""",
+        """CREATE TABLE workspaces (id TEXT PRIMARY KEY, org_id TEXT NOT NULL,
+           platform TEXT NOT NULL, external_id TEXT NOT NULL, created_at TEXT NOT NULL,
+           doc TEXT NOT NULL, UNIQUE (platform, external_id))""",
+        "CREATE INDEX workspaces_org ON workspaces (org_id, created_at)",
+        """CREATE TABLE connections (id TEXT PRIMARY KEY, org_id TEXT NOT NULL,
+           network TEXT NOT NULL, account_id TEXT NOT NULL, status TEXT NOT NULL,
+           created_at TEXT NOT NULL, doc TEXT NOT NULL, UNIQUE (org_id, network, account_id))""",
+        """CREATE TABLE hooks (id TEXT PRIMARY KEY, org_id TEXT NOT NULL,
+           created_at TEXT NOT NULL, doc TEXT NOT NULL)""",
+        "CREATE INDEX hooks_org ON hooks (org_id, created_at)",
+        """CREATE TABLE idempotency (hook_id TEXT NOT NULL, key TEXT NOT NULL,
+           expires_at TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (hook_id, key))""",
+        "CREATE INDEX idempotency_expires ON idempotency (expires_at)",
+        """CREATE TABLE posts (id TEXT PRIMARY KEY, org_id TEXT NOT NULL, status TEXT NOT NULL,
+           due_at TEXT, scheduled_at TEXT, from_queue INTEGER NOT NULL,
+           created_at TEXT NOT NULL, updated_at TEXT NOT NULL, version INTEGER NOT NULL,
+           doc TEXT NOT NULL)""",
+        "CREATE INDEX posts_org_created ON posts (org_id, created_at)",
+        "CREATE INDEX posts_status_due ON posts (status, due_at)",
+        "CREATE INDEX posts_status_updated ON posts (status, updated_at)",
+        """CREATE TABLE attempts (id TEXT PRIMARY KEY, org_id TEXT NOT NULL,
+           post_id TEXT NOT NULL, outcome TEXT NOT NULL, started_at TEXT NOT NULL,
+           doc TEXT NOT NULL)""",
+        "CREATE INDEX attempts_post ON attempts (org_id, post_id, started_at)",
+        """CREATE TABLE audit (id TEXT PRIMARY KEY, org_id TEXT NOT NULL,
+           subject_id TEXT NOT NULL, at TEXT NOT NULL, doc TEXT NOT NULL)""",
+        "CREATE INDEX audit_org_at ON audit (org_id, at)",
+        "CREATE INDEX audit_subject_at ON audit (org_id, subject_id, at)",
+        """CREATE TABLE usage (org_id TEXT NOT NULL, metric TEXT NOT NULL,
+           period TEXT NOT NULL, count INTEGER NOT NULL,
+           PRIMARY KEY (org_id, metric, period))""",
+        "CREATE TABLE heartbeats (name TEXT PRIMARY KEY, at TEXT NOT NULL)",
+        """CREATE TABLE sandbox_posts (id TEXT PRIMARY KEY, connection_id TEXT NOT NULL,
+           idempotency_key TEXT NOT NULL, created_at TEXT NOT NULL, doc TEXT NOT NULL)""",
+        "CREATE INDEX sandbox_posts_connection ON sandbox_posts (connection_id, created_at)",
+    ),
+)
+
+_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+def _ts(moment: datetime) -> str:
+    """Column text for an instant: UTC, fixed width, so text order is time order."""
+    return as_utc(moment).strftime(_TIME_FORMAT)
+
+
+def _ts_or_none(moment: datetime | None) -> str | None:
+    return None if moment is None else _ts(moment)
+
+
+def _parse_ts(text: str) -> datetime:
+    return as_utc(datetime.fromisoformat(text))
+
+
+def _with_utc(value: Any) -> Any:
+    """Return ``value`` with every datetime inside it (models, lists, dicts) in UTC."""
+    if isinstance(value, datetime):
+        return as_utc(value)
+    if isinstance(value, BaseModel):
+        updates = {name: _with_utc(getattr(value, name)) for name in type(value).model_fields}
+        return value.model_copy(update=updates)
+    if isinstance(value, list):
+        return [_with_utc(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _with_utc(item) for key, item in value.items()}
+    return value
+
+
+def _load(model: type[ModelT], doc: str) -> ModelT:
+    loaded: ModelT = _with_utc(model.model_validate_json(doc))
+    return loaded
+
+
+def _dump(model: BaseModel) -> str:
+    dumped: BaseModel = _with_utc(model)
+    return dumped.model_dump_json()
+
+
+def _post_values(post: Post) -> tuple[object, ...]:
+    """The values of a post's row from ``doc`` to ``version``, in column order."""
+    return (_dump(post), post.status.value, _ts_or_none(post.due_at),
+            _ts_or_none(post.scheduled_at), int(post.from_queue), _ts(post.created_at),
+            _ts(post.updated_at), post.version)
+
+
+class SqliteStore:
+    """The :class:`~postflow.store.port.Store` over one SQLite file."""
+
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self._db = connection
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path) -> SqliteStore:
+        """Open (creating if needed) the database at ``path`` and bring its schema up to date."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # isolation_level=None: every statement commits on its own unless we BEGIN explicitly.
+        connection = await aiosqlite.connect(path, isolation_level=None)
+        try:
+            for pragma in ("journal_mode=WAL", "busy_timeout=5000", "foreign_keys=ON",
+                           "synchronous=NORMAL"):
+                await connection.execute(f"PRAGMA {pragma}")
+            store = cls(connection)
+            await store._migrate()
+        except BaseException:
+            await connection.close()
+            raise
+        return store
+
+    async def _migrate(self) -> None:
+        if await self._user_version() >= len(MIGRATIONS):
+            return
+        for version, statements in enumerate(MIGRATIONS, start=1):
+            async with self._transaction():
+                # Re-read inside the write lock: another process may have migrated meanwhile.
+                if await self._user_version() >= version:
+                    continue
+                for statement in statements:
+                    await self._db.execute(statement)
+                await self._db.execute(f"PRAGMA user_version = {version:d}")
+
+    async def _user_version(self) -> int:
+        rows = await self._db.execute_fetchall("PRAGMA user_version")
+        return int(next(iter(rows))[0])
+
+    async def ping(self) -> None:
+        await self._fetch("SELECT 1")
+
+    async def close(self) -> None:
+        await self._db.close()
+
+    # -- plumbing ---------------------------------------------------------------------------
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[None]:
+        """A write transaction taken up front, so read-then-write sequences never interleave."""
+        async with self._lock:
+            try:
+                await self._db.execute("BEGIN IMMEDIATE")
+                yield
+                await self._db.execute("COMMIT")
+            except BaseException:
+                # Statements run in order on the connection's thread, so this follows the
+                # BEGIN even when we were cancelled while it ran; no transaction is fine too.
+                with suppress(sqlite3.OperationalError):
+                    await self._db.execute("ROLLBACK")
+                raise
+
+    async def _run(self, sql: str, params: Params = ()) -> tuple[int, list[Any]]:
+        """Run one statement; return (rows changed, rows fetched). Caller holds the lock."""
+        async with self._db.execute(sql, params) as cursor:
+            rows = list(await cursor.fetchall())
+            return cursor.rowcount, rows
+
+    async def _fetch(self, sql: str, params: Params = ()) -> list[Any]:
+        async with self._lock:
+            return (await self._run(sql, params))[1]
+
+    async def _write(self, sql: str, params: Params = (), conflict: str = "") -> int:
+        """Run one write; a uniqueness violation becomes Conflict(``conflict``)."""
+        async with self._lock:
+            try:
+                return (await self._run(sql, params))[0]
+            except sqlite3.IntegrityError as err:
+                raise Conflict(conflict or "That record already exists.") from err
+
+    async def _docs(self, model: type[ModelT], sql: str, params: Params = ()) -> list[ModelT]:
+        return [_load(model, row[0]) for row in await self._fetch(sql, params)]
+
+    async def _doc(self, model: type[ModelT], sql: str, params: Params,
+                   missing: str) -> ModelT:
+        docs = await self._docs(model, sql, params)
+        if not docs:
+            raise NotFound(missing)
+        return docs[0]
+
+    async def _count(self, sql: str, params: Params) -> int:
+        return int((await self._fetch(sql, params))[0][0])
+
+    # -- organizations ----------------------------------------------------------------------
+    async def insert_organization(self, org: Organization) -> None:
+        await self._write(
+            "INSERT INTO organizations (id, name, created_at, doc) VALUES (?, ?, ?, ?)",
+            (org.id, org.name, _ts(org.created_at), _dump(org)),
+            f"An organization named {org.name!r} already exists.")
+
+    async def get_organization(self, org_id: str) -> Organization:
+        return await self._doc(Organization, "SELECT doc FROM organizations WHERE id = ?",
+                               (org_id,), "No such organization.")
+
+    async def find_organization_by_name(self, name: str) -> Organization | None:
+        docs = await self._docs(Organization, "SELECT doc FROM organizations WHERE name = ?",
+                                (name,))
+        return docs[0] if docs else None
+
+    async def list_organizations(self) -> list[Organization]:
+        return await self._docs(Organization,
+                                "SELECT doc FROM organizations ORDER BY created_at, id")
+
+    async def update_organization(self, org: Organization) -> None:
+        changed = await self._write(
+            "UPDATE organizations SET name = ?, doc = ? WHERE id = ?",
+            (org.name, _dump(org), org.id),
+            f"An organization named {org.name!r} already exists.")
+        if not changed:
+            raise NotFound("No such organization.")
+
+    # -- members and workspaces -------------------------------------------------------------
+    async def insert_member(self, member: Member) -> None:
+        who = member.identity
+        await self._write(
+            "INSERT INTO members (id, org_id, platform, workspace_id, user_id, created_at, doc)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (member.id, member.org_id, who.platform, who.workspace_id, who.user_id,
+             _ts(member.created_at), _dump(member)),
+            "That person is already a member of the organization.")
+
+    async def find_member(self, org_id: str, platform: str, workspace_id: str,
+                          user_id: str) -> Member | None:
+        docs = await self._docs(
+            Member, "SELECT doc FROM members WHERE org_id = ? AND platform = ?"
+            " AND workspace_id = ? AND user_id = ?", (org_id, platform, workspace_id, user_id))
+        return docs[0] if docs else None
+
+    async def list_members(self, org_id: str) -> list[Member]:
+        return await self._docs(
+            Member, "SELECT doc FROM members WHERE org_id = ? ORDER BY created_at, id", (org_id,))
+
+    async def count_members(self, org_id: str) -> int:
+        return await self._count("SELECT COUNT(*) FROM members WHERE org_id = ?", (org_id,))
+
+    async def update_member(self, member: Member) -> None:
+        who = member.identity
+        changed = await self._write(
+            "UPDATE members SET platform = ?, workspace_id = ?, user_id = ?, doc = ?"
+            " WHERE org_id = ? AND id = ?",
+            (who.platform, who.workspace_id, who.user_id, _dump(member), member.org_id,
+             member.id),
+            "That person is already a member of the organization.")
+        if not changed:
+            raise NotFound("No such member.")
+
+    async def insert_workspace(self, workspace: Workspace) -> None:
+        await self._write(
+            "INSERT INTO workspaces (id, org_id, platform, external_id, created_at, doc)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (workspace.id, workspace.org_id, workspace.platform, workspace.external_id,
+             _ts(workspace.created_at), _dump(workspace)),
+            "That workspace is already linked to an organization.")
+
+    async def list_workspaces(self, org_id: str) -> list[Workspace]:
+        return await self._docs(
+            Workspace, "SELECT doc FROM workspaces WHERE org_id = ? ORDER BY created_at, id",
+            (org_id,))
+
+    async def count_workspaces(self, org_id: str) -> int:
+        return await self._count("SELECT COUNT(*) FROM workspaces WHERE org_id = ?", (org_id,))
+
+    # -- connections ------------------------------------------------------------------------
+    async def insert_connection(self, connection: Connection) -> None:
+        await self._write(
+            "INSERT INTO connections (id, org_id, network, account_id, status, created_at, doc)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (connection.id, connection.org_id, connection.network, connection.account_id,
+             connection.status.value, _ts(connection.created_at), _dump(connection)),
+            "That account is already connected.")
+
+    async def get_connection(self, org_id: str, connection_id: str) -> Connection:
+        return await self._doc(
+            Connection, "SELECT doc FROM connections WHERE org_id = ? AND id = ?",
+            (org_id, connection_id), "No such connection.")
+
+    async def list_connections(self, org_id: str,
+                               network: str | None = None) -> list[Connection]:
+        return await self._docs(
+            Connection, "SELECT doc FROM connections WHERE org_id = ?"
+            " AND (? IS NULL OR network = ?) ORDER BY created_at, id", (org_id, network, network))
+
+    async def count_connections(self, org_id: str) -> int:
+        return await self._count(
+            "SELECT COUNT(*) FROM connections WHERE org_id = ? AND status != ?",
+            (org_id, ConnectionStatus.DISCONNECTED.value))
+
+    async def update_connection(self, connection: Connection) -> None:
+        changed = await self._write(
+            "UPDATE connections SET network = ?, account_id = ?, status = ?, doc = ?"
+            " WHERE org_id = ? AND id = ?",
+            (connection.network, connection.account_id, connection.status.value,
+             _dump(connection), connection.org_id, connection.id),
+            "That account is already connected.")
+        if not changed:
+            raise NotFound("No such connection.")
+
+    # -- incoming hooks and idempotency -----------------------------------------------------
+    async def insert_hook(self, hook: IncomingHook) -> None:
+        await self._write(
+            "INSERT INTO hooks (id, org_id, created_at, doc) VALUES (?, ?, ?, ?)",
+            (hook.id, hook.org_id, _ts(hook.created_at), _dump(hook)),
+            "That hook already exists.")
+
+    async def find_hook(self, hook_id: str) -> IncomingHook | None:
+        docs = await self._docs(IncomingHook, "SELECT doc FROM hooks WHERE id = ?", (hook_id,))
+        return docs[0] if docs else None
+
+    async def list_hooks(self, org_id: str) -> list[IncomingHook]:
+        return await self._docs(
+            IncomingHook, "SELECT doc FROM hooks WHERE org_id = ? ORDER BY created_at, id",
+            (org_id,))
+
+    async def update_hook(self, hook: IncomingHook) -> None:
+        changed = await self._write("UPDATE hooks SET doc = ? WHERE org_id = ? AND id = ?",
+                                    (_dump(hook), hook.org_id, hook.id))
+        if not changed:
+            raise NotFound("No such hook.")
+
+    async def reserve_idempotency_key(self, record: IdempotencyRecord) -> IdempotencyRecord | None:
+        async with self._transaction():
+            changed, _ = await self._run(
+                "INSERT INTO idempotency (hook_id, key, expires_at, doc) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (hook_id, key) DO UPDATE"
+                " SET expires_at = excluded.expires_at, doc = excluded.doc"
+                " WHERE idempotency.expires_at <= ?",
+                (record.hook_id, record.key, _ts(record.expires_at), _dump(record),
+                 _ts(record.created_at)))
+            if changed:
+                return None
+            _, rows = await self._run(
+                "SELECT doc FROM idempotency WHERE hook_id = ? AND key = ?",
+                (record.hook_id, record.key))
+        return _load(IdempotencyRecord, rows[0][0])
+
+    async def complete_idempotency_key(self, hook_id: str, key: str, status_code: int,
+                                       response_body: str) -> None:
+        await self._write(
+            "UPDATE idempotency SET doc = json_set(doc, '$.state', ?, '$.status_code', ?,"
+            " '$.response_body', ?) WHERE hook_id = ? AND key = ?",
+            (IdempotencyState.COMPLETE.value, status_code, response_body, hook_id, key))
+
+    async def release_idempotency_key(self, hook_id: str, key: str) -> None:
+        await self._write("DELETE FROM idempotency WHERE hook_id = ? AND key = ?",
+                          (hook_id, key))
+
+    async def purge_idempotency_keys(self, now: datetime) -> int:
+        return await self._write("DELETE FROM idempotency WHERE expires_at <= ?", (_ts(now),))
+
+    # -- posts ------------------------------------------------------------------------------
+    async def insert_post(self, post: Post) -> None:
+        await self._write(
+            "INSERT INTO posts (id, org_id, doc, status, due_at, scheduled_at, from_queue,"
+            " created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (post.id, post.org_id, *_post_values(post)), "That post already exists.")
+
+    async def get_post(self, org_id: str, post_id: str) -> Post:
+        return await self._doc(Post, "SELECT doc FROM posts WHERE org_id = ? AND id = ?",
+                               (org_id, post_id), "No such post.")
+
+    async def list_posts(self, org_id: str, statuses: Sequence[PostStatus] | None = None,
+                         limit: int = 50) -> list[Post]:
+        wanted = None if statuses is None else json.dumps([s.value for s in statuses])
+        return await self._docs(
+            Post, "SELECT doc FROM posts WHERE org_id = ?"
+            " AND (? IS NULL OR status IN (SELECT value FROM json_each(?)))"
+            " ORDER BY created_at DESC, id DESC LIMIT ?", (org_id, wanted, wanted, limit))
+
+    async def replace_post(self, post: Post, expected_version: int) -> None:
+        async with self._lock:
+            # One UPDATE guarded by the version: SQLite's write lock makes it the atomic claim.
+            changed, _ = await self._run(
+                "UPDATE posts SET (doc, status, due_at, scheduled_at, from_queue, created_at,"
+                " updated_at, version) = (?, ?, ?, ?, ?, ?, ?, ?)"
+                " WHERE org_id = ? AND id = ? AND version = ?",
+                (*_post_values(post), post.org_id, post.id, expected_version))
+            if changed:
+                return
+            _, rows = await self._run("SELECT version FROM posts WHERE org_id = ? AND id = ?",
+                                      (post.org_id, post.id))
+        if not rows:
+            raise NotFound("No such post.")
+        raise Conflict(f"The post changed since it was read (version {rows[0][0]}, "
+                       f"expected {expected_version}).")
+
+    async def find_due_posts(self, now: datetime, limit: int) -> list[Post]:
+        return await self._docs(
+            Post, "SELECT doc FROM posts WHERE status = ? AND due_at IS NOT NULL"
+            " AND due_at <= ? ORDER BY due_at, id LIMIT ?",
+            (PostStatus.SCHEDULED.value, _ts(now), limit))
+
+    async def find_stale_posts(self, statuses: Sequence[PostStatus], updated_before: datetime,
+                               limit: int) -> list[Post]:
+        return await self._docs(
+            Post, "SELECT doc FROM posts WHERE status IN (SELECT value FROM json_each(?))"
+            " AND updated_at < ? ORDER BY updated_at, id LIMIT ?",
+            (json.dumps([s.value for s in statuses]), _ts(updated_before), limit))
+
+    async def list_queue_times(self, org_id: str, connection_id: str,
+                               after: datetime) -> list[datetime]:
+        rows = await self._fetch(
+            "SELECT scheduled_at FROM posts WHERE org_id = ? AND from_queue = 1"
+            " AND status != ? AND scheduled_at IS NOT NULL AND scheduled_at > ?"
+            " AND EXISTS (SELECT 1 FROM json_each(posts.doc, '$.targets') AS target"
+            "  WHERE json_extract(target.value, '$.connection_id') = ?)"
+            " ORDER BY scheduled_at",
+            (org_id, PostStatus.CANCELED.value, _ts(after), connection_id))
+        return [_parse_ts(row[0]) for row in rows]
+
+    # -- publish attempts and audit ---------------------------------------------------------
+    async def insert_attempt(self, attempt: PublishAttempt) -> None:
+        await self._write(
+            "INSERT INTO attempts (id, org_id, post_id, outcome, started_at, doc)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (attempt.id, attempt.org_id, attempt.post_id, attempt.outcome.value,
+             _ts(attempt.started_at), _dump(attempt)),
+            "That publish attempt already exists.")
+
+    async def finish_attempt(self, attempt: PublishAttempt) -> None:
+        async with self._lock:
+            changed, _ = await self._run(
+                "UPDATE attempts SET outcome = ?, doc = ?"
+                " WHERE org_id = ? AND id = ? AND outcome = ?",
+                (attempt.outcome.value, _dump(attempt), attempt.org_id, attempt.id,
+                 AttemptOutcome.PENDING.value))
+            if changed:
+                return
+            _, rows = await self._run("SELECT 1 FROM attempts WHERE org_id = ? AND id = ?",
+                                      (attempt.org_id, attempt.id))
+        if not rows:
+            raise NotFound("No such publish attempt.")
+        raise Conflict("That publish attempt was closed already.")
+
+    async def list_attempts(self, org_id: str, post_id: str) -> list[PublishAttempt]:
+        return await self._docs(
+            PublishAttempt, "SELECT doc FROM attempts WHERE org_id = ? AND post_id = ?"
+            " ORDER BY started_at, id", (org_id, post_id))
+
+    async def append_audit(self, event: AuditEvent) -> None:
+        await self._write(
+            "INSERT INTO audit (id, org_id, subject_id, at, doc) VALUES (?, ?, ?, ?, ?)",
+            (event.id, event.org_id, event.subject_id, _ts(event.at), _dump(event)),
+            "That audit event already exists.")
+
+    async def list_audit(self, org_id: str, subject_id: str | None = None,
+                         limit: int = 200) -> list[AuditEvent]:
+        return await self._docs(
+            AuditEvent, "SELECT doc FROM audit WHERE org_id = ?"
+            " AND (? IS NULL OR subject_id = ?) ORDER BY at, id LIMIT ?",
+            (org_id, subject_id, subject_id, limit))
+
+    # -- usage metering ---------------------------------------------------------------------
+    async def consume_usage(self, org_id: str, metric: str, period: str,
+                            limit: int | None) -> int | None:
+        if limit is not None and limit <= 0:
+            return None
+        async with self._lock:
+            # One upsert: the WHERE refuses the increment at the limit, RETURNING says if it ran.
+            _, rows = await self._run(
+                "INSERT INTO usage (org_id, metric, period, count) VALUES (?, ?, ?, 1)"
+                " ON CONFLICT (org_id, metric, period) DO UPDATE SET count = usage.count + 1"
+                " WHERE ? IS NULL OR usage.count < ? RETURNING count",
+                (org_id, metric, period, limit, limit))
+        return int(rows[0][0]) if rows else None
+
+    async def release_usage(self, org_id: str, metric: str, period: str) -> None:
+        await self._write(
+            "UPDATE usage SET count = count - 1"
+            " WHERE org_id = ? AND metric = ? AND period = ? AND count > 0",
+            (org_id, metric, period))
+
+    async def get_usage(self, org_id: str, metric: str, period: str) -> int:
+        rows = await self._fetch(
+            "SELECT count FROM usage WHERE org_id = ? AND metric = ? AND period = ?",
+            (org_id, metric, period))
+        return int(rows[0][0]) if rows else 0
+
+    # -- heartbeats (worker canary) ----------------------------------------------------------
+    async def set_heartbeat(self, name: str, at: datetime) -> None:
+        await self._write(
+            "INSERT INTO heartbeats (name, at) VALUES (?, ?)"
+            " ON CONFLICT (name) DO UPDATE SET at = excluded.at", (name, _ts(at)))
+
+    async def get_heartbeat(self, name: str) -> datetime | None:
+        rows = await self._fetch("SELECT at FROM heartbeats WHERE name = ?", (name,))
+        return _parse_ts(rows[0][0]) if rows else None
+
+    # -- the sandbox network's own records ----------------------------------------------------
+    async def insert_sandbox_post(self, post: SandboxPost) -> None:
+        await self._write(
+            "INSERT INTO sandbox_posts (id, connection_id, idempotency_key, created_at, doc)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (post.id, post.connection_id, post.idempotency_key, _ts(post.created_at),
+             _dump(post)),
+            "That sandbox post already exists.")
+
+    async def find_sandbox_posts(self, connection_id: str,
+                                 idempotency_key: str | None = None) -> list[SandboxPost]:
+        return await self._docs(
+            SandboxPost, "SELECT doc FROM sandbox_posts WHERE connection_id = ?"
+            " AND (? IS NULL OR idempotency_key = ?) ORDER BY created_at, id",
+            (connection_id, idempotency_key, idempotency_key))
+
+    async def get_sandbox_post(self, sandbox_post_id: str) -> SandboxPost | None:
+        docs = await self._docs(SandboxPost, "SELECT doc FROM sandbox_posts WHERE id = ?",
+                                (sandbox_post_id,))
+        return docs[0] if docs else None

@@ -1,0 +1,89 @@
+"""Connecting social accounts and opening their tokens for a provider call."""
+
+from __future__ import annotations
+
+from postflow.connections import Connection, ConnectionStatus
+from postflow.ids import new_id
+from postflow.plans import Limit, check_limit
+from postflow.providers import AccountContext, ConnectedAccount, TokenSet
+from postflow.runtime import Runtime
+from postflow.usecases.audit_log import record
+
+
+async def add_connection(rt: Runtime, org_id: str, network: str, account: ConnectedAccount, *,
+                         actor: str) -> Connection:
+    """Store a newly authorized account, within the plan's connected-accounts limit."""
+    rt.providers.get(network)
+    org = await rt.store.get_organization(org_id)
+    check_limit(rt.plans, org.plan, Limit.CONNECTED_ACCOUNTS,
+                await rt.store.count_connections(org_id))
+    now = rt.clock.now()
+    connection = Connection(
+        id=new_id("conn"), org_id=org_id, network=network, account_id=account.account_id,
+        display_name=account.display_name, status=ConnectionStatus.ACTIVE,
+        sealed_tokens=rt.vault.seal(account.tokens.model_dump_json(
+            context={"reveal_secrets": True})),
+        token_expires_at=account.tokens.expires_at, created_at=now, updated_at=now)
+    await rt.store.insert_connection(connection)
+    await record(rt, org_id, actor, "connection.added", connection.id, network=network,
+                 account_id=account.account_id)
+    return connection
+
+
+async def connect_sandbox(rt: Runtime, org_id: str, name: str, *, actor: str) -> Connection:
+    """Connect a sandbox account: the whole flow, with no social network behind it."""
+    provider = rt.providers.get("sandbox")
+    account = await provider.exchange_code(code=f"sandbox:{name}", redirect_uri="",
+                                           code_verifier="")
+    return await add_connection(rt, org_id, "sandbox", account, actor=actor)
+
+
+def open_tokens(rt: Runtime, connection: Connection) -> TokenSet:
+    if connection.sealed_tokens is None:
+        return TokenSet.model_validate({"access_token": ""})
+    return TokenSet.model_validate_json(rt.vault.open(connection.sealed_tokens))
+
+
+def account_context(rt: Runtime, connection: Connection) -> AccountContext:
+    return AccountContext(connection_id=connection.id, account_id=connection.account_id,
+                          tokens=open_tokens(rt, connection))
+
+
+async def store_refreshed_tokens(rt: Runtime, connection: Connection,
+                                 tokens: TokenSet) -> Connection:
+    """Save refreshed tokens; an answer without a refresh token keeps the stored one."""
+    if tokens.refresh_token is None:
+        tokens = tokens.model_copy(update={"refresh_token": open_tokens(rt, connection)
+                                           .refresh_token})
+    updated = connection.model_copy(update={
+        "sealed_tokens": rt.vault.seal(tokens.model_dump_json(context={"reveal_secrets": True})),
+        "token_expires_at": tokens.expires_at, "updated_at": rt.clock.now()})
+    await rt.store.update_connection(updated)
+    return updated
+
+
+async def mark_needs_reconnect(rt: Runtime, connection: Connection, reason: str) -> Connection:
+    updated = connection.model_copy(update={"status": ConnectionStatus.NEEDS_RECONNECT,
+                                            "updated_at": rt.clock.now()})
+    await rt.store.update_connection(updated)
+    await record(rt, connection.org_id, "worker", "connection.needs_reconnect", connection.id,
+                 reason=reason)
+    return updated
+
+
+async def reseal_all(rt: Runtime) -> int:
+    """Re-encrypt every sealed secret under the newest key (after adding a new secret key)."""
+    count = 0
+    for org in await rt.store.list_organizations():
+        for connection in await rt.store.list_connections(org.id):
+            if connection.sealed_tokens is not None:
+                await rt.store.update_connection(connection.model_copy(
+                    update={"sealed_tokens": rt.vault.reseal(connection.sealed_tokens)}))
+                count += 1
+        for hook in await rt.store.list_hooks(org.id):
+            update: dict[str, object] = {"sealed_secret": rt.vault.reseal(hook.sealed_secret)}
+            if hook.sealed_previous_secret is not None:
+                update["sealed_previous_secret"] = rt.vault.reseal(hook.sealed_previous_secret)
+            await rt.store.update_hook(hook.model_copy(update=update))
+            count += 1
+    return count

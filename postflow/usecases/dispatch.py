@@ -1,0 +1,85 @@
+"""Handing due work to workers: claim in the store first, then enqueue.
+
+The store is the source of truth. A claimed post is Queued before any message is sent, so a lost
+message (broker restart, flushed Redis) leaves a Queued post that ``requeue_stale_posts`` sends
+again; a duplicate message finds the post no longer Queued and does nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from postflow.errors import Conflict
+from postflow.post_status import revise, transition
+from postflow.posts import Post, PostStatus
+from postflow.publish_queue import PublishQueue
+from postflow.runtime import Runtime
+from postflow.usecases.audit_log import record
+
+log = logging.getLogger(__name__)
+
+BATCH = 200
+
+
+async def claim_post(rt: Runtime, post: Post) -> Post | None:
+    """Move a Scheduled post to Queued; None when another claimer (or an edit) got there first."""
+    queued = transition(post, PostStatus.QUEUED, at=rt.clock.now())
+    try:
+        await rt.store.replace_post(queued, expected_version=post.version)
+    except Conflict:
+        return None
+    return queued
+
+
+async def _send(queue: PublishQueue, post: Post, trigger: str) -> bool:
+    try:
+        await queue.enqueue_publish(post.org_id, post.id, post.version, trigger)
+    except Exception:  # the broker is down: the post stays Queued, the reconciler resends it
+        log.warning("could not enqueue post %s; the reconciler will resend it", post.id,
+                    exc_info=True)
+        return False
+    return True
+
+
+async def claim_and_enqueue(rt: Runtime, queue: PublishQueue, post: Post,
+                            trigger: str = "publish_now") -> Post | None:
+    claimed = await claim_post(rt, post)
+    if claimed is not None:
+        await _send(queue, claimed, trigger)
+    return claimed
+
+
+async def dispatch_due_posts(rt: Runtime, queue: PublishQueue, limit: int = BATCH) -> int:
+    """Claim every due Scheduled post (up to ``limit``) and enqueue it; returns how many."""
+    sent = 0
+    for post in await rt.store.find_due_posts(rt.clock.now(), limit):
+        if await claim_and_enqueue(rt, queue, post, trigger="scheduler") is not None:
+            sent += 1
+    return sent
+
+
+async def requeue_stale_posts(rt: Runtime, queue: PublishQueue,
+                              older_than: timedelta | None = None, limit: int = BATCH) -> int:
+    """Send again posts stuck in Queued or Publishing (a lost message, a killed worker)."""
+    if older_than is None:
+        older_than = timedelta(seconds=rt.settings.reconcile_after_seconds)
+    now = rt.clock.now()
+    stale = await rt.store.find_stale_posts([PostStatus.QUEUED, PostStatus.PUBLISHING],
+                                            now - older_than, limit)
+    sent = 0
+    for post in stale:
+        if post.status is PostStatus.PUBLISHING:
+            fresh = transition(post, PostStatus.QUEUED, at=now,
+                               reason="a worker stopped while publishing; resuming")
+        else:
+            fresh = revise(post, at=now)
+        try:
+            await rt.store.replace_post(fresh, expected_version=post.version)
+        except Conflict:
+            continue
+        await record(rt, post.org_id, "reconciler", "post.requeued", post.id,
+                     was=post.status.value)
+        if await _send(queue, fresh, "reconciler"):
+            sent += 1
+    return sent

@@ -1,0 +1,280 @@
+"""Publishing a post to each of its targets, exactly once each.
+
+For every target: record the attempt (and the target's ``current_attempt_id``) before the platform
+call, call once, then close the attempt. A target found mid-publish (a worker died) is first
+reconciled through the provider's ``check`` with the earlier attempt id; only a confirmed "not
+published" leads to a new call, and an unanswerable check makes the target Unconfirmed.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from postflow.attempts import AttemptOutcome, PublishAttempt, truncate_raw
+from postflow.connections import Connection, ConnectionStatus
+from postflow.errors import Conflict, NotFound
+from postflow.ids import new_id
+from postflow.post_status import outcome_status, revise, transition
+from postflow.posts import Post, PostStatus, PostTarget, TargetStatus
+from postflow.providers import (
+    ErrorKind,
+    Provider,
+    ProviderError,
+    PublishContent,
+    PublishResult,
+)
+from postflow.runtime import Runtime
+from postflow.usecases.audit_log import record
+from postflow.usecases.connections import (
+    account_context,
+    mark_needs_reconnect,
+    open_tokens,
+    store_refreshed_tokens,
+)
+
+log = logging.getLogger(__name__)
+
+DONE = (TargetStatus.PUBLISHED, TargetStatus.FAILED, TargetStatus.UNCONFIRMED)
+
+
+def backoff_seconds(attempt: int, base: float, cap: float, rng: random.Random) -> float:
+    """Exponential backoff with "equal jitter": half fixed, half random."""
+    ceiling = min(cap, base * 2.0 ** max(0, attempt - 1))
+    return ceiling / 2 + rng.uniform(0, ceiling / 2)
+
+
+@dataclass
+class _TargetRun:
+    """What one target's turn decided: its new state, and when to try again if at all."""
+
+    target: PostTarget
+    retry_in: float | None = None
+
+
+class PostPublisher:
+    """Runs one publish job for one post. ``rng`` is injectable for tests."""
+
+    def __init__(self, rt: Runtime, rng: random.Random | None = None) -> None:
+        self.rt = rt
+        self.rng = rng or random.Random()  # noqa: S311 - jitter, not security
+
+    async def run(self, org_id: str, post_id: str, *, expected_version: int | None,
+                  trigger: str) -> Post | None:
+        """Publish if the post is still Queued at ``expected_version``; else do nothing.
+
+        Returns the post as left, or None when the job was stale (edited, canceled, or taken by
+        another worker).
+        """
+        try:
+            post = await self.rt.store.get_post(org_id, post_id)
+        except NotFound:
+            log.info("publish job for missing post %s dropped", post_id)
+            return None
+        if post.status is not PostStatus.QUEUED:
+            return None
+        if expected_version is not None and post.version != expected_version:
+            return None
+        started = await self._save(post, transition(post, PostStatus.PUBLISHING,
+                                                    at=self.rt.clock.now()))
+        if started is None:
+            return None
+        post = started
+        retry_delays: list[float] = []
+        for connection_id in [t.connection_id for t in post.targets]:
+            if post.target(connection_id).status in DONE:
+                continue
+            stepped = await self._publish_target(post, post.target(connection_id), trigger)
+            if stepped is None:
+                return None
+            post, run = stepped
+            updated = await self._save(post, self._with_target(post, run.target))
+            if updated is None:
+                return None
+            post = updated
+            if run.retry_in is not None:
+                retry_delays.append(run.retry_in)
+        return await self._finish(post, retry_delays)
+
+    # -- one target ---------------------------------------------------------------------------
+
+    async def _publish_target(self, post: Post, target: PostTarget,
+                              trigger: str) -> tuple[Post, _TargetRun] | None:
+        """Publish to one target; returns the post as stored and the target's new state, or
+        None when the post changed under us."""
+        try:
+            connection = await self.rt.store.get_connection(post.org_id, target.connection_id)
+        except NotFound:
+            return post, _TargetRun(self._failed(target, ErrorKind.RECONNECT,
+                                                 "The account was removed from PostFlow."))
+        if connection.status is not ConnectionStatus.ACTIVE:
+            return post, _TargetRun(self._failed(target, ErrorKind.RECONNECT,
+                                                 "The account must be reconnected."))
+        provider = self.rt.providers.get(connection.network)
+        content = PublishContent(text=post.text_for(connection.network),
+                                 media_urls=tuple(m.url for m in post.media))
+
+        if target.status is TargetStatus.PUBLISHING and target.current_attempt_id:
+            reconciled = await self._reconcile(post, target, provider, connection)
+            if reconciled is not None:
+                return post, _TargetRun(reconciled)
+
+        attempt = PublishAttempt(
+            id=new_id("att"), org_id=post.org_id, post_id=post.id,
+            connection_id=connection.id, network=connection.network, trigger=trigger,
+            started_at=self.rt.clock.now())
+        await self.rt.store.insert_attempt(attempt)
+        target = target.model_copy(update={
+            "status": TargetStatus.PUBLISHING, "current_attempt_id": attempt.id,
+            "attempt_count": target.attempt_count + 1})
+        saved = await self._save(post, self._with_target(post, target))
+        if saved is None:
+            await self._close(attempt, AttemptOutcome.RETRY, error=ProviderError(
+                ErrorKind.RETRY_AFTER, "The post changed before the network was called."))
+            return None
+
+        try:
+            result = await provider.publish(account_context(self.rt, connection), content,
+                                            idempotency_key=attempt.id)
+        except ProviderError as err:
+            run = await self._on_error(saved, target, attempt, err, provider, connection)
+            return saved, run
+        except Exception as err:  # a bug or a network fault after sending: outcome unknown
+            log.exception("provider %s raised unexpectedly", connection.network)
+            unknown = ProviderError(ErrorKind.UNKNOWN, "The network call ended unexpectedly.",
+                                    raw=type(err).__name__)
+            return saved, await self._on_error(saved, target, attempt, unknown, provider,
+                                               connection)
+        await self._close(attempt, AttemptOutcome.PUBLISHED, result=result)
+        return saved, _TargetRun(self._published(target, result))
+
+    async def _reconcile(self, post: Post, target: PostTarget, provider: Provider,
+                         connection: Connection) -> PostTarget | None:
+        """Settle an attempt that was cut off; None means "not published, go ahead"."""
+        attempt_id = target.current_attempt_id or ""
+        earlier = next((a for a in await self.rt.store.list_attempts(post.org_id, post.id)
+                        if a.id == attempt_id), None)
+        try:
+            found = await provider.check(account_context(self.rt, connection),
+                                         idempotency_key=attempt_id)
+        except ProviderError as err:
+            if earlier is not None and earlier.outcome is AttemptOutcome.PENDING:
+                await self._close(earlier, AttemptOutcome.UNCONFIRMED, error=err)
+            return target.model_copy(update={
+                "status": TargetStatus.UNCONFIRMED, "error_kind": ErrorKind.UNKNOWN.value,
+                "error_message": "A publish was cut off and the network cannot tell whether it "
+                                 "went out. Check the account, then mark it published or retry."})
+        if found is not None:
+            if earlier is not None and earlier.outcome is AttemptOutcome.PENDING:
+                await self._close(earlier, AttemptOutcome.RECONCILED, result=found)
+            return self._published(target, found)
+        if earlier is not None and earlier.outcome is AttemptOutcome.PENDING:
+            await self._close(earlier, AttemptOutcome.RETRY, error=ProviderError(
+                ErrorKind.RETRY_AFTER, "Cut off before the network published it."))
+        return None
+
+    async def _on_error(self, post: Post, target: PostTarget, attempt: PublishAttempt,
+                        err: ProviderError, provider: Provider,
+                        connection: Connection) -> _TargetRun:
+        if err.kind is ErrorKind.UNKNOWN:
+            reconciled = await self._reconcile(post, target, provider, connection)
+            if reconciled is not None:
+                return _TargetRun(reconciled)
+            return self._retry_or_fail(target, err)
+        await self._close(attempt, AttemptOutcome.FAILED if err.kind in (
+            ErrorKind.BAD_INPUT, ErrorKind.RECONNECT) else AttemptOutcome.RETRY, error=err)
+        if err.kind is ErrorKind.BAD_INPUT:
+            return _TargetRun(self._failed(target, err.kind, err.message))
+        if err.kind is ErrorKind.RECONNECT:
+            await mark_needs_reconnect(self.rt, connection, err.message)
+            return _TargetRun(self._failed(target, err.kind, err.message))
+        if err.kind is ErrorKind.REFRESH_TOKEN:
+            try:
+                tokens = await provider.refresh(open_tokens(self.rt, connection))
+            except ProviderError as refresh_err:
+                if refresh_err.kind is ErrorKind.RECONNECT:
+                    await mark_needs_reconnect(self.rt, connection, refresh_err.message)
+                    return _TargetRun(self._failed(target, refresh_err.kind,
+                                                   refresh_err.message))
+                return self._retry_or_fail(target, refresh_err)
+            await store_refreshed_tokens(self.rt, connection, tokens)
+            err = ProviderError(ErrorKind.REFRESH_TOKEN, err.message, retry_after=0)
+        return self._retry_or_fail(target, err)
+
+    def _retry_or_fail(self, target: PostTarget, err: ProviderError) -> _TargetRun:
+        settings = self.rt.settings
+        if target.attempt_count >= settings.publish_max_attempts:
+            return _TargetRun(self._failed(
+                target, err.kind, f"Gave up after {target.attempt_count} attempts: {err.message}"))
+        delay = backoff_seconds(target.attempt_count, settings.retry_base_seconds,
+                                settings.retry_max_seconds, self.rng)
+        if err.retry_after is not None:
+            delay = max(delay, err.retry_after) if err.retry_after > 0 else 0.0
+        pending = target.model_copy(update={
+            "status": TargetStatus.PENDING, "error_kind": err.kind.value,
+            "error_message": err.message})
+        return _TargetRun(pending, retry_in=delay)
+
+    # -- helpers --------------------------------------------------------------------------------
+
+    def _published(self, target: PostTarget, result: PublishResult) -> PostTarget:
+        return target.model_copy(update={
+            "status": TargetStatus.PUBLISHED, "platform_post_id": result.platform_post_id,
+            "url": result.url, "published_at": self.rt.clock.now(), "error_kind": None,
+            "error_message": None})
+
+    @staticmethod
+    def _failed(target: PostTarget, kind: ErrorKind, message: str) -> PostTarget:
+        return target.model_copy(update={"status": TargetStatus.FAILED,
+                                         "error_kind": kind.value, "error_message": message})
+
+    @staticmethod
+    def _with_target(post: Post, target: PostTarget) -> list[PostTarget]:
+        return [target if t.connection_id == target.connection_id else t for t in post.targets]
+
+    async def _save(self, post: Post, change: Post | list[PostTarget]) -> Post | None:
+        """Write a new version of ``post`` (or of its targets); None if someone else wrote first."""
+        new = (change if isinstance(change, Post)
+               else revise(post, at=self.rt.clock.now(), targets=change))
+        try:
+            await self.rt.store.replace_post(new, expected_version=post.version)
+        except Conflict:
+            log.info("post %s changed under the publisher; leaving it", post.id)
+            return None
+        return new
+
+    async def _close(self, attempt: PublishAttempt, outcome: AttemptOutcome, *,
+                     result: PublishResult | None = None,
+                     error: ProviderError | None = None) -> None:
+        closed = attempt.model_copy(update={
+            "finished_at": self.rt.clock.now(), "outcome": outcome,
+            "platform_post_id": result.platform_post_id if result else None,
+            "url": result.url if result else None,
+            "error_kind": error.kind.value if error else None,
+            "error_message": error.message if error else None,
+            "raw_response": truncate_raw(result.raw if result else error.raw if error else None)})
+        try:
+            await self.rt.store.finish_attempt(closed)
+        except Conflict:
+            log.warning("attempt %s was already closed", attempt.id)
+
+    async def _finish(self, post: Post, retry_delays: list[float]) -> Post | None:
+        now = self.rt.clock.now()
+        final = outcome_status(post.targets)
+        if final is None:
+            due: datetime = now + timedelta(seconds=min(retry_delays, default=0.0))
+            pending = [t for t in post.targets if t.status is TargetStatus.PENDING]
+            reason = f"retrying: {pending[0].error_message}" if pending else "retrying"
+            new = transition(post, PostStatus.SCHEDULED, at=now, reason=reason, due_at=due)
+        else:
+            failed = [t for t in post.targets if t.status is not TargetStatus.PUBLISHED]
+            reason = failed[0].error_message or "" if failed else ""
+            new = transition(post, final, at=now, reason=reason)
+        saved = await self._save(post, new)
+        if saved is not None:
+            await record(self.rt, post.org_id, "worker", "post.status_changed", post.id,
+                         **{"from": post.status.value, "to": saved.status.value,
+                            "reason": saved.status_reason})
+        return saved

@@ -1,0 +1,24 @@
+"""The composition root: builds a :class:`Runtime` from settings for the CLI and the adapters.
+
+This is the one module of the core that knows which concrete backends and providers exist.
+"""
+
+from __future__ import annotations
+
+from integrations.registry import build_provider_registry
+from postflow.clock import Clock, SystemClock
+from postflow.config import Settings
+from postflow.plans import load_plan_catalog
+from postflow.runtime import Runtime
+from postflow.store.factory import open_store
+from postflow.token_vault import TokenVault
+
+
+async def open_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
+    clock = clock or SystemClock()
+    vault = TokenVault(settings.secret_keys())
+    plans = load_plan_catalog(settings.plans_file)
+    store = await open_store(settings)
+    providers = build_provider_registry(store, clock, settings.base_url)
+    return Runtime(settings=settings, store=store, providers=providers, vault=vault,
+                   plans=plans, clock=clock)

@@ -1,0 +1,78 @@
+"""Shared fixtures: settings in a temp data dir, a runtime on a real SQLite file, real Redis."""
+
+from __future__ import annotations
+
+import inspect
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from unittest.mock import Mock
+
+import aiohttp
+import aioresponses.core as _aioresponses_core
+import pytest
+
+from postflow.config import Settings
+from postflow.runtime import Runtime
+from postflow.wiring import open_runtime
+from tests.fakes.clock import ManualClock
+
+# aioresponses 0.7.9 builds ClientResponse without aiohttp>=3.14's `stream_writer`
+# (pnuckowski/aioresponses#289); give it one until the upstream fix is released.
+if "stream_writer" in inspect.signature(aiohttp.ClientResponse.__init__).parameters:
+
+    class _CompatClientResponse(aiohttp.ClientResponse):
+        def __init__(self, *args: object, stream_writer: object = None, **kwargs: object) -> None:
+            super().__init__(*args, stream_writer=stream_writer or Mock(output_size=0),  # type: ignore[arg-type]
+                             **kwargs)
+
+    _aioresponses_core.ClientResponse = _CompatClientResponse  # type: ignore[misc]
+
+TEST_SECRET_KEY = "test-secret-key-0123456789abcdef"
+REDIS_URL = os.environ.get("POSTFLOW_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No POSTFLOW_* variable from the developer's shell leaks into a test."""
+    for name in list(os.environ):
+        if name.startswith("POSTFLOW_") and not name.startswith("POSTFLOW_TEST_"):
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "var", secret_key=TEST_SECRET_KEY,  # type: ignore[arg-type]
+                    http_port=0, public_url="http://127.0.0.1:8080")
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+async def rt(settings: Settings, clock: ManualClock) -> AsyncIterator[Runtime]:
+    runtime = await open_runtime(settings, clock=clock)
+    try:
+        yield runtime
+    finally:
+        await runtime.store.close()
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    """The real Redis server (make test starts one when none answers), flushed around the test."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.ping()
+    except redis.ConnectionError:
+        pytest.fail(f"No Redis answers at {REDIS_URL}; `make test` starts one.")
+    client.flushdb()
+    try:
+        yield REDIS_URL
+    finally:
+        client.flushdb()
+        client.close()

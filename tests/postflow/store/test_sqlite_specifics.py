@@ -1,0 +1,146 @@
+"""What only the SQLite store promises: WAL, versioned migrations, several stores on one file."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from postflow.errors import Conflict
+from postflow.posts import PostStatus
+from postflow.store import sqlite as sqlite_module
+from postflow.store.sqlite import MIGRATIONS, SqliteStore
+from tests.postflow.store.factories import make_org, make_post
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "data" / "postflow.db"
+
+
+@pytest.fixture
+async def two_stores(db_path: Path) -> AsyncIterator[tuple[SqliteStore, SqliteStore]]:
+    first = await SqliteStore.open(db_path)
+    second = await SqliteStore.open(db_path)
+    try:
+        yield first, second
+    finally:
+        await first.close()
+        await second.close()
+
+
+def read_pragma(path: Path, name: str) -> object:
+    with sqlite3.connect(path) as db:
+        return db.execute(f"PRAGMA {name}").fetchone()[0]
+
+
+async def test_open_creates_the_parent_directory_and_turns_wal_on(db_path: Path) -> None:
+    store = await SqliteStore.open(db_path)
+    await store.close()
+
+    assert read_pragma(db_path, "journal_mode") == "wal"
+
+
+async def test_user_version_counts_the_applied_migrations(db_path: Path) -> None:
+    store = await SqliteStore.open(db_path)
+    await store.close()
+
+    assert read_pragma(db_path, "user_version") == len(MIGRATIONS)
+
+
+async def test_reopening_migrates_nothing_and_keeps_the_data(db_path: Path) -> None:
+    org = make_org()
+    store = await SqliteStore.open(db_path)
+    await store.insert_organization(org)
+    await store.close()
+
+    reopened = await SqliteStore.open(db_path)
+    try:
+        assert await reopened.get_organization(org.id) == org
+    finally:
+        await reopened.close()
+    assert read_pragma(db_path, "user_version") == len(MIGRATIONS)
+
+
+async def test_a_new_migration_runs_once_on_an_existing_database(
+        db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    await (await SqliteStore.open(db_path)).close()
+    monkeypatch.setattr(sqlite_module, "MIGRATIONS",
+                        (*MIGRATIONS, ("CREATE TABLE extra (id TEXT PRIMARY KEY)",)))
+
+    for _ in range(2):  # the second open would fail if the migration ran again
+        await (await SqliteStore.open(db_path)).close()
+
+    assert read_pragma(db_path, "user_version") == len(MIGRATIONS) + 1
+
+
+async def test_a_failing_migration_is_rolled_back_whole(
+        db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    await (await SqliteStore.open(db_path)).close()
+    broken = ("CREATE TABLE half_done (id TEXT)", "THIS IS NOT SQL")
+    monkeypatch.setattr(sqlite_module, "MIGRATIONS", (*MIGRATIONS, broken))
+
+    with pytest.raises(sqlite3.OperationalError):
+        await SqliteStore.open(db_path)
+
+    assert read_pragma(db_path, "user_version") == len(MIGRATIONS)
+    with sqlite3.connect(db_path) as db:
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
+    assert "half_done" not in tables
+
+
+async def test_duplicate_insert_message_does_not_leak_sqlite_text(db_path: Path) -> None:
+    store = await SqliteStore.open(db_path)
+    try:
+        await store.insert_organization(make_org(name="Acme"))
+        with pytest.raises(Conflict) as caught:
+            await store.insert_organization(make_org(name="Acme"))
+    finally:
+        await store.close()
+
+    assert "UNIQUE" not in caught.value.message
+    assert "organizations." not in caught.value.message
+
+
+async def test_two_stores_on_one_file_racing_the_same_version_let_exactly_one_win(
+        two_stores: tuple[SqliteStore, SqliteStore]) -> None:
+    first, second = two_stores
+    post = make_post("org_a", status=PostStatus.SCHEDULED)
+    await first.insert_post(post)
+    claims = [(store, post.model_copy(update={"version": 2, "created_by": f"worker{i}"}))
+              for i in range(10) for store in (first, second)]
+
+    results = await asyncio.gather(
+        *(store.replace_post(claim, expected_version=1) for store, claim in claims),
+        return_exceptions=True)
+
+    winners = [claim for (_, claim), result in zip(claims, results, strict=True)
+               if result is None]
+    assert len(winners) == 1
+    assert all(isinstance(result, Conflict) for result in results if result is not None)
+    assert await second.get_post("org_a", post.id) == winners[0]
+
+
+async def test_two_stores_on_one_file_consume_usage_within_the_limit(
+        two_stores: tuple[SqliteStore, SqliteStore]) -> None:
+    first, second = two_stores
+
+    results = await asyncio.gather(
+        *(store.consume_usage("org_a", "posts", "2025-03", limit=3)
+          for _ in range(10) for store in (first, second)))
+
+    assert sorted(r for r in results if r is not None) == [1, 2, 3]
+    assert await first.get_usage("org_a", "posts", "2025-03") == 3
+
+
+async def test_a_write_through_one_store_is_read_by_another_at_once(
+        two_stores: tuple[SqliteStore, SqliteStore]) -> None:
+    first, second = two_stores
+    post = make_post("org_a")
+
+    await first.insert_post(post)
+
+    assert await second.get_post("org_a", post.id) == post
