@@ -1,0 +1,460 @@
+"""The MongoDB store: the port over PyMongo's async API, one collection per kind of record.
+
+No transactions are used. Every guarantee the port asks for rests on single-document atomic
+operations: unique indexes make inserts and idempotency reservations race-safe, posts are
+replaced on their ``version`` (compare-and-swap), usage counters move with a conditional ``$inc``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from contextlib import suppress
+from datetime import datetime
+from enum import Enum
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, ReturnDocument
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from postflow.attempts import AttemptOutcome, PublishAttempt
+from postflow.audit import AuditEvent
+from postflow.clock import as_utc
+from postflow.connections import Connection, ConnectionStatus
+from postflow.errors import Conflict, NotFound
+from postflow.hooks import IdempotencyRecord, IdempotencyState, IncomingHook
+from postflow.organizations import Member, Organization, Workspace
+from postflow.posts import Post, PostStatus
+from postflow.sandbox_posts import SandboxPost
+
+Document = dict[str, Any]
+IndexKeys = list[tuple[str, int]]
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+#: (collection, keys, unique) for every index the store relies on; created at start-up.
+INDEXES: list[tuple[str, IndexKeys, bool]] = [
+    ("organizations", [("name", ASCENDING)], True),
+    ("members", [("org_id", ASCENDING), ("identity.platform", ASCENDING),
+                 ("identity.workspace_id", ASCENDING), ("identity.user_id", ASCENDING)], True),
+    ("workspaces", [("platform", ASCENDING), ("external_id", ASCENDING)], True),
+    ("workspaces", [("org_id", ASCENDING)], False),
+    ("connections", [("org_id", ASCENDING), ("network", ASCENDING),
+                     ("account_id", ASCENDING)], True),
+    ("connections", [("org_id", ASCENDING)], False),
+    ("hooks", [("org_id", ASCENDING)], False),
+    ("idempotency", [("hook_id", ASCENDING), ("key", ASCENDING)], True),
+    ("posts", [("org_id", ASCENDING), ("created_at", ASCENDING)], False),
+    ("posts", [("status", ASCENDING), ("due_at", ASCENDING)], False),
+    ("posts", [("status", ASCENDING), ("updated_at", ASCENDING)], False),
+    ("posts", [("org_id", ASCENDING), ("targets.connection_id", ASCENDING)], False),
+    ("attempts", [("org_id", ASCENDING), ("post_id", ASCENDING)], False),
+    ("audit", [("org_id", ASCENDING), ("subject_id", ASCENDING), ("at", ASCENDING)], False),
+    ("usage", [("org_id", ASCENDING), ("metric", ASCENDING), ("period", ASCENDING)], True),
+    ("sandbox_posts", [("connection_id", ASCENDING), ("created_at", ASCENDING)], False),
+]
+
+#: How often a reservation retries when the key's holder changes under it (release, expiry).
+RESERVE_ROUNDS = 5
+
+OLDEST_FIRST = [("created_at", ASCENDING), ("_id", ASCENDING)]
+
+
+def to_bson(value: Any) -> Any:
+    """Plain BSON-ready values: enums become their value, datetimes aware UTC."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return as_utc(value)
+    if isinstance(value, Mapping):
+        return {key: to_bson(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_bson(item) for item in value]
+    return value
+
+
+def from_bson(value: Any) -> Any:
+    """Undo the driver's datetime handling: naive (UTC) or any zone becomes aware UTC."""
+    if isinstance(value, datetime):
+        return as_utc(value)
+    if isinstance(value, Mapping):
+        return {key: from_bson(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [from_bson(item) for item in value]
+    return value
+
+
+def model_document(model: BaseModel) -> Document:
+    """The document for a record with an ``id``: that id is the document's ``_id``."""
+    doc: Document = to_bson(model.model_dump(mode="python"))
+    doc["_id"] = doc.pop("id")
+    return doc
+
+
+def document_model(model_type: type[ModelT], doc: Mapping[str, Any]) -> ModelT:
+    data: Document = from_bson(doc)
+    data["id"] = data.pop("_id")
+    return model_type.model_validate(data)
+
+
+def idempotency_record(doc: Mapping[str, Any]) -> IdempotencyRecord:
+    data: Document = from_bson(doc)
+    data.pop("_id", None)
+    return IdempotencyRecord.model_validate(data)
+
+
+class MongoStore:
+    """The :class:`~postflow.store.port.Store` on MongoDB; build it with :meth:`connect`."""
+
+    def __init__(self, client: AsyncMongoClient[Document], database: AsyncDatabase[Document]):
+        self._client = client
+        self._db = database
+
+    @classmethod
+    async def connect(cls, url: str, database_name: str) -> MongoStore:
+        """Connect to the server at ``url`` and make sure the indexes exist."""
+        client: AsyncMongoClient[Document] = AsyncMongoClient(url, tz_aware=True)
+        return await cls.create(client, database_name)
+
+    @classmethod
+    async def create(cls, client: AsyncMongoClient[Document], database_name: str) -> MongoStore:
+        """Use an already built client; creating the indexes is idempotent, so run it each start."""
+        store = cls(client, client[database_name])
+        for collection, keys, unique in INDEXES:
+            await store._db[collection].create_index(keys, unique=unique)
+        return store
+
+    def _coll(self, name: str) -> AsyncCollection[Document]:
+        return self._db[name]
+
+    # -- lifecycle -------------------------------------------------------------------------
+    async def ping(self) -> None:
+        await self._db.command("ping")
+
+    async def close(self) -> None:
+        await self._client.close()
+
+    # -- shared helpers ----------------------------------------------------------------------
+    async def _insert(self, collection: str, doc: Document, conflict: str) -> None:
+        try:
+            await self._coll(collection).insert_one(doc)
+        except DuplicateKeyError as err:
+            raise Conflict(conflict) from err
+
+    async def _replace(self, collection: str, filter_: Document, doc: Document,
+                       missing: str, conflict: str) -> None:
+        """Replace the one document ``filter_`` matches; NotFound when none does."""
+        try:
+            result = await self._coll(collection).replace_one(filter_, doc)
+        except DuplicateKeyError as err:
+            raise Conflict(conflict) from err
+        if result.matched_count == 0:
+            raise NotFound(missing)
+
+    async def _find_models(self, model_type: type[ModelT], collection: str, filter_: Document,
+                           sort: IndexKeys, limit: int | None = None) -> list[ModelT]:
+        cursor = self._coll(collection).find(filter_).sort(sort)
+        if limit is not None:
+            if limit <= 0:  # Mongo reads a limit of 0 as "no limit"
+                return []
+            cursor = cursor.limit(limit)
+        return [document_model(model_type, doc) for doc in await cursor.to_list()]
+
+    # -- organizations -----------------------------------------------------------------------
+    async def insert_organization(self, org: Organization) -> None:
+        await self._insert("organizations", model_document(org),
+                           f"An organization named {org.name!r} already exists.")
+
+    async def get_organization(self, org_id: str) -> Organization:
+        doc = await self._coll("organizations").find_one({"_id": org_id})
+        if doc is None:
+            raise NotFound(f"Organization {org_id} was not found.")
+        return document_model(Organization, doc)
+
+    async def find_organization_by_name(self, name: str) -> Organization | None:
+        doc = await self._coll("organizations").find_one({"name": name})
+        return None if doc is None else document_model(Organization, doc)
+
+    async def list_organizations(self) -> list[Organization]:
+        return await self._find_models(Organization, "organizations", {}, OLDEST_FIRST)
+
+    async def update_organization(self, org: Organization) -> None:
+        await self._replace("organizations", {"_id": org.id}, model_document(org),
+                            f"Organization {org.id} was not found.",
+                            f"An organization named {org.name!r} already exists.")
+
+    # -- members and workspaces -------------------------------------------------------------
+    async def insert_member(self, member: Member) -> None:
+        await self._insert("members", model_document(member),
+                           "That person is already a member of the organization.")
+
+    async def find_member(self, org_id: str, platform: str, workspace_id: str,
+                          user_id: str) -> Member | None:
+        doc = await self._coll("members").find_one({
+            "org_id": org_id, "identity.platform": platform,
+            "identity.workspace_id": workspace_id, "identity.user_id": user_id,
+        })
+        return None if doc is None else document_model(Member, doc)
+
+    async def list_members(self, org_id: str) -> list[Member]:
+        return await self._find_models(Member, "members", {"org_id": org_id}, OLDEST_FIRST)
+
+    async def count_members(self, org_id: str) -> int:
+        return await self._coll("members").count_documents({"org_id": org_id})
+
+    async def update_member(self, member: Member) -> None:
+        await self._replace("members", {"_id": member.id, "org_id": member.org_id},
+                            model_document(member), f"Member {member.id} was not found.",
+                            "That person is already a member of the organization.")
+
+    async def insert_workspace(self, workspace: Workspace) -> None:
+        await self._insert("workspaces", model_document(workspace),
+                           "That workspace is already linked to an organization.")
+
+    async def list_workspaces(self, org_id: str) -> list[Workspace]:
+        return await self._find_models(Workspace, "workspaces", {"org_id": org_id}, OLDEST_FIRST)
+
+    async def count_workspaces(self, org_id: str) -> int:
+        return await self._coll("workspaces").count_documents({"org_id": org_id})
+
+    # -- connections ------------------------------------------------------------------------
+    async def insert_connection(self, connection: Connection) -> None:
+        await self._insert("connections", model_document(connection),
+                           "That account is already connected to the organization.")
+
+    async def get_connection(self, org_id: str, connection_id: str) -> Connection:
+        doc = await self._coll("connections").find_one({"_id": connection_id, "org_id": org_id})
+        if doc is None:
+            raise NotFound(f"Connection {connection_id} was not found.")
+        return document_model(Connection, doc)
+
+    async def list_connections(self, org_id: str,
+                               network: str | None = None) -> list[Connection]:
+        filter_: Document = {"org_id": org_id}
+        if network is not None:
+            filter_["network"] = network
+        return await self._find_models(Connection, "connections", filter_, OLDEST_FIRST)
+
+    async def count_connections(self, org_id: str) -> int:
+        return await self._coll("connections").count_documents(
+            {"org_id": org_id, "status": {"$ne": ConnectionStatus.DISCONNECTED.value}})
+
+    async def update_connection(self, connection: Connection) -> None:
+        await self._replace("connections", {"_id": connection.id, "org_id": connection.org_id},
+                            model_document(connection),
+                            f"Connection {connection.id} was not found.",
+                            "That account is already connected to the organization.")
+
+    # -- incoming hooks and idempotency -----------------------------------------------------
+    async def insert_hook(self, hook: IncomingHook) -> None:
+        await self._insert("hooks", model_document(hook), f"Hook {hook.id} already exists.")
+
+    async def find_hook(self, hook_id: str) -> IncomingHook | None:
+        doc = await self._coll("hooks").find_one({"_id": hook_id})
+        return None if doc is None else document_model(IncomingHook, doc)
+
+    async def list_hooks(self, org_id: str) -> list[IncomingHook]:
+        return await self._find_models(IncomingHook, "hooks", {"org_id": org_id}, OLDEST_FIRST)
+
+    async def update_hook(self, hook: IncomingHook) -> None:
+        await self._replace("hooks", {"_id": hook.id, "org_id": hook.org_id},
+                            model_document(hook), f"Hook {hook.id} was not found.",
+                            f"Hook {hook.id} already exists.")
+
+    async def reserve_idempotency_key(self, record: IdempotencyRecord) -> IdempotencyRecord | None:
+        coll = self._coll("idempotency")
+        doc: Document = to_bson(record.model_dump(mode="python"))
+        key_filter = {"hook_id": record.hook_id, "key": record.key}
+        for _ in range(RESERVE_ROUNDS):
+            try:
+                await coll.insert_one(dict(doc))  # insert_one adds an _id to what it is given
+                return None
+            except DuplicateKeyError:
+                pass
+            existing = await coll.find_one(key_filter)
+            if existing is None:  # released since the insert failed: try again
+                continue
+            held = idempotency_record(existing)
+            if held.expires_at > record.created_at:
+                return held
+            # Take over the expired holder only if nobody else did since it was read.
+            taken = await coll.find_one_and_replace(
+                {**key_filter, "expires_at": existing["expires_at"]}, doc)
+            if taken is not None:
+                return None
+        raise Conflict("That idempotency key is busy; try again.")
+
+    async def complete_idempotency_key(self, hook_id: str, key: str, status_code: int,
+                                       response_body: str) -> None:
+        await self._coll("idempotency").update_one(
+            {"hook_id": hook_id, "key": key},
+            {"$set": {"state": IdempotencyState.COMPLETE.value, "status_code": status_code,
+                      "response_body": response_body}},
+        )
+
+    async def release_idempotency_key(self, hook_id: str, key: str) -> None:
+        await self._coll("idempotency").delete_one({"hook_id": hook_id, "key": key})
+
+    async def purge_idempotency_keys(self, now: datetime) -> int:
+        result = await self._coll("idempotency").delete_many(
+            {"expires_at": {"$lte": as_utc(now)}})
+        return result.deleted_count
+
+    # -- posts ------------------------------------------------------------------------------
+    async def insert_post(self, post: Post) -> None:
+        await self._insert("posts", model_document(post), f"Post {post.id} already exists.")
+
+    async def get_post(self, org_id: str, post_id: str) -> Post:
+        doc = await self._coll("posts").find_one({"_id": post_id, "org_id": org_id})
+        if doc is None:
+            raise NotFound(f"Post {post_id} was not found.")
+        return document_model(Post, doc)
+
+    async def list_posts(self, org_id: str, statuses: Sequence[PostStatus] | None = None,
+                         limit: int = 50) -> list[Post]:
+        filter_: Document = {"org_id": org_id}
+        if statuses is not None:
+            filter_["status"] = {"$in": [PostStatus(s).value for s in statuses]}
+        return await self._find_models(
+            Post, "posts", filter_, [("created_at", DESCENDING), ("_id", DESCENDING)], limit)
+
+    async def replace_post(self, post: Post, expected_version: int) -> None:
+        posts = self._coll("posts")
+        result = await posts.replace_one(
+            {"_id": post.id, "org_id": post.org_id, "version": expected_version},
+            model_document(post),
+        )
+        if result.matched_count:
+            return
+        current = await posts.find_one({"_id": post.id, "org_id": post.org_id}, {"version": 1})
+        if current is None:
+            raise NotFound(f"Post {post.id} was not found.")
+        raise Conflict(
+            f"The post changed since it was read (version {current['version']}, "
+            f"expected {expected_version}).",
+            details={"post_id": post.id, "version": current["version"],
+                     "expected_version": expected_version},
+        )
+
+    async def find_due_posts(self, now: datetime, limit: int) -> list[Post]:
+        return await self._find_models(
+            Post, "posts",
+            {"status": PostStatus.SCHEDULED.value, "due_at": {"$lte": as_utc(now)}},
+            [("due_at", ASCENDING), ("_id", ASCENDING)], limit,
+        )
+
+    async def find_stale_posts(self, statuses: Sequence[PostStatus], updated_before: datetime,
+                               limit: int) -> list[Post]:
+        return await self._find_models(
+            Post, "posts",
+            {"status": {"$in": [PostStatus(s).value for s in statuses]},
+             "updated_at": {"$lt": as_utc(updated_before)}},
+            [("updated_at", ASCENDING), ("_id", ASCENDING)], limit,
+        )
+
+    async def list_queue_times(self, org_id: str, connection_id: str,
+                               after: datetime) -> list[datetime]:
+        docs = await self._coll("posts").find(
+            {"org_id": org_id, "targets.connection_id": connection_id, "from_queue": True,
+             "status": {"$ne": PostStatus.CANCELED.value},
+             "scheduled_at": {"$gt": as_utc(after)}},
+            {"scheduled_at": 1},
+        ).sort([("scheduled_at", ASCENDING), ("_id", ASCENDING)]).to_list()
+        return [as_utc(doc["scheduled_at"]) for doc in docs]
+
+    # -- publish attempts and audit ---------------------------------------------------------
+    async def insert_attempt(self, attempt: PublishAttempt) -> None:
+        await self._insert("attempts", model_document(attempt),
+                           f"Attempt {attempt.id} already exists.")
+
+    async def finish_attempt(self, attempt: PublishAttempt) -> None:
+        attempts = self._coll("attempts")
+        result = await attempts.replace_one(
+            {"_id": attempt.id, "org_id": attempt.org_id,
+             "outcome": AttemptOutcome.PENDING.value},
+            model_document(attempt),
+        )
+        if result.matched_count:
+            return
+        if await attempts.count_documents({"_id": attempt.id, "org_id": attempt.org_id}) == 0:
+            raise NotFound(f"Attempt {attempt.id} was not found.")
+        raise Conflict(f"Attempt {attempt.id} was already closed.",
+                       details={"attempt_id": attempt.id})
+
+    async def list_attempts(self, org_id: str, post_id: str) -> list[PublishAttempt]:
+        return await self._find_models(
+            PublishAttempt, "attempts", {"org_id": org_id, "post_id": post_id},
+            [("started_at", ASCENDING), ("_id", ASCENDING)],
+        )
+
+    async def append_audit(self, event: AuditEvent) -> None:
+        await self._insert("audit", model_document(event), f"Event {event.id} already exists.")
+
+    async def list_audit(self, org_id: str, subject_id: str | None = None,
+                         limit: int = 200) -> list[AuditEvent]:
+        filter_: Document = {"org_id": org_id}
+        if subject_id is not None:
+            filter_["subject_id"] = subject_id
+        return await self._find_models(
+            AuditEvent, "audit", filter_, [("at", ASCENDING), ("_id", ASCENDING)], limit)
+
+    # -- usage metering ---------------------------------------------------------------------
+    async def consume_usage(self, org_id: str, metric: str, period: str,
+                            limit: int | None) -> int | None:
+        if limit is not None and limit <= 0:
+            return None
+        usage = self._coll("usage")
+        counter = {"org_id": org_id, "metric": metric, "period": period}
+        if limit is None:
+            try:
+                doc = await usage.find_one_and_update(
+                    counter, {"$inc": {"count": 1}}, upsert=True,
+                    return_document=ReturnDocument.AFTER)
+            except DuplicateKeyError:  # lost an upsert race: the counter exists now
+                doc = await usage.find_one_and_update(
+                    counter, {"$inc": {"count": 1}}, return_document=ReturnDocument.AFTER)
+            return None if doc is None else int(doc["count"])
+        # A duplicate key here means another request created the counter first: all we need.
+        with suppress(DuplicateKeyError):
+            await usage.update_one(counter, {"$setOnInsert": {"count": 0}}, upsert=True)
+        doc = await usage.find_one_and_update(
+            {**counter, "count": {"$lt": limit}}, {"$inc": {"count": 1}},
+            return_document=ReturnDocument.AFTER)
+        return None if doc is None else int(doc["count"])
+
+    async def release_usage(self, org_id: str, metric: str, period: str) -> None:
+        await self._coll("usage").update_one(
+            {"org_id": org_id, "metric": metric, "period": period, "count": {"$gt": 0}},
+            {"$inc": {"count": -1}},
+        )
+
+    async def get_usage(self, org_id: str, metric: str, period: str) -> int:
+        doc = await self._coll("usage").find_one(
+            {"org_id": org_id, "metric": metric, "period": period})
+        return 0 if doc is None else int(doc["count"])
+
+    # -- heartbeats (worker canary) ----------------------------------------------------------
+    async def set_heartbeat(self, name: str, at: datetime) -> None:
+        await self._coll("heartbeats").update_one(
+            {"_id": name}, {"$set": {"at": as_utc(at)}}, upsert=True)
+
+    async def get_heartbeat(self, name: str) -> datetime | None:
+        doc = await self._coll("heartbeats").find_one({"_id": name})
+        return None if doc is None else as_utc(doc["at"])
+
+    # -- the sandbox network's own records ----------------------------------------------------
+    async def insert_sandbox_post(self, post: SandboxPost) -> None:
+        await self._insert("sandbox_posts", model_document(post),
+                           f"Sandbox post {post.id} already exists.")
+
+    async def find_sandbox_posts(self, connection_id: str,
+                                 idempotency_key: str | None = None) -> list[SandboxPost]:
+        filter_: Document = {"connection_id": connection_id}
+        if idempotency_key is not None:
+            filter_["idempotency_key"] = idempotency_key
+        return await self._find_models(SandboxPost, "sandbox_posts", filter_, OLDEST_FIRST)
+
+    async def get_sandbox_post(self, sandbox_post_id: str) -> SandboxPost | None:
+        doc = await self._coll("sandbox_posts").find_one({"_id": sandbox_post_id})
+        return None if doc is None else document_model(SandboxPost, doc)
