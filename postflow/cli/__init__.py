@@ -1,0 +1,1 @@
+"""The ``postflow`` command line: one module per command group, printing through ``output``."""

@@ -1,0 +1,130 @@
+"""``postflow up|hub|worker|scheduler``: the long-running processes.
+
+``up`` runs everything in one process on embedded defaults; the others are the same parts as
+separate processes for scale-out. SIGINT or SIGTERM asks for a clean shutdown; a second one
+falls back to the default behaviour, so a stuck shutdown can still be interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+
+from postflow.cli.context import CommandContext, Subcommands
+from postflow.config import Settings
+from postflow.errors import ConfigurationError
+
+log = logging.getLogger(__name__)
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def register(commands: Subcommands, common: argparse.ArgumentParser) -> None:
+    commands.add_parser(
+        "up", parents=[common],
+        help="run the hub, workers and scheduler in one process (embedded defaults)",
+    ).set_defaults(handler=up)
+    scale_out = "; a separate process for scale-out (needs POSTFLOW_REDIS_URL)"
+    commands.add_parser("hub", parents=[common], help="run the HTTP hub" + scale_out,
+                        ).set_defaults(handler=hub)
+    commands.add_parser("worker", parents=[common], help="run a publish worker" + scale_out,
+                        ).set_defaults(handler=worker)
+    commands.add_parser("scheduler", parents=[common], help="run the scheduler" + scale_out,
+                        ).set_defaults(handler=scheduler)
+
+
+def up(args: argparse.Namespace, ctx: CommandContext) -> None:
+    from workers.service import run_embedded
+
+    def ready(url: str) -> None:
+        ctx.out.result({"url": url, **_storage(ctx.settings)}, ready_lines(ctx.settings, url))
+
+    _serve_until_signalled(lambda stop: run_embedded(ctx.settings, stop, on_ready=ready))
+
+
+def hub(args: argparse.Namespace, ctx: CommandContext) -> None:
+    from workers.service import run_hub
+
+    _require_shared_broker(ctx.settings, "hub")
+
+    def ready(url: str) -> None:
+        ctx.out.result({"url": url}, [f"PostFlow hub listening at {url}"])
+
+    _serve_until_signalled(lambda stop: run_hub(ctx.settings, stop, on_ready=ready))
+
+
+def scheduler(args: argparse.Namespace, ctx: CommandContext) -> None:
+    from workers.service import run_scheduler
+
+    _require_shared_broker(ctx.settings, "scheduler")
+    _serve_until_signalled(lambda stop: run_scheduler(ctx.settings, stop))
+
+
+def worker(args: argparse.Namespace, ctx: CommandContext) -> None:
+    from workers.service import run_worker
+
+    _require_shared_broker(ctx.settings, "worker")
+    run_worker(ctx.settings)  # installs its own SIGINT/SIGTERM handlers: it blocks this thread
+
+
+def _require_shared_broker(settings: Settings, command: str) -> None:
+    # Without Redis each process would get its own in-process queue: jobs the hub or the
+    # scheduler enqueue would never reach a worker, and posts would silently stay Queued.
+    if settings.redis_url is None:
+        raise ConfigurationError(
+            f"postflow {command} runs beside other PostFlow processes and needs "
+            "POSTFLOW_REDIS_URL to share jobs with them. For a single process, run: postflow up",
+            details={"setting": "POSTFLOW_REDIS_URL"})
+
+
+def ready_lines(settings: Settings, url: str) -> list[str]:
+    """What ``postflow up`` tells a person once it listens: where it is and what to run next."""
+    storage = _storage(settings)
+    where = (f"Data directory: {storage['data_dir']} (SQLite database and secret key)"
+             if storage["store"] == "sqlite"
+             else f"Data: MongoDB database {storage['database']!r}")
+    return [
+        f"PostFlow is running at {url}",
+        where,
+        "",
+        "Next steps, in another terminal:",
+        '  postflow org create "My team"',
+        '  postflow connect sandbox --org "My team" --name demo',
+        '  postflow hook create --org "My team" --name ci',
+        '  postflow posts list --org "My team"',
+        "",
+        "Press Ctrl+C to stop.",
+    ]
+
+
+def _storage(settings: Settings) -> dict[str, str]:
+    # Never the MongoDB URL itself: it may hold a password.
+    if settings.mongodb_url is not None:
+        return {"store": "mongodb", "database": settings.mongodb_database}
+    return {"store": "sqlite", "data_dir": str(settings.data_dir.resolve())}
+
+
+def _serve_until_signalled(serve: Callable[[asyncio.Event], Awaitable[None]]) -> None:
+    asyncio.run(_until_signalled(serve))
+
+
+async def _until_signalled(serve: Callable[[asyncio.Event], Awaitable[None]]) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+
+    def on_signal(signum: signal.Signals) -> None:
+        log.info("Received %s; shutting down (send it again to force).", signum.name)
+        stop.set()
+        for each in STOP_SIGNALS:
+            loop.remove_signal_handler(each)
+
+    for signum in STOP_SIGNALS:
+        loop.add_signal_handler(signum, on_signal, signum)
+    try:
+        await serve(stop)
+    finally:
+        for signum in STOP_SIGNALS:
+            loop.remove_signal_handler(signum)

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.postflow.cli import run_cli, use_cli_env
+
+
+@pytest.fixture(autouse=True)
+def _cli_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    use_cli_env(monkeypatch, tmp_path / "var")
+
+
+def test_connect_sandbox_prints_the_connection_id(capsys: pytest.CaptureFixture[str]) -> None:
+    run_cli(capsys, "org", "create", "Acme")
+
+    result = run_cli(capsys, "connect", "sandbox", "--org", "Acme", "--name", "demo", "--json")
+
+    assert result.code == 0
+    connection = result.json()["connection"]
+    assert connection["id"].startswith("conn_")
+    assert (connection["network"], connection["display_name"]) == ("sandbox", "demo")
+
+
+def test_connect_sandbox_accepts_the_org_id(capsys: pytest.CaptureFixture[str]) -> None:
+    org_id = run_cli(capsys, "org", "create", "Acme", "--json").json()["organization"]["id"]
+
+    result = run_cli(capsys, "connect", "sandbox", "--org", org_id, "--name", "demo")
+
+    assert result.code == 0
+    assert "conn_" in result.out
+
+
+def test_connections_list_shows_accounts_without_tokens(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    run_cli(capsys, "org", "create", "Acme")
+    conn_id = run_cli(capsys, "connect", "sandbox", "--org", "Acme", "--name", "demo",
+                      "--json").json()["connection"]["id"]
+
+    human = run_cli(capsys, "connections", "list", "--org", "Acme")
+    as_json = run_cli(capsys, "connections", "list", "--org", "Acme", "--json")
+
+    assert conn_id in human.out
+    assert [c["id"] for c in as_json.json()["connections"]] == [conn_id]
+    for output in (human.out, as_json.out):
+        assert "sealed" not in output and "sbxtok" not in output
+
+
+def test_unknown_org_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    result = run_cli(capsys, "connect", "sandbox", "--org", "Nobody", "--name", "demo")
+
+    assert result.code == 2
+    assert result.err == "error: No organization is named 'Nobody'.\n"

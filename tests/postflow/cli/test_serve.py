@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import TEST_SECRET_KEY
+from tests.postflow.cli import run_cli, use_cli_env
+
+START_DEADLINE_SECONDS = 30.0
+STOP_DEADLINE_SECONDS = 45.0
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _healthz_status(url: str) -> int | None:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback URL
+            status: int = response.status
+            return status
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return None
+
+
+def test_up_serves_healthz_and_exits_0_on_sigterm(tmp_path: Path) -> None:
+    port = _free_port()
+    env = {**os.environ, "POSTFLOW_DATA_DIR": str(tmp_path / "var"),
+           "POSTFLOW_SECRET_KEY": TEST_SECRET_KEY, "POSTFLOW_HTTP_PORT": str(port)}
+    out_path, err_path = tmp_path / "stdout.txt", tmp_path / "stderr.txt"
+    with out_path.open("w") as out, err_path.open("w") as err:
+        process = subprocess.Popen([sys.executable, "-m", "postflow.cli.main", "up"],
+                                   env=env, stdout=out, stderr=err)
+    try:
+        deadline = time.monotonic() + START_DEADLINE_SECONDS
+        while _healthz_status(f"http://127.0.0.1:{port}/healthz") != 200:
+            assert process.poll() is None, f"postflow up exited early:\n{err_path.read_text()}"
+            assert time.monotonic() < deadline, "postflow up did not answer /healthz in time"
+            time.sleep(0.1)
+
+        process.send_signal(signal.SIGTERM)
+
+        assert process.wait(timeout=STOP_DEADLINE_SECONDS) == 0, err_path.read_text()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    printed = out_path.read_text()
+    assert f"PostFlow is running at http://127.0.0.1:{port}" in printed
+    assert str((tmp_path / "var").resolve()) in printed
+    assert "postflow org create" in printed
+
+
+@pytest.mark.parametrize("command", ["hub", "worker", "scheduler"])
+def test_scale_out_process_without_redis_exits_2(command: str, tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str],
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    use_cli_env(monkeypatch, tmp_path / "var")
+
+    result = run_cli(capsys, command)
+
+    assert result.code == 2
+    assert "POSTFLOW_REDIS_URL" in result.err
+    assert "postflow up" in result.err
