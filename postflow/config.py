@@ -5,14 +5,14 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from typing_extensions import Annotated
 
 from postflow.errors import ConfigurationError
 
-SECRET_KEY_FILE = "secret.key"
+SECRET_KEY_FILE = "secret.key"  # noqa: S105 - a file name, not a secret
 
 
 class Settings(BaseSettings):
@@ -66,7 +66,8 @@ class Settings(BaseSettings):
 
     def secret_keys(self) -> list[str]:
         """The secret key first, then the previous ones; generates one on a first embedded run."""
-        return [resolve_secret_key(self)] + [k.get_secret_value() for k in self.previous_secret_keys]
+        older = [k.get_secret_value() for k in self.previous_secret_keys]
+        return [resolve_secret_key(self), *older]
 
 
 def resolve_secret_key(settings: Settings) -> str:

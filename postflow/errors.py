@@ -26,7 +26,7 @@ class NotFound(PostFlowError):
 
 
 class Forbidden(PostFlowError):
-    """Raised when the caller's role does not allow the action; the message names the role needed."""
+    """Raised when the caller's role does not allow the action; the message names the role."""
 
     code = "forbidden"
 

@@ -113,9 +113,18 @@ def load_plan_catalog(path: Path | None) -> PlanCatalog:
         catalog = PlanCatalog.model_validate(raw)
     except FileNotFoundError as err:
         raise ConfigurationError(f"Plans file {path} does not exist.") from err
-    except (tomllib.TOMLDecodeError, ValidationError) as err:
+    except OSError as err:
+        raise ConfigurationError(f"Plans file {path} cannot be read: {err.strerror}.") from err
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, ValidationError) as err:
         raise ConfigurationError(f"Plans file {path} is not valid: {err}") from err
-    catalog.get(catalog.default)
+    keys = [plan.key for plan in catalog.plans]
+    duplicates = sorted({key for key in keys if keys.count(key) > 1})
+    if duplicates:
+        raise ConfigurationError(f"Plans file {path} defines plan {duplicates[0]!r} twice.")
+    if catalog.default not in keys:
+        raise ConfigurationError(
+            f"Plans file {path} names {catalog.default!r} as the default plan but defines no "
+            "plan with that key.")
     return catalog
 
 
@@ -126,13 +135,14 @@ def check_limit(catalog: PlanCatalog, plan_key: str, limit: Limit, usage: int,
     cap = plan.limits.get(limit)
     if cap is None or usage + adding <= cap:
         return
-    raise limit_reached(catalog, plan, limit, usage)
+    raise limit_reached(catalog, plan, limit, usage, adding)
 
 
-def limit_reached(catalog: PlanCatalog, plan: Plan, limit: Limit, usage: int) -> LimitReached:
+def limit_reached(catalog: PlanCatalog, plan: Plan, limit: Limit, usage: int,
+                  adding: int = 1) -> LimitReached:
     cap = plan.limits.get(limit)
     noun = LIMIT_NOUNS[limit]
-    upgrade = catalog.lifting(plan, limit, usage + 1)
+    upgrade = catalog.lifting(plan, limit, usage + adding)
     lift = (f" The {upgrade.name} plan allows "
             f"{'unlimited' if upgrade.limits.get(limit) is None else upgrade.limits.get(limit)}"
             f" {noun}." if upgrade else "")

@@ -35,7 +35,8 @@ def can_transition(current: PostStatus, to: PostStatus) -> bool:
     return to in ALLOWED_TRANSITIONS[current]
 
 
-def transition(post: Post, to: PostStatus, *, at: datetime, reason: str = "", **changes: object) -> Post:
+def transition(post: Post, to: PostStatus, *, at: datetime, reason: str = "",
+               **changes: object) -> Post:
     """Return a copy of ``post`` in status ``to`` with its version bumped, or raise."""
     if not can_transition(post.status, to):
         allowed = sorted(s.value for s in ALLOWED_TRANSITIONS[post.status])

@@ -24,7 +24,7 @@ class ErrorKind(StrEnum):
     #: Try again after ``retry_after`` seconds (rate limits, 5xx, timeouts before sending).
     RETRY_AFTER = "retry_after"
     #: The access token expired: refresh it, then try again.
-    REFRESH_TOKEN = "refresh_token"
+    REFRESH_TOKEN = "refresh_token"  # noqa: S105 - an error kind, not a token
     #: The grant is gone (revoked, password changed): a person must reconnect the account.
     RECONNECT = "reconnect"
     #: The platform refused the content; trying again cannot help.

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 
+from postflow.clock import as_utc
 from postflow.timezones import zone
 
 #: (weekday 0=Monday, local time)
@@ -30,7 +31,9 @@ def _local_instant(day: date, at: time, tz_name: str) -> datetime | None:
 def next_free_slot(after: datetime, taken: Iterable[datetime], tz_name: str,
                    slots: tuple[tuple[int, time], ...] = DEFAULT_SLOTS) -> datetime | None:
     """The first slot strictly after ``after`` (aware UTC) that is not in ``taken``."""
-    busy = {t.astimezone(UTC) for t in taken}
+    # as_utc, not astimezone: a naive value means UTC, never the process TZ.
+    after = as_utc(after)
+    busy = {as_utc(t) for t in taken}
     start = after.astimezone(zone(tz_name)).date()
     for offset in range(SEARCH_DAYS):
         day = start + timedelta(days=offset)

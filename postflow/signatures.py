@@ -46,10 +46,14 @@ def verify_signature(header: str | None, payload: bytes, secrets: list[str], *, 
             candidates.append(value)
     if timestamp is None or not candidates:
         raise Unauthorized(f"The {HEADER} header must look like t=<unix seconds>,v1=<hex>.")
-    skew = now.timestamp() - timestamp
+    try:
+        skew = now.timestamp() - timestamp
+    except OverflowError:  # a timestamp too large for a float: garbage, not a server error
+        raise Unauthorized(f"The {HEADER} timestamp is out of range.") from None
     if skew > tolerance_seconds:
         raise Unauthorized(f"The signature timestamp is more than {tolerance_seconds} s old; "
-                           "sign each request when you send it.", details={"skew_seconds": int(skew)})
+                           "sign each request when you send it.",
+                           details={"skew_seconds": int(skew)})
     if skew < -tolerance_seconds:
         raise Unauthorized(f"The signature timestamp is more than {tolerance_seconds} s in the "
                            "future; check the sender's clock.", details={"skew_seconds": int(skew)})

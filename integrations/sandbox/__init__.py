@@ -1,4 +1,4 @@
-"""The sandbox network: publishes into PostFlow's own store, for trying PostFlow without accounts."""
+"""The sandbox network: publishes into PostFlow's own store, to try PostFlow without accounts."""
 
 from integrations.sandbox.provider import SandboxProvider
 

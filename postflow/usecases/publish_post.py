@@ -59,7 +59,7 @@ class PostPublisher:
 
     def __init__(self, rt: Runtime, rng: random.Random | None = None) -> None:
         self.rt = rt
-        self.rng = rng or random.Random()  # noqa: S311 - jitter, not security
+        self.rng = rng or random.Random()
 
     async def run(self, org_id: str, post_id: str, *, expected_version: int | None,
                   trigger: str) -> Post | None:
@@ -119,7 +119,7 @@ class PostPublisher:
         if target.status is TargetStatus.PUBLISHING and target.current_attempt_id:
             reconciled = await self._reconcile(post, target, provider, connection)
             if reconciled is not None:
-                return post, _TargetRun(reconciled)
+                return post, reconciled
 
         attempt = PublishAttempt(
             id=new_id("att"), org_id=post.org_id, post_id=post.id,
@@ -151,25 +151,35 @@ class PostPublisher:
         return saved, _TargetRun(self._published(target, result))
 
     async def _reconcile(self, post: Post, target: PostTarget, provider: Provider,
-                         connection: Connection) -> PostTarget | None:
+                         connection: Connection) -> _TargetRun | None:
         """Settle an attempt that was cut off; None means "not published, go ahead"."""
         attempt_id = target.current_attempt_id or ""
         earlier = next((a for a in await self.rt.store.list_attempts(post.org_id, post.id)
                         if a.id == attempt_id), None)
+        if (earlier is not None and earlier.platform_post_id is not None
+                and earlier.outcome in (AttemptOutcome.PUBLISHED, AttemptOutcome.RECONCILED)):
+            # The worker recorded the platform's answer, then stopped before saving the post.
+            return _TargetRun(self._published(target, PublishResult(
+                platform_post_id=earlier.platform_post_id, url=earlier.url)))
         try:
             found = await provider.check(account_context(self.rt, connection),
                                          idempotency_key=attempt_id)
         except ProviderError as err:
+            if err.kind is ErrorKind.RETRY_AFTER:
+                # The check itself was throttled: ask again later, still without publishing.
+                delay = backoff_seconds(target.attempt_count, self.rt.settings.retry_base_seconds,
+                                        self.rt.settings.retry_max_seconds, self.rng)
+                return _TargetRun(target, retry_in=max(delay, err.retry_after or 0.0))
             if earlier is not None and earlier.outcome is AttemptOutcome.PENDING:
                 await self._close(earlier, AttemptOutcome.UNCONFIRMED, error=err)
-            return target.model_copy(update={
+            return _TargetRun(target.model_copy(update={
                 "status": TargetStatus.UNCONFIRMED, "error_kind": ErrorKind.UNKNOWN.value,
                 "error_message": "A publish was cut off and the network cannot tell whether it "
-                                 "went out. Check the account, then mark it published or retry."})
+                                 "went out. Check the account, then mark it published or retry."}))
         if found is not None:
             if earlier is not None and earlier.outcome is AttemptOutcome.PENDING:
                 await self._close(earlier, AttemptOutcome.RECONCILED, result=found)
-            return self._published(target, found)
+            return _TargetRun(self._published(target, found))
         if earlier is not None and earlier.outcome is AttemptOutcome.PENDING:
             await self._close(earlier, AttemptOutcome.RETRY, error=ProviderError(
                 ErrorKind.RETRY_AFTER, "Cut off before the network published it."))
@@ -181,7 +191,7 @@ class PostPublisher:
         if err.kind is ErrorKind.UNKNOWN:
             reconciled = await self._reconcile(post, target, provider, connection)
             if reconciled is not None:
-                return _TargetRun(reconciled)
+                return reconciled
             return self._retry_or_fail(target, err)
         await self._close(attempt, AttemptOutcome.FAILED if err.kind in (
             ErrorKind.BAD_INPUT, ErrorKind.RECONNECT) else AttemptOutcome.RETRY, error=err)

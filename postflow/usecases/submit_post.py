@@ -1,8 +1,9 @@
-"""Turning a request (from a hook, the CLI or chat) into a post, ready for review or the schedule."""
+"""Turning a request (from a hook, the CLI or chat) into a post for review or the schedule."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from itertools import pairwise
 
 from pydantic import BaseModel, Field
 
@@ -159,7 +160,7 @@ async def submit_post(rt: Runtime, org_id: str, request: PostRequest, *, source:
         raise
     await record(rt, org_id, actor, "post.created", final.id, source=source.kind,
                  targets=len(connections))
-    for before, after in zip(steps, steps[1:], strict=False):
+    for before, after in pairwise(steps):
         await record(rt, org_id, actor, "post.status_changed", final.id,
                      **{"from": before.status.value, "to": after.status.value,
                         "reason": after.status_reason})

@@ -1,0 +1,171 @@
+"""Connecting accounts: the plan's limit, tokens sealed at rest, refreshes and key rotation."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from postflow.connections import ConnectionStatus
+from postflow.errors import BadInput, LimitReached
+from postflow.organizations import Organization
+from postflow.providers import ConnectedAccount, TokenSet
+from postflow.runtime import Runtime
+from postflow.token_vault import TokenVault, VaultError
+from postflow.usecases.connections import (
+    add_connection,
+    connect_sandbox,
+    mark_needs_reconnect,
+    open_tokens,
+    reseal_all,
+    store_refreshed_tokens,
+)
+from postflow.usecases.hooks import create_hook
+from postflow.usecases.organizations import create_organization
+from tests.conftest import TEST_SECRET_KEY
+
+NEW_SECRET_KEY = "rotated-secret-key-0123456789abc"
+
+
+def account(n: int, access: str = "access-plain-123", refresh: str | None = "refresh-plain-456",
+            ) -> ConnectedAccount:
+    return ConnectedAccount(account_id=f"acct-{n}", display_name=f"Account {n}",
+                            tokens=TokenSet.model_validate({"access_token": access,
+                                                            "refresh_token": refresh}))
+
+
+@pytest.fixture
+async def org(rt: Runtime) -> Organization:
+    return await create_organization(rt, "Acme", actor="cli")
+
+
+async def test_connecting_the_sandbox_stores_an_active_connection(rt: Runtime,
+                                                                  org: Organization) -> None:
+    connection = await connect_sandbox(rt, org.id, "Acme test", actor="cli")
+
+    stored = await rt.store.get_connection(org.id, connection.id)
+    assert (stored.network, stored.display_name, stored.status) == (
+        "sandbox", "Acme test", ConnectionStatus.ACTIVE)
+
+
+async def test_connecting_is_audited(rt: Runtime, org: Organization) -> None:
+    connection = await connect_sandbox(rt, org.id, "Acme test", actor="slack:U1")
+
+    events = await rt.store.list_audit(org.id, subject_id=connection.id)
+    assert [(e.actor, e.action) for e in events] == [("slack:U1", "connection.added")]
+
+
+async def test_stored_tokens_are_sealed(rt: Runtime, org: Organization) -> None:
+    connection = await add_connection(rt, org.id, "sandbox", account(1), actor="cli")
+
+    stored = await rt.store.get_connection(org.id, connection.id)
+    assert stored.sealed_tokens is not None
+    assert "access-plain-123" not in stored.sealed_tokens
+    assert "refresh-plain-456" not in stored.sealed_tokens
+
+
+async def test_sealed_tokens_open_to_the_original_tokens(rt: Runtime, org: Organization) -> None:
+    connection = await add_connection(rt, org.id, "sandbox", account(1), actor="cli")
+
+    tokens = open_tokens(rt, await rt.store.get_connection(org.id, connection.id))
+
+    assert tokens.access_token.get_secret_value() == "access-plain-123"
+    assert tokens.refresh_token is not None
+    assert tokens.refresh_token.get_secret_value() == "refresh-plain-456"
+
+
+async def test_the_free_plan_allows_three_connected_accounts(rt: Runtime,
+                                                             org: Organization) -> None:
+    for name in ("one", "two", "three"):
+        await connect_sandbox(rt, org.id, name, actor="cli")
+
+    assert await rt.store.count_connections(org.id) == 3
+
+
+async def test_a_fourth_account_on_the_free_plan_is_refused(rt: Runtime,
+                                                            org: Organization) -> None:
+    for name in ("one", "two", "three"):
+        await connect_sandbox(rt, org.id, name, actor="cli")
+
+    with pytest.raises(LimitReached) as caught:
+        await connect_sandbox(rt, org.id, "four", actor="cli")
+
+    assert caught.value.message == ("Your Free plan allows 3 connected accounts and you have "
+                                    "used 3. The Pro plan allows 15 connected accounts.")
+    assert await rt.store.count_connections(org.id) == 3
+
+
+async def test_a_disconnected_account_frees_its_place(rt: Runtime, org: Organization) -> None:
+    connections = [await connect_sandbox(rt, org.id, n, actor="cli") for n in ("a", "b", "c")]
+    await rt.store.update_connection(connections[0].model_copy(
+        update={"status": ConnectionStatus.DISCONNECTED}))
+
+    await connect_sandbox(rt, org.id, "d", actor="cli")
+
+    assert await rt.store.count_connections(org.id) == 3
+
+
+async def test_an_unknown_network_is_bad_input(rt: Runtime, org: Organization) -> None:
+    with pytest.raises(BadInput, match="myspace"):
+        await add_connection(rt, org.id, "myspace", account(1), actor="cli")
+
+
+async def test_refreshed_tokens_are_stored_sealed(rt: Runtime, org: Organization) -> None:
+    connection = await add_connection(rt, org.id, "sandbox", account(1), actor="cli")
+
+    await store_refreshed_tokens(rt, connection, TokenSet.model_validate(
+        {"access_token": "access-new", "refresh_token": "refresh-new"}))
+
+    stored = await rt.store.get_connection(org.id, connection.id)
+    assert stored.sealed_tokens is not None and "access-new" not in stored.sealed_tokens
+    assert open_tokens(rt, stored).access_token.get_secret_value() == "access-new"
+
+
+async def test_a_refresh_answer_without_refresh_token_keeps_the_old_one(
+        rt: Runtime, org: Organization) -> None:
+    connection = await add_connection(rt, org.id, "sandbox", account(1), actor="cli")
+
+    await store_refreshed_tokens(rt, connection,
+                                 TokenSet.model_validate({"access_token": "access-new"}))
+
+    tokens = open_tokens(rt, await rt.store.get_connection(org.id, connection.id))
+    assert tokens.refresh_token is not None
+    assert tokens.refresh_token.get_secret_value() == "refresh-plain-456"
+
+
+async def test_marking_needs_reconnect_is_stored_and_audited(rt: Runtime,
+                                                             org: Organization) -> None:
+    connection = await connect_sandbox(rt, org.id, "a", actor="cli")
+
+    await mark_needs_reconnect(rt, connection, "revoked")
+
+    stored = await rt.store.get_connection(org.id, connection.id)
+    assert stored.status is ConnectionStatus.NEEDS_RECONNECT
+    assert (await rt.store.list_audit(org.id, subject_id=connection.id))[-1].action == \
+        "connection.needs_reconnect"
+
+
+async def test_reseal_all_moves_every_secret_to_the_new_key(rt: Runtime,
+                                                            org: Organization) -> None:
+    connection = await add_connection(rt, org.id, "sandbox", account(1), actor="cli")
+    created = await create_hook(rt, org.id, "CI", actor="cli")
+    rotated = dataclasses.replace(rt, vault=TokenVault([NEW_SECRET_KEY, TEST_SECRET_KEY]))
+
+    assert await reseal_all(rotated) == 2
+
+    new_only = dataclasses.replace(rt, vault=TokenVault([NEW_SECRET_KEY]))
+    stored = await rt.store.get_connection(org.id, connection.id)
+    assert open_tokens(new_only, stored).access_token.get_secret_value() == "access-plain-123"
+    hook = await rt.store.find_hook(created.hook.id)
+    assert hook is not None
+    assert new_only.vault.open(hook.sealed_secret) == created.secret
+
+
+async def test_after_reseal_the_old_key_alone_no_longer_opens_tokens(
+        rt: Runtime, org: Organization) -> None:
+    connection = await add_connection(rt, org.id, "sandbox", account(1), actor="cli")
+    await reseal_all(dataclasses.replace(
+        rt, vault=TokenVault([NEW_SECRET_KEY, TEST_SECRET_KEY])))
+
+    with pytest.raises(VaultError):
+        open_tokens(rt, await rt.store.get_connection(org.id, connection.id))
