@@ -1,0 +1,26 @@
+"""The one factory that builds the hub's aiohttp application."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from hub.errors import error_middleware
+from hub.routes import BROKER_PING, PUBLISH_QUEUE, RUNTIME, BrokerPing, health, hooks, sandbox
+from postflow.publish_queue import PublishQueue
+from postflow.runtime import Runtime
+
+#: Room above the webhook limit: the hook route reads the body itself and answers a JSON 413,
+#: which aiohttp's own limit would turn into a plain-text one.
+BODY_SIZE_HEADROOM = 64 * 1024
+
+
+def create_app(rt: Runtime, queue: PublishQueue, broker_ping: BrokerPing) -> web.Application:
+    """Build the hub; the caller owns ``rt``, ``queue`` and the broker and closes them."""
+    app = web.Application(middlewares=[error_middleware],
+                          client_max_size=rt.settings.webhook_max_body_bytes + BODY_SIZE_HEADROOM)
+    app[RUNTIME] = rt
+    app[PUBLISH_QUEUE] = queue
+    app[BROKER_PING] = broker_ping
+    for feature in (health, hooks, sandbox):
+        feature.add_routes(app)
+    return app

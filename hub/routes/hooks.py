@@ -1,0 +1,183 @@
+"""Incoming hooks: ``POST /v1/hooks/{hook_id}`` creates a post, ``GET .../posts/{id}`` tracks it.
+
+Both are signed (see :mod:`postflow.signatures`); the signature is checked over the raw body
+before anything else is read or stored, so an unsigned request never consumes an
+``Idempotency-Key``.
+
+Idempotency: the first answer to a key is stored and replayed for an identical body. A request
+that fails releases its key, so the sender can fix the request and retry with the same key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+
+from aiohttp import web
+
+from hub.errors import HubError
+from hub.hook_request import parse_hook_body
+from hub.routes import PUBLISH_QUEUE, RUNTIME
+from postflow.attempts import PublishAttempt
+from postflow.errors import BadInput
+from postflow.hooks import IdempotencyRecord, IdempotencyState, IncomingHook
+from postflow.posts import Post, PostSource, PostStatus
+from postflow.publish_queue import PublishQueue
+from postflow.runtime import Runtime
+from postflow.signatures import HEADER
+from postflow.usecases.dispatch import claim_and_enqueue
+from postflow.usecases.hooks import authenticate_hook_request
+from postflow.usecases.submit_post import PostRequest, submit_post
+
+log = logging.getLogger(__name__)
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+MAX_IDEMPOTENCY_KEY = 200
+READ_CHUNK = 64 * 1024
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_post("/v1/hooks/{hook_id}", post_to_hook)
+    app.router.add_get("/v1/hooks/{hook_id}/posts/{post_id}", get_hook_post)
+
+
+async def post_to_hook(request: web.Request) -> web.Response:
+    rt = request.app[RUNTIME]
+    body = await read_body(request, rt.settings.webhook_max_body_bytes)
+    hook = await authenticate_hook_request(rt, request.match_info["hook_id"],
+                                           request.headers.get(HEADER), body)
+    key = idempotency_key(request)
+    post_request = parse_hook_body(body)
+
+    async def accept() -> web.Response:
+        return await accept_post(rt, request.app[PUBLISH_QUEUE], hook, post_request)
+
+    if key is None:
+        return await accept()
+    return await once_per_key(rt, hook, key, body, accept)
+
+
+async def get_hook_post(request: web.Request) -> web.Response:
+    rt = request.app[RUNTIME]
+    # A GET has no body: the signed payload is the path, so a signature opens one post only.
+    hook = await authenticate_hook_request(rt, request.match_info["hook_id"],
+                                           request.headers.get(HEADER),
+                                           request.rel_url.raw_path.encode("utf-8"))
+    post = await rt.store.get_post(hook.org_id, request.match_info["post_id"])
+    attempts = await rt.store.list_attempts(hook.org_id, post.id)
+    return web.json_response(post_progress(post, attempts))
+
+
+async def read_body(request: web.Request, limit: int) -> bytes:
+    """The raw body, refused with a 413 as soon as it is known to be over ``limit`` bytes."""
+    too_large = HubError(413, "body_too_large",
+                         f"The request body is larger than the {limit} bytes allowed.",
+                         details={"limit_bytes": limit})
+    if request.content_length is not None and request.content_length > limit:
+        raise too_large
+    body = bytearray()
+    while chunk := await request.content.read(READ_CHUNK):
+        body += chunk
+        if len(body) > limit:
+            raise too_large
+    return bytes(body)
+
+
+def idempotency_key(request: web.Request) -> str | None:
+    key = request.headers.get(IDEMPOTENCY_HEADER)
+    if key is None:
+        return None
+    if not key.strip() or len(key) > MAX_IDEMPOTENCY_KEY:
+        raise BadInput(f"The {IDEMPOTENCY_HEADER} header must be 1 to {MAX_IDEMPOTENCY_KEY} "
+                       "characters long.", details={"header": IDEMPOTENCY_HEADER,
+                                                    "max_length": MAX_IDEMPOTENCY_KEY})
+    return key
+
+
+async def accept_post(rt: Runtime, queue: PublishQueue, hook: IncomingHook,
+                      post_request: PostRequest) -> web.Response:
+    """Create the post; one due now goes straight to a worker."""
+    post = await submit_post(rt, hook.org_id, post_request,
+                             source=PostSource(kind="hook", ref=hook.id),
+                             actor=f"hook:{hook.id}", review_required=hook.review_required)
+    if post.status is PostStatus.SCHEDULED and post.due_at is not None \
+            and post.due_at <= rt.clock.now():
+        post = await dispatch_now(rt, queue, post)
+    return web.json_response(
+        {"post_id": post.id, "status": post.status.value,
+         "scheduled_at": _iso(post.scheduled_at),
+         "status_url": f"{rt.settings.base_url}/v1/hooks/{hook.id}/posts/{post.id}"},
+        status=202)
+
+
+async def dispatch_now(rt: Runtime, queue: PublishQueue, post: Post) -> Post:
+    try:
+        claimed = await claim_and_enqueue(rt, queue, post)
+    except Exception:
+        # The post is saved and due: the scheduler's next tick dispatches it. The sender has
+        # their post, so this is not their error.
+        log.warning("could not dispatch post %s at once; the scheduler will", post.id,
+                    exc_info=True)
+        return post
+    return claimed if claimed is not None else post
+
+
+async def once_per_key(rt: Runtime, hook: IncomingHook, key: str, body: bytes,
+                       accept: Callable[[], Awaitable[web.Response]]) -> web.Response:
+    """Run ``accept`` once for (hook, key): replay its answer for the same body."""
+    now = rt.clock.now()
+    request_hash = hashlib.sha256(body).hexdigest()
+    existing = await rt.store.reserve_idempotency_key(IdempotencyRecord(
+        hook_id=hook.id, key=key, request_hash=request_hash, created_at=now,
+        expires_at=now + timedelta(hours=rt.settings.idempotency_ttl_hours)))
+    if existing is not None:
+        return replay(existing, request_hash)
+    try:
+        response = await accept()
+    except BaseException:
+        await rt.store.release_idempotency_key(hook.id, key)
+        raise
+    await rt.store.complete_idempotency_key(hook.id, key, response.status, response.text or "")
+    return response
+
+
+def replay(existing: IdempotencyRecord, request_hash: str) -> web.Response:
+    if existing.request_hash != request_hash:
+        raise HubError(422, "idempotency_key_reused",
+                       f"This {IDEMPOTENCY_HEADER} was already used for a different request "
+                       "body; use a new key for a new request.")
+    if existing.state is not IdempotencyState.COMPLETE or existing.status_code is None:
+        raise HubError(409, "idempotency_key_in_progress",
+                       f"A request with this {IDEMPOTENCY_HEADER} is in progress; retry shortly.",
+                       headers={"Retry-After": "1"})
+    return web.Response(status=existing.status_code, text=existing.response_body or "",
+                        content_type="application/json",
+                        headers={"Idempotent-Replayed": "true"})
+
+
+def post_progress(post: Post, attempts: list[PublishAttempt]) -> dict[str, object]:
+    """A post's status as a sender sees it: targets and attempts, no raw platform answers."""
+    return {
+        "post_id": post.id, "status": post.status.value, "status_reason": post.status_reason,
+        "scheduled_at": _iso(post.scheduled_at),
+        "targets": [{"connection_id": t.connection_id, "network": t.network,
+                     "status": t.status.value, "url": t.url,
+                     "error": _error(t.error_kind, t.error_message)} for t in post.targets],
+        "attempts": [{"id": a.id, "connection_id": a.connection_id, "network": a.network,
+                      "trigger": a.trigger, "outcome": a.outcome.value,
+                      "started_at": _iso(a.started_at), "finished_at": _iso(a.finished_at),
+                      "url": a.url, "error": _error(a.error_kind, a.error_message)}
+                     for a in attempts],
+    }
+
+
+def _error(kind: str | None, message: str | None) -> dict[str, str | None] | None:
+    if kind is None and message is None:
+        return None
+    return {"kind": kind, "message": message}
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()

@@ -1,0 +1,88 @@
+"""Hook requests that create posts: publish now, scheduled, review, and secret handling."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from postflow.organizations import Organization
+from postflow.posts import PostStatus
+from postflow.runtime import Runtime
+from postflow.usecases.hooks import create_hook, rotate_hook_secret
+from tests.fakes.clock import ManualClock
+from tests.hub.conftest import RecordingQueue, Sender
+
+
+async def test_post_now_is_accepted_and_enqueued_once(sender: Sender, rt: Runtime,
+                                                      org: Organization,
+                                                      queue: RecordingQueue) -> None:
+    response = await sender.post()
+    assert response.status == 202
+    body = await response.json()
+    post = await rt.store.get_post(org.id, body["post_id"])
+    assert body == {"post_id": post.id, "status": "queued", "scheduled_at": None,
+                    "status_url": f"http://127.0.0.1:8080/v1/hooks/{sender.hook.hook.id}"
+                                  f"/posts/{post.id}"}
+    assert post.status is PostStatus.QUEUED
+    assert queue.published == [(org.id, post.id, post.version, "publish_now")]
+
+
+async def test_post_with_future_schedule_at_is_scheduled_not_enqueued(
+        sender: Sender, rt: Runtime, org: Organization, queue: RecordingQueue,
+        clock: ManualClock) -> None:
+    when = clock.now() + timedelta(days=1)
+    response = await sender.post(sender.body(schedule_at=when.isoformat()))
+    assert response.status == 202
+    body = await response.json()
+    assert body["status"] == "scheduled"
+    assert body["scheduled_at"] == when.isoformat()
+    assert (await rt.store.get_post(org.id, body["post_id"])).status is PostStatus.SCHEDULED
+    assert queue.published == []
+
+
+async def test_review_hook_leaves_the_post_in_review(sender: Sender, rt: Runtime,
+                                                     org: Organization,
+                                                     queue: RecordingQueue) -> None:
+    sender.hook = await create_hook(rt, org.id, "Needs a look", actor="test",
+                                    review_required=True)
+    response = await sender.post()
+    assert response.status == 202
+    body = await response.json()
+    assert body["status"] == "in_review"
+    assert (await rt.store.get_post(org.id, body["post_id"])).status is PostStatus.IN_REVIEW
+    assert queue.published == []
+
+
+async def test_post_to_networks_by_name(sender: Sender, rt: Runtime, org: Organization) -> None:
+    response = await sender.post({"text": "by network", "networks": ["sandbox"]})
+    assert response.status == 202
+    post = await rt.store.get_post(org.id, (await response.json())["post_id"])
+    assert [t.connection_id for t in post.targets] == [sender.sandbox.id]
+
+
+async def test_one_good_signature_among_several_is_enough(sender: Sender, rt: Runtime,
+                                                          org: Organization) -> None:
+    raw = b'{"text": "two signatures", "networks": ["sandbox"]}'
+    good = sender.sign(raw)
+    timestamp, good_v1 = good.split(",")
+    response = await sender.post(raw, signature=f"{timestamp},v1={'0' * 64},{good_v1}")
+    assert response.status == 202
+    assert len(await rt.store.list_posts(org.id)) == 1
+
+
+async def test_old_secret_still_works_during_rotation_overlap(sender: Sender, rt: Runtime,
+                                                              org: Organization) -> None:
+    old_secret = sender.hook.secret
+    rotated = await rotate_hook_secret(rt, org.id, sender.hook.hook.id, actor="test")
+    assert (await sender.post(secret=old_secret)).status == 202
+    assert (await sender.post(secret=rotated.secret)).status == 202
+    assert len(await rt.store.list_posts(org.id)) == 2
+
+
+async def test_old_secret_is_refused_after_the_overlap(sender: Sender, rt: Runtime,
+                                                       org: Organization,
+                                                       clock: ManualClock) -> None:
+    old_secret = sender.hook.secret
+    await rotate_hook_secret(rt, org.id, sender.hook.hook.id, actor="test",
+                             overlap=timedelta(hours=1))
+    clock.advance(3601)
+    assert (await sender.post(secret=old_secret)).status == 401
