@@ -6,10 +6,11 @@ the stores refuse to close it twice, so a closed attempt never changes.
 
 from __future__ import annotations
 
-from datetime import datetime
 from enum import StrEnum
 
 from pydantic import BaseModel
+
+from postflow.clock import UtcDatetime
 
 RAW_RESPONSE_LIMIT = 2000
 
@@ -33,8 +34,8 @@ class PublishAttempt(BaseModel):
     network: str
     #: What started it: ``scheduler``, ``publish_now``, ``retry``, ``reconciler``.
     trigger: str
-    started_at: datetime
-    finished_at: datetime | None = None
+    started_at: UtcDatetime
+    finished_at: UtcDatetime | None = None
     outcome: AttemptOutcome = AttemptOutcome.PENDING
     platform_post_id: str | None = None
     url: str | None = None

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from pydantic import BaseModel, Field
+
+from postflow.clock import UtcDatetime
 
 AuditValue = str | int | float | bool | None
 
@@ -12,7 +12,7 @@ AuditValue = str | int | float | bool | None
 class AuditEvent(BaseModel):
     id: str
     org_id: str
-    at: datetime
+    at: UtcDatetime
     #: Who or what acted: ``hook:<id>``, ``cli``, ``scheduler``, ``worker``, ``slack:<user>``.
     actor: str
     #: Dotted verb such as ``post.created`` or ``post.status_changed``.

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Annotated, Protocol
+
+from pydantic import AfterValidator
 
 
 class Clock(Protocol):
@@ -33,3 +35,8 @@ def as_utc(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
+
+
+#: A model field type: any datetime read into a model comes out aware UTC (stores may hand back
+#: naive UTC or another offset), so no caller has to normalize.
+UtcDatetime = Annotated[datetime, AfterValidator(as_utc)]

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from enum import StrEnum
 
 from pydantic import BaseModel
+
+from postflow.clock import UtcDatetime
 
 
 class ConnectionStatus(StrEnum):
@@ -23,6 +24,6 @@ class Connection(BaseModel):
     status: ConnectionStatus = ConnectionStatus.ACTIVE
     #: The token set, sealed by :class:`postflow.token_vault.TokenVault`; never plaintext.
     sealed_tokens: str | None = None
-    token_expires_at: datetime | None = None
-    created_at: datetime
-    updated_at: datetime
+    token_expires_at: UtcDatetime | None = None
+    created_at: UtcDatetime
+    updated_at: UtcDatetime

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, Field
+
+from postflow.clock import UtcDatetime
 
 
 class IncomingHook(BaseModel):
@@ -16,10 +17,10 @@ class IncomingHook(BaseModel):
     sealed_secret: str
     #: During a rotation the previous secret stays valid until ``previous_secret_expires_at``.
     sealed_previous_secret: str | None = None
-    previous_secret_expires_at: datetime | None = None
+    previous_secret_expires_at: UtcDatetime | None = None
     review_required: bool = False
     disabled: bool = False
-    created_at: datetime
+    created_at: UtcDatetime
 
 
 class IdempotencyState(StrEnum):
@@ -36,5 +37,5 @@ class IdempotencyRecord(BaseModel):
     state: IdempotencyState = IdempotencyState.IN_PROGRESS
     status_code: int | None = None
     response_body: str | None = None
-    created_at: datetime
-    expires_at: datetime
+    created_at: UtcDatetime
+    expires_at: UtcDatetime

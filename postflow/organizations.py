@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from postflow.clock import UtcDatetime
 
 
 class Role(StrEnum):
@@ -40,7 +41,7 @@ class Organization(BaseModel):
     name: str = Field(min_length=1, max_length=120)
     plan: str = "free"
     timezone: str = "UTC"
-    created_at: datetime
+    created_at: UtcDatetime
 
 
 class Member(BaseModel):
@@ -49,7 +50,7 @@ class Member(BaseModel):
     identity: ChatIdentity
     display_name: str = ""
     role: Role
-    created_at: datetime
+    created_at: UtcDatetime
 
 
 class Workspace(BaseModel):
@@ -60,4 +61,4 @@ class Workspace(BaseModel):
     platform: str
     external_id: str
     name: str = ""
-    created_at: datetime
+    created_at: UtcDatetime

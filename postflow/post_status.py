@@ -37,7 +37,10 @@ def can_transition(current: PostStatus, to: PostStatus) -> bool:
 
 def transition(post: Post, to: PostStatus, *, at: datetime, reason: str = "",
                **changes: object) -> Post:
-    """Return a copy of ``post`` in status ``to`` with its version bumped, or raise."""
+    """Return a copy of ``post`` in status ``to`` with its version bumped, or raise.
+
+    The copy is shallow: posts and targets are never changed in place, only replaced.
+    """
     if not can_transition(post.status, to):
         allowed = sorted(s.value for s in ALLOWED_TRANSITIONS[post.status])
         raise InvalidTransition(
@@ -48,14 +51,12 @@ def transition(post: Post, to: PostStatus, *, at: datetime, reason: str = "",
     return post.model_copy(
         update={"status": to, "status_reason": reason, "version": post.version + 1,
                 "updated_at": at, **changes},
-        deep=True,
     )
 
 
 def revise(post: Post, *, at: datetime, **changes: object) -> Post:
     """Return a copy with ``changes`` applied and the version bumped, status unchanged."""
-    return post.model_copy(update={"version": post.version + 1, "updated_at": at, **changes},
-                           deep=True)
+    return post.model_copy(update={"version": post.version + 1, "updated_at": at, **changes})
 
 
 def outcome_status(targets: list[PostTarget]) -> PostStatus | None:

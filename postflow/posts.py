@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, Field
+
+from postflow.clock import UtcDatetime
 
 
 class PostStatus(StrEnum):
@@ -48,7 +49,7 @@ class PostTarget(BaseModel):
     url: str | None = None
     error_kind: str | None = None
     error_message: str | None = None
-    published_at: datetime | None = None
+    published_at: UtcDatetime | None = None
 
 
 class PostSource(BaseModel):
@@ -69,9 +70,9 @@ class Post(BaseModel):
     #: The IANA zone the author chose the time in.
     timezone: str = "UTC"
     #: When the author wants it out (aware UTC); ``None`` means as soon as possible.
-    scheduled_at: datetime | None = None
+    scheduled_at: UtcDatetime | None = None
     #: When the scheduler should next pick it up: the scheduled time, or a retry's backoff.
-    due_at: datetime | None = None
+    due_at: UtcDatetime | None = None
     #: True when the time came from the connection's queue slots rather than from the author.
     from_queue: bool = False
     status: PostStatus
@@ -80,8 +81,8 @@ class Post(BaseModel):
     source: PostSource
     created_by: str = ""
     status_reason: str = ""
-    created_at: datetime
-    updated_at: datetime
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
 
     def text_for(self, network: str) -> str:
         """The text to publish on ``network``: its variant if there is one."""

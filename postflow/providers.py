@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
 from pydantic import BaseModel, SecretStr, SerializationInfo, field_serializer
 
+from postflow.clock import UtcDatetime
 from postflow.errors import BadInput
 
 
@@ -49,7 +49,7 @@ class TokenSet(BaseModel):
 
     access_token: SecretStr
     refresh_token: SecretStr | None = None
-    expires_at: datetime | None = None
+    expires_at: UtcDatetime | None = None
     scopes: list[str] = []
 
     @field_serializer("access_token", "refresh_token", when_used="json")

@@ -6,9 +6,9 @@ what it "publishes" is kept here and shown by the hub at ``/sandbox/posts/{id}``
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from pydantic import BaseModel, Field
+
+from postflow.clock import UtcDatetime
 
 
 class SandboxPost(BaseModel):
@@ -21,4 +21,4 @@ class SandboxPost(BaseModel):
     media_urls: list[str] = Field(default_factory=list)
     #: ``published`` or ``rejected`` (a scripted failure, see integrations/sandbox).
     outcome: str = "published"
-    created_at: datetime
+    created_at: UtcDatetime

@@ -302,8 +302,10 @@ class MongoStore:
         return result.deleted_count
 
     # -- posts ------------------------------------------------------------------------------
-    async def insert_post(self, post: Post) -> None:
+    async def insert_post(self, post: Post, audit: Sequence[AuditEvent] = ()) -> None:
         await self._insert("posts", model_document(post), f"Post {post.id} already exists.")
+        if audit:
+            await self._coll("audit").insert_many([model_document(e) for e in audit])
 
     async def get_post(self, org_id: str, post_id: str) -> Post:
         doc = await self._coll("posts").find_one({"_id": post_id, "org_id": org_id})

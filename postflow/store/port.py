@@ -124,7 +124,13 @@ class Store(Protocol):
         ...
 
     # -- posts ------------------------------------------------------------------------------
-    async def insert_post(self, post: Post) -> None: ...
+    async def insert_post(self, post: Post, audit: Sequence[AuditEvent] = ()) -> None:
+        """Insert a new post together with the audit events of its creation.
+
+        SQLite writes both in one transaction; MongoDB writes the post, then the events.
+        Raises Conflict when the post id exists.
+        """
+        ...
 
     async def get_post(self, org_id: str, post_id: str) -> Post:
         """Raises NotFound."""

@@ -1,18 +1,19 @@
 """The SQLite store: one file, WAL mode, one table per record type holding the model as JSON.
 
 Queried fields are copied into indexed columns; times in those columns are UTC text in one
-fixed format, so comparing and sorting the text compares and sorts the instants. One aiosqlite
-connection per store, guarded by a lock so a transaction never interleaves with another task's
-statements; other processes on the same file are handled by WAL and ``busy_timeout``.
+fixed format, so comparing and sorting the text compares and sorts the instants.
+
+One aiosqlite connection per store. Each store method is one unit of work run on that
+connection's thread in a single trip (a trip costs far more than a statement), and units run
+one after another there, so a transaction never interleaves with another task's statements.
+Other processes on the same file are handled by WAL and ``busy_timeout``.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sqlite3
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager, suppress
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -31,6 +32,7 @@ from postflow.posts import Post, PostStatus
 from postflow.sandbox_posts import SandboxPost
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
+ResultT = TypeVar("ResultT")
 Params = Sequence[object]
 
 #: Schema migrations, applied in order; ``PRAGMA user_version`` counts the ones applied.
@@ -97,28 +99,34 @@ def _parse_ts(text: str) -> datetime:
     return as_utc(datetime.fromisoformat(text))
 
 
-def _with_utc(value: Any) -> Any:
-    """Return ``value`` with every datetime inside it (models, lists, dicts) in UTC."""
-    if isinstance(value, datetime):
-        return as_utc(value)
-    if isinstance(value, BaseModel):
-        updates = {name: _with_utc(getattr(value, name)) for name in type(value).model_fields}
-        return value.model_copy(update=updates)
-    if isinstance(value, list):
-        return [_with_utc(item) for item in value]
-    if isinstance(value, dict):
-        return {key: _with_utc(item) for key, item in value.items()}
-    return value
-
-
 def _load(model: type[ModelT], doc: str) -> ModelT:
-    loaded: ModelT = _with_utc(model.model_validate_json(doc))
-    return loaded
+    # Model datetimes are UtcDatetime: validation hands them back aware UTC.
+    return model.model_validate_json(doc)
 
 
 def _dump(model: BaseModel) -> str:
-    dumped: BaseModel = _with_utc(model)
-    return dumped.model_dump_json()
+    return model.model_dump_json()
+
+
+def _write_transaction(conn: sqlite3.Connection,
+                       work: Callable[[sqlite3.Connection], ResultT]) -> ResultT:
+    """Run ``work`` inside a write transaction taken up front (BEGIN IMMEDIATE)."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        result = work(conn)
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+    return result
+
+
+_INSERT_AUDIT = "INSERT INTO audit (id, org_id, subject_id, at, doc) VALUES (?, ?, ?, ?, ?)"
+
+
+def _audit_values(event: AuditEvent) -> tuple[object, ...]:
+    return (event.id, event.org_id, event.subject_id, _ts(event.at), _dump(event))
 
 
 def _post_values(post: Post) -> tuple[object, ...]:
@@ -133,7 +141,6 @@ class SqliteStore:
 
     def __init__(self, connection: aiosqlite.Connection) -> None:
         self._db = connection
-        self._lock = asyncio.Lock()
 
     @classmethod
     async def open(cls, path: Path) -> SqliteStore:
@@ -153,20 +160,25 @@ class SqliteStore:
         return store
 
     async def _migrate(self) -> None:
-        if await self._user_version() >= len(MIGRATIONS):
-            return
-        for version, statements in enumerate(MIGRATIONS, start=1):
-            async with self._transaction():
-                # Re-read inside the write lock: another process may have migrated meanwhile.
-                if await self._user_version() >= version:
-                    continue
-                for statement in statements:
-                    await self._db.execute(statement)
-                await self._db.execute(f"PRAGMA user_version = {version:d}")
+        def user_version(conn: sqlite3.Connection) -> int:
+            return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
-    async def _user_version(self) -> int:
-        rows = await self._db.execute_fetchall("PRAGMA user_version")
-        return int(next(iter(rows))[0])
+        def migrate(conn: sqlite3.Connection) -> None:
+            if user_version(conn) >= len(MIGRATIONS):
+                return
+            for version, statements in enumerate(MIGRATIONS, start=1):
+                def apply(conn: sqlite3.Connection, version: int = version,
+                          statements: tuple[str, ...] = statements) -> None:
+                    # Re-read inside the write lock: another process may have migrated meanwhile.
+                    if user_version(conn) >= version:
+                        return
+                    for statement in statements:
+                        conn.execute(statement)
+                    conn.execute(f"PRAGMA user_version = {version:d}")
+
+                _write_transaction(conn, apply)
+
+        await self._call(migrate)
 
     async def ping(self) -> None:
         await self._fetch("SELECT 1")
@@ -175,38 +187,36 @@ class SqliteStore:
         await self._db.close()
 
     # -- plumbing ---------------------------------------------------------------------------
-    @asynccontextmanager
-    async def _transaction(self) -> AsyncIterator[None]:
-        """A write transaction taken up front, so read-then-write sequences never interleave."""
-        async with self._lock:
-            try:
-                await self._db.execute("BEGIN IMMEDIATE")
-                yield
-                await self._db.execute("COMMIT")
-            except BaseException:
-                # Statements run in order on the connection's thread, so this follows the
-                # BEGIN even when we were cancelled while it ran; no transaction is fine too.
-                with suppress(sqlite3.OperationalError):
-                    await self._db.execute("ROLLBACK")
-                raise
+    async def _call(self, work: Callable[[sqlite3.Connection], ResultT]) -> ResultT:
+        """Run ``work`` on the connection's thread, in one trip.
+
+        aiosqlite offers no public call for "run this function on your thread"; ``_execute`` is
+        what its own methods use, and what keeps a multi-statement unit to one trip.
+        """
+        conn = self._db._conn
+        result: ResultT = await self._db._execute(work, conn)  # type: ignore[no-untyped-call]
+        return result
 
     async def _run(self, sql: str, params: Params = ()) -> tuple[int, list[Any]]:
-        """Run one statement; return (rows changed, rows fetched). Caller holds the lock."""
-        async with self._db.execute(sql, params) as cursor:
-            rows = list(await cursor.fetchall())
-            return cursor.rowcount, rows
+        """Run one statement; return (rows changed, rows fetched)."""
+        def run(conn: sqlite3.Connection) -> tuple[int, list[Any]]:
+            cursor = conn.execute(sql, params)
+            try:
+                return cursor.rowcount, cursor.fetchall()
+            finally:
+                cursor.close()
+
+        return await self._call(run)
 
     async def _fetch(self, sql: str, params: Params = ()) -> list[Any]:
-        async with self._lock:
-            return (await self._run(sql, params))[1]
+        return (await self._run(sql, params))[1]
 
     async def _write(self, sql: str, params: Params = (), conflict: str = "") -> int:
         """Run one write; a uniqueness violation becomes Conflict(``conflict``)."""
-        async with self._lock:
-            try:
-                return (await self._run(sql, params))[0]
-            except sqlite3.IntegrityError as err:
-                raise Conflict(conflict or "That record already exists.") from err
+        try:
+            return (await self._run(sql, params))[0]
+        except sqlite3.IntegrityError as err:
+            raise Conflict(conflict or "That record already exists.") from err
 
     async def _docs(self, model: type[ModelT], sql: str, params: Params = ()) -> list[ModelT]:
         return [_load(model, row[0]) for row in await self._fetch(sql, params)]
@@ -358,20 +368,22 @@ class SqliteStore:
             raise NotFound("No such hook.")
 
     async def reserve_idempotency_key(self, record: IdempotencyRecord) -> IdempotencyRecord | None:
-        async with self._transaction():
-            changed, _ = await self._run(
+        def reserve(conn: sqlite3.Connection) -> str | None:
+            changed = conn.execute(
                 "INSERT INTO idempotency (hook_id, key, expires_at, doc) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT (hook_id, key) DO UPDATE"
                 " SET expires_at = excluded.expires_at, doc = excluded.doc"
                 " WHERE idempotency.expires_at <= ?",
                 (record.hook_id, record.key, _ts(record.expires_at), _dump(record),
-                 _ts(record.created_at)))
+                 _ts(record.created_at))).rowcount
             if changed:
                 return None
-            _, rows = await self._run(
-                "SELECT doc FROM idempotency WHERE hook_id = ? AND key = ?",
-                (record.hook_id, record.key))
-        return _load(IdempotencyRecord, rows[0][0])
+            row = conn.execute("SELECT doc FROM idempotency WHERE hook_id = ? AND key = ?",
+                               (record.hook_id, record.key)).fetchone()
+            return str(row[0])
+
+        existing = await self._call(lambda conn: _write_transaction(conn, reserve))
+        return None if existing is None else _load(IdempotencyRecord, existing)
 
     async def complete_idempotency_key(self, hook_id: str, key: str, status_code: int,
                                        response_body: str) -> None:
@@ -388,11 +400,21 @@ class SqliteStore:
         return await self._write("DELETE FROM idempotency WHERE expires_at <= ?", (_ts(now),))
 
     # -- posts ------------------------------------------------------------------------------
-    async def insert_post(self, post: Post) -> None:
-        await self._write(
-            "INSERT INTO posts (id, org_id, doc, status, due_at, scheduled_at, from_queue,"
-            " created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (post.id, post.org_id, *_post_values(post)), "That post already exists.")
+    async def insert_post(self, post: Post, audit: Sequence[AuditEvent] = ()) -> None:
+        post_row = (post.id, post.org_id, *_post_values(post))
+        audit_rows = [_audit_values(event) for event in audit]
+
+        def insert(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "INSERT INTO posts (id, org_id, doc, status, due_at, scheduled_at, from_queue,"
+                " created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                post_row)
+            conn.executemany(_INSERT_AUDIT, audit_rows)
+
+        try:
+            await self._call(lambda conn: _write_transaction(conn, insert))
+        except sqlite3.IntegrityError as err:
+            raise Conflict("That post already exists.") from err
 
     async def get_post(self, org_id: str, post_id: str) -> Post:
         return await self._doc(Post, "SELECT doc FROM posts WHERE org_id = ? AND id = ?",
@@ -407,17 +429,22 @@ class SqliteStore:
             " ORDER BY created_at DESC, id DESC LIMIT ?", (org_id, wanted, wanted, limit))
 
     async def replace_post(self, post: Post, expected_version: int) -> None:
-        async with self._lock:
+        values = (*_post_values(post), post.org_id, post.id, expected_version)
+
+        def replace(conn: sqlite3.Connection) -> list[Any] | None:
             # One UPDATE guarded by the version: SQLite's write lock makes it the atomic claim.
-            changed, _ = await self._run(
+            changed = conn.execute(
                 "UPDATE posts SET (doc, status, due_at, scheduled_at, from_queue, created_at,"
                 " updated_at, version) = (?, ?, ?, ?, ?, ?, ?, ?)"
-                " WHERE org_id = ? AND id = ? AND version = ?",
-                (*_post_values(post), post.org_id, post.id, expected_version))
+                " WHERE org_id = ? AND id = ? AND version = ?", values).rowcount
             if changed:
-                return
-            _, rows = await self._run("SELECT version FROM posts WHERE org_id = ? AND id = ?",
-                                      (post.org_id, post.id))
+                return None
+            return conn.execute("SELECT version FROM posts WHERE org_id = ? AND id = ?",
+                                (post.org_id, post.id)).fetchall()
+
+        rows = await self._call(replace)
+        if rows is None:
+            return
         if not rows:
             raise NotFound("No such post.")
         raise Conflict(f"The post changed since it was read (version {rows[0][0]}, "
@@ -457,16 +484,21 @@ class SqliteStore:
             "That publish attempt already exists.")
 
     async def finish_attempt(self, attempt: PublishAttempt) -> None:
-        async with self._lock:
-            changed, _ = await self._run(
-                "UPDATE attempts SET outcome = ?, doc = ?"
-                " WHERE org_id = ? AND id = ? AND outcome = ?",
-                (attempt.outcome.value, _dump(attempt), attempt.org_id, attempt.id,
-                 AttemptOutcome.PENDING.value))
+        values = (attempt.outcome.value, _dump(attempt), attempt.org_id, attempt.id,
+                  AttemptOutcome.PENDING.value)
+
+        def finish(conn: sqlite3.Connection) -> list[Any] | None:
+            changed = conn.execute("UPDATE attempts SET outcome = ?, doc = ?"
+                                   " WHERE org_id = ? AND id = ? AND outcome = ?",
+                                   values).rowcount
             if changed:
-                return
-            _, rows = await self._run("SELECT 1 FROM attempts WHERE org_id = ? AND id = ?",
-                                      (attempt.org_id, attempt.id))
+                return None
+            return conn.execute("SELECT 1 FROM attempts WHERE org_id = ? AND id = ?",
+                                (attempt.org_id, attempt.id)).fetchall()
+
+        rows = await self._call(finish)
+        if rows is None:
+            return
         if not rows:
             raise NotFound("No such publish attempt.")
         raise Conflict("That publish attempt was closed already.")
@@ -477,10 +509,7 @@ class SqliteStore:
             " ORDER BY started_at, id", (org_id, post_id))
 
     async def append_audit(self, event: AuditEvent) -> None:
-        await self._write(
-            "INSERT INTO audit (id, org_id, subject_id, at, doc) VALUES (?, ?, ?, ?, ?)",
-            (event.id, event.org_id, event.subject_id, _ts(event.at), _dump(event)),
-            "That audit event already exists.")
+        await self._write(_INSERT_AUDIT, _audit_values(event), "That audit event already exists.")
 
     async def list_audit(self, org_id: str, subject_id: str | None = None,
                          limit: int = 200) -> list[AuditEvent]:
@@ -494,13 +523,12 @@ class SqliteStore:
                             limit: int | None) -> int | None:
         if limit is not None and limit <= 0:
             return None
-        async with self._lock:
-            # One upsert: the WHERE refuses the increment at the limit, RETURNING says if it ran.
-            _, rows = await self._run(
-                "INSERT INTO usage (org_id, metric, period, count) VALUES (?, ?, ?, 1)"
-                " ON CONFLICT (org_id, metric, period) DO UPDATE SET count = usage.count + 1"
-                " WHERE ? IS NULL OR usage.count < ? RETURNING count",
-                (org_id, metric, period, limit, limit))
+        # One upsert: the WHERE refuses the increment at the limit, RETURNING says if it ran.
+        _, rows = await self._run(
+            "INSERT INTO usage (org_id, metric, period, count) VALUES (?, ?, ?, 1)"
+            " ON CONFLICT (org_id, metric, period) DO UPDATE SET count = usage.count + 1"
+            " WHERE ? IS NULL OR usage.count < ? RETURNING count",
+            (org_id, metric, period, limit, limit))
         return int(rows[0][0]) if rows else None
 
     async def release_usage(self, org_id: str, metric: str, period: str) -> None:

@@ -18,7 +18,7 @@ from postflow.providers import PublishContent
 from postflow.queue_slots import next_free_slot
 from postflow.runtime import Runtime
 from postflow.timezones import require_timezone
-from postflow.usecases.audit_log import record
+from postflow.usecases.audit_log import audit_event
 
 #: A post asked for this far in the past is refused rather than published late by surprise.
 PAST_TOLERANCE = timedelta(minutes=5)
@@ -154,14 +154,14 @@ async def submit_post(rt: Runtime, org_id: str, request: PostRequest, *, source:
             steps.append(transition(steps[-1], PostStatus.SCHEDULED, at=now,
                                     due_at=scheduled_at or now))
         final = steps[-1]
-        await rt.store.insert_post(final)
+        events = [audit_event(rt, org_id, actor, "post.created", final.id, source=source.kind,
+                              targets=len(connections))]
+        events += [audit_event(rt, org_id, actor, "post.status_changed", final.id,
+                               **{"from": before.status.value, "to": after.status.value,
+                                  "reason": after.status_reason})
+                   for before, after in pairwise(steps)]
+        await rt.store.insert_post(final, events)
     except BaseException:
         await rt.store.release_usage(org_id, metric, period)
         raise
-    await record(rt, org_id, actor, "post.created", final.id, source=source.kind,
-                 targets=len(connections))
-    for before, after in pairwise(steps):
-        await record(rt, org_id, actor, "post.status_changed", final.id,
-                     **{"from": before.status.value, "to": after.status.value,
-                        "reason": after.status_reason})
     return final

@@ -1,0 +1,51 @@
+"""A Dramatiq worker inside the current process (``postflow up`` and ``postflow worker``).
+
+Stopping lets in-flight jobs finish (up to a timeout). Whatever does not finish stays Queued or
+Publishing in the store, and the reconciler hands it out again, so nothing is lost with the
+in-memory broker either.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import dramatiq
+
+from postflow.config import Settings
+
+log = logging.getLogger(__name__)
+
+#: How long idle worker threads wait before checking for shutdown or new messages (ms).
+DEFAULT_WORKER_TIMEOUT_MS = 1000
+
+
+class InProcessWorker:
+    """Worker threads consuming every queue declared on ``broker``.
+
+    Import ``workers.actors`` (so the queues exist) and call ``worker_runtime.install`` first.
+    """
+
+    def __init__(self, broker: dramatiq.Broker, settings: Settings, *,
+                 worker_timeout_ms: int = DEFAULT_WORKER_TIMEOUT_MS) -> None:
+        self._broker = broker
+        self._threads = settings.worker_threads
+        self._timeout_ms = worker_timeout_ms
+        self._worker: dramatiq.Worker | None = None
+
+    def start(self) -> None:
+        if self._worker is not None:
+            raise RuntimeError("This worker is already running.")
+        worker = dramatiq.Worker(self._broker, worker_threads=self._threads,
+                                 worker_timeout=self._timeout_ms)
+        worker.start()
+        self._worker = worker
+        log.info("worker started with %d threads", self._threads)
+
+    def stop(self, timeout_seconds: float = 30.0) -> None:
+        """Stop taking messages and wait up to ``timeout_seconds`` for in-flight jobs. Blocks:
+        from async code, run it in a thread."""
+        worker, self._worker = self._worker, None
+        if worker is None:
+            return
+        worker.stop(timeout=int(timeout_seconds * 1000))
+        log.info("worker stopped")

@@ -1,0 +1,131 @@
+"""The scheduler loop: hand due posts to workers, send canaries, resend what got stuck.
+
+Every step tolerates an unreachable broker or store: it logs and the next tick tries again, so a
+scheduler started before Redis (or the database) is up recovers by itself once it is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable
+from contextlib import suppress
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TypeVar
+
+from postflow.publish_queue import PublishQueue
+from postflow.runtime import Runtime
+from postflow.usecases.dispatch import dispatch_due_posts, requeue_stale_posts
+from workers.leader import LeaderLock
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+#: The reconciler looks for stuck posts this often, or more often when they count as stuck sooner.
+REQUEUE_EVERY_SECONDS = 30.0
+#: While a step keeps failing (Redis down), it is logged again only every this many ticks.
+LOG_EVERY_FAILURES = 60
+
+
+@dataclass(frozen=True)
+class TickReport:
+    """What one tick did; counts are zero for steps that did not run or failed."""
+
+    leader: bool
+    dispatched: int = 0
+    canary_sent: bool = False
+    requeued: int = 0
+
+
+class Scheduler:
+    """Runs on every scheduler process; only the one holding ``leader`` does the work."""
+
+    def __init__(self, rt: Runtime, queue: PublishQueue, leader: LeaderLock) -> None:
+        self.rt = rt
+        self.queue = queue
+        self.leader = leader
+        self._leading = False
+        self._last_canary: datetime | None = None
+        self._last_requeue: datetime | None = None
+        #: Consecutive failures per step, so an outage logs once, not once per tick.
+        self._failures: dict[str, int] = {}
+
+    @property
+    def requeue_every(self) -> timedelta:
+        return timedelta(seconds=min(REQUEUE_EVERY_SECONDS,
+                                     self.rt.settings.reconcile_after_seconds))
+
+    async def tick(self) -> TickReport:
+        """One round: dispatch due posts, and when their time has come a canary and a
+        reconcile pass. Never raises for broker or store faults."""
+        if not await self._lead():
+            return TickReport(leader=False)
+        now = self.rt.clock.now()
+        dispatched = await self._step("dispatch due posts", dispatch_due_posts(self.rt,
+                                                                               self.queue))
+        canary_sent = False
+        interval = timedelta(seconds=self.rt.settings.canary_interval_seconds)
+        if self._last_canary is None or now - self._last_canary >= interval:
+            canary_sent = await self._step("send a canary", self._send_canary()) is not None
+            if canary_sent:
+                self._last_canary = now
+        requeued = 0
+        if self._last_requeue is None or now - self._last_requeue >= self.requeue_every:
+            result = await self._step("requeue stale posts",
+                                      requeue_stale_posts(self.rt, self.queue))
+            if result is not None:
+                self._last_requeue = now
+                requeued = result
+        return TickReport(leader=True, dispatched=dispatched or 0, canary_sent=canary_sent,
+                          requeued=requeued)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Tick every ``scheduler_interval_seconds`` until ``stop`` is set, then step down."""
+        interval = self.rt.settings.scheduler_interval_seconds
+        log.info("scheduler running, every %.1f s", interval)
+        try:
+            while not stop.is_set():
+                await self.tick()
+                with suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=interval)
+        finally:
+            if self._leading:
+                try:
+                    await self.leader.release()
+                except Exception:
+                    log.warning("could not release scheduler leadership", exc_info=True)
+            log.info("scheduler stopped")
+
+    async def _lead(self) -> bool:
+        leading = await self._step("reach the leader lock", self.leader.acquire_or_renew())
+        if leading and not self._leading:
+            log.info("this scheduler now leads")
+            # A new leader reconciles at once: the previous one may have left work stuck.
+            self._last_requeue = None
+        elif self._leading and not leading:
+            log.info("this scheduler no longer leads")
+        self._leading = bool(leading)
+        return self._leading
+
+    async def _send_canary(self) -> bool:
+        await self.queue.enqueue_canary()
+        return True
+
+    async def _step(self, what: str, work: Awaitable[T]) -> T | None:
+        """Await ``work``; on failure log (the first time of a run of failures, with the
+        traceback, then every LOG_EVERY_FAILURES ticks) and return None."""
+        try:
+            result = await work
+        except Exception:
+            failures = self._failures[what] = self._failures.get(what, 0) + 1
+            if failures == 1:
+                log.warning("scheduler could not %s; trying again every tick", what,
+                            exc_info=True)
+            elif failures % LOG_EVERY_FAILURES == 0:
+                log.warning("scheduler still cannot %s (%d ticks in a row)", what, failures)
+            return None
+        if self._failures.pop(what, 0):
+            log.info("scheduler can %s again", what)
+        return result
