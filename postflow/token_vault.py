@@ -7,6 +7,7 @@ open, so a key can be rotated: add the new key first, keep the old ones until ``
 from __future__ import annotations
 
 import base64
+from collections import OrderedDict
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
@@ -27,20 +28,33 @@ class VaultError(Exception):
 
 
 class TokenVault:
+    #: Opened values kept in memory, keyed by their sealed text: a hook secret is opened on every
+    #: signed request, and decrypting costs more than the rest of the signature check.
+    OPENED_CACHE_SIZE = 1024
+
     def __init__(self, secret_keys: list[str]) -> None:
         if not secret_keys or any(len(k) < 16 for k in secret_keys):
             raise ConfigurationError("Each secret key must be at least 16 characters long.")
         self._fernet = MultiFernet([Fernet(_derive_fernet_key(k)) for k in secret_keys])
+        self._opened: OrderedDict[str, str] = OrderedDict()
 
     def seal(self, plaintext: str) -> str:
         return self._fernet.encrypt(plaintext.encode("utf-8")).decode("ascii")
 
     def open(self, sealed: str) -> str:
+        opened = self._opened.get(sealed)
+        if opened is not None:
+            self._opened.move_to_end(sealed)
+            return opened
         try:
-            return self._fernet.decrypt(sealed.encode("ascii")).decode("utf-8")
+            opened = self._fernet.decrypt(sealed.encode("ascii")).decode("utf-8")
         except (InvalidToken, ValueError) as err:
             raise VaultError("A sealed secret could not be opened with the configured keys.") \
                 from err
+        self._opened[sealed] = opened
+        if len(self._opened) > self.OPENED_CACHE_SIZE:
+            self._opened.popitem(last=False)
+        return opened
 
     def reseal(self, sealed: str) -> str:
         """Re-encrypt ``sealed`` under the first (newest) key."""

@@ -72,17 +72,20 @@ async def get_hook_post(request: web.Request) -> web.Response:
 
 async def read_body(request: web.Request, limit: int) -> bytes:
     """The raw body, refused with a 413 as soon as it is known to be over ``limit`` bytes."""
-    too_large = HubError(413, "body_too_large",
-                         f"The request body is larger than the {limit} bytes allowed.",
-                         details={"limit_bytes": limit})
     if request.content_length is not None and request.content_length > limit:
-        raise too_large
+        raise _too_large(limit)
     body = bytearray()
     while chunk := await request.content.read(READ_CHUNK):
         body += chunk
         if len(body) > limit:
-            raise too_large
+            raise _too_large(limit)
     return bytes(body)
+
+
+def _too_large(limit: int) -> HubError:
+    return HubError(413, "body_too_large",
+                    f"The request body is larger than the {limit} bytes allowed.",
+                    details={"limit_bytes": limit})
 
 
 def idempotency_key(request: web.Request) -> str | None:
