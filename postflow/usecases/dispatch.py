@@ -22,13 +22,15 @@ log = logging.getLogger(__name__)
 BATCH = 200
 
 
-async def claim_post(rt: Runtime, post: Post) -> Post | None:
+async def claim_post(rt: Runtime, post: Post, actor: str = "scheduler") -> Post | None:
     """Move a Scheduled post to Queued; None when another claimer (or an edit) got there first."""
     queued = transition(post, PostStatus.QUEUED, at=rt.clock.now())
     try:
         await rt.store.replace_post(queued, expected_version=post.version)
     except Conflict:
         return None
+    await record(rt, post.org_id, actor, "post.status_changed", post.id,
+                 **{"from": post.status.value, "to": queued.status.value, "reason": ""})
     return queued
 
 
@@ -44,7 +46,7 @@ async def _send(queue: PublishQueue, post: Post, trigger: str) -> bool:
 
 async def claim_and_enqueue(rt: Runtime, queue: PublishQueue, post: Post,
                             trigger: str = "publish_now") -> Post | None:
-    claimed = await claim_post(rt, post)
+    claimed = await claim_post(rt, post, actor=trigger)
     if claimed is not None:
         await _send(queue, claimed, trigger)
     return claimed

@@ -81,6 +81,9 @@ class PostPublisher:
                                                     at=self.rt.clock.now()))
         if started is None:
             return None
+        await record(self.rt, post.org_id, "worker", "post.status_changed", post.id,
+                     **{"from": post.status.value, "to": started.status.value,
+                        "reason": f"trigger: {trigger}"})
         post = started
         retry_delays: list[float] = []
         for connection_id in [t.connection_id for t in post.targets]:

@@ -183,6 +183,20 @@ async def test_publishing_is_audited(srt: Runtime, org: Organization) -> None:
         "worker", "post.status_changed", "publishing", "published")
 
 
+async def test_the_audit_trail_has_every_status_a_published_post_went_through(
+        srt: Runtime, org: Organization) -> None:
+    post = await submit(srt, org, [await connect(srt, org)])
+
+    await publish(srt, post)
+
+    changes = [(e.data["from"], e.data["to"])
+               for e in await srt.store.list_audit(org.id, subject_id=post.id)
+               if e.action == "post.status_changed"]
+    assert changes == [("draft", "approved"), ("approved", "scheduled"),
+                       ("scheduled", "queued"), ("queued", "publishing"),
+                       ("publishing", "published")]
+
+
 # -- jobs that must do nothing --------------------------------------------------------------------
 
 async def test_a_second_run_of_the_same_job_does_nothing(srt: Runtime, org: Organization,
