@@ -85,7 +85,7 @@ async def test_create_twice_keeps_indexes_and_data(client: FakeAsyncMongoClient)
 
 
 async def test_ping_answers(mongo_store: MongoStore) -> None:
-    await mongo_store.ping()
+    assert await mongo_store.ping() is None
 
 
 async def test_close_closes_the_client(client: FakeAsyncMongoClient) -> None:

@@ -111,7 +111,8 @@ async def test_the_old_secret_works_during_the_overlap(rt: Runtime, org: Organiz
                              overlap=timedelta(hours=1))
     clock.advance(3599)
 
-    await authenticate_hook_request(rt, created.hook.id, signed(rt, created.secret), BODY)
+    hook = await authenticate_hook_request(rt, created.hook.id, signed(rt, created.secret), BODY)
+    assert hook.id == created.hook.id
 
 
 async def test_the_old_secret_is_refused_after_the_overlap(rt: Runtime, org: Organization,
