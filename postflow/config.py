@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     publish_max_attempts: int = Field(default=5, ge=1)
     retry_base_seconds: float = Field(default=5.0, gt=0)
     retry_max_seconds: float = Field(default=900.0, gt=0)
+    #: A Scheduled post never tried this long after its time becomes Late instead of going out.
+    late_grace_minutes: int = Field(default=15, ge=1)
 
     webhook_tolerance_seconds: int = Field(default=300, ge=1)
     webhook_max_body_bytes: int = Field(default=256 * 1024, ge=1024)

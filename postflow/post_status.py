@@ -3,6 +3,9 @@
 Draft → InReview → Approved → Scheduled → Queued → Publishing → Published | Partial | Failed,
 and Canceled from any state that has not started publishing. A retry goes back to Scheduled
 with a later ``due_at``; the reconciler may put a stuck Publishing post back to Queued.
+A Scheduled post whose time passed unnoticed becomes Late and waits for a person: back to
+Scheduled (publish now, reschedule) or Canceled. Rescheduling also takes a Queued post back to
+Scheduled, and a Failed or Partial one (its failed targets are tried again).
 Any other move raises :class:`InvalidTransition` — a status is never silently overwritten.
 """
 
@@ -19,7 +22,8 @@ ALLOWED_TRANSITIONS: dict[PostStatus, frozenset[PostStatus]] = {
     S.DRAFT: frozenset({S.IN_REVIEW, S.APPROVED, S.CANCELED}),
     S.IN_REVIEW: frozenset({S.APPROVED, S.DRAFT, S.CANCELED}),
     S.APPROVED: frozenset({S.SCHEDULED, S.IN_REVIEW, S.CANCELED}),
-    S.SCHEDULED: frozenset({S.QUEUED, S.IN_REVIEW, S.CANCELED}),
+    S.SCHEDULED: frozenset({S.QUEUED, S.IN_REVIEW, S.LATE, S.CANCELED}),
+    S.LATE: frozenset({S.SCHEDULED, S.CANCELED}),
     S.QUEUED: frozenset({S.PUBLISHING, S.SCHEDULED, S.CANCELED}),
     S.PUBLISHING: frozenset({S.PUBLISHED, S.PARTIAL, S.FAILED, S.SCHEDULED, S.QUEUED}),
     S.PUBLISHED: frozenset(),

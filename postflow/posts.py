@@ -14,6 +14,9 @@ class PostStatus(StrEnum):
     IN_REVIEW = "in_review"
     APPROVED = "approved"
     SCHEDULED = "scheduled"
+    #: Its time passed by more than the grace period and it was never tried: a person decides
+    #: (publish now, reschedule or cancel) rather than it going out late without a word.
+    LATE = "late"
     QUEUED = "queued"
     PUBLISHING = "publishing"
     PUBLISHED = "published"

@@ -1,4 +1,5 @@
-"""The scheduler loop: hand due posts to workers, send canaries, resend what got stuck.
+"""The scheduler loop: set aside late posts, hand due posts to workers, send canaries, resend
+what got stuck.
 
 Every step tolerates an unreachable broker or store: it logs and the next tick tries again, so a
 scheduler started before Redis (or the database) is up recovers by itself once it is.
@@ -14,9 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
 
+from postflow.notifications import LoggingNotifier, Notifier
 from postflow.publish_queue import PublishQueue
 from postflow.runtime import Runtime
 from postflow.usecases.dispatch import dispatch_due_posts, requeue_stale_posts
+from postflow.usecases.late_posts import mark_late_posts
 from workers.leader import LeaderLock
 
 log = logging.getLogger(__name__)
@@ -34,6 +37,7 @@ class TickReport:
     """What one tick did; counts are zero for steps that did not run or failed."""
 
     leader: bool
+    late: int = 0
     dispatched: int = 0
     canary_sent: bool = False
     requeued: int = 0
@@ -42,10 +46,12 @@ class TickReport:
 class Scheduler:
     """Runs on every scheduler process; only the one holding ``leader`` does the work."""
 
-    def __init__(self, rt: Runtime, queue: PublishQueue, leader: LeaderLock) -> None:
+    def __init__(self, rt: Runtime, queue: PublishQueue, leader: LeaderLock,
+                 notifier: Notifier | None = None) -> None:
         self.rt = rt
         self.queue = queue
         self.leader = leader
+        self.notifier: Notifier = notifier or LoggingNotifier()
         self._leading = False
         self._last_canary: datetime | None = None
         self._last_requeue: datetime | None = None
@@ -58,13 +64,17 @@ class Scheduler:
                                      self.rt.settings.reconcile_after_seconds))
 
     async def tick(self) -> TickReport:
-        """One round: dispatch due posts, and when their time has come a canary and a
-        reconcile pass. Never raises for broker or store faults."""
+        """One round: mark late posts, dispatch due posts, and when their time has come a
+        canary and a reconcile pass. Never raises for broker or store faults."""
         if not await self._lead():
             return TickReport(leader=False)
         now = self.rt.clock.now()
-        dispatched = await self._step("dispatch due posts", dispatch_due_posts(self.rt,
-                                                                               self.queue))
+        late = await self._step("mark late posts", mark_late_posts(self.rt, self.notifier))
+        dispatched = None
+        # Only after the late check: otherwise a post due long ago would go out without a word.
+        if late is not None:
+            dispatched = await self._step("dispatch due posts",
+                                          dispatch_due_posts(self.rt, self.queue))
         canary_sent = False
         interval = timedelta(seconds=self.rt.settings.canary_interval_seconds)
         if self._last_canary is None or now - self._last_canary >= interval:
@@ -78,8 +88,8 @@ class Scheduler:
             if result is not None:
                 self._last_requeue = now
                 requeued = result
-        return TickReport(leader=True, dispatched=dispatched or 0, canary_sent=canary_sent,
-                          requeued=requeued)
+        return TickReport(leader=True, late=late or 0, dispatched=dispatched or 0,
+                          canary_sent=canary_sent, requeued=requeued)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Tick every ``scheduler_interval_seconds`` until ``stop`` is set, then step down."""

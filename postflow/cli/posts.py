@@ -1,21 +1,32 @@
-"""``postflow posts list|show``: what is scheduled, what went out, and what happened on the way."""
+"""``postflow posts list|show|reschedule|cancel|publish-now``: what is scheduled, what went out,
+what happened on the way, and changing a post's course."""
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 
 from postflow.attempts import PublishAttempt
 from postflow.audit import AuditEvent
-from postflow.cli.context import CommandContext, Subcommands
+from postflow.cli.context import CLI_ACTOR, CommandContext, Subcommands
 from postflow.cli.output import excerpt, iso, table, to_json, when
+from postflow.config import Settings
+from postflow.errors import BadInput
 from postflow.organizations import Organization
 from postflow.posts import Post, PostStatus, PostTarget
+from postflow.publish_queue import PublishQueue
 from postflow.runtime import Runtime
+from postflow.usecases.post_actions import cancel_post, publish_now, reschedule_post
+
+UNCONFIRMED_HELP = ("also retry targets whose outcome is unconfirmed; only after checking the "
+                    "account shows no such post, or it may go out twice")
 
 
 def register(commands: Subcommands, common: argparse.ArgumentParser) -> None:
-    group = commands.add_parser("posts", help="list posts and show one in detail")
+    group = commands.add_parser("posts", help="list, show, reschedule, cancel or publish posts")
     actions = group.add_subparsers(dest="action", required=True, metavar="ACTION")
 
     listing = actions.add_parser("list", parents=[common], help="list posts, newest first")
@@ -32,6 +43,30 @@ def register(commands: Subcommands, common: argparse.ArgumentParser) -> None:
     show.add_argument("post_id", metavar="POST_ID")
     show.add_argument("--org", required=True, help="organization id or name")
     show.set_defaults(handler=show_post)
+
+    rescheduling = actions.add_parser("reschedule", parents=[common],
+                                      help="give a post a new time (retries a failed post)")
+    rescheduling.add_argument("post_id", metavar="POST_ID")
+    rescheduling.add_argument("--org", required=True, help="organization id or name")
+    rescheduling.add_argument(
+        "--at", required=True, metavar="ISO8601",
+        help="the new time with its UTC offset, e.g. 2026-12-01T09:00:00+01:00")
+    rescheduling.add_argument("--include-unconfirmed", action="store_true",
+                              help=UNCONFIRMED_HELP)
+    rescheduling.set_defaults(handler=reschedule)
+
+    canceling = actions.add_parser("cancel", parents=[common],
+                                   help="cancel a post that has not started publishing")
+    canceling.add_argument("post_id", metavar="POST_ID")
+    canceling.add_argument("--org", required=True, help="organization id or name")
+    canceling.set_defaults(handler=cancel)
+
+    publishing = actions.add_parser("publish-now", parents=[common],
+                                    help="publish a scheduled, late or failed post now")
+    publishing.add_argument("post_id", metavar="POST_ID")
+    publishing.add_argument("--org", required=True, help="organization id or name")
+    publishing.add_argument("--include-unconfirmed", action="store_true", help=UNCONFIRMED_HELP)
+    publishing.set_defaults(handler=publish_post_now)
 
 
 def list_posts(args: argparse.Namespace, ctx: CommandContext) -> None:
@@ -62,6 +97,67 @@ def show_post(args: argparse.Namespace, ctx: CommandContext) -> None:
                     "attempts": [attempt_view(a) for a in history.attempts],
                     "audit": [audit_view(e) for e in history.audit]},
                    _history_lines(history))
+
+
+def reschedule(args: argparse.Namespace, ctx: CommandContext) -> None:
+    at = parse_at(args.at)
+    post = ctx.run_in_org(args.org, lambda rt, org: reschedule_post(
+        rt, org.id, args.post_id, at, actor=CLI_ACTOR,
+        include_unconfirmed=args.include_unconfirmed))
+    ctx.out.result({"post": post_view(post)},
+                   [f"Post {post.id} is scheduled for {when(post.scheduled_at)}."])
+
+
+def cancel(args: argparse.Namespace, ctx: CommandContext) -> None:
+    post = ctx.run_in_org(args.org, lambda rt, org: cancel_post(rt, org.id, args.post_id,
+                                                                actor=CLI_ACTOR))
+    ctx.out.result({"post": post_view(post)}, [f"Post {post.id} is canceled."])
+
+
+def publish_post_now(args: argparse.Namespace, ctx: CommandContext) -> None:
+    """With Redis the post goes to a worker at once; embedded, the CLI has no worker of its
+    own, so the post is only made due and the running ``postflow up`` scheduler takes it."""
+    with _publish_queue(ctx.settings) as queue:
+        post = ctx.run_in_org(args.org, lambda rt, org: publish_now(
+            rt, queue, org.id, args.post_id, actor=CLI_ACTOR,
+            include_unconfirmed=args.include_unconfirmed))
+    if queue is not None:
+        line = f"Post {post.id} is {post.status.value}: a worker publishes it now."
+    else:
+        line = (f"Post {post.id} is due now: the running `postflow up` publishes it within a "
+                "second or two (start `postflow up` if it is not running).")
+    ctx.out.result({"post": post_view(post),
+                    "handed_to": "worker" if queue is not None else "scheduler"}, [line])
+
+
+@contextmanager
+def _publish_queue(settings: Settings) -> Iterator[PublishQueue | None]:
+    """The Dramatiq queue when Redis is configured, else None (leave it to the scheduler)."""
+    if settings.redis_url is None:
+        yield None
+        return
+    from workers.broker import close_broker, configure_broker
+    from workers.dramatiq_queue import DramatiqPublishQueue
+
+    broker = configure_broker(settings)
+    try:
+        yield DramatiqPublishQueue()
+    finally:
+        close_broker(broker)
+
+
+def parse_at(text: str) -> datetime:
+    """``--at``: ISO 8601 with a UTC offset (``Z`` counts); anything else is BadInput."""
+    example = "such as 2026-12-01T09:00:00+01:00 (or ...Z for UTC)"
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError:
+        raise BadInput(f"--at {text!r} is not an ISO 8601 time {example}.",
+                       details={"at": text}) from None
+    if at.tzinfo is None:
+        raise BadInput(f"--at {text!r} has no UTC offset; give one, {example}.",
+                       details={"at": text})
+    return at
 
 
 def _history_lines(history: PostHistory) -> list[str]:

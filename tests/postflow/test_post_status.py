@@ -128,3 +128,28 @@ def test_an_unconfirmed_target_counts_as_not_published() -> None:
 
 def test_only_unconfirmed_targets_add_up_to_failed() -> None:
     assert outcome_status(targets(TargetStatus.UNCONFIRMED)) is PostStatus.FAILED
+
+
+@pytest.mark.parametrize(("current", "to"), [
+    (PostStatus.SCHEDULED, PostStatus.LATE),
+    (PostStatus.LATE, PostStatus.SCHEDULED),
+    (PostStatus.LATE, PostStatus.CANCELED),
+    (PostStatus.QUEUED, PostStatus.SCHEDULED),
+    (PostStatus.FAILED, PostStatus.SCHEDULED),
+    (PostStatus.PARTIAL, PostStatus.SCHEDULED),
+], ids=lambda s: s.value)
+def test_late_reschedule_and_retry_moves_are_allowed(current: PostStatus,
+                                                     to: PostStatus) -> None:
+    assert can_transition(current, to)
+
+
+@pytest.mark.parametrize("to", [PostStatus.QUEUED, PostStatus.PUBLISHING, PostStatus.PUBLISHED],
+                         ids=lambda s: s.value)
+def test_a_late_post_never_goes_out_without_going_back_to_scheduled(to: PostStatus) -> None:
+    assert not can_transition(PostStatus.LATE, to)
+
+
+@pytest.mark.parametrize("current", [PostStatus.QUEUED, PostStatus.PUBLISHING, PostStatus.FAILED,
+                                     PostStatus.PARTIAL], ids=lambda s: s.value)
+def test_only_a_scheduled_post_can_become_late(current: PostStatus) -> None:
+    assert not can_transition(current, PostStatus.LATE)
