@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from unittest.mock import Mock
@@ -30,6 +31,9 @@ if "stream_writer" in inspect.signature(aiohttp.ClientResponse.__init__).paramet
 
 TEST_SECRET_KEY = "test-secret-key-0123456789abcdef"
 REDIS_URL = os.environ.get("POSTFLOW_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+#: Databases a test session may claim on the server of REDIS_URL (db 0 holds the claims).
+TEST_REDIS_DBS = range(1, 16)
+CLAIM_SECONDS = 3600
 
 
 @pytest.fixture(autouse=True)
@@ -60,19 +64,52 @@ async def rt(settings: Settings, clock: ManualClock) -> AsyncIterator[Runtime]:
         await runtime.store.close()
 
 
+@pytest.fixture(scope="session")
+def session_redis_url() -> Iterator[str]:
+    """A Redis database this test session has to itself.
+
+    Tests flush their database, so two sessions on one server (a developer's run next to CI, or
+    several helpers' runs) must not share one: unless POSTFLOW_TEST_REDIS_URL names a database
+    explicitly, each session claims a free one through a key in db 0, and gives it back at the end.
+    """
+    import redis
+
+    if "POSTFLOW_TEST_REDIS_URL" in os.environ:
+        yield REDIS_URL
+        return
+    base = REDIS_URL.rsplit("/", 1)[0]
+    claims = redis.Redis.from_url(base + "/0")
+    try:
+        claims.ping()
+    except redis.ConnectionError:
+        pytest.fail(f"No Redis answers at {base}; `make test` starts one.")
+    token = f"{os.getpid()}-{uuid.uuid4().hex}"
+    for db in TEST_REDIS_DBS:
+        if claims.set(f"postflow:test-session:db{db}", token, nx=True, ex=CLAIM_SECONDS):
+            break
+    else:
+        pytest.fail("Every Redis test database is claimed by another test session.")
+    try:
+        yield f"{base}/{db}"
+    finally:
+        if claims.get(f"postflow:test-session:db{db}") == token.encode():
+            claims.delete(f"postflow:test-session:db{db}")
+        claims.close()
+
+
 @pytest.fixture
-def redis_url() -> Iterator[str]:
+def redis_url(session_redis_url: str) -> Iterator[str]:
     """The real Redis server (make test starts one when none answers), flushed around the test."""
     import redis
 
-    client = redis.Redis.from_url(REDIS_URL)
+    client = redis.Redis.from_url(session_redis_url)
     try:
         client.ping()
     except redis.ConnectionError:
-        pytest.fail(f"No Redis answers at {REDIS_URL}; `make test` starts one.")
+        pytest.fail(f"No Redis answers at {session_redis_url}; `make test` starts one.")
     client.flushdb()
     try:
-        yield REDIS_URL
+        yield session_redis_url
     finally:
         client.flushdb()
         client.close()
