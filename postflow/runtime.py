@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from postflow.account_gates import (
+    AccountGate,
+    InProcessAccountGate,
+    InProcessRefreshLock,
+    RefreshLock,
+)
 from postflow.clock import Clock, SystemClock
 from postflow.config import Settings
 from postflow.plans import PlanCatalog
@@ -20,3 +26,7 @@ class Runtime:
     vault: TokenVault
     plans: PlanCatalog
     clock: Clock = field(default_factory=SystemClock)
+    #: Rate-limit cool-downs and per-network caps; the worker swaps in Redis ones when shared.
+    gates: AccountGate = field(default_factory=InProcessAccountGate)
+    #: Single-flight token refresh per connection; Redis-backed in workers when configured.
+    refresh_locks: RefreshLock = field(default_factory=InProcessRefreshLock)

@@ -4,15 +4,20 @@ Dramatiq's AsyncIO middleware runs every async actor on its own event loop threa
 aiosqlite (or PyMongo async) connection belongs to the loop that opened it. So the runtime is not
 opened at start-up on the main thread: the first actor opens it on the actors' loop, every later
 actor reuses it, and it is closed on that same loop when the worker shuts down.
+
+With Redis configured, the runtime's account gates and refresh locks are the Redis ones, so rate
+limit cool-downs, per-network caps and single-flight token refresh hold across every worker.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from dataclasses import dataclass, field
 
 import dramatiq
+import redis.asyncio
 from dramatiq.asyncio import get_event_loop_thread
 from dramatiq.middleware import Middleware
 
@@ -20,6 +25,7 @@ from postflow.clock import Clock
 from postflow.config import Settings
 from postflow.runtime import Runtime
 from postflow.wiring import open_runtime
+from workers.redis_gates import RedisAccountGate, RedisRefreshLock, open_gates_client
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +40,7 @@ class _Holder:
     clock: Clock | None = None
     runtime: Runtime | None = None
     loop: asyncio.AbstractEventLoop | None = None
+    redis_client: redis.asyncio.Redis | None = None
     opening: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
@@ -67,7 +74,8 @@ async def get_runtime() -> Runtime:
         return holder.runtime
     async with holder.opening:
         if holder.runtime is None:
-            holder.runtime = await open_runtime(holder.settings, clock=holder.clock)
+            runtime = await open_runtime(holder.settings, clock=holder.clock)
+            holder.runtime, holder.redis_client = _with_redis_gates(runtime)
             holder.loop = loop
     if holder.loop is not loop:
         raise RuntimeError("The worker runtime belongs to another event loop; its database "
@@ -81,8 +89,24 @@ async def close_runtime() -> None:
     if holder is None or holder.runtime is None:
         return
     runtime, holder.runtime, holder.loop = holder.runtime, None, None
+    client, holder.redis_client = holder.redis_client, None
     holder.opening = asyncio.Lock()
-    await runtime.store.close()
+    try:
+        await runtime.store.close()
+    finally:
+        if client is not None:
+            await client.aclose()
+
+
+def _with_redis_gates(runtime: Runtime) -> tuple[Runtime, redis.asyncio.Redis | None]:
+    """``runtime`` with gates and refresh locks in Redis when Redis is configured, and the
+    client they share (to close with the runtime)."""
+    url = runtime.settings.redis_url
+    if url is None:
+        return runtime, None
+    client = open_gates_client(url.get_secret_value())
+    return dataclasses.replace(runtime, gates=RedisAccountGate(client, runtime.clock),
+                               refresh_locks=RedisRefreshLock(client)), client
 
 
 class CloseRuntimeAtShutdown(Middleware):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from postflow.connections import Connection, ConnectionStatus
+from postflow.errors import NotFound
 from postflow.ids import new_id
 from postflow.plans import Limit, check_limit
 from postflow.providers import AccountContext, ConnectedAccount, TokenSet
@@ -63,8 +64,17 @@ async def store_refreshed_tokens(rt: Runtime, connection: Connection,
 
 
 async def mark_needs_reconnect(rt: Runtime, connection: Connection, reason: str) -> Connection:
-    updated = connection.model_copy(update={"status": ConnectionStatus.NEEDS_RECONNECT,
-                                            "updated_at": rt.clock.now()})
+    """Mark an active connection as needing a reconnect and audit it, once: a connection already
+    marked (or disconnected) is left as is. Works on a fresh read, so tokens stored meanwhile
+    are not overwritten with the caller's older copy."""
+    try:
+        current = await rt.store.get_connection(connection.org_id, connection.id)
+    except NotFound:
+        return connection
+    if current.status is not ConnectionStatus.ACTIVE:
+        return current
+    updated = current.model_copy(update={"status": ConnectionStatus.NEEDS_RECONNECT,
+                                         "updated_at": rt.clock.now()})
     await rt.store.update_connection(updated)
     await record(rt, connection.org_id, "worker", "connection.needs_reconnect", connection.id,
                  reason=reason)

@@ -4,6 +4,11 @@ For every target: record the attempt (and the target's ``current_attempt_id``) b
 call, call once, then close the attempt. A target found mid-publish (a worker died) is first
 reconciled through the provider's ``check`` with the earlier attempt id; only a confirmed "not
 published" leads to a new call, and an unanswerable check makes the target Unconfirmed.
+
+Before any call the runtime's gates are asked: a connection cooling down after a rate limit is not
+called at all (its target waits for the cool-down's end, without an attempt), calls to one network
+are capped, and expiring tokens are refreshed first, once per connection however many jobs need
+them (``postflow/usecases/token_refresh.py``).
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from postflow.account_gates import NetworkBusy
 from postflow.attempts import AttemptOutcome, PublishAttempt, truncate_raw
 from postflow.connections import Connection, ConnectionStatus
 from postflow.errors import Conflict, NotFound
@@ -28,11 +34,15 @@ from postflow.providers import (
 )
 from postflow.runtime import Runtime
 from postflow.usecases.audit_log import record
-from postflow.usecases.connections import (
-    account_context,
-    mark_needs_reconnect,
-    open_tokens,
-    store_refreshed_tokens,
+from postflow.usecases.connections import account_context
+from postflow.usecases.token_refresh import (
+    Refreshed,
+    RefreshFailed,
+    RefreshOutcome,
+    Revoked,
+    mark_revoked,
+    refresh_once,
+    token_expiring,
 )
 
 log = logging.getLogger(__name__)
@@ -60,6 +70,8 @@ class PostPublisher:
     def __init__(self, rt: Runtime, rng: random.Random | None = None) -> None:
         self.rt = rt
         self.rng = rng or random.Random()
+        #: Refreshes that failed for now in this job, so a target is not refreshed twice in a row.
+        self._refresh_failures: dict[str, ProviderError] = {}
 
     async def run(self, org_id: str, post_id: str, *, expected_version: int | None,
                   trigger: str) -> Post | None:
@@ -77,6 +89,7 @@ class PostPublisher:
             return None
         if expected_version is not None and post.version != expected_version:
             return None
+        self._refresh_failures = {}
         started = await self._save(post, transition(post, PostStatus.PUBLISHING,
                                                     at=self.rt.clock.now()))
         if started is None:
@@ -115,6 +128,30 @@ class PostPublisher:
         if connection.status is not ConnectionStatus.ACTIVE:
             return post, _TargetRun(self._failed(target, ErrorKind.RECONNECT,
                                                  "The account must be reconnected."))
+        cooling = await self._cooling(target, connection)
+        if cooling is not None:
+            return post, cooling
+        if token_expiring(connection, self.rt.clock.now()):
+            outcome = await self._refresh(connection)
+            if isinstance(outcome, Revoked):
+                return post, _TargetRun(self._failed(target, ErrorKind.RECONNECT,
+                                                     outcome.message))
+            if isinstance(outcome, Refreshed):
+                connection = outcome.connection
+            # On a failure for now, call with the tokens as they are: the network is the judge,
+            # and its refusal is a recorded attempt, so retries stay bounded.
+        try:
+            async with self.rt.gates.acquire(connection.network):
+                return await self._call_network(post, target, trigger, connection)
+        except NetworkBusy as busy:
+            log.info("target %s of post %s waits: %s", connection.id, post.id, busy)
+            return post, _TargetRun(target, retry_in=backoff_seconds(
+                1, self.rt.settings.retry_base_seconds, self.rt.settings.retry_max_seconds,
+                self.rng))
+
+    async def _call_network(self, post: Post, target: PostTarget, trigger: str,
+                            connection: Connection) -> tuple[Post, _TargetRun] | None:
+        """Reconcile a cut-off attempt if any, then record a new attempt and publish once."""
         provider = self.rt.providers.get(connection.network)
         content = PublishContent(text=post.text_for(connection.network),
                                  media_urls=tuple(m.url for m in post.media))
@@ -170,6 +207,7 @@ class PostPublisher:
         except ProviderError as err:
             if err.kind is ErrorKind.RETRY_AFTER:
                 # The check itself was throttled: ask again later, still without publishing.
+                await self._cool_down(connection, err.retry_after)
                 delay = backoff_seconds(target.attempt_count, self.rt.settings.retry_base_seconds,
                                         self.rt.settings.retry_max_seconds, self.rng)
                 return _TargetRun(target, retry_in=max(delay, err.retry_after or 0.0))
@@ -201,20 +239,50 @@ class PostPublisher:
         if err.kind is ErrorKind.BAD_INPUT:
             return _TargetRun(self._failed(target, err.kind, err.message))
         if err.kind is ErrorKind.RECONNECT:
-            await mark_needs_reconnect(self.rt, connection, err.message)
+            await mark_revoked(self.rt, connection, err.message)
             return _TargetRun(self._failed(target, err.kind, err.message))
+        if err.kind is ErrorKind.RETRY_AFTER:
+            await self._cool_down(connection, err.retry_after)
         if err.kind is ErrorKind.REFRESH_TOKEN:
-            try:
-                tokens = await provider.refresh(open_tokens(self.rt, connection))
-            except ProviderError as refresh_err:
-                if refresh_err.kind is ErrorKind.RECONNECT:
-                    await mark_needs_reconnect(self.rt, connection, refresh_err.message)
-                    return _TargetRun(self._failed(target, refresh_err.kind,
-                                                   refresh_err.message))
-                return self._retry_or_fail(target, refresh_err)
-            await store_refreshed_tokens(self.rt, connection, tokens)
+            outcome = await self._refresh(connection)
+            if isinstance(outcome, Revoked):
+                return _TargetRun(self._failed(target, ErrorKind.RECONNECT, outcome.message))
+            if isinstance(outcome, RefreshFailed):
+                return self._retry_or_fail(target, outcome.error)
+            # Fresh tokens: due again at once (no attempt was spent on the platform's side).
             err = ProviderError(ErrorKind.REFRESH_TOKEN, err.message, retry_after=0)
         return self._retry_or_fail(target, err)
+
+    # -- gates ----------------------------------------------------------------------------------
+
+    async def _cooling(self, target: PostTarget, connection: Connection) -> _TargetRun | None:
+        """The target's turn if its connection is cooling down (no call, no attempt), else None."""
+        until = await self.rt.gates.cooling_until(connection.id)
+        now = self.rt.clock.now()
+        if until is None or until <= now:
+            return None
+        waiting = target.model_copy(update={
+            "error_kind": ErrorKind.RETRY_AFTER.value,
+            "error_message": f"The network asked to slow down for this account until "
+                             f"{until:%Y-%m-%d %H:%M:%S} UTC."})
+        return _TargetRun(waiting, retry_in=(until - now).total_seconds())
+
+    async def _cool_down(self, connection: Connection, retry_after: float | None) -> None:
+        """Hold every call to the connection until the platform's ``Retry-After`` has passed."""
+        if retry_after is None or retry_after <= 0:
+            return
+        await self.rt.gates.cool_down(
+            connection.id, self.rt.clock.now() + timedelta(seconds=retry_after))
+
+    async def _refresh(self, connection: Connection) -> RefreshOutcome:
+        """Single-flight refresh; a failure for now is not tried again within this job."""
+        failed = self._refresh_failures.get(connection.id)
+        if failed is not None:
+            return RefreshFailed(failed)
+        outcome = await refresh_once(self.rt, connection)
+        if isinstance(outcome, RefreshFailed):
+            self._refresh_failures[connection.id] = outcome.error
+        return outcome
 
     def _retry_or_fail(self, target: PostTarget, err: ProviderError) -> _TargetRun:
         settings = self.rt.settings

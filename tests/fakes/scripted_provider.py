@@ -10,10 +10,15 @@ Each ``publish`` takes the next answer from ``publish_answers``:
 publish with that key created, ``None`` or a result is returned as is, an exception is raised.
 ``refresh`` answers from ``refresh_answers``: a TokenSet or an exception; by default fresh tokens.
 Every call is recorded, and ``created`` holds the posts that exist "on the platform".
+
+Tokens-aware mode, for the refresh races: a ``publish`` made with an access token listed in
+``expired_tokens`` raises REFRESH_TOKEN before taking an answer, and ``refresh`` awaits
+``refresh_pause`` seconds before answering, so concurrent jobs overlap inside it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -22,7 +27,9 @@ from typing import Final
 from postflow.providers import (
     AccountContext,
     ConnectedAccount,
+    ErrorKind,
     Provider,
+    ProviderError,
     ProviderRegistry,
     PublishContent,
     PublishResult,
@@ -63,7 +70,9 @@ class ScriptedProvider:
                  check_answers: list[CheckAnswer] | None = None,
                  refresh_answers: list[RefreshAnswer] | None = None,
                  max_length: int = 280,
-                 before_publish: Callable[[PublishCall], Awaitable[None]] | None = None) -> None:
+                 before_publish: Callable[[PublishCall], Awaitable[None]] | None = None,
+                 expired_tokens: set[str] | None = None,
+                 refresh_pause: float = 0.0) -> None:
         self.network = network
         self.publish_answers = list(publish_answers or [])
         self.check_answers = list(check_answers or [])
@@ -71,6 +80,9 @@ class ScriptedProvider:
         self.max_length = max_length
         #: Awaited at the start of every publish, before the answer: lets a test look around.
         self.before_publish = before_publish
+        #: Access tokens the platform refuses as expired (REFRESH_TOKEN).
+        self.expired_tokens = set(expired_tokens or ())
+        self.refresh_pause = refresh_pause
         self.publish_calls: list[PublishCall] = []
         self.check_calls: list[str] = []
         self.refresh_calls: list[TokenSet] = []
@@ -98,6 +110,8 @@ class ScriptedProvider:
 
     async def refresh(self, tokens: TokenSet) -> TokenSet:
         self.refresh_calls.append(tokens)
+        if self.refresh_pause:
+            await asyncio.sleep(self.refresh_pause)
         answer: RefreshAnswer = (self.refresh_answers.pop(0) if self.refresh_answers else
                                  TokenSet.model_validate({"access_token": "access-refreshed",
                                                           "refresh_token": "refresh-refreshed"}))
@@ -111,6 +125,8 @@ class ScriptedProvider:
         self.publish_calls.append(call)
         if self.before_publish is not None:
             await self.before_publish(call)
+        if account.tokens.access_token.get_secret_value() in self.expired_tokens:
+            raise ProviderError(ErrorKind.REFRESH_TOKEN, "The access token expired.")
         answer = self.publish_answers.pop(0) if self.publish_answers else PUBLISH
         if isinstance(answer, Exception):
             raise answer

@@ -1,0 +1,330 @@
+"""The Redis account gate and refresh lock against the real Redis, and two publishers in two
+"processes" (two runtimes on one SQLite file) refreshing a token once through the Redis lock."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack
+from datetime import timedelta
+
+import pytest
+import redis.asyncio
+from pydantic import SecretStr
+
+from postflow.config import Settings
+from postflow.organizations import Organization
+from postflow.posts import PostStatus
+from postflow.runtime import Runtime
+from postflow.usecases.organizations import create_organization
+from postflow.usecases.publish_post import PostPublisher
+from tests.fakes.clock import ManualClock
+from tests.fakes.scripted_provider import ScriptedProvider, runtime_with
+from tests.postflow.usecases.test_publish_gates import claim, connect, expire_tokens, submit
+from tests.workers.scenario import eventually
+from workers import redis_gates, worker_runtime
+from workers.redis_gates import (
+    KEY_PREFIX,
+    RedisAccountGate,
+    RedisRefreshLock,
+    open_gates_client,
+)
+
+pytestmark = pytest.mark.redis
+
+Clients = Callable[[], redis.asyncio.Redis]
+
+
+@pytest.fixture
+async def clients(redis_url: str) -> AsyncIterator[Clients]:
+    """Makes Redis clients, one per simulated process; all closed after the test."""
+    made: list[redis.asyncio.Redis] = []
+
+    def make() -> redis.asyncio.Redis:
+        client = open_gates_client(redis_url)
+        made.append(client)
+        return client
+
+    yield make
+    for client in made:
+        await client.aclose()
+
+
+@pytest.fixture
+def gate(clients: Clients, clock: ManualClock) -> RedisAccountGate:
+    return RedisAccountGate(clients(), clock, {"x": 3}, wait_seconds=0.1)
+
+
+# -- cool-downs -----------------------------------------------------------------------------------
+
+async def test_a_connection_never_rate_limited_is_not_cooling(gate: RedisAccountGate) -> None:
+    assert await gate.cooling_until("conn_a") is None
+
+
+async def test_a_cool_down_is_read_back_to_the_millisecond(gate: RedisAccountGate,
+                                                           clock: ManualClock) -> None:
+    until = clock.now() + timedelta(seconds=120)
+
+    await gate.cool_down("conn_a", until)
+
+    assert await gate.cooling_until("conn_a") == until
+
+
+async def test_a_cool_down_keeps_the_later_end(gate: RedisAccountGate,
+                                               clock: ManualClock) -> None:
+    await gate.cool_down("conn_a", clock.now() + timedelta(seconds=120))
+    await gate.cool_down("conn_a", clock.now() + timedelta(seconds=30))
+
+    assert await gate.cooling_until("conn_a") == clock.now() + timedelta(seconds=120)
+
+
+async def test_a_later_cool_down_extends_the_earlier_one(gate: RedisAccountGate,
+                                                         clock: ManualClock,
+                                                         clients: Clients) -> None:
+    await gate.cool_down("conn_a", clock.now() + timedelta(seconds=30))
+    await gate.cool_down("conn_a", clock.now() + timedelta(seconds=120))
+
+    assert await gate.cooling_until("conn_a") == clock.now() + timedelta(seconds=120)
+    assert await clients().pttl(f"{KEY_PREFIX}cooldown:conn_a") > 60_000
+
+
+async def test_a_cool_down_is_shared_between_processes(clients: Clients,
+                                                       clock: ManualClock) -> None:
+    one, other = RedisAccountGate(clients(), clock), RedisAccountGate(clients(), clock)
+
+    await one.cool_down("conn_a", clock.now() + timedelta(seconds=30))
+
+    assert await other.cooling_until("conn_a") == clock.now() + timedelta(seconds=30)
+
+
+async def test_a_cool_down_expires_from_redis(gate: RedisAccountGate,
+                                              clock: ManualClock) -> None:
+    await gate.cool_down("conn_a", clock.now() + timedelta(seconds=0.2))
+
+    await eventually(lambda: _is_none(gate.cooling_until("conn_a")), timeout=5,
+                     what="the cool-down expiring")
+
+
+# -- network slots --------------------------------------------------------------------------------
+
+async def test_concurrent_holders_in_several_processes_never_exceed_the_cap(
+        clients: Clients, clock: ManualClock) -> None:
+    gates = [RedisAccountGate(clients(), clock, {"x": 3}, wait_seconds=10) for _ in range(4)]
+    holding = 0
+    most = 0
+
+    async def call(gate: RedisAccountGate) -> None:
+        nonlocal holding, most
+        async with gate.acquire("x"):
+            holding += 1
+            most = max(most, holding)
+            await asyncio.sleep(0.01)  # a platform call in flight
+            holding -= 1
+
+    await asyncio.gather(*(call(gates[n % 4]) for n in range(24)))
+
+    assert most == 3
+
+
+async def test_a_full_network_raises_busy_after_the_wait(gate: RedisAccountGate) -> None:
+    async with AsyncExitStack() as held:
+        for _ in range(3):
+            await held.enter_async_context(gate.acquire("x"))
+
+        with pytest.raises(redis_gates.NetworkBusy):
+            async with gate.acquire("x"):
+                pass
+
+
+async def test_a_released_slot_is_free_at_once(gate: RedisAccountGate) -> None:
+    for _ in range(10):
+        async with gate.acquire("x"):
+            pass
+
+    async with AsyncExitStack() as held:
+        for _ in range(3):
+            await held.enter_async_context(gate.acquire("x"))
+
+
+async def test_an_uncapped_network_makes_no_redis_call(clock: ManualClock) -> None:
+    gate = RedisAccountGate(redis.asyncio.Redis(port=1), clock, {"sandbox": None})
+
+    async with gate.acquire("sandbox"):
+        pass
+
+
+async def test_a_killed_holders_slot_frees_once_its_lease_expires(
+        clients: Clients, clock: ManualClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    killed = RedisAccountGate(clients(), clock, {"x": 1}, lease_seconds=0.3)
+
+    async def no_renewal(self: RedisAccountGate, key: str, token: str) -> None:
+        return None  # a killed process renews nothing
+
+    monkeypatch.setattr(RedisAccountGate, "_renew", no_renewal)
+    slot = killed.acquire("x")
+    await slot.__aenter__()  # ... and never leaves its block
+    survivor = RedisAccountGate(clients(), clock, {"x": 1}, wait_seconds=5)
+
+    async with survivor.acquire("x"):
+        pass
+
+
+async def test_a_live_holder_keeps_its_slot_past_the_lease(clients: Clients,
+                                                           clock: ManualClock) -> None:
+    holder = RedisAccountGate(clients(), clock, {"x": 1}, lease_seconds=0.3)
+    other = RedisAccountGate(clients(), clock, {"x": 1}, wait_seconds=0.05)
+    client = clients()
+    key = f"{KEY_PREFIX}slots:x"
+
+    async with holder.acquire("x"):
+        [(_, first_end)] = await client.zrange(key, 0, -1, withscores=True)
+        await eventually(lambda: _lease_renewed_past(client, key, first_end), timeout=5,
+                         what="the lease being renewed")
+        with pytest.raises(redis_gates.NetworkBusy):
+            async with other.acquire("x"):
+                pass
+
+
+# -- refresh locks --------------------------------------------------------------------------------
+
+async def test_the_refresh_lock_admits_one_holder_across_processes(clients: Clients) -> None:
+    locks = [RedisRefreshLock(clients(), wait_seconds=10) for _ in range(3)]
+    inside = 0
+    most = 0
+
+    async def refresh(lock: RedisRefreshLock) -> None:
+        nonlocal inside, most
+        async with lock.hold("conn_a"):
+            inside += 1
+            most = max(most, inside)
+            await asyncio.sleep(0.01)
+            inside -= 1
+
+    await asyncio.gather(*(refresh(locks[n % 3]) for n in range(9)))
+
+    assert most == 1
+
+
+async def test_a_refresh_lock_held_past_the_wait_raises_busy(clients: Clients) -> None:
+    first = RedisRefreshLock(clients())
+    second = RedisRefreshLock(clients(), wait_seconds=0.1)
+
+    async with first.hold("conn_a"):
+        with pytest.raises(redis_gates.RefreshLockBusy):
+            async with second.hold("conn_a"):
+                pass
+
+
+async def test_refresh_locks_of_different_connections_are_independent(clients: Clients) -> None:
+    locks = RedisRefreshLock(clients(), wait_seconds=0.1)
+
+    async with locks.hold("conn_a"), locks.hold("conn_b"):
+        pass
+
+
+async def test_a_holder_whose_lease_ran_out_does_not_release_its_successor(
+        clients: Clients) -> None:
+    slow = RedisRefreshLock(clients(), ttl_seconds=0.2)
+    successor = RedisRefreshLock(clients(), wait_seconds=5)
+    third = RedisRefreshLock(clients(), wait_seconds=0.1)
+
+    async with slow.hold("conn_a"):
+        taken = successor.hold("conn_a")
+        await taken.__aenter__()  # waits until the slow holder's lease ran out
+    # The slow holder has left its block: its release must not have freed the successor's lock.
+    with pytest.raises(redis_gates.RefreshLockBusy):
+        async with third.hold("conn_a"):
+            pass
+    await taken.__aexit__(None, None, None)
+
+    async with third.hold("conn_a"):
+        pass
+
+
+# -- two processes, one refresh -------------------------------------------------------------------
+
+async def test_publishers_in_two_processes_refresh_an_expired_token_once(
+        rt: Runtime, settings: Settings, clock: ManualClock, clients: Clients) -> None:
+    # One platform, two worker processes: each its own store connection, Redis client and lock.
+    platform = ScriptedProvider(expired_tokens={"access-1"}, refresh_pause=0.05)
+    first = dataclasses.replace(runtime_with(rt, platform),
+                                refresh_locks=RedisRefreshLock(clients()))
+    other_store = (await worker_runtime.open_runtime(settings, clock=clock)).store
+    second = dataclasses.replace(first, store=other_store,
+                                 refresh_locks=RedisRefreshLock(clients()))
+    try:
+        org: Organization = await create_organization(first, "Acme", actor="cli")
+        account = await connect(first, org, "A")
+        await expire_tokens(first, account)
+        posts = [await claim(first, await submit(first, org, [account], f"post {n}"))
+                 for n in range(20)]
+
+        await asyncio.gather(*(
+            PostPublisher(first if n % 2 else second).run(
+                p.org_id, p.id, expected_version=p.version, trigger="scheduler")
+            for n, p in enumerate(posts)))
+
+        done = [await first.store.get_post(p.org_id, p.id) for p in posts]
+    finally:
+        await other_store.close()
+    assert len(platform.refresh_calls) == 1
+    assert [p.status for p in done] == [PostStatus.PUBLISHED] * 20
+    assert len(platform.publish_calls) == len(platform.created) == 20
+
+
+async def test_without_the_shared_lock_two_processes_would_refresh_twice(
+        rt: Runtime, settings: Settings, clock: ManualClock) -> None:
+    # The control for the test above: in-process locks are per process.
+    platform = ScriptedProvider(expired_tokens={"access-1"}, refresh_pause=0.05)
+    first = runtime_with(rt, platform)
+    other = await worker_runtime.open_runtime(settings, clock=clock)
+    second = dataclasses.replace(first, store=other.store, refresh_locks=other.refresh_locks)
+    try:
+        org = await create_organization(first, "Acme", actor="cli")
+        account = await connect(first, org, "A")
+        await expire_tokens(first, account)
+        posts = [await claim(first, await submit(first, org, [account], f"post {n}"))
+                 for n in range(2)]
+
+        await asyncio.gather(*(
+            PostPublisher(runtime).run(p.org_id, p.id, expected_version=p.version,
+                                       trigger="scheduler")
+            for runtime, p in zip((first, second), posts, strict=True)))
+    finally:
+        await other.store.close()
+    assert len(platform.refresh_calls) == 2
+
+
+# -- wiring ---------------------------------------------------------------------------------------
+
+async def test_the_worker_runtime_uses_the_redis_gates_when_redis_is_configured(
+        settings: Settings, redis_url: str) -> None:
+    worker_runtime.install(settings.model_copy(update={"redis_url": SecretStr(redis_url)}))
+    try:
+        runtime = await worker_runtime.get_runtime()
+        assert isinstance(runtime.gates, RedisAccountGate)
+        assert isinstance(runtime.refresh_locks, RedisRefreshLock)
+    finally:
+        await worker_runtime.close_runtime()
+        worker_runtime.uninstall()
+
+
+async def test_the_worker_runtime_keeps_in_process_gates_without_redis(
+        settings: Settings) -> None:
+    worker_runtime.install(settings)
+    try:
+        runtime = await worker_runtime.get_runtime()
+        assert not isinstance(runtime.gates, RedisAccountGate)
+    finally:
+        await worker_runtime.close_runtime()
+        worker_runtime.uninstall()
+
+
+async def _is_none(value: Awaitable[object]) -> bool:
+    return await value is None
+
+
+async def _lease_renewed_past(client: redis.asyncio.Redis, key: str, end: float) -> bool:
+    [(_, current)] = await client.zrange(key, 0, -1, withscores=True)
+    return bool(current > end)

@@ -1,0 +1,190 @@
+"""The account gates and refresh locks in Redis, shared by every worker process.
+
+- Cool-downs: ``SET postflow:cooldown:<connection> <until ms> PX <ttl>``, keeping the later of the
+  stored and the new end (a Lua script), so Redis forgets a cool-down once it is over.
+- Network slots: a counting semaphore per network, a sorted set of holders scored by the end of
+  their lease. Acquiring first drops expired leases, so a killed worker's slot frees itself;
+  a live holder renews its lease while it holds the slot. Lease times come from the Redis
+  server's clock, so workers' clocks need not agree.
+- Refresh locks: ``SET NX PX`` with a random token, polled until a deadline; released by a Lua
+  compare-and-delete, so a holder whose lease ran out never deletes its successor's lock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+
+import redis.asyncio
+
+from postflow.account_gates import (
+    DEFAULT_NETWORK_CONCURRENCY,
+    NETWORK_CONCURRENCY,
+    NETWORK_SLOT_WAIT_SECONDS,
+    REFRESH_LOCK_WAIT_SECONDS,
+    NetworkBusy,
+    RefreshLockBusy,
+    network_cap,
+)
+from postflow.clock import Clock
+
+log = logging.getLogger(__name__)
+
+KEY_PREFIX = "postflow:"
+#: A slot's lease: a holder renews it every third of this; a killed one's slot frees after it.
+SLOT_LEASE_SECONDS = 30.0
+#: A refresh lock's lease: longer than any token request should take (HTTP timeouts included).
+REFRESH_LOCK_TTL_SECONDS = 30.0
+#: How often a waiting acquire asks Redis again.
+POLL_SECONDS = 0.02
+REDIS_CONNECT_TIMEOUT_SECONDS = 5.0
+REDIS_SOCKET_TIMEOUT_SECONDS = 10.0
+
+_COOL_DOWN = """
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+if current >= tonumber(ARGV[1]) then
+    return 0
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1
+"""
+
+_SERVER_NOW_MS = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+"""
+
+# KEYS[1] the holders; ARGV: token, cap, lease ms.
+_SLOT_ACQUIRE = _SERVER_NOW_MS + """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then
+    return 0
+end
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return 1
+"""
+
+_SLOT_RENEW = _SERVER_NOW_MS + """
+if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then
+    return 0
+end
+redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[2]), ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1
+"""
+
+_LOCK_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+    return redis.call('DEL', KEYS[1])
+end
+return 0
+"""
+
+
+def open_gates_client(url: str) -> redis.asyncio.Redis:
+    """A client for the gates, on the calling event loop; close it with ``aclose``."""
+    return redis.asyncio.Redis.from_url(url, socket_connect_timeout=REDIS_CONNECT_TIMEOUT_SECONDS,
+                                        socket_timeout=REDIS_SOCKET_TIMEOUT_SECONDS)
+
+
+def _loop_time() -> float:
+    return asyncio.get_running_loop().time()
+
+
+class RedisAccountGate:
+    """:class:`postflow.account_gates.AccountGate` shared through Redis.
+
+    ``clock`` turns a cool-down's end into a time to live; it is the runtime's clock.
+    """
+
+    def __init__(self, client: redis.asyncio.Redis, clock: Clock,
+                 caps: Mapping[str, int | None] = NETWORK_CONCURRENCY, *,
+                 default_cap: int | None = DEFAULT_NETWORK_CONCURRENCY,
+                 wait_seconds: float = NETWORK_SLOT_WAIT_SECONDS,
+                 lease_seconds: float = SLOT_LEASE_SECONDS) -> None:
+        self._client = client
+        self._clock = clock
+        self._caps = dict(caps)
+        self._default_cap = default_cap
+        self._wait_seconds = wait_seconds
+        self._lease_ms = int(lease_seconds * 1000)
+
+    async def cooling_until(self, connection_id: str) -> datetime | None:
+        stored = await self._client.get(f"{KEY_PREFIX}cooldown:{connection_id}")
+        if stored is None:
+            return None
+        return datetime.fromtimestamp(int(stored) / 1000, tz=UTC)
+
+    async def cool_down(self, connection_id: str, until: datetime) -> None:
+        until_ms = int(until.timestamp() * 1000)
+        ttl_ms = until_ms - int(self._clock.now().timestamp() * 1000)
+        if ttl_ms <= 0:
+            return
+        await self._client.eval(_COOL_DOWN, 1, f"{KEY_PREFIX}cooldown:{connection_id}",
+                                str(until_ms), str(ttl_ms))
+
+    @asynccontextmanager
+    async def acquire(self, network: str) -> AsyncIterator[None]:
+        cap = network_cap(network, self._caps, self._default_cap)
+        if cap is None:
+            yield
+            return
+        key = f"{KEY_PREFIX}slots:{network}"
+        token = secrets.token_hex(16)
+        deadline = _loop_time() + self._wait_seconds
+        while not await self._client.eval(_SLOT_ACQUIRE, 1, key, token, str(cap),
+                                          str(self._lease_ms)):
+            if _loop_time() >= deadline:
+                raise NetworkBusy(f"All {cap} slots for {network} stayed taken for "
+                                  f"{self._wait_seconds:g} s.")
+            await asyncio.sleep(POLL_SECONDS)
+        renewing = asyncio.create_task(self._renew(key, token))
+        try:
+            yield
+        finally:
+            renewing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewing
+            await self._client.zrem(key, token)
+
+    async def _renew(self, key: str, token: str) -> None:
+        while True:
+            await asyncio.sleep(self._lease_ms / 3000)
+            try:
+                if not await self._client.eval(_SLOT_RENEW, 1, key, token, str(self._lease_ms)):
+                    log.warning("the lease on a %s slot ran out while held", key)
+                    return
+            except redis.RedisError:
+                log.warning("could not renew the lease on a %s slot", key, exc_info=True)
+
+
+class RedisRefreshLock:
+    """:class:`postflow.account_gates.RefreshLock` shared through Redis."""
+
+    def __init__(self, client: redis.asyncio.Redis, *,
+                 wait_seconds: float = REFRESH_LOCK_WAIT_SECONDS,
+                 ttl_seconds: float = REFRESH_LOCK_TTL_SECONDS) -> None:
+        self._client = client
+        self._wait_seconds = wait_seconds
+        self._ttl_ms = int(ttl_seconds * 1000)
+
+    @asynccontextmanager
+    async def hold(self, connection_id: str) -> AsyncIterator[None]:
+        key = f"{KEY_PREFIX}refresh:{connection_id}"
+        token = secrets.token_hex(16)
+        deadline = _loop_time() + self._wait_seconds
+        while not await self._client.set(key, token, nx=True, px=self._ttl_ms):
+            if _loop_time() >= deadline:
+                raise RefreshLockBusy(f"The token refresh of {connection_id} took longer than "
+                                      f"{self._wait_seconds:g} s.")
+            await asyncio.sleep(POLL_SECONDS)
+        try:
+            yield
+        finally:
+            await self._client.eval(_LOCK_RELEASE, 1, key, token)
