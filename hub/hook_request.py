@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, ValidationError
 
 from hub.errors import HubError
 from postflow.errors import BadInput
@@ -15,34 +15,21 @@ MAX_LISTED_ERRORS = 20
 MAX_PATH_PART = 64
 
 
-class HookPostBody(BaseModel):
-    """What a sender may put in the body; unknown fields are refused rather than ignored."""
+class HookPostBody(PostRequest):
+    """What a sender may put in the body: the core's request, read strictly.
 
-    # strict: `"queue": "yes"` or `"text": 5` are mistakes to report, not values to coerce.
+    Unknown fields are refused rather than ignored, and ``"queue": "yes"`` or ``"text": 5`` are
+    mistakes to report, not values to coerce. ``schedule_at`` carries an offset, or is a local
+    time read in ``timezone`` (the core resolves it and refuses one with neither).
+    """
+
     model_config = ConfigDict(extra="forbid", strict=True)
-
-    text: str
-    variants: dict[str, str] = Field(default_factory=dict)
-    targets: list[str] = Field(default_factory=list)
-    networks: list[str] = Field(default_factory=list)
-    media_urls: list[str] = Field(default_factory=list)
-    #: Must carry a UTC offset: a naive time would depend on whose clock reads it.
-    schedule_at: AwareDatetime | None = None
-    queue: bool = False
-    #: IANA zone for placing a queued post in the queue's slots; the organization's by default.
-    timezone: str | None = None
-
-    def to_post_request(self) -> PostRequest:
-        return PostRequest(text=self.text, variants=self.variants, targets=self.targets,
-                           networks=self.networks, media_urls=self.media_urls,
-                           schedule_at=self.schedule_at, queue=self.queue,
-                           timezone=self.timezone)
 
 
 def parse_hook_body(raw: bytes) -> PostRequest:
     """Parse and validate ``raw``; malformed JSON is a 400, a wrong shape a 422 listing why."""
     try:
-        return HookPostBody.model_validate_json(raw).to_post_request()
+        return HookPostBody.model_validate_json(raw)
     except ValidationError as err:
         problems = err.errors(include_url=False, include_input=False, include_context=False)
         if any(p["type"] == "json_invalid" for p in problems):

@@ -74,6 +74,9 @@ class Post(BaseModel):
     timezone: str = "UTC"
     #: When the author wants it out (aware UTC); ``None`` means as soon as possible.
     scheduled_at: UtcDatetime | None = None
+    #: Set when the local time asked for had to be adjusted (it did not exist, or existed
+    #: twice, in ``timezone``): says how, for showing back to the author.
+    time_note: str = ""
     #: When the scheduler should next pick it up: the scheduled time, or a retry's backoff.
     due_at: UtcDatetime | None = None
     #: True when the time came from the connection's queue slots rather than from the author.

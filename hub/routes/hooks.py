@@ -23,6 +23,7 @@ from hub.routes import PUBLISH_QUEUE, RUNTIME
 from postflow.attempts import PublishAttempt
 from postflow.errors import BadInput
 from postflow.hooks import IdempotencyRecord, IdempotencyState, IncomingHook
+from postflow.local_time import in_zone
 from postflow.posts import Post, PostSource, PostStatus
 from postflow.publish_queue import PublishQueue
 from postflow.runtime import Runtime
@@ -109,10 +110,18 @@ async def accept_post(rt: Runtime, queue: PublishQueue, hook: IncomingHook,
             and post.due_at <= rt.clock.now():
         post = await dispatch_now(rt, queue, post)
     return web.json_response(
-        {"post_id": post.id, "status": post.status.value,
-         "scheduled_at": _iso(post.scheduled_at),
+        {"post_id": post.id, "status": post.status.value, **scheduled_time(post),
          "status_url": f"{rt.settings.base_url}/v1/hooks/{hook.id}/posts/{post.id}"},
         status=202)
+
+
+def scheduled_time(post: Post) -> dict[str, str | None]:
+    """The post's time as the sender should see it: the UTC instant, how it reads in the zone
+    it was chosen in, and a note when a local time had to be adjusted."""
+    return {"scheduled_at": _iso(post.scheduled_at),
+            "scheduled_local": _iso(in_zone(post.scheduled_at, post.timezone)
+                                    if post.scheduled_at else None),
+            "timezone": post.timezone, "time_note": post.time_note or None}
 
 
 async def dispatch_now(rt: Runtime, queue: PublishQueue, post: Post) -> Post:
@@ -164,7 +173,7 @@ def post_progress(post: Post, attempts: list[PublishAttempt]) -> dict[str, objec
     """A post's status as a sender sees it: targets and attempts, no raw platform answers."""
     return {
         "post_id": post.id, "status": post.status.value, "status_reason": post.status_reason,
-        "scheduled_at": _iso(post.scheduled_at),
+        **scheduled_time(post),
         "targets": [{"connection_id": t.connection_id, "network": t.network,
                      "status": t.status.value, "url": t.url,
                      "error": _error(t.error_kind, t.error_message)} for t in post.targets],

@@ -15,6 +15,7 @@ from postflow.cli.context import CLI_ACTOR, CommandContext, Subcommands
 from postflow.cli.output import excerpt, iso, table, to_json, when
 from postflow.config import Settings
 from postflow.errors import BadInput
+from postflow.local_time import in_zone, resolve_local_time
 from postflow.organizations import Organization
 from postflow.posts import Post, PostStatus, PostTarget
 from postflow.publish_queue import PublishQueue
@@ -50,7 +51,12 @@ def register(commands: Subcommands, common: argparse.ArgumentParser) -> None:
     rescheduling.add_argument("--org", required=True, help="organization id or name")
     rescheduling.add_argument(
         "--at", required=True, metavar="ISO8601",
-        help="the new time with its UTC offset, e.g. 2026-12-01T09:00:00+01:00")
+        help="the new time with its UTC offset, e.g. 2026-12-01T09:00:00+01:00, or a local "
+             "time with --timezone")
+    rescheduling.add_argument(
+        "--timezone", metavar="TZ",
+        help="IANA zone to read a local --at in, e.g. Europe/Paris (a time the clocks skip "
+             "moves forward; one they repeat means the first)")
     rescheduling.add_argument("--include-unconfirmed", action="store_true",
                               help=UNCONFIRMED_HELP)
     rescheduling.set_defaults(handler=reschedule)
@@ -100,12 +106,14 @@ def show_post(args: argparse.Namespace, ctx: CommandContext) -> None:
 
 
 def reschedule(args: argparse.Namespace, ctx: CommandContext) -> None:
-    at = parse_at(args.at)
+    at, note = parse_at(args.at, args.timezone)
     post = ctx.run_in_org(args.org, lambda rt, org: reschedule_post(
         rt, org.id, args.post_id, at, actor=CLI_ACTOR,
         include_unconfirmed=args.include_unconfirmed))
-    ctx.out.result({"post": post_view(post)},
-                   [f"Post {post.id} is scheduled for {when(post.scheduled_at)}."])
+    local = f" ({when_in(post.scheduled_at, args.timezone)})" if args.timezone else ""
+    ctx.out.result({"post": post_view(post), "time_note": note or None},
+                   [f"Post {post.id} is scheduled for {when(post.scheduled_at)}{local}.",
+                    *([note] if note else [])])
 
 
 def cancel(args: argparse.Namespace, ctx: CommandContext) -> None:
@@ -146,18 +154,27 @@ def _publish_queue(settings: Settings) -> Iterator[PublishQueue | None]:
         close_broker(broker)
 
 
-def parse_at(text: str) -> datetime:
-    """``--at``: ISO 8601 with a UTC offset (``Z`` counts); anything else is BadInput."""
+def parse_at(text: str, timezone: str | None = None) -> tuple[datetime, str]:
+    """``--at``: ISO 8601 with a UTC offset (``Z`` counts), or a local time read in
+    ``timezone``; returns the instant and a note when the local time had to be adjusted."""
     example = "such as 2026-12-01T09:00:00+01:00 (or ...Z for UTC)"
     try:
         at = datetime.fromisoformat(text)
     except ValueError:
         raise BadInput(f"--at {text!r} is not an ISO 8601 time {example}.",
                        details={"at": text}) from None
-    if at.tzinfo is None:
-        raise BadInput(f"--at {text!r} has no UTC offset; give one, {example}.",
-                       details={"at": text})
-    return at
+    if at.tzinfo is not None:
+        return at, ""
+    if timezone is None:
+        raise BadInput(f"--at {text!r} has no UTC offset; give one, {example}, or say "
+                       "which zone it is in with --timezone.", details={"at": text})
+    resolved = resolve_local_time(at, timezone)
+    return resolved.utc, resolved.note
+
+
+def when_in(moment: datetime | None, timezone: str) -> str:
+    """``moment`` on the wall clock of ``timezone``: ``2026-12-01 09:00 CET``."""
+    return in_zone(moment, timezone).strftime("%Y-%m-%d %H:%M %Z") if moment else "-"
 
 
 def _history_lines(history: PostHistory) -> list[str]:
@@ -168,7 +185,9 @@ def _history_lines(history: PostHistory) -> list[str]:
         f"Created:   {when(post.created_at)} by {post.created_by or '-'} "
         f"(source: {post.source.kind}{':' + post.source.ref if post.source.ref else ''})",
         f"Scheduled: {when(post.scheduled_at) if post.scheduled_at else 'as soon as possible'}"
-        f" (zone {post.timezone}{', from the queue' if post.from_queue else ''})",
+        f" ({when_in(post.scheduled_at, post.timezone) + ', ' if post.scheduled_at else ''}"
+        f"zone {post.timezone}{', from the queue' if post.from_queue else ''})",
+        *([f"           {post.time_note}"] if post.time_note else []),
         f"Text:      {excerpt(post.text, 200)}",
         "",
         "Targets:",
@@ -195,7 +214,10 @@ def post_view(post: Post) -> dict[str, object]:
     return {"id": post.id, "org_id": post.org_id, "status": post.status.value,
             "status_reason": post.status_reason, "text": post.text, "variants": post.variants,
             "media": [m.url for m in post.media], "timezone": post.timezone,
-            "scheduled_at": iso(post.scheduled_at), "due_at": iso(post.due_at),
+            "scheduled_at": iso(post.scheduled_at),
+            "scheduled_local": iso(in_zone(post.scheduled_at, post.timezone)
+                                   if post.scheduled_at else None),
+            "time_note": post.time_note or None, "due_at": iso(post.due_at),
             "from_queue": post.from_queue, "source": {"kind": post.source.kind,
                                                       "ref": post.source.ref},
             "created_by": post.created_by, "version": post.version,

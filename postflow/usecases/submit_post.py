@@ -11,6 +11,7 @@ from postflow.clock import as_utc
 from postflow.connections import Connection, ConnectionStatus
 from postflow.errors import BadInput, NotFound
 from postflow.ids import new_id
+from postflow.local_time import resolve_local_time
 from postflow.plans import Limit, limit_reached
 from postflow.post_status import transition
 from postflow.posts import MediaRef, Post, PostSource, PostStatus, PostTarget
@@ -33,7 +34,8 @@ class PostRequest(BaseModel):
     targets: list[str] = Field(default_factory=list)
     networks: list[str] = Field(default_factory=list)
     media_urls: list[str] = Field(default_factory=list)
-    #: Aware datetime; ``None`` with ``queue`` False means "publish now".
+    #: Aware, or a wall-clock time read in ``timezone``; ``None`` with ``queue`` False means
+    #: "publish now".
     schedule_at: datetime | None = None
     queue: bool = False
     timezone: str | None = None
@@ -89,20 +91,31 @@ def _validate_content(rt: Runtime, request: PostRequest, networks: set[str]) -> 
         raise BadInput(f"The post is not valid: {first}", details={"problems": problems})
 
 
-def _check_time(request: PostRequest, now: datetime) -> datetime | None:
+def _check_time(request: PostRequest, now: datetime) -> tuple[datetime | None, str]:
+    """The instant asked for (UTC) and, when a local time had to be adjusted, a note saying how.
+
+    ``schedule_at`` carries an offset, or is a wall-clock time in ``timezone`` resolved by the
+    rule in :mod:`postflow.local_time`.
+    """
     if request.schedule_at is None:
-        return None
+        return None, ""
     if request.queue:
         raise BadInput("Give either `schedule_at` or `queue`, not both.")
+    note = ""
     if request.schedule_at.tzinfo is None:
-        raise BadInput("`schedule_at` needs a UTC offset, such as 2026-12-01T09:00:00+01:00.")
-    at = as_utc(request.schedule_at)
+        if request.timezone is None:
+            raise BadInput("`schedule_at` needs a UTC offset (2026-12-01T09:00:00+01:00) or a "
+                           "`timezone` to read it in (\"timezone\": \"Europe/Paris\").")
+        resolved = resolve_local_time(request.schedule_at, require_timezone(request.timezone))
+        at, note = resolved.utc, resolved.note
+    else:
+        at = as_utc(request.schedule_at)
     if at < now - PAST_TOLERANCE:
         raise BadInput(f"`schedule_at` {at.isoformat()} is in the past.",
                        details={"schedule_at": at.isoformat(), "now": now.isoformat()})
     if at > now + MAX_AHEAD:
         raise BadInput("`schedule_at` is more than two years ahead.")
-    return max(at, now)
+    return max(at, now), note
 
 
 async def submit_post(rt: Runtime, org_id: str, request: PostRequest, *, source: PostSource,
@@ -120,7 +133,7 @@ async def submit_post(rt: Runtime, org_id: str, request: PostRequest, *, source:
     tz = require_timezone(request.timezone or org.timezone)
     connections = await _resolve_targets(rt, org_id, request)
     _validate_content(rt, request, {c.network for c in connections})
-    scheduled_at = _check_time(request, now)
+    scheduled_at, time_note = _check_time(request, now)
     if request.queue:
         taken: list[datetime] = []
         for connection in connections:
@@ -141,7 +154,8 @@ async def submit_post(rt: Runtime, org_id: str, request: PostRequest, *, source:
             id=new_id("post"), org_id=org_id, text=text, variants=request.variants,
             media=[MediaRef(url=u) for u in request.media_urls],
             targets=[PostTarget(connection_id=c.id, network=c.network) for c in connections],
-            timezone=tz, scheduled_at=scheduled_at, from_queue=request.queue,
+            timezone=tz, scheduled_at=scheduled_at, time_note=time_note,
+            from_queue=request.queue,
             status=PostStatus.DRAFT, source=source, created_by=actor, created_at=now,
             updated_at=now)
         steps = [post]

@@ -20,6 +20,7 @@ async def test_post_now_is_accepted_and_enqueued_once(sender: Sender, rt: Runtim
     body = await response.json()
     post = await rt.store.get_post(org.id, body["post_id"])
     assert body == {"post_id": post.id, "status": "queued", "scheduled_at": None,
+                    "scheduled_local": None, "timezone": "UTC", "time_note": None,
                     "status_url": f"http://127.0.0.1:8080/v1/hooks/{sender.hook.hook.id}"
                                   f"/posts/{post.id}"}
     assert post.status is PostStatus.QUEUED
@@ -86,3 +87,35 @@ async def test_old_secret_is_refused_after_the_overlap(sender: Sender, rt: Runti
                              overlap=timedelta(hours=1))
     clock.advance(3601)
     assert (await sender.post(secret=old_secret)).status == 401
+
+
+async def test_a_local_time_with_a_timezone_is_scheduled_and_shown_back(
+        sender: Sender, rt: Runtime, org: Organization) -> None:
+    response = await sender.post(sender.body(schedule_at="2026-12-01T09:00:00",
+                                             timezone="Europe/Paris"))
+    assert response.status == 202
+    body = await response.json()
+    assert (body["scheduled_at"], body["scheduled_local"], body["timezone"], body["time_note"]) \
+        == ("2026-12-01T08:00:00+00:00", "2026-12-01T09:00:00+01:00", "Europe/Paris", None)
+    post = await rt.store.get_post(org.id, body["post_id"])
+    assert post.timezone == "Europe/Paris"
+
+
+async def test_a_local_time_skipped_by_spring_forward_moves_forward_with_a_note(
+        sender: Sender) -> None:
+    response = await sender.post(sender.body(schedule_at="2027-03-14T02:30:00",
+                                             timezone="America/New_York"))
+    body = await response.json()
+    assert (body["scheduled_at"], body["scheduled_local"]) == (
+        "2027-03-14T07:30:00+00:00", "2027-03-14T03:30:00-04:00")
+    assert "does not exist" in body["time_note"]
+
+
+async def test_a_local_time_repeated_by_fall_back_takes_the_first_with_a_note(
+        sender: Sender) -> None:
+    response = await sender.post(sender.body(schedule_at="2027-11-07T01:30:00",
+                                             timezone="America/New_York"))
+    body = await response.json()
+    assert (body["scheduled_at"], body["scheduled_local"]) == (
+        "2027-11-07T05:30:00+00:00", "2027-11-07T01:30:00-04:00")
+    assert "happens twice" in body["time_note"]

@@ -122,8 +122,16 @@ async def test_schedule_at_without_offset_is_422(sender: Sender, rt: Runtime,
     assert response.status == 422
     body = await response.json()
     assert body["error"]["code"] == "bad_input"
-    assert body["error"]["details"]["errors"][0]["path"] == "schedule_at"
-    assert "timezone" in body["error"]["message"]
+    assert "offset" in body["error"]["message"] and "timezone" in body["error"]["message"]
+    assert await no_posts(rt, org)
+
+
+async def test_schedule_at_in_an_unknown_timezone_is_422(sender: Sender, rt: Runtime,
+                                                         org: Organization) -> None:
+    response = await sender.post(sender.body(schedule_at="2026-12-01T09:00:00",
+                                             timezone="Mars/Olympus_Mons"))
+    assert response.status == 422
+    assert "IANA" in (await response.json())["error"]["message"]
     assert await no_posts(rt, org)
 
 

@@ -89,7 +89,33 @@ def test_reschedule_without_a_utc_offset_exits_2_and_says_so(
     assert result.code == 2
     assert result.err.strip() == (
         "error: --at '2030-12-01T09:00:00' has no UTC offset; give one, such as "
-        "2026-12-01T09:00:00+01:00 (or ...Z for UTC).")
+        "2026-12-01T09:00:00+01:00 (or ...Z for UTC), or say which zone it is in with "
+        "--timezone.")
+
+
+def test_reschedule_reads_a_local_time_in_the_timezone_given(
+        capsys: pytest.CaptureFixture[str], connection: dict[str, str]) -> None:
+    post_id = submit(connection)
+
+    result = run_cli(capsys, "posts", "reschedule", post_id, "--org", "Acme",
+                     "--at", "2027-12-02T09:00:00", "--timezone", "Europe/Paris", "--json")
+
+    assert result.code == 0
+    body = result.json()
+    assert body["post"]["scheduled_at"] == "2027-12-02T08:00:00+00:00"
+    assert body["time_note"] is None
+
+
+def test_reschedule_into_a_skipped_local_time_moves_forward_and_says_so(
+        capsys: pytest.CaptureFixture[str], connection: dict[str, str]) -> None:
+    post_id = submit(connection)
+
+    result = run_cli(capsys, "posts", "reschedule", post_id, "--org", "Acme",
+                     "--at", "2027-03-14T02:30:00", "--timezone", "America/New_York")
+
+    assert result.code == 0
+    assert "2027-03-14 07:30:00 UTC (2027-03-14 03:30 EDT)" in result.out
+    assert "02:30 does not exist on 2027-03-14 in America/New_York" in result.out
 
 
 def test_reschedule_with_an_unreadable_time_exits_2_with_a_json_error(
