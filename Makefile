@@ -30,7 +30,8 @@ lint: install
 
 bench: install
 	@scripts/ensure-redis.sh
-	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/ingest.py --quick
+	$(BIN)/python bench/queue_throughput.py --quick
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info
