@@ -8,6 +8,7 @@ from hub.errors import error_middleware
 from hub.routes import BROKER_PING, PUBLISH_QUEUE, RUNTIME, BrokerPing, health, hooks, sandbox
 from postflow.publish_queue import PublishQueue
 from postflow.runtime import Runtime
+from postflow.wiring import with_read_cache
 
 #: Room above the webhook limit: the hook route reads the body itself and answers a JSON 413,
 #: which aiohttp's own limit would turn into a plain-text one.
@@ -15,10 +16,14 @@ BODY_SIZE_HEADROOM = 64 * 1024
 
 
 def create_app(rt: Runtime, queue: PublishQueue, broker_ping: BrokerPing) -> web.Application:
-    """Build the hub; the caller owns ``rt``, ``queue`` and the broker and closes them."""
+    """Build the hub; the caller owns ``rt``, ``queue`` and the broker and closes them.
+
+    The hub reads a hook, its organization and its connections on every webhook, so it reads
+    them through a short-lived cache (see :func:`postflow.wiring.with_read_cache`).
+    """
     app = web.Application(middlewares=[error_middleware],
                           client_max_size=rt.settings.webhook_max_body_bytes + BODY_SIZE_HEADROOM)
-    app[RUNTIME] = rt
+    app[RUNTIME] = with_read_cache(rt)
     app[PUBLISH_QUEUE] = queue
     app[BROKER_PING] = broker_ping
     for feature in (health, hooks, sandbox):

@@ -5,12 +5,15 @@ This is the one module of the core that knows which concrete backends and provid
 
 from __future__ import annotations
 
+import dataclasses
+
 from integrations.registry import build_provider_registry
 from postflow.clock import Clock, SystemClock
 from postflow.config import Settings
 from postflow.plans import load_plan_catalog
 from postflow.runtime import Runtime
 from postflow.store.factory import open_store
+from postflow.store.read_cache import ReadCachedStore
 from postflow.token_vault import TokenVault
 
 
@@ -22,3 +25,13 @@ async def open_runtime(settings: Settings, *, clock: Clock | None = None) -> Run
     providers = build_provider_registry(store, clock, settings.base_url)
     return Runtime(settings=settings, store=store, providers=providers, vault=vault,
                    plans=plans, clock=clock)
+
+
+def with_read_cache(rt: Runtime) -> Runtime:
+    """``rt`` with hook, organization and connection reads cached for a moment (the hub's view).
+
+    Only for a process that reads those records on every request and can accept seeing another
+    process's change to them up to two seconds late; see :mod:`postflow.store.read_cache`.
+    The returned runtime shares ``rt``'s store, which its owner still closes.
+    """
+    return dataclasses.replace(rt, store=ReadCachedStore(rt.store))

@@ -5,10 +5,11 @@ fixed format, so comparing and sorting the text compares and sorts the instants.
 
 One aiosqlite connection per store. Each store method is one unit of work (a function of the
 sqlite3 connection) run on that connection's thread. Units that arrive while a batch is running
-are run together in the next trip, in one transaction with a savepoint per unit: a failing unit
-rolls back alone, and the batch commits once ("group commit"). A trip to the thread and a commit
-each cost far more than a statement, so under load this is what keeps the store fast. Other
-processes on the same file are handled by WAL and ``busy_timeout``.
+are run together in the next trip, in one transaction: a failing unit rolls back alone (the
+batch is then rerun with a savepoint per unit), and the batch commits once ("group commit").
+A trip to the thread and a commit each cost far more than a statement, so under load this is
+what keeps the store fast. Other processes on the same file are handled by WAL and
+``busy_timeout``.
 """
 
 from __future__ import annotations
@@ -129,11 +130,14 @@ def _run_batch(conn: sqlite3.Connection, units: list[Work],
     """Run ``units`` in order; return (succeeded, value or exception) for each.
 
     With writes, the batch is one write transaction taken up front (BEGIN IMMEDIATE, so a
-    unit's read-then-write never races another process) and each unit runs in a savepoint.
+    unit's read-then-write never races another process). The units first run back to back;
+    only if one fails is that attempt rolled back and the batch run again with a savepoint per
+    unit, so the failing unit rolls back alone. Units are functions of the connection only, so
+    running them again is safe, and failures are rare: most batches skip two statements a unit.
     Only read units: each statement stands alone.
     """
-    results: list[tuple[bool, Any]] = []
     if not writes:
+        results: list[tuple[bool, Any]] = []
         for unit in units:
             try:
                 results.append((True, unit(conn)))
@@ -142,22 +146,44 @@ def _run_batch(conn: sqlite3.Connection, units: list[Work],
         return results
     conn.execute("BEGIN IMMEDIATE")
     try:
-        for unit in units:
-            conn.execute("SAVEPOINT unit")
-            try:
-                value = unit(conn)
-            except Exception as err:  # handed to the unit's caller
-                conn.execute("ROLLBACK TO unit")
-                conn.execute("RELEASE unit")
-                results.append((False, err))
-            else:
-                conn.execute("RELEASE unit")
-                results.append((True, value))
+        together = _run_together(conn, units)
+        if together is None:
+            conn.execute("ROLLBACK")
+            conn.execute("BEGIN IMMEDIATE")
+        outcome = together if together is not None else _run_isolated(conn, units)
         conn.execute("COMMIT")
     except BaseException:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         raise
+    return outcome
+
+
+def _run_together(conn: sqlite3.Connection, units: list[Work]) -> list[tuple[bool, Any]] | None:
+    """Run every unit in the open transaction; None as soon as one fails."""
+    results: list[tuple[bool, Any]] = []
+    for unit in units:
+        try:
+            results.append((True, unit(conn)))
+        except Exception:  # the batch is run again unit by unit, which reports it
+            return None
+    return results
+
+
+def _run_isolated(conn: sqlite3.Connection, units: list[Work]) -> list[tuple[bool, Any]]:
+    """Run each unit in its own savepoint of the open transaction: a failure undoes only its own."""
+    results: list[tuple[bool, Any]] = []
+    for unit in units:
+        conn.execute("SAVEPOINT unit")
+        try:
+            value = unit(conn)
+        except Exception as err:  # handed to the unit's caller
+            conn.execute("ROLLBACK TO unit")
+            conn.execute("RELEASE unit")
+            results.append((False, err))
+        else:
+            conn.execute("RELEASE unit")
+            results.append((True, value))
     return results
 
 

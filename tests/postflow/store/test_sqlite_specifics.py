@@ -13,7 +13,7 @@ from postflow.errors import Conflict
 from postflow.posts import PostStatus
 from postflow.store import sqlite as sqlite_module
 from postflow.store.sqlite import MIGRATIONS, SqliteStore
-from tests.postflow.store.factories import make_org, make_post
+from tests.postflow.store.factories import make_audit_event, make_org, make_post
 
 
 @pytest.fixture
@@ -144,3 +144,24 @@ async def test_a_write_through_one_store_is_read_by_another_at_once(
     await first.insert_post(post)
 
     assert await second.get_post("org_a", post.id) == post
+
+
+async def test_a_failing_write_in_a_batch_rolls_back_alone(db_path: Path) -> None:
+    store = await SqliteStore.open(db_path)
+    try:
+        taken = make_audit_event("org_a")
+        await store.append_audit(taken)
+        before, broken, after = (make_post("org_a") for _ in range(3))
+
+        # Issued together, so they run as one batch; ``broken`` writes its post, then fails on
+        # an audit id that exists, and its post must go with it.
+        results = await asyncio.gather(
+            store.insert_post(before), store.insert_post(broken, [taken]),
+            store.insert_post(after), return_exceptions=True)
+
+        assert results[0] is None and results[2] is None
+        assert isinstance(results[1], Conflict)
+        assert {p.id for p in await store.list_posts("org_a")} == {before.id, after.id}
+        assert [e.id for e in await store.list_audit("org_a")] == [taken.id]
+    finally:
+        await store.close()
