@@ -1,15 +1,71 @@
-"""The one registry of networks: ``network name -> provider``."""
+"""The one registry of networks: ``network name -> provider``.
+
+The built-in networks are listed here. More can be added without forking PostFlow through
+``POSTFLOW_PROVIDER_PLUGINS``: each ``module:function`` named there is called with the store, the
+clock and the settings and returns its own ``network -> provider`` mapping (docs/networks.md).
+"""
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Callable, Mapping
+
 from integrations.sandbox import SandboxProvider
 from postflow.clock import Clock
+from postflow.config import Settings
+from postflow.errors import ConfigurationError
 from postflow.providers import Provider, ProviderRegistry
 from postflow.store.port import Store
 
+#: What a provider plugin's function looks like.
+ProviderPlugin = Callable[[Store, Clock, Settings], Mapping[str, Provider]]
 
-def build_provider_registry(store: Store, clock: Clock, public_url: str) -> ProviderRegistry:
+PLUGINS_SETTING = "POSTFLOW_PROVIDER_PLUGINS"
+
+
+def build_provider_registry(store: Store, clock: Clock, settings: Settings) -> ProviderRegistry:
+    """The built-in networks plus those of the configured plugins, which may only add."""
     providers: dict[str, Provider] = {
-        "sandbox": SandboxProvider(store, clock, public_url),
+        "sandbox": SandboxProvider(store, clock, settings.base_url),
     }
+    built_in = set(providers)
+    added_by: dict[str, str] = {}
+    for spec in settings.provider_plugins:
+        offered = load_provider_plugin(spec)(store, clock, settings)
+        if not isinstance(offered, Mapping):
+            raise _plugin_error(spec, "must return a mapping of network name to provider, "
+                                      f"not {type(offered).__name__}")
+        for network, provider in offered.items():
+            if network in built_in:
+                raise _plugin_error(spec, f"may not replace the built-in network {network!r}")
+            if network in added_by:
+                raise _plugin_error(spec, f"adds the network {network!r}, which "
+                                          f"{added_by[network]} already added")
+            if getattr(provider, "network", None) != network:
+                raise _plugin_error(spec, f"registers {network!r} with a provider whose "
+                                          f"network is {getattr(provider, 'network', None)!r}")
+            providers[network] = provider
+            added_by[network] = spec
     return ProviderRegistry(providers)
+
+
+def load_provider_plugin(spec: str) -> ProviderPlugin:
+    """Import the function a ``module:function`` spec names."""
+    module_name, colon, function_name = spec.partition(":")
+    if not colon or not module_name.strip() or not function_name.strip():
+        raise _plugin_error(spec, "must be written module:function, "
+                                  "e.g. mycompany.postflow_networks:providers")
+    try:
+        module = importlib.import_module(module_name.strip())
+    except ImportError as err:
+        raise _plugin_error(spec, f"cannot be imported ({err})") from err
+    plugin = getattr(module, function_name.strip(), None)
+    if not callable(plugin):
+        raise _plugin_error(spec, f"names no function {function_name.strip()!r} in "
+                                  f"{module_name.strip()}")
+    return plugin  # type: ignore[no-any-return]
+
+
+def _plugin_error(spec: str, problem: str) -> ConfigurationError:
+    return ConfigurationError(f"The provider plugin {spec!r} in {PLUGINS_SETTING} {problem}.",
+                              details={"setting": PLUGINS_SETTING, "plugin": spec})

@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     previous_secret_keys: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
     plans_file: Path | None = None
     log_level: str = "INFO"
+    #: Extra networks, comma-separated ``module:function`` specs (see docs/networks.md).
+    provider_plugins: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     scheduler_interval_seconds: float = Field(default=1.0, gt=0)
     #: Queued or Publishing posts untouched this long are handed to a worker again.
@@ -49,9 +51,9 @@ class Settings(BaseSettings):
     webhook_max_body_bytes: int = Field(default=256 * 1024, ge=1024)
     idempotency_ttl_hours: int = Field(default=24, ge=1)
 
-    @field_validator("previous_secret_keys", mode="before")
+    @field_validator("previous_secret_keys", "provider_plugins", mode="before")
     @classmethod
-    def _split_keys(cls, value: object) -> object:
+    def _split_comma_list(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value

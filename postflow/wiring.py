@@ -22,7 +22,11 @@ async def open_runtime(settings: Settings, *, clock: Clock | None = None) -> Run
     vault = TokenVault(settings.secret_keys())
     plans = load_plan_catalog(settings.plans_file)
     store = await open_store(settings)
-    providers = build_provider_registry(store, clock, settings.base_url)
+    try:
+        providers = build_provider_registry(store, clock, settings)
+    except BaseException:  # a bad provider plugin: do not leave the store open
+        await store.close()
+        raise
     return Runtime(settings=settings, store=store, providers=providers, vault=vault,
                    plans=plans, clock=clock)
 

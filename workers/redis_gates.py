@@ -21,6 +21,8 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 import redis.asyncio
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
 
 from postflow.account_gates import (
     DEFAULT_NETWORK_CONCURRENCY,
@@ -44,6 +46,10 @@ REFRESH_LOCK_TTL_SECONDS = 30.0
 POLL_SECONDS = 0.02
 REDIS_CONNECT_TIMEOUT_SECONDS = 5.0
 REDIS_SOCKET_TIMEOUT_SECONDS = 10.0
+#: A command that meets a dead connection is sent again this many times, on fresh connections.
+RECONNECT_RETRIES = 2
+RETRY_BASE_SECONDS = 0.05
+RETRY_CAP_SECONDS = 0.5
 
 _COOL_DOWN = """
 local current = tonumber(redis.call('GET', KEYS[1]) or '0')
@@ -88,9 +94,20 @@ return 0
 
 
 def open_gates_client(url: str) -> redis.asyncio.Redis:
-    """A client for the gates, on the calling event loop; close it with ``aclose``."""
-    return redis.asyncio.Redis.from_url(url, socket_connect_timeout=REDIS_CONNECT_TIMEOUT_SECONDS,
-                                        socket_timeout=REDIS_SOCKET_TIMEOUT_SECONDS)
+    """A client for the gates, on the calling event loop; close it with ``aclose``.
+
+    A client built from a URL retries nothing by default, so after a Redis restart the first
+    command on each pooled connection would fail, and with it a publish job (its post then
+    waited for the reconciler). Connection errors are retried on a fresh connection; every
+    command here is safe to send twice (a cool-down keeps the later end, a slot or lock is
+    keyed by its holder's token). Timeouts are not retried: a slow Redis is not waited on
+    three times.
+    """
+    return redis.asyncio.Redis.from_url(
+        url, socket_connect_timeout=REDIS_CONNECT_TIMEOUT_SECONDS,
+        socket_timeout=REDIS_SOCKET_TIMEOUT_SECONDS,
+        retry=Retry(ExponentialBackoff(cap=RETRY_CAP_SECONDS, base=RETRY_BASE_SECONDS),
+                    RECONNECT_RETRIES, supported_errors=(redis.ConnectionError,)))
 
 
 def _loop_time() -> float:
@@ -151,7 +168,15 @@ class RedisAccountGate:
             renewing.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await renewing
+            await self._release_slot(key, token)
+
+    async def _release_slot(self, key: str, token: str) -> None:
+        # The guarded call is over: a Redis fault now must not turn its outcome (a published
+        # post, say) into an error. The slot frees itself when its lease runs out.
+        try:
             await self._client.zrem(key, token)
+        except redis.RedisError:
+            log.warning("could not free a %s slot; its lease will free it", key, exc_info=True)
 
     async def _renew(self, key: str, token: str) -> None:
         while True:

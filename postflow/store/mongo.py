@@ -27,6 +27,7 @@ from postflow.errors import Conflict, NotFound
 from postflow.hooks import IdempotencyRecord, IdempotencyState, IncomingHook
 from postflow.organizations import Member, Organization, Workspace
 from postflow.posts import Post, PostStatus
+from postflow.queues import QueueSettings
 from postflow.sandbox_posts import SandboxPost
 
 Document = dict[str, Any]
@@ -53,6 +54,7 @@ INDEXES: list[tuple[str, IndexKeys, bool]] = [
     ("audit", [("org_id", ASCENDING), ("subject_id", ASCENDING), ("at", ASCENDING)], False),
     ("usage", [("org_id", ASCENDING), ("metric", ASCENDING), ("period", ASCENDING)], True),
     ("sandbox_posts", [("connection_id", ASCENDING), ("created_at", ASCENDING)], False),
+    ("queue_settings", [("org_id", ASCENDING), ("connection_id", ASCENDING)], True),
 ]
 
 #: How often a reservation retries when the key's holder changes under it (release, expiry).
@@ -364,6 +366,40 @@ class MongoStore:
             {"scheduled_at": 1},
         ).sort([("scheduled_at", ASCENDING), ("_id", ASCENDING)]).to_list()
         return [as_utc(doc["scheduled_at"]) for doc in docs]
+
+    async def list_queue_posts(self, org_id: str, connection_id: str,
+                               after: datetime) -> list[Post]:
+        return await self._find_models(
+            Post, "posts",
+            {"org_id": org_id, "targets.connection_id": connection_id, "from_queue": True,
+             "status": {"$ne": PostStatus.CANCELED.value},
+             "scheduled_at": {"$gt": as_utc(after)}},
+            [("scheduled_at", ASCENDING), ("_id", ASCENDING)],
+        )
+
+    # -- queue settings ---------------------------------------------------------------------
+    async def get_queue_settings(self, org_id: str,
+                                 connection_id: str) -> QueueSettings | None:
+        doc = await self._coll("queue_settings").find_one(
+            {"org_id": org_id, "connection_id": connection_id})
+        if doc is None:
+            return None
+        data: Document = from_bson(doc)
+        data.pop("_id", None)
+        return QueueSettings.model_validate(data)
+
+    async def save_queue_settings(self, settings: QueueSettings) -> None:
+        doc: Document = to_bson(settings.model_dump(mode="python"))
+        # An upsert race on the unique index means the other writer created it: replace that.
+        for _ in range(2):
+            try:
+                await self._coll("queue_settings").replace_one(
+                    {"org_id": settings.org_id, "connection_id": settings.connection_id},
+                    doc, upsert=True)
+                return
+            except DuplicateKeyError:
+                continue
+        raise Conflict("The queue settings kept changing while PostFlow saved them; try again.")
 
     # -- publish attempts and audit ---------------------------------------------------------
     async def insert_attempt(self, attempt: PublishAttempt) -> None:

@@ -19,6 +19,7 @@ from postflow.connections import Connection
 from postflow.hooks import IdempotencyRecord, IncomingHook
 from postflow.organizations import Member, Organization, Workspace
 from postflow.posts import Post, PostStatus
+from postflow.queues import QueueSettings
 from postflow.sandbox_posts import SandboxPost
 
 
@@ -161,6 +162,21 @@ class Store(Protocol):
                                after: datetime) -> list[datetime]:
         """``scheduled_at`` of queue-placed posts targeting the connection, not canceled and
         scheduled after ``after``, ascending."""
+        ...
+
+    async def list_queue_posts(self, org_id: str, connection_id: str,
+                               after: datetime) -> list[Post]:
+        """The posts :meth:`list_queue_times` counts, by ``scheduled_at`` then id."""
+        ...
+
+    # -- queue settings ---------------------------------------------------------------------
+    async def get_queue_settings(self, org_id: str,
+                                 connection_id: str) -> QueueSettings | None:
+        """The connection's stored settings; None when it uses the defaults."""
+        ...
+
+    async def save_queue_settings(self, settings: QueueSettings) -> None:
+        """Insert or replace the settings of (org_id, connection_id)."""
         ...
 
     # -- publish attempts and audit ---------------------------------------------------------

@@ -34,6 +34,7 @@ from postflow.errors import Conflict, NotFound
 from postflow.hooks import IdempotencyRecord, IdempotencyState, IncomingHook
 from postflow.organizations import Member, Organization, Workspace
 from postflow.posts import Post, PostStatus
+from postflow.queues import QueueSettings
 from postflow.sandbox_posts import SandboxPost
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -85,6 +86,10 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         """CREATE TABLE sandbox_posts (id TEXT PRIMARY KEY, connection_id TEXT NOT NULL,
            idempotency_key TEXT NOT NULL, created_at TEXT NOT NULL, doc TEXT NOT NULL)""",
         "CREATE INDEX sandbox_posts_connection ON sandbox_posts (connection_id, created_at)",
+    ),
+    (
+        """CREATE TABLE queue_settings (org_id TEXT NOT NULL, connection_id TEXT NOT NULL,
+           doc TEXT NOT NULL, PRIMARY KEY (org_id, connection_id))""",
     ),
 )
 
@@ -564,6 +569,30 @@ class SqliteStore:
             " ORDER BY scheduled_at",
             (org_id, PostStatus.CANCELED.value, _ts(after), connection_id))
         return [_parse_ts(row[0]) for row in rows]
+
+    async def list_queue_posts(self, org_id: str, connection_id: str,
+                               after: datetime) -> list[Post]:
+        return await self._docs(
+            Post, "SELECT doc FROM posts WHERE org_id = ? AND from_queue = 1"
+            " AND status != ? AND scheduled_at IS NOT NULL AND scheduled_at > ?"
+            " AND EXISTS (SELECT 1 FROM json_each(posts.doc, '$.targets') AS target"
+            "  WHERE json_extract(target.value, '$.connection_id') = ?)"
+            " ORDER BY scheduled_at, id",
+            (org_id, PostStatus.CANCELED.value, _ts(after), connection_id))
+
+    # -- queue settings ---------------------------------------------------------------------
+    async def get_queue_settings(self, org_id: str,
+                                 connection_id: str) -> QueueSettings | None:
+        docs = await self._docs(
+            QueueSettings, "SELECT doc FROM queue_settings WHERE org_id = ? AND connection_id = ?",
+            (org_id, connection_id))
+        return docs[0] if docs else None
+
+    async def save_queue_settings(self, settings: QueueSettings) -> None:
+        await self._write(
+            "INSERT INTO queue_settings (org_id, connection_id, doc) VALUES (?, ?, ?)"
+            " ON CONFLICT (org_id, connection_id) DO UPDATE SET doc = excluded.doc",
+            (settings.org_id, settings.connection_id, _dump(settings)))
 
     # -- publish attempts and audit ---------------------------------------------------------
     async def insert_attempt(self, attempt: PublishAttempt) -> None:

@@ -16,10 +16,10 @@ from postflow.plans import Limit, limit_reached
 from postflow.post_status import transition
 from postflow.posts import MediaRef, Post, PostSource, PostStatus, PostTarget
 from postflow.providers import PublishContent
-from postflow.queue_slots import next_free_slot
 from postflow.runtime import Runtime
 from postflow.timezones import require_timezone
 from postflow.usecases.audit_log import audit_event
+from postflow.usecases.queues import apply_share_next, next_queue_slot, plan_share_next
 
 #: A post asked for this far in the past is refused rather than published late by surprise.
 PAST_TOLERANCE = timedelta(minutes=5)
@@ -37,7 +37,10 @@ class PostRequest(BaseModel):
     #: Aware, or a wall-clock time read in ``timezone``; ``None`` with ``queue`` False means
     #: "publish now".
     schedule_at: datetime | None = None
+    #: Take the next free slot of the targets' queues.
     queue: bool = False
+    #: Take the first upcoming queue slot even if it is taken, pushing the queue back one.
+    share_next: bool = False
     timezone: str | None = None
 
 
@@ -99,8 +102,8 @@ def _check_time(request: PostRequest, now: datetime) -> tuple[datetime | None, s
     """
     if request.schedule_at is None:
         return None, ""
-    if request.queue:
-        raise BadInput("Give either `schedule_at` or `queue`, not both.")
+    if request.queue or request.share_next:
+        raise BadInput("Give either `schedule_at` or `queue` / `share_next`, not both.")
     note = ""
     if request.schedule_at.tzinfo is None:
         if request.timezone is None:
@@ -134,13 +137,13 @@ async def submit_post(rt: Runtime, org_id: str, request: PostRequest, *, source:
     connections = await _resolve_targets(rt, org_id, request)
     _validate_content(rt, request, {c.network for c in connections})
     scheduled_at, time_note = _check_time(request, now)
-    if request.queue:
-        taken: list[datetime] = []
-        for connection in connections:
-            taken += await rt.store.list_queue_times(org_id, connection.id, now)
-        scheduled_at = next_free_slot(now, taken, tz)
-        if scheduled_at is None:
-            raise BadInput("The queue has no free slot in the next year.")
+    connection_ids = [c.id for c in connections]
+    from_queue = request.queue or request.share_next
+    if request.share_next:
+        # Checked before anything is consumed; the queue is pushed back just before the insert.
+        scheduled_at = (await plan_share_next(rt, org_id, connection_ids, tz)).at
+    elif request.queue:
+        scheduled_at = await next_queue_slot(rt, org_id, connection_ids, tz)
 
     plan = rt.plans.get(org.plan)
     period = usage_period(now)
@@ -150,12 +153,14 @@ async def submit_post(rt: Runtime, org_id: str, request: PostRequest, *, source:
         raise limit_reached(rt.plans, plan, Limit.SCHEDULED_POSTS_PER_MONTH,
                             await rt.store.get_usage(org_id, metric, period))
     try:
+        if request.share_next:
+            scheduled_at = await apply_share_next(rt, org_id, connection_ids, tz, actor=actor)
         post = Post(
             id=new_id("post"), org_id=org_id, text=text, variants=request.variants,
             media=[MediaRef(url=u) for u in request.media_urls],
             targets=[PostTarget(connection_id=c.id, network=c.network) for c in connections],
             timezone=tz, scheduled_at=scheduled_at, time_note=time_note,
-            from_queue=request.queue,
+            from_queue=from_queue,
             status=PostStatus.DRAFT, source=source, created_by=actor, created_at=now,
             updated_at=now)
         steps = [post]

@@ -147,6 +147,35 @@ async def test_a_released_slot_is_free_at_once(gate: RedisAccountGate) -> None:
             await held.enter_async_context(gate.acquire("x"))
 
 
+async def test_redis_going_away_during_the_call_does_not_fail_it(
+        clients: Clients, clock: ManualClock) -> None:
+    client = clients()
+    gate = RedisAccountGate(client, clock, {"x": 1})
+    finished = False
+
+    async with gate.acquire("x"):
+        # Redis is lost while the platform call runs (tests/faults restarts a real server):
+        # freeing the slot fails, and the call's outcome must survive that.
+        await client.connection_pool.disconnect()
+        client.connection_pool = redis.asyncio.ConnectionPool(port=1)
+        finished = True
+
+    assert finished
+
+
+async def test_a_connection_dropped_by_redis_is_replaced_on_the_next_command(
+        clients: Clients, clock: ManualClock) -> None:
+    client = clients()
+    gate = RedisAccountGate(client, clock, {"x": 1})
+    until = clock.now() + timedelta(seconds=60)
+    await gate.cool_down("conn_a", until)
+
+    # What a Redis restart does to every open connection, done to this client's only one.
+    assert await clients().client_kill_filter(_id=await client.client_id()) == 1
+
+    assert await gate.cooling_until("conn_a") == until
+
+
 async def test_an_uncapped_network_makes_no_redis_call(clock: ManualClock) -> None:
     gate = RedisAccountGate(redis.asyncio.Redis(port=1), clock, {"sandbox": None})
 
