@@ -28,4 +28,8 @@ def create_app(rt: Runtime, queue: PublishQueue, broker_ping: BrokerPing) -> web
     app[BROKER_PING] = broker_ping
     for feature in (health, hooks, sandbox):
         feature.add_routes(app)
+    if rt.settings.slack_signing_secret is not None:
+        from hub.routes import slack  # slack-bolt loads only for a hub that serves Slack
+
+        slack.add_routes(app, app[RUNTIME], queue)
     return app

@@ -13,7 +13,6 @@ every response gets); the trace goes to the server log, never to the caller.
 from __future__ import annotations
 
 import logging
-import secrets
 from collections.abc import Mapping
 from typing import Any
 
@@ -30,6 +29,7 @@ from postflow.errors import (
     PostFlowError,
     Unauthorized,
 )
+from postflow.ids import new_id
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +124,7 @@ async def _to_response(request: web.Request, handler: Handler,
 @web.middleware
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Give each request an id, and turn whatever goes wrong into the one JSON error shape."""
-    request_id = secrets.token_hex(8)
+    request_id = new_id("req")
     request[REQUEST_ID] = request_id
     try:
         response = await _to_response(request, handler, request_id)

@@ -20,7 +20,8 @@ class HookPostBody(PostRequest):
 
     Unknown fields are refused rather than ignored, and ``"queue": "yes"`` or ``"text": 5`` are
     mistakes to report, not values to coerce. ``schedule_at`` carries an offset, or is a local
-    time read in ``timezone`` (the core resolves it and refuses one with neither).
+    time the core reads in ``timezone``, else in the targets' shared zone (a connection's own,
+    else the organization's), refusing it when the targets' zones differ.
     """
 
     model_config = ConfigDict(extra="forbid", strict=True)

@@ -22,9 +22,11 @@ from datetime import datetime
 from typing import Protocol
 
 #: Concurrent platform calls allowed per network across the workers sharing a gate; ``None``
-#: means no cap. The sandbox is local, so it is never capped.
+#: means no cap. The sandbox is local, so it is never capped. These are the built-in defaults:
+#: ``POSTFLOW_NETWORK_CONCURRENCY`` is laid over them (:mod:`postflow.config`, wiring.py).
 NETWORK_CONCURRENCY: dict[str, int | None] = {"sandbox": None}
-#: The cap for a network not named in :data:`NETWORK_CONCURRENCY`.
+#: The cap for a network not named in :data:`NETWORK_CONCURRENCY`
+#: (``POSTFLOW_NETWORK_CONCURRENCY_DEFAULT``).
 DEFAULT_NETWORK_CONCURRENCY = 16
 #: How long a job waits for a network slot before it gives up and reschedules the target.
 NETWORK_SLOT_WAIT_SECONDS = 5.0

@@ -32,7 +32,10 @@ def to_millis(moment: datetime) -> datetime:
 
 def as_utc(moment: datetime) -> datetime:
     """Return ``moment`` in UTC; a naive value is taken to be UTC (that is how stores return it)."""
-    if moment.tzinfo is None:
+    zone = moment.tzinfo
+    if zone is UTC:  # the common case, and astimezone is not free on a hot path
+        return moment
+    if zone is None:
         return moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
 

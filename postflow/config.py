@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -10,6 +11,11 @@ from typing import Annotated
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from postflow.account_gates import (
+    DEFAULT_NETWORK_CONCURRENCY,
+    NETWORK_CONCURRENCY,
+    NETWORK_SLOT_WAIT_SECONDS,
+)
 from postflow.errors import ConfigurationError
 
 SECRET_KEY_FILE = "secret.key"  # noqa: S105 - a file name, not a secret
@@ -46,10 +52,29 @@ class Settings(BaseSettings):
     retry_max_seconds: float = Field(default=900.0, gt=0)
     #: A Scheduled post never tried this long after its time becomes Late instead of going out.
     late_grace_minutes: int = Field(default=15, ge=1)
+    #: Concurrent platform calls per network, as JSON ``{"network": cap}`` (``null``: no cap),
+    #: laid over the built-in caps; shared by every worker when Redis is configured.
+    network_concurrency: Annotated[dict[str, int | None], NoDecode] = Field(
+        default_factory=lambda: dict(NETWORK_CONCURRENCY))
+    #: The cap for a network that ``network_concurrency`` does not name.
+    network_concurrency_default: int = Field(default=DEFAULT_NETWORK_CONCURRENCY, ge=1)
+    #: How long a job waits for a network slot before it leaves its target for later.
+    network_slot_wait_seconds: float = Field(default=NETWORK_SLOT_WAIT_SECONDS, gt=0)
 
     webhook_tolerance_seconds: int = Field(default=300, ge=1)
     webhook_max_body_bytes: int = Field(default=256 * 1024, ge=1024)
     idempotency_ttl_hours: int = Field(default=24, ge=1)
+
+    #: Slack (docs/slack.md): the hub serves /slack/events only when the signing secret is set.
+    slack_signing_secret: SecretStr | None = None
+    #: One workspace: the app's bot token (xoxb-...). Multi-workspace installs use OAuth below.
+    slack_bot_token: SecretStr | None = None
+    slack_client_id: str | None = None
+    slack_client_secret: SecretStr | None = None
+    #: Base URL of Slack's Web API; tests point it at a fake.
+    slack_api_url: str = "https://slack.com/api/"
+    #: Socket Mode app-level token (xapp-...): not supported yet; refused at start.
+    slack_app_token: SecretStr | None = None
 
     @field_validator("previous_secret_keys", "provider_plugins", mode="before")
     @classmethod
@@ -57,6 +82,25 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
+
+    @field_validator("network_concurrency", mode="before")
+    @classmethod
+    def _parse_json_object(cls, value: object) -> object:
+        if isinstance(value, str):
+            try:
+                return json.loads(value)
+            except json.JSONDecodeError:
+                raise ValueError('it is not JSON; write it as {"x": 8, "linkedin": 4}') from None
+        return value
+
+    @field_validator("network_concurrency")
+    @classmethod
+    def _over_built_in_caps(cls, value: dict[str, int | None]) -> dict[str, int | None]:
+        low = sorted(network for network, cap in value.items() if cap is not None and cap < 1)
+        if low:
+            raise ValueError(f"the cap for {', '.join(low)} must be at least 1, or null for "
+                             "no cap")
+        return {**NETWORK_CONCURRENCY, **value}
 
     @property
     def base_url(self) -> str:

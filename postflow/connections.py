@@ -25,5 +25,8 @@ class Connection(BaseModel):
     #: The token set, sealed by :class:`postflow.token_vault.TokenVault`; never plaintext.
     sealed_tokens: str | None = None
     token_expires_at: UtcDatetime | None = None
+    #: The IANA zone this account's local times are read in, overriding the organization's
+    #: (``None``: the organization's). Also the zone of its queue's default slots.
+    timezone: str | None = None
     created_at: UtcDatetime
     updated_at: UtcDatetime

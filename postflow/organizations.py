@@ -36,12 +36,27 @@ class ChatIdentity(BaseModel):
     user_id: str
 
 
+class ChatChannel(BaseModel):
+    """A channel on a chat platform that PostFlow posts to (review requests, notifications)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    platform: str = Field(pattern=r"^(slack|discord)$")
+    workspace_id: str = ""
+    channel_id: str = Field(min_length=1)
+
+
 class Organization(BaseModel):
     id: str
     name: str = Field(min_length=1, max_length=120)
     plan: str = "free"
     timezone: str = "UTC"
     created_at: UtcDatetime
+    #: Where review requests are posted; None until set (``/postflow settings``). Stored in the
+    #: record's JSON document, so records written before these fields existed read as None.
+    review_channel: ChatChannel | None = None
+    #: Where PostFlow tells people about posts that need them (late, failed).
+    notification_channel: ChatChannel | None = None
 
 
 class Member(BaseModel):

@@ -1,8 +1,9 @@
 """Queue settings: a connection's weekly slots, in its own time zone, and optional caps.
 
 A connection with no stored settings uses the default slots (weekdays 09:00, 13:00 and 17:00)
-in the organization's zone (or the zone a request names). ``build_queue_settings`` is the one
-place input becomes settings; it raises BadInput saying what to fix.
+in the zone a request names, else the connection's own zone, else the organization's.
+``build_queue_settings`` is the one place input becomes settings; it raises BadInput saying
+what to fix.
 """
 
 from __future__ import annotations

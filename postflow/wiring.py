@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 
 from integrations.registry import build_provider_registry
+from postflow.account_gates import InProcessAccountGate
 from postflow.clock import Clock, SystemClock
 from postflow.config import Settings
 from postflow.plans import load_plan_catalog
@@ -28,7 +29,14 @@ async def open_runtime(settings: Settings, *, clock: Clock | None = None) -> Run
         await store.close()
         raise
     return Runtime(settings=settings, store=store, providers=providers, vault=vault,
-                   plans=plans, clock=clock)
+                   plans=plans, clock=clock, gates=in_process_gates(settings))
+
+
+def in_process_gates(settings: Settings) -> InProcessAccountGate:
+    """The account gate for one event loop, with the configured per-network caps."""
+    return InProcessAccountGate(settings.network_concurrency,
+                                default_cap=settings.network_concurrency_default,
+                                wait_seconds=settings.network_slot_wait_seconds)
 
 
 def with_read_cache(rt: Runtime) -> Runtime:

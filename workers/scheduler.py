@@ -1,5 +1,5 @@
-"""The scheduler loop: set aside late posts, hand due posts to workers, send canaries, resend
-what got stuck.
+"""The scheduler loop: create the posts of recurring occurrences, set aside late posts, hand due
+posts to workers, send canaries, resend what got stuck.
 
 Every step tolerates an unreachable broker or store: it logs and the next tick tries again, so a
 scheduler started before Redis (or the database) is up recovers by itself once it is.
@@ -20,6 +20,7 @@ from postflow.publish_queue import PublishQueue
 from postflow.runtime import Runtime
 from postflow.usecases.dispatch import dispatch_due_posts, requeue_stale_posts
 from postflow.usecases.late_posts import mark_late_posts
+from postflow.usecases.recurring_posts import materialize_due_occurrences
 from workers.leader import LeaderLock
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,8 @@ class TickReport:
     """What one tick did; counts are zero for steps that did not run or failed."""
 
     leader: bool
+    #: Posts created for occurrences of recurring series.
+    materialized: int = 0
     late: int = 0
     dispatched: int = 0
     canary_sent: bool = False
@@ -64,11 +67,16 @@ class Scheduler:
                                      self.rt.settings.reconcile_after_seconds))
 
     async def tick(self) -> TickReport:
-        """One round: mark late posts, dispatch due posts, and when their time has come a
-        canary and a reconcile pass. Never raises for broker or store faults."""
+        """One round: create the posts of recurring occurrences coming up, mark late posts,
+        dispatch due posts, and when their time has come a canary and a reconcile pass. Never
+        raises for broker or store faults."""
         if not await self._lead():
             return TickReport(leader=False)
         now = self.rt.clock.now()
+        # First, so an occurrence due now is a Scheduled post by the time due posts are read;
+        # if it fails, the posts already scheduled still go out.
+        recurring = await self._step("create recurring occurrences",
+                                     materialize_due_occurrences(self.rt))
         late = await self._step("mark late posts", mark_late_posts(self.rt, self.notifier))
         dispatched = None
         # Only after the late check: otherwise a post due long ago would go out without a word.
@@ -88,7 +96,9 @@ class Scheduler:
             if result is not None:
                 self._last_requeue = now
                 requeued = result
-        return TickReport(leader=True, late=late or 0, dispatched=dispatched or 0,
+        return TickReport(leader=True,
+                          materialized=recurring.created if recurring is not None else 0,
+                          late=late or 0, dispatched=dispatched or 0,
                           canary_sent=canary_sent, requeued=requeued)
 
     async def run(self, stop: asyncio.Event) -> None:

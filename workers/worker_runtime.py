@@ -105,7 +105,11 @@ def _with_redis_gates(runtime: Runtime) -> tuple[Runtime, redis.asyncio.Redis | 
     if url is None:
         return runtime, None
     client = open_gates_client(url.get_secret_value())
-    return dataclasses.replace(runtime, gates=RedisAccountGate(client, runtime.clock),
+    settings = runtime.settings
+    gates = RedisAccountGate(client, runtime.clock, settings.network_concurrency,
+                             default_cap=settings.network_concurrency_default,
+                             wait_seconds=settings.network_slot_wait_seconds)
+    return dataclasses.replace(runtime, gates=gates,
                                refresh_locks=RedisRefreshLock(client)), client
 
 

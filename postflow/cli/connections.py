@@ -1,4 +1,5 @@
-"""``postflow connect sandbox`` and ``postflow connections list``: accounts posts go to.
+"""``postflow connect sandbox`` and ``postflow connections list|set-timezone``: accounts posts
+go to, and the zone each reads local times in.
 
 Tokens are never printed: a connection's view holds no sealed or plain token.
 """
@@ -10,7 +11,9 @@ import argparse
 from postflow.cli.context import CLI_ACTOR, CommandContext, Subcommands
 from postflow.cli.output import iso, table, when
 from postflow.connections import Connection
-from postflow.usecases.connections import connect_sandbox
+from postflow.organizations import Organization
+from postflow.runtime import Runtime
+from postflow.usecases.connections import connect_sandbox, set_connection_timezone
 
 
 def register(commands: Subcommands, common: argparse.ArgumentParser) -> None:
@@ -23,11 +26,23 @@ def register(commands: Subcommands, common: argparse.ArgumentParser) -> None:
     sandbox.add_argument("--name", required=True, help="the account's display name")
     sandbox.set_defaults(handler=connect_sandbox_account)
 
-    group = commands.add_parser("connections", help="list connected accounts")
+    group = commands.add_parser("connections", help="list connected accounts, set their zone")
     actions = group.add_subparsers(dest="action", required=True, metavar="ACTION")
     listing = actions.add_parser("list", parents=[common], help="list an organization's accounts")
     listing.add_argument("--org", required=True, help="organization id or name")
     listing.set_defaults(handler=list_connections)
+
+    zoning = actions.add_parser(
+        "set-timezone", parents=[common],
+        help="set (or clear) the zone an account's local times and default queue are read in")
+    zoning.add_argument("connection_id", metavar="CONNECTION_ID")
+    zoning.add_argument("--org", required=True, help="organization id or name")
+    zone_choice = zoning.add_mutually_exclusive_group(required=True)
+    zone_choice.add_argument("--timezone", metavar="TZ",
+                             help="IANA zone, e.g. Europe/Paris, instead of the organization's")
+    zone_choice.add_argument("--clear", action="store_true",
+                             help="use the organization's zone again")
+    zoning.set_defaults(handler=set_timezone)
 
 
 def connect_sandbox_account(args: argparse.Namespace, ctx: CommandContext) -> None:
@@ -41,16 +56,37 @@ def connect_sandbox_account(args: argparse.Namespace, ctx: CommandContext) -> No
 
 def list_connections(args: argparse.Namespace, ctx: CommandContext) -> None:
     connections = ctx.run_in_org(args.org, lambda rt, org: rt.store.list_connections(org.id))
-    lines = table(["ID", "NETWORK", "NAME", "STATUS", "CREATED"],
-                  [[c.id, c.network, c.display_name, c.status.value, when(c.created_at)]
+    lines = table(["ID", "NETWORK", "NAME", "STATUS", "TIMEZONE", "CREATED"],
+                  [[c.id, c.network, c.display_name, c.status.value,
+                    c.timezone or "(organization's)", when(c.created_at)]
                    for c in connections])
     ctx.out.result({"connections": [connection_view(c) for c in connections]},
                    lines if connections else ["No connected accounts."])
 
 
+def set_timezone(args: argparse.Namespace, ctx: CommandContext) -> None:
+    async def work(rt: Runtime, org: Organization) -> tuple[Connection, str]:
+        connection = await set_connection_timezone(
+            rt, org.id, args.connection_id, None if args.clear else args.timezone,
+            actor=CLI_ACTOR)
+        return connection, org.timezone
+
+    connection, org_zone = ctx.run_in_org(args.org, work)
+    if connection.timezone:
+        line = (f"{connection.display_name} ({connection.id}) reads local times in "
+                f"{connection.timezone}.")
+    else:
+        line = (f"{connection.display_name} ({connection.id}) reads local times in the "
+                f"organization's zone, {org_zone}.")
+    ctx.out.result({"connection": connection_view(connection), "effective_timezone":
+                    connection.timezone or org_zone},
+                   [line, "Posts already scheduled keep their times; a queue set with its own "
+                          "zone keeps it."])
+
+
 def connection_view(connection: Connection) -> dict[str, object]:
     return {"id": connection.id, "org_id": connection.org_id, "network": connection.network,
             "account_id": connection.account_id, "display_name": connection.display_name,
-            "status": connection.status.value,
+            "status": connection.status.value, "timezone": connection.timezone,
             "token_expires_at": iso(connection.token_expires_at),
             "created_at": iso(connection.created_at)}

@@ -1,5 +1,5 @@
 """``postflow posts list|show|reschedule|cancel|publish-now``: what is scheduled, what went out,
-what happened on the way, and changing a post's course."""
+what happened on the way, and changing a post's course (``posts create`` is in post_create.py)."""
 
 from __future__ import annotations
 
@@ -27,8 +27,13 @@ UNCONFIRMED_HELP = ("also retry targets whose outcome is unconfirmed; only after
 
 
 def register(commands: Subcommands, common: argparse.ArgumentParser) -> None:
-    group = commands.add_parser("posts", help="list, show, reschedule, cancel or publish posts")
+    group = commands.add_parser(
+        "posts", help="create, list, show, reschedule, cancel or publish posts")
     actions = group.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    # Imported here: post_create uses this module's views.
+    from postflow.cli.post_create import register_create
+    register_create(actions, common)
 
     listing = actions.add_parser("list", parents=[common], help="list posts, newest first")
     listing.add_argument("--org", required=True, help="organization id or name")
@@ -125,7 +130,7 @@ def cancel(args: argparse.Namespace, ctx: CommandContext) -> None:
 def publish_post_now(args: argparse.Namespace, ctx: CommandContext) -> None:
     """With Redis the post goes to a worker at once; embedded, the CLI has no worker of its
     own, so the post is only made due and the running ``postflow up`` scheduler takes it."""
-    with _publish_queue(ctx.settings) as queue:
+    with worker_queue(ctx.settings) as queue:
         post = ctx.run_in_org(args.org, lambda rt, org: publish_now(
             rt, queue, org.id, args.post_id, actor=CLI_ACTOR,
             include_unconfirmed=args.include_unconfirmed))
@@ -139,7 +144,7 @@ def publish_post_now(args: argparse.Namespace, ctx: CommandContext) -> None:
 
 
 @contextmanager
-def _publish_queue(settings: Settings) -> Iterator[PublishQueue | None]:
+def worker_queue(settings: Settings) -> Iterator[PublishQueue | None]:
     """The Dramatiq queue when Redis is configured, else None (leave it to the scheduler)."""
     if settings.redis_url is None:
         yield None

@@ -1,16 +1,20 @@
-"""``postflow queue show|set``: a connection's queue slots, caps and the posts holding them."""
+"""``postflow queue show|set|share-next``: a connection's queue slots, caps and the posts
+holding them, and moving a queued post to the front."""
 
 from __future__ import annotations
 
 import argparse
+from datetime import datetime
 
 from postflow.cli.context import CLI_ACTOR, CommandContext, Subcommands
-from postflow.cli.output import excerpt, iso, table
+from postflow.cli.output import excerpt, iso, table, when
+from postflow.cli.posts import post_view
 from postflow.organizations import Organization
 from postflow.posts import Post
 from postflow.queues import QueueSettings, parse_slot, slot_label
 from postflow.runtime import Runtime
 from postflow.timezones import zone
+from postflow.usecases.post_actions import SharedNext, share_next
 from postflow.usecases.queues import queue_settings_for, set_queue_settings, upcoming_queue
 
 
@@ -37,6 +41,14 @@ def register(commands: Subcommands, common: argparse.ArgumentParser) -> None:
     setting.add_argument("--max-per-week", type=int, metavar="N",
                          help="at most N queued posts per ISO week")
     setting.set_defaults(handler=set_queue)
+
+    sharing = actions.add_parser(
+        "share-next", parents=[common],
+        help="move a queued post to the first upcoming slot; the posts before its old slot "
+             "move back one")
+    sharing.add_argument("post_id", metavar="POST_ID")
+    sharing.add_argument("--org", required=True, help="organization id or name")
+    sharing.set_defaults(handler=share_post_next)
 
 
 def show_queue(args: argparse.Namespace, ctx: CommandContext) -> None:
@@ -68,6 +80,35 @@ def set_queue(args: argparse.Namespace, ctx: CommandContext) -> None:
     ctx.out.result({"queue": settings_view(settings)},
                    ["Queue saved. Posts already queued keep their times.",
                     *settings_lines(settings)])
+
+
+def share_post_next(args: argparse.Namespace, ctx: CommandContext) -> None:
+    async def work(rt: Runtime, org: Organization) -> tuple[SharedNext, QueueSettings]:
+        shared = await share_next(rt, org.id, args.post_id, actor=CLI_ACTOR)
+        first_target = shared.post.targets[0].connection_id
+        return shared, await queue_settings_for(rt, org.id, first_target)
+
+    shared, settings = ctx.run_in_org(args.org, work)
+    post, tz = shared.post, zone(settings.timezone)
+
+    def local(moment: datetime | None) -> str:
+        return moment.astimezone(tz).strftime("%a %Y-%m-%d %H:%M %Z") if moment else "-"
+
+    moved = post.scheduled_at != shared.previous_scheduled_at
+    lines = [(f"Post {post.id} is next in the queue" if moved else
+              f"Post {post.id} is already next in the queue")
+             + f": {when(post.scheduled_at)} ({local(post.scheduled_at)}, {settings.timezone})."]
+    if shared.shifted:
+        lines += ["", "Moved back one slot to make room:",
+                  *table(["POST", "FROM", f"TO ({settings.timezone})"],
+                         [[p.id, local(p.scheduled_at), local(at)]
+                          for p, at in sorted(shared.shifted, key=lambda m: m[1])])]
+    ctx.out.result({"post": post_view(post), "moved": moved,
+                    "previous_scheduled_at": iso(shared.previous_scheduled_at),
+                    "shifted": [{"id": p.id, "previous_scheduled_at": iso(p.scheduled_at),
+                                 "scheduled_at": iso(at)}
+                                for p, at in sorted(shared.shifted, key=lambda m: m[1])]},
+                   lines)
 
 
 def settings_lines(settings: QueueSettings) -> list[str]:

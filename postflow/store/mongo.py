@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from contextlib import suppress
-from datetime import datetime
+from datetime import date, datetime
 from enum import Enum
 from typing import Any, TypeVar
 
@@ -21,6 +21,7 @@ from pymongo.errors import DuplicateKeyError
 
 from postflow.attempts import AttemptOutcome, PublishAttempt
 from postflow.audit import AuditEvent
+from postflow.chatops.installation import ChatInstallation
 from postflow.clock import as_utc
 from postflow.connections import Connection, ConnectionStatus
 from postflow.errors import Conflict, NotFound
@@ -28,7 +29,9 @@ from postflow.hooks import IdempotencyRecord, IdempotencyState, IncomingHook
 from postflow.organizations import Member, Organization, Workspace
 from postflow.posts import Post, PostStatus
 from postflow.queues import QueueSettings
+from postflow.recurrence import RecurringSeries, SeriesStatus
 from postflow.sandbox_posts import SandboxPost
+from postflow.store.port import UsageCharge, UsageExhausted
 
 Document = dict[str, Any]
 IndexKeys = list[tuple[str, int]]
@@ -55,6 +58,10 @@ INDEXES: list[tuple[str, IndexKeys, bool]] = [
     ("usage", [("org_id", ASCENDING), ("metric", ASCENDING), ("period", ASCENDING)], True),
     ("sandbox_posts", [("connection_id", ASCENDING), ("created_at", ASCENDING)], False),
     ("queue_settings", [("org_id", ASCENDING), ("connection_id", ASCENDING)], True),
+    ("chat_installations", [("platform", ASCENDING), ("workspace_id", ASCENDING)], True),
+    ("oauth_states", [("expires_at", ASCENDING)], False),
+    ("recurring_series", [("org_id", ASCENDING), ("created_at", ASCENDING)], False),
+    ("recurring_series", [("status", ASCENDING), ("next_at", ASCENDING)], False),
 ]
 
 #: How often a reservation retries when the key's holder changes under it (release, expiry).
@@ -64,11 +71,14 @@ OLDEST_FIRST = [("created_at", ASCENDING), ("_id", ASCENDING)]
 
 
 def to_bson(value: Any) -> Any:
-    """Plain BSON-ready values: enums become their value, datetimes aware UTC."""
+    """Plain BSON-ready values: enums become their value, datetimes aware UTC, dates (which
+    BSON has no type for) ISO text."""
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, datetime):
         return as_utc(value)
+    if isinstance(value, date):
+        return value.isoformat()
     if isinstance(value, Mapping):
         return {key: to_bson(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
@@ -220,6 +230,48 @@ class MongoStore:
     async def count_workspaces(self, org_id: str) -> int:
         return await self._coll("workspaces").count_documents({"org_id": org_id})
 
+    async def find_workspace(self, platform: str, external_id: str) -> Workspace | None:
+        doc = await self._coll("workspaces").find_one(
+            {"platform": platform, "external_id": external_id})
+        return None if doc is None else document_model(Workspace, doc)
+
+    # -- chat app installations and OAuth states ---------------------------------------------
+    async def save_chat_installation(self, installation: ChatInstallation) -> None:
+        doc = model_document(installation)
+        doc.pop("_id")  # keyed by (platform, workspace_id); the id travels as a field
+        doc["installation_id"] = installation.id
+        # An upsert race on the unique index means the other writer created it: replace that.
+        for _ in range(2):
+            try:
+                await self._coll("chat_installations").replace_one(
+                    {"platform": installation.platform,
+                     "workspace_id": installation.workspace_id}, doc, upsert=True)
+                return
+            except DuplicateKeyError:
+                continue
+        raise Conflict("The installation kept changing while PostFlow saved it; try again.")
+
+    async def find_chat_installation(self, platform: str,
+                                     workspace_id: str) -> ChatInstallation | None:
+        doc = await self._coll("chat_installations").find_one(
+            {"platform": platform, "workspace_id": workspace_id})
+        if doc is None:
+            return None
+        data: Document = from_bson(doc)
+        data.pop("_id", None)
+        data["id"] = data.pop("installation_id")
+        return ChatInstallation.model_validate(data)
+
+    async def claim_oauth_state(self, state_id: str, expires_at: datetime,
+                                now: datetime) -> bool:
+        await self._coll("oauth_states").delete_many({"expires_at": {"$lte": as_utc(now)}})
+        try:
+            await self._coll("oauth_states").insert_one(
+                {"_id": state_id, "expires_at": as_utc(expires_at)})
+        except DuplicateKeyError:
+            return False
+        return True
+
     # -- connections ------------------------------------------------------------------------
     async def insert_connection(self, connection: Connection) -> None:
         await self._insert("connections", model_document(connection),
@@ -304,8 +356,17 @@ class MongoStore:
         return result.deleted_count
 
     # -- posts ------------------------------------------------------------------------------
-    async def insert_post(self, post: Post, audit: Sequence[AuditEvent] = ()) -> None:
-        await self._insert("posts", model_document(post), f"Post {post.id} already exists.")
+    async def insert_post(self, post: Post, audit: Sequence[AuditEvent] = (), *,
+                          charge: UsageCharge | None = None) -> None:
+        if charge is not None and await self.consume_usage(
+                post.org_id, charge.metric, charge.period, charge.limit) is None:
+            raise UsageExhausted(charge.metric)
+        try:
+            await self._insert("posts", model_document(post), f"Post {post.id} already exists.")
+        except BaseException:
+            if charge is not None:
+                await self.release_usage(post.org_id, charge.metric, charge.period)
+            raise
         if audit:
             await self._coll("audit").insert_many([model_document(e) for e in audit])
 
@@ -496,3 +557,50 @@ class MongoStore:
     async def get_sandbox_post(self, sandbox_post_id: str) -> SandboxPost | None:
         doc = await self._coll("sandbox_posts").find_one({"_id": sandbox_post_id})
         return None if doc is None else document_model(SandboxPost, doc)
+
+    # -- recurring series ---------------------------------------------------------------------
+    async def insert_series(self, series: RecurringSeries) -> None:
+        await self._insert("recurring_series", model_document(series),
+                           f"Recurring series {series.id} already exists.")
+
+    async def get_series(self, org_id: str, series_id: str) -> RecurringSeries:
+        doc = await self._coll("recurring_series").find_one({"_id": series_id, "org_id": org_id})
+        if doc is None:
+            raise NotFound(f"Recurring series {series_id} was not found.")
+        return document_model(RecurringSeries, doc)
+
+    async def list_series(self, org_id: str,
+                          statuses: Sequence[SeriesStatus] | None = None) -> list[RecurringSeries]:
+        filter_: Document = {"org_id": org_id}
+        if statuses is not None:
+            filter_["status"] = {"$in": [SeriesStatus(s).value for s in statuses]}
+        return await self._find_models(RecurringSeries, "recurring_series", filter_, OLDEST_FIRST)
+
+    async def replace_series(self, series: RecurringSeries, expected_version: int) -> None:
+        coll = self._coll("recurring_series")
+        result = await coll.replace_one(
+            {"_id": series.id, "org_id": series.org_id, "version": expected_version},
+            model_document(series))
+        if result.matched_count:
+            return
+        current = await coll.find_one({"_id": series.id, "org_id": series.org_id},
+                                      {"version": 1})
+        if current is None:
+            raise NotFound(f"Recurring series {series.id} was not found.")
+        raise Conflict(
+            f"The series changed since it was read (version {current['version']}, "
+            f"expected {expected_version}).",
+            details={"series_id": series.id, "version": current["version"],
+                     "expected_version": expected_version})
+
+    async def find_due_series(self, before: datetime, limit: int) -> list[RecurringSeries]:
+        return await self._find_models(
+            RecurringSeries, "recurring_series",
+            {"status": SeriesStatus.ACTIVE.value, "next_at": {"$lte": as_utc(before)}},
+            [("next_at", ASCENDING), ("_id", ASCENDING)], limit)
+
+    async def list_posts_by_source(self, org_id: str, kind: str, ref: str,
+                                   limit: int = 50) -> list[Post]:
+        return await self._find_models(
+            Post, "posts", {"org_id": org_id, "source.kind": kind, "source.ref": ref},
+            [("scheduled_at", DESCENDING), ("_id", DESCENDING)], limit)

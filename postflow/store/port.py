@@ -1,26 +1,44 @@
 """The store port: everything the core reads or writes, implemented by sqlite.py and mongo.py.
 
-Every read and write of an organization's data takes its ``org_id``. Three lookups are global
+Every read and write of an organization's data takes its ``org_id``. A few lookups are global
 on purpose, because they are entry points that find the organization: ``find_hook`` (a webhook
 URL names only the hook), ``find_due_posts`` and ``find_stale_posts`` (the scheduler serves all
-organizations). Writes of posts are compare-and-swap on ``version``, which is what makes claiming
+organizations), ``find_workspace`` and ``find_chat_installation`` (a chat request names only
+its workspace). Writes of posts are compare-and-swap on ``version``, which is what makes claiming
 work atomic: of two racers replacing the same version, exactly one wins.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 from postflow.attempts import PublishAttempt
 from postflow.audit import AuditEvent
+from postflow.chatops.installation import ChatInstallation
 from postflow.connections import Connection
 from postflow.hooks import IdempotencyRecord, IncomingHook
 from postflow.organizations import Member, Organization, Workspace
 from postflow.posts import Post, PostStatus
 from postflow.queues import QueueSettings
+from postflow.recurrence import RecurringSeries, SeriesStatus
 from postflow.sandbox_posts import SandboxPost
+
+
+@dataclass(frozen=True)
+class UsageCharge:
+    """One unit of a metered plan limit, taken in the same write as the record it counts."""
+
+    metric: str
+    period: str
+    #: ``None``: metered but unlimited.
+    limit: int | None
+
+
+class UsageExhausted(Exception):
+    """Raised by ``insert_post`` when its charge is at the limit: nothing was written."""
 
 
 class Store(Protocol):
@@ -71,6 +89,30 @@ class Store(Protocol):
     async def list_workspaces(self, org_id: str) -> list[Workspace]: ...
 
     async def count_workspaces(self, org_id: str) -> int: ...
+
+    async def find_workspace(self, platform: str, external_id: str) -> Workspace | None:
+        """The workspace linked to any organization under that id (global: a chat request
+        names only its workspace, and this finds the organization)."""
+        ...
+
+    # -- chat app installations and OAuth states ---------------------------------------------
+    async def save_chat_installation(self, installation: ChatInstallation) -> None:
+        """Insert, or replace the one stored for (platform, workspace_id)."""
+        ...
+
+    async def find_chat_installation(self, platform: str,
+                                     workspace_id: str) -> ChatInstallation | None:
+        """Global, like :meth:`find_workspace`: chat requests name only their workspace."""
+        ...
+
+    async def claim_oauth_state(self, state_id: str, expires_at: datetime,
+                                now: datetime) -> bool:
+        """Record that an OAuth ``state`` was used; False when it was used before.
+
+        Atomic: of two racers claiming one state, exactly one gets True. Claims expired at
+        ``now`` are forgotten (their states are refused for age anyway).
+        """
+        ...
 
     # -- connections ------------------------------------------------------------------------
     async def insert_connection(self, connection: Connection) -> None:
@@ -125,11 +167,15 @@ class Store(Protocol):
         ...
 
     # -- posts ------------------------------------------------------------------------------
-    async def insert_post(self, post: Post, audit: Sequence[AuditEvent] = ()) -> None:
+    async def insert_post(self, post: Post, audit: Sequence[AuditEvent] = (), *,
+                          charge: UsageCharge | None = None) -> None:
         """Insert a new post together with the audit events of its creation.
 
-        SQLite writes both in one transaction; MongoDB writes the post, then the events.
-        Raises Conflict when the post id exists.
+        With ``charge``, the post is also counted against that usage limit of its organization,
+        and at the limit nothing is written and UsageExhausted is raised. SQLite does all of it
+        in one transaction; MongoDB takes the charge, writes the post, then the events, and
+        gives the charge back if the post cannot be written. Raises Conflict when the post id
+        exists.
         """
         ...
 
@@ -228,3 +274,35 @@ class Store(Protocol):
         ...
 
     async def get_sandbox_post(self, sandbox_post_id: str) -> SandboxPost | None: ...
+
+    # -- recurring series ---------------------------------------------------------------------
+    async def insert_series(self, series: RecurringSeries) -> None:
+        """Raises Conflict when the series id exists."""
+        ...
+
+    async def get_series(self, org_id: str, series_id: str) -> RecurringSeries:
+        """Raises NotFound."""
+        ...
+
+    async def list_series(self, org_id: str,
+                          statuses: Sequence[SeriesStatus] | None = None) -> list[RecurringSeries]:
+        """Oldest first (by created_at, then id)."""
+        ...
+
+    async def replace_series(self, series: RecurringSeries, expected_version: int) -> None:
+        """Write ``series`` only if the stored version is ``expected_version``; else Conflict.
+
+        Raises NotFound when the series does not exist in that organization.
+        """
+        ...
+
+    async def find_due_series(self, before: datetime, limit: int) -> list[RecurringSeries]:
+        """Active series whose next occurrence (``next_at``) is at or before ``before``,
+        earliest first, across organizations (the scheduler serves them all)."""
+        ...
+
+    async def list_posts_by_source(self, org_id: str, kind: str, ref: str,
+                                   limit: int = 50) -> list[Post]:
+        """Posts whose ``source`` is (``kind``, ``ref``), latest ``scheduled_at`` first (then
+        id). Not indexed beyond the organization: for a person's commands, not hot paths."""
+        ...

@@ -28,6 +28,7 @@ from pydantic import BaseModel
 
 from postflow.attempts import AttemptOutcome, PublishAttempt
 from postflow.audit import AuditEvent
+from postflow.chatops.installation import ChatInstallation
 from postflow.clock import as_utc
 from postflow.connections import Connection, ConnectionStatus
 from postflow.errors import Conflict, NotFound
@@ -35,7 +36,9 @@ from postflow.hooks import IdempotencyRecord, IdempotencyState, IncomingHook
 from postflow.organizations import Member, Organization, Workspace
 from postflow.posts import Post, PostStatus
 from postflow.queues import QueueSettings
+from postflow.recurrence import RecurringSeries, SeriesStatus
 from postflow.sandbox_posts import SandboxPost
+from postflow.store.port import UsageCharge, UsageExhausted
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 ResultT = TypeVar("ResultT")
@@ -90,6 +93,20 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     (
         """CREATE TABLE queue_settings (org_id TEXT NOT NULL, connection_id TEXT NOT NULL,
            doc TEXT NOT NULL, PRIMARY KEY (org_id, connection_id))""",
+    ),
+    (  # chat app installations (Slack) and used OAuth states
+        """CREATE TABLE chat_installations (id TEXT PRIMARY KEY, platform TEXT NOT NULL,
+           workspace_id TEXT NOT NULL, org_id TEXT NOT NULL, doc TEXT NOT NULL,
+           UNIQUE (platform, workspace_id))""",
+        """CREATE TABLE oauth_states (id TEXT PRIMARY KEY, expires_at TEXT NOT NULL)""",
+        "CREATE INDEX oauth_states_expires ON oauth_states (expires_at)",
+    ),
+    (  # recurring series
+        """CREATE TABLE recurring_series (id TEXT PRIMARY KEY, org_id TEXT NOT NULL,
+           status TEXT NOT NULL, next_at TEXT, created_at TEXT NOT NULL,
+           version INTEGER NOT NULL, doc TEXT NOT NULL)""",
+        "CREATE INDEX recurring_series_org ON recurring_series (org_id, created_at)",
+        "CREATE INDEX recurring_series_due ON recurring_series (status, next_at)",
     ),
 )
 
@@ -191,6 +208,13 @@ def _run_isolated(conn: sqlite3.Connection, units: list[Work]) -> list[tuple[boo
             results.append((True, value))
     return results
 
+
+#: One upsert taking one unit of a usage limit: the WHERE refuses the increment at the limit,
+#: RETURNING says whether it ran. Parameters: org_id, metric, period, limit, limit.
+_CONSUME_USAGE = (
+    "INSERT INTO usage (org_id, metric, period, count) VALUES (?, ?, ?, 1)"
+    " ON CONFLICT (org_id, metric, period) DO UPDATE SET count = usage.count + 1"
+    " WHERE ? IS NULL OR usage.count < ? RETURNING count")
 
 _INSERT_AUDIT = "INSERT INTO audit (id, org_id, subject_id, at, doc) VALUES (?, ?, ?, ?, ?)"
 
@@ -406,6 +430,41 @@ class SqliteStore:
     async def count_workspaces(self, org_id: str) -> int:
         return await self._count("SELECT COUNT(*) FROM workspaces WHERE org_id = ?", (org_id,))
 
+    async def find_workspace(self, platform: str, external_id: str) -> Workspace | None:
+        docs = await self._docs(
+            Workspace, "SELECT doc FROM workspaces WHERE platform = ? AND external_id = ?",
+            (platform, external_id))
+        return docs[0] if docs else None
+
+    # -- chat app installations and OAuth states ---------------------------------------------
+    async def save_chat_installation(self, installation: ChatInstallation) -> None:
+        await self._write(
+            "INSERT INTO chat_installations (id, platform, workspace_id, org_id, doc)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (platform, workspace_id)"
+            " DO UPDATE SET id = excluded.id, org_id = excluded.org_id, doc = excluded.doc",
+            (installation.id, installation.platform, installation.workspace_id,
+             installation.org_id, _dump(installation)),
+            "That installation id is taken.")
+
+    async def find_chat_installation(self, platform: str,
+                                     workspace_id: str) -> ChatInstallation | None:
+        docs = await self._docs(
+            ChatInstallation,
+            "SELECT doc FROM chat_installations WHERE platform = ? AND workspace_id = ?",
+            (platform, workspace_id))
+        return docs[0] if docs else None
+
+    async def claim_oauth_state(self, state_id: str, expires_at: datetime,
+                                now: datetime) -> bool:
+        def claim(conn: sqlite3.Connection) -> bool:
+            conn.execute("DELETE FROM oauth_states WHERE expires_at <= ?", (_ts(now),))
+            cursor = conn.execute(
+                "INSERT INTO oauth_states (id, expires_at) VALUES (?, ?)"
+                " ON CONFLICT (id) DO NOTHING", (state_id, _ts(expires_at)))
+            return cursor.rowcount == 1
+
+        return await self._call(claim)
+
     # -- connections ------------------------------------------------------------------------
     async def insert_connection(self, connection: Connection) -> None:
         await self._write(
@@ -496,11 +555,18 @@ class SqliteStore:
         return await self._write("DELETE FROM idempotency WHERE expires_at <= ?", (_ts(now),))
 
     # -- posts ------------------------------------------------------------------------------
-    async def insert_post(self, post: Post, audit: Sequence[AuditEvent] = ()) -> None:
+    async def insert_post(self, post: Post, audit: Sequence[AuditEvent] = (), *,
+                          charge: UsageCharge | None = None) -> None:
+        if charge is not None and charge.limit is not None and charge.limit <= 0:
+            raise UsageExhausted(charge.metric)
         post_row = (post.id, post.org_id, *_post_values(post))
         audit_rows = [_audit_values(event) for event in audit]
 
         def insert(conn: sqlite3.Connection) -> None:
+            if charge is not None and not conn.execute(
+                    _CONSUME_USAGE, (post.org_id, charge.metric, charge.period, charge.limit,
+                                     charge.limit)).fetchall():
+                raise UsageExhausted(charge.metric)
             conn.execute(
                 "INSERT INTO posts (id, org_id, doc, status, due_at, scheduled_at, from_queue,"
                 " created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -643,12 +709,7 @@ class SqliteStore:
                             limit: int | None) -> int | None:
         if limit is not None and limit <= 0:
             return None
-        # One upsert: the WHERE refuses the increment at the limit, RETURNING says if it ran.
-        _, rows = await self._run(
-            "INSERT INTO usage (org_id, metric, period, count) VALUES (?, ?, ?, 1)"
-            " ON CONFLICT (org_id, metric, period) DO UPDATE SET count = usage.count + 1"
-            " WHERE ? IS NULL OR usage.count < ? RETURNING count",
-            (org_id, metric, period, limit, limit))
+        _, rows = await self._run(_CONSUME_USAGE, (org_id, metric, period, limit, limit))
         return int(rows[0][0]) if rows else None
 
     async def release_usage(self, org_id: str, metric: str, period: str) -> None:
@@ -693,3 +754,59 @@ class SqliteStore:
         docs = await self._docs(SandboxPost, "SELECT doc FROM sandbox_posts WHERE id = ?",
                                 (sandbox_post_id,))
         return docs[0] if docs else None
+
+    # -- recurring series ---------------------------------------------------------------------
+    async def insert_series(self, series: RecurringSeries) -> None:
+        await self._write(
+            "INSERT INTO recurring_series (id, org_id, status, next_at, created_at, version, doc)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (series.id, series.org_id, series.status.value, _ts_or_none(series.next_at),
+             _ts(series.created_at), series.version, _dump(series)),
+            "That recurring series already exists.")
+
+    async def get_series(self, org_id: str, series_id: str) -> RecurringSeries:
+        return await self._doc(
+            RecurringSeries, "SELECT doc FROM recurring_series WHERE org_id = ? AND id = ?",
+            (org_id, series_id), "No such recurring series.")
+
+    async def list_series(self, org_id: str,
+                          statuses: Sequence[SeriesStatus] | None = None) -> list[RecurringSeries]:
+        wanted = None if statuses is None else json.dumps([s.value for s in statuses])
+        return await self._docs(
+            RecurringSeries, "SELECT doc FROM recurring_series WHERE org_id = ?"
+            " AND (? IS NULL OR status IN (SELECT value FROM json_each(?)))"
+            " ORDER BY created_at, id", (org_id, wanted, wanted))
+
+    async def replace_series(self, series: RecurringSeries, expected_version: int) -> None:
+        values = (series.status.value, _ts_or_none(series.next_at), series.version,
+                  _dump(series), series.org_id, series.id, expected_version)
+
+        def replace(conn: sqlite3.Connection) -> list[Any] | None:
+            changed = conn.execute(
+                "UPDATE recurring_series SET status = ?, next_at = ?, version = ?, doc = ?"
+                " WHERE org_id = ? AND id = ? AND version = ?", values).rowcount
+            if changed:
+                return None
+            return conn.execute("SELECT version FROM recurring_series WHERE org_id = ? AND id = ?",
+                                (series.org_id, series.id)).fetchall()
+
+        rows = await self._call(replace)
+        if rows is None:
+            return
+        if not rows:
+            raise NotFound("No such recurring series.")
+        raise Conflict(f"The series changed since it was read (version {rows[0][0]}, "
+                       f"expected {expected_version}).")
+
+    async def find_due_series(self, before: datetime, limit: int) -> list[RecurringSeries]:
+        return await self._docs(
+            RecurringSeries, "SELECT doc FROM recurring_series WHERE status = ?"
+            " AND next_at IS NOT NULL AND next_at <= ? ORDER BY next_at, id LIMIT ?",
+            (SeriesStatus.ACTIVE.value, _ts(before), limit))
+
+    async def list_posts_by_source(self, org_id: str, kind: str, ref: str,
+                                   limit: int = 50) -> list[Post]:
+        return await self._docs(
+            Post, "SELECT doc FROM posts WHERE org_id = ?"
+            " AND json_extract(doc, '$.source.kind') = ? AND json_extract(doc, '$.source.ref') = ?"
+            " ORDER BY scheduled_at DESC, id DESC LIMIT ?", (org_id, kind, ref, limit))

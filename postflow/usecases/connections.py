@@ -8,6 +8,7 @@ from postflow.ids import new_id
 from postflow.plans import Limit, check_limit
 from postflow.providers import AccountContext, ConnectedAccount, TokenSet
 from postflow.runtime import Runtime
+from postflow.timezones import require_timezone
 from postflow.usecases.audit_log import record
 
 
@@ -37,6 +38,26 @@ async def connect_sandbox(rt: Runtime, org_id: str, name: str, *, actor: str) ->
     account = await provider.exchange_code(code=f"sandbox:{name}", redirect_uri="",
                                            code_verifier="")
     return await add_connection(rt, org_id, "sandbox", account, actor=actor)
+
+
+async def set_connection_timezone(rt: Runtime, org_id: str, connection_id: str,
+                                  timezone: str | None, *, actor: str) -> Connection:
+    """Set the zone the connection's local times (and its default queue slots) are read in;
+    ``None`` clears it, so the organization's zone applies again.
+
+    Posts already scheduled keep their instants; a queue set with its own zone keeps it.
+    """
+    if timezone is not None:
+        require_timezone(timezone)
+    current = await rt.store.get_connection(org_id, connection_id)
+    updated = current.model_copy(update={"timezone": timezone, "updated_at": rt.clock.now()})
+    # Connection writes replace the whole record (a token refresh, a reconnect mark do too):
+    # writing right after the read keeps the window for losing one to a single round trip.
+    await rt.store.update_connection(updated)
+    await record(rt, org_id, actor, "connection.timezone_set" if timezone else
+                 "connection.timezone_cleared", connection_id, timezone=timezone,
+                 previous_timezone=current.timezone)
+    return updated
 
 
 def open_tokens(rt: Runtime, connection: Connection) -> TokenSet:

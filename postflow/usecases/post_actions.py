@@ -1,4 +1,5 @@
-"""What a person does to a post already on its way: reschedule it, cancel it, publish it now.
+"""What a person does to a post already on its way: reschedule it, cancel it, publish it now,
+share it next (move it to the front of its queue).
 
 Every change is a compare-and-swap on the post's version. Racing a worker or the scheduler, a
 change either wins (a message already sent then finds a newer version and does nothing) or loses
@@ -9,6 +10,7 @@ publishing cannot be canceled).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from postflow.clock import as_utc, to_millis
@@ -19,6 +21,7 @@ from postflow.publish_queue import PublishQueue
 from postflow.runtime import Runtime
 from postflow.usecases.audit_log import record
 from postflow.usecases.dispatch import claim_and_enqueue
+from postflow.usecases.queues import MOVABLE, make_room, plan_share_next
 from postflow.usecases.submit_post import MAX_AHEAD, PAST_TOLERANCE
 
 S = PostStatus
@@ -132,6 +135,54 @@ async def cancel_post(rt: Runtime, org_id: str, post_id: str, *, actor: str) -> 
     return after
 
 
+@dataclass(frozen=True)
+class SharedNext:
+    """A queued post moved to the front of its queue, and the posts pushed back for it."""
+
+    post: Post
+    #: Its time before; equal to ``post.scheduled_at`` when it was already next.
+    previous_scheduled_at: datetime | None
+    #: (a pushed post as it was, its new time), in the order they were written.
+    shifted: tuple[tuple[Post, datetime], ...]
+
+
+async def share_next(rt: Runtime, org_id: str, post_id: str, *, actor: str) -> SharedNext:
+    """Move a post already in its queue to the first upcoming slot of its first target's queue.
+
+    The queued posts from that slot up to the one it leaves move back one slot each (within the
+    caps, on every connection the post goes to); the posts after it keep their slots. The post
+    is written first, version bumped, so a message sent for an older version does nothing.
+    """
+    now = rt.clock.now()
+    for _ in range(MAX_RACES):
+        post = await rt.store.get_post(org_id, post_id)
+        _require(post, MOVABLE, "shared next", S.SCHEDULED)
+        if not post.from_queue or post.scheduled_at is None:
+            raise BadInput(f"Post {post.id} is not in a queue: it has a time of its own. "
+                           "Reschedule it instead.", details={"post_id": post.id})
+        connection_ids = [t.connection_id for t in post.targets]
+        first = (await plan_share_next(rt, org_id, connection_ids, None, moving=post.id)).at
+        moved = post
+        if post.scheduled_at > first:
+            moved = revise(post, at=now, scheduled_at=first,
+                           due_at=None if post.due_at is None else first,
+                           status_reason=f"shared next by {actor} for {first.isoformat()}")
+            try:
+                await rt.store.replace_post(moved, expected_version=post.version)
+            except Conflict:
+                continue
+        # Also when it was already next: a push cut short by a racer is finished here.
+        room = await make_room(rt, org_id, connection_ids, None, actor=actor, moving=post.id)
+        if moved is not post:
+            await _audit(rt, post, moved, actor, "post.shared_next",
+                         scheduled_at=first.isoformat(),
+                         previous_scheduled_at=_iso(post.scheduled_at),
+                         shifted=len(room.moves))
+        return SharedNext(moved, post.scheduled_at, room.moves)
+    raise Conflict("The post kept changing while PostFlow moved it; try again.",
+                   details={"post_id": post_id})
+
+
 # -- helpers ----------------------------------------------------------------------------------
 
 def _new_time(at: datetime, now: datetime) -> datetime:
@@ -185,7 +236,7 @@ async def _change(rt: Runtime, org_id: str, post_id: str,
 
 
 async def _audit(rt: Runtime, before: Post, after: Post, actor: str, action: str,
-                 **data: str | bool | None) -> None:
+                 **data: str | bool | int | None) -> None:
     """The action's own event, and a ``post.status_changed`` like every status change has."""
     await record(rt, after.org_id, actor, action, after.id,
                  **{"from": before.status.value, "to": after.status.value, **data})

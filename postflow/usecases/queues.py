@@ -29,10 +29,13 @@ MAX_RACES = 5
 
 async def queue_settings_for(rt: Runtime, org_id: str, connection_id: str,
                              default_timezone: str | None = None) -> QueueSettings:
-    """The stored settings, else the defaults in ``default_timezone`` (else the org's zone)."""
+    """The stored settings, else the defaults in ``default_timezone`` (a request's zone), else
+    in the connection's own zone, else in the organization's."""
     stored = await rt.store.get_queue_settings(org_id, connection_id)
     if stored is not None:
         return stored
+    if default_timezone is None:
+        default_timezone = (await rt.store.get_connection(org_id, connection_id)).timezone
     if default_timezone is None:
         default_timezone = (await rt.store.get_organization(org_id)).timezone
     return default_queue_settings(org_id, connection_id, default_timezone)
@@ -67,7 +70,7 @@ async def upcoming_queue(rt: Runtime, org_id: str, connection_id: str) -> list[P
 
 
 async def next_queue_slot(rt: Runtime, org_id: str, connection_ids: Sequence[str],
-                          default_timezone: str) -> datetime:
+                          default_timezone: str | None) -> datetime:
     """The first slot after now that is free and within the caps for every connection."""
     now = rt.clock.now()
     queues = [QueueState(await queue_settings_for(rt, org_id, cid, default_timezone),
@@ -93,8 +96,12 @@ class ShareNextPlan:
 
 
 async def plan_share_next(rt: Runtime, org_id: str, connection_ids: Sequence[str],
-                          default_timezone: str) -> ShareNextPlan:
-    """Put a new post on the first upcoming slot of its first target's queue, taken or not.
+                          default_timezone: str | None, *,
+                          moving: str | None = None) -> ShareNextPlan:
+    """Put a post on the first upcoming slot of its first target's queue, taken or not.
+
+    A new post, or the queued post ``moving``, which then counts as out of the queue: the slot
+    it leaves is a gap, so the push stops there and the posts after it keep their slots.
 
     Every movable queued post from that slot on, on the post's connections, is pushed back in
     order: a post whose slot is needed (or whose day or week went over a cap) takes the next
@@ -109,7 +116,8 @@ async def plan_share_next(rt: Runtime, org_id: str, connection_ids: Sequence[str
     async def load(cid: str) -> None:
         if cid not in queued:
             settings[cid] = await queue_settings_for(rt, org_id, cid, default_timezone)
-            queued[cid] = await rt.store.list_queue_posts(org_id, cid, now - CAP_LOOKBACK)
+            queued[cid] = [p for p in await rt.store.list_queue_posts(
+                org_id, cid, now - CAP_LOOKBACK) if p.id != moving]
 
     for cid in connection_ids:
         await load(cid)
@@ -161,14 +169,22 @@ async def plan_share_next(rt: Runtime, org_id: str, connection_ids: Sequence[str
 
 
 async def apply_share_next(rt: Runtime, org_id: str, connection_ids: Sequence[str],
-                           default_timezone: str, *, actor: str) -> datetime:
-    """Make room as :func:`plan_share_next` says and return the freed first slot.
+                           default_timezone: str | None, *, actor: str) -> datetime:
+    """Make room as :func:`plan_share_next` says and return the freed first slot."""
+    return (await make_room(rt, org_id, connection_ids, default_timezone, actor=actor)).at
+
+
+async def make_room(rt: Runtime, org_id: str, connection_ids: Sequence[str],
+                    default_timezone: str | None, *, actor: str,
+                    moving: str | None = None) -> ShareNextPlan:
+    """Push queued posts back as :func:`plan_share_next` says; the plan that was carried out.
 
     Each move is compare-and-swap; when a racer changed a post first, it plans again.
     """
     now = rt.clock.now()
     for _ in range(MAX_RACES):
-        plan = await plan_share_next(rt, org_id, connection_ids, default_timezone)
+        plan = await plan_share_next(rt, org_id, connection_ids, default_timezone,
+                                     moving=moving)
         try:
             for post, when in plan.moves:
                 moved = revise(post, at=now, scheduled_at=when,
@@ -181,7 +197,7 @@ async def apply_share_next(rt: Runtime, org_id: str, connection_ids: Sequence[st
                              scheduled_at=when.isoformat())
         except Conflict:
             continue
-        return plan.at
+        return plan
     raise Conflict("The queue kept changing while PostFlow made room; try again.",
                    details={"targets": list(connection_ids)})
 

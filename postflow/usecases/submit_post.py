@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from itertools import pairwise
 
 from pydantic import BaseModel, Field
 
 from postflow.clock import as_utc
 from postflow.connections import Connection, ConnectionStatus
-from postflow.errors import BadInput, NotFound
+from postflow.errors import BadInput, LimitReached, NotFound
 from postflow.ids import new_id
 from postflow.local_time import resolve_local_time
-from postflow.plans import Limit, limit_reached
+from postflow.plans import Limit, Plan, limit_reached
 from postflow.post_status import transition
 from postflow.posts import MediaRef, Post, PostSource, PostStatus, PostTarget
 from postflow.providers import PublishContent
 from postflow.runtime import Runtime
-from postflow.timezones import require_timezone
+from postflow.store.port import UsageCharge, UsageExhausted
+from postflow.timezones import shared_timezone
 from postflow.usecases.audit_log import audit_event
 from postflow.usecases.queues import apply_share_next, next_queue_slot, plan_share_next
 
@@ -34,7 +34,8 @@ class PostRequest(BaseModel):
     targets: list[str] = Field(default_factory=list)
     networks: list[str] = Field(default_factory=list)
     media_urls: list[str] = Field(default_factory=list)
-    #: Aware, or a wall-clock time read in ``timezone``; ``None`` with ``queue`` False means
+    #: Aware, or a wall-clock time read in ``timezone`` (else the targets' shared override,
+    #: else the organization's zone); ``None`` with ``queue`` False means
     #: "publish now".
     schedule_at: datetime | None = None
     #: Take the next free slot of the targets' queues.
@@ -49,7 +50,8 @@ def usage_period(moment: datetime) -> str:
     return as_utc(moment).strftime("%Y-%m")
 
 
-async def _resolve_targets(rt: Runtime, org_id: str, request: PostRequest) -> list[Connection]:
+async def resolve_targets(rt: Runtime, org_id: str, request: PostRequest) -> list[Connection]:
+    """The active connections ``request`` names by id or by network; BadInput otherwise."""
     if not request.targets and not request.networks:
         raise BadInput("Say where to publish: give `targets` (connection ids) or `networks`.")
     chosen: dict[str, Connection] = {}
@@ -76,7 +78,8 @@ async def _resolve_targets(rt: Runtime, org_id: str, request: PostRequest) -> li
     return list(chosen.values())
 
 
-def _validate_content(rt: Runtime, request: PostRequest, networks: set[str]) -> None:
+def validate_content(rt: Runtime, request: PostRequest, networks: set[str]) -> None:
+    """Raise BadInput listing every problem the networks' providers find in the content."""
     stray = sorted(set(request.variants) - networks)
     if stray:
         raise BadInput(f"There are variants for {', '.join(stray)} but no target there.",
@@ -94,11 +97,14 @@ def _validate_content(rt: Runtime, request: PostRequest, networks: set[str]) -> 
         raise BadInput(f"The post is not valid: {first}", details={"problems": problems})
 
 
-def _check_time(request: PostRequest, now: datetime) -> tuple[datetime | None, str]:
+def _check_time(request: PostRequest, now: datetime, read_in: str | None,
+                zones: dict[str, str]) -> tuple[datetime | None, str]:
     """The instant asked for (UTC) and, when a local time had to be adjusted, a note saying how.
 
-    ``schedule_at`` carries an offset, or is a wall-clock time in ``timezone`` resolved by the
-    rule in :mod:`postflow.local_time`.
+    ``schedule_at`` carries an offset, or is a wall-clock time resolved by the rule in
+    :mod:`postflow.local_time` in ``read_in``: the request's ``timezone``, else the zone all
+    targets share, or None when they differ (``zones``: connection id -> its own zone, else the
+    organization's).
     """
     if request.schedule_at is None:
         return None, ""
@@ -106,10 +112,13 @@ def _check_time(request: PostRequest, now: datetime) -> tuple[datetime | None, s
         raise BadInput("Give either `schedule_at` or `queue` / `share_next`, not both.")
     note = ""
     if request.schedule_at.tzinfo is None:
-        if request.timezone is None:
-            raise BadInput("`schedule_at` needs a UTC offset (2026-12-01T09:00:00+01:00) or a "
-                           "`timezone` to read it in (\"timezone\": \"Europe/Paris\").")
-        resolved = resolve_local_time(request.schedule_at, require_timezone(request.timezone))
+        if read_in is None:
+            listed = ", ".join(f"{cid} in {tz}" for cid, tz in zones.items())
+            raise BadInput(f"The targets read local times in different time zones ({listed}): "
+                           "give `schedule_at` a UTC offset (2026-12-01T09:00:00+01:00) or the "
+                           "`timezone` to read it in (\"timezone\": \"Europe/Paris\").",
+                           details={"timezones": zones})
+        resolved = resolve_local_time(request.schedule_at, read_in)
         at, note = resolved.utc, resolved.note
     else:
         at = as_utc(request.schedule_at)
@@ -122,8 +131,11 @@ def _check_time(request: PostRequest, now: datetime) -> tuple[datetime | None, s
 
 
 async def submit_post(rt: Runtime, org_id: str, request: PostRequest, *, source: PostSource,
-                      actor: str, review_required: bool) -> Post:
+                      actor: str, review_required: bool, post_id: str | None = None) -> Post:
     """Create a post and move it as far as policy allows: In review, or Scheduled.
+
+    ``post_id`` is for a caller that must create the post at most once (a recurring series'
+    occurrence): a second submit with that id raises Conflict and writes nothing.
 
     The post is counted against the plan's monthly limit. A post that should go out now is left
     Scheduled with ``due_at`` = now; the caller dispatches it (see ``dispatch.claim_and_enqueue``).
@@ -133,54 +145,85 @@ async def submit_post(rt: Runtime, org_id: str, request: PostRequest, *, source:
     text = request.text.strip()
     if not text and not request.media_urls:
         raise BadInput("A post needs text or media.")
-    tz = require_timezone(request.timezone or org.timezone)
-    connections = await _resolve_targets(rt, org_id, request)
-    _validate_content(rt, request, {c.network for c in connections})
-    scheduled_at, time_note = _check_time(request, now)
+    connections = await resolve_targets(rt, org_id, request)
+    validate_content(rt, request, {c.network for c in connections})
+    # The zone each target reads local times in; the post keeps the one its time was read in.
+    zones = {c.id: c.timezone or org.timezone for c in connections}
+    read_in = shared_timezone(request.timezone, zones.values())
+    tz = read_in or org.timezone
+    scheduled_at, time_note = _check_time(request, now, read_in, zones)
     connection_ids = [c.id for c in connections]
     from_queue = request.queue or request.share_next
     if request.share_next:
         # Checked before anything is consumed; the queue is pushed back just before the insert.
-        scheduled_at = (await plan_share_next(rt, org_id, connection_ids, tz)).at
+        scheduled_at = (await plan_share_next(rt, org_id, connection_ids,
+                                              request.timezone)).at
     elif request.queue:
-        scheduled_at = await next_queue_slot(rt, org_id, connection_ids, tz)
+        scheduled_at = await next_queue_slot(rt, org_id, connection_ids, request.timezone)
 
     plan = rt.plans.get(org.plan)
-    period = usage_period(now)
-    metric = Limit.SCHEDULED_POSTS_PER_MONTH.value
-    if await rt.store.consume_usage(org_id, metric, period,
-                                    plan.limits.get(Limit.SCHEDULED_POSTS_PER_MONTH)) is None:
-        raise limit_reached(rt.plans, plan, Limit.SCHEDULED_POSTS_PER_MONTH,
-                            await rt.store.get_usage(org_id, metric, period))
+    charge = UsageCharge(Limit.SCHEDULED_POSTS_PER_MONTH.value, usage_period(now),
+                         plan.limits.get(Limit.SCHEDULED_POSTS_PER_MONTH))
+    if request.share_next:
+        # Jumping the queue pushes other posts back: take the charge first, so a post refused
+        # at the limit moves nothing, and give it back if the post is not written after all.
+        if await rt.store.consume_usage(org_id, charge.metric, charge.period,
+                                        charge.limit) is None:
+            raise await _limit_reached(rt, org_id, plan, charge)
+        try:
+            scheduled_at = await apply_share_next(rt, org_id, connection_ids,
+                                                  request.timezone, actor=actor)
+            final = await _insert(rt, org_id, request, connections, text=text, tz=tz,
+                                  scheduled_at=scheduled_at, time_note=time_note,
+                                  from_queue=from_queue, source=source, actor=actor,
+                                  review_required=review_required, now=now, post_id=post_id,
+                                  charge=None)
+        except BaseException:
+            await rt.store.release_usage(org_id, charge.metric, charge.period)
+            raise
+        return final
     try:
-        if request.share_next:
-            scheduled_at = await apply_share_next(rt, org_id, connection_ids, tz, actor=actor)
-        post = Post(
-            id=new_id("post"), org_id=org_id, text=text, variants=request.variants,
-            media=[MediaRef(url=u) for u in request.media_urls],
-            targets=[PostTarget(connection_id=c.id, network=c.network) for c in connections],
-            timezone=tz, scheduled_at=scheduled_at, time_note=time_note,
-            from_queue=from_queue,
-            status=PostStatus.DRAFT, source=source, created_by=actor, created_at=now,
-            updated_at=now)
-        steps = [post]
-        if review_required:
-            steps.append(transition(steps[-1], PostStatus.IN_REVIEW, at=now,
-                                    reason="the hook requires review"))
-        else:
-            steps.append(transition(steps[-1], PostStatus.APPROVED, at=now,
-                                    reason="no review required"))
-            steps.append(transition(steps[-1], PostStatus.SCHEDULED, at=now,
-                                    due_at=scheduled_at or now))
-        final = steps[-1]
-        events = [audit_event(rt, org_id, actor, "post.created", final.id, source=source.kind,
-                              targets=len(connections))]
-        events += [audit_event(rt, org_id, actor, "post.status_changed", final.id,
-                               **{"from": before.status.value, "to": after.status.value,
-                                  "reason": after.status_reason})
-                   for before, after in pairwise(steps)]
-        await rt.store.insert_post(final, events)
-    except BaseException:
-        await rt.store.release_usage(org_id, metric, period)
-        raise
+        return await _insert(rt, org_id, request, connections, text=text, tz=tz,
+                             scheduled_at=scheduled_at, time_note=time_note,
+                             from_queue=from_queue, source=source, actor=actor,
+                             review_required=review_required, now=now, post_id=post_id,
+                             charge=charge)
+    except UsageExhausted:
+        raise await _limit_reached(rt, org_id, plan, charge) from None
+
+
+async def _limit_reached(rt: Runtime, org_id: str, plan: Plan,
+                         charge: UsageCharge) -> LimitReached:
+    return limit_reached(rt.plans, plan, Limit.SCHEDULED_POSTS_PER_MONTH,
+                         await rt.store.get_usage(org_id, charge.metric, charge.period))
+
+
+async def _insert(rt: Runtime, org_id: str, request: PostRequest, connections: list[Connection],
+                  *, text: str, tz: str, scheduled_at: datetime | None, time_note: str,
+                  from_queue: bool, source: PostSource, actor: str, review_required: bool,
+                  now: datetime, post_id: str | None, charge: UsageCharge | None) -> Post:
+    """Write the post in the status policy allows, with one audit event saying how it got there."""
+    post = Post(
+        id=post_id or new_id("post"), org_id=org_id, text=text, variants=request.variants,
+        media=[MediaRef(url=u) for u in request.media_urls],
+        targets=[PostTarget(connection_id=c.id, network=c.network) for c in connections],
+        timezone=tz, scheduled_at=scheduled_at, time_note=time_note, from_queue=from_queue,
+        status=PostStatus.DRAFT, source=source, created_by=actor, created_at=now,
+        updated_at=now)
+    steps = [post]
+    if review_required:
+        steps.append(transition(steps[-1], PostStatus.IN_REVIEW, at=now,
+                                reason="the hook requires review"))
+    else:
+        steps.append(transition(steps[-1], PostStatus.APPROVED, at=now,
+                                reason="no review required"))
+        steps.append(transition(steps[-1], PostStatus.SCHEDULED, at=now,
+                                due_at=scheduled_at or now))
+    final = steps[-1]
+    # The statuses a new post passes through in one go are one event: "created, scheduled".
+    created = audit_event(rt, org_id, actor, "post.created", final.id, source=source.kind,
+                          targets=len(connections), status=final.status.value,
+                          path=" > ".join(step.status.value for step in steps),
+                          reason=steps[1].status_reason)
+    await rt.store.insert_post(final, [created], charge=charge)
     return final

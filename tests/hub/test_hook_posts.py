@@ -7,6 +7,7 @@ from datetime import timedelta
 from postflow.organizations import Organization
 from postflow.posts import PostStatus
 from postflow.runtime import Runtime
+from postflow.usecases.connections import set_connection_timezone
 from postflow.usecases.hooks import create_hook, rotate_hook_secret
 from tests.fakes.clock import ManualClock
 from tests.hub.conftest import RecordingQueue, Sender
@@ -99,6 +100,30 @@ async def test_a_local_time_with_a_timezone_is_scheduled_and_shown_back(
         == ("2026-12-01T08:00:00+00:00", "2026-12-01T09:00:00+01:00", "Europe/Paris", None)
     post = await rt.store.get_post(org.id, body["post_id"])
     assert post.timezone == "Europe/Paris"
+
+
+async def test_a_local_time_without_a_timezone_is_read_in_the_connections_zone(
+        sender: Sender, rt: Runtime, org: Organization) -> None:
+    await set_connection_timezone(rt, org.id, sender.sandbox.id, "America/New_York",
+                                  actor="test")
+
+    response = await sender.post(sender.body(schedule_at="2026-12-01T09:00:00"))
+
+    assert response.status == 202
+    body = await response.json()
+    assert (body["scheduled_at"], body["scheduled_local"], body["timezone"]) == (
+        "2026-12-01T14:00:00+00:00", "2026-12-01T09:00:00-05:00", "America/New_York")
+    post = await rt.store.get_post(org.id, body["post_id"])
+    assert post.timezone == "America/New_York"
+
+
+async def test_a_local_time_without_any_zone_is_read_in_the_organizations(
+        sender: Sender) -> None:
+    response = await sender.post(sender.body(schedule_at="2026-12-01T09:00:00"))
+
+    assert response.status == 202
+    body = await response.json()
+    assert (body["scheduled_at"], body["timezone"]) == ("2026-12-01T09:00:00+00:00", "UTC")
 
 
 async def test_a_local_time_skipped_by_spring_forward_moves_forward_with_a_note(

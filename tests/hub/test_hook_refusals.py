@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from postflow.organizations import Organization
 from postflow.runtime import Runtime
 from postflow.signatures import HEADER
+from postflow.usecases.connections import connect_sandbox, set_connection_timezone
 from postflow.usecases.submit_post import usage_period
 from tests.fakes.clock import ManualClock
 from tests.hub.conftest import Sender, error_code, no_posts
@@ -116,13 +117,21 @@ async def test_unknown_target_is_422(sender: Sender, rt: Runtime, org: Organizat
     assert await no_posts(rt, org)
 
 
-async def test_schedule_at_without_offset_is_422(sender: Sender, rt: Runtime,
-                                                 org: Organization) -> None:
-    response = await sender.post(sender.body(schedule_at="2026-12-01T09:00:00"))
+async def test_a_local_time_for_targets_in_different_zones_is_422(sender: Sender, rt: Runtime,
+                                                                  org: Organization) -> None:
+    other = await connect_sandbox(rt, org.id, "other", actor="test")
+    await set_connection_timezone(rt, org.id, other.id, "Europe/Paris", actor="test")
+
+    response = await sender.post(sender.body(schedule_at="2026-12-01T09:00:00",
+                                             targets=[sender.sandbox.id, other.id]))
+
     assert response.status == 422
     body = await response.json()
     assert body["error"]["code"] == "bad_input"
+    assert "different time zones" in body["error"]["message"]
     assert "offset" in body["error"]["message"] and "timezone" in body["error"]["message"]
+    assert body["error"]["details"]["timezones"] == {sender.sandbox.id: "UTC",
+                                                     other.id: "Europe/Paris"}
     assert await no_posts(rt, org)
 
 

@@ -6,6 +6,7 @@ import stat
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from postflow.config import SECRET_KEY_FILE, Settings, resolve_secret_key
 from postflow.errors import ConfigurationError
@@ -127,3 +128,34 @@ def test_base_url_defaults_to_host_and_port() -> None:
 
 def test_base_url_drops_a_trailing_slash_from_the_public_url() -> None:
     assert Settings(public_url="https://post.example/").base_url == "https://post.example"
+
+
+def test_network_caps_default_to_the_built_in_ones() -> None:
+    settings = Settings()
+
+    assert (settings.network_concurrency, settings.network_concurrency_default) == (
+        {"sandbox": None}, 16)
+
+
+def test_network_caps_are_read_as_json_over_the_built_in_ones(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("POSTFLOW_NETWORK_CONCURRENCY", '{"x": 4, "linkedin": null}')
+    monkeypatch.setenv("POSTFLOW_NETWORK_CONCURRENCY_DEFAULT", "8")
+
+    settings = Settings()
+
+    assert settings.network_concurrency == {"sandbox": None, "x": 4, "linkedin": None}
+    assert settings.network_concurrency_default == 8
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ('{"x": 0}', "at least 1"),
+    ('{"x": ', "not JSON"),
+    ('[4]', "dictionary"),
+])
+def test_a_bad_network_cap_is_refused_saying_why(monkeypatch: pytest.MonkeyPatch, value: str,
+                                                 message: str) -> None:
+    monkeypatch.setenv("POSTFLOW_NETWORK_CONCURRENCY", value)
+
+    with pytest.raises(ValidationError, match=message):
+        Settings()

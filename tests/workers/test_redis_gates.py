@@ -13,6 +13,7 @@ import pytest
 import redis.asyncio
 from pydantic import SecretStr
 
+from postflow.account_gates import NetworkBusy
 from postflow.config import Settings
 from postflow.organizations import Organization
 from postflow.posts import PostStatus
@@ -334,6 +335,22 @@ async def test_the_worker_runtime_uses_the_redis_gates_when_redis_is_configured(
         runtime = await worker_runtime.get_runtime()
         assert isinstance(runtime.gates, RedisAccountGate)
         assert isinstance(runtime.refresh_locks, RedisRefreshLock)
+    finally:
+        await worker_runtime.close_runtime()
+        worker_runtime.uninstall()
+
+
+async def test_the_worker_runtimes_redis_gate_enforces_the_configured_cap(
+        settings: Settings, redis_url: str) -> None:
+    worker_runtime.install(settings.model_copy(update={
+        "redis_url": SecretStr(redis_url), "network_concurrency": {"x": 1},
+        "network_slot_wait_seconds": 0.1}))
+    try:
+        runtime = await worker_runtime.get_runtime()
+        async with runtime.gates.acquire("x"):
+            with pytest.raises(NetworkBusy, match="All 1 slots for x"):
+                async with runtime.gates.acquire("x"):
+                    pass
     finally:
         await worker_runtime.close_runtime()
         worker_runtime.uninstall()

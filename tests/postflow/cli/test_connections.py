@@ -52,3 +52,51 @@ def test_unknown_org_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
 
     assert result.code == 2
     assert result.err == "error: No organization is named 'Nobody'.\n"
+
+
+def test_set_timezone_overrides_the_organizations_zone(capsys: pytest.CaptureFixture[str]) -> None:
+    run_cli(capsys, "org", "create", "Acme", "--timezone", "Asia/Kolkata")
+    conn_id = run_cli(capsys, "connect", "sandbox", "--org", "Acme", "--name", "demo",
+                      "--json").json()["connection"]["id"]
+
+    result = run_cli(capsys, "connections", "set-timezone", conn_id, "--org", "Acme",
+                     "--timezone", "Europe/Paris", "--json")
+    listed = run_cli(capsys, "connections", "list", "--org", "Acme")
+
+    assert result.code == 0
+    assert (result.json()["connection"]["timezone"], result.json()["effective_timezone"]) == (
+        "Europe/Paris", "Europe/Paris")
+    assert "Europe/Paris" in listed.out
+
+
+def test_set_timezone_clear_goes_back_to_the_organizations_zone(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    run_cli(capsys, "org", "create", "Acme", "--timezone", "Asia/Kolkata")
+    conn_id = run_cli(capsys, "connect", "sandbox", "--org", "Acme", "--name", "demo",
+                      "--json").json()["connection"]["id"]
+    run_cli(capsys, "connections", "set-timezone", conn_id, "--org", "Acme",
+            "--timezone", "Europe/Paris")
+
+    result = run_cli(capsys, "connections", "set-timezone", conn_id, "--org", "Acme", "--clear")
+
+    assert result.code == 0
+    assert "organization's zone, Asia/Kolkata" in result.out
+    listed = run_cli(capsys, "connections", "list", "--org", "Acme", "--json")
+    assert listed.json()["connections"][0]["timezone"] is None
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--timezone", "Mars/Olympus"], "Mars/Olympus"),
+    ([], "one of the arguments --timezone --clear is required"),
+    (["--timezone", "Europe/Paris", "--clear"], "not allowed with"),
+])
+def test_set_timezone_refuses_a_bad_request_with_exit_2(capsys: pytest.CaptureFixture[str],
+                                                        args: list[str], message: str) -> None:
+    run_cli(capsys, "org", "create", "Acme")
+    conn_id = run_cli(capsys, "connect", "sandbox", "--org", "Acme", "--name", "demo",
+                      "--json").json()["connection"]["id"]
+
+    result = run_cli(capsys, "connections", "set-timezone", conn_id, "--org", "Acme", *args)
+
+    assert result.code == 2
+    assert message in result.err

@@ -102,7 +102,7 @@ def test_posts_show_prints_targets_attempts_and_audit_trail(
     assert "hello world" in result.out
     assert connection["id"] in result.out
     assert "rate_limited: slow down" in result.out
-    assert "post.created" in result.out and "post.status_changed" in result.out
+    assert "post.created" in result.out and "draft > approved > scheduled" in result.out
 
 
 def test_posts_show_json_holds_post_attempts_and_audit(
@@ -114,7 +114,8 @@ def test_posts_show_json_holds_post_attempts_and_audit(
     assert body["post"]["id"] == post_id
     assert body["post"]["targets"][0]["connection_id"] == connection["id"]
     assert [a["outcome"] for a in body["attempts"]] == ["retry"]
-    assert {"post.created", "post.status_changed"} <= {e["action"] for e in body["audit"]}
+    assert [(e["action"], e["data"]["status"]) for e in body["audit"]] == [
+        ("post.created", "scheduled")]
 
 
 def test_posts_show_of_unknown_post_exits_2(capsys: pytest.CaptureFixture[str],

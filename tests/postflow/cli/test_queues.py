@@ -1,11 +1,14 @@
-"""``postflow queue show|set``."""
+"""``postflow queue show|set|share-next``."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from postflow.queues import WEEKDAYS
 from tests.postflow.cli import run_cli, use_cli_env
 
 
@@ -87,3 +90,56 @@ def test_set_without_a_slot_is_a_usage_error(capsys: pytest.CaptureFixture[str],
     result = run_cli(capsys, "queue", "set", "--org", "Acme", "--connection", conn_id)
 
     assert result.code == 2
+
+
+@pytest.fixture
+def far_slots(capsys: pytest.CaptureFixture[str], conn_id: str) -> None:
+    """Slots a day or more away, so no slot passes while a test runs on the real clock."""
+    day = WEEKDAYS[(datetime.now(UTC) + timedelta(days=2)).weekday()]
+    run_cli(capsys, "queue", "set", "--org", "Acme", "--connection", conn_id,
+            "--slot", f"{day} 09:00", "--slot", f"{day} 13:00", "--slot", f"{day} 17:00")
+
+
+def queue_post(capsys: pytest.CaptureFixture[str], conn_id: str, text: str) -> dict[str, Any]:
+    result = run_cli(capsys, "posts", "create", "--org", "Acme", "--text", text,
+                     "--target", conn_id, "--queue", "--json")
+    assert result.code == 0, result.err
+    post: dict[str, Any] = result.json()["post"]
+    return post
+
+
+def test_share_next_moves_a_queued_post_to_the_front(capsys: pytest.CaptureFixture[str],
+                                                    conn_id: str, far_slots: None) -> None:
+    first, second, third = [queue_post(capsys, conn_id, f"post {n}") for n in range(3)]
+
+    result = run_cli(capsys, "queue", "share-next", third["id"], "--org", "Acme", "--json")
+    shown = run_cli(capsys, "queue", "show", "--org", "Acme", "--connection", conn_id, "--json")
+
+    assert result.code == 0, result.err
+    body = result.json()
+    assert (body["moved"], body["post"]["scheduled_at"], body["previous_scheduled_at"]) == (
+        True, first["scheduled_at"], third["scheduled_at"])
+    assert [s["id"] for s in body["shifted"]] == [first["id"], second["id"]]
+    assert [(p["id"], p["scheduled_at"]) for p in shown.json()["posts"]] == [
+        (third["id"], first["scheduled_at"]), (first["id"], second["scheduled_at"]),
+        (second["id"], third["scheduled_at"])]
+
+
+def test_share_next_for_people_says_what_moved(capsys: pytest.CaptureFixture[str],
+                                               conn_id: str, far_slots: None) -> None:
+    first, second = [queue_post(capsys, conn_id, f"post {n}") for n in range(2)]
+
+    result = run_cli(capsys, "queue", "share-next", second["id"], "--org", "Acme")
+    again = run_cli(capsys, "queue", "share-next", second["id"], "--org", "Acme")
+
+    assert f"Post {second['id']} is next in the queue" in result.out
+    assert first["id"] in result.out and "Moved back one slot" in result.out
+    assert f"Post {second['id']} is already next in the queue" in again.out
+
+
+def test_share_next_of_an_unknown_post_exits_2(capsys: pytest.CaptureFixture[str],
+                                               conn_id: str) -> None:
+    result = run_cli(capsys, "queue", "share-next", "post_nope", "--org", "Acme", "--json")
+
+    assert result.code == 2
+    assert result.json()["error"]["code"] == "not_found"

@@ -12,7 +12,8 @@ from tests.postflow.store.factories import at, make_connection
 
 async def test_connection_round_trip_keeps_every_field(store: Store) -> None:
     connection = make_connection("org_a", status=ConnectionStatus.NEEDS_RECONNECT,
-                                 token_expires_at=at(90), updated_at=at(3))
+                                 token_expires_at=at(90), updated_at=at(3),
+                                 timezone="Europe/Paris")
     await store.insert_connection(connection)
 
     assert await store.get_connection("org_a", connection.id) == connection

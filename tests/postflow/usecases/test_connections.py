@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 
 from postflow.connections import ConnectionStatus
-from postflow.errors import BadInput, LimitReached
+from postflow.errors import BadInput, LimitReached, NotFound
 from postflow.organizations import Organization
 from postflow.providers import ConnectedAccount, TokenSet
 from postflow.runtime import Runtime
@@ -18,6 +18,7 @@ from postflow.usecases.connections import (
     mark_needs_reconnect,
     open_tokens,
     reseal_all,
+    set_connection_timezone,
     store_refreshed_tokens,
 )
 from postflow.usecases.hooks import create_hook
@@ -169,3 +170,67 @@ async def test_after_reseal_the_old_key_alone_no_longer_opens_tokens(
 
     with pytest.raises(VaultError):
         open_tokens(rt, await rt.store.get_connection(org.id, connection.id))
+
+
+# -- time zone override ---------------------------------------------------------------------------
+
+async def test_a_connection_has_no_zone_of_its_own_until_one_is_set(
+        rt: Runtime, org: Organization) -> None:
+    connection = await connect_sandbox(rt, org.id, "main", actor="cli")
+
+    assert (await rt.store.get_connection(org.id, connection.id)).timezone is None
+
+
+async def test_setting_a_zone_stores_and_audits_it(rt: Runtime, org: Organization) -> None:
+    connection = await connect_sandbox(rt, org.id, "main", actor="cli")
+
+    updated = await set_connection_timezone(rt, org.id, connection.id, "Europe/Paris",
+                                            actor="cli")
+
+    assert updated.timezone == "Europe/Paris"
+    assert (await rt.store.get_connection(org.id, connection.id)).timezone == "Europe/Paris"
+    event = (await rt.store.list_audit(org.id, subject_id=connection.id))[-1]
+    assert (event.action, event.data) == ("connection.timezone_set",
+                                          {"timezone": "Europe/Paris", "previous_timezone": None})
+
+
+async def test_clearing_the_zone_falls_back_to_the_organizations(
+        rt: Runtime, org: Organization) -> None:
+    connection = await connect_sandbox(rt, org.id, "main", actor="cli")
+    await set_connection_timezone(rt, org.id, connection.id, "Europe/Paris", actor="cli")
+
+    cleared = await set_connection_timezone(rt, org.id, connection.id, None, actor="cli")
+
+    assert (await rt.store.get_connection(org.id, connection.id)).timezone is None
+    assert cleared.timezone is None
+    event = (await rt.store.list_audit(org.id, subject_id=connection.id))[-1]
+    assert (event.action, event.data["previous_timezone"]) == ("connection.timezone_cleared",
+                                                                "Europe/Paris")
+
+
+async def test_setting_a_zone_keeps_the_tokens(rt: Runtime, org: Organization) -> None:
+    connection = await add_connection(rt, org.id, "sandbox", account(1), actor="cli")
+
+    await set_connection_timezone(rt, org.id, connection.id, "Asia/Tokyo", actor="cli")
+
+    tokens = open_tokens(rt, await rt.store.get_connection(org.id, connection.id))
+    assert tokens.access_token.get_secret_value() == "access-plain-123"
+
+
+async def test_an_unknown_zone_is_bad_input_and_changes_nothing(
+        rt: Runtime, org: Organization) -> None:
+    connection = await connect_sandbox(rt, org.id, "main", actor="cli")
+
+    with pytest.raises(BadInput, match="Mars/Olympus"):
+        await set_connection_timezone(rt, org.id, connection.id, "Mars/Olympus", actor="cli")
+
+    assert (await rt.store.get_connection(org.id, connection.id)).timezone is None
+
+
+async def test_the_zone_of_another_organizations_connection_is_not_found(
+        rt: Runtime, org: Organization) -> None:
+    stranger = await create_organization(rt, "Other", actor="cli")
+    theirs = await connect_sandbox(rt, stranger.id, "theirs", actor="cli")
+
+    with pytest.raises(NotFound):
+        await set_connection_timezone(rt, org.id, theirs.id, "Europe/Paris", actor="cli")

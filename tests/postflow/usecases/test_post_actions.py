@@ -20,8 +20,9 @@ from postflow.store.port import Store
 from postflow.usecases.connections import add_connection, connect_sandbox
 from postflow.usecases.dispatch import claim_post, dispatch_due_posts
 from postflow.usecases.organizations import change_plan, create_organization
-from postflow.usecases.post_actions import cancel_post, publish_now, reschedule_post
+from postflow.usecases.post_actions import cancel_post, publish_now, reschedule_post, share_next
 from postflow.usecases.publish_post import PostPublisher
+from postflow.usecases.queues import set_queue_settings
 from postflow.usecases.submit_post import PostRequest, submit_post
 from tests.fakes.clock import ManualClock
 from tests.fakes.recording_queue import PublishJob, RecordingQueue
@@ -420,3 +421,116 @@ async def test_publish_now_of_a_late_post_sends_it(rt: Runtime, org: Organizatio
 
     assert (queued.status, queued.due_at) == (PostStatus.QUEUED, clock.now())
     assert queue.post_ids() == [post.id]
+
+
+# -- share next (a post already in its queue) ----------------------------------------------------
+
+#: Every day at 13:00, 15:00 and 17:00 UTC; the test clock reads Wednesday 2026-11-25 12:00 UTC.
+EVERY_DAY = [(d, at) for d in range(7) for at in ("13:00", "15:00", "17:00")]
+
+
+def slot(day: int, hour: int) -> datetime:
+    return datetime(2026, 11, day, hour, tzinfo=UTC)
+
+
+async def fill_queue(rt: Runtime, org: Organization, connection: Connection, count: int, *,
+                     max_per_day: int | None = None) -> list[Post]:
+    await set_queue_settings(rt, org.id, connection.id, slots=EVERY_DAY, timezone="UTC",
+                             max_per_day=max_per_day, max_per_week=None, actor="cli")
+    return [await submit(rt, org, [connection], queue_slot=True) for _ in range(count)]
+
+
+async def times_of(rt: Runtime, posts: list[Post]) -> list[datetime | None]:
+    return [(await rt.store.get_post(p.org_id, p.id)).scheduled_at for p in posts]
+
+
+async def test_share_next_moves_a_queued_post_to_the_front_and_shifts_those_before_it(
+        rt: Runtime, org: Organization, sandbox: Connection) -> None:
+    a, b, c, late, after = await fill_queue(rt, org, sandbox, 5)
+
+    shared = await share_next(rt, org.id, late.id, actor="cli")
+
+    assert (shared.post.scheduled_at, shared.post.due_at, shared.previous_scheduled_at) == (
+        slot(25, 13), slot(25, 13), slot(26, 13))
+    # The posts it jumped move back one slot each; the one after it keeps its slot.
+    assert await times_of(rt, [late, a, b, c, after]) == [
+        slot(25, 13), slot(25, 15), slot(25, 17), slot(26, 13), slot(26, 15)]
+    assert sorted(p.id for p, _ in shared.shifted) == sorted([a.id, b.id, c.id])
+
+
+async def test_share_next_bumps_the_version_so_an_older_message_does_nothing(
+        rt: Runtime, org: Organization, sandbox: Connection) -> None:
+    _, second = await fill_queue(rt, org, sandbox, 2)
+
+    shared = await share_next(rt, org.id, second.id, actor="cli")
+
+    assert (shared.post.status, shared.post.version) == (PostStatus.SCHEDULED,
+                                                         second.version + 1)
+    assert await PostPublisher(rt).run(org.id, second.id, expected_version=second.version,
+                                       trigger="scheduler") is None
+
+
+async def test_share_next_keeps_the_shifted_posts_within_the_day_cap(
+        rt: Runtime, org: Organization, sandbox: Connection) -> None:
+    # Two a day: Wednesday 13:00, 15:00, Thursday 13:00, 15:00.
+    a, b, c, last = await fill_queue(rt, org, sandbox, 4, max_per_day=2)
+
+    await share_next(rt, org.id, last.id, actor="cli")
+
+    assert await times_of(rt, [last, a, b, c]) == [
+        slot(25, 13), slot(25, 15), slot(26, 13), slot(26, 15)]
+
+
+async def test_share_next_of_the_first_post_changes_nothing(
+        rt: Runtime, org: Organization, sandbox: Connection) -> None:
+    first, second = await fill_queue(rt, org, sandbox, 2)
+
+    shared = await share_next(rt, org.id, first.id, actor="cli")
+
+    assert (shared.post.version, shared.shifted) == (first.version, ())
+    assert await times_of(rt, [first, second]) == [slot(25, 13), slot(25, 15)]
+
+
+async def test_share_next_is_audited_for_the_post_and_each_shifted_one(
+        rt: Runtime, org: Organization, sandbox: Connection) -> None:
+    first, second = await fill_queue(rt, org, sandbox, 2)
+
+    await share_next(rt, org.id, second.id, actor="cli")
+
+    moved = (await rt.store.list_audit(org.id, subject_id=second.id))[-1]
+    shifted = (await rt.store.list_audit(org.id, subject_id=first.id))[-1]
+    assert (moved.action, moved.data["scheduled_at"], moved.data["previous_scheduled_at"],
+            moved.data["shifted"]) == ("post.shared_next", slot(25, 13).isoformat(),
+                                       slot(25, 15).isoformat(), 1)
+    assert (shifted.action, shifted.data["scheduled_at"]) == ("post.queue_shifted",
+                                                              slot(25, 15).isoformat())
+
+
+async def test_share_next_of_a_post_with_its_own_time_is_bad_input(
+        rt: Runtime, org: Organization, sandbox: Connection) -> None:
+    post = await submit(rt, org, [sandbox], in_hours=5)
+
+    with pytest.raises(BadInput, match="not in a queue"):
+        await share_next(rt, org.id, post.id, actor="cli")
+
+
+async def test_share_next_of_a_claimed_post_is_refused(
+        rt: Runtime, org: Organization, sandbox: Connection) -> None:
+    [post] = await fill_queue(rt, org, sandbox, 1)
+    await force(rt, post, PostStatus.QUEUED)
+
+    with pytest.raises(InvalidTransition, match="already queued"):
+        await share_next(rt, org.id, post.id, actor="cli")
+
+
+async def test_share_next_losing_to_a_cancel_is_refused_and_moves_nothing(
+        rt: Runtime, org: Organization, sandbox: Connection) -> None:
+    first, second = await fill_queue(rt, org, sandbox, 2)
+
+    async def cancel_it() -> None:
+        await cancel_post(rt, org.id, second.id, actor="someone")
+
+    with pytest.raises(InvalidTransition, match="canceled"):
+        await share_next(raced(rt, cancel_it), org.id, second.id, actor="cli")
+
+    assert await times_of(rt, [first]) == [slot(25, 13)]

@@ -189,12 +189,12 @@ async def test_the_audit_trail_has_every_status_a_published_post_went_through(
 
     await publish(srt, post)
 
-    changes = [(e.data["from"], e.data["to"])
-               for e in await srt.store.list_audit(org.id, subject_id=post.id)
-               if e.action == "post.status_changed"]
-    assert changes == [("draft", "approved"), ("approved", "scheduled"),
-                       ("scheduled", "queued"), ("queued", "publishing"),
-                       ("publishing", "published")]
+    events = await srt.store.list_audit(org.id, subject_id=post.id)
+    assert (events[0].action, events[0].data["path"]) == (
+        "post.created", "draft > approved > scheduled")
+    assert [(e.data["from"], e.data["to"]) for e in events
+            if e.action == "post.status_changed"] == [
+        ("scheduled", "queued"), ("queued", "publishing"), ("publishing", "published")]
 
 
 # -- jobs that must do nothing --------------------------------------------------------------------

@@ -12,7 +12,7 @@ from postflow.errors import BadInput, NotFound
 from postflow.organizations import Organization
 from postflow.posts import Post, PostSource, PostStatus
 from postflow.runtime import Runtime
-from postflow.usecases.connections import connect_sandbox
+from postflow.usecases.connections import connect_sandbox, set_connection_timezone
 from postflow.usecases.organizations import create_organization
 from postflow.usecases.post_actions import cancel_post, reschedule_post
 from postflow.usecases.queues import queue_settings_for, set_queue_settings, upcoming_queue
@@ -65,6 +65,45 @@ async def test_a_connection_without_settings_uses_the_defaults_in_the_org_zone(
 
     assert (settings.timezone, len(settings.slots), settings.updated_at) == (
         "Asia/Kolkata", 15, None)
+
+
+async def test_default_slots_follow_the_connections_own_zone(
+        rt: Runtime, org: Organization, conn: Connection) -> None:
+    await set_connection_timezone(rt, org.id, conn.id, "America/New_York", actor="cli")
+
+    settings = await queue_settings_for(rt, org.id, conn.id)
+    post = await submit(rt, org, conn, queue=True)
+
+    assert (settings.timezone, settings.updated_at) == ("America/New_York", None)
+    assert post.scheduled_at == utc(25, 14)  # Wednesday 09:00 in New York
+
+
+async def test_a_zone_named_by_the_request_wins_over_the_connections_for_default_slots(
+        rt: Runtime, org: Organization, conn: Connection) -> None:
+    await set_connection_timezone(rt, org.id, conn.id, "America/New_York", actor="cli")
+
+    post = await submit(rt, org, conn, queue=True, timezone="UTC")
+
+    assert post.scheduled_at == utc(25, 13)
+
+
+async def test_saving_slots_without_a_zone_keeps_the_connections_own(
+        rt: Runtime, org: Organization, conn: Connection) -> None:
+    await set_connection_timezone(rt, org.id, conn.id, "Europe/Paris", actor="cli")
+
+    saved = await set_queue_settings(rt, org.id, conn.id, slots=[(0, "09:00")], timezone=None,
+                                     max_per_day=None, max_per_week=None, actor="cli")
+
+    assert saved.timezone == "Europe/Paris"
+
+
+async def test_a_queue_with_its_own_zone_keeps_it_when_the_connection_gets_one(
+        rt: Runtime, org: Organization, conn: Connection) -> None:
+    await configure(rt, org, conn, timezone="Asia/Tokyo")
+
+    await set_connection_timezone(rt, org.id, conn.id, "Europe/Paris", actor="cli")
+
+    assert (await queue_settings_for(rt, org.id, conn.id)).timezone == "Asia/Tokyo"
 
 
 async def test_settings_are_stored_audited_and_keep_the_zone_when_none_is_given(

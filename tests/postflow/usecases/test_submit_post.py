@@ -12,13 +12,19 @@ from postflow.errors import BadInput, LimitReached
 from postflow.organizations import Organization
 from postflow.posts import Post, PostSource, PostStatus
 from postflow.runtime import Runtime
-from postflow.usecases.connections import add_connection, connect_sandbox
+from postflow.usecases.connections import (
+    add_connection,
+    connect_sandbox,
+    set_connection_timezone,
+)
 from postflow.usecases.organizations import create_organization
 from postflow.usecases.submit_post import PostRequest, submit_post, usage_period
 from tests.fakes.clock import ManualClock
 from tests.fakes.scripted_provider import ScriptedProvider, runtime_with
 
 METRIC = "scheduled_posts_per_month"
+#: A wall-clock time without an offset, read in whichever zone the request resolves to.
+NINE_LOCAL = datetime.fromisoformat("2026-12-01T09:00:00")
 
 
 @pytest.fixture
@@ -215,12 +221,93 @@ async def test_a_time_just_past_goes_out_now(rt: Runtime, org: Organization,
     assert post.due_at == rt.clock.now()
 
 
-async def test_a_time_without_an_offset_is_bad_input(rt: Runtime, org: Organization,
-                                                     sandbox: Connection) -> None:
-    naive = rt.clock.now().replace(tzinfo=None) + timedelta(hours=1)
+async def test_a_time_without_an_offset_or_zone_is_read_in_the_organizations_zone(
+        rt: Runtime) -> None:
+    org = await create_organization(rt, "Kolkata", actor="cli", timezone="Asia/Kolkata")
+    conn = await connect_sandbox(rt, org.id, "main", actor="cli")
 
-    with pytest.raises(BadInput, match="UTC offset"):
-        await submit(rt, org, targets=[sandbox.id], schedule_at=naive)
+    post = await submit(rt, org, targets=[conn.id], schedule_at=NINE_LOCAL)
+
+    assert (post.scheduled_at, post.timezone) == (
+        datetime(2026, 12, 1, 3, 30, tzinfo=UTC), "Asia/Kolkata")
+
+
+# -- local times and per-connection time zones ------------------------------------------------
+
+async def with_zone(rt: Runtime, connection: Connection, timezone: str | None) -> Connection:
+    return await set_connection_timezone(rt, connection.org_id, connection.id, timezone,
+                                         actor="cli")
+
+
+async def test_a_local_time_is_read_in_the_targets_own_zone(rt: Runtime, org: Organization,
+                                                            sandbox: Connection) -> None:
+    await with_zone(rt, sandbox, "Europe/Paris")
+
+    post = await submit(rt, org, targets=[sandbox.id], schedule_at=NINE_LOCAL)
+
+    assert (post.scheduled_at, post.timezone) == (
+        datetime(2026, 12, 1, 8, 0, tzinfo=UTC), "Europe/Paris")
+
+
+async def test_a_named_timezone_wins_over_the_targets_own_zone(
+        rt: Runtime, org: Organization, sandbox: Connection) -> None:
+    await with_zone(rt, sandbox, "Europe/Paris")
+
+    post = await submit(rt, org, targets=[sandbox.id], schedule_at=NINE_LOCAL,
+                        timezone="America/New_York")
+
+    assert (post.scheduled_at, post.timezone) == (
+        datetime(2026, 12, 1, 14, 0, tzinfo=UTC), "America/New_York")
+
+
+async def test_targets_sharing_a_zone_read_the_local_time_in_it(
+        rt: Runtime, org: Organization, sandbox: Connection) -> None:
+    other = await connect_sandbox(rt, org.id, "other", actor="cli")
+    for connection in (sandbox, other):
+        await with_zone(rt, connection, "Europe/Paris")
+
+    post = await submit(rt, org, targets=[sandbox.id, other.id],
+                        schedule_at=NINE_LOCAL)
+
+    assert (post.scheduled_at, post.timezone) == (
+        datetime(2026, 12, 1, 8, 0, tzinfo=UTC), "Europe/Paris")
+
+
+async def test_a_local_time_for_targets_in_different_zones_is_bad_input(
+        rt: Runtime, org: Organization, sandbox: Connection) -> None:
+    other = await connect_sandbox(rt, org.id, "other", actor="cli")
+    await with_zone(rt, sandbox, "Europe/Paris")  # other reads times in the org's UTC
+
+    with pytest.raises(BadInput, match="different time zones") as caught:
+        await submit(rt, org, targets=[sandbox.id, other.id],
+                     schedule_at=NINE_LOCAL)
+
+    assert caught.value.details == {"timezones": {sandbox.id: "Europe/Paris", other.id: "UTC"}}
+    assert await usage(rt, org) == 0
+
+
+async def test_targets_in_different_zones_take_a_time_with_an_offset(
+        rt: Runtime, org: Organization, sandbox: Connection) -> None:
+    other = await connect_sandbox(rt, org.id, "other", actor="cli")
+    await with_zone(rt, sandbox, "Europe/Paris")
+    await with_zone(rt, other, "Asia/Tokyo")
+
+    post = await submit(rt, org, targets=[sandbox.id, other.id],
+                        schedule_at=datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
+
+    assert (post.scheduled_at, post.timezone) == (datetime(2026, 12, 1, 9, 0, tzinfo=UTC),
+                                                  "UTC")
+
+
+async def test_a_cleared_zone_reads_local_times_in_the_organizations_again(
+        rt: Runtime, org: Organization, sandbox: Connection) -> None:
+    await with_zone(rt, sandbox, "Europe/Paris")
+    await with_zone(rt, sandbox, None)
+
+    post = await submit(rt, org, targets=[sandbox.id], schedule_at=NINE_LOCAL)
+
+    assert (post.scheduled_at, post.timezone) == (datetime(2026, 12, 1, 9, 0, tzinfo=UTC),
+                                                  "UTC")
 
 
 async def test_a_time_more_than_two_years_ahead_is_bad_input(rt: Runtime, org: Organization,
@@ -285,16 +372,13 @@ async def test_the_submitted_post_is_stored(rt: Runtime, org: Organization,
     assert [m.url for m in post.media] == ["https://cdn.test/a.png"]
 
 
-async def test_submitting_records_creation_and_each_status_change(
+async def test_submitting_records_one_creation_event_with_the_statuses_passed(
         rt: Runtime, org: Organization, sandbox: Connection) -> None:
     post = await submit(rt, org, targets=[sandbox.id])
 
     events = await rt.store.list_audit(org.id, subject_id=post.id)
-    assert [(e.action, e.data.get("from"), e.data.get("to")) for e in events] == [
-        ("post.created", None, None),
-        ("post.status_changed", "draft", "approved"),
-        ("post.status_changed", "approved", "scheduled"),
-    ]
+    assert [(e.action, e.data["status"], e.data["path"], e.data["reason"]) for e in events] == [
+        ("post.created", "scheduled", "draft > approved > scheduled", "no review required")]
 
 
 # -- the monthly limit ----------------------------------------------------------------------------

@@ -1,0 +1,110 @@
+"""Bolt listeners: ``/postflow`` commands and PostFlow's buttons, turned into chat-ops calls and
+answered with Block Kit (ephemeral unless the reply is for everyone).
+
+Every command is a few store reads and writes, so the app runs with
+``process_before_response``: the answer goes back in the acknowledgement itself, well within
+Slack's three seconds, and a button's answer is sent to its ``response_url`` before the ack.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.slack.authorize import PLATFORM, SlackAuthorizer
+from bot.slack.blocks import ACTION_ID_PATTERN, action_name, render
+from bot.slack.users import read_user
+from postflow.chatops.callers import Caller
+from postflow.chatops.commands import run_button, run_command
+from postflow.chatops.install import WorkspaceOwner, link_or_create
+from postflow.chatops.replies import Reply
+from postflow.errors import PostFlowError
+from postflow.organizations import ChatIdentity
+from postflow.publish_queue import PublishQueue
+from postflow.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+COMMAND = "/postflow"
+
+Ack = Callable[..., Awaitable[Any]]
+Body = dict[str, Any]
+
+
+class SlackListeners:
+    def __init__(self, rt: Runtime, queue: PublishQueue | None,
+                 authorizer: SlackAuthorizer) -> None:
+        self._rt = rt
+        self._queue = queue
+        self._authorizer = authorizer
+
+    def register(self, app: AsyncApp) -> None:
+        async def on_command(ack: Ack, body: Body, client: AsyncWebClient) -> None:
+            await ack(**render(await self._guarded(self.command_reply(body, client))))
+
+        async def on_button(ack: Ack, body: Body, respond: Ack) -> None:
+            await ack()
+            reply = await self._guarded(self.button_reply(body))
+            await respond(**render(reply), replace_original=False)
+
+        app.command(COMMAND)(on_command)
+        app.action(ACTION_ID_PATTERN)(on_button)
+
+    async def command_reply(self, body: Body, client: AsyncWebClient) -> Reply:
+        caller = Caller(identity=ChatIdentity(platform=PLATFORM, workspace_id=body["team_id"],
+                                              user_id=body["user_id"]),
+                        display_name=str(body.get("user_name", "")),
+                        channel_id=str(body.get("channel_id", "")))
+        refusal = await self._link_single_workspace(caller, client)
+        if refusal is not None:
+            return refusal
+        return await run_command(self._rt, self._queue, caller, str(body.get("text", "")))
+
+    async def button_reply(self, body: Body) -> Reply:
+        user = body.get("user") or {}
+        team_id = (body.get("team") or {}).get("id") or user.get("team_id", "")
+        caller = Caller(identity=ChatIdentity(platform=PLATFORM, workspace_id=team_id,
+                                              user_id=user["id"]),
+                        display_name=str(user.get("username", "")),
+                        channel_id=str((body.get("channel") or {}).get("id", "")))
+        action = body["actions"][0]
+        return await run_button(self._rt, self._queue, caller,
+                                action_name(action["action_id"]), str(action.get("value", "")))
+
+    async def _link_single_workspace(self, caller: Caller,
+                                     client: AsyncWebClient) -> Reply | None:
+        """With one workspace configured by token, its first command links it to a new
+        organization, when a Slack workspace admin sends it: they become its Owner."""
+        who = caller.identity
+        if await self._rt.store.find_workspace(PLATFORM, who.workspace_id) is not None:
+            return None
+        team = await self._authorizer.token_team()
+        if team is None or team.team_id != who.workspace_id:
+            return None  # run_command explains that the workspace is not linked
+        user = await read_user(client, who.user_id)
+        if user is None or not user.administers_workspace:
+            return Reply(text="PostFlow is not set up in this workspace yet. A Slack workspace "
+                              "admin sets it up by running `/postflow help`, and becomes its "
+                              "Owner.", error=True)
+        await link_or_create(self._rt, PLATFORM, who.workspace_id, team.team_name,
+                             WorkspaceOwner(identity=who, display_name=user.name,
+                                            timezone=user.tz), actor=caller.actor)
+        return None
+
+    async def _guarded(self, work: Awaitable[Reply]) -> Reply:
+        """The reply, or for anything unexpected a short apology with a reference; the trace
+        goes to the log, never to Slack."""
+        try:
+            return await work
+        except PostFlowError as err:
+            return Reply(text=err.message, error=True)
+        except Exception:
+            reference = secrets.token_hex(6)
+            log.exception("Slack request failed (reference %s)", reference)
+            return Reply(text=f"Something went wrong on PostFlow's side. Reference: {reference}",
+                         error=True)

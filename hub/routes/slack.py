@@ -1,0 +1,104 @@
+"""Slack's routes, mounted by the hub factory only when POSTFLOW_SLACK_SIGNING_SECRET is set:
+
+- ``POST /slack/events``: slash commands, button presses and Events API calls (one URL);
+- ``GET /slack/install`` and ``GET /slack/oauth_redirect``: the multi-workspace install, only
+  when the client id and secret are set. Their failures are HTML pages for a person, never a
+  trace.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import secrets
+
+import aiohttp
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from bot.slack.app import SlackBot, build_slack_bot
+from bot.slack.oauth import STATE_PURPOSE, finish_install, install_url
+from hub.routes import RUNTIME
+from postflow.chatops.oauth_state import STATE_TTL, redeem_state
+from postflow.errors import PostFlowError, Unauthorized
+from postflow.publish_queue import PublishQueue
+from postflow.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+SLACK_BOT = web.AppKey("slack_bot", SlackBot)
+#: Ties the OAuth state to the browser that started the install.
+STATE_COOKIE = "postflow_slack_state"
+
+
+def add_routes(app: web.Application, rt: Runtime, queue: PublishQueue | None) -> None:
+    bot = build_slack_bot(rt, queue)
+    app[SLACK_BOT] = bot
+    app.router.add_post("/slack/events", slack_events)
+    if bot.oauth_client is not None:
+        app.router.add_get("/slack/install", slack_install)
+        app.router.add_get("/slack/oauth_redirect", slack_oauth_redirect)
+
+
+async def slack_events(request: web.Request) -> web.Response:
+    bot = request.app[SLACK_BOT]
+    body = await request.read()
+    if not bot.verifier.is_valid(body, request.headers):
+        raise Unauthorized("The request's Slack signature is missing, wrong or too old.")
+    return await to_aiohttp_response(await bot.app.async_dispatch(await to_bolt_request(request)))
+
+
+async def slack_install(request: web.Request) -> web.Response:
+    bot = request.app[SLACK_BOT]
+    assert bot.oauth_client is not None
+    url, state = install_url(request.app[RUNTIME], bot.oauth_client[0])
+    response = web.HTTPFound(url)
+    response.set_cookie(STATE_COOKIE, state, max_age=int(STATE_TTL.total_seconds()),
+                        path="/slack/", httponly=True, samesite="Lax",
+                        secure=request.app[RUNTIME].settings.base_url.startswith("https://"))
+    raise response
+
+
+async def slack_oauth_redirect(request: web.Request) -> web.Response:
+    rt = request.app[RUNTIME]
+    bot = request.app[SLACK_BOT]
+    assert bot.oauth_client is not None
+    query = request.query
+    if query.get("error"):
+        return _page("Installation canceled", "PostFlow was not installed. You can close "
+                     "this page, or start again.", status=400, retry=True)
+    state, code = query.get("state", ""), query.get("code", "")
+    if not code or not state:
+        return _page("Installation failed", "This page needs the code and state Slack sends; "
+                     "start the installation again.", status=400, retry=True)
+    try:
+        if not secrets.compare_digest(request.cookies.get(STATE_COOKIE, ""), state):
+            raise Unauthorized("This install was started in another browser. Start the "
+                               "installation again here.")
+        await redeem_state(rt, state, STATE_PURPOSE)
+        linked, team_name = await finish_install(rt, bot.api_url, *bot.oauth_client, code=code)
+    except SlackApiError as err:
+        return _page("Installation failed", "Slack refused the installation "
+                     f"({err.response.get('error', 'unknown error')}). Start again.",
+                     status=400, retry=True)
+    except (SlackClientError, aiohttp.ClientError, TimeoutError) as err:
+        log.warning("Slack OAuth exchange failed: %s", type(err).__name__)
+        return _page("Installation failed", "PostFlow could not reach Slack. Try again in a "
+                     "moment.", status=502, retry=True)
+    except PostFlowError as err:
+        return _page("Installation failed", err.message,
+                     status=401 if isinstance(err, Unauthorized) else 400, retry=True)
+    response = _page("PostFlow is installed",
+                     f"PostFlow is installed in {team_name or 'your workspace'} for the "
+                     f"organization {linked.org.name}. In Slack, type /postflow help.")
+    response.del_cookie(STATE_COOKIE, path="/slack/")
+    return response
+
+
+def _page(title: str, message: str, *, status: int = 200, retry: bool = False) -> web.Response:
+    again = '<p><a href="/slack/install">Install PostFlow again</a></p>' if retry else ""
+    body = (f"<!doctype html><html><head><meta charset=\"utf-8\"><title>{html.escape(title)}"
+            f"</title></head><body><h1>{html.escape(title)}</h1><p>{html.escape(message)}</p>"
+            f"{again}</body></html>")
+    return web.Response(text=body, status=status, content_type="text/html")

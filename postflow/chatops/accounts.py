@@ -1,0 +1,113 @@
+"""``/postflow accounts``, ``connect <network>`` and ``queue <account>``: the organization's
+social accounts, connecting one, and what waits in an account's queue."""
+
+from __future__ import annotations
+
+from postflow.chatops.callers import Membership
+from postflow.chatops.formatting import local_time
+from postflow.chatops.permissions import Permission, require
+from postflow.chatops.post_lists import post_item
+from postflow.chatops.replies import Item, Reply
+from postflow.connections import Connection, ConnectionStatus
+from postflow.errors import BadInput, NotFound
+from postflow.queues import WEEKDAYS
+from postflow.runtime import Runtime
+from postflow.usecases.connections import connect_sandbox
+from postflow.usecases.queues import queue_settings_for, upcoming_queue
+
+#: Networks that can be connected from chat today.
+CHAT_CONNECTABLE = frozenset({"sandbox"})
+#: Queued posts shown by ``queue``; the rest are counted.
+QUEUE_SHOWN = 10
+
+STATUS_WORDS: dict[ConnectionStatus, str] = {
+    ConnectionStatus.ACTIVE: "working",
+    ConnectionStatus.NEEDS_RECONNECT: "needs reconnecting: its access was revoked or expired, "
+                                      "and posts to it fail until it is connected again",
+    ConnectionStatus.DISCONNECTED: "disconnected",
+}
+
+
+async def list_accounts(rt: Runtime, who: Membership) -> Reply:
+    require(who.member.role, Permission.READ)
+    connections = await rt.store.list_connections(who.org.id)
+    if not connections:
+        return Reply(text="No connected accounts yet. An Admin can add a test one with "
+                          "`/postflow connect sandbox`.")
+    now = rt.clock.now()
+    items = []
+    for conn in connections:
+        lines = [f"Status: {STATUS_WORDS[conn.status]}", f"Id: `{conn.id}`"]
+        if conn.status is ConnectionStatus.ACTIVE and conn.token_expires_at is not None \
+                and conn.token_expires_at <= now:
+            lines.append("Its access token expired; PostFlow refreshes it before the next post.")
+        items.append(Item(title=f"{conn.display_name} ({conn.network})", lines=tuple(lines)))
+    healthy = sum(c.status is ConnectionStatus.ACTIVE for c in connections)
+    return Reply(text=f"{len(connections)} connected accounts, {healthy} working. See one's "
+                      "queue with `/postflow queue <name or id>`.", items=tuple(items))
+
+
+async def connect(rt: Runtime, who: Membership, network: str, name: str) -> Reply:
+    require(who.member.role, Permission.MANAGE_CONNECTIONS)
+    network = network.lower()
+    if network not in rt.providers.networks():
+        raise BadInput(f"PostFlow has no network called {network!r}. Networks: "
+                       f"{', '.join(rt.providers.networks())}.", details={"network": network})
+    if network not in CHAT_CONNECTABLE:
+        raise BadInput(f"Connecting {network} is not available yet; today PostFlow connects "
+                       "sandbox accounts (`/postflow connect sandbox`).",
+                       details={"network": network})
+    if not name:
+        taken = {c.display_name for c in await rt.store.list_connections(who.org.id, network)}
+        name = next(f"sandbox-{n}" for n in range(1, len(taken) + 2)
+                    if f"sandbox-{n}" not in taken)
+    conn = await connect_sandbox(rt, who.org.id, name, actor=who.actor)
+    return Reply(text=f"Connected the sandbox account {conn.display_name} (`{conn.id}`). Posts "
+                      "to it are kept in PostFlow, nothing goes to a real network.")
+
+
+async def show_queue(rt: Runtime, who: Membership, ref: str) -> Reply:
+    require(who.member.role, Permission.READ)
+    if not ref:
+        raise BadInput("Say which account: `/postflow queue <name or id>` "
+                       "(`/postflow accounts` lists them).")
+    conn = await find_connection(rt, who.org.id, ref)
+    settings = await queue_settings_for(rt, who.org.id, conn.id)
+    posts = await upcoming_queue(rt, who.org.id, conn.id)
+    by_day: dict[int, list[str]] = {}
+    for day, at in settings.slots:
+        by_day.setdefault(day, []).append(at)
+    slots = "; ".join(f"{WEEKDAYS[day]} {', '.join(times)}" for day, times in by_day.items())
+    lines = [f"Slots ({settings.timezone}): {slots}"]
+    if settings.max_per_day or settings.max_per_week:
+        lines.append(f"At most {settings.max_per_day or 'any'} a day, "
+                     f"{settings.max_per_week or 'any'} a week")
+    header = Item(title=f"Queue of {conn.display_name} ({conn.network})", lines=tuple(lines))
+    items = [header, *(post_item(p, settings.timezone, who.member.role)
+                       for p in posts[:QUEUE_SHOWN])]
+    if not posts:
+        text = f"Nothing is queued on {conn.display_name}."
+    else:
+        text = (f"{len(posts)} posts queued on {conn.display_name}; next at "
+                f"{local_time(posts[0].scheduled_at, settings.timezone)}.")
+        if len(posts) > QUEUE_SHOWN:
+            text += f" Showing the first {QUEUE_SHOWN}."
+    return Reply(text=text, items=tuple(items))
+
+
+async def find_connection(rt: Runtime, org_id: str, ref: str) -> Connection:
+    """A connection by id, name or account id (names ignore case); BadInput when several
+    match, NotFound when none does."""
+    connections = await rt.store.list_connections(org_id)
+    for conn in connections:
+        if conn.id == ref:
+            return conn
+    wanted = ref.lower().lstrip("@")
+    matches = [c for c in connections
+               if wanted in (c.display_name.lower().lstrip("@"), c.account_id.lower())]
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        raise BadInput(f"Several accounts are called {ref!r}; use an id: "
+                       f"{', '.join(c.id for c in matches)}.")
+    raise NotFound(f"No account is called {ref!r}; `/postflow accounts` lists them.")

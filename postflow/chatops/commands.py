@@ -1,0 +1,164 @@
+"""``/postflow <command> ...``: parse the text, check who asks, run the command, answer with
+plain :class:`~postflow.chatops.replies.Reply` data. Every core error becomes a reply saying
+what went wrong; nothing else leaves here (adapters map unexpected errors themselves)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from postflow.chatops import accounts, org_settings, post_lists
+from postflow.chatops.callers import Caller, Membership, resolve_member
+from postflow.chatops.formatting import parse_user, user_mention
+from postflow.chatops.permissions import NEEDED_ROLE, Permission, role_name
+from postflow.chatops.replies import ButtonAction, Item, Reply
+from postflow.chatops.roles import parse_role, set_role
+from postflow.errors import BadInput, PostFlowError
+from postflow.organizations import ChatIdentity
+from postflow.publish_queue import PublishQueue
+from postflow.runtime import Runtime
+
+
+@dataclass(frozen=True)
+class Request:
+    """One command being run: the runtime, the publish queue (None without a broker) and
+    the member who asked."""
+
+    rt: Runtime
+    queue: PublishQueue | None
+    who: Membership
+
+
+Run = Callable[[Request, list[str]], Awaitable[Reply]]
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    usage: str
+    summary: str
+    example: str
+    #: The permission that running it (in its changing form, if it has one) needs.
+    permission: Permission
+    #: None for ``help``, which answers non-members too.
+    run: Run | None
+
+
+async def _accounts(req: Request, args: list[str]) -> Reply:
+    return await accounts.list_accounts(req.rt, req.who)
+
+
+async def _list(req: Request, args: list[str]) -> Reply:
+    group, page = post_lists.parse_list_args(args)
+    return await post_lists.list_posts(req.rt, req.who, group, page)
+
+
+async def _queue(req: Request, args: list[str]) -> Reply:
+    return await accounts.show_queue(req.rt, req.who, " ".join(args))
+
+
+async def _connect(req: Request, args: list[str]) -> Reply:
+    if not args:
+        raise BadInput("Say which network: `/postflow connect sandbox`.")
+    return await accounts.connect(req.rt, req.who, args[0], " ".join(args[1:]))
+
+
+async def _settings(req: Request, args: list[str]) -> Reply:
+    return await org_settings.settings_command(req.rt, req.who, args)
+
+
+async def _role(req: Request, args: list[str]) -> Reply:
+    if len(args) != 2:
+        raise BadInput("Say who and which role: `/postflow role @ada admin` "
+                       "(viewer, member, admin or owner).")
+    user_id, name = parse_user(args[0])
+    role = parse_role(args[1])
+    me = req.who.caller.identity
+    target = ChatIdentity(platform=me.platform, workspace_id=me.workspace_id, user_id=user_id)
+    member = await set_role(req.rt, req.who, target, role, display_name=name)
+    return Reply(text=f"{user_mention(user_id)} is now {role_name(member.role)} of "
+                      f"{req.who.org.name}.")
+
+
+COMMANDS: dict[str, Command] = {c.name: c for c in (
+    Command("help", "help", "What you can do here.", "/postflow help", Permission.READ, None),
+    Command("accounts", "accounts", "The connected social accounts and whether they work.",
+            "/postflow accounts", Permission.READ, _accounts),
+    Command("list", "list [upcoming|drafts|review|failed] [page]",
+            "Posts on their way, drafts, posts in review or failed posts, five a page; "
+            "Admins get Cancel and Publish now buttons.",
+            "/postflow list failed", Permission.READ, _list),
+    Command("queue", "queue <account>", "An account's queue slots and the posts queued on it.",
+            "/postflow queue sandbox-1", Permission.READ, _queue),
+    Command("connect", "connect <network> [name]",
+            "Connect a social account (today: sandbox, a test network).",
+            "/postflow connect sandbox", Permission.MANAGE_CONNECTIONS, _connect),
+    Command("settings", "settings [timezone|review-channel|notify-channel <value>]",
+            "Show the organization's settings; Admins change them.",
+            "/postflow settings timezone Europe/Paris", Permission.MANAGE_SETTINGS, _settings),
+    Command("role", "role @person <viewer|member|admin|owner>",
+            "Give someone a role (adds them when they are not a member yet).",
+            "/postflow role @ada admin", Permission.MANAGE_MEMBERS, _role),
+)}
+
+
+async def run_command(rt: Runtime, queue: PublishQueue | None, caller: Caller,
+                      text: str) -> Reply:
+    """Run the text after ``/postflow`` for ``caller``."""
+    words = text.split()
+    name = words[0].lower() if words else "help"
+    command = COMMANDS.get(name)
+    if command is None:
+        return Reply(text=f"There is no command `{words[0]}`. `/postflow help` lists them.",
+                     error=True)
+    try:
+        if command.run is None:
+            return await help_reply(rt, caller)
+        who = await resolve_member(rt, caller)
+        return await command.run(Request(rt, queue, who), words[1:])
+    except PostFlowError as err:
+        return Reply(text=err.message, error=True)
+
+
+async def run_button(rt: Runtime, queue: PublishQueue | None, caller: Caller, action: str,
+                     value: str) -> Reply:
+    """Do what a pressed button says; the caller's role is checked again here, not trusted
+    from when the button was shown."""
+    try:
+        who = await resolve_member(rt, caller)
+        if action == ButtonAction.CANCEL:
+            return await post_lists.press_cancel(rt, who, value)
+        if action == ButtonAction.PUBLISH_NOW:
+            return await post_lists.press_publish_now(rt, queue, who, value)
+        if action == ButtonAction.LIST_PAGE:
+            return await post_lists.list_page(rt, who, value)
+        raise BadInput("That button is out of date; run the command again.")
+    except PostFlowError as err:
+        return Reply(text=err.message, error=True)
+
+
+async def help_reply(rt: Runtime, caller: Caller) -> Reply:
+    """Every command that works, with the role it needs; the caller's own role first."""
+    try:
+        who: Membership | None = await resolve_member(rt, caller)
+    except PostFlowError:
+        who = None
+    if who is None:
+        intro = ("You are not a member of this workspace's PostFlow organization yet; an "
+                 "Admin can add you with `/postflow role @you member`.")
+    else:
+        intro = f"You are {role_name(who.member.role)} of {who.org.name}."
+    items = []
+    for command in COMMANDS.values():
+        if command.name == "help":
+            continue
+        needed = NEEDED_ROLE[command.permission]
+        items.append(Item(title=f"`/postflow {command.usage}`",
+                          lines=(command.summary, f"Example: `{command.example}`",
+                                 f"Needs: {role_name(needed)}" + (
+                                     " (viewers may look)" if command.name == "settings"
+                                     else ""))))
+    roles = ("Roles: Viewer sees posts and accounts; Member also drafts and asks for review; "
+             "Admin also approves, cancels, publishes now and manages accounts, queues, "
+             "settings and roles; Owner also handles billing.")
+    return Reply(text=f"{intro} {roles}", items=tuple(items))

@@ -1,0 +1,79 @@
+"""``/postflow settings``: the organization's time zone and its review and notification
+channels."""
+
+from __future__ import annotations
+
+from postflow.chatops.callers import Membership
+from postflow.chatops.formatting import channel_mention, parse_channel
+from postflow.chatops.permissions import Permission, require
+from postflow.chatops.replies import Item, Reply
+from postflow.errors import BadInput
+from postflow.organizations import ChatChannel, Organization
+from postflow.runtime import Runtime
+from postflow.timezones import require_timezone
+from postflow.usecases.audit_log import record
+
+#: setting word -> Organization field.
+CHANNEL_SETTINGS = {"review-channel": "review_channel",
+                    "notify-channel": "notification_channel"}
+USAGE = ("Change one with `/postflow settings timezone Europe/Paris`, "
+         "`/postflow settings review-channel #social` (or `here`, or `none`) or "
+         "`/postflow settings notify-channel #alerts`.")
+
+
+async def settings_command(rt: Runtime, who: Membership, args: list[str]) -> Reply:
+    """No arguments: show the settings. ``<name> <value>``: change one (Admin)."""
+    if not args:
+        require(who.member.role, Permission.READ)
+        return show_settings(who.org, "")
+    require(who.member.role, Permission.MANAGE_SETTINGS)
+    if len(args) != 2:
+        raise BadInput(USAGE)
+    name, value = args[0].lower(), args[1]
+    if name in ("timezone", "tz"):
+        changes: dict[str, object] = {"timezone": require_timezone(value)}
+        said = f"The time zone is now {value}."
+    elif name in CHANNEL_SETTINGS:
+        channel = _channel(who, value)
+        changes = {CHANNEL_SETTINGS[name]: channel}
+        said = (f"The {name.replace('-', ' ')} is now "
+                f"{channel_mention(channel.channel_id) if channel else 'not set'}.")
+    else:
+        raise BadInput(f"There is no setting {name!r}. {USAGE}")
+    org = await rt.store.get_organization(who.org.id)
+    updated = org.model_copy(update=changes)
+    await rt.store.update_organization(updated)
+    await record(rt, org.id, who.actor, "organization.settings_changed", org.id,
+                 setting=name, value=value if name in ("timezone", "tz") else
+                 (_channel_text(updated, name)))
+    return show_settings(updated, said)
+
+
+def show_settings(org: Organization, said: str) -> Reply:
+    lines = (f"Time zone: {org.timezone}",
+             f"Review channel: {_describe(org.review_channel)}",
+             f"Notification channel: {_describe(org.notification_channel)}",
+             f"Plan: {org.plan}")
+    text = f"{said} " if said else ""
+    return Reply(text=text + f"Settings of {org.name}. {USAGE}",
+                 items=(Item(title=org.name, lines=lines),))
+
+
+def _channel(who: Membership, value: str) -> ChatChannel | None:
+    if value.lower() == "none":
+        return None
+    caller = who.caller
+    channel_id = caller.channel_id if value.lower() == "here" else parse_channel(value)
+    if not channel_id:
+        raise BadInput("This request came from no channel; mention one, as in `#social`.")
+    return ChatChannel(platform=caller.identity.platform,
+                       workspace_id=caller.identity.workspace_id, channel_id=channel_id)
+
+
+def _describe(channel: ChatChannel | None) -> str:
+    return "not set" if channel is None else channel_mention(channel.channel_id)
+
+
+def _channel_text(org: Organization, name: str) -> str:
+    channel: ChatChannel | None = getattr(org, CHANNEL_SETTINGS[name])
+    return "" if channel is None else channel.channel_id

@@ -1,0 +1,143 @@
+"""A fake Slack Web API on loopback, for ``POSTFLOW_SLACK_API_URL``.
+
+Serves ``/api/<method>`` for auth.test, oauth.v2.access, chat.postMessage, chat.postEphemeral,
+views.open and users.info, the way Slack answers them (HTTP 200, ``{"ok": false, "error"}`` on
+refusal), and ``/response/<id>`` as the ``response_url`` of commands and buttons. Every call is
+recorded with its method, its parameters (query, form and JSON merged) and its bearer token.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+HOST = "127.0.0.1"
+
+
+@dataclass
+class SlackCall:
+    method: str
+    params: dict[str, Any]
+    token: str
+
+
+@dataclass
+class FakeUser:
+    id: str
+    name: str = "ada"
+    tz: str = "Europe/Paris"
+    is_admin: bool = False
+    is_owner: bool = False
+
+
+@dataclass
+class FakeSlack:
+    """State the test arranges (tokens, users, OAuth codes) and the calls the server saw."""
+
+    team_id: str = "T0001"
+    team_name: str = "Acme"
+    bot_token: str = "xoxb-fake-bot-token"
+    bot_user_id: str = "UBOT"
+    client_id: str = "1234.5678"
+    client_secret: str = "fake-client-secret"
+    users: dict[str, FakeUser] = field(default_factory=dict)
+    #: OAuth code -> (team id, team name, installer user id); each code works once.
+    codes: dict[str, tuple[str, str, str]] = field(default_factory=dict)
+    #: Tokens issued by oauth.v2.access, besides ``bot_token``.
+    issued_tokens: set[str] = field(default_factory=set)
+    calls: list[SlackCall] = field(default_factory=list)
+    #: JSON bodies posted to response URLs, by response id.
+    responses: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    base_url: str = ""
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.base_url}/api/"
+
+    def response_url(self, response_id: str) -> str:
+        return f"{self.base_url}/response/{response_id}"
+
+    def calls_to(self, method: str) -> list[SlackCall]:
+        return [c for c in self.calls if c.method == method]
+
+    # -- the server ------------------------------------------------------------------------
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_route("*", "/api/{method}", self._api)
+        app.router.add_post("/response/{response_id}", self._response)
+        return app
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        params: dict[str, Any] = dict(request.query)
+        if request.content_type == "application/json":
+            params.update(await request.json())
+        elif request.method == "POST":
+            params.update(dict(await request.post()))
+        auth = request.headers.get("Authorization", "")
+        token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else ""
+        self.calls.append(SlackCall(method, params, token))
+        handler = {"auth.test": self._auth_test, "oauth.v2.access": self._oauth_access,
+                   "chat.postMessage": self._post_message,
+                   "chat.postEphemeral": self._post_ephemeral,
+                   "views.open": self._views_open, "users.info": self._users_info}.get(method)
+        if handler is None:
+            return _answer(ok=False, error="unknown_method")
+        if method != "oauth.v2.access" and token not in {self.bot_token, *self.issued_tokens}:
+            return _answer(ok=False, error="invalid_auth")
+        return handler(params, request)
+
+    def _auth_test(self, params: dict[str, Any], request: web.Request) -> web.Response:
+        return _answer(ok=True, url="https://acme.slack.com/", team=self.team_name,
+                       user="postflow", team_id=self.team_id, user_id=self.bot_user_id,
+                       bot_id="BBOT")
+
+    def _oauth_access(self, params: dict[str, Any], request: web.Request) -> web.Response:
+        auth = request.headers.get("Authorization", "")
+        basic = base64.b64decode(auth.removeprefix("Basic ")).decode() if auth else ""
+        if basic != f"{self.client_id}:{self.client_secret}":
+            return _answer(ok=False, error="invalid_client_id")
+        found = self.codes.pop(str(params.get("code", "")), None)
+        if found is None:
+            return _answer(ok=False, error="invalid_code")
+        team_id, team_name, user_id = found
+        token = f"xoxb-issued-{team_id}"
+        self.issued_tokens.add(token)
+        return _answer(ok=True, access_token=token, token_type="bot",
+                       scope="commands,chat:write,users:read", bot_user_id=self.bot_user_id,
+                       app_id="A0001", team={"id": team_id, "name": team_name},
+                       enterprise=None, is_enterprise_install=False,
+                       authed_user={"id": user_id})
+
+    def _post_message(self, params: dict[str, Any], request: web.Request) -> web.Response:
+        return _answer(ok=True, channel=params.get("channel"), ts="1700000000.000100")
+
+    def _post_ephemeral(self, params: dict[str, Any], request: web.Request) -> web.Response:
+        return _answer(ok=True, message_ts="1700000000.000200")
+
+    def _views_open(self, params: dict[str, Any], request: web.Request) -> web.Response:
+        view = params.get("view")
+        view = json.loads(view) if isinstance(view, str) else view
+        return _answer(ok=True, view={"id": "V0001", **(view or {})})
+
+    def _users_info(self, params: dict[str, Any], request: web.Request) -> web.Response:
+        user = self.users.get(str(params.get("user", "")))
+        if user is None:
+            return _answer(ok=False, error="user_not_found")
+        return _answer(ok=True, user={
+            "id": user.id, "name": user.name, "real_name": user.name.title(), "tz": user.tz,
+            "is_admin": user.is_admin, "is_owner": user.is_owner,
+            "profile": {"display_name": user.name}})
+
+    async def _response(self, request: web.Request) -> web.Response:
+        self.responses.setdefault(request.match_info["response_id"], []).append(
+            await request.json())
+        return web.Response(text="ok")
+
+
+def _answer(**body: Any) -> web.Response:
+    return web.json_response(body)

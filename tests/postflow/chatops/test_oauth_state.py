@@ -1,0 +1,46 @@
+"""OAuth states: signed, short-lived, single-use."""
+
+from __future__ import annotations
+
+import pytest
+
+from postflow.chatops.oauth_state import STATE_TTL, issue_state, redeem_state
+from postflow.errors import Unauthorized
+from postflow.runtime import Runtime
+from tests.fakes.clock import ManualClock
+
+
+async def test_a_state_is_accepted_once(rt: Runtime) -> None:
+    state = issue_state(rt, "slack-install")
+
+    await redeem_state(rt, state, "slack-install")
+    with pytest.raises(Unauthorized, match="already used"):
+        await redeem_state(rt, state, "slack-install")
+
+
+async def test_an_expired_state_is_refused(rt: Runtime, clock: ManualClock) -> None:
+    state = issue_state(rt, "slack-install")
+    clock.advance(STATE_TTL.total_seconds() + 1)
+
+    with pytest.raises(Unauthorized, match="expired"):
+        await redeem_state(rt, state, "slack-install")
+
+
+@pytest.mark.parametrize("forge", [
+    lambda s: s[:-1] + ("0" if s[-1] != "0" else "1"),  # signature changed
+    lambda s: s.split(".")[0] + ".9999999999." + s.split(".")[2],  # expiry pushed back
+    lambda s: "nonsense",
+    lambda s: "",
+])
+async def test_a_forged_state_is_refused(rt: Runtime, forge: object) -> None:
+    state = issue_state(rt, "slack-install")
+
+    with pytest.raises(Unauthorized, match="not valid"):
+        await redeem_state(rt, forge(state), "slack-install")  # type: ignore[operator]
+
+
+async def test_a_state_for_another_purpose_is_refused(rt: Runtime) -> None:
+    state = issue_state(rt, "other")
+
+    with pytest.raises(Unauthorized, match="not valid"):
+        await redeem_state(rt, state, "slack-install")
