@@ -11,7 +11,6 @@ that fails releases its key, so the sender can fix the request and retry with th
 from __future__ import annotations
 
 import hashlib
-import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
@@ -24,15 +23,13 @@ from postflow.attempts import PublishAttempt
 from postflow.errors import BadInput
 from postflow.hooks import IdempotencyRecord, IdempotencyState, IncomingHook
 from postflow.local_time import in_zone
-from postflow.posts import Post, PostSource, PostStatus
+from postflow.posts import Post, PostSource
 from postflow.publish_queue import PublishQueue
 from postflow.runtime import Runtime
 from postflow.signatures import HEADER
-from postflow.usecases.dispatch import claim_and_enqueue
+from postflow.usecases.dispatch import dispatch_if_due
 from postflow.usecases.hooks import authenticate_hook_request
 from postflow.usecases.submit_post import PostRequest, submit_post
-
-log = logging.getLogger(__name__)
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 MAX_IDEMPOTENCY_KEY = 200
@@ -106,9 +103,7 @@ async def accept_post(rt: Runtime, queue: PublishQueue, hook: IncomingHook,
     post = await submit_post(rt, hook.org_id, post_request,
                              source=PostSource(kind="hook", ref=hook.id),
                              actor=f"hook:{hook.id}", review_required=hook.review_required)
-    if post.status is PostStatus.SCHEDULED and post.due_at is not None \
-            and post.due_at <= rt.clock.now():
-        post = await dispatch_now(rt, queue, post)
+    post = await dispatch_if_due(rt, queue, post)
     return web.json_response(
         {"post_id": post.id, "status": post.status.value, **scheduled_time(post),
          "status_url": f"{rt.settings.base_url}/v1/hooks/{hook.id}/posts/{post.id}"},
@@ -122,18 +117,6 @@ def scheduled_time(post: Post) -> dict[str, str | None]:
             "scheduled_local": _iso(in_zone(post.scheduled_at, post.timezone)
                                     if post.scheduled_at else None),
             "timezone": post.timezone, "time_note": post.time_note or None}
-
-
-async def dispatch_now(rt: Runtime, queue: PublishQueue, post: Post) -> Post:
-    try:
-        claimed = await claim_and_enqueue(rt, queue, post)
-    except Exception:
-        # The post is saved and due: the scheduler's next tick dispatches it. The sender has
-        # their post, so this is not their error.
-        log.warning("could not dispatch post %s at once; the scheduler will", post.id,
-                    exc_info=True)
-        return post
-    return claimed if claimed is not None else post
 
 
 async def once_per_key(rt: Runtime, hook: IncomingHook, key: str, body: bytes,

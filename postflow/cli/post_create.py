@@ -7,7 +7,6 @@ validation, plan limit, queue and time-zone rules apply; only the source (``cli`
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from datetime import datetime
 
@@ -19,10 +18,8 @@ from postflow.organizations import Organization
 from postflow.posts import Post, PostSource, PostStatus
 from postflow.publish_queue import PublishQueue
 from postflow.runtime import Runtime
-from postflow.usecases.dispatch import claim_and_enqueue
+from postflow.usecases.dispatch import dispatch_if_due
 from postflow.usecases.submit_post import PostRequest, submit_post
-
-log = logging.getLogger(__name__)
 
 TIME_HELP = ("when to publish: ISO 8601 with a UTC offset (2026-12-01T09:00:00+01:00, ...Z), or "
              "a local time (\"2026-12-01 09:00\") read in --timezone, else in the target "
@@ -81,16 +78,7 @@ async def _submit(rt: Runtime, queue: PublishQueue | None, org: Organization,
                   request: PostRequest) -> Post:
     post = await submit_post(rt, org.id, request, source=PostSource(kind="cli"), actor=CLI_ACTOR,
                              review_required=False)
-    if queue is None or post.due_at is None or post.due_at > rt.clock.now():
-        return post
-    try:
-        claimed = await claim_and_enqueue(rt, queue, post)
-    except Exception:
-        # The post is saved and due: the scheduler's next tick sends it.
-        log.warning("could not hand post %s to a worker; the scheduler will", post.id,
-                    exc_info=True)
-        return post
-    return claimed if claimed is not None else post
+    return post if queue is None else await dispatch_if_due(rt, queue, post)
 
 
 def created_lines(post: Post, handed_to: str | None) -> list[str]:

@@ -52,6 +52,25 @@ async def claim_and_enqueue(rt: Runtime, queue: PublishQueue, post: Post,
     return claimed
 
 
+async def dispatch_if_due(rt: Runtime, queue: PublishQueue, post: Post) -> Post:
+    """Hand a post that was just created and is due now straight to a worker; return it as it
+    is now (Queued when handed over).
+
+    Failing here is never the caller's error: the post is stored and due, so the scheduler's next
+    tick sends it.
+    """
+    if post.status is not PostStatus.SCHEDULED or post.due_at is None \
+            or post.due_at > rt.clock.now():
+        return post
+    try:
+        claimed = await claim_and_enqueue(rt, queue, post)
+    except Exception:
+        log.warning("could not hand post %s to a worker at once; the scheduler will", post.id,
+                    exc_info=True)
+        return post
+    return claimed if claimed is not None else post
+
+
 async def dispatch_due_posts(rt: Runtime, queue: PublishQueue, limit: int = BATCH) -> int:
     """Claim every due Scheduled post (up to ``limit``) and enqueue it; returns how many."""
     sent = 0

@@ -15,6 +15,7 @@ from postflow.usecases.connections import connect_sandbox
 from postflow.usecases.dispatch import (
     claim_and_enqueue,
     dispatch_due_posts,
+    dispatch_if_due,
     requeue_stale_posts,
 )
 from postflow.usecases.organizations import create_organization
@@ -193,3 +194,40 @@ async def test_a_requeued_post_is_not_counted_as_sent_while_the_broker_is_down(
     queue.down = True
 
     assert await requeue_stale_posts(rt, queue) == 0
+
+
+# -- handing a new post over at once ---------------------------------------------------------------
+async def test_a_new_post_due_now_is_handed_to_a_worker_at_once(
+        rt: Runtime, org: Organization, sandbox: Connection, queue: RecordingQueue) -> None:
+    post = await submit(rt, org, sandbox)
+
+    handed = await dispatch_if_due(rt, queue, post)
+
+    assert handed.status is PostStatus.QUEUED
+    assert queue.jobs == [PublishJob(org.id, post.id, handed.version, "publish_now")]
+
+
+@pytest.mark.parametrize(("in_hours", "review_required"), [(2.0, False), (None, True)])
+async def test_a_post_for_later_or_in_review_is_left_as_it_is(
+        rt: Runtime, org: Organization, sandbox: Connection, queue: RecordingQueue,
+        in_hours: float | None, review_required: bool) -> None:
+    post = await submit(rt, org, sandbox, in_hours=in_hours, review_required=review_required)
+
+    assert await dispatch_if_due(rt, queue, post) == post
+    assert queue.jobs == []
+
+
+async def test_a_store_failure_while_handing_over_leaves_the_post_for_the_scheduler(
+        rt: Runtime, org: Organization, sandbox: Connection, queue: RecordingQueue,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    post = await submit(rt, org, sandbox)
+
+    async def store_down(*args: object, **kwargs: object) -> None:
+        raise ConnectionError("the database is unreachable")
+
+    monkeypatch.setattr(rt.store, "replace_post", store_down)
+    handed = await dispatch_if_due(rt, queue, post)
+
+    assert (handed.status, queue.jobs) == (PostStatus.SCHEDULED, [])
+    monkeypatch.undo()
+    assert await dispatch_due_posts(rt, queue) == 1
