@@ -5,13 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -27,15 +23,11 @@ from postflow.runtime import Runtime
 from postflow.signatures import HEADER, signature_header
 from postflow.usecases.hooks import CreatedHook, create_hook
 from postflow.wiring import open_runtime
-from tests.conftest import TEST_SECRET_KEY
+from tests.fakes.processes import SchedulerTask, WorkerProcess, worker_env
 from tests.workers.scenario import SandboxAccount, sandbox_account
 from workers.broker import close_broker, configure_broker, ping_broker
 from workers.dramatiq_queue import DramatiqPublishQueue
-from workers.leader import RedisLeaderLock
-from workers.scheduler import Scheduler
 from workers.service import run_embedded
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -109,29 +101,6 @@ async def redis_hub(redis_settings: Settings, live_rt: Runtime) -> AsyncIterator
         close_broker(broker)
 
 
-@dataclass
-class SchedulerTask:
-    """The scheduler (what ``postflow scheduler`` runs) as a task, started when the test says."""
-
-    rt: Runtime
-    redis_url: str
-    stop: asyncio.Event = field(default_factory=asyncio.Event)
-    task: asyncio.Task[None] | None = None
-    leader: RedisLeaderLock | None = None
-
-    def start(self) -> None:
-        self.leader = RedisLeaderLock(self.redis_url)
-        self.task = asyncio.create_task(
-            Scheduler(self.rt, DramatiqPublishQueue(), self.leader).run(self.stop))
-
-    async def close(self) -> None:
-        self.stop.set()
-        if self.task is not None:
-            await asyncio.wait_for(self.task, timeout=10)
-        if self.leader is not None:
-            await self.leader.close()
-
-
 @pytest.fixture
 async def redis_scheduler(live_rt: Runtime, redis_hub: str,
                           redis_url: str) -> AsyncIterator[SchedulerTask]:
@@ -143,52 +112,11 @@ async def redis_scheduler(live_rt: Runtime, redis_hub: str,
         await scheduler.close()
 
 
-@dataclass
-class WorkerProcess:
-    """``postflow worker`` as a child process."""
-
-    settings: Settings
-    log_path: Path
-    process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        env = {name: value for name, value in os.environ.items()
-               if not name.startswith("POSTFLOW_")}
-        redis_url = self.settings.redis_url
-        assert redis_url is not None
-        env.update({
-            "POSTFLOW_DATA_DIR": str(self.settings.data_dir),
-            "POSTFLOW_SECRET_KEY": TEST_SECRET_KEY,
-            "POSTFLOW_REDIS_URL": redis_url.get_secret_value(),
-            "POSTFLOW_PUBLIC_URL": str(self.settings.public_url),
-            "POSTFLOW_WORKER_THREADS": "2",
-        })
-        with self.log_path.open("wb") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "postflow.cli.main", "worker"], cwd=REPO_ROOT, env=env,
-                stdout=log, stderr=subprocess.STDOUT)
-
-    def stop(self) -> int | None:
-        process = self.process
-        if process is None:
-            return None
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=5)
-        return process.returncode
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-
 @pytest.fixture
 def worker_process(redis_settings: Settings, tmp_path: Path) -> Iterator[WorkerProcess]:
     """A worker process, started by the test when it wants it; always stopped at the end."""
-    worker = WorkerProcess(settings=redis_settings, log_path=tmp_path / "worker.log")
+    worker = WorkerProcess(env=worker_env(redis_settings, POSTFLOW_WORKER_THREADS="2"),
+                           log_path=tmp_path / "worker.log")
     try:
         yield worker
     finally:

@@ -7,14 +7,12 @@ Every process a test starts is killed when the rig closes, whatever happened.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 import signal
 import socket
 import sqlite3
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,6 +21,7 @@ from pathlib import Path
 
 import redis
 import redis.asyncio
+from pydantic import SecretStr
 
 from postflow.account_gates import network_cap
 from postflow.attempts import AttemptOutcome
@@ -36,17 +35,13 @@ from postflow.runtime import Runtime
 from postflow.usecases.connections import add_connection
 from postflow.usecases.organizations import change_plan, create_organization
 from postflow.usecases.submit_post import PostRequest, submit_post
-from tests.conftest import TEST_SECRET_KEY
 from tests.fakes.loopback_network import NETWORK, TIMEOUT_VARIABLE, URL_VARIABLE
 from tests.fakes.platform_server import PlatformServer, ReceivedPublish
+from tests.fakes.processes import SchedulerTask, WorkerProcess, worker_env
 from tests.workers.scenario import eventually
 from workers.broker import PUBLISH_QUEUE
-from workers.dramatiq_queue import DramatiqPublishQueue
-from workers.leader import RedisLeaderLock
 from workers.redis_gates import KEY_PREFIX
-from workers.scheduler import Scheduler
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 PLUGIN = "tests.fakes.loopback_network:plugin"
 #: Where Dramatiq keeps a queue: its message ids (a list) and their bodies (a hash).
 DRAMATIQ_NAMESPACE = "dramatiq"
@@ -61,34 +56,6 @@ def free_port() -> int:
 
 
 # -- processes ------------------------------------------------------------------------------
-
-
-@dataclass
-class WorkerProcess:
-    """``postflow worker`` as a child process."""
-
-    env: dict[str, str]
-    log_path: Path
-    process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "postflow.cli.main", "worker"], cwd=REPO_ROOT,
-                env=self.env, stdout=log, stderr=subprocess.STDOUT)
-
-    @property
-    def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
-    def kill(self) -> None:
-        """SIGKILL: no shutdown, no requeue, no ack — what a crash or the OOM killer does."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
-            self.process.wait(timeout=10)
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
 
 @dataclass
@@ -148,29 +115,6 @@ class PrivateRedis:
                 shutil.rmtree(path) if path.is_dir() else path.unlink()
 
 
-@dataclass
-class SchedulerTask:
-    """What ``postflow scheduler`` runs, as a task on the test's loop."""
-
-    rt: Runtime
-    redis_url: str
-    stop: asyncio.Event = field(default_factory=asyncio.Event)
-    task: asyncio.Task[None] | None = None
-    leader: RedisLeaderLock | None = None
-
-    def start(self) -> None:
-        self.leader = RedisLeaderLock(self.redis_url)
-        self.task = asyncio.create_task(
-            Scheduler(self.rt, DramatiqPublishQueue(), self.leader).run(self.stop))
-
-    async def close(self) -> None:
-        self.stop.set()
-        if self.task is not None:
-            await asyncio.wait_for(self.task, timeout=10)
-        if self.leader is not None:
-            await self.leader.close()
-
-
 # -- the rig ------------------------------------------------------------------------------------
 
 
@@ -198,23 +142,14 @@ class Rig:
 
     def worker_env(self) -> dict[str, str]:
         settings = self.settings
-        env = {name: value for name, value in os.environ.items()
-               if not name.startswith("POSTFLOW_") or name.startswith("POSTFLOW_TEST_")}
-        env.update({
-            "POSTFLOW_DATA_DIR": str(settings.data_dir),
-            "POSTFLOW_SECRET_KEY": TEST_SECRET_KEY,
-            "POSTFLOW_REDIS_URL": self.redis_url,
-            "POSTFLOW_PUBLIC_URL": str(settings.public_url),
-            "POSTFLOW_PROVIDER_PLUGINS": ",".join(settings.provider_plugins),
-            "POSTFLOW_WORKER_THREADS": str(settings.worker_threads),
-            "POSTFLOW_RECONCILE_AFTER_SECONDS": str(settings.reconcile_after_seconds),
-            "POSTFLOW_RETRY_BASE_SECONDS": str(settings.retry_base_seconds),
-            "POSTFLOW_RETRY_MAX_SECONDS": str(settings.retry_max_seconds),
-            "POSTFLOW_PUBLISH_MAX_ATTEMPTS": str(settings.publish_max_attempts),
-            URL_VARIABLE: self.platform.url,
-            TIMEOUT_VARIABLE: os.environ[TIMEOUT_VARIABLE],
-        })
-        return env
+        return worker_env(settings.model_copy(update={"redis_url": SecretStr(self.redis_url)}),
+                          POSTFLOW_PROVIDER_PLUGINS=",".join(settings.provider_plugins),
+                          POSTFLOW_RECONCILE_AFTER_SECONDS=str(settings.reconcile_after_seconds),
+                          POSTFLOW_RETRY_BASE_SECONDS=str(settings.retry_base_seconds),
+                          POSTFLOW_RETRY_MAX_SECONDS=str(settings.retry_max_seconds),
+                          POSTFLOW_PUBLISH_MAX_ATTEMPTS=str(settings.publish_max_attempts),
+                          **{URL_VARIABLE: self.platform.url,
+                             TIMEOUT_VARIABLE: os.environ[TIMEOUT_VARIABLE]})
 
     def start_worker(self) -> WorkerProcess:
         worker = WorkerProcess(env=self.worker_env(),
