@@ -10,6 +10,7 @@ import logging
 from typing import Protocol
 
 from postflow.posts import Post
+from postflow.reviews import ChatMessageRef, ReviewDecision, ReviewRequest
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +23,21 @@ class Notifier(Protocol):
         how late). Called once per post, after the status change is stored."""
         ...
 
+    async def review_requested(self, post: Post, review: ReviewRequest) -> ChatMessageRef | None:
+        """Ask the review channel to review ``post``: a new card, or (``review.message`` set,
+        a later round) the same card updated and ``review.changes`` said in its thread.
+        Returns where the card is, for the use case to store; None when nothing was posted."""
+        ...
+
+    async def review_decided(self, post: Post, review: ReviewRequest,
+                             decision: ReviewDecision) -> None:
+        """Say ``decision`` (stored, with its effect on ``post``) on the card and its thread."""
+        ...
+
+    async def review_expired(self, post: Post, review: ReviewRequest) -> None:
+        """Say that nobody decided in time and the post went back to its author as a Draft."""
+        ...
+
 
 class LoggingNotifier:
     """Writes one warning per late post: ids and the reason, never the text or a token."""
@@ -29,3 +45,17 @@ class LoggingNotifier:
     async def post_late(self, post: Post) -> None:
         log.warning("post %s of organization %s is late: %s", post.id, post.org_id,
                     post.status_reason)
+
+    async def review_requested(self, post: Post, review: ReviewRequest) -> ChatMessageRef | None:
+        log.info("review %s (round %d) requested for post %s of organization %s",
+                 review.id, review.round, post.id, post.org_id)
+        return None
+
+    async def review_decided(self, post: Post, review: ReviewRequest,
+                             decision: ReviewDecision) -> None:
+        log.info("review %s of post %s: %s by %s (%s)", review.id, post.id,
+                 decision.verdict.value, decision.actor, review.state.value)
+
+    async def review_expired(self, post: Post, review: ReviewRequest) -> None:
+        log.warning("review %s of post %s expired; the post is a draft again", review.id,
+                    post.id)

@@ -12,6 +12,7 @@ from postflow.account_gates import (
 )
 from postflow.clock import Clock, SystemClock
 from postflow.config import Settings
+from postflow.notifications import LoggingNotifier, Notifier
 from postflow.plans import PlanCatalog
 from postflow.providers import ProviderRegistry
 from postflow.store.port import Store
@@ -30,3 +31,5 @@ class Runtime:
     gates: AccountGate = field(default_factory=InProcessAccountGate)
     #: Single-flight token refresh per connection; Redis-backed in workers when configured.
     refresh_locks: RefreshLock = field(default_factory=InProcessRefreshLock)
+    #: Tells people about posts that need them; a chat adapter's when one is configured.
+    notifier: Notifier = field(default_factory=LoggingNotifier)

@@ -11,6 +11,7 @@ from integrations.registry import build_provider_registry
 from postflow.account_gates import InProcessAccountGate
 from postflow.clock import Clock, SystemClock
 from postflow.config import Settings
+from postflow.notifications import LoggingNotifier, Notifier
 from postflow.plans import load_plan_catalog
 from postflow.runtime import Runtime
 from postflow.store.factory import open_store
@@ -28,8 +29,21 @@ async def open_runtime(settings: Settings, *, clock: Clock | None = None) -> Run
     except BaseException:  # a bad provider plugin: do not leave the store open
         await store.close()
         raise
-    return Runtime(settings=settings, store=store, providers=providers, vault=vault,
-                   plans=plans, clock=clock, gates=in_process_gates(settings))
+    rt = Runtime(settings=settings, store=store, providers=providers, vault=vault,
+                 plans=plans, clock=clock, gates=in_process_gates(settings))
+    rt.notifier = chat_notifier(rt)
+    return rt
+
+
+def chat_notifier(rt: Runtime) -> Notifier:
+    """Slack's notifier when PostFlow can post to Slack (a bot token or OAuth installs), else
+    the log."""
+    settings = rt.settings
+    if settings.slack_bot_token is None and settings.slack_client_secret is None:
+        return LoggingNotifier()
+    from bot.slack.notifier import SlackNotifier  # the adapter is loaded only when configured
+
+    return SlackNotifier(rt)
 
 
 def in_process_gates(settings: Settings) -> InProcessAccountGate:

@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from postflow.notifications import LoggingNotifier, Notifier
+from postflow.notifications import Notifier
 from postflow.publish_queue import PublishQueue
 from postflow.runtime import Runtime
 from postflow.usecases.dispatch import dispatch_due_posts, requeue_stale_posts
 from postflow.usecases.late_posts import mark_late_posts
 from postflow.usecases.recurring_posts import materialize_due_occurrences
+from postflow.usecases.reviews import expire_reviews
 from workers.leader import LeaderLock
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,8 @@ class TickReport:
     dispatched: int = 0
     canary_sent: bool = False
     requeued: int = 0
+    #: Review requests closed because nobody decided before their deadline.
+    reviews_expired: int = 0
 
 
 class Scheduler:
@@ -54,7 +57,7 @@ class Scheduler:
         self.rt = rt
         self.queue = queue
         self.leader = leader
-        self.notifier: Notifier = notifier or LoggingNotifier()
+        self.notifier: Notifier = notifier or rt.notifier
         self._leading = False
         self._last_canary: datetime | None = None
         self._last_requeue: datetime | None = None
@@ -78,6 +81,8 @@ class Scheduler:
         recurring = await self._step("create recurring occurrences",
                                      materialize_due_occurrences(self.rt))
         late = await self._step("mark late posts", mark_late_posts(self.rt, self.notifier))
+        reviews_expired = await self._step("expire review requests",
+                                           expire_reviews(self.rt, self.notifier))
         dispatched = None
         # Only after the late check: otherwise a post due long ago would go out without a word.
         if late is not None:
@@ -99,7 +104,8 @@ class Scheduler:
         return TickReport(leader=True,
                           materialized=recurring.created if recurring is not None else 0,
                           late=late or 0, dispatched=dispatched or 0,
-                          canary_sent=canary_sent, requeued=requeued)
+                          canary_sent=canary_sent, requeued=requeued,
+                          reviews_expired=reviews_expired or 0)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Tick every ``scheduler_interval_seconds`` until ``stop`` is set, then step down."""

@@ -11,6 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.authorize import SlackAuthorizer
 from bot.slack.listeners import SlackListeners
+from bot.slack.review_listeners import ReviewListeners
 from bot.slack.signing import SlackRequestVerifier
 from postflow.errors import ConfigurationError
 from postflow.publish_queue import PublishQueue
@@ -64,6 +65,7 @@ def build_slack_bot(rt: Runtime, queue: PublishQueue | None) -> SlackBot:
         authorize=authorize,  # type: ignore[arg-type]
         user_facing_authorize_error_message=NOT_INSTALLED)
     SlackListeners(rt, queue, authorizer).register(app)
+    ReviewListeners(rt, queue).register(app)
     oauth_client = None
     if settings.slack_client_id is not None and settings.slack_client_secret is not None:
         oauth_client = (settings.slack_client_id,

@@ -93,7 +93,7 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
     Command("connect", "connect <network> [name]",
             "Connect a social account (today: sandbox, a test network).",
             "/postflow connect sandbox", Permission.MANAGE_CONNECTIONS, _connect),
-    Command("settings", "settings [timezone|review-channel|notify-channel <value>]",
+    Command("settings", "settings [timezone|review-channel|notify-channel|approval <value>]",
             "Show the organization's settings; Admins change them.",
             "/postflow settings timezone Europe/Paris", Permission.MANAGE_SETTINGS, _settings),
     Command("role", "role @person <viewer|member|admin|owner>",

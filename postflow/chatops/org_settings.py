@@ -7,6 +7,7 @@ from postflow.chatops.callers import Membership
 from postflow.chatops.formatting import channel_mention, parse_channel
 from postflow.chatops.permissions import Permission, require
 from postflow.chatops.replies import Item, Reply
+from postflow.chatops.review_settings import approval_settings
 from postflow.errors import BadInput
 from postflow.organizations import ChatChannel, Organization
 from postflow.runtime import Runtime
@@ -18,11 +19,14 @@ CHANNEL_SETTINGS = {"review-channel": "review_channel",
                     "notify-channel": "notification_channel"}
 USAGE = ("Change one with `/postflow settings timezone Europe/Paris`, "
          "`/postflow settings review-channel #social` (or `here`, or `none`) or "
-         "`/postflow settings notify-channel #alerts`.")
+         "`/postflow settings notify-channel #alerts`; the approval policy with "
+         "`/postflow settings approval`.")
 
 
 async def settings_command(rt: Runtime, who: Membership, args: list[str]) -> Reply:
     """No arguments: show the settings. ``<name> <value>``: change one (Admin)."""
+    if args and args[0].lower() == "approval":
+        return await approval_settings(rt, who, args[1:])
     if not args:
         require(who.member.role, Permission.READ)
         return show_settings(who.org, "")

@@ -19,6 +19,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from postflow.approvals import ApprovalPolicy
 from postflow.attempts import AttemptOutcome, PublishAttempt
 from postflow.audit import AuditEvent
 from postflow.chatops.installation import ChatInstallation
@@ -30,6 +31,7 @@ from postflow.organizations import Member, Organization, Workspace
 from postflow.posts import Post, PostStatus
 from postflow.queues import QueueSettings
 from postflow.recurrence import RecurringSeries, SeriesStatus
+from postflow.reviews import ReviewRequest, ReviewState
 from postflow.sandbox_posts import SandboxPost
 from postflow.store.port import UsageCharge, UsageExhausted
 
@@ -62,6 +64,10 @@ INDEXES: list[tuple[str, IndexKeys, bool]] = [
     ("oauth_states", [("expires_at", ASCENDING)], False),
     ("recurring_series", [("org_id", ASCENDING), ("created_at", ASCENDING)], False),
     ("recurring_series", [("status", ASCENDING), ("next_at", ASCENDING)], False),
+    ("reviews", [("org_id", ASCENDING), ("post_id", ASCENDING),
+                 ("requested_at", ASCENDING)], False),
+    ("reviews", [("state", ASCENDING), ("expires_at", ASCENDING)], False),
+    ("approval_policies", [("org_id", ASCENDING)], False),
 ]
 
 #: How often a reservation retries when the key's holder changes under it (release, expiry).
@@ -604,3 +610,58 @@ class MongoStore:
         return await self._find_models(
             Post, "posts", {"org_id": org_id, "source.kind": kind, "source.ref": ref},
             [("scheduled_at", DESCENDING), ("_id", DESCENDING)], limit)
+
+    # -- approval policies and review requests -------------------------------------------------
+    async def get_approval_policies(self, org_id: str) -> dict[str, ApprovalPolicy]:
+        docs = await self._coll("approval_policies").find({"org_id": org_id}).to_list()
+        return {doc["scope"]: ApprovalPolicy.model_validate(from_bson(doc["policy"]))
+                for doc in docs}
+
+    async def save_approval_policy(self, org_id: str, scope: str,
+                                   policy: ApprovalPolicy | None) -> None:
+        key = f"{org_id}:{scope}"
+        if policy is None:
+            await self._coll("approval_policies").delete_one({"_id": key})
+            return
+        await self._coll("approval_policies").replace_one(
+            {"_id": key}, {"_id": key, "org_id": org_id, "scope": scope,
+                           "policy": to_bson(policy.model_dump(mode="python"))}, upsert=True)
+
+    async def insert_review(self, review: ReviewRequest) -> None:
+        await self._insert("reviews", model_document(review),
+                           f"Review request {review.id} already exists.")
+
+    async def get_review(self, org_id: str, review_id: str) -> ReviewRequest:
+        doc = await self._coll("reviews").find_one({"_id": review_id, "org_id": org_id})
+        if doc is None:
+            raise NotFound(f"Review request {review_id} was not found.")
+        return document_model(ReviewRequest, doc)
+
+    async def find_review_for_post(self, org_id: str, post_id: str) -> ReviewRequest | None:
+        found = await self._find_models(
+            ReviewRequest, "reviews", {"org_id": org_id, "post_id": post_id},
+            [("requested_at", DESCENDING), ("_id", DESCENDING)], 1)
+        return found[0] if found else None
+
+    async def replace_review(self, review: ReviewRequest, expected_version: int) -> None:
+        coll = self._coll("reviews")
+        result = await coll.replace_one(
+            {"_id": review.id, "org_id": review.org_id, "version": expected_version},
+            model_document(review))
+        if result.matched_count:
+            return
+        current = await coll.find_one({"_id": review.id, "org_id": review.org_id},
+                                      {"version": 1})
+        if current is None:
+            raise NotFound(f"Review request {review.id} was not found.")
+        raise Conflict(
+            f"The review changed since it was read (version {current['version']}, "
+            f"expected {expected_version}).",
+            details={"review_id": review.id, "version": current["version"],
+                     "expected_version": expected_version})
+
+    async def find_expired_reviews(self, now: datetime, limit: int) -> list[ReviewRequest]:
+        return await self._find_models(
+            ReviewRequest, "reviews",
+            {"state": ReviewState.OPEN.value, "expires_at": {"$ne": None, "$lte": as_utc(now)}},
+            [("expires_at", ASCENDING), ("_id", ASCENDING)], limit)

@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 import aiosqlite
 from pydantic import BaseModel
 
+from postflow.approvals import ApprovalPolicy
 from postflow.attempts import AttemptOutcome, PublishAttempt
 from postflow.audit import AuditEvent
 from postflow.chatops.installation import ChatInstallation
@@ -37,6 +38,7 @@ from postflow.organizations import Member, Organization, Workspace
 from postflow.posts import Post, PostStatus
 from postflow.queues import QueueSettings
 from postflow.recurrence import RecurringSeries, SeriesStatus
+from postflow.reviews import ReviewRequest, ReviewState
 from postflow.sandbox_posts import SandboxPost
 from postflow.store.port import UsageCharge, UsageExhausted
 
@@ -107,6 +109,15 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
            version INTEGER NOT NULL, doc TEXT NOT NULL)""",
         "CREATE INDEX recurring_series_org ON recurring_series (org_id, created_at)",
         "CREATE INDEX recurring_series_due ON recurring_series (status, next_at)",
+    ),
+    (  # approval policies and review requests
+        """CREATE TABLE approval_policies (org_id TEXT NOT NULL, scope TEXT NOT NULL,
+           doc TEXT NOT NULL, PRIMARY KEY (org_id, scope))""",
+        """CREATE TABLE reviews (id TEXT PRIMARY KEY, org_id TEXT NOT NULL,
+           post_id TEXT NOT NULL, state TEXT NOT NULL, expires_at TEXT,
+           requested_at TEXT NOT NULL, version INTEGER NOT NULL, doc TEXT NOT NULL)""",
+        "CREATE INDEX reviews_post ON reviews (org_id, post_id, requested_at)",
+        "CREATE INDEX reviews_expiry ON reviews (state, expires_at)",
     ),
 )
 
@@ -810,3 +821,68 @@ class SqliteStore:
             Post, "SELECT doc FROM posts WHERE org_id = ?"
             " AND json_extract(doc, '$.source.kind') = ? AND json_extract(doc, '$.source.ref') = ?"
             " ORDER BY scheduled_at DESC, id DESC LIMIT ?", (org_id, kind, ref, limit))
+
+    # -- approval policies and review requests -------------------------------------------------
+    async def get_approval_policies(self, org_id: str) -> dict[str, ApprovalPolicy]:
+        rows = await self._fetch("SELECT scope, doc FROM approval_policies WHERE org_id = ?",
+                                 (org_id,))
+        return {scope: _load(ApprovalPolicy, doc) for scope, doc in rows}
+
+    async def save_approval_policy(self, org_id: str, scope: str,
+                                   policy: ApprovalPolicy | None) -> None:
+        if policy is None:
+            await self._write("DELETE FROM approval_policies WHERE org_id = ? AND scope = ?",
+                              (org_id, scope))
+            return
+        await self._write(
+            "INSERT INTO approval_policies (org_id, scope, doc) VALUES (?, ?, ?)"
+            " ON CONFLICT (org_id, scope) DO UPDATE SET doc = excluded.doc",
+            (org_id, scope, _dump(policy)))
+
+    async def insert_review(self, review: ReviewRequest) -> None:
+        await self._write(
+            "INSERT INTO reviews (id, org_id, post_id, state, expires_at, requested_at, version,"
+            " doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (review.id, review.org_id, review.post_id, review.state.value,
+             _ts_or_none(review.expires_at), _ts(review.requested_at), review.version,
+             _dump(review)),
+            "That review request already exists.")
+
+    async def get_review(self, org_id: str, review_id: str) -> ReviewRequest:
+        return await self._doc(
+            ReviewRequest, "SELECT doc FROM reviews WHERE org_id = ? AND id = ?",
+            (org_id, review_id), "No such review request.")
+
+    async def find_review_for_post(self, org_id: str, post_id: str) -> ReviewRequest | None:
+        docs = await self._docs(
+            ReviewRequest, "SELECT doc FROM reviews WHERE org_id = ? AND post_id = ?"
+            " ORDER BY requested_at DESC, id DESC LIMIT 1", (org_id, post_id))
+        return docs[0] if docs else None
+
+    async def replace_review(self, review: ReviewRequest, expected_version: int) -> None:
+        values = (review.state.value, _ts_or_none(review.expires_at),
+                  _ts(review.requested_at), review.version, _dump(review), review.org_id,
+                  review.id, expected_version)
+
+        def replace(conn: sqlite3.Connection) -> list[Any] | None:
+            changed = conn.execute(
+                "UPDATE reviews SET state = ?, expires_at = ?, requested_at = ?, version = ?,"
+                " doc = ? WHERE org_id = ? AND id = ? AND version = ?", values).rowcount
+            if changed:
+                return None
+            return conn.execute("SELECT version FROM reviews WHERE org_id = ? AND id = ?",
+                                (review.org_id, review.id)).fetchall()
+
+        rows = await self._call(replace)
+        if rows is None:
+            return
+        if not rows:
+            raise NotFound("No such review request.")
+        raise Conflict(f"The review changed since it was read (version {rows[0][0]}, "
+                       f"expected {expected_version}).")
+
+    async def find_expired_reviews(self, now: datetime, limit: int) -> list[ReviewRequest]:
+        return await self._docs(
+            ReviewRequest, "SELECT doc FROM reviews WHERE state = ?"
+            " AND expires_at IS NOT NULL AND expires_at <= ? ORDER BY expires_at, id LIMIT ?",
+            (ReviewState.OPEN.value, _ts(now), limit))

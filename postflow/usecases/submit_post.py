@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel, Field
@@ -20,6 +21,9 @@ from postflow.store.port import UsageCharge, UsageExhausted
 from postflow.timezones import shared_timezone
 from postflow.usecases.audit_log import audit_event
 from postflow.usecases.queues import apply_share_next, next_queue_slot, plan_share_next
+from postflow.usecases.reviews import request_review
+
+log = logging.getLogger(__name__)
 
 #: A post asked for this far in the past is refused rather than published late by surprise.
 PAST_TOLERANCE = timedelta(minutes=5)
@@ -226,4 +230,15 @@ async def _insert(rt: Runtime, org_id: str, request: PostRequest, connections: l
                           path=" > ".join(step.status.value for step in steps),
                           reason=steps[1].status_reason)
     await rt.store.insert_post(final, [created], charge=charge)
+    if final.status is PostStatus.IN_REVIEW:
+        await open_review(rt, final, actor)
     return final
+
+
+async def open_review(rt: Runtime, post: Post, actor: str) -> None:
+    """Ask for review of a post created In review; the post stands even if this fails (it can
+    be asked again), so a hook's retry never creates it twice."""
+    try:
+        await request_review(rt, post.id, post.org_id, requested_by=actor)
+    except Exception:
+        log.warning("could not open the review of post %s", post.id, exc_info=True)

@@ -1,9 +1,10 @@
 """A fake Slack Web API on loopback, for ``POSTFLOW_SLACK_API_URL``.
 
-Serves ``/api/<method>`` for auth.test, oauth.v2.access, chat.postMessage, chat.postEphemeral,
-views.open and users.info, the way Slack answers them (HTTP 200, ``{"ok": false, "error"}`` on
-refusal), and ``/response/<id>`` as the ``response_url`` of commands and buttons. Every call is
-recorded with its method, its parameters (query, form and JSON merged) and its bearer token.
+Serves ``/api/<method>`` for auth.test, oauth.v2.access, chat.postMessage, chat.update,
+chat.postEphemeral, views.open and users.info, the way Slack answers them (HTTP 200,
+``{"ok": false, "error"}`` on refusal), and ``/response/<id>`` as the ``response_url`` of
+commands and buttons. Every call is recorded with its method, its parameters (query, form and
+JSON merged) and its bearer token.
 """
 
 from __future__ import annotations
@@ -53,6 +54,8 @@ class FakeSlack:
     #: JSON bodies posted to response URLs, by response id.
     responses: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     base_url: str = ""
+    #: Messages posted so far, for unique ``ts`` values (the first is ...000100).
+    posted: int = 0
 
     @property
     def api_url(self) -> str:
@@ -83,6 +86,7 @@ class FakeSlack:
         self.calls.append(SlackCall(method, params, token))
         handler = {"auth.test": self._auth_test, "oauth.v2.access": self._oauth_access,
                    "chat.postMessage": self._post_message,
+                   "chat.update": self._update_message,
                    "chat.postEphemeral": self._post_ephemeral,
                    "views.open": self._views_open, "users.info": self._users_info}.get(method)
         if handler is None:
@@ -114,7 +118,14 @@ class FakeSlack:
                        authed_user={"id": user_id})
 
     def _post_message(self, params: dict[str, Any], request: web.Request) -> web.Response:
-        return _answer(ok=True, channel=params.get("channel"), ts="1700000000.000100")
+        ts = f"1700000000.{100 + self.posted:06d}"
+        self.posted += 1
+        return _answer(ok=True, channel=params.get("channel"), ts=ts)
+
+    def _update_message(self, params: dict[str, Any], request: web.Request) -> web.Response:
+        if not params.get("ts") or not params.get("channel"):
+            return _answer(ok=False, error="message_not_found")
+        return _answer(ok=True, channel=params.get("channel"), ts=params.get("ts"))
 
     def _post_ephemeral(self, params: dict[str, Any], request: web.Request) -> web.Response:
         return _answer(ok=True, message_ts="1700000000.000200")

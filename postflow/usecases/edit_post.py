@@ -1,0 +1,141 @@
+"""Editing a post that has not gone out yet: its text, variants, media, targets or time.
+
+An edit is validated like a new post. When the post has a review that the edit invalidates (open,
+approved, or with changes requested), the post goes back to In review and review is asked for
+again in the same thread, saying what changed; approvals given before count no more, because
+they were given on other content.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from pydantic import BaseModel
+
+from postflow.clock import as_utc, to_millis
+from postflow.errors import BadInput, Conflict, InvalidTransition
+from postflow.post_status import revise, transition
+from postflow.posts import MediaRef, Post, PostStatus, PostTarget
+from postflow.reviews import ReviewedContent, ReviewRequest, ReviewState, ReviewWhen
+from postflow.runtime import Runtime
+from postflow.usecases.audit_log import record
+from postflow.usecases.queues import next_queue_slot
+from postflow.usecases.reviews import MAX_RACES, reopen_after_edit
+from postflow.usecases.submit_post import (
+    MAX_AHEAD,
+    PAST_TOLERANCE,
+    PostRequest,
+    resolve_targets,
+    validate_content,
+)
+
+S = PostStatus
+#: Statuses whose content may still change: nothing was handed to a worker yet.
+EDITABLE = frozenset({S.DRAFT, S.IN_REVIEW, S.APPROVED, S.SCHEDULED})
+
+
+class PostEdit(BaseModel):
+    """What to change; a field left None stays as it is."""
+
+    text: str | None = None
+    variants: dict[str, str] | None = None
+    media_urls: list[str] | None = None
+    #: Connection ids.
+    targets: list[str] | None = None
+    #: The new "when": AT (with ``at``, aware), QUEUE (next free slot) or NOW.
+    when: ReviewWhen | None = None
+    at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Edited:
+    post: Post
+    #: What changed, one line per kind; empty when the edit changed nothing.
+    changes: tuple[str, ...]
+    #: The review asked for again, when the edit invalidated one.
+    review: ReviewRequest | None
+
+
+async def edit_post(rt: Runtime, org_id: str, post_id: str, edit: PostEdit, *,
+                    actor: str) -> Edited:
+    """Apply ``edit`` to a post not handed to a worker yet; see the module docstring."""
+    for _ in range(MAX_RACES):
+        post = await rt.store.get_post(org_id, post_id)
+        if post.status not in EDITABLE:
+            raise InvalidTransition(
+                f"Post {post.id} cannot be edited: it is {post.status.value}.",
+                details={"post_id": post.id, "from": post.status.value})
+        changed = await _apply_edit(rt, post, edit)
+        changes = ReviewedContent.of(changed).changes_from(ReviewedContent.of(post))
+        if not changes:
+            return Edited(post=post, changes=(), review=None)
+        review = await rt.store.find_review_for_post(org_id, post_id)
+        back_to_review = review is not None and review.state in (
+            ReviewState.OPEN, ReviewState.APPROVED, ReviewState.CHANGES_REQUESTED)
+        now = rt.clock.now()
+        fields = changed.model_dump(include={"text", "variants", "media", "targets",
+                                             "scheduled_at", "from_queue"})
+        reason = f"edited by {actor}: {'; '.join(changes)}"
+        if back_to_review and post.status is not S.IN_REVIEW:
+            new = transition(post, S.IN_REVIEW, at=now, reason=reason, due_at=None,
+                             **{k: getattr(changed, k) for k in fields})
+        elif post.status is S.SCHEDULED:
+            new = revise(post, at=now, status_reason=reason, due_at=changed.scheduled_at or now,
+                         **{k: getattr(changed, k) for k in fields})
+        else:
+            new = revise(post, at=now, status_reason=reason,
+                         **{k: getattr(changed, k) for k in fields})
+        try:
+            await rt.store.replace_post(new, expected_version=post.version)
+        except Conflict:
+            continue
+        await record(rt, org_id, actor, "post.edited", post.id, changes="; ".join(changes),
+                     **{"from": post.status.value, "to": new.status.value})
+        reopened = await reopen_after_edit(rt, post, new, actor=actor) if back_to_review \
+            else None
+        if reopened is not None:
+            new = await rt.store.get_post(org_id, post_id)
+        return Edited(post=new, changes=tuple(changes), review=reopened)
+    raise Conflict("The post kept changing while PostFlow edited it; try again.",
+                   details={"post_id": post_id})
+
+
+async def _apply_edit(rt: Runtime, post: Post, edit: PostEdit) -> Post:
+    """``post`` with ``edit`` applied and validated (not stored, version unchanged)."""
+    text = post.text if edit.text is None else edit.text.strip()
+    variants = post.variants if edit.variants is None else edit.variants
+    media = [m.url for m in post.media] if edit.media_urls is None else edit.media_urls
+    target_ids = [t.connection_id for t in post.targets] if edit.targets is None \
+        else edit.targets
+    if not text and not media:
+        raise BadInput("A post needs text or media.")
+    request = PostRequest(text=text, variants=variants, targets=target_ids, media_urls=media)
+    connections = await resolve_targets(rt, post.org_id, request)
+    validate_content(rt, request, {c.network for c in connections})
+    kept = {t.connection_id: t for t in post.targets}
+    targets = [kept.get(c.id) or PostTarget(connection_id=c.id, network=c.network)
+               for c in connections]
+    scheduled_at, from_queue = post.scheduled_at, post.from_queue
+    if edit.when is ReviewWhen.NOW:
+        scheduled_at, from_queue = None, False
+    elif edit.when is ReviewWhen.AT:
+        scheduled_at, from_queue = _new_time(edit.at, rt.clock.now()), False
+    elif edit.when is ReviewWhen.QUEUE and not post.from_queue:
+        scheduled_at = await next_queue_slot(rt, post.org_id, [c.id for c in connections], None)
+        from_queue = True
+    return post.model_copy(update={
+        "text": text, "variants": variants,
+        "media": [MediaRef(url=u) for u in media] if edit.media_urls is not None else post.media,
+        "targets": targets, "scheduled_at": scheduled_at, "from_queue": from_queue})
+
+
+def _new_time(at: datetime | None, now: datetime) -> datetime:
+    if at is None or at.tzinfo is None:
+        raise BadInput("The new time needs a UTC offset, such as 2026-12-01T09:00:00+01:00.")
+    when = to_millis(as_utc(at))
+    if when < now - PAST_TOLERANCE:
+        raise BadInput(f"The new time {when.isoformat()} is in the past.")
+    if when > now + MAX_AHEAD:
+        raise BadInput("The new time is more than two years ahead.")
+    return max(when, now)
