@@ -12,6 +12,7 @@ from postflow.chatops.replies import Item, Reply
 from postflow.chatops.roles import parse_role
 from postflow.errors import BadInput
 from postflow.organizations import Member
+from postflow.plans import Feature, require_feature
 from postflow.runtime import Runtime
 from postflow.usecases.audit_log import record
 from postflow.usecases.reviews import ORG_SCOPE
@@ -48,6 +49,9 @@ async def approval_settings(rt: Runtime, who: Membership, args: list[str]) -> Re
             raise BadInput(f"Give a value for {name}. {USAGE}")
         new = current.model_copy(update=await _change(rt, who, name, values))
         new = ApprovalPolicy.model_validate(new.model_dump())
+    if new is not None and new.quorum > 1:
+        # More than one approval per post is what the paid plans' multi-step approval is.
+        require_feature(rt.plans, who.org.plan, Feature.MULTI_STEP_APPROVAL)
     await rt.store.save_approval_policy(org_id, scope, new)
     await record(rt, org_id, who.actor, "organization.approval_policy_changed", scope or org_id,
                  setting=name, value=" ".join(values), scope=scope or "organization")

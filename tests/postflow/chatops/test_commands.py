@@ -15,6 +15,7 @@ from postflow.posts import PostStatus
 from postflow.providers import ProviderRegistry
 from postflow.runtime import Runtime
 from postflow.usecases.connections import connect_sandbox
+from postflow.usecases.organizations import change_plan
 from tests.fakes.clock import ManualClock
 from tests.postflow.chatops.conftest import Team
 from tests.postflow.store.factories import make_post
@@ -255,3 +256,23 @@ async def test_connect_a_known_network_other_than_sandbox_is_not_available_yet(
     assert reply.text == ("Connecting mastodon is not available yet; today PostFlow connects "
                           "sandbox accounts (`/postflow connect sandbox`).")
     assert await rt.store.list_connections(team.org.id) == []
+
+
+async def test_a_quorum_above_one_needs_a_plan_with_multi_step_approval(
+        rt: Runtime, team: Team) -> None:
+    await change_plan(rt, team.org.id, "free", actor="test")
+
+    reply = await run_command(rt, None, team.admin, "settings approval quorum 2")
+
+    assert reply.error
+    assert "Free plan does not include multi step approval" in reply.text
+    assert "Pro plan" in reply.text
+    assert await rt.store.get_approval_policies(team.org.id) == {}
+
+
+async def test_a_quorum_of_two_is_saved_on_a_plan_with_multi_step_approval(
+        rt: Runtime, team: Team) -> None:
+    reply = await run_command(rt, None, team.admin, "settings approval quorum 2")
+
+    assert not reply.error, reply.text
+    assert (await rt.store.get_approval_policies(team.org.id))[""].quorum == 2
