@@ -170,6 +170,26 @@ class MongoStore:
         if result.matched_count == 0:
             raise NotFound(missing)
 
+    async def _replace_versioned(self, collection: str, model: BaseModel, org_id: str,
+                                 record_id: str, expected_version: int, what: str) -> None:
+        """Replace the record only if it is still at ``expected_version``: one guarded
+        replace_one, atomic on the document, so of two racers one wins and the other gets
+        Conflict. NotFound when the record does not exist in that organization."""
+        coll = self._coll(collection)
+        result = await coll.replace_one(
+            {"_id": record_id, "org_id": org_id, "version": expected_version},
+            model_document(model))
+        if result.matched_count:
+            return
+        current = await coll.find_one({"_id": record_id, "org_id": org_id}, {"version": 1})
+        if current is None:
+            raise NotFound(f"No such {what}.")
+        version = int(current["version"])
+        raise Conflict(f"The {what} changed since it was read (version {version}, expected "
+                       f"{expected_version}).",
+                       details={"id": record_id, "version": version,
+                                "expected_version": expected_version})
+
     async def _find_models(self, model_type: type[ModelT], collection: str, filter_: Document,
                            sort: IndexKeys, limit: int | None = None) -> list[ModelT]:
         cursor = self._coll(collection).find(filter_).sort(sort)
@@ -391,22 +411,8 @@ class MongoStore:
             Post, "posts", filter_, [("created_at", DESCENDING), ("_id", DESCENDING)], limit)
 
     async def replace_post(self, post: Post, expected_version: int) -> None:
-        posts = self._coll("posts")
-        result = await posts.replace_one(
-            {"_id": post.id, "org_id": post.org_id, "version": expected_version},
-            model_document(post),
-        )
-        if result.matched_count:
-            return
-        current = await posts.find_one({"_id": post.id, "org_id": post.org_id}, {"version": 1})
-        if current is None:
-            raise NotFound(f"Post {post.id} was not found.")
-        raise Conflict(
-            f"The post changed since it was read (version {current['version']}, "
-            f"expected {expected_version}).",
-            details={"post_id": post.id, "version": current["version"],
-                     "expected_version": expected_version},
-        )
+        await self._replace_versioned("posts", post, post.org_id, post.id, expected_version,
+                                      "post")
 
     async def find_due_posts(self, now: datetime, limit: int) -> list[Post]:
         return await self._find_models(
@@ -583,21 +589,8 @@ class MongoStore:
         return await self._find_models(RecurringSeries, "recurring_series", filter_, OLDEST_FIRST)
 
     async def replace_series(self, series: RecurringSeries, expected_version: int) -> None:
-        coll = self._coll("recurring_series")
-        result = await coll.replace_one(
-            {"_id": series.id, "org_id": series.org_id, "version": expected_version},
-            model_document(series))
-        if result.matched_count:
-            return
-        current = await coll.find_one({"_id": series.id, "org_id": series.org_id},
-                                      {"version": 1})
-        if current is None:
-            raise NotFound(f"Recurring series {series.id} was not found.")
-        raise Conflict(
-            f"The series changed since it was read (version {current['version']}, "
-            f"expected {expected_version}).",
-            details={"series_id": series.id, "version": current["version"],
-                     "expected_version": expected_version})
+        await self._replace_versioned("recurring_series", series, series.org_id, series.id,
+                                      expected_version, "recurring series")
 
     async def find_due_series(self, before: datetime, limit: int) -> list[RecurringSeries]:
         return await self._find_models(
@@ -644,21 +637,8 @@ class MongoStore:
         return found[0] if found else None
 
     async def replace_review(self, review: ReviewRequest, expected_version: int) -> None:
-        coll = self._coll("reviews")
-        result = await coll.replace_one(
-            {"_id": review.id, "org_id": review.org_id, "version": expected_version},
-            model_document(review))
-        if result.matched_count:
-            return
-        current = await coll.find_one({"_id": review.id, "org_id": review.org_id},
-                                      {"version": 1})
-        if current is None:
-            raise NotFound(f"Review request {review.id} was not found.")
-        raise Conflict(
-            f"The review changed since it was read (version {current['version']}, "
-            f"expected {expected_version}).",
-            details={"review_id": review.id, "version": current["version"],
-                     "expected_version": expected_version})
+        await self._replace_versioned("reviews", review, review.org_id, review.id,
+                                      expected_version, "review request")
 
     async def find_expired_reviews(self, now: datetime, limit: int) -> list[ReviewRequest]:
         return await self._find_models(

@@ -234,6 +234,13 @@ def _audit_values(event: AuditEvent) -> tuple[object, ...]:
     return (event.id, event.org_id, event.subject_id, _ts(event.at), _dump(event))
 
 
+def _stale(what: str, record_id: str, version: int, expected_version: int) -> Conflict:
+    return Conflict(f"The {what} changed since it was read (version {version}, expected "
+                    f"{expected_version}).",
+                    details={"id": record_id, "version": version,
+                             "expected_version": expected_version})
+
+
 def _post_values(post: Post) -> tuple[object, ...]:
     """The values of a post's row from ``doc`` to ``version``, in column order."""
     return (_dump(post), post.status.value, _ts_or_none(post.due_at),
@@ -358,6 +365,31 @@ class SqliteStore:
         if not docs:
             raise NotFound(missing)
         return docs[0]
+
+    async def _replace_versioned(self, table: str, columns: str, values: Params, org_id: str,
+                                 record_id: str, expected_version: int, what: str) -> None:
+        """Set ``columns`` to ``values`` only if the row is still at ``expected_version``.
+
+        One UPDATE guarded by the version, which SQLite's write lock makes an atomic
+        compare-and-swap: of two racers writing the same version, one wins and the other gets
+        Conflict. NotFound when the record does not exist in that organization.
+        """
+        def replace(conn: sqlite3.Connection) -> list[Any] | None:
+            changed = conn.execute(
+                f"UPDATE {table} SET ({columns}) = ({', '.join('?' * len(values))})"  # noqa: S608
+                " WHERE org_id = ? AND id = ? AND version = ?",
+                (*values, org_id, record_id, expected_version)).rowcount
+            if changed:
+                return None
+            return conn.execute(f"SELECT version FROM {table} WHERE org_id = ? AND id = ?",  # noqa: S608
+                                (org_id, record_id)).fetchall()
+
+        rows = await self._call(replace)
+        if rows is None:
+            return
+        if not rows:
+            raise NotFound(f"No such {what}.")
+        raise _stale(what, record_id, int(rows[0][0]), expected_version)
 
     async def _count(self, sql: str, params: Params) -> int:
         return int((await self._fetch(sql, params))[0][0])
@@ -602,26 +634,9 @@ class SqliteStore:
             " ORDER BY created_at DESC, id DESC LIMIT ?", (org_id, wanted, wanted, limit))
 
     async def replace_post(self, post: Post, expected_version: int) -> None:
-        values = (*_post_values(post), post.org_id, post.id, expected_version)
-
-        def replace(conn: sqlite3.Connection) -> list[Any] | None:
-            # One UPDATE guarded by the version: SQLite's write lock makes it the atomic claim.
-            changed = conn.execute(
-                "UPDATE posts SET (doc, status, due_at, scheduled_at, from_queue, created_at,"
-                " updated_at, version) = (?, ?, ?, ?, ?, ?, ?, ?)"
-                " WHERE org_id = ? AND id = ? AND version = ?", values).rowcount
-            if changed:
-                return None
-            return conn.execute("SELECT version FROM posts WHERE org_id = ? AND id = ?",
-                                (post.org_id, post.id)).fetchall()
-
-        rows = await self._call(replace)
-        if rows is None:
-            return
-        if not rows:
-            raise NotFound("No such post.")
-        raise Conflict(f"The post changed since it was read (version {rows[0][0]}, "
-                       f"expected {expected_version}).")
+        await self._replace_versioned(
+            "posts", "doc, status, due_at, scheduled_at, from_queue, created_at, updated_at,"
+            " version", _post_values(post), post.org_id, post.id, expected_version, "post")
 
     async def find_due_posts(self, now: datetime, limit: int) -> list[Post]:
         return await self._docs(
@@ -789,25 +804,10 @@ class SqliteStore:
             " ORDER BY created_at, id", (org_id, wanted, wanted))
 
     async def replace_series(self, series: RecurringSeries, expected_version: int) -> None:
-        values = (series.status.value, _ts_or_none(series.next_at), series.version,
-                  _dump(series), series.org_id, series.id, expected_version)
-
-        def replace(conn: sqlite3.Connection) -> list[Any] | None:
-            changed = conn.execute(
-                "UPDATE recurring_series SET status = ?, next_at = ?, version = ?, doc = ?"
-                " WHERE org_id = ? AND id = ? AND version = ?", values).rowcount
-            if changed:
-                return None
-            return conn.execute("SELECT version FROM recurring_series WHERE org_id = ? AND id = ?",
-                                (series.org_id, series.id)).fetchall()
-
-        rows = await self._call(replace)
-        if rows is None:
-            return
-        if not rows:
-            raise NotFound("No such recurring series.")
-        raise Conflict(f"The series changed since it was read (version {rows[0][0]}, "
-                       f"expected {expected_version}).")
+        await self._replace_versioned(
+            "recurring_series", "status, next_at, version, doc",
+            (series.status.value, _ts_or_none(series.next_at), series.version, _dump(series)),
+            series.org_id, series.id, expected_version, "recurring series")
 
     async def find_due_series(self, before: datetime, limit: int) -> list[RecurringSeries]:
         return await self._docs(
@@ -860,26 +860,11 @@ class SqliteStore:
         return docs[0] if docs else None
 
     async def replace_review(self, review: ReviewRequest, expected_version: int) -> None:
-        values = (review.state.value, _ts_or_none(review.expires_at),
-                  _ts(review.requested_at), review.version, _dump(review), review.org_id,
-                  review.id, expected_version)
-
-        def replace(conn: sqlite3.Connection) -> list[Any] | None:
-            changed = conn.execute(
-                "UPDATE reviews SET state = ?, expires_at = ?, requested_at = ?, version = ?,"
-                " doc = ? WHERE org_id = ? AND id = ? AND version = ?", values).rowcount
-            if changed:
-                return None
-            return conn.execute("SELECT version FROM reviews WHERE org_id = ? AND id = ?",
-                                (review.org_id, review.id)).fetchall()
-
-        rows = await self._call(replace)
-        if rows is None:
-            return
-        if not rows:
-            raise NotFound("No such review request.")
-        raise Conflict(f"The review changed since it was read (version {rows[0][0]}, "
-                       f"expected {expected_version}).")
+        await self._replace_versioned(
+            "reviews", "state, expires_at, requested_at, version, doc",
+            (review.state.value, _ts_or_none(review.expires_at), _ts(review.requested_at),
+             review.version, _dump(review)),
+            review.org_id, review.id, expected_version, "review request")
 
     async def find_expired_reviews(self, now: datetime, limit: int) -> list[ReviewRequest]:
         return await self._docs(
