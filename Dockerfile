@@ -7,6 +7,7 @@ COPY postflow ./postflow
 COPY hub ./hub
 COPY workers ./workers
 COPY integrations ./integrations
+COPY templates ./templates
 RUN pip install --no-cache-dir . && useradd --system --uid 10001 postflow
 USER postflow
 ENV POSTFLOW_HTTP_HOST=0.0.0.0 POSTFLOW_DATA_DIR=/tmp/postflow

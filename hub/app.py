@@ -5,7 +5,16 @@ from __future__ import annotations
 from aiohttp import web
 
 from hub.errors import error_middleware
-from hub.routes import BROKER_PING, PUBLISH_QUEUE, RUNTIME, BrokerPing, health, hooks, sandbox
+from hub.routes import (
+    BROKER_PING,
+    PUBLISH_QUEUE,
+    RUNTIME,
+    BrokerPing,
+    health,
+    hooks,
+    oauth,
+    sandbox,
+)
 from postflow.publish_queue import PublishQueue
 from postflow.runtime import Runtime
 from postflow.wiring import with_read_cache
@@ -26,7 +35,7 @@ def create_app(rt: Runtime, queue: PublishQueue, broker_ping: BrokerPing) -> web
     app[RUNTIME] = with_read_cache(rt)
     app[PUBLISH_QUEUE] = queue
     app[BROKER_PING] = broker_ping
-    for feature in (health, hooks, sandbox):
+    for feature in (health, hooks, sandbox, oauth):
         feature.add_routes(app)
     if rt.settings.slack_signing_secret is not None:
         from hub.routes import slack  # slack-bolt loads only for a hub that serves Slack

@@ -11,6 +11,7 @@ import importlib
 from collections.abc import Callable, Mapping
 
 from integrations.sandbox import SandboxProvider
+from integrations.x import XConfig, XProvider
 from postflow.clock import Clock
 from postflow.config import Settings
 from postflow.errors import ConfigurationError
@@ -28,6 +29,11 @@ def build_provider_registry(store: Store, clock: Clock, settings: Settings) -> P
     providers: dict[str, Provider] = {
         "sandbox": SandboxProvider(store, clock, settings.base_url),
     }
+    if settings.x_client_id and settings.x_client_secret is not None:
+        providers["x"] = XProvider(XConfig(
+            client_id=settings.x_client_id, client_secret=settings.x_client_secret,
+            api_url=settings.x_api_url, authorize_url=settings.x_authorize_url,
+            scopes=tuple(settings.x_scopes.split())), clock)
     built_in = set(providers)
     added_by: dict[str, str] = {}
     for spec in settings.provider_plugins:

@@ -76,6 +76,16 @@ class Settings(BaseSettings):
     #: Socket Mode app-level token (xapp-...): not supported yet; refused at start.
     slack_app_token: SecretStr | None = None
 
+    #: X (docs/networks.md): offered only when the client id and secret are both set.
+    x_client_id: str | None = None
+    x_client_secret: SecretStr | None = None
+    #: Base URL of X's API (token endpoint, users/me, tweets); tests point it at a fake.
+    x_api_url: str = "https://api.x.com"
+    #: X's consent screen.
+    x_authorize_url: str = "https://x.com/i/oauth2/authorize"
+    #: The scopes asked for, space-separated; all of them are required.
+    x_scopes: str = "tweet.read tweet.write users.read offline.access media.write"
+
     @field_validator("previous_secret_keys", "provider_plugins", mode="before")
     @classmethod
     def _split_comma_list(cls, value: object) -> object:

@@ -28,5 +28,9 @@ class Connection(BaseModel):
     #: The IANA zone this account's local times are read in, overriding the organization's
     #: (``None``: the organization's). Also the zone of its queue's default slots.
     timezone: str | None = None
+    #: The account's picture on its network, when it has one.
+    avatar_url: str | None = None
+    #: The scopes the network granted at the last (re)connect.
+    scopes: list[str] = []
     created_at: UtcDatetime
     updated_at: UtcDatetime

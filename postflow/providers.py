@@ -67,6 +67,9 @@ class ConnectedAccount(BaseModel):
     account_id: str
     display_name: str
     tokens: TokenSet
+    avatar_url: str | None = None
+    #: Scopes the provider asked for that the grant does not hold, by name.
+    missing_scopes: list[str] = []
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,9 @@ class AccountContext:
 class PublishContent:
     text: str
     media_urls: tuple[str, ...] = ()
+    #: Further parts of a thread, published in order, each as a reply to the one before
+    #: (today only X reads them).
+    thread: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from postflow.errors import BadInput, NotFound
 from postflow.queues import WEEKDAYS
 from postflow.runtime import Runtime
 from postflow.usecases.connections import connect_sandbox
+from postflow.usecases.oauth_connect import connect_link, consent_networks
 from postflow.usecases.queues import queue_settings_for, upcoming_queue
 
 #: Networks that can be connected from chat today.
@@ -53,6 +54,11 @@ async def connect(rt: Runtime, who: Membership, network: str, name: str) -> Repl
     if network not in rt.providers.networks():
         raise BadInput(f"PostFlow has no network called {network!r}. Networks: "
                        f"{', '.join(rt.providers.networks())}.", details={"network": network})
+    if network in consent_networks(rt):
+        link = await connect_link(rt, who.org.id, network, actor=who.actor)
+        name_shown = rt.providers.get(network).display_name
+        return Reply(text=f"Open this link to connect a {name_shown} account to "
+                          f"{who.org.name}; it works once, for the next 10 minutes: {link.url}")
     if network not in CHAT_CONNECTABLE:
         raise BadInput(f"Connecting {network} is not available yet; today PostFlow connects "
                        "sandbox accounts (`/postflow connect sandbox`).",

@@ -14,6 +14,10 @@ from postflow.connections import Connection
 from postflow.organizations import Organization
 from postflow.runtime import Runtime
 from postflow.usecases.connections import connect_sandbox, set_connection_timezone
+from postflow.usecases.oauth_connect import connect_link
+
+#: Networks connected through their consent screen, with their names (offered when configured).
+CONSENT_NETWORKS = {"x": "X"}
 
 
 def register(commands: Subcommands, common: argparse.ArgumentParser) -> None:
@@ -25,6 +29,12 @@ def register(commands: Subcommands, common: argparse.ArgumentParser) -> None:
     sandbox.add_argument("--org", required=True, help="organization id or name")
     sandbox.add_argument("--name", required=True, help="the account's display name")
     sandbox.set_defaults(handler=connect_sandbox_account)
+    for network, name in CONSENT_NETWORKS.items():
+        consent = networks.add_parser(
+            network, parents=[common],
+            help=f"print a single-use link that connects an {name} account (10 minutes)")
+        consent.add_argument("--org", required=True, help="organization id or name")
+        consent.set_defaults(handler=print_connect_link)
 
     group = commands.add_parser("connections", help="list connected accounts, set their zone")
     actions = group.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -51,6 +61,17 @@ def connect_sandbox_account(args: argparse.Namespace, ctx: CommandContext) -> No
     ctx.out.result({"connection": connection_view(connection)}, [
         f"Connected sandbox account {connection.display_name!r}: {connection.id}",
         f"Next: postflow hook create --org {connection.org_id} --name ci",
+    ])
+
+
+def print_connect_link(args: argparse.Namespace, ctx: CommandContext) -> None:
+    link = ctx.run_in_org(args.org, lambda rt, org: connect_link(rt, org.id, args.network,
+                                                                 actor=CLI_ACTOR))
+    ctx.out.result({"network": link.network, "url": link.url,
+                    "expires_at": iso(link.expires_at)}, [
+        f"Open this link in a browser to connect an {CONSENT_NETWORKS[link.network]} account "
+        f"(it works once, until {when(link.expires_at)}):",
+        link.url,
     ])
 
 

@@ -12,14 +12,24 @@ import traceback
 from collections.abc import Sequence
 
 from postflow import __version__
-from postflow.cli import connections, hooks, keys, orgs, posts, queues, recurring, serve
+from postflow.cli import (
+    connections,
+    hooks,
+    keys,
+    orgs,
+    posts,
+    queues,
+    recurring,
+    serve,
+    validate,
+)
 from postflow.cli.context import CommandContext, load_settings
 from postflow.cli.log_config import configure_logging
 from postflow.cli.output import Output
 from postflow.config import Settings
 from postflow.errors import PostFlowError
 
-COMMAND_GROUPS = (serve, orgs, connections, hooks, posts, queues, recurring, keys)
+COMMAND_GROUPS = (serve, orgs, connections, hooks, posts, queues, recurring, keys, validate)
 
 
 def build_parser() -> argparse.ArgumentParser:

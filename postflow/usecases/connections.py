@@ -23,6 +23,7 @@ async def add_connection(rt: Runtime, org_id: str, network: str, account: Connec
     connection = Connection(
         id=new_id("conn"), org_id=org_id, network=network, account_id=account.account_id,
         display_name=account.display_name, status=ConnectionStatus.ACTIVE,
+        avatar_url=account.avatar_url, scopes=list(account.tokens.scopes),
         sealed_tokens=rt.vault.seal(account.tokens.model_dump_json(
             context={"reveal_secrets": True})),
         token_expires_at=account.tokens.expires_at, created_at=now, updated_at=now)

@@ -1,0 +1,143 @@
+"""Connecting social accounts through their consent screens, for every network that has one:
+
+- ``GET /oauth/{network}/start?state=...``: spends the single-use link from ``postflow connect``
+  (or the chat ``connect`` command) and redirects to the network's consent screen;
+- ``GET /oauth/{network}/callback``: where the network sends the person back; stores the account.
+
+A person sees these, so every answer is an HTML page (templates/oauth_page.html), never JSON or a
+trace. The consent state also goes into a cookie, so the callback is accepted only in the
+browser that started.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from pathlib import Path
+
+from aiohttp import web
+from jinja2 import Environment, FileSystemLoader
+
+from hub.errors import REQUEST_ID
+from hub.routes import RUNTIME
+from postflow.chatops.oauth_state import STATE_TTL
+from postflow.errors import LimitReached, NotFound, PostFlowError, Unauthorized
+from postflow.providers import ProviderError
+from postflow.runtime import Runtime
+from postflow.usecases.oauth_connect import begin_consent, finish_consent
+
+log = logging.getLogger(__name__)
+
+STATE_COOKIE = "postflow_oauth_state"
+COOKIE_PATH = "/oauth/"
+NETWORK = "{network:[a-z0-9_-]{1,40}}"
+#: The repository's templates/, or ./templates where the image copies it.
+_TEMPLATES = Environment(
+    loader=FileSystemLoader([str(Path(__file__).resolve().parents[2] / "templates"),
+                             "templates"]),
+    autoescape=True)
+
+#: What a refused state means for a person, by the reason redeem_state gives.
+STATE_REFUSALS = {
+    "invalid": "This connect link is not valid.",
+    "expired": "This connect link has expired: links work for "
+               f"{int(STATE_TTL.total_seconds() // 60)} minutes.",
+    "used": "This connect link was already used: each link works once.",
+}
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get(f"/oauth/{NETWORK}/start", oauth_start)
+    app.router.add_get(f"/oauth/{NETWORK}/callback", oauth_callback)
+
+
+async def oauth_start(request: web.Request) -> web.Response:
+    rt = request.app[RUNTIME]
+    network = request.match_info["network"]
+    state = request.query.get("state", "")
+    if not state:
+        return _page(rt, network, "Connection failed", "This link lacks its state; "
+                     "ask for a new link.", status=400, again=True)
+    try:
+        redirect = await begin_consent(rt, network, state)
+    except PostFlowError as err:
+        return _refusal(rt, network, err)
+    response = web.HTTPFound(redirect.url)
+    response.set_cookie(STATE_COOKIE, redirect.state, max_age=int(STATE_TTL.total_seconds()),
+                        path=COOKIE_PATH, httponly=True, samesite="Lax",
+                        secure=rt.settings.base_url.startswith("https://"))
+    raise response
+
+
+async def oauth_callback(request: web.Request) -> web.Response:
+    rt = request.app[RUNTIME]
+    network = request.match_info["network"]
+    name = _network_name(rt, network)
+    query = request.query
+    if query.get("error"):
+        declined = query["error"] == "access_denied"
+        return _page(rt, network, "Not connected",
+                     f"You did not allow PostFlow to post to this {name} account; nothing was "
+                     "connected." if declined else
+                     f"{name} did not connect the account ({query['error'][:80]}).",
+                     status=400, again=True)
+    state, code = query.get("state", ""), query.get("code", "")
+    if not state or not code:
+        return _page(rt, network, "Connection failed", f"This page needs the code and "
+                     f"state {name} sends back; start again.", status=400, again=True)
+    if not secrets.compare_digest(request.cookies.get(STATE_COOKIE, ""), state):
+        return _page(rt, network, "Connection failed", "This connection was started "
+                     "in another browser, or its link is too old. Open a new link here.",
+                     status=401, again=True)
+    try:
+        outcome = await finish_consent(rt, network, state, code)
+    except ProviderError as err:
+        log.warning("%s code exchange refused: %s (%s)", network, err.kind.value,
+                    err.platform_code)
+        return _page(rt, network, "Connection failed",
+                     f"{name} refused the connection: {err.message}", status=502, again=True)
+    except PostFlowError as err:
+        return _refusal(rt, network, err)
+    except Exception:
+        log.exception("connecting a %s account failed (request %s)", network,
+                      request[REQUEST_ID])
+        return _page(rt, network, "Connection failed", "Something went wrong on our "
+                     "side; nothing was connected.", status=500, again=True,
+                     reference=request[REQUEST_ID])
+    connection = outcome.connection
+    verb = "reconnected" if outcome.reconnected else "connected"
+    response = _page(
+        rt, network, f"{name} account {verb}",
+        f"@{connection.display_name} is {verb} to {outcome.org_name}"
+        + (": its posts and queue are unchanged." if outcome.reconnected else ".")
+        + " You can close this page.",
+        avatar_url=connection.avatar_url, missing_scopes=list(outcome.missing_scopes))
+    response.del_cookie(STATE_COOKIE, path=COOKIE_PATH)
+    return response
+
+
+def _refusal(rt: Runtime, network: str, err: PostFlowError) -> web.Response:
+    if isinstance(err, Unauthorized):
+        message = STATE_REFUSALS.get(str(err.details.get("reason")), STATE_REFUSALS["invalid"])
+        return _page(rt, network, "Connection failed", message, status=401,
+                     again=True)
+    status = 402 if isinstance(err, LimitReached) else 404 if isinstance(err, NotFound) else 400
+    return _page(rt, network, "Connection failed", err.message, status=status,
+                 again=not isinstance(err, LimitReached))
+
+
+def _network_name(rt: Runtime, network: str) -> str:
+    return rt.providers.get(network).display_name if network in rt.providers.networks() \
+        else network
+
+
+def _page(rt: Runtime, network: str, title: str, message: str, *,
+          status: int = 200, again: bool = False, avatar_url: str | None = None,
+          missing_scopes: list[str] | None = None, reference: str | None = None) -> web.Response:
+    body = _TEMPLATES.get_template("oauth_page.html").render(
+        title=title, message=message, network=network,
+        network_name=_network_name(rt, network), again=again,
+        avatar_url=avatar_url if avatar_url and avatar_url.startswith("https://") else None,
+        missing_scopes=missing_scopes or [], reference=reference)
+    return web.Response(text=body, status=status, content_type="text/html",
+                        headers={"Cache-Control": "no-store"})
