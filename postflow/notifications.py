@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Protocol
 
+from postflow.connections import Connection
 from postflow.posts import Post
 from postflow.reviews import ChatMessageRef, ReviewDecision, ReviewRequest
 
@@ -21,6 +22,23 @@ class Notifier(Protocol):
     async def post_late(self, post: Post) -> None:
         """Say that ``post`` became Late and waits for a person (``post.status_reason`` says
         how late). Called once per post, after the status change is stored."""
+        ...
+
+    async def post_published(self, post: Post) -> None:
+        """Say that ``post`` went out on every target (each target's ``url`` links to it)."""
+        ...
+
+    async def post_partially_published(self, post: Post) -> None:
+        """Say that ``post`` went out on some targets only (Partial); the others say why."""
+        ...
+
+    async def post_failed(self, post: Post) -> None:
+        """Say that ``post`` went out nowhere (Failed); each target's ``error_kind`` says why."""
+        ...
+
+    async def connection_needs_reconnect(self, connection: Connection, reason: str) -> None:
+        """Say that PostFlow can no longer post to ``connection`` until a person reconnects it.
+        Called once, when the connection is marked."""
         ...
 
     async def review_requested(self, post: Post, review: ReviewRequest) -> ChatMessageRef | None:
@@ -45,6 +63,21 @@ class LoggingNotifier:
     async def post_late(self, post: Post) -> None:
         log.warning("post %s of organization %s is late: %s", post.id, post.org_id,
                     post.status_reason)
+
+    async def post_published(self, post: Post) -> None:
+        log.info("post %s of organization %s is published", post.id, post.org_id)
+
+    async def post_partially_published(self, post: Post) -> None:
+        log.warning("post %s of organization %s is partially published: %s", post.id,
+                    post.org_id, post.status_reason)
+
+    async def post_failed(self, post: Post) -> None:
+        log.warning("post %s of organization %s failed: %s", post.id, post.org_id,
+                    post.status_reason)
+
+    async def connection_needs_reconnect(self, connection: Connection, reason: str) -> None:
+        log.warning("connection %s (%s) of organization %s needs a reconnect", connection.id,
+                    connection.network, connection.org_id)
 
     async def review_requested(self, post: Post, review: ReviewRequest) -> ChatMessageRef | None:
         log.info("review %s (round %d) requested for post %s of organization %s",

@@ -10,6 +10,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.authorize import SlackAuthorizer
+from bot.slack.composer_listeners import ComposerListeners
 from bot.slack.listeners import SlackListeners
 from bot.slack.review_listeners import ReviewListeners
 from bot.slack.signing import SlackRequestVerifier
@@ -64,6 +65,8 @@ def build_slack_bot(rt: Runtime, queue: PublishQueue | None) -> SlackBot:
         client=AsyncWebClient(base_url=api_url),
         authorize=authorize,  # type: ignore[arg-type]
         user_facing_authorize_error_message=NOT_INSTALLED)
+    # Before SlackListeners: it answers every `/postflow` word, and bolt runs the first match.
+    ComposerListeners(rt, queue).register(app)
     SlackListeners(rt, queue, authorizer).register(app)
     ReviewListeners(rt, queue).register(app)
     oauth_client = None

@@ -1,6 +1,7 @@
 """The Slack :class:`~postflow.notifications.Notifier`: review cards in the organization's
-review channel, updated in place, with each step said in the card's thread; late posts in the
-notification channel. One method per event.
+review channel, updated in place, with each step said in the card's thread; late posts,
+publish outcomes and accounts needing a reconnect in the notification channel, and to a Slack
+author by direct message (:mod:`bot.slack.outcome_notices`). One method per event.
 
 Slack failures are logged by kind, never with a token; the use cases calling this already
 stored what happened, so a failed message changes nothing else.
@@ -19,6 +20,7 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.slack.authorize import PLATFORM, SlackAuthorizer
 from bot.slack.blocks import escape
+from bot.slack.outcome_notices import OutcomeNotices
 from bot.slack.review_blocks import VERDICT_WORDS, person, review_card
 from postflow.chatops.formatting import local_time
 from postflow.connections import Connection
@@ -40,10 +42,15 @@ class SlackNotifier:
         self._rt = rt
         self._api_url = (api_url or rt.settings.slack_api_url).rstrip("/") + "/"
         self._authorizer = SlackAuthorizer(rt, self._api_url)
+        #: Publish outcomes and reconnect notices (channel, and a DM to a Slack author).
+        self._outcomes = OutcomeNotices(rt, self._client_in)
 
     # -- events -----------------------------------------------------------------------------
     async def post_late(self, post: Post) -> None:
         org = await self._rt.store.get_organization(post.org_id)
+        await self._outcomes.to_author(org, post.created_by, f":alarm_clock: Your post "
+                                       f"`{post.id}` is late and waits for a person: "
+                                       f"{escape(post.status_reason)}")
         channel = org.notification_channel or org.review_channel
         client = await self._client(channel)
         if client is None or channel is None:
@@ -53,6 +60,18 @@ class SlackNotifier:
             channel=channel.channel_id,
             text=f":alarm_clock: Post `{post.id}` is late and waits for a person: "
                  f"{escape(post.status_reason)}"), "post a late notice")
+
+    async def post_published(self, post: Post) -> None:
+        await self._outcomes.post_outcome(post)
+
+    async def post_partially_published(self, post: Post) -> None:
+        await self._outcomes.post_outcome(post)
+
+    async def post_failed(self, post: Post) -> None:
+        await self._outcomes.post_outcome(post)
+
+    async def connection_needs_reconnect(self, connection: Connection, reason: str) -> None:
+        await self._outcomes.needs_reconnect(connection)
 
     async def review_requested(self, post: Post, review: ReviewRequest) -> ChatMessageRef | None:
         org = await self._rt.store.get_organization(post.org_id)

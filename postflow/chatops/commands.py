@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from postflow.chatops import accounts, org_settings, post_lists
 from postflow.chatops.callers import Caller, Membership, resolve_member
 from postflow.chatops.formatting import parse_user, user_mention
-from postflow.chatops.permissions import NEEDED_ROLE, Permission, role_name
+from postflow.chatops.permissions import NEEDED_ROLE, Permission, require, role_name
 from postflow.chatops.replies import ButtonAction, Item, Reply
 from postflow.chatops.roles import parse_role, set_role
 from postflow.errors import BadInput, PostFlowError
@@ -42,6 +42,14 @@ class Command:
     permission: Permission
     #: None for ``help``, which answers non-members too.
     run: Run | None
+
+
+async def _new(req: Request, args: list[str]) -> Reply:
+    # Adapters with forms (Slack's modal) answer `new` themselves; this is for the others.
+    require(req.who.member.role, Permission.DRAFT)
+    return Reply(text="The composer is a form this chat cannot show yet: draft the post from "
+                      "Slack with `/postflow new`, or send it through an incoming hook.",
+                 error=True)
 
 
 async def _accounts(req: Request, args: list[str]) -> Reply:
@@ -82,6 +90,9 @@ async def _role(req: Request, args: list[str]) -> Reply:
 
 COMMANDS: dict[str, Command] = {c.name: c for c in (
     Command("help", "help", "What you can do here.", "/postflow help", Permission.READ, None),
+    Command("new", "new", "Compose a post in a form: text with each network's count, "
+            "accounts, media links, when; then ask for review (Admins may schedule directly).",
+            "/postflow new", Permission.DRAFT, _new),
     Command("accounts", "accounts", "The connected social accounts and whether they work.",
             "/postflow accounts", Permission.READ, _accounts),
     Command("list", "list [upcoming|drafts|review|failed] [page]",
@@ -159,6 +170,6 @@ async def help_reply(rt: Runtime, caller: Caller) -> Reply:
                                      " (viewers may look)" if command.name == "settings"
                                      else ""))))
     roles = ("Roles: Viewer sees posts and accounts; Member also drafts and asks for review; "
-             "Admin also approves, cancels, publishes now and manages accounts, queues, "
-             "settings and roles; Owner also handles billing.")
+             "Admin also approves, schedules without review, cancels, publishes now and manages "
+             "accounts, queues, settings and roles; Owner also handles billing.")
     return Reply(text=f"{intro} {roles}", items=tuple(items))

@@ -15,6 +15,8 @@ class Permission(StrEnum):
     APPROVE = "approve"
     #: Cancel, publish now, reschedule: acting on a post already on its way.
     PUBLISH = "publish"
+    #: Put a new post on the schedule without asking for a review.
+    SCHEDULE_DIRECTLY = "schedule_directly"
     MANAGE_CONNECTIONS = "manage_connections"
     MANAGE_QUEUES = "manage_queues"
     MANAGE_SETTINGS = "manage_settings"
@@ -29,6 +31,7 @@ NEEDED_ROLE: dict[Permission, Role] = {
     Permission.REQUEST_REVIEW: Role.MEMBER,
     Permission.APPROVE: Role.ADMIN,
     Permission.PUBLISH: Role.ADMIN,
+    Permission.SCHEDULE_DIRECTLY: Role.ADMIN,
     Permission.MANAGE_CONNECTIONS: Role.ADMIN,
     Permission.MANAGE_QUEUES: Role.ADMIN,
     Permission.MANAGE_SETTINGS: Role.ADMIN,
@@ -43,6 +46,7 @@ ACTION_WORDS: dict[Permission, str] = {
     Permission.REQUEST_REVIEW: "Asking for a review",
     Permission.APPROVE: "Approving posts",
     Permission.PUBLISH: "Canceling or publishing posts",
+    Permission.SCHEDULE_DIRECTLY: "Scheduling posts without a review",
     Permission.MANAGE_CONNECTIONS: "Connecting accounts",
     Permission.MANAGE_QUEUES: "Changing queues",
     Permission.MANAGE_SETTINGS: "Changing settings",

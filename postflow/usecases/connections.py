@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from postflow.connections import Connection, ConnectionStatus
 from postflow.errors import NotFound
 from postflow.ids import new_id
@@ -10,6 +12,8 @@ from postflow.providers import AccountContext, ConnectedAccount, TokenSet
 from postflow.runtime import Runtime
 from postflow.timezones import require_timezone
 from postflow.usecases.audit_log import record
+
+log = logging.getLogger(__name__)
 
 
 async def add_connection(rt: Runtime, org_id: str, network: str, account: ConnectedAccount, *,
@@ -100,6 +104,11 @@ async def mark_needs_reconnect(rt: Runtime, connection: Connection, reason: str)
     await rt.store.update_connection(updated)
     await record(rt, connection.org_id, "worker", "connection.needs_reconnect", connection.id,
                  reason=reason)
+    try:
+        await rt.notifier.connection_needs_reconnect(updated, reason)
+    except Exception:  # the mark is stored; a notice that fails changes nothing
+        log.warning("could not notify that connection %s needs a reconnect", updated.id,
+                    exc_info=True)
     return updated
 
 

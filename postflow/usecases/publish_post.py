@@ -358,4 +358,19 @@ class PostPublisher:
             await record(self.rt, post.org_id, "worker", "post.status_changed", post.id,
                          **{"from": post.status.value, "to": saved.status.value,
                             "reason": saved.status_reason})
+            await self._notify_outcome(saved)
         return saved
+
+    async def _notify_outcome(self, post: Post) -> None:
+        """Tell people how a finished publish ended; the outcome is already stored, so a
+        notice that fails is only logged."""
+        notifier = self.rt.notifier
+        tell = {PostStatus.PUBLISHED: notifier.post_published,
+                PostStatus.PARTIAL: notifier.post_partially_published,
+                PostStatus.FAILED: notifier.post_failed}.get(post.status)
+        if tell is None:
+            return
+        try:
+            await tell(post)
+        except Exception:
+            log.warning("could not notify the outcome of post %s", post.id, exc_info=True)

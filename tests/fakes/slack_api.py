@@ -1,10 +1,10 @@
 """A fake Slack Web API on loopback, for ``POSTFLOW_SLACK_API_URL``.
 
 Serves ``/api/<method>`` for auth.test, oauth.v2.access, chat.postMessage, chat.update,
-chat.postEphemeral, views.open and users.info, the way Slack answers them (HTTP 200,
-``{"ok": false, "error"}`` on refusal), and ``/response/<id>`` as the ``response_url`` of
-commands and buttons. Every call is recorded with its method, its parameters (query, form and
-JSON merged) and its bearer token.
+chat.postEphemeral, views.open, views.update, conversations.open and users.info, the way
+Slack answers them (HTTP 200, ``{"ok": false, "error"}`` on refusal), and ``/response/<id>``
+as the ``response_url`` of commands and buttons. Every call is recorded with its method, its
+parameters (query, form and JSON merged) and its bearer token.
 """
 
 from __future__ import annotations
@@ -88,7 +88,9 @@ class FakeSlack:
                    "chat.postMessage": self._post_message,
                    "chat.update": self._update_message,
                    "chat.postEphemeral": self._post_ephemeral,
-                   "views.open": self._views_open, "users.info": self._users_info}.get(method)
+                   "views.open": self._views_open, "users.info": self._users_info,
+                   "views.update": self._views_update,
+                   "conversations.open": self._conversations_open}.get(method)
         if handler is None:
             return _answer(ok=False, error="unknown_method")
         if method != "oauth.v2.access" and token not in {self.bot_token, *self.issued_tokens}:
@@ -112,7 +114,8 @@ class FakeSlack:
         token = f"xoxb-issued-{team_id}"
         self.issued_tokens.add(token)
         return _answer(ok=True, access_token=token, token_type="bot",
-                       scope="commands,chat:write,users:read", bot_user_id=self.bot_user_id,
+                       scope="commands,chat:write,users:read,im:write",
+                       bot_user_id=self.bot_user_id,
                        app_id="A0001", team={"id": team_id, "name": team_name},
                        enterprise=None, is_enterprise_install=False,
                        authed_user={"id": user_id})
@@ -133,7 +136,20 @@ class FakeSlack:
     def _views_open(self, params: dict[str, Any], request: web.Request) -> web.Response:
         view = params.get("view")
         view = json.loads(view) if isinstance(view, str) else view
-        return _answer(ok=True, view={"id": "V0001", **(view or {})})
+        return _answer(ok=True, view={"id": "V0001", "hash": "h1", **(view or {})})
+
+    def _views_update(self, params: dict[str, Any], request: web.Request) -> web.Response:
+        view = params.get("view")
+        view = json.loads(view) if isinstance(view, str) else view
+        if not params.get("view_id") and not params.get("external_id"):
+            return _answer(ok=False, error="not_found")
+        return _answer(ok=True, view={"id": params.get("view_id"), "hash": "h2", **(view or {})})
+
+    def _conversations_open(self, params: dict[str, Any], request: web.Request) -> web.Response:
+        users = str(params.get("users", ""))
+        if users not in self.users:
+            return _answer(ok=False, error="user_not_found")
+        return _answer(ok=True, channel={"id": f"D{users}"})
 
     def _users_info(self, params: dict[str, Any], request: web.Request) -> web.Response:
         user = self.users.get(str(params.get("user", "")))

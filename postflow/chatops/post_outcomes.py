@@ -1,0 +1,92 @@
+"""What chat says when a publish ends (published, partially published, failed) or an account
+needs reconnecting: plain sentences, one voice for every chat adapter.
+
+A failure is told by its kind (the closed :class:`~postflow.providers.ErrorKind` set), never by
+what the platform answered; only a refusal of the content adds the provider's own sentence,
+which is written for people (providers keep platform JSON to themselves), and even that is
+dropped if it looks like data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from postflow.chatops.formatting import excerpt, user_mention
+from postflow.connections import Connection
+from postflow.posts import Post, PostStatus, PostTarget, TargetStatus
+from postflow.providers import ErrorKind
+
+#: Why a target failed, by its error kind.
+CAUSES: dict[str, str] = {
+    ErrorKind.BAD_INPUT.value: "the network refused the content",
+    ErrorKind.RECONNECT.value: "PostFlow's access to the account was revoked or expired: an "
+                               "Admin reconnects it",
+    ErrorKind.RETRY_AFTER.value: "the network kept asking PostFlow to slow down or was "
+                                 "unavailable, and PostFlow gave up after several tries",
+    ErrorKind.REFRESH_TOKEN.value: "the account's sign-in could not be renewed",
+    ErrorKind.UNKNOWN.value: "the network did not answer clearly",
+}
+UNCONFIRMED = ("the network could not confirm whether it went out: look at the account, "
+               "then publish it again only if it is not there")
+REASON_LENGTH = 160
+
+
+def author_mention(actor: str) -> str:
+    """``<@U123>`` for a Slack or Discord author; "" for a hook, the CLI or a worker."""
+    platform, _, user_id = actor.partition(":")
+    return user_mention(user_id) if platform in ("slack", "discord") and user_id else ""
+
+
+def target_cause(target: PostTarget) -> str:
+    """Why a target did not go out, in plain words."""
+    if target.status is TargetStatus.UNCONFIRMED:
+        return UNCONFIRMED
+    cause = CAUSES.get(target.error_kind or "", "it could not be published")
+    reason = target.error_message or ""
+    if target.error_kind == ErrorKind.BAD_INPUT.value and reason and not _looks_like_data(reason):
+        cause += f": {excerpt(reason, REASON_LENGTH)}"
+    return cause
+
+
+def outcome_text(post: Post, accounts: Mapping[str, Connection]) -> str:
+    """The notice for a post that ended Published, Partial or Failed: a headline, then one
+    line per target (its link, or why it failed), then what to do next."""
+    published = [t for t in post.targets if t.status is TargetStatus.PUBLISHED]
+    by = author_mention(post.created_by)
+    subject = f"Post `{post.id}`" + (f" by {by}" if by else "")
+    quoted = f"“{excerpt(post.text, 80)}”"
+    if post.status is PostStatus.PUBLISHED:
+        headline = f"{subject} is live: {quoted}"
+    elif post.status is PostStatus.PARTIAL:
+        headline = (f"{subject} went out on {len(published)} of {len(post.targets)} "
+                    f"accounts: {quoted}")
+    else:
+        headline = f"{subject} was not published: {quoted}"
+    lines = [headline]
+    for target in post.targets:
+        name = _account_name(target, accounts)
+        if target.status is TargetStatus.PUBLISHED:
+            lines.append(f"• {name}: {target.url or 'published'}")
+        else:
+            lines.append(f"• {name}: not published, {target_cause(target)}.")
+    if post.status is not PostStatus.PUBLISHED:
+        lines.append("`/postflow list failed` shows it; an Admin can publish it now (only the "
+                     "accounts it missed are tried again) or cancel it.")
+    return "\n".join(lines)
+
+
+def reconnect_text(connection: Connection) -> str:
+    """The notice for an account PostFlow can no longer post to."""
+    return (f"The {connection.network} account {connection.display_name} needs reconnecting: "
+            "PostFlow's access to it was revoked or expired, so posts to it fail until an "
+            f"Admin connects it again (`/postflow connect {connection.network}`).")
+
+
+def _account_name(target: PostTarget, accounts: Mapping[str, Connection]) -> str:
+    account = accounts.get(target.connection_id)
+    return (f"{account.display_name} ({target.network})" if account is not None
+            else f"{target.network} account")
+
+
+def _looks_like_data(text: str) -> bool:
+    return any(mark in text for mark in ("{", "[", "<html", "Traceback"))
