@@ -102,7 +102,7 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
     Command("queue", "queue <account>", "An account's queue slots and the posts queued on it.",
             "/postflow queue sandbox-1", Permission.READ, _queue),
     Command("connect", "connect <network> [name]",
-            "Connect a social account (today: sandbox, a test network).",
+            "Connect a social account: sandbox (a test network) or any network set up here.",
             "/postflow connect sandbox", Permission.MANAGE_CONNECTIONS, _connect),
     Command("settings", "settings [timezone|review-channel|notify-channel|approval <value>]",
             "Show the organization's settings; Admins change them.",
