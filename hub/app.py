@@ -12,6 +12,7 @@ from hub.routes import (
     BrokerPing,
     health,
     hooks,
+    media,
     oauth,
     sandbox,
 )
@@ -35,7 +36,7 @@ def create_app(rt: Runtime, queue: PublishQueue, broker_ping: BrokerPing) -> web
     app[RUNTIME] = with_read_cache(rt)
     app[PUBLISH_QUEUE] = queue
     app[BROKER_PING] = broker_ping
-    for feature in (health, hooks, sandbox, oauth):
+    for feature in (health, hooks, sandbox, oauth, media):
         feature.add_routes(app)
     if rt.settings.slack_signing_secret is not None:
         from hub.routes import slack  # slack-bolt loads only for a hub that serves Slack

@@ -10,8 +10,11 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Mapping
 
+from integrations.facebook import FacebookConfig, FacebookProvider
+from integrations.linkedin import LinkedInConfig, LinkedInProvider
 from integrations.sandbox import SandboxProvider
 from integrations.x import XConfig, XProvider
+from integrations.x.media import XMediaSettings
 from postflow.clock import Clock
 from postflow.config import Settings
 from postflow.errors import ConfigurationError
@@ -33,7 +36,18 @@ def build_provider_registry(store: Store, clock: Clock, settings: Settings) -> P
         providers["x"] = XProvider(XConfig(
             client_id=settings.x_client_id, client_secret=settings.x_client_secret,
             api_url=settings.x_api_url, authorize_url=settings.x_authorize_url,
-            scopes=tuple(settings.x_scopes.split())), clock)
+            scopes=tuple(settings.x_scopes.split()), media=x_media_settings(settings)), clock)
+    if settings.facebook_app_id and settings.facebook_app_secret is not None:
+        providers["facebook"] = FacebookProvider(FacebookConfig(
+            app_id=settings.facebook_app_id, app_secret=settings.facebook_app_secret,
+            graph_url=settings.facebook_graph_url, dialog_url=settings.facebook_dialog_url,
+            api_version=settings.facebook_api_version), clock)
+    if settings.linkedin_client_id and settings.linkedin_client_secret is not None:
+        providers["linkedin"] = LinkedInProvider(LinkedInConfig(
+            client_id=settings.linkedin_client_id,
+            client_secret=settings.linkedin_client_secret, api_url=settings.linkedin_api_url,
+            auth_url=settings.linkedin_auth_url, api_version=settings.linkedin_api_version,
+            scopes=tuple(settings.linkedin_scopes.split())), clock)
     built_in = set(providers)
     added_by: dict[str, str] = {}
     for spec in settings.provider_plugins:
@@ -75,3 +89,12 @@ def load_provider_plugin(spec: str) -> ProviderPlugin:
 def _plugin_error(spec: str, problem: str) -> ConfigurationError:
     return ConfigurationError(f"The provider plugin {spec!r} in {PLUGINS_SETTING} {problem}.",
                               details={"setting": PLUGINS_SETTING, "plugin": spec})
+
+
+def x_media_settings(settings: Settings) -> XMediaSettings:
+    """X's media limits and upload knobs from the settings (docs/configuration.md, X)."""
+    return XMediaSettings(
+        image_max_bytes=settings.x_image_max_bytes, gif_max_bytes=settings.x_gif_max_bytes,
+        video_max_bytes=settings.x_video_max_bytes, chunk_bytes=settings.x_media_chunk_bytes,
+        video_category=settings.x_video_media_category,
+        processing_timeout_seconds=settings.x_media_processing_timeout_seconds)

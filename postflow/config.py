@@ -86,6 +86,55 @@ class Settings(BaseSettings):
     #: The scopes asked for, space-separated; all of them are required.
     x_scopes: str = "tweet.read tweet.write users.read offline.access media.write"
 
+    #: LinkedIn (docs/networks.md): offered only when the client id and secret are both set.
+    linkedin_client_id: str | None = None
+    linkedin_client_secret: SecretStr | None = None
+    #: Base URL of LinkedIn's API (userinfo, organizationAcls, posts, images); tests use a fake.
+    linkedin_api_url: str = "https://api.linkedin.com"
+    #: LinkedIn's OAuth 2.0 base: ``/authorization`` (consent) and ``/accessToken``.
+    linkedin_auth_url: str = "https://www.linkedin.com/oauth/v2"
+    #: The ``LinkedIn-Version`` (YYYYMM) every versioned call names; LinkedIn retires each
+    #: version after about a year, so bump it.
+    linkedin_api_version: str = "202605"
+    #: The scopes asked for, space-separated; add ``r_organization_admin w_organization_social``
+    #: to connect Pages (needs LinkedIn's Community Management API product).
+    linkedin_scopes: str = "openid profile w_member_social"
+
+    #: Facebook Pages (docs/networks.md): offered only when the app id and secret are both set.
+    facebook_app_id: str | None = None
+    facebook_app_secret: SecretStr | None = None
+    #: Base URL of the Graph API (token exchange, /me/accounts, posting); tests point it at a fake.
+    facebook_graph_url: str = "https://graph.facebook.com"
+    #: Where Facebook's consent dialog lives (``{url}/{version}/dialog/oauth``).
+    facebook_dialog_url: str = "https://www.facebook.com"
+    #: The Graph API version every call names.
+    facebook_api_version: str = "v26.0"
+
+    #: Media (docs/configuration.md): kept under data_dir/media unless an S3 bucket is set.
+    #: Largest medium accepted, counted as the bytes arrive (512 MiB: X's video limit).
+    media_max_bytes: int = Field(default=512 * 1024 * 1024, ge=1024)
+    #: A whole fetch of a media URL, and connecting to its server.
+    media_fetch_timeout_seconds: float = Field(default=300.0, gt=0)
+    media_fetch_connect_timeout_seconds: float = Field(default=10.0, gt=0)
+    media_fetch_max_redirects: int = Field(default=3, ge=0, le=10)
+    #: Tests only: let media URLs point at loopback, private and link-local addresses.
+    media_allow_private_hosts: bool = False
+    #: How long a signed or presigned media URL handed to a network stays valid.
+    media_url_ttl_seconds: int = Field(default=3600, ge=60)
+    s3_bucket: str | None = None
+    #: An S3-compatible store (MinIO, R2...): its endpoint; unset means AWS.
+    s3_endpoint_url: str | None = None
+    s3_region: str | None = None
+    s3_prefix: str = "media/"
+    #: X media uploads (docs/networks.md): bytes per APPEND, the video category, how long to
+    #: wait for X to process a video or GIF, and X's size limits per kind.
+    x_media_chunk_bytes: int = Field(default=4 * 1024 * 1024, ge=64 * 1024)
+    x_video_media_category: str = "tweet_video"
+    x_media_processing_timeout_seconds: float = Field(default=600.0, gt=0)
+    x_image_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1)
+    x_gif_max_bytes: int = Field(default=15 * 1024 * 1024, ge=1)
+    x_video_max_bytes: int = Field(default=512 * 1024 * 1024, ge=1)
+
     @field_validator("previous_secret_keys", "provider_plugins", mode="before")
     @classmethod
     def _split_comma_list(cls, value: object) -> object:

@@ -32,5 +32,15 @@ class Connection(BaseModel):
     avatar_url: str | None = None
     #: The scopes the network granted at the last (re)connect.
     scopes: list[str] = []
+    #: Token health (postflow/usecases/token_health.py): the last proactive refresh that
+    #: worked, the last one that failed and why (plain words, never a token).
+    last_refresh_at: UtcDatetime | None = None
+    last_refresh_error: str | None = None
+    last_refresh_error_at: UtcDatetime | None = None
+    #: When the grant ends for good and a person must reconnect (an access token without a
+    #: refresh token, or the refresh token's own end); None: not known to end.
+    reconnect_by: UtcDatetime | None = None
+    #: The warnings (days before ``reconnect_by``) already sent for that date.
+    expiry_warnings_sent: list[int] = []
     created_at: UtcDatetime
     updated_at: UtcDatetime

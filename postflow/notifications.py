@@ -41,6 +41,12 @@ class Notifier(Protocol):
         Called once, when the connection is marked."""
         ...
 
+    async def token_expiring(self, connection: Connection, days_left: int) -> None:
+        """Warn that ``connection`` stops working in ``days_left`` days (at
+        ``connection.reconnect_by``) unless a person reconnects it. Called once per warning
+        threshold (7, 3, 1 days)."""
+        ...
+
     async def review_requested(self, post: Post, review: ReviewRequest) -> ChatMessageRef | None:
         """Ask the review channel to review ``post``: a new card, or (``review.message`` set,
         a later round) the same card updated and ``review.changes`` said in its thread.
@@ -78,6 +84,11 @@ class LoggingNotifier:
     async def connection_needs_reconnect(self, connection: Connection, reason: str) -> None:
         log.warning("connection %s (%s) of organization %s needs a reconnect", connection.id,
                     connection.network, connection.org_id)
+
+    async def token_expiring(self, connection: Connection, days_left: int) -> None:
+        log.warning("connection %s (%s) of organization %s stops working in %d days unless "
+                    "it is reconnected", connection.id, connection.network, connection.org_id,
+                    days_left)
 
     async def review_requested(self, post: Post, review: ReviewRequest) -> ChatMessageRef | None:
         log.info("review %s (round %d) requested for post %s of organization %s",

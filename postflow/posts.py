@@ -36,8 +36,13 @@ class TargetStatus(StrEnum):
 
 
 class MediaRef(BaseModel):
+    """One medium of a post: where it came from and, once stored, which stored object it is."""
+
     url: str
     content_type: str | None = None
+    #: The stored medium (``postflow/media.py``: the SHA-256 of its bytes); None until stored.
+    media_id: str | None = None
+    size: int | None = None
 
 
 class PostTarget(BaseModel):

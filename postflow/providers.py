@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from pydantic import BaseModel, SecretStr, SerializationInfo, field_serializer
 
 from postflow.clock import UtcDatetime
 from postflow.errors import BadInput
+from postflow.media import MediaAttachment
 
 
 class ErrorKind(StrEnum):
@@ -50,6 +51,9 @@ class TokenSet(BaseModel):
     access_token: SecretStr
     refresh_token: SecretStr | None = None
     expires_at: UtcDatetime | None = None
+    #: When the refresh token itself ends (LinkedIn fixes it at the first consent); None:
+    #: no refresh token, or the network does not say.
+    refresh_expires_at: UtcDatetime | None = None
     scopes: list[str] = []
 
     @field_serializer("access_token", "refresh_token", when_used="json")
@@ -85,6 +89,8 @@ class AccountContext:
 class PublishContent:
     text: str
     media_urls: tuple[str, ...] = ()
+    #: The stored media, for providers that upload them (``postflow.media.MediaUploader``).
+    media: tuple[MediaAttachment, ...] = ()
     #: Further parts of a thread, published in order, each as a reply to the one before
     #: (today only X reads them).
     thread: tuple[str, ...] = ()
@@ -147,6 +153,19 @@ class Provider(Protocol):
 
         Raises ``ProviderError(UNKNOWN)`` when the network offers no way to find out.
         """
+        ...
+
+
+@runtime_checkable
+class AccountPicker(Protocol):
+    """A provider whose one consent yields several accounts a person picks from (Facebook:
+    the Pages they manage). The hub shows the choice instead of connecting at once."""
+
+    picks_accounts: bool
+
+    async def exchange_code_for_accounts(self, *, code: str, redirect_uri: str,
+                                         code_verifier: str) -> list[ConnectedAccount]:
+        """Turn the callback's code into every account it grants, each with its own tokens."""
         ...
 
 

@@ -12,6 +12,7 @@ from postflow.account_gates import (
 )
 from postflow.clock import Clock, SystemClock
 from postflow.config import Settings
+from postflow.media import MediaFetcher, MediaStore
 from postflow.notifications import LoggingNotifier, Notifier
 from postflow.plans import PlanCatalog
 from postflow.providers import ProviderRegistry
@@ -33,3 +34,6 @@ class Runtime:
     refresh_locks: RefreshLock = field(default_factory=InProcessRefreshLock)
     #: Tells people about posts that need them; a chat adapter's when one is configured.
     notifier: Notifier = field(default_factory=LoggingNotifier)
+    #: Where post media are stored, and how media URLs are fetched (``postflow/wiring.py``).
+    media_store: MediaStore | None = None
+    media_fetcher: MediaFetcher | None = None

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from integrations.media import open_media_fetcher, open_media_store
 from integrations.registry import build_provider_registry
 from postflow.account_gates import InProcessAccountGate
 from postflow.clock import Clock, SystemClock
@@ -30,7 +31,9 @@ async def open_runtime(settings: Settings, *, clock: Clock | None = None) -> Run
         await store.close()
         raise
     rt = Runtime(settings=settings, store=store, providers=providers, vault=vault,
-                 plans=plans, clock=clock, gates=in_process_gates(settings))
+                 plans=plans, clock=clock, gates=in_process_gates(settings),
+                 media_store=open_media_store(settings, clock),
+                 media_fetcher=open_media_fetcher(settings))
     rt.notifier = chat_notifier(rt)
     return rt
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable
 from contextlib import suppress
 from dataclasses import dataclass
@@ -18,10 +19,12 @@ from typing import TypeVar
 from postflow.notifications import Notifier
 from postflow.publish_queue import PublishQueue
 from postflow.runtime import Runtime
+from postflow.usecases.dispatch import BATCH as DISPATCH_BATCH
 from postflow.usecases.dispatch import dispatch_due_posts, requeue_stale_posts
 from postflow.usecases.late_posts import mark_late_posts
 from postflow.usecases.recurring_posts import materialize_due_occurrences
 from postflow.usecases.reviews import expire_reviews
+from postflow.usecases.token_health import CHECK_EVERY, check_token_health
 from workers.leader import LeaderLock
 
 log = logging.getLogger(__name__)
@@ -47,6 +50,8 @@ class TickReport:
     requeued: int = 0
     #: Review requests closed because nobody decided before their deadline.
     reviews_expired: int = 0
+    #: Connections whose tokens the token-health pass refreshed.
+    tokens_refreshed: int = 0
 
 
 class Scheduler:
@@ -61,6 +66,7 @@ class Scheduler:
         self._leading = False
         self._last_canary: datetime | None = None
         self._last_requeue: datetime | None = None
+        self._last_token_check: datetime | None = None
         #: Consecutive failures per step, so an outage logs once, not once per tick.
         self._failures: dict[str, int] = {}
 
@@ -86,8 +92,7 @@ class Scheduler:
         dispatched = None
         # Only after the late check: otherwise a post due long ago would go out without a word.
         if late is not None:
-            dispatched = await self._step("dispatch due posts",
-                                          dispatch_due_posts(self.rt, self.queue))
+            dispatched = await self._dispatch_backlog()
         canary_sent = False
         interval = timedelta(seconds=self.rt.settings.canary_interval_seconds)
         if self._last_canary is None or now - self._last_canary >= interval:
@@ -101,11 +106,19 @@ class Scheduler:
             if result is not None:
                 self._last_requeue = now
                 requeued = result
+        tokens_refreshed = 0
+        # Last: refreshing tokens calls networks, so it never delays a dispatch.
+        if self._last_token_check is None or now - self._last_token_check >= CHECK_EVERY:
+            health = await self._step("check token health", check_token_health(self.rt))
+            if health is not None:
+                self._last_token_check = now
+                tokens_refreshed = health.refreshed
         return TickReport(leader=True,
                           materialized=recurring.created if recurring is not None else 0,
                           late=late or 0, dispatched=dispatched or 0,
                           canary_sent=canary_sent, requeued=requeued,
-                          reviews_expired=reviews_expired or 0)
+                          reviews_expired=reviews_expired or 0,
+                          tokens_refreshed=tokens_refreshed)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Tick every ``scheduler_interval_seconds`` until ``stop`` is set, then step down."""
@@ -134,6 +147,21 @@ class Scheduler:
             log.info("this scheduler no longer leads")
         self._leading = bool(leading)
         return self._leading
+
+    async def _dispatch_backlog(self) -> int | None:
+        """Dispatch due posts batch after batch while batches come back full, for up to one
+        interval: a burst of thousands of posts due at once goes out at the workers' pace, not
+        one batch per tick. None when the first batch failed."""
+        budget = self.rt.settings.scheduler_interval_seconds
+        started = time.monotonic()
+        total: int | None = None
+        while True:
+            sent = await self._step("dispatch due posts", dispatch_due_posts(self.rt, self.queue))
+            if sent is None:
+                return total
+            total = (total or 0) + sent
+            if sent < DISPATCH_BATCH or time.monotonic() - started >= budget:
+                return total
 
     async def _send_canary(self) -> bool:
         await self.queue.enqueue_canary()

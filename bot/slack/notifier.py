@@ -23,6 +23,7 @@ from bot.slack.blocks import escape
 from bot.slack.outcome_notices import OutcomeNotices
 from bot.slack.review_blocks import VERDICT_WORDS, person, review_card
 from postflow.chatops.formatting import local_time
+from postflow.chatops.post_outcomes import expiry_warning_text
 from postflow.connections import Connection
 from postflow.errors import NotFound
 from postflow.organizations import ChatChannel, Organization
@@ -72,6 +73,11 @@ class SlackNotifier:
 
     async def connection_needs_reconnect(self, connection: Connection, reason: str) -> None:
         await self._outcomes.needs_reconnect(connection)
+
+    async def token_expiring(self, connection: Connection, days_left: int) -> None:
+        org = await self._rt.store.get_organization(connection.org_id)
+        await self._outcomes.to_channel(
+            org, f":hourglass: {escape(expiry_warning_text(connection, days_left))}")
 
     async def review_requested(self, post: Post, review: ReviewRequest) -> ChatMessageRef | None:
         org = await self._rt.store.get_organization(post.org_id)

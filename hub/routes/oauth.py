@@ -19,11 +19,12 @@ from aiohttp import web
 from jinja2 import Environment, FileSystemLoader
 
 from hub.errors import REQUEST_ID
-from hub.routes import RUNTIME
+from hub.routes import RUNTIME, account_picking
 from postflow.chatops.oauth_state import STATE_TTL
 from postflow.errors import LimitReached, NotFound, PostFlowError, Unauthorized
 from postflow.providers import ProviderError
 from postflow.runtime import Runtime
+from postflow.usecases.account_picking import picks_accounts
 from postflow.usecases.oauth_connect import begin_consent, finish_consent
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,7 @@ STATE_REFUSALS = {
 def add_routes(app: web.Application) -> None:
     app.router.add_get(f"/oauth/{NETWORK}/start", oauth_start)
     app.router.add_get(f"/oauth/{NETWORK}/callback", oauth_callback)
+    account_picking.add_routes(app)  # POST /oauth/{network}/pages
 
 
 async def oauth_start(request: web.Request) -> web.Response:
@@ -90,6 +92,10 @@ async def oauth_callback(request: web.Request) -> web.Response:
                      "in another browser, or its link is too old. Open a new link here.",
                      status=401, again=True)
     try:
+        if picks_accounts(rt, network):  # several accounts: the person picks them first
+            picking = await account_picking.offer_page(rt, network, state, code)
+            picking.del_cookie(STATE_COOKIE, path=COOKIE_PATH)
+            return picking
         outcome = await finish_consent(rt, network, state, code)
     except ProviderError as err:
         log.warning("%s code exchange refused: %s (%s)", network, err.kind.value,

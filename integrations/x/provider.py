@@ -7,10 +7,11 @@ opens a short-lived aiohttp session, so it needs no start or stop and works from
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, TypeVar
 
@@ -20,6 +21,8 @@ from pydantic import BaseModel, SecretStr, ValidationError
 
 from integrations.x import errors
 from integrations.x.counting import MAX_WEIGHTED_LENGTH, weighted_count
+from integrations.x.media import Answer as _Answer
+from integrations.x.media import XMediaSettings, XMediaUploader, media_ids_body, media_problems
 from postflow.clock import Clock
 from postflow.providers import (
     AccountContext,
@@ -54,6 +57,7 @@ class XConfig:
     authorize_url: str = "https://x.com/i/oauth2/authorize"
     scopes: tuple[str, ...] = ("tweet.read", "tweet.write", "users.read", "offline.access",
                                "media.write")
+    media: XMediaSettings = field(default_factory=XMediaSettings)
 
 
 class _TokenAnswer(BaseModel):
@@ -83,26 +87,24 @@ class _CreatedAnswer(BaseModel):
     data: _Created
 
 
-@dataclass(frozen=True)
-class _Answer:
-    status: int
-    body: str
-    headers: dict[str, str]
-
-
 class XProvider:
     network = "x"
     display_name = "X"
+    #: X takes media as uploaded bytes: posts to X get their media stored at submit time.
+    uploads_media = True
 
-    def __init__(self, config: XConfig, clock: Clock) -> None:
+    def __init__(self, config: XConfig, clock: Clock, *,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
         self._config = config
         self._clock = clock
         self._api = config.api_url.rstrip("/")
+        self._media = XMediaUploader(self._request, config.media, sleep, clock.now)
 
     # -- validation ----------------------------------------------------------------------------
 
     def validate(self, content: PublishContent) -> ValidationReport:
-        """Every part against X's weighted 280; media is not uploaded to X yet."""
+        """Every part against X's weighted 280; stored media against X's count, mix, types and
+        sizes (media given only as URLs: their count)."""
         problems: list[ValidationProblem] = []
         parts = (content.text, *content.thread)
         first_length = 0
@@ -120,13 +122,11 @@ class XProvider:
             elif not count.valid:
                 problems.append(ValidationProblem(
                     "invalid_characters", f"The text holds characters X refuses{where}."))
-        if len(content.media_urls) > MAX_MEDIA:
+        if content.media:
+            problems.extend(media_problems(content.media, self._config.media))
+        elif len(content.media_urls) > MAX_MEDIA:
             problems.append(ValidationProblem(
                 "too_many_media", f"X takes at most {MAX_MEDIA} media per post."))
-        if content.media_urls:
-            problems.append(ValidationProblem(
-                "media_not_supported", "PostFlow cannot upload media to X yet; post the text "
-                "alone or link to the media."))
         return ValidationReport(network=self.network, length=first_length,
                                 limit=MAX_WEIGHTED_LENGTH, problems=tuple(problems))
 
@@ -189,17 +189,22 @@ class XProvider:
                       idempotency_key: str) -> PublishResult:
         """One post, or a thread: each further part replies to the one before.
 
-        X takes no idempotency key, so ``idempotency_key`` is not sent (see :meth:`check`).
+        The media are uploaded first and go with the first part. X takes no idempotency key,
+        so ``idempotency_key`` is not sent (see :meth:`check`).
         """
-        if content.media_urls:
-            raise ProviderError(ErrorKind.BAD_INPUT, "PostFlow cannot upload media to X yet.",
-                                platform_code="media_not_supported")
+        if content.media_urls and not content.media:
+            raise ProviderError(ErrorKind.BAD_INPUT, "The post's media were not stored, so "
+                                "they cannot be uploaded to X.", platform_code="media_not_stored")
+        media_ids = await self._media.upload_all(account.tokens.access_token.get_secret_value(),
+                                                 content.media)
         parts = (content.text, *content.thread)
         ids: list[str] = []
         for text in parts:
             body: dict[str, Any] = {"text": text}
             if ids:
                 body["reply"] = {"in_reply_to_tweet_id": ids[-1]}
+            else:
+                body.update(media_ids_body(media_ids))
             try:
                 ids.append(await self._create_post(account, body))
             except ProviderError as err:
@@ -244,7 +249,8 @@ class XProvider:
                        basic_auth: bool = False, form: Mapping[str, str] | None = None,
                        json_body: Mapping[str, Any] | None = None,
                        params: Mapping[str, str] | None = None,
-                       creates: bool = False) -> _Answer:
+                       creates: bool = False,
+                       multipart: aiohttp.FormData | None = None) -> _Answer:
         headers = {"Accept": "application/json"}
         if isinstance(token, SecretStr):
             token = token.get_secret_value()
@@ -256,7 +262,8 @@ class XProvider:
         timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_SECONDS)
         try:
             async with aiohttp.ClientSession(timeout=timeout) as session, session.request(
-                    method, self._api + path, headers=headers, data=form, json=json_body,
+                    method, self._api + path, headers=headers, data=multipart or form,
+                    json=json_body,
                     params=params) as response:
                 return _Answer(response.status, await response.text(),
                                {k.lower(): v for k, v in response.headers.items()})

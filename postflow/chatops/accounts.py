@@ -39,9 +39,16 @@ async def list_accounts(rt: Runtime, who: Membership) -> Reply:
     items = []
     for conn in connections:
         lines = [f"Status: {STATUS_WORDS[conn.status]}", f"Id: `{conn.id}`"]
+        tz = conn.timezone or who.org.timezone
         if conn.status is ConnectionStatus.ACTIVE and conn.token_expires_at is not None \
                 and conn.token_expires_at <= now:
             lines.append("Its access token expired; PostFlow refreshes it before the next post.")
+        elif conn.token_expires_at is not None:
+            lines.append(f"Access token expires: {local_time(conn.token_expires_at, tz)}")
+        if conn.reconnect_by is not None and conn.status is ConnectionStatus.ACTIVE:
+            lines.append(f"Must be reconnected by {local_time(conn.reconnect_by, tz)}")
+        if conn.last_refresh_error:
+            lines.append(f"Last token problem: {conn.last_refresh_error}")
         items.append(Item(title=f"{conn.display_name} ({conn.network})", lines=tuple(lines)))
     healthy = sum(c.status is ConnectionStatus.ACTIVE for c in connections)
     return Reply(text=f"{len(connections)} connected accounts, {healthy} working. See one's "

@@ -36,7 +36,10 @@ TIME = "time"
 MODE = "mode"
 VARIANT_PREFIX = "variant_"
 #: Problem codes of a provider's report that are about the media, not the text.
-MEDIA_CODES = frozenset({"too_many_media", "bad_media_url", "media_not_supported"})
+MEDIA_CODES = frozenset({
+    "too_many_media", "bad_media_url", "invalid_media_url", "media_not_supported", "media_mix",
+    "media_too_large", "media_type", "unsupported_media_type", "image_too_large",
+    "video_not_supported", "media_not_stored"})
 
 
 def variant_field(network: str) -> str:

@@ -82,6 +82,14 @@ def reconnect_text(connection: Connection) -> str:
             f"Admin connects it again (`/postflow connect {connection.network}`).")
 
 
+def expiry_warning_text(connection: Connection, days_left: int) -> str:
+    """The warning for an account whose access ends for good in ``days_left`` days."""
+    when = "within a day" if days_left <= 1 else f"in {days_left} days"
+    return (f"The {connection.network} account {connection.display_name} stops working "
+            f"{when}: {connection.network} does not let PostFlow renew its access. An Admin "
+            f"keeps it working by connecting it again (`/postflow connect {connection.network}`).")
+
+
 def _account_name(target: PostTarget, accounts: Mapping[str, Connection]) -> str:
     account = accounts.get(target.connection_id)
     return (f"{account.display_name} ({target.network})" if account is not None

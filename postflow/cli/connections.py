@@ -16,8 +16,9 @@ from postflow.runtime import Runtime
 from postflow.usecases.connections import connect_sandbox, set_connection_timezone
 from postflow.usecases.oauth_connect import connect_link
 
-#: Networks connected through their consent screen, with their names (offered when configured).
-CONSENT_NETWORKS = {"x": "X"}
+#: Networks connected through their consent screen, with what one connects (offered when
+#: configured).
+CONSENT_NETWORKS = {"x": "an X account", "facebook": "Facebook Pages"}
 
 
 def register(commands: Subcommands, common: argparse.ArgumentParser) -> None:
@@ -32,7 +33,7 @@ def register(commands: Subcommands, common: argparse.ArgumentParser) -> None:
     for network, name in CONSENT_NETWORKS.items():
         consent = networks.add_parser(
             network, parents=[common],
-            help=f"print a single-use link that connects an {name} account (10 minutes)")
+            help=f"print a single-use link that connects {name} (10 minutes)")
         consent.add_argument("--org", required=True, help="organization id or name")
         consent.set_defaults(handler=print_connect_link)
 
@@ -69,7 +70,7 @@ def print_connect_link(args: argparse.Namespace, ctx: CommandContext) -> None:
                                                                  actor=CLI_ACTOR))
     ctx.out.result({"network": link.network, "url": link.url,
                     "expires_at": iso(link.expires_at)}, [
-        f"Open this link in a browser to connect an {CONSENT_NETWORKS[link.network]} account "
+        f"Open this link in a browser to connect {CONSENT_NETWORKS[link.network]} "
         f"(it works once, until {when(link.expires_at)}):",
         link.url,
     ])
@@ -77,9 +78,13 @@ def print_connect_link(args: argparse.Namespace, ctx: CommandContext) -> None:
 
 def list_connections(args: argparse.Namespace, ctx: CommandContext) -> None:
     connections = ctx.run_in_org(args.org, lambda rt, org: rt.store.list_connections(org.id))
-    lines = table(["ID", "NETWORK", "NAME", "STATUS", "TIMEZONE", "CREATED"],
+    lines = table(["ID", "NETWORK", "NAME", "STATUS", "TIMEZONE", "TOKEN EXPIRES",
+                   "RECONNECT BY", "LAST ERROR", "CREATED"],
                   [[c.id, c.network, c.display_name, c.status.value,
-                    c.timezone or "(organization's)", when(c.created_at)]
+                    c.timezone or "(organization's)",
+                    when(c.token_expires_at) if c.token_expires_at else "-",
+                    when(c.reconnect_by) if c.reconnect_by else "-",
+                    (c.last_refresh_error or "-")[:60], when(c.created_at)]
                    for c in connections])
     ctx.out.result({"connections": [connection_view(c) for c in connections]},
                    lines if connections else ["No connected accounts."])
@@ -110,4 +115,8 @@ def connection_view(connection: Connection) -> dict[str, object]:
             "account_id": connection.account_id, "display_name": connection.display_name,
             "status": connection.status.value, "timezone": connection.timezone,
             "token_expires_at": iso(connection.token_expires_at),
+            "reconnect_by": iso(connection.reconnect_by),
+            "last_refresh_at": iso(connection.last_refresh_at),
+            "last_refresh_error": connection.last_refresh_error,
+            "last_refresh_error_at": iso(connection.last_refresh_error_at),
             "created_at": iso(connection.created_at)}

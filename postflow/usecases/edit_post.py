@@ -16,10 +16,11 @@ from pydantic import BaseModel
 from postflow.clock import as_utc, to_millis
 from postflow.errors import BadInput, Conflict, InvalidTransition
 from postflow.post_status import revise, transition
-from postflow.posts import MediaRef, Post, PostStatus, PostTarget
+from postflow.posts import Post, PostStatus, PostTarget
 from postflow.reviews import ReviewedContent, ReviewRequest, ReviewState, ReviewWhen
 from postflow.runtime import Runtime
 from postflow.usecases.audit_log import record
+from postflow.usecases.media import store_post_media
 from postflow.usecases.queues import next_queue_slot
 from postflow.usecases.reviews import MAX_RACES, reopen_after_edit
 from postflow.usecases.submit_post import (
@@ -126,7 +127,8 @@ async def _apply_edit(rt: Runtime, post: Post, edit: PostEdit) -> Post:
         from_queue = True
     return post.model_copy(update={
         "text": text, "variants": variants,
-        "media": [MediaRef(url=u) for u in media] if edit.media_urls is not None else post.media,
+        "media": (await store_post_media(rt, media, {c.network for c in connections})
+                  if edit.media_urls is not None else post.media),
         "targets": targets, "scheduled_at": scheduled_at, "from_queue": from_queue})
 
 

@@ -38,7 +38,7 @@ START_PATH = "/oauth/{network}/start"
 CALLBACK_PATH = "/oauth/{network}/callback"
 #: The networks whose consent flow is built and tested; each is offered once it is configured
 #: (the sandbox connects without a consent screen: ``postflow connect sandbox``).
-CONSENT_NETWORKS = frozenset({"x"})
+CONSENT_NETWORKS = frozenset({"x", "facebook", "linkedin"})
 
 
 @dataclass(frozen=True)
@@ -104,15 +104,25 @@ async def finish_consent(rt: Runtime, network: str, state: str, code: str) -> Co
     refuses the code, LimitReached when a new account would pass the plan's limit.
     """
     provider = _consent_provider(rt, network)
-    redeemed = await redeem_state(rt, state, _consent_purpose(network))
-    binding = json.loads(redeemed.binding)
-    org = await rt.store.get_organization(str(binding["org"]))
+    binding, code_verifier = await redeem_consent(rt, network, state)
+    org = await rt.store.get_organization(binding["org"])
     account = await provider.exchange_code(code=code, redirect_uri=callback_url(rt, network),
-                                           code_verifier=_code_verifier(rt, redeemed.state_id))
+                                           code_verifier=code_verifier)
     connection, reconnected = await save_connected_account(rt, org.id, network, account,
                                                            actor=str(binding["actor"]))
     return ConnectOutcome(connection=connection, org_name=org.name, reconnected=reconnected,
                           missing_scopes=tuple(account.missing_scopes))
+
+
+async def redeem_consent(rt: Runtime, network: str, state: str) -> tuple[dict[str, str], str]:
+    """Spend the consent state: its binding (``org``, ``actor``) and the PKCE verifier.
+
+    Raises Unauthorized for a bad, reused or expired state.
+    """
+    redeemed = await redeem_state(rt, state, _consent_purpose(network))
+    binding = json.loads(redeemed.binding)
+    return ({"org": str(binding["org"]), "actor": str(binding["actor"])},
+            _code_verifier(rt, redeemed.state_id))
 
 
 async def save_connected_account(rt: Runtime, org_id: str, network: str,

@@ -21,8 +21,9 @@ from datetime import datetime, timedelta
 from postflow.account_gates import NetworkBusy
 from postflow.attempts import AttemptOutcome, PublishAttempt, truncate_raw
 from postflow.connections import Connection, ConnectionStatus
-from postflow.errors import Conflict, NotFound
+from postflow.errors import BadInput, Conflict, NotFound
 from postflow.ids import new_id
+from postflow.media import MediaUploader
 from postflow.post_status import outcome_status, revise, transition
 from postflow.posts import Post, PostStatus, PostTarget, TargetStatus
 from postflow.providers import (
@@ -35,6 +36,7 @@ from postflow.providers import (
 from postflow.runtime import Runtime
 from postflow.usecases.audit_log import record
 from postflow.usecases.connections import account_context
+from postflow.usecases.media import media_attachments
 from postflow.usecases.token_refresh import (
     Refreshed,
     RefreshFailed,
@@ -153,13 +155,22 @@ class PostPublisher:
                             connection: Connection) -> tuple[Post, _TargetRun] | None:
         """Reconcile a cut-off attempt if any, then record a new attempt and publish once."""
         provider = self.rt.providers.get(connection.network)
-        content = PublishContent(text=post.text_for(connection.network),
-                                 media_urls=tuple(m.url for m in post.media))
 
         if target.status is TargetStatus.PUBLISHING and target.current_attempt_id:
             reconciled = await self._reconcile(post, target, provider, connection)
             if reconciled is not None:
                 return post, reconciled
+
+        try:
+            content = await self._content(post, connection.network, provider)
+        except (BadInput, NotFound) as err:
+            return post, _TargetRun(self._failed(
+                target, ErrorKind.BAD_INPUT, f"The post's media could not be used: {err.message}"))
+        except Exception as err:  # the media store is out of reach: try again later
+            log.warning("media of post %s could not be read: %s", post.id, type(err).__name__)
+            return post, self._retry_or_fail(target, ProviderError(
+                ErrorKind.RETRY_AFTER, "PostFlow could not read the post's media.",
+                retry_after=self.rt.settings.retry_base_seconds))
 
         attempt = PublishAttempt(
             id=new_id("att"), org_id=post.org_id, post_id=post.id,
@@ -189,6 +200,15 @@ class PostPublisher:
                                                connection)
         await self._close(attempt, AttemptOutcome.PUBLISHED, result=result)
         return saved, _TargetRun(self._published(target, result))
+
+    async def _content(self, post: Post, network: str, provider: Provider) -> PublishContent:
+        """What to publish on ``network``; a provider that uploads media also gets the stored
+        media (those never stored, e.g. after an edit, are fetched and stored now)."""
+        media = (await media_attachments(self.rt, post.media)
+                 if post.media and isinstance(provider, MediaUploader) and provider.uploads_media
+                 else ())
+        return PublishContent(text=post.text_for(network),
+                              media_urls=tuple(m.url for m in post.media), media=media)
 
     async def _reconcile(self, post: Post, target: PostTarget, provider: Provider,
                          connection: Connection) -> _TargetRun | None:

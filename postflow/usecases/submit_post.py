@@ -12,6 +12,7 @@ from postflow.connections import Connection, ConnectionStatus
 from postflow.errors import BadInput, LimitReached, NotFound
 from postflow.ids import new_id
 from postflow.local_time import resolve_local_time
+from postflow.media import MediaAttachment
 from postflow.plans import Limit, Plan, limit_reached
 from postflow.post_status import transition
 from postflow.posts import MediaRef, Post, PostSource, PostStatus, PostTarget
@@ -20,6 +21,7 @@ from postflow.runtime import Runtime
 from postflow.store.port import UsageCharge, UsageExhausted
 from postflow.timezones import shared_timezone
 from postflow.usecases.audit_log import audit_event
+from postflow.usecases.media import described_media, store_post_media
 from postflow.usecases.queues import apply_share_next, next_queue_slot, plan_share_next
 from postflow.usecases.reviews import request_review
 
@@ -82,8 +84,10 @@ async def resolve_targets(rt: Runtime, org_id: str, request: PostRequest) -> lis
     return list(chosen.values())
 
 
-def validate_content(rt: Runtime, request: PostRequest, networks: set[str]) -> None:
-    """Raise BadInput listing every problem the networks' providers find in the content."""
+def validate_content(rt: Runtime, request: PostRequest, networks: set[str], *,
+                     media: tuple[MediaAttachment, ...] = ()) -> None:
+    """Raise BadInput listing every problem the networks' providers find in the content
+    (``media``: the stored media, once they are, so sizes and types are checked too)."""
     stray = sorted(set(request.variants) - networks)
     if stray:
         raise BadInput(f"There are variants for {', '.join(stray)} but no target there.",
@@ -92,7 +96,7 @@ def validate_content(rt: Runtime, request: PostRequest, networks: set[str]) -> N
     for network in sorted(networks):
         report = rt.providers.get(network).validate(PublishContent(
             text=request.variants.get(network, request.text),
-            media_urls=tuple(request.media_urls)))
+            media_urls=tuple(request.media_urls), media=media))
         if not report.valid:
             problems[network] = [{"code": p.code, "message": p.message}
                                  for p in report.problems]
@@ -156,6 +160,11 @@ async def submit_post(rt: Runtime, org_id: str, request: PostRequest, *, source:
     read_in = shared_timezone(request.timezone, zones.values())
     tz = read_in or org.timezone
     scheduled_at, time_note = _check_time(request, now, read_in, zones)
+    # Fetched and stored now, not at publish time: a bad URL is the sender's to hear about.
+    networks = {c.network for c in connections}
+    media = await store_post_media(rt, request.media_urls, networks)
+    if any(ref.media_id for ref in media):
+        validate_content(rt, request, networks, media=await described_media(rt, media))
     connection_ids = [c.id for c in connections]
     from_queue = request.queue or request.share_next
     if request.share_next:
@@ -177,7 +186,7 @@ async def submit_post(rt: Runtime, org_id: str, request: PostRequest, *, source:
         try:
             scheduled_at = await apply_share_next(rt, org_id, connection_ids,
                                                   request.timezone, actor=actor)
-            final = await _insert(rt, org_id, request, connections, text=text, tz=tz,
+            final = await _insert(rt, org_id, request, connections, media, text=text, tz=tz,
                                   scheduled_at=scheduled_at, time_note=time_note,
                                   from_queue=from_queue, source=source, actor=actor,
                                   review_required=review_required, now=now, post_id=post_id,
@@ -187,7 +196,7 @@ async def submit_post(rt: Runtime, org_id: str, request: PostRequest, *, source:
             raise
         return final
     try:
-        return await _insert(rt, org_id, request, connections, text=text, tz=tz,
+        return await _insert(rt, org_id, request, connections, media, text=text, tz=tz,
                              scheduled_at=scheduled_at, time_note=time_note,
                              from_queue=from_queue, source=source, actor=actor,
                              review_required=review_required, now=now, post_id=post_id,
@@ -203,13 +212,14 @@ async def _limit_reached(rt: Runtime, org_id: str, plan: Plan,
 
 
 async def _insert(rt: Runtime, org_id: str, request: PostRequest, connections: list[Connection],
-                  *, text: str, tz: str, scheduled_at: datetime | None, time_note: str,
+                  media: list[MediaRef], *, text: str, tz: str,
+                  scheduled_at: datetime | None, time_note: str,
                   from_queue: bool, source: PostSource, actor: str, review_required: bool,
                   now: datetime, post_id: str | None, charge: UsageCharge | None) -> Post:
     """Write the post in the status policy allows, with one audit event saying how it got there."""
     post = Post(
         id=post_id or new_id("post"), org_id=org_id, text=text, variants=request.variants,
-        media=[MediaRef(url=u) for u in request.media_urls],
+        media=media,
         targets=[PostTarget(connection_id=c.id, network=c.network) for c in connections],
         timezone=tz, scheduled_at=scheduled_at, time_note=time_note, from_queue=from_queue,
         status=PostStatus.DRAFT, source=source, created_by=actor, created_at=now,

@@ -14,6 +14,8 @@ class RecordingNotifier:
     #: (event, post) for published, partially published and failed posts.
     outcomes: list[tuple[str, Post]] = field(default_factory=list)
     reconnects: list[Connection] = field(default_factory=list)
+    #: (connection id, days left) for each expiry warning.
+    expiring: list[tuple[str, int]] = field(default_factory=list)
     #: While set, every notice raises it, as a chat platform that is down would.
     failure: Exception | None = None
 
@@ -33,6 +35,9 @@ class RecordingNotifier:
 
     async def connection_needs_reconnect(self, connection: Connection, reason: str) -> None:
         self.reconnects.append(connection)
+
+    async def token_expiring(self, connection: Connection, days_left: int) -> None:
+        self.expiring.append((connection.id, days_left))
 
     def late_ids(self) -> list[str]:
         return [post.id for post in self.late]

@@ -8,7 +8,11 @@ Built from X's documented shapes (docs/networks.md, X section):
   ``code_verifier`` against the challenge; ``refresh_token`` rotates the refresh token (a spent
   one is refused like X does) or answers ``invalid_grant`` once the grant is revoked;
 - ``GET /2/users/me`` and ``POST /2/tweets`` with a bearer token (401 problem when expired), the
-  403 duplicate-content refusal, and scripted answers (429 with ``x-rate-limit-reset``, 5xx...).
+  403 duplicate-content refusal, and scripted answers (429 with ``x-rate-limit-reset``, 5xx...);
+- media: the simple image upload ``POST /2/media/upload`` (multipart, images only), the chunked
+  ``POST /2/media/upload/initialize`` -> ``/{id}/append`` (per segment) -> ``/{id}/finalize``,
+  ``GET /2/media/upload?command=STATUS`` walking through ``video_processing``, and a post naming
+  media ids that are unknown or not processed yet refused with a 400.
 """
 
 from __future__ import annotations
@@ -81,6 +85,16 @@ class FakeX:
     #: Answers for the next POST /2/tweets calls, in order.
     tweet_script: list[Scripted] = field(default_factory=list)
     token_script: list[Scripted] = field(default_factory=list)
+    #: Uploaded media by id: {"media_type", "category", "total_bytes", "segments", "data",
+    #: "processing" (the states still to report), "state"}.
+    media: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Every media call: (step, media id or "").
+    media_calls: list[tuple[str, str]] = field(default_factory=list)
+    #: What FINALIZE and each STATUS of a GIF or video report, in order; the last one stays.
+    video_processing: list[dict[str, Any]] = field(default_factory=lambda: [
+        {"state": "pending", "check_after_secs": 3}, {"state": "in_progress",
+                                                      "check_after_secs": 2},
+        {"state": "succeeded"}])
 
     @property
     def authorize_url(self) -> str:
@@ -106,7 +120,101 @@ class FakeX:
         app.router.add_post("/2/oauth2/token", self._token)
         app.router.add_get("/2/users/me", self._me)
         app.router.add_post("/2/tweets", self._create_tweet)
+        app.router.add_post("/2/media/upload", self._simple_upload)
+        app.router.add_get("/2/media/upload", self._media_status)
+        app.router.add_post("/2/media/upload/initialize", self._media_initialize)
+        app.router.add_post("/2/media/upload/{id}/append", self._media_append)
+        app.router.add_post("/2/media/upload/{id}/finalize", self._media_finalize)
         return app
+
+    # -- media ----------------------------------------------------------------------------------
+
+    def _new_media_id(self) -> str:
+        return str(1880028106020515840 + len(self.media))
+
+    def _media_view(self, media_id: str) -> dict[str, Any]:
+        item = self.media[media_id]
+        data: dict[str, Any] = {"id": media_id, "media_key": f"7_{media_id}",
+                                "size": item["total_bytes"], "expires_after_secs": 86400}
+        if item["category"] != "tweet_image":
+            data["processing_info"] = dict(item["state"])
+        return {"data": data}
+
+    async def _simple_upload(self, request: web.Request) -> web.Response:
+        if not self._bearer_ok(request):
+            return web.json_response(UNAUTHORIZED, status=401)
+        form = await request.post()
+        upload = form.get("media")
+        if not isinstance(upload, web.FileField) or form.get("media_category") != "tweet_image":
+            return web.json_response({"title": "Invalid Request", "status": 400, "detail":
+                                      "One or more parameters to your request was invalid."},
+                                     status=400)
+        data = upload.file.read()
+        media_id = self._new_media_id()
+        self.media[media_id] = {"media_type": str(form.get("media_type", "")),
+                                "category": "tweet_image", "total_bytes": len(data),
+                                "segments": {}, "data": data, "state": {"state": "succeeded"}}
+        self.media_calls.append(("upload", media_id))
+        return web.json_response(self._media_view(media_id))
+
+    async def _media_initialize(self, request: web.Request) -> web.Response:
+        if not self._bearer_ok(request):
+            return web.json_response(UNAUTHORIZED, status=401)
+        body = await request.json()
+        media_id = self._new_media_id()
+        self.media[media_id] = {"media_type": body["media_type"],
+                                "category": body["media_category"],
+                                "total_bytes": int(body["total_bytes"]), "segments": {},
+                                "data": b"", "processing": list(self.video_processing),
+                                "state": {"state": "pending"}}
+        self.media_calls.append(("initialize", media_id))
+        return web.json_response({"data": {"id": media_id, "media_key": f"7_{media_id}",
+                                           "expires_after_secs": 86400}})
+
+    async def _media_append(self, request: web.Request) -> web.Response:
+        if not self._bearer_ok(request):
+            return web.json_response(UNAUTHORIZED, status=401)
+        media_id = request.match_info["id"]
+        form = await request.post()
+        upload = form.get("media")
+        if media_id not in self.media or not isinstance(upload, web.FileField):
+            return web.json_response({"title": "Invalid Request", "status": 400,
+                                      "detail": "Unknown media id or no media."}, status=400)
+        self.media[media_id]["segments"][int(str(form["segment_index"]))] = upload.file.read()
+        self.media_calls.append(("append", media_id))
+        return web.json_response({"data": {"expires_at": 1893456000}})
+
+    async def _media_finalize(self, request: web.Request) -> web.Response:
+        if not self._bearer_ok(request):
+            return web.json_response(UNAUTHORIZED, status=401)
+        media_id = request.match_info["id"]
+        item = self.media.get(media_id)
+        if item is None:
+            return web.json_response({"title": "Not Found", "status": 404,
+                                      "detail": "Unknown media id."}, status=404)
+        segments = item["segments"]
+        item["data"] = b"".join(segments[i] for i in sorted(segments))
+        if len(item["data"]) != item["total_bytes"] or sorted(segments) != list(
+                range(len(segments))):
+            return web.json_response({"title": "Invalid Request", "status": 400, "detail":
+                                      "File size does not match the total_bytes given."},
+                                     status=400)
+        item["state"] = item["processing"].pop(0)
+        self.media_calls.append(("finalize", media_id))
+        return web.json_response(self._media_view(media_id))
+
+    async def _media_status(self, request: web.Request) -> web.Response:
+        if not self._bearer_ok(request):
+            return web.json_response(UNAUTHORIZED, status=401)
+        media_id = request.query.get("media_id", "")
+        item = self.media.get(media_id)
+        if request.query.get("command") != "STATUS" or item is None:
+            return web.json_response({"title": "Not Found", "status": 404,
+                                      "detail": "Unknown media id."}, status=404)
+        if item.get("processing"):
+            item["state"] = item["processing"].pop(0)
+        self.media_calls.append(("status", media_id))
+        return web.json_response(self._media_view(media_id))
 
     async def _authorize(self, request: web.Request) -> web.Response:
         query = dict(request.query)
@@ -182,8 +290,14 @@ class FakeX:
             return _scripted(self.tweet_script.pop(0))
         if any(t["text"] == body.get("text") for t in self.tweets):
             return web.json_response(DUPLICATE, status=403)
+        media_ids = (body.get("media") or {}).get("media_ids", [])
+        if any(self.media.get(m, {}).get("state", {}).get("state") != "succeeded"
+               for m in media_ids):
+            return web.json_response({"title": "Invalid Request", "status": 400,
+                                      "detail": "Your media IDs are invalid."}, status=400)
         tweet = {"id": str(1346889436626259968 + len(self.tweets)), "text": body["text"],
-                 "reply_to": (body.get("reply") or {}).get("in_reply_to_tweet_id")}
+                 "reply_to": (body.get("reply") or {}).get("in_reply_to_tweet_id"),
+                 "media_ids": media_ids}
         self.tweets.append(tweet)
         return web.json_response({"data": {"id": tweet["id"], "text": tweet["text"]}},
                                  status=201)

@@ -39,8 +39,7 @@ def test_validate_names_every_problem(capsys: pytest.CaptureFixture[str],
 
     report = result.json()
     assert (report["length"], report["valid"]) == (282, False)
-    assert [p["code"] for p in report["problems"]] == ["too_long", "too_many_media",
-                                                       "media_not_supported"]
+    assert [p["code"] for p in report["problems"]] == ["too_long", "too_many_media"]
 
 
 def test_validate_for_people_prints_the_count(capsys: pytest.CaptureFixture[str]) -> None:

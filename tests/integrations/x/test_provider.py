@@ -289,11 +289,12 @@ async def test_check_cannot_find_a_post_so_the_outcome_stays_unknown(
 
 def test_validate_counts_as_x_does_and_names_every_problem(provider: XProvider) -> None:
     report = provider.validate(PublishContent("日本" * 100 + " https://example.com",
-                                              media_urls=("https://a/1.png",),
+                                              media_urls=tuple(f"https://a/{i}.png"
+                                                               for i in range(5)),
                                               thread=("",)))
 
     assert (report.length, report.limit) == (400 + 1 + 23, 280)
-    assert [p.code for p in report.problems] == ["too_long", "empty", "media_not_supported"]
+    assert [p.code for p in report.problems] == ["too_long", "empty", "too_many_media"]
 
 
 def test_a_post_that_fits_is_valid(provider: XProvider) -> None:

@@ -1,0 +1,364 @@
+"""The Facebook provider: Facebook Login for the Pages a person manages, then posting as a Page.
+
+Connecting yields several accounts: the code becomes a short-lived user token, that becomes a
+long-lived one (about 60 days), and ``GET /me/accounts`` with it lists the person's Pages, each
+with a Page token that does not expire on a timer. The person picks Pages in the hub
+(:class:`postflow.providers.AccountPicker`); the user token is never stored.
+
+Publishing is by public media URL: Facebook fetches each photo itself. Where the media store
+(``postflow/media.py``) plugs in: when the publisher hands stored media (``content.media``), their
+short-lived store URLs are posted instead of the post's own ``media_urls``; Facebook is not a
+``MediaUploader``, so today it gets the post's URLs. Media that cannot be made public would need
+the multipart ``source`` upload, not written yet. Video is not posted yet (validation says so).
+
+Only plain data leaves this module: Graph JSON is read into small pydantic models and errors are
+classified in :mod:`integrations.facebook.errors`. Each call opens a short-lived aiohttp session.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TypeVar
+from urllib.parse import urlencode, urlsplit
+
+import aiohttp
+from pydantic import BaseModel, SecretStr, ValidationError
+
+from integrations.facebook import errors
+from postflow.clock import Clock
+from postflow.providers import (
+    AccountContext,
+    ConnectedAccount,
+    ErrorKind,
+    ProviderError,
+    PublishContent,
+    PublishResult,
+    TokenSet,
+    ValidationProblem,
+    ValidationReport,
+)
+
+#: The longest Page post text (the figure every tool cites; Facebook publishes none).
+MAX_TEXT_LENGTH = 63_206
+#: Photos in one multi-photo post (third-party tools' figure; not in Facebook's reference).
+MAX_PHOTOS = 10
+#: The photo formats Facebook lists (JPEG, BMP, PNG, GIF, TIFF), by file extension and type.
+PHOTO_EXTENSIONS = frozenset({"jpg", "jpeg", "png", "gif", "bmp", "tif", "tiff"})
+PHOTO_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/bmp", "image/tiff"})
+VIDEO_EXTENSIONS = frozenset({"mp4", "mov", "m4v", "avi", "mkv", "webm", "wmv", "mpeg", "mpg"})
+#: Permissions asked for: list the Pages, post as them, read them back.
+SCOPES = ("pages_show_list", "pages_manage_posts", "pages_read_engagement")
+REQUEST_TIMEOUT_SECONDS = 30.0
+#: ``/me/accounts`` pages of this many Pages, followed at most this many times.
+ACCOUNTS_PAGE_SIZE = 100
+ACCOUNTS_MAX_PAGES = 20
+_URL = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class FacebookConfig:
+    """The app registered at developers.facebook.com, and where Facebook lives."""
+
+    app_id: str
+    app_secret: SecretStr
+    graph_url: str = "https://graph.facebook.com"
+    dialog_url: str = "https://www.facebook.com"
+    api_version: str = "v26.0"
+    scopes: tuple[str, ...] = SCOPES
+
+
+class _TokenAnswer(BaseModel):
+    access_token: str
+    token_type: str = "bearer"  # noqa: S105 - a token type name
+    expires_in: int | None = None
+
+
+class _PictureData(BaseModel):
+    url: str | None = None
+
+
+class _Picture(BaseModel):
+    data: _PictureData = _PictureData()
+
+
+class _Page(BaseModel):
+    id: str
+    name: str
+    access_token: str
+    picture: _Picture | None = None
+
+
+class _Paging(BaseModel):
+    next: str | None = None
+
+
+class _Accounts(BaseModel):
+    data: list[_Page]
+    paging: _Paging | None = None
+
+
+class _Permission(BaseModel):
+    permission: str
+    status: str
+
+
+class _Permissions(BaseModel):
+    data: list[_Permission]
+
+
+class _Created(BaseModel):
+    id: str | None = None
+    post_id: str | None = None
+
+
+@dataclass(frozen=True)
+class _Answer:
+    status: int
+    body: str
+    headers: dict[str, str]
+
+
+class FacebookProvider:
+    network = "facebook"
+    display_name = "Facebook"
+    #: The hub lets the person pick which of their Pages to connect.
+    picks_accounts = True
+
+    def __init__(self, config: FacebookConfig, clock: Clock) -> None:
+        self._config = config
+        self._clock = clock
+        self._graph = f"{config.graph_url.rstrip('/')}/{config.api_version}"
+
+    # -- validation ----------------------------------------------------------------------------
+
+    def validate(self, content: PublishContent) -> ValidationReport:
+        """Text length, the photo count and formats; video and threads are not posted yet."""
+        problems: list[ValidationProblem] = []
+        length = len(content.text)
+        if not content.text.strip() and not content.media_urls:
+            problems.append(ValidationProblem("empty", "A Facebook post needs text or a photo."))
+        elif length > MAX_TEXT_LENGTH:
+            problems.append(ValidationProblem(
+                "too_long", f"The text has {length} characters; a Facebook post takes at most "
+                f"{MAX_TEXT_LENGTH:,}."))
+        if content.thread:
+            problems.append(ValidationProblem(
+                "thread_not_supported", "Facebook posts have no threads; put the text in one "
+                "post or give Facebook its own variant."))
+        if max(len(content.media_urls), len(content.media)) > MAX_PHOTOS:
+            problems.append(ValidationProblem(
+                "too_many_media", f"PostFlow posts at most {MAX_PHOTOS} photos to Facebook at "
+                "once."))
+        if content.media:  # stored media: their type is known
+            problems.extend(_type_problem(a.media.content_type) for a in content.media
+                            if a.media.content_type not in PHOTO_TYPES)
+        else:
+            problems.extend(p for p in map(_media_problem, content.media_urls) if p is not None)
+        return ValidationReport(network=self.network, length=length, limit=MAX_TEXT_LENGTH,
+                                problems=tuple(problems))
+
+    # -- Facebook Login ------------------------------------------------------------------------
+
+    def consent_url(self, *, state: str, redirect_uri: str, code_challenge: str) -> str:
+        """Facebook's login dialog. Its classic code flow has no PKCE (the app secret
+        authenticates the exchange), so ``code_challenge`` is not sent."""
+        query = urlencode({"client_id": self._config.app_id, "redirect_uri": redirect_uri,
+                           "state": state, "response_type": "code",
+                           "scope": ",".join(self._config.scopes)})
+        return (f"{self._config.dialog_url.rstrip('/')}/{self._config.api_version}"
+                f"/dialog/oauth?{query}")
+
+    async def exchange_code(self, *, code: str, redirect_uri: str,
+                            code_verifier: str) -> ConnectedAccount:
+        """Not used: a Facebook consent grants several Pages; see exchange_code_for_accounts."""
+        raise ProviderError(ErrorKind.BAD_INPUT, "Facebook Pages are connected by choosing them "
+                            "after Facebook's consent screen; start with `postflow connect "
+                            "facebook`.", platform_code="picks_accounts")
+
+    async def exchange_code_for_accounts(self, *, code: str, redirect_uri: str,
+                                         code_verifier: str) -> list[ConnectedAccount]:
+        """Code -> short-lived user token -> long-lived user token -> the person's Pages, each
+        with its Page token (no expiry on a timer when fetched with a long-lived user token)."""
+        short = await self._token({"client_id": self._config.app_id,
+                                   "redirect_uri": redirect_uri, "code": code})
+        long_lived = await self._token({"grant_type": "fb_exchange_token",
+                                        "client_id": self._config.app_id,
+                                        "fb_exchange_token": short.access_token})
+        granted = await self._granted_permissions(long_lived.access_token)
+        missing = [s for s in self._config.scopes if s not in granted]
+        return [ConnectedAccount(
+            account_id=page.id, display_name=page.name,
+            avatar_url=page.picture.data.url if page.picture else None, missing_scopes=missing,
+            tokens=TokenSet.model_validate({"access_token": page.access_token,
+                                            "scopes": sorted(granted)}))
+            for page in await self._pages(long_lived.access_token)]
+
+    async def refresh(self, tokens: TokenSet) -> TokenSet:
+        """A Page token cannot be refreshed without the person: they reconnect the Page."""
+        raise ProviderError(ErrorKind.RECONNECT, "Facebook Page access cannot be renewed "
+                            "without you; reconnect the Page with `postflow connect facebook`.",
+                            platform_code="no_refresh")
+
+    async def _token(self, params: dict[str, str]) -> _TokenAnswer:
+        answer = await self._request("GET", "/oauth/access_token", params={
+            **params, "client_secret": self._config.app_secret.get_secret_value()})
+        if answer.status >= 300:
+            raise errors.token_error(answer.status, answer.body, answer.headers)
+        return _parse(_TokenAnswer, answer.body, "Facebook's token answer")
+
+    async def _granted_permissions(self, user_token: str) -> set[str]:
+        answer = await self._request("GET", "/me/permissions",
+                                     params={"access_token": user_token})
+        if answer.status >= 300:
+            raise errors.token_error(answer.status, answer.body, answer.headers)
+        permissions = _parse(_Permissions, answer.body, "Facebook's permissions answer")
+        return {p.permission for p in permissions.data if p.status == "granted"}
+
+    async def _pages(self, user_token: str) -> list[_Page]:
+        pages: list[_Page] = []
+        params: Mapping[str, str] | None = {
+            "access_token": user_token, "fields": "id,name,access_token,picture",
+            "limit": str(ACCOUNTS_PAGE_SIZE)}
+        url = self._graph + "/me/accounts"
+        for _ in range(ACCOUNTS_MAX_PAGES):
+            answer = await self._request("GET", url, params=params, absolute=True)
+            if answer.status >= 300:
+                raise errors.token_error(answer.status, answer.body, answer.headers)
+            listing = _parse(_Accounts, answer.body, "Facebook's list of Pages")
+            pages.extend(listing.data)
+            # The next link already carries the token and the cursor.
+            if listing.paging is None or not listing.paging.next or not listing.data:
+                break
+            url, params = listing.paging.next, None
+        return pages
+
+    # -- publishing ----------------------------------------------------------------------------
+
+    async def publish(self, account: AccountContext, content: PublishContent, *,
+                      idempotency_key: str) -> PublishResult:
+        """Text (with its first link as the link preview), one photo, or a multi-photo post.
+
+        The Graph API takes no idempotency key, so ``idempotency_key`` is not sent (see
+        :meth:`check`).
+        """
+        token = account.tokens.access_token.get_secret_value()
+        page = account.account_id
+        photos = tuple(a.url for a in content.media if a.url) or content.media_urls
+        if len(photos) == 1:
+            created = await self._post(f"/{page}/photos", token, creates=True, form={
+                "url": photos[0], "caption": content.text})
+            post_id = created.post_id or created.id
+        elif photos:
+            form = {"message": content.text}
+            for index, url in enumerate(photos):
+                photo = await self._post(f"/{page}/photos", token, creates=False,
+                                         form={"url": url, "published": "false"})
+                if not photo.id:
+                    raise ProviderError(ErrorKind.RETRY_AFTER, "Facebook took a photo without "
+                                        "giving its id.", platform_code="no_id",
+                                        retry_after=errors.SERVER_ERROR_WAIT_SECONDS)
+                form[f"attached_media[{index}]"] = json.dumps({"media_fbid": photo.id})
+            post_id = (await self._post(f"/{page}/feed", token, creates=True, form=form)).id
+        else:
+            form = {"message": content.text}
+            link = _URL.search(content.text)
+            if link is not None:
+                form["link"] = link.group(0).rstrip(".,;:!?)")
+            post_id = (await self._post(f"/{page}/feed", token, creates=True, form=form)).id
+        if not post_id:
+            raise ProviderError(ErrorKind.UNKNOWN, "Facebook answered without the new post's "
+                                "id; it may have been published.", platform_code="no_id")
+        return PublishResult(platform_post_id=post_id, url=post_url(post_id),
+                             raw=json.dumps({"id": post_id}))
+
+    async def check(self, account: AccountContext, *,
+                    idempotency_key: str) -> PublishResult | None:
+        """Facebook cannot find a post by PostFlow's attempt id, so an unknown outcome stays
+        unknown and the target becomes Unconfirmed for a person to decide (docs/networks.md)."""
+        raise ProviderError(ErrorKind.UNKNOWN,
+                            "Facebook cannot say whether an interrupted post went out; look at "
+                            "the Page on Facebook, then mark the post published or retry it.",
+                            platform_code="no_lookup")
+
+    async def _post(self, path: str, token: str, *, form: dict[str, str],
+                    creates: bool) -> _Created:
+        answer = await self._request("POST", path, form={**form, "access_token": token},
+                                     creates=creates)
+        if answer.status >= 300:
+            raise errors.api_error(answer.status, answer.body, answer.headers,
+                                   created_something=creates)
+        try:
+            return _Created.model_validate_json(answer.body)
+        except ValidationError:
+            if not creates:
+                raise ProviderError(ErrorKind.RETRY_AFTER, "Facebook's answer was not what "
+                                    "PostFlow expected.", platform_code="unreadable",
+                                    retry_after=errors.SERVER_ERROR_WAIT_SECONDS) from None
+            raise ProviderError(ErrorKind.UNKNOWN, "Facebook answered without the new post's "
+                                "id; it may have been published.", platform_code="no_id",
+                                raw=answer.body[:errors.RAW_LIMIT]) from None
+
+    # -- HTTP ----------------------------------------------------------------------------------
+
+    async def _request(self, method: str, path: str, *,
+                       params: Mapping[str, str] | None = None,
+                       form: Mapping[str, str] | None = None, creates: bool = False,
+                       absolute: bool = False) -> _Answer:
+        """One call. Tokens and the app secret travel in the query or form as Facebook
+        documents; no URL, query or form ever reaches a log line or an error message."""
+        timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_SECONDS)
+        url = path if absolute else self._graph + path
+        try:
+            async with aiohttp.ClientSession(timeout=timeout) as session, session.request(
+                    method, url, params=params, data=form,
+                    headers={"Accept": "application/json"}) as response:
+                return _Answer(response.status, await response.text(),
+                               {k.lower(): v for k, v in response.headers.items()})
+        except aiohttp.ClientConnectorError as err:  # never reached Facebook
+            raise errors.transport_error(err, sent=False) from None
+        except (aiohttp.ClientError, TimeoutError) as err:
+            raise errors.transport_error(err, sent=creates) from None
+
+
+def post_url(post_id: str) -> str:
+    """Where a post is seen: ``{page}_{post}`` ids open at facebook.com/{page}/posts/{post}."""
+    page, underscore, post = post_id.partition("_")
+    if underscore and page and post:
+        return f"https://www.facebook.com/{page}/posts/{post}"
+    return f"https://www.facebook.com/{post_id}"
+
+
+def _media_problem(url: str) -> ValidationProblem | None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return ValidationProblem("invalid_media_url", f"Facebook fetches photos from a public "
+                                 f"http(s) address; {url[:80]!r} is not one.")
+    name = parts.path.rsplit("/", 1)[-1]
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if extension in VIDEO_EXTENSIONS:
+        return _type_problem("video/")
+    if extension and extension not in PHOTO_EXTENSIONS:
+        return _type_problem(name[:80])
+    return None
+
+
+def _type_problem(what: str) -> ValidationProblem:
+    if what.startswith("video/"):
+        return ValidationProblem("video_not_supported", "PostFlow cannot post video to Facebook "
+                                 "yet; post photos, or link to the video.")
+    return ValidationProblem("unsupported_media_type", f"Facebook takes JPEG, PNG, GIF, BMP or "
+                             f"TIFF photos; {what!r} is none of them.")
+
+
+def _parse(model: type[ModelT], body: str, what: str) -> ModelT:
+    try:
+        return model.model_validate_json(body)
+    except ValidationError:
+        # No raw body here: a token answer and the list of Pages hold secrets.
+        raise ProviderError(ErrorKind.RETRY_AFTER, f"{what} was not what PostFlow expected.",
+                            retry_after=errors.SERVER_ERROR_WAIT_SECONDS) from None

@@ -1,0 +1,202 @@
+"""Fetching media from a URL without letting the URL reach inside PostFlow's network.
+
+- Only ``http``/``https``; redirects are followed by hand, at most ``max_redirects`` times, and
+  each hop is checked like the first URL.
+- Every address a host name resolves to must be public (not loopback, private, link-local,
+  shared, reserved, multicast or unspecified). The check sits in the connector's resolver, so
+  the addresses checked are the very ones aiohttp connects to: a DNS answer cannot change between
+  the check and the connection. IP literals never reach a resolver and are checked up front.
+- The size cap is counted on the bytes as they arrive, not only from ``Content-Length``; the
+  content type must be an accepted one; timeouts bound the connection and the whole fetch.
+
+Every refusal is a :class:`BadInput` saying what was wrong; URLs in messages lose their query
+string, which may hold a token.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import aiohttp
+from aiohttp.abc import AbstractResolver, ResolveResult
+from aiohttp.resolver import DefaultResolver
+from yarl import URL
+
+from postflow.config import Settings
+from postflow.errors import BadInput
+from postflow.media import MEDIA_KINDS, FetchedMedia, base_content_type, shown_url
+
+REDIRECTS = (301, 302, 303, 307, 308)
+READ_CHUNK = 64 * 1024
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+#: Why an address may not be fetched from, or None: :func:`non_public_reason` outside tests.
+AddressPolicy = Callable[[IPAddress], str | None]
+
+
+class AddressRefused(OSError):
+    """A host resolved to an address PostFlow does not fetch from (an OSError, so aiohttp
+    passes it on as the cause of its connection error)."""
+
+
+def non_public_reason(address: IPAddress) -> str | None:
+    """Why ``address`` is not a public internet address, or None when it is."""
+    if isinstance(address, ipaddress.IPv6Address):
+        embedded = address.ipv4_mapped or address.sixtofour or (
+            address.teredo[1] if address.teredo else None)
+        if embedded is not None:
+            return non_public_reason(embedded)
+    checks = (("loopback", address.is_loopback), ("private", address.is_private),
+              ("link-local", address.is_link_local), ("multicast", address.is_multicast),
+              ("unspecified", address.is_unspecified), ("reserved", address.is_reserved))
+    for name, hit in checks:
+        if hit:
+            return name
+    return None if address.is_global else "not globally routable"
+
+
+class PublicOnlyResolver(AbstractResolver):
+    """Resolves like aiohttp's default resolver, then refuses the whole answer if any address
+    in it is not public."""
+
+    def __init__(self, inner: AbstractResolver | None = None, *,
+                 policy: AddressPolicy | None = None) -> None:
+        self._inner = inner or DefaultResolver()
+        self._policy = policy or non_public_reason
+
+    async def resolve(self, host: str, port: int = 0,
+                      family: socket.AddressFamily = socket.AF_INET) -> list[ResolveResult]:
+        results = await self._inner.resolve(host, port, family)
+        for result in results:
+            reason = self._policy(ipaddress.ip_address(result["host"]))
+            if reason is not None:
+                raise AddressRefused(f"{host} resolves to a {reason} address")
+        return results
+
+    async def close(self) -> None:
+        await self._inner.close()
+
+
+@dataclass(frozen=True)
+class FetchLimits:
+    max_bytes: int
+    timeout_seconds: float
+    connect_timeout_seconds: float
+    max_redirects: int
+    allow_private_hosts: bool = False
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> FetchLimits:
+        return cls(max_bytes=settings.media_max_bytes,
+                   timeout_seconds=settings.media_fetch_timeout_seconds,
+                   connect_timeout_seconds=settings.media_fetch_connect_timeout_seconds,
+                   max_redirects=settings.media_fetch_max_redirects,
+                   allow_private_hosts=settings.media_allow_private_hosts)
+
+
+class SafeMediaFetcher:
+    """The :class:`postflow.media.MediaFetcher` for the internet. ``resolver`` and
+    ``address_policy`` are for tests (a DNS they control; the loopback test server counted as
+    public); the public-only check wraps the resolver unless private hosts are allowed."""
+
+    def __init__(self, limits: FetchLimits, *, resolver: AbstractResolver | None = None,
+                 address_policy: AddressPolicy | None = None) -> None:
+        self._limits = limits
+        self._resolver = resolver
+        self._policy = address_policy or non_public_reason
+
+    async def fetch(self, url: str) -> FetchedMedia:
+        shown = shown_url(url)
+        limits = self._limits
+        resolver: AbstractResolver = self._resolver or DefaultResolver()
+        if not limits.allow_private_hosts:
+            resolver = PublicOnlyResolver(resolver, policy=self._policy)
+        connector = aiohttp.TCPConnector(resolver=resolver, use_dns_cache=False)
+        timeout = aiohttp.ClientTimeout(total=limits.timeout_seconds,
+                                        sock_connect=limits.connect_timeout_seconds)
+        try:
+            async with aiohttp.ClientSession(connector=connector, timeout=timeout,
+                                             trust_env=False) as session:
+                return await self._follow(session, url, shown)
+        except aiohttp.ClientConnectorDNSError as err:
+            if isinstance(err.os_error, AddressRefused):
+                raise BadInput(f"PostFlow does not fetch media from {shown}: {err.os_error}; "
+                               "only public internet addresses are allowed.",
+                               details={"url": shown, "reason": "address_not_public"}) from None
+            raise BadInput(f"The host of {shown} could not be found.",
+                           details={"url": shown, "reason": "unresolvable"}) from None
+        except TimeoutError:
+            raise BadInput(f"Fetching {shown} took longer than {limits.timeout_seconds:g} s.",
+                           details={"url": shown, "reason": "timeout"}) from None
+        except aiohttp.ClientError as err:
+            raise BadInput(f"Fetching {shown} failed ({type(err).__name__}).",
+                           details={"url": shown, "reason": "unreachable"}) from None
+
+    async def _follow(self, session: aiohttp.ClientSession, url: str,
+                      shown_first: str) -> FetchedMedia:
+        current = self._checked_url(url)
+        for _hop in range(self._limits.max_redirects + 1):
+            async with session.get(current, allow_redirects=False,
+                                   headers={"Accept": ", ".join(MEDIA_KINDS)}) as response:
+                if response.status in REDIRECTS:
+                    location = response.headers.get("Location")
+                    if not location:
+                        raise BadInput(f"{shown_url(str(current))} redirects nowhere.",
+                                       details={"url": shown_first, "reason": "bad_redirect"})
+                    current = self._checked_url(str(current.join(URL(location))))
+                    continue
+                return await self._read(response, shown_url(str(current)))
+        raise BadInput(f"{shown_first} redirects more than {self._limits.max_redirects} times.",
+                       details={"url": shown_first, "reason": "too_many_redirects"})
+
+    def _checked_url(self, url: str) -> URL:
+        shown = shown_url(url)
+        try:
+            parsed = URL(url)
+        except ValueError:
+            raise BadInput(f"{shown} is not a URL.", details={"url": shown}) from None
+        if parsed.scheme not in ("http", "https") or not parsed.host:
+            raise BadInput(f"Media URLs must start with http:// or https:// ({shown}).",
+                           details={"url": shown, "reason": "scheme"})
+        if parsed.user or parsed.password:
+            raise BadInput(f"Media URLs may not carry a user name or password ({shown}).",
+                           details={"url": shown, "reason": "credentials"})
+        if not self._limits.allow_private_hosts:
+            try:
+                literal: IPAddress | None = ipaddress.ip_address(parsed.host.strip("[]"))
+            except ValueError:
+                literal = None  # a host name: the resolver checks what it resolves to
+            reason = self._policy(literal) if literal is not None else None
+            if reason is not None:
+                raise BadInput(f"PostFlow does not fetch media from {shown}: it is a {reason} "
+                               "address; only public internet addresses are allowed.",
+                               details={"url": shown, "reason": "address_not_public"})
+        return parsed
+
+    async def _read(self, response: aiohttp.ClientResponse, shown: str) -> FetchedMedia:
+        limit = self._limits.max_bytes
+        if response.status != 200:
+            raise BadInput(f"{shown} answered HTTP {response.status}, not the media.",
+                           details={"url": shown, "status": response.status,
+                                    "reason": "http_status"})
+        content_type = base_content_type(response.headers.get("Content-Type"))
+        if content_type not in MEDIA_KINDS and content_type != "application/octet-stream":
+            raise BadInput(f"{shown} is {content_type or 'of no stated type'}, not an image or "
+                           f"video PostFlow accepts ({', '.join(MEDIA_KINDS)}).",
+                           details={"url": shown, "content_type": content_type,
+                                    "reason": "content_type"})
+        if response.content_length is not None and response.content_length > limit:
+            raise _too_large(shown, limit)
+        body = bytearray()
+        async for chunk in response.content.iter_chunked(READ_CHUNK):
+            body += chunk
+            if len(body) > limit:
+                raise _too_large(shown, limit)
+        return FetchedMedia(data=bytes(body), content_type=content_type)
+
+
+def _too_large(shown: str, limit: int) -> BadInput:
+    return BadInput(f"{shown} is larger than the {limit} bytes allowed for media.",
+                    details={"url": shown, "limit_bytes": limit, "reason": "too_large"})

@@ -1,0 +1,109 @@
+"""Media kept in a local folder (the default): ``$POSTFLOW_DATA_DIR/media``.
+
+Each medium is one file named by its SHA-256 (``ab/abcdef...``) with a small JSON file beside it
+holding its content type. Files are written to a temporary name and renamed into place, so a
+reader never sees half a file and two writers of the same bytes both end with the same file. The
+hub serves them at signed, expiring URLs (``hub/routes/media.py``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+from typing import BinaryIO
+
+from integrations.media.signed_urls import signed_media_url
+from postflow.clock import Clock
+from postflow.errors import NotFound
+from postflow.media import READ_CHUNK_BYTES, MediaObject, check_media_id
+
+
+class LocalMediaStore:
+    def __init__(self, root: Path, *, base_url: str, secret_key: str, clock: Clock) -> None:
+        self._root = root
+        self._base_url = base_url
+        self._secret_key = secret_key
+        self._clock = clock
+
+    def path_of(self, media_id: str) -> Path:
+        """Where the bytes of ``media_id`` are (or would be)."""
+        media_id = check_media_id(media_id)
+        return self._root / media_id[:2] / media_id
+
+    async def put(self, data: bytes, content_type: str) -> MediaObject:
+        return await asyncio.to_thread(self._put, data, content_type)
+
+    async def get(self, media_id: str) -> MediaObject:
+        return await asyncio.to_thread(self._get, media_id)
+
+    async def read(self, media_id: str) -> bytes:
+        path = self.path_of(media_id)
+        try:
+            return await asyncio.to_thread(path.read_bytes)
+        except FileNotFoundError:
+            raise NotFound("No medium has this id.") from None
+
+    async def read_chunks(self, media_id: str,
+                          chunk_size: int = READ_CHUNK_BYTES) -> AsyncIterator[bytes]:
+        path = self.path_of(media_id)
+        try:
+            handle: BinaryIO = await asyncio.to_thread(path.open, "rb")
+        except FileNotFoundError:
+            raise NotFound("No medium has this id.") from None
+        try:
+            while chunk := await asyncio.to_thread(handle.read, chunk_size):
+                yield chunk
+        finally:
+            handle.close()
+
+    async def url(self, media_id: str, expires_in: timedelta) -> str:
+        expires = int((self._clock.now() + expires_in).timestamp())
+        return signed_media_url(self._base_url, self._secret_key, check_media_id(media_id),
+                                expires)
+
+    # -- blocking file work, run in a thread --------------------------------------------------
+
+    def _put(self, data: bytes, content_type: str) -> MediaObject:
+        media_id = hashlib.sha256(data).hexdigest()
+        path = self.path_of(media_id)
+        try:
+            return self._get(media_id)  # stored already: the same bytes are never written twice
+        except NotFound:
+            pass
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _write_atomically(path, data)
+        meta = {"content_type": content_type, "size": len(data)}
+        _write_atomically(_meta_path(path), json.dumps(meta).encode("utf-8"))
+        return MediaObject(id=media_id, content_type=content_type, size=len(data),
+                           sha256=media_id)
+
+    def _get(self, media_id: str) -> MediaObject:
+        path = self.path_of(media_id)
+        try:
+            meta = json.loads(_meta_path(path).read_text(encoding="utf-8"))
+            size = path.stat().st_size
+        except FileNotFoundError:
+            raise NotFound("No medium has this id.") from None
+        return MediaObject(id=media_id, content_type=str(meta["content_type"]), size=size,
+                           sha256=media_id)
+
+
+def _meta_path(path: Path) -> Path:
+    return path.with_name(path.name + ".json")
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".incoming-")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

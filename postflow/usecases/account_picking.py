@@ -1,0 +1,160 @@
+"""Picking which accounts to connect, for networks whose one consent grants several
+(:class:`postflow.providers.AccountPicker`; Facebook: the Pages a person manages).
+
+1. :func:`offer_accounts` (the hub's callback, instead of connecting at once) spends the consent
+   state, exchanges the code for every account it grants, and hands out a **pick token**: a
+   signed, single-use, 10-minute state (:mod:`postflow.chatops.oauth_state`) bound to the same
+   organization and asker as the consent and to a fresh browser key the hub puts in a cookie.
+   The accounts and their tokens ride inside the token sealed by the token vault, so nothing is
+   stored server-side and no token can be read from the page that carries it.
+2. :func:`pick_accounts` (the form's POST) spends the pick token in that browser and connects
+   each chosen account, or updates it in place when it was connected before.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+from dataclasses import dataclass
+
+from pydantic import TypeAdapter
+
+from postflow.chatops.oauth_state import issue_state, redeem_state
+from postflow.connections import Connection
+from postflow.errors import BadInput, LimitReached, Unauthorized
+from postflow.providers import AccountPicker, ConnectedAccount
+from postflow.runtime import Runtime
+from postflow.usecases.oauth_connect import (
+    callback_url,
+    consent_networks,
+    redeem_consent,
+    save_connected_account,
+)
+
+_ACCOUNTS = TypeAdapter(list[ConnectedAccount])
+
+
+@dataclass(frozen=True)
+class OfferedAccount:
+    account_id: str
+    display_name: str
+    avatar_url: str | None
+    #: Already connected to this organization: picking it updates that connection.
+    connected: bool
+
+
+@dataclass(frozen=True)
+class AccountOffer:
+    """What the person chooses from, and what the hub needs to let them choose."""
+
+    network: str
+    org_name: str
+    accounts: tuple[OfferedAccount, ...]
+    missing_scopes: tuple[str, ...]
+    #: Goes into the form; signed, single-use, holds the accounts sealed.
+    pick_token: str
+    #: Goes into an HttpOnly cookie; the pick is accepted only with it.
+    browser_key: str
+
+
+@dataclass(frozen=True)
+class PickOutcome:
+    org_name: str
+    connected: tuple[Connection, ...]
+    reconnected: tuple[Connection, ...]
+    #: Why the accounts after the last connected one were not connected (the plan's limit).
+    stopped_by: str | None = None
+
+
+def picks_accounts(rt: Runtime, network: str) -> bool:
+    """Whether ``network`` connects through the consent screen and then a choice of accounts."""
+    return network in consent_networks(rt) and _is_picker(rt.providers.get(network))
+
+
+async def offer_accounts(rt: Runtime, network: str, state: str, code: str) -> AccountOffer:
+    """Spend the consent state, exchange ``code`` and offer the accounts it grants.
+
+    Raises Unauthorized for a bad, reused or expired state, ProviderError when the network
+    refuses the code, BadInput when the grant holds no account.
+    """
+    provider = _picker(rt, network)
+    binding, code_verifier = await redeem_consent(rt, network, state)
+    org = await rt.store.get_organization(binding["org"])
+    accounts = await provider.exchange_code_for_accounts(
+        code=code, redirect_uri=callback_url(rt, network), code_verifier=code_verifier)
+    if not accounts:
+        raise BadInput(f"{rt.providers.get(network).display_name} shows no account you manage "
+                       "to PostFlow: nothing was connected. On the consent screen, choose the "
+                       "accounts PostFlow may use.", details={"network": network})
+    known = {c.account_id for c in await rt.store.list_connections(org.id, network)}
+    browser_key = secrets.token_urlsafe(24)
+    sealed = rt.vault.seal(_ACCOUNTS.dump_json(accounts, context={"reveal_secrets": True})
+                           .decode())
+    pick_token = issue_state(rt, _pick_purpose(network), binding=json.dumps({
+        **binding, "browser": _browser_digest(browser_key), "accounts": sealed}))
+    return AccountOffer(
+        network=network, org_name=org.name, pick_token=pick_token, browser_key=browser_key,
+        accounts=tuple(OfferedAccount(a.account_id, a.display_name, a.avatar_url,
+                                      a.account_id in known) for a in accounts),
+        missing_scopes=tuple(accounts[0].missing_scopes))
+
+
+async def pick_accounts(rt: Runtime, network: str, pick_token: str, browser_key: str,
+                        chosen: list[str]) -> PickOutcome:
+    """Connect the ``chosen`` account ids of an offer, once, in the browser it was made for.
+
+    Raises BadInput when nothing (or something not offered) is chosen, Unauthorized for a bad,
+    reused or expired pick token or another browser. Choosing nothing spends nothing, so the
+    person can go back and choose.
+    """
+    _picker(rt, network)
+    if not chosen:
+        raise BadInput("Choose at least one account to connect.", details={"network": network})
+    redeemed = await redeem_state(rt, pick_token, _pick_purpose(network))
+    binding = json.loads(redeemed.binding)
+    if not browser_key or not hmac.compare_digest(_browser_digest(browser_key),
+                                                  str(binding.get("browser", ""))):
+        raise Unauthorized("This choice was made in another browser than the one that started.",
+                           details={"reason": "browser"})
+    offered = {a.account_id: a for a in _ACCOUNTS.validate_json(
+        rt.vault.open(str(binding["accounts"])))}
+    unknown = sorted(set(chosen) - set(offered))
+    if unknown:
+        raise BadInput("Only the accounts offered can be connected.",
+                       details={"network": network, "account_ids": unknown})
+    org = await rt.store.get_organization(str(binding["org"]))
+    added: list[Connection] = []
+    updated: list[Connection] = []
+    stopped_by = None
+    for account_id in dict.fromkeys(chosen):
+        try:
+            connection, reconnected = await save_connected_account(
+                rt, org.id, network, offered[account_id], actor=str(binding["actor"]))
+        except LimitReached as err:
+            stopped_by = err.message
+            break
+        (updated if reconnected else added).append(connection)
+    return PickOutcome(org_name=org.name, connected=tuple(added), reconnected=tuple(updated),
+                       stopped_by=stopped_by)
+
+
+def _is_picker(provider: object) -> bool:
+    return isinstance(provider, AccountPicker) and provider.picks_accounts is True
+
+
+def _picker(rt: Runtime, network: str) -> AccountPicker:
+    provider = rt.providers.get(network) if network in consent_networks(rt) else None
+    if provider is None or not isinstance(provider, AccountPicker) or not _is_picker(provider):
+        raise BadInput(f"PostFlow does not pick {network!r} accounts after consent.",
+                       details={"network": network})
+    return provider
+
+
+def _pick_purpose(network: str) -> str:
+    return f"oauth-pick:{network}"
+
+
+def _browser_digest(browser_key: str) -> str:
+    return hashlib.sha256(browser_key.encode()).hexdigest()

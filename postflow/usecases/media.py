@@ -1,0 +1,103 @@
+"""Adding media (an upload, or a URL fetched safely) and handing stored media to providers.
+
+Media given as URLs are fetched and stored **when the post is submitted** when any of its
+networks uploads media's bytes (``MediaUploader``): the sender hears at once about a URL that is
+unreachable, too large or not an image or video, and what was reviewed is what gets published.
+Posts whose media were never stored (edited media, posts from before) have them fetched when
+they are published instead (see :func:`media_attachments`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import timedelta
+
+from postflow.errors import BadInput, ConfigurationError
+from postflow.media import (
+    MediaAttachment,
+    MediaFetcher,
+    MediaObject,
+    MediaStore,
+    MediaUploader,
+    checked_content_type,
+    shown_url,
+)
+from postflow.posts import MediaRef
+from postflow.runtime import Runtime
+
+
+def media_store(rt: Runtime) -> MediaStore:
+    if rt.media_store is None:
+        raise ConfigurationError("No media store is configured on this runtime.")
+    return rt.media_store
+
+
+def _media_fetcher(rt: Runtime) -> MediaFetcher:
+    if rt.media_fetcher is None:
+        raise ConfigurationError("No media fetcher is configured on this runtime.")
+    return rt.media_fetcher
+
+
+async def add_media_from_upload(rt: Runtime, data: bytes, content_type: str, *,
+                                source: str = "The file") -> MediaObject:
+    """Store uploaded bytes once; BadInput when too large, empty or not an accepted type."""
+    limit = rt.settings.media_max_bytes
+    if not data:
+        raise BadInput(f"{source} is empty.")
+    if len(data) > limit:
+        raise BadInput(f"{source} is {len(data)} bytes; the limit is {limit} bytes.",
+                       details={"size": len(data), "limit_bytes": limit})
+    stored_type = checked_content_type(data, content_type, source=source)
+    return await media_store(rt).put(data, stored_type)
+
+
+async def add_media_from_url(rt: Runtime, url: str) -> MediaObject:
+    """Fetch ``url`` (public addresses only, size-capped, checked type) and store it once."""
+    fetched = await _media_fetcher(rt).fetch(url)
+    return await add_media_from_upload(rt, fetched.data, fetched.content_type,
+                                       source=f"The media at {shown_url(url)}")
+
+
+def uploads_media(rt: Runtime, networks: Iterable[str]) -> bool:
+    """Whether any of ``networks`` needs the media's bytes (so they must be stored)."""
+    for network in networks:
+        provider = rt.providers.get(network)
+        if isinstance(provider, MediaUploader) and provider.uploads_media:
+            return True
+    return False
+
+
+async def store_post_media(rt: Runtime, media_urls: list[str],
+                           networks: Iterable[str]) -> list[MediaRef]:
+    """The post's media: fetched and stored when a network needs the bytes, else kept as URLs.
+
+    A URL that cannot be used is a BadInput naming it (without its query string)."""
+    if not media_urls or not uploads_media(rt, networks):
+        return [MediaRef(url=url) for url in media_urls]
+    refs: list[MediaRef] = []
+    for url in media_urls:
+        stored = await add_media_from_url(rt, url)
+        refs.append(MediaRef(url=url, content_type=stored.content_type, media_id=stored.id,
+                             size=stored.size))
+    return refs
+
+
+async def described_media(rt: Runtime, refs: Iterable[MediaRef]) -> tuple[MediaAttachment, ...]:
+    """Stored media as attachments without URLs: enough for a provider's ``validate``."""
+    store = media_store(rt)
+    return tuple([MediaAttachment(media=await store.get(ref.media_id), url=None, store=store)
+                  for ref in refs if ref.media_id])
+
+
+async def media_attachments(rt: Runtime, refs: Iterable[MediaRef]) -> tuple[MediaAttachment, ...]:
+    """What a provider that uploads media gets: every medium stored (fetched now if it never
+    was), with a URL valid for ``POSTFLOW_MEDIA_URL_TTL_SECONDS``."""
+    store = media_store(rt)
+    ttl = timedelta(seconds=rt.settings.media_url_ttl_seconds)
+    attachments: list[MediaAttachment] = []
+    for ref in refs:
+        media = (await store.get(ref.media_id) if ref.media_id
+                 else await add_media_from_url(rt, ref.url))
+        attachments.append(MediaAttachment(media=media, url=await store.url(media.id, ttl),
+                                           store=store))
+    return tuple(attachments)
