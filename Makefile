@@ -32,6 +32,8 @@ bench: install
 	@scripts/ensure-redis.sh
 	$(BIN)/python bench/ingest.py --quick
 	$(BIN)/python bench/queue_throughput.py --quick
+	$(BIN)/python bench/pipeline.py --quick
+	$(BIN)/python bench/due_burst.py --quick
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -19,8 +19,8 @@ alongside would take CPU from the consumer on this 2-core machine and measure th
   flatter the ratio.
 
 Rounds alternate relay and queue; the RESULT line gives the median of each side, and the ratio of
-those medians. Everything uses the Redis database of ``--redis-url`` (db 13 by default), which is
-FLUSHED before and after each measurement.
+those medians. Everything uses the Redis database of ``--redis-url`` (by default one of dbs 1-15
+it claims through db 0, as test sessions do), which is FLUSHED before and after each measurement.
 
     .venv/bin/python bench/queue_throughput.py [--messages 20000 | --quick] [--rounds 3]
 
@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import multiprocessing
@@ -48,6 +49,7 @@ from typing import Any
 import dramatiq
 import redis
 import redis.asyncio
+from _redis_db import claimed_redis_db
 from pydantic import SecretStr
 
 from postflow.config import Settings
@@ -56,7 +58,6 @@ from workers.broker import close_broker, configure_broker
 from workers.embedded import InProcessWorker
 from workers.service import WORKER_STOP_TIMEOUT_SECONDS
 
-DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/13"
 DEFAULT_MESSAGES = 20_000
 QUICK_MESSAGES = 5_000
 DEFAULT_ROUNDS = 3
@@ -314,29 +315,36 @@ def main() -> None:
                         help=f"{QUICK_MESSAGES} messages (for make bench)")
     parser.add_argument("--rounds", type=int, default=DEFAULT_ROUNDS,
                         help="measurements per side; the RESULT line gives the medians")
-    parser.add_argument("--redis-url", default=DEFAULT_REDIS_URL,
-                        help="a Redis database the bench may FLUSH (default: db 13)")
+    parser.add_argument("--redis-url", default=None,
+                        help="a Redis database the bench may FLUSH (default: one of dbs 1-15 "
+                        "on 127.0.0.1:6379 it claims the way test sessions do)")
     args = parser.parse_args()
     messages: int = QUICK_MESSAGES if args.quick else args.messages
     if messages < 1 or args.rounds < 1:
         parser.error("--messages and --rounds must be at least 1")
+    with (contextlib.nullcontext(args.redis_url) if args.redis_url
+          else claimed_redis_db()) as redis_url:
+        run(redis_url, messages, args.rounds)
 
-    client = redis.Redis.from_url(args.redis_url)
+
+def run(redis_url: str, messages: int, rounds: int) -> None:
+    """Measure both sides ``rounds`` times on ``redis_url`` and print the RESULT line."""
+    client = redis.Redis.from_url(redis_url)
     threads = Settings().worker_threads
     rates: dict[str, list[float]] = {"relay": [], "queue": []}
     with tempfile.TemporaryDirectory(prefix="postflow-bench-") as data_dir:
         sides = (
-            Side("relay", lambda: _fill_relay(args.redis_url, messages), _relay_consumer,
-                 (args.redis_url, threads, messages)),
-            Side("queue", lambda: _fill_queue(args.redis_url, data_dir, messages),
-                 _queue_consumer, (args.redis_url, data_dir, messages)),
+            Side("relay", lambda: _fill_relay(redis_url, messages), _relay_consumer,
+                 (redis_url, threads, messages)),
+            Side("queue", lambda: _fill_queue(redis_url, data_dir, messages),
+                 _queue_consumer, (redis_url, data_dir, messages)),
         )
-        print(f"{messages} no-op messages per side and round, {args.rounds} rounds; "
-              f"{threads} worker threads / relay loops; {args.redis_url}", flush=True)
+        print(f"{messages} no-op messages per side and round, {rounds} rounds; "
+              f"{threads} worker threads / relay loops; {redis_url}", flush=True)
         try:
-            for round_ in range(1, args.rounds + 1):
+            for round_ in range(1, rounds + 1):
                 for side in sides:
-                    label = f"[{round_}/{args.rounds}] {side.name}"
+                    label = f"[{round_}/{rounds}] {side.name}"
                     rates[side.name].append(measure(side, label, client, messages))
         finally:
             client.flushdb()
