@@ -15,8 +15,10 @@ from postflow.config import Settings
 
 log = logging.getLogger(__name__)
 
-#: How long idle worker threads wait before checking for shutdown or new messages (ms).
-DEFAULT_WORKER_TIMEOUT_MS = 1000
+#: The longest an idle worker waits between fetches of an empty queue (ms): Dramatiq's consumer
+#: backs off up to this, so it bounds how late an idle worker sees the first message of a due
+#: batch (docs/performance.md, due burst). Each idle fetch is one cheap Redis command.
+DEFAULT_WORKER_TIMEOUT_MS = 200
 
 
 class InProcessWorker:

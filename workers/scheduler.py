@@ -33,6 +33,9 @@ T = TypeVar("T")
 
 #: The reconciler looks for stuck posts this often, or more often when they count as stuck sooner.
 REQUEUE_EVERY_SECONDS = 30.0
+#: Shortest sleep between ticks: posts still due after a tick (a backlog bigger than a tick
+#: drains) are picked up almost at once, without spinning.
+MIN_WAIT_SECONDS = 0.02
 #: While a step keeps failing (Redis down), it is logged again only every this many ticks.
 LOG_EVERY_FAILURES = 60
 
@@ -121,14 +124,16 @@ class Scheduler:
                           tokens_refreshed=tokens_refreshed)
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Tick every ``scheduler_interval_seconds`` until ``stop`` is set, then step down."""
+        """Tick every ``scheduler_interval_seconds``, and sooner when a post falls due before
+        then, until ``stop`` is set; then step down."""
         interval = self.rt.settings.scheduler_interval_seconds
         log.info("scheduler running, every %.1f s", interval)
         try:
             while not stop.is_set():
-                await self.tick()
+                report = await self.tick()
+                wait = await self.next_wait(interval) if report.leader else interval
                 with suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=interval)
+                    await asyncio.wait_for(stop.wait(), timeout=wait)
         finally:
             if self._leading:
                 try:
@@ -136,6 +141,18 @@ class Scheduler:
                 except Exception:
                     log.warning("could not release scheduler leadership", exc_info=True)
             log.info("scheduler stopped")
+
+    async def next_wait(self, interval: float) -> float:
+        """Seconds to sleep: until the next Scheduled post falls due, so it is claimed at its
+        time rather than up to a whole interval later, but never longer than ``interval``."""
+        try:
+            next_due = await self.rt.store.next_due_at()
+        except Exception:  # the store is down: the next tick logs it
+            return interval
+        if next_due is None:
+            return interval
+        seconds = (next_due - self.rt.clock.now()).total_seconds()
+        return min(interval, max(MIN_WAIT_SECONDS, seconds))
 
     async def _lead(self) -> bool:
         leading = await self._step("reach the leader lock", self.leader.acquire_or_renew())

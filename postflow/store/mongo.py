@@ -421,6 +421,12 @@ class MongoStore:
             [("due_at", ASCENDING), ("_id", ASCENDING)], limit,
         )
 
+    async def next_due_at(self) -> datetime | None:
+        doc = await self._coll("posts").find_one(
+            {"status": PostStatus.SCHEDULED.value, "due_at": {"$ne": None}}, {"due_at": 1},
+            sort=[("due_at", ASCENDING)])
+        return None if doc is None else as_utc(doc["due_at"])
+
     async def find_stale_posts(self, statuses: Sequence[PostStatus], updated_before: datetime,
                                limit: int) -> list[Post]:
         return await self._find_models(

@@ -201,6 +201,11 @@ class Store(Protocol):
         """Scheduled posts with ``due_at <= now``, earliest due first, across organizations."""
         ...
 
+    async def next_due_at(self) -> datetime | None:
+        """The earliest ``due_at`` of any Scheduled post, across organizations; None when no
+        post is scheduled (the scheduler sleeps until then)."""
+        ...
+
     async def find_stale_posts(self, statuses: Sequence[PostStatus], updated_before: datetime,
                                limit: int) -> list[Post]:
         """Posts in ``statuses`` last written before ``updated_before``, oldest first."""

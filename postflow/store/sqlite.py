@@ -644,6 +644,12 @@ class SqliteStore:
             " AND due_at <= ? ORDER BY due_at, id LIMIT ?",
             (PostStatus.SCHEDULED.value, _ts(now), limit))
 
+    async def next_due_at(self) -> datetime | None:
+        rows = await self._fetch(
+            "SELECT due_at FROM posts WHERE status = ? AND due_at IS NOT NULL"
+            " ORDER BY due_at LIMIT 1", (PostStatus.SCHEDULED.value,))
+        return _parse_ts(rows[0][0]) if rows else None
+
     async def find_stale_posts(self, statuses: Sequence[PostStatus], updated_before: datetime,
                                limit: int) -> list[Post]:
         return await self._docs(

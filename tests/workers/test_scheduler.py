@@ -16,7 +16,7 @@ from postflow.wiring import open_runtime
 from tests.fakes.clock import ManualClock
 from tests.workers.scenario import RecordingQueue, SandboxAccount, due_post, eventually
 from workers.leader import LocalLeader
-from workers.scheduler import Scheduler
+from workers.scheduler import MIN_WAIT_SECONDS, Scheduler
 
 
 class NeverLeader:
@@ -167,3 +167,37 @@ async def test_an_outage_is_logged_once_not_on_every_tick(
     messages = [r.getMessage() for r in caplog.records]
     assert sum("could not send a canary" in m for m in messages) == 1
     assert sum("can send a canary again" in m for m in messages) == 1
+
+
+async def test_tick_dispatches_batch_after_batch_while_batches_come_back_full(
+        rt: Runtime, queue: RecordingQueue, account: SandboxAccount,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from functools import partial
+
+    from postflow.usecases import dispatch
+
+    monkeypatch.setattr("workers.scheduler.DISPATCH_BATCH", 2)
+    monkeypatch.setattr("workers.scheduler.dispatch_due_posts",
+                        partial(dispatch.dispatch_due_posts, limit=2))
+    posts = [await due_post(rt, account, f"post {i}") for i in range(5)]
+
+    report = await Scheduler(rt, queue, LocalLeader()).tick()
+
+    assert report.dispatched == 5
+    assert sorted(queue.post_ids) == sorted(p.id for p in posts)
+
+
+async def test_the_scheduler_sleeps_until_the_next_post_falls_due_at_most_an_interval(
+        rt: Runtime, clock: ManualClock, queue: RecordingQueue, account: SandboxAccount) -> None:
+    scheduler = Scheduler(rt, queue, LocalLeader())
+    assert await scheduler.next_wait(5.0) == 5.0  # nothing scheduled
+
+    await submit_post(
+        rt, account.org.id, PostRequest(text="soon", targets=[account.connection.id],
+                                        schedule_at=clock.now() + timedelta(seconds=0.25)),
+        source=PostSource(kind="cli"), actor="test", review_required=False)
+    assert await scheduler.next_wait(5.0) == pytest.approx(0.25)
+    assert await scheduler.next_wait(0.1) == 0.1
+
+    clock.advance(1)  # due and not yet claimed: tick again almost at once
+    assert await scheduler.next_wait(5.0) == MIN_WAIT_SECONDS

@@ -158,6 +158,17 @@ async def test_find_due_posts_leaves_out_future_and_unscheduled_posts(store: Sto
     assert [p.id for p in await store.find_due_posts(at(10), limit=10)] == [due.id]
 
 
+async def test_next_due_at_is_the_earliest_due_time_of_a_scheduled_post(store: Store) -> None:
+    assert await store.next_due_at() is None
+    for post in (make_post("org_a", status=PostStatus.SCHEDULED, due_at=at(30)),
+                 make_post("org_b", status=PostStatus.SCHEDULED, due_at=at(12)),
+                 make_post("org_a", status=PostStatus.QUEUED, due_at=at(1)),
+                 make_post("org_a", status=PostStatus.DRAFT, due_at=None)):
+        await store.insert_post(post)
+
+    assert await store.next_due_at() == at(12)
+
+
 async def test_find_due_posts_stops_at_the_limit(store: Store) -> None:
     for minute in (3, 1, 2):
         await store.insert_post(make_post("org_a", status=PostStatus.SCHEDULED, due_at=at(minute)))
