@@ -6,6 +6,8 @@ with a later ``due_at``; the reconciler may put a stuck Publishing post back to 
 A Scheduled post whose time passed unnoticed becomes Late and waits for a person: back to
 Scheduled (publish now, reschedule) or Canceled. Rescheduling also takes a Queued post back to
 Scheduled, and a Failed or Partial one (its failed targets are tried again).
+A Failed or Partial post whose unconfirmed targets a person marks as published becomes what its
+targets then add up to (Partial or Published).
 Any other move raises :class:`InvalidTransition` — a status is never silently overwritten.
 """
 
@@ -27,8 +29,10 @@ ALLOWED_TRANSITIONS: dict[PostStatus, frozenset[PostStatus]] = {
     S.QUEUED: frozenset({S.PUBLISHING, S.SCHEDULED, S.CANCELED}),
     S.PUBLISHING: frozenset({S.PUBLISHED, S.PARTIAL, S.FAILED, S.SCHEDULED, S.QUEUED}),
     S.PUBLISHED: frozenset(),
-    S.PARTIAL: frozenset({S.SCHEDULED}),
-    S.FAILED: frozenset({S.SCHEDULED, S.CANCELED}),
+    # A person saying an unconfirmed target did go out (postflow/usecases/unconfirmed_targets.py)
+    # moves Partial to Published, and Failed to Partial or Published.
+    S.PARTIAL: frozenset({S.SCHEDULED, S.PUBLISHED}),
+    S.FAILED: frozenset({S.SCHEDULED, S.CANCELED, S.PARTIAL, S.PUBLISHED}),
     S.CANCELED: frozenset(),
 }
 

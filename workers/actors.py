@@ -55,6 +55,9 @@ async def consume_canary() -> None:
 
 ACTORS = (publish_post, consume_canary)
 
+# The chat queue's actor is declared wherever the publish actors are, so every worker consumes it.
+import workers.chat_actors  # noqa: E402,F401
+
 
 def bind_actors(broker: dramatiq.Broker, settings: Settings) -> None:
     """Move the actors to a newly configured broker (called by ``configure_broker``)."""

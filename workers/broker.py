@@ -24,16 +24,19 @@ from workers.worker_runtime import CloseRuntimeAtShutdown
 #: The queues the actors consume (named here so tests and tools need not import the actors).
 PUBLISH_QUEUE = "publish"
 CANARY_QUEUE = "canary"
+#: Messages into chat (workers/chat_actors.py): paced per channel, never ahead of publishing.
+CHAT_QUEUE = "chat"
 
 # Recovery of a killed worker's unacked messages (RedisBroker of dramatiq 2.x):
 # every process writes a heartbeat on each Redis command it sends (an idle worker fetches from
-# each of its queues at least once per ``worker_timeout``, 1 s by default). A process whose
-# heartbeat is older than HEARTBEAT_TIMEOUT_MS counts as dead, and the next "maintenance" run on
-# a queue pushes its unacked messages of that queue back. Maintenance runs on a random
-# MAINTENANCE_CHANCE-per-million of commands (the default, 1000, is about once per 1000 commands:
-# minutes on a quiet install). With 15 s and 20 %: a dead worker's messages are back within
-# ~15 s plus a few idle fetches (the chance that 30 fetches in a row skip maintenance is 0.1 %),
-# well inside a minute, while a live worker would have to miss ~15 heartbeats to be declared dead.
+# each of its queues at least once per ``worker_timeout``, 200 ms: workers/embedded.py). A
+# process whose heartbeat is older than HEARTBEAT_TIMEOUT_MS counts as dead, and the next
+# "maintenance" run on a queue pushes its unacked messages of that queue back. Maintenance runs
+# on a random MAINTENANCE_CHANCE-per-million of commands (the default, 1000, is about once per
+# 1000 commands: minutes on a quiet install). With 15 s and 20 %: a dead worker's messages are
+# back within ~15 s plus a few idle fetches (the chance that 30 fetches in a row skip
+# maintenance is 0.1 %), well inside a minute, while a live worker would have to miss many
+# heartbeats to be declared dead.
 # Maintenance is two ZRANGEBYSCOREs when no worker is dead, so the higher chance costs little.
 # A message redelivered to a second worker is harmless: the publisher acts only on a post still
 # Queued at the message's version. (dramatiq 2.2 has no requeue_deadline/requeue_interval: these
@@ -94,6 +97,9 @@ def configure_broker(settings: Settings) -> dramatiq.Broker:
     actors = sys.modules.get("workers.actors")
     if actors is not None:
         actors.bind_actors(broker, settings)
+    chat_actors = sys.modules.get("workers.chat_actors")
+    if chat_actors is not None:
+        chat_actors.bind_chat_actors(broker, settings)
     return broker
 
 

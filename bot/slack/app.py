@@ -12,6 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.slack.authorize import SlackAuthorizer
 from bot.slack.composer_listeners import ComposerListeners
 from bot.slack.listeners import SlackListeners
+from bot.slack.notice_listeners import NoticeListeners
 from bot.slack.review_listeners import ReviewListeners
 from bot.slack.signing import SlackRequestVerifier
 from postflow.errors import ConfigurationError
@@ -69,6 +70,7 @@ def build_slack_bot(rt: Runtime, queue: PublishQueue | None) -> SlackBot:
     ComposerListeners(rt, queue).register(app)
     SlackListeners(rt, queue, authorizer).register(app)
     ReviewListeners(rt, queue).register(app)
+    NoticeListeners(rt, queue).register(app)
     oauth_client = None
     if settings.slack_client_id is not None and settings.slack_client_secret is not None:
         oauth_client = (settings.slack_client_id,

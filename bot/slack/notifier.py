@@ -1,66 +1,60 @@
 """The Slack :class:`~postflow.notifications.Notifier`: review cards in the organization's
 review channel, updated in place, with each step said in the card's thread; late posts,
-publish outcomes and accounts needing a reconnect in the notification channel, and to a Slack
-author by direct message (:mod:`bot.slack.outcome_notices`). One method per event.
+publish outcomes and accounts needing a reconnect in the post's thread or the notification
+channel, and to a Slack author by direct message (:mod:`bot.slack.outcome_notices`).
 
-Slack failures are logged by kind, never with a token; the use cases calling this already
-stored what happened, so a failed message changes nothing else.
+Every message is handed to an outbox (:func:`bot.slack.chat_delivery.chat_outbox`: the ``chat``
+Dramatiq queue, paced per channel and retried on 429 by a worker), except one: the first review
+card of a post is posted here, synchronously, because ``review_requested`` must return where the
+card is (its ``ts``) for the review record, and every later update and thread reply needs it.
+The use cases calling this already stored what happened, so a failed message changes nothing else.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable
-from typing import Any
 
-import aiohttp
-from slack_sdk.errors import SlackApiError, SlackClientError
-from slack_sdk.web.async_client import AsyncWebClient
-from slack_sdk.web.async_slack_response import AsyncSlackResponse
-
-from bot.slack.authorize import PLATFORM, SlackAuthorizer
+from bot.slack.authorize import PLATFORM
 from bot.slack.blocks import escape
+from bot.slack.chat_delivery import (
+    ChatOutbox,
+    ChatSend,
+    SendOutcome,
+    SlackChatDelivery,
+    chat_outbox,
+)
 from bot.slack.outcome_notices import OutcomeNotices
 from bot.slack.review_blocks import VERDICT_WORDS, person, review_card
 from postflow.chatops.formatting import local_time
 from postflow.chatops.post_outcomes import expiry_warning_text
 from postflow.connections import Connection
 from postflow.errors import NotFound
-from postflow.organizations import ChatChannel, Organization
+from postflow.organizations import Organization
 from postflow.posts import Post, PostStatus
 from postflow.reviews import ChatMessageRef, ReviewDecision, ReviewRequest, ReviewState, Verdict
 from postflow.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
-SLACK_ERRORS = (SlackApiError, SlackClientError, aiohttp.ClientError, TimeoutError)
-
 
 class SlackNotifier:
     """Posts to the Slack channels an organization chose (``/postflow settings``)."""
 
-    def __init__(self, rt: Runtime, api_url: str | None = None) -> None:
+    def __init__(self, rt: Runtime, api_url: str | None = None,
+                 outbox: ChatOutbox | None = None) -> None:
         self._rt = rt
-        self._api_url = (api_url or rt.settings.slack_api_url).rstrip("/") + "/"
-        self._authorizer = SlackAuthorizer(rt, self._api_url)
-        #: Publish outcomes and reconnect notices (channel, and a DM to a Slack author).
-        self._outcomes = OutcomeNotices(rt, self._client_in)
+        self._delivery = SlackChatDelivery(rt, api_url)
+        self._fixed_outbox = outbox
+        #: Publish outcomes, late posts and reconnect notices (thread or channel, and DMs).
+        self._outcomes = OutcomeNotices(rt, self.outbox)
+
+    def outbox(self) -> ChatOutbox:
+        """Asked on every send: the broker may be configured after this notifier was built."""
+        return self._fixed_outbox or chat_outbox(self._rt, self._delivery)
 
     # -- events -----------------------------------------------------------------------------
     async def post_late(self, post: Post) -> None:
-        org = await self._rt.store.get_organization(post.org_id)
-        await self._outcomes.to_author(org, post.created_by, f":alarm_clock: Your post "
-                                       f"`{post.id}` is late and waits for a person: "
-                                       f"{escape(post.status_reason)}")
-        channel = org.notification_channel or org.review_channel
-        client = await self._client(channel)
-        if client is None or channel is None:
-            log.warning("post %s is late: %s", post.id, post.status_reason)
-            return
-        await self._call(client.chat_postMessage(
-            channel=channel.channel_id,
-            text=f":alarm_clock: Post `{post.id}` is late and waits for a person: "
-                 f"{escape(post.status_reason)}"), "post a late notice")
+        await self._outcomes.post_late(post)
 
     async def post_published(self, post: Post) -> None:
         await self._outcomes.post_outcome(post)
@@ -83,38 +77,39 @@ class SlackNotifier:
         org = await self._rt.store.get_organization(post.org_id)
         ref = review.message
         if ref is not None:
-            client = await self._client_for(ref)
-            if client is None:
+            if ref.platform != PLATFORM:
                 return ref
-            await self._update_card(client, ref, org, post, review)
+            await self._update_card(ref, org, post, review)
             changed = "; ".join(review.changes) or "it was asked again"
-            await self._reply(client, ref, f":arrows_counterclockwise: Review again "
+            await self._reply(ref, f":arrows_counterclockwise: Review again "
                               f"(round {review.round}), asked by {person(review.requested_by)}: "
                               f"{escape(changed)}. Earlier approvals no longer count.")
             return ref
         channel = org.review_channel
-        client = await self._client(channel)
-        if client is None or channel is None:
+        if channel is None or channel.platform != PLATFORM:
             log.info("review %s: organization %s has no Slack review channel", review.id,
                      org.id)
             return None
+        # Synchronous on purpose (see the module docstring): the card's ts is the answer.
         text, blocks = review_card(post, review, await self._connections(post), org.timezone)
-        answer = await self._call(client.chat_postMessage(
-            channel=channel.channel_id, text=text, blocks=blocks), "post a review card")
-        if answer is None:
+        sent = await self._delivery.deliver(ChatSend(
+            workspace_id=channel.workspace_id, channel_id=channel.channel_id, text=text,
+            blocks=blocks, what="post a review card"))
+        if sent.outcome is not SendOutcome.SENT or not sent.ts:
+            log.warning("could not post the review card of review %s: %s %s", review.id,
+                        sent.outcome.value, sent.error)
             return None
         return ChatMessageRef(platform=PLATFORM, workspace_id=channel.workspace_id,
-                              channel_id=str(answer.get("channel") or channel.channel_id),
-                              message_id=str(answer["ts"]))
+                              channel_id=sent.channel_id or channel.channel_id,
+                              message_id=sent.ts)
 
     async def review_decided(self, post: Post, review: ReviewRequest,
                              decision: ReviewDecision) -> None:
         ref = review.message
-        client = None if ref is None else await self._client_for(ref)
-        if client is None or ref is None:
+        if ref is None or ref.platform != PLATFORM:
             return
         org = await self._rt.store.get_organization(post.org_id)
-        await self._update_card(client, ref, org, post, review)
+        await self._update_card(ref, org, post, review)
         text = f"{person(decision.actor)} {VERDICT_WORDS[decision.verdict]}"
         if decision.comment:
             text += f": {escape(decision.comment)}"
@@ -127,30 +122,30 @@ class SlackNotifier:
             text += (f" {author}, edit the post and it comes back here for review."
                      if review.state is ReviewState.CHANGES_REQUESTED
                      else f" {author}, the post was canceled.")
-        await self._reply(client, ref, text)
+        await self._reply(ref, text)
 
     async def review_expired(self, post: Post, review: ReviewRequest) -> None:
         ref = review.message
-        client = None if ref is None else await self._client_for(ref)
-        if client is None or ref is None:
+        if ref is None or ref.platform != PLATFORM:
             return
         org = await self._rt.store.get_organization(post.org_id)
-        await self._update_card(client, ref, org, post, review)
-        await self._reply(client, ref, f":hourglass: This review expired "
+        await self._update_card(ref, org, post, review)
+        await self._reply(ref, f":hourglass: This review expired "
                           f"({review.progress()}). {person(post.created_by or review.requested_by)}"
                           ", the post is a draft again: ask for review again when ready.")
 
     # -- helpers ----------------------------------------------------------------------------
-    async def _update_card(self, client: AsyncWebClient, ref: ChatMessageRef,
-                           org: Organization, post: Post, review: ReviewRequest) -> None:
+    async def _update_card(self, ref: ChatMessageRef, org: Organization, post: Post,
+                           review: ReviewRequest) -> None:
         text, blocks = review_card(post, review, await self._connections(post), org.timezone)
-        await self._call(client.chat_update(channel=ref.channel_id, ts=ref.message_id,
-                                            text=text, blocks=blocks), "update a review card")
+        await self.outbox().send(ChatSend(workspace_id=ref.workspace_id,
+                                          channel_id=ref.channel_id, ts=ref.message_id,
+                                          text=text, blocks=blocks, what="update a review card"))
 
-    async def _reply(self, client: AsyncWebClient, ref: ChatMessageRef, text: str) -> None:
-        await self._call(client.chat_postMessage(channel=ref.channel_id,
-                                                 thread_ts=ref.message_id, text=text),
-                         "reply in a review thread")
+    async def _reply(self, ref: ChatMessageRef, text: str) -> None:
+        await self.outbox().send(ChatSend(workspace_id=ref.workspace_id,
+                                          channel_id=ref.channel_id, thread_ts=ref.message_id,
+                                          text=text, what="reply in a review thread"))
 
     async def _connections(self, post: Post) -> dict[str, Connection]:
         found = {}
@@ -161,30 +156,3 @@ class SlackNotifier:
             except NotFound:
                 continue
         return found
-
-    async def _client(self, channel: ChatChannel | None) -> AsyncWebClient | None:
-        if channel is None or channel.platform != PLATFORM:
-            return None
-        return await self._client_in(channel.workspace_id)
-
-    async def _client_for(self, ref: ChatMessageRef) -> AsyncWebClient | None:
-        return None if ref.platform != PLATFORM else await self._client_in(ref.workspace_id)
-
-    async def _client_in(self, workspace_id: str) -> AsyncWebClient | None:
-        authorized = await self._authorizer.authorize(None, workspace_id, None)
-        if authorized is None or not authorized.bot_token:
-            log.warning("no Slack bot token for workspace %s: message not sent", workspace_id)
-            return None
-        return AsyncWebClient(token=authorized.bot_token, base_url=self._api_url)
-
-    @staticmethod
-    async def _call(work: Awaitable[AsyncSlackResponse], what: str) -> dict[str, Any] | None:
-        try:
-            answer = await work
-        except SlackApiError as err:
-            log.warning("Slack refused to %s: %s", what, err.response.get("error"))
-            return None
-        except SLACK_ERRORS as err:
-            log.warning("could not reach Slack to %s: %s", what, type(err).__name__)
-            return None
-        return answer.data if isinstance(answer.data, dict) else None

@@ -1,24 +1,34 @@
-"""Publish outcomes and reconnect notices into Slack: the organization's notification channel
-(else its review channel) and a direct message to the post's author when they are a Slack user.
+"""Notices into Slack about posts and accounts: where each goes, and its buttons.
 
-The wording is :mod:`postflow.chatops.post_outcomes`; this module only delivers it, with the
-bot token of the workspace (the single-workspace token or a stored installation), so it works
-the same from the hub and from a Dramatiq worker. Slack failures are logged by kind and change
-nothing else: what happened to the post is already stored.
+A notice about a post goes to the post's thread when it has one (the thread of its review card),
+else to the organization's notification channel (else its review channel); a Slack author also
+gets it by direct message, without buttons. Account notices go to the channel. Messages are
+handed to an outbox (the ``chat`` Dramatiq queue, see ``workers/chat_actors.py``), never sent
+from here, so a slow or rate-limited Slack holds up nothing else.
+
+The wording is :mod:`postflow.chatops.post_outcomes`; the buttons are answered by
+:mod:`bot.slack.notice_listeners`.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
-
-import aiohttp
-from slack_sdk.errors import SlackApiError, SlackClientError
-from slack_sdk.web.async_client import AsyncWebClient
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from bot.slack.authorize import PLATFORM
 from bot.slack.blocks import SECTION_MAX, escape
-from postflow.chatops.post_outcomes import outcome_text, reconnect_text
+from bot.slack.chat_delivery import ChatOutbox, ChatSend
+from postflow.chatops.post_outcomes import (
+    NoticeButton,
+    late_buttons,
+    late_text,
+    outcome_buttons,
+    outcome_text,
+    reconnect_button,
+    reconnect_text,
+)
 from postflow.connections import Connection
 from postflow.errors import NotFound
 from postflow.organizations import Organization
@@ -27,19 +37,60 @@ from postflow.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
-SLACK_ERRORS = (SlackApiError, SlackClientError, aiohttp.ClientError, TimeoutError)
 EMOJI = {PostStatus.PUBLISHED: ":white_check_mark:", PostStatus.PARTIAL: ":warning:",
          PostStatus.FAILED: ":x:"}
+#: Notice buttons carry ``postflow-notice:<action>`` and the post (or connection) id.
+NOTICE_PREFIX = "postflow-notice:"
+NOTICE_TEXT_BLOCK = "notice-text"
+NOTICE_ACTIONS_BLOCK = "notice-actions"
 
-ClientFor = Callable[[str], Awaitable[AsyncWebClient | None]]
+Block = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a notice goes in Slack."""
+
+    workspace_id: str
+    channel_id: str
+    thread_ts: str = ""
+
+
+def notice_blocks(text: str, buttons: tuple[NoticeButton, ...]) -> list[Block]:
+    """The notice's text (already escaped) as a section, then its buttons."""
+    if len(text) > SECTION_MAX:
+        text = text[:SECTION_MAX - 1] + "…"
+    blocks: list[Block] = [{"type": "section", "block_id": NOTICE_TEXT_BLOCK,
+                            "text": {"type": "mrkdwn", "text": text}}]
+    if buttons:
+        blocks.append({"type": "actions", "block_id": NOTICE_ACTIONS_BLOCK,
+                       "elements": [_button(b) for b in buttons]})
+    return blocks
+
+
+def _button(button: NoticeButton) -> Block:
+    element: Block = {"type": "button", "action_id": f"{NOTICE_PREFIX}{button.action.value}",
+                      "text": {"type": "plain_text", "text": button.label},
+                      "value": button.value}
+    if button.primary:
+        element["style"] = "primary"
+    elif button.danger:
+        element["style"] = "danger"
+    if button.confirm:
+        element["confirm"] = {
+            "title": {"type": "plain_text", "text": "Are you sure?"},
+            "text": {"type": "plain_text", "text": button.confirm},
+            "confirm": {"type": "plain_text", "text": "Yes"},
+            "deny": {"type": "plain_text", "text": "No"}}
+    return element
 
 
 class OutcomeNotices:
-    """``client_for(workspace_id)`` gives a Web API client with that workspace's bot token."""
+    """``outbox()`` gives where messages are handed (chosen per send: see ``chat_outbox``)."""
 
-    def __init__(self, rt: Runtime, client_for: ClientFor) -> None:
+    def __init__(self, rt: Runtime, outbox: Callable[[], ChatOutbox]) -> None:
         self._rt = rt
-        self._client_for = client_for
+        self._outbox = outbox
 
     async def post_outcome(self, post: Post) -> None:
         """Published, Partial or Failed, as the post's status says."""
@@ -53,20 +104,36 @@ class OutcomeNotices:
         emoji = EMOJI.get(post.status, ":information_source:")
         text = f"{emoji} {escape(outcome_text(post, accounts))}"
         org = await self._rt.store.get_organization(post.org_id)
-        await self.to_channel(org, text)
+        await self.about_post(org, post, text, outcome_buttons(post, accounts),
+                              "post a publish outcome")
+        await self.to_author(org, post.created_by, text)
+
+    async def post_late(self, post: Post) -> None:
+        org = await self._rt.store.get_organization(post.org_id)
+        text = f":alarm_clock: {escape(late_text(post))}"
+        await self.about_post(org, post, text, late_buttons(post), "post a late notice")
         await self.to_author(org, post.created_by, text)
 
     async def needs_reconnect(self, connection: Connection) -> None:
         org = await self._rt.store.get_organization(connection.org_id)
-        await self.to_channel(org, f":electric_plug: {escape(reconnect_text(connection))}")
+        await self.to_channel(org, f":electric_plug: {escape(reconnect_text(connection))}",
+                              (reconnect_button(connection.id),))
 
-    async def to_channel(self, org: Organization, text: str) -> None:
-        channel = org.notification_channel or org.review_channel
-        if channel is None or channel.platform != PLATFORM:
+    async def about_post(self, org: Organization, post: Post, text: str,
+                         buttons: tuple[NoticeButton, ...], what: str) -> None:
+        """In the post's review thread when it has one, else in the notification channel."""
+        place = await self._thread_of(post) or self._channel_of(org)
+        if place is None:
+            log.info("post %s: organization %s has no Slack channel for notices", post.id,
+                     org.id)
             return
-        client = await self._client_for(channel.workspace_id)
-        if client is not None:
-            await _send(client, channel.channel_id, text, "post a notice in the channel")
+        await self._send(place, text, buttons, what)
+
+    async def to_channel(self, org: Organization, text: str,
+                         buttons: tuple[NoticeButton, ...] = ()) -> None:
+        place = self._channel_of(org)
+        if place is not None:
+            await self._send(place, text, buttons, "post a notice in the channel")
 
     async def to_author(self, org: Organization, actor: str, text: str) -> None:
         """A direct message to ``actor`` (``slack:U123``); nothing for other authors."""
@@ -74,20 +141,31 @@ class OutcomeNotices:
         if platform != PLATFORM or not user_id:
             return
         workspace_id = await self._workspace_of(org)
-        client = None if workspace_id is None else await self._client_for(workspace_id)
-        if client is None:
+        if workspace_id is None:
             return
-        channel = user_id  # Slack's fallback: the app's Messages tab with that person
-        try:
-            opened = await client.conversations_open(users=user_id)
-            channel = str((opened.get("channel") or {}).get("id") or user_id)
-        except SlackApiError as err:
-            log.info("conversations.open refused (%s); messaging the user id",
-                     err.response.get("error"))
-        except SLACK_ERRORS as err:
-            log.warning("could not reach Slack to open a DM: %s", type(err).__name__)
-            return
-        await _send(client, channel, text, "message the author")
+        await self._outbox().send(ChatSend(workspace_id=workspace_id, user_id=user_id,
+                                           text=text, what="message the author"))
+
+    async def _send(self, place: Place, text: str, buttons: tuple[NoticeButton, ...],
+                    what: str) -> None:
+        await self._outbox().send(ChatSend(
+            workspace_id=place.workspace_id, channel_id=place.channel_id, text=text,
+            blocks=notice_blocks(text, buttons) if buttons else None,
+            thread_ts=place.thread_ts, what=what))
+
+    async def _thread_of(self, post: Post) -> Place | None:
+        review = await self._rt.store.find_review_for_post(post.org_id, post.id)
+        ref = None if review is None else review.message
+        if ref is None or ref.platform != PLATFORM:
+            return None
+        return Place(ref.workspace_id, ref.channel_id, thread_ts=ref.message_id)
+
+    @staticmethod
+    def _channel_of(org: Organization) -> Place | None:
+        channel = org.notification_channel or org.review_channel
+        if channel is None or channel.platform != PLATFORM:
+            return None
+        return Place(channel.workspace_id, channel.channel_id)
 
     async def _workspace_of(self, org: Organization) -> str | None:
         channel = org.notification_channel or org.review_channel
@@ -97,13 +175,3 @@ class OutcomeNotices:
             if workspace.platform == PLATFORM:
                 return workspace.external_id
         return None
-
-
-async def _send(client: AsyncWebClient, channel: str, text: str, what: str) -> None:
-    try:
-        await client.chat_postMessage(channel=channel, text=text[:SECTION_MAX * 4],
-                                      unfurl_links=False)
-    except SlackApiError as err:
-        log.warning("Slack refused to %s: %s", what, err.response.get("error"))
-    except SLACK_ERRORS as err:
-        log.warning("could not reach Slack to %s: %s", what, type(err).__name__)

@@ -10,6 +10,8 @@ dropped if it looks like data.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
 
 from postflow.chatops.formatting import excerpt, user_mention
 from postflow.connections import Connection
@@ -29,6 +31,43 @@ CAUSES: dict[str, str] = {
 UNCONFIRMED = ("the network could not confirm whether it went out: look at the account, "
                "then publish it again only if it is not there")
 REASON_LENGTH = 160
+#: Error kinds that only a reconnect fixes.
+RECONNECT_KINDS = frozenset({ErrorKind.RECONNECT.value, ErrorKind.REFRESH_TOKEN.value})
+
+
+class NoticeAction(StrEnum):
+    """A button on a notice; its value is the post id (the connection id for RECONNECT)."""
+
+    RETRY = "retry"  # publish the failed targets again, now
+    RETRY_UNCONFIRMED = "retry_unconfirmed"  # the post is not on the account: publish it again
+    MARK_PUBLISHED = "mark_published"  # the post is on the account after all
+    RECONNECT = "reconnect"
+    PUBLISH_NOW = "publish_now"  # a late post
+    RESCHEDULE = "reschedule"
+    DROP = "drop"
+
+
+@dataclass(frozen=True)
+class NoticeButton:
+    action: NoticeAction
+    label: str
+    value: str
+    primary: bool = False
+    danger: bool = False
+    #: When set, the adapter asks this before acting.
+    confirm: str = ""
+
+
+#: How the notice says, in place, who did what (after the presser's mention).
+DONE_WORDS: dict[NoticeAction, str] = {
+    NoticeAction.RETRY: "retried the accounts it missed: publishing now",
+    NoticeAction.RETRY_UNCONFIRMED: "found it missing from the account and retried it: "
+                                    "publishing now",
+    NoticeAction.MARK_PUBLISHED: "checked the account and marked it as published",
+    NoticeAction.PUBLISH_NOW: "published it now",
+    NoticeAction.RESCHEDULE: "rescheduled it for {when}",
+    NoticeAction.DROP: "dropped it: it will not be published",
+}
 
 
 def author_mention(actor: str) -> str:
@@ -88,6 +127,51 @@ def expiry_warning_text(connection: Connection, days_left: int) -> str:
     return (f"The {connection.network} account {connection.display_name} stops working "
             f"{when}: {connection.network} does not let PostFlow renew its access. An Admin "
             f"keeps it working by connecting it again (`/postflow connect {connection.network}`).")
+
+
+def late_text(post: Post) -> str:
+    """The notice for a post that became Late and waits for a person."""
+    by = author_mention(post.created_by)
+    return (f"Post `{post.id}`" + (f" by {by}" if by else "") + " is late and waits for a "
+            f"person: {post.status_reason}. “{excerpt(post.text, 80)}”")
+
+
+def outcome_buttons(post: Post, accounts: Mapping[str, Connection]) -> tuple[NoticeButton, ...]:
+    """What a person can do about a Partial or Failed post, from its notice."""
+    if post.status not in (PostStatus.PARTIAL, PostStatus.FAILED):
+        return ()
+    buttons = []
+    failed = [t for t in post.targets if t.status is TargetStatus.FAILED]
+    if failed:
+        buttons.append(NoticeButton(NoticeAction.RETRY, "Retry", post.id, primary=True))
+    if any(t.status is TargetStatus.UNCONFIRMED for t in post.targets):
+        buttons.append(NoticeButton(NoticeAction.MARK_PUBLISHED, "Mark as published", post.id,
+                                    confirm="Is the post on the account? It will count as "
+                                            "published."))
+        buttons.append(NoticeButton(NoticeAction.RETRY_UNCONFIRMED, "Not there: retry", post.id,
+                                    confirm="Only if the post is not on the account: it is "
+                                            "published again."))
+    revoked = next((t for t in failed if t.error_kind in RECONNECT_KINDS), None)
+    if revoked is not None:
+        buttons.append(reconnect_button(revoked.connection_id))
+    return tuple(buttons)
+
+
+def reconnect_button(connection_id: str) -> NoticeButton:
+    return NoticeButton(NoticeAction.RECONNECT, "Reconnect account", connection_id)
+
+
+def late_buttons(post: Post) -> tuple[NoticeButton, ...]:
+    """Publish now, reschedule or drop a Late post."""
+    return (NoticeButton(NoticeAction.PUBLISH_NOW, "Publish now", post.id, primary=True),
+            NoticeButton(NoticeAction.RESCHEDULE, "Reschedule", post.id),
+            NoticeButton(NoticeAction.DROP, "Drop", post.id, danger=True,
+                         confirm="The post is canceled and will not be published."))
+
+
+def done_text(action: NoticeAction, actor_mention: str, when: str = "") -> str:
+    """``<@U1> published it now.``: the line a notice gets once someone acted on it."""
+    return f"{actor_mention} {DONE_WORDS[action].format(when=when)}."
 
 
 def _account_name(target: PostTarget, accounts: Mapping[str, Connection]) -> str:

@@ -4,7 +4,9 @@ Serves ``/api/<method>`` for auth.test, oauth.v2.access, chat.postMessage, chat.
 chat.postEphemeral, views.open, views.update, conversations.open and users.info, the way
 Slack answers them (HTTP 200, ``{"ok": false, "error"}`` on refusal), and ``/response/<id>``
 as the ``response_url`` of commands and buttons. Every call is recorded with its method, its
-parameters (query, form and JSON merged) and its bearer token.
+parameters (query, form and JSON merged) and its bearer token. Chat sends can be made to answer
+429 with ``Retry-After`` (``rate_limit_next``) or a permanent error per channel
+(``refuse_channels``).
 """
 
 from __future__ import annotations
@@ -56,6 +58,12 @@ class FakeSlack:
     base_url: str = ""
     #: Messages posted so far, for unique ``ts`` values (the first is ...000100).
     posted: int = 0
+    #: The next this-many chat.postMessage/chat.update calls answer HTTP 429 ``ratelimited``
+    #: with ``Retry-After: retry_after`` (seconds), as Slack does past its per-channel budget.
+    rate_limit_next: int = 0
+    retry_after: int = 1
+    #: Channel id -> the error Slack answers for messages there (``channel_not_found``, ...).
+    refuse_channels: dict[str, str] = field(default_factory=dict)
 
     @property
     def api_url(self) -> str:
@@ -95,6 +103,14 @@ class FakeSlack:
             return _answer(ok=False, error="unknown_method")
         if method != "oauth.v2.access" and token not in {self.bot_token, *self.issued_tokens}:
             return _answer(ok=False, error="invalid_auth")
+        if method in ("chat.postMessage", "chat.update"):
+            if self.rate_limit_next > 0:
+                self.rate_limit_next -= 1
+                return web.json_response({"ok": False, "error": "ratelimited"}, status=429,
+                                         headers={"Retry-After": str(self.retry_after)})
+            refusal = self.refuse_channels.get(str(params.get("channel", "")))
+            if refusal:
+                return _answer(ok=False, error=refusal)
         return handler(params, request)
 
     def _auth_test(self, params: dict[str, Any], request: web.Request) -> web.Response:

@@ -1,0 +1,200 @@
+"""Bolt listeners for the buttons on notices (``postflow-notice:<action>``, value: a post id, or a
+connection id for Reconnect): Retry, Mark as published, Not there: retry, Reconnect account,
+Publish now, Reschedule (a form with a date and a time in the presser's zone) and Drop.
+
+Each press runs through :mod:`postflow.chatops.notice_actions`, which checks the presser's role
+at press time. The presser alone gets the answer (its ``response_url``, ephemeral); when the press
+changed the post, the notice itself is updated in place (``chat.update`` through the ``chat``
+queue) to say who did what, and its buttons go away.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import secrets
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.slack.authorize import PLATFORM
+from bot.slack.blocks import SECTION_MAX, escape, render
+from bot.slack.chat_delivery import ChatSend, SlackChatDelivery, chat_outbox
+from bot.slack.outcome_notices import NOTICE_PREFIX, NOTICE_TEXT_BLOCK
+from bot.slack.users import read_user
+from postflow.chatops.callers import Caller
+from postflow.chatops.notice_actions import (
+    NoticeOutcome,
+    press_notice,
+    reschedule_allowed,
+    reschedule_from_notice,
+)
+from postflow.chatops.post_outcomes import NoticeAction
+from postflow.chatops.replies import Reply
+from postflow.errors import NotFound
+from postflow.local_time import in_zone, resolve_local_time
+from postflow.organizations import ChatIdentity
+from postflow.publish_queue import PublishQueue
+from postflow.runtime import Runtime
+from postflow.timezones import zone
+
+log = logging.getLogger(__name__)
+
+NOTICE_ACTION = re.compile(rf"^{re.escape(NOTICE_PREFIX)}")
+RESCHEDULE_VIEW = "postflow-notice-reschedule"
+DATE_BLOCK, DATE_ACTION = "reschedule-date", "date"
+TIME_BLOCK, TIME_ACTION = "reschedule-time", "time"
+#: The notice text kept in the form's private_metadata (Slack allows 3000 characters in all).
+KEPT_TEXT = 2000
+
+Ack = Callable[..., Awaitable[Any]]
+Body = dict[str, Any]
+
+
+class NoticeListeners:
+    def __init__(self, rt: Runtime, queue: PublishQueue | None) -> None:
+        self._rt = rt
+        self._queue = queue
+        self._delivery = SlackChatDelivery(rt)
+
+    def register(self, app: AsyncApp) -> None:
+        async def on_notice_button(ack: Ack, body: Body, respond: Ack,
+                                   client: AsyncWebClient) -> None:
+            await ack()
+            reply = await self._guarded(self.button(body, client))
+            if reply is not None:
+                await respond(**render(reply), replace_original=False)
+
+        async def on_reschedule_submitted(ack: Ack, body: Body) -> None:
+            reply = await self._guarded(self.reschedule_submitted(body))
+            if reply is not None and reply.error:
+                await ack(response_action="errors", errors={TIME_BLOCK: reply.text[:150]})
+            else:
+                await ack()
+
+        app.action(NOTICE_ACTION)(on_notice_button)
+        app.view(RESCHEDULE_VIEW)(on_reschedule_submitted)
+
+    async def button(self, body: Body, client: AsyncWebClient) -> Reply | None:
+        """The presser's answer; None when the Reschedule form was opened instead."""
+        action_data = body["actions"][0]
+        action = NoticeAction(str(action_data["action_id"]).removeprefix(NOTICE_PREFIX))
+        value = str(action_data.get("value", ""))
+        caller = _caller(body)
+        if action is NoticeAction.RESCHEDULE:
+            refusal = await reschedule_allowed(self._rt, caller)
+            if refusal is not None:
+                return refusal
+            await self._open_reschedule(body, client, caller, value)
+            return None
+        outcome = await press_notice(self._rt, self._queue, caller, action, value)
+        await self._mark_done(body, outcome, _notice_text(body))
+        return outcome.reply
+
+    async def reschedule_submitted(self, body: Body) -> Reply:
+        view = body["view"]
+        meta = json.loads(view.get("private_metadata") or "{}")
+        values = view.get("state", {}).get("values", {})
+        day = values.get(DATE_BLOCK, {}).get(DATE_ACTION, {}).get("selected_date")
+        clock = values.get(TIME_BLOCK, {}).get(TIME_ACTION, {}).get("selected_time")
+        if not day or not clock:
+            return Reply(text="Pick a date and a time.", error=True)
+        tz = str(meta.get("tz") or "UTC")
+        wall = datetime.fromisoformat(f"{day}T{clock}")
+        at = resolve_local_time(wall, tz).utc
+        outcome = await reschedule_from_notice(self._rt, _caller(body), str(meta["post"]), at,
+                                               tz)
+        await self._mark_done({"channel": {"id": meta.get("channel", "")},
+                               "container": {"message_ts": meta.get("ts", "")},
+                               "team": {"id": meta.get("team", "")}},
+                              outcome, str(meta.get("text", "")))
+        return outcome.reply
+
+    async def _open_reschedule(self, body: Body, client: AsyncWebClient, caller: Caller,
+                               post_id: str) -> None:
+        user = await read_user(client, caller.identity.user_id)
+        tz = user.tz if user is not None and user.tz else await self._org_zone(caller)
+        try:
+            zone(tz)
+        except Exception:  # a zone this machine does not know: the org's is the safe answer
+            tz = await self._org_zone(caller)
+        suggested = in_zone(self._rt.clock.now() + timedelta(hours=1), tz)
+        meta = {"post": post_id, "tz": tz, "channel": (body.get("channel") or {}).get("id", ""),
+                "ts": (body.get("container") or {}).get("message_ts", ""),
+                "team": caller.identity.workspace_id, "text": _notice_text(body)[:KEPT_TEXT]}
+        await client.views_open(trigger_id=body["trigger_id"], view=_reschedule_modal(
+            json.dumps(meta), suggested.date().isoformat(), suggested.strftime("%H:00"), tz))
+
+    async def _org_zone(self, caller: Caller) -> str:
+        workspace = await self._rt.store.find_workspace(PLATFORM, caller.identity.workspace_id)
+        if workspace is None:
+            return "UTC"
+        try:
+            return (await self._rt.store.get_organization(workspace.org_id)).timezone
+        except NotFound:
+            return "UTC"
+
+    async def _mark_done(self, body: Body, outcome: NoticeOutcome, text: str) -> None:
+        """Update the notice in place: its text, then who did what, and no more buttons."""
+        channel = str((body.get("channel") or {}).get("id") or "")
+        ts = str((body.get("container") or {}).get("message_ts") or "")
+        team = str((body.get("team") or {}).get("id") or "")
+        if not outcome.done or not channel or not ts or not team:
+            return
+        done = f":ballot_box_with_check: {escape(outcome.done)}"
+        blocks: list[dict[str, Any]] = [
+            {"type": "section", "block_id": NOTICE_TEXT_BLOCK,
+             "text": {"type": "mrkdwn", "text": text[:SECTION_MAX] or " "}},
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": done}]}]
+        outbox = chat_outbox(self._rt, self._delivery)
+        await outbox.send(ChatSend(workspace_id=team, channel_id=channel, ts=ts,
+                                   text=f"{text}\n{done}", blocks=blocks,
+                                   what="update a notice"))
+
+    async def _guarded(self, work: Awaitable[Reply | None]) -> Reply | None:
+        try:
+            return await work
+        except Exception:
+            reference = secrets.token_hex(6)
+            log.exception("Slack notice button failed (reference %s)", reference)
+            return Reply(text=f"Something went wrong on PostFlow's side. Reference: {reference}",
+                         error=True)
+
+
+def _notice_text(body: Body) -> str:
+    """The notice's text as Slack shows it (already escaped), from the pressed message."""
+    message = body.get("message") or {}
+    for block in message.get("blocks") or []:
+        if block.get("block_id") == NOTICE_TEXT_BLOCK:
+            return str((block.get("text") or {}).get("text") or "")
+    return str(message.get("text") or "")
+
+
+def _reschedule_modal(metadata: str, day: str, clock: str, tz: str) -> dict[str, Any]:
+    return {
+        "type": "modal", "callback_id": RESCHEDULE_VIEW, "private_metadata": metadata,
+        "title": {"type": "plain_text", "text": "Reschedule"},
+        "submit": {"type": "plain_text", "text": "Reschedule"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            {"type": "input", "block_id": DATE_BLOCK,
+             "label": {"type": "plain_text", "text": "Date"},
+             "element": {"type": "datepicker", "action_id": DATE_ACTION, "initial_date": day}},
+            {"type": "input", "block_id": TIME_BLOCK,
+             "label": {"type": "plain_text", "text": f"Time ({tz})"},
+             "element": {"type": "timepicker", "action_id": TIME_ACTION, "initial_time": clock,
+                         "timezone": tz}},
+        ]}
+
+
+def _caller(body: Body) -> Caller:
+    user = body.get("user") or {}
+    team_id = (body.get("team") or {}).get("id") or user.get("team_id", "")
+    return Caller(identity=ChatIdentity(platform=PLATFORM, workspace_id=team_id,
+                                        user_id=user["id"]),
+                  display_name=str(user.get("username", "")),
+                  channel_id=str((body.get("channel") or {}).get("id", "")))
