@@ -34,6 +34,7 @@ bench: install
 	$(BIN)/python bench/queue_throughput.py --quick
 	$(BIN)/python bench/pipeline.py --quick
 	$(BIN)/python bench/due_burst.py --quick
+	$(BIN)/python bench/chat_ack.py --quick
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -10,6 +10,7 @@ from hub.routes import (
     PUBLISH_QUEUE,
     RUNTIME,
     BrokerPing,
+    billing,
     health,
     hooks,
     media,
@@ -36,7 +37,7 @@ def create_app(rt: Runtime, queue: PublishQueue, broker_ping: BrokerPing) -> web
     app[RUNTIME] = with_read_cache(rt)
     app[PUBLISH_QUEUE] = queue
     app[BROKER_PING] = broker_ping
-    for feature in (health, hooks, sandbox, oauth, media):
+    for feature in (health, hooks, sandbox, oauth, media, billing):
         feature.add_routes(app)
     if rt.settings.slack_signing_secret is not None:
         from hub.routes import slack  # slack-bolt loads only for a hub that serves Slack

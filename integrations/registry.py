@@ -97,4 +97,5 @@ def x_media_settings(settings: Settings) -> XMediaSettings:
         image_max_bytes=settings.x_image_max_bytes, gif_max_bytes=settings.x_gif_max_bytes,
         video_max_bytes=settings.x_video_max_bytes, chunk_bytes=settings.x_media_chunk_bytes,
         video_category=settings.x_video_media_category,
-        processing_timeout_seconds=settings.x_media_processing_timeout_seconds)
+        processing_timeout_seconds=settings.x_media_processing_timeout_seconds,
+        video_max_seconds=settings.x_video_max_seconds)

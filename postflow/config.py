@@ -134,6 +134,8 @@ class Settings(BaseSettings):
     x_image_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1)
     x_gif_max_bytes: int = Field(default=15 * 1024 * 1024, ge=1)
     x_video_max_bytes: int = Field(default=512 * 1024 * 1024, ge=1)
+    #: The longest video X takes from the account (140 s; some accounts may post longer).
+    x_video_max_seconds: float = Field(default=140.0, gt=0)
 
     @field_validator("previous_secret_keys", "provider_plugins", mode="before")
     @classmethod

@@ -50,6 +50,11 @@ class MediaObject:
     content_type: str
     size: int
     sha256: str
+    #: What the bytes say, read when the medium was stored (``integrations/media/probe.py``);
+    #: None when unknown (unreadable, or stored before PostFlow read them).
+    width: int | None = None
+    height: int | None = None
+    duration_seconds: float | None = None
 
     @property
     def kind(self) -> MediaKind:

@@ -4,10 +4,17 @@ submission creates the post or answers ``response_action: errors`` keyed by bloc
 
 The author's time zone is read once from ``users.info`` when the modal opens and travels in its
 ``private_metadata``; the confirmation goes to the channel the command came from, ephemeral.
+
+Within Slack's three seconds (see :mod:`bot.slack.ack_budget`): ``new`` acknowledges after a quick
+read (is there an account to post to?) and opens the modal afterwards; a submission is checked
+(store reads and the providers' checks of the text) before its acknowledgement, which carries the
+field errors, and the post is created under the listener budget: when that runs out the form
+closes and the outcome comes as the ephemeral confirmation (or what went wrong) instead.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import secrets
@@ -19,6 +26,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.slack.ack_budget import USER_LOOKUP_SECONDS, within_budget
 from bot.slack.authorize import PLATFORM
 from bot.slack.blocks import escape, render
 from bot.slack.composer import (
@@ -32,7 +40,7 @@ from bot.slack.composer import (
 from bot.slack.users import read_user
 from postflow.chatops import compose
 from postflow.chatops.callers import Caller, resolve_member
-from postflow.chatops.compose import ComposerChoices, ComposerInvalid
+from postflow.chatops.compose import Composed, ComposerChoices, ComposerInvalid, ComposerState
 from postflow.chatops.replies import Reply
 from postflow.errors import PostFlowError
 from postflow.organizations import ChatIdentity
@@ -63,9 +71,15 @@ class ComposerListeners:
         self._queue = queue
 
     def register(self, app: AsyncApp) -> None:
-        async def on_new(ack: Ack, body: Body, client: AsyncWebClient) -> None:
+        async def on_new(ack: Ack, body: Body, client: AsyncWebClient, respond: Ack) -> None:
+            refusal = await self._guarded(self.refusal_to_open(body))
+            if refusal is not None:
+                await ack(**render(refusal))
+                return
+            await ack()
             reply = await self._guarded(self.open(body, client))
-            await (ack(**render(reply)) if reply is not None else ack())
+            if reply is not None:
+                await respond(**render(reply))
 
         async def on_change(ack: Ack, body: Body, client: AsyncWebClient) -> None:
             await ack()
@@ -78,13 +92,25 @@ class ComposerListeners:
         app.action(COMPOSER_ACTION)(on_change)
         app.view(CALLBACK_ID)(on_submit)
 
+    async def refusal_to_open(self, body: Body) -> Reply | None:
+        """Why the composer cannot open for this command (quick store reads), else None."""
+        caller = _command_caller(body)
+        choices = await self._choices(caller, ComposerContext(channel_id=caller.channel_id,
+                                                              timezone=""))
+        if not choices.connections:
+            return Reply(text="There is no connected account to publish to yet: an Admin "
+                              "connects one with `/postflow connect <network>`.", error=True)
+        return None
+
     async def open(self, body: Body, client: AsyncWebClient) -> Reply | None:
-        """Open the modal; a Reply (ephemeral) instead when it cannot be."""
-        caller = Caller(identity=ChatIdentity(platform=PLATFORM, workspace_id=body["team_id"],
-                                              user_id=body["user_id"]),
-                        display_name=str(body.get("user_name", "")),
-                        channel_id=str(body.get("channel_id", "")))
-        user = await read_user(client, caller.identity.user_id)
+        """Open the modal (after the acknowledgement); a Reply instead when it cannot be."""
+        caller = _command_caller(body)
+        try:
+            user = await asyncio.wait_for(read_user(client, caller.identity.user_id),
+                                          USER_LOOKUP_SECONDS)
+        except TimeoutError:
+            log.info("users.info too slow; the composer uses the organization's zone")
+            user = None
         context = ComposerContext(channel_id=caller.channel_id,
                                   timezone=user.tz if user is not None else "")
         choices = await self._choices(caller, context)
@@ -118,24 +144,32 @@ class ComposerListeners:
         caller = _caller(body, context)
         try:
             choices = await self._choices(caller, context)
-            composed = await compose.submit_composer(self._rt, self._queue, choices,
-                                                     read_state(view))
-        except ComposerInvalid as invalid:
-            await ack(response_action="errors", errors=field_errors(invalid.fields, view))
+            state = read_state(view)
+            compose.post_request(self._rt, choices, state)  # every field's check, no write
+        except Exception as err:  # each kind becomes field errors below
+            await ack(response_action="errors", errors=field_errors(_problems(err), view))
             return
-        except PostFlowError as err:
-            await ack(response_action="errors",
-                      errors=field_errors({compose.TEXT: err.message}, view))
-            return
-        except Exception:
-            reference = secrets.token_hex(6)
-            log.exception("composer submission failed (reference %s)", reference)
-            await ack(response_action="errors", errors=field_errors(
-                {compose.TEXT: f"Something went wrong on PostFlow's side. Reference: "
-                               f"{reference}"}, view))
-            return
+        creating = await within_budget(self._create(choices, state))
+        if creating.done():
+            refused = creating.result()
+            if isinstance(refused, dict):
+                await ack(response_action="errors", errors=field_errors(refused, view))
+                return
         await ack()
-        await self._confirm(client, caller, escape(composed.confirmation))
+        outcome = await creating
+        if isinstance(outcome, dict):  # the form closed before the core refused
+            text = "Your post was not created: " + " ".join(dict.fromkeys(outcome.values()))
+            await self._confirm(client, caller, escape(text))
+            return
+        await self._confirm(client, caller, escape(outcome.confirmation))
+
+    async def _create(self, choices: ComposerChoices,
+                      state: ComposerState) -> Composed | dict[str, str]:
+        """The post created, or the problems by field."""
+        try:
+            return await compose.submit_composer(self._rt, self._queue, choices, state)
+        except Exception as err:  # each kind becomes field errors
+            return _problems(err)
 
     async def _choices(self, caller: Caller, context: ComposerContext) -> ComposerChoices:
         who = await resolve_member(self._rt, caller)
@@ -169,6 +203,24 @@ class ComposerListeners:
             log.exception("Slack composer request failed (reference %s)", reference)
             return Reply(text=f"Something went wrong on PostFlow's side. Reference: {reference}",
                          error=True)
+
+
+def _problems(err: Exception) -> dict[str, str]:
+    """What the form says about an error, by field; never a trace (that goes to the log)."""
+    if isinstance(err, ComposerInvalid):
+        return err.fields
+    if isinstance(err, PostFlowError):
+        return {compose.TEXT: err.message}
+    reference = secrets.token_hex(6)
+    log.error("composer submission failed (reference %s)", reference, exc_info=err)
+    return {compose.TEXT: f"Something went wrong on PostFlow's side. Reference: {reference}"}
+
+
+def _command_caller(body: Body) -> Caller:
+    return Caller(identity=ChatIdentity(platform=PLATFORM, workspace_id=body["team_id"],
+                                        user_id=body["user_id"]),
+                  display_name=str(body.get("user_name", "")),
+                  channel_id=str(body.get("channel_id", "")))
 
 
 def _caller(body: Body, context: ComposerContext) -> Caller:

@@ -1,9 +1,10 @@
 """Bolt listeners: ``/postflow`` commands and PostFlow's buttons, turned into chat-ops calls and
 answered with Block Kit (ephemeral unless the reply is for everyone).
 
-Every command is a few store reads and writes, so the app runs with
-``process_before_response``: the answer goes back in the acknowledgement itself, well within
-Slack's three seconds, and a button's answer is sent to its ``response_url`` before the ack.
+A command's answer rides its acknowledgement when it is ready within the listener budget (a few
+store reads and writes are); otherwise the command is acknowledged empty and its answer follows at
+its ``response_url``. A button acknowledges first: its answer always goes to its ``response_url``
+(see :mod:`bot.slack.ack_budget`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.slack.ack_budget import ANSWERED_WITHOUT_ACK, within_budget
 from bot.slack.authorize import PLATFORM, SlackAuthorizer
 from bot.slack.blocks import ACTION_ID_PATTERN, action_name, render
 from bot.slack.users import read_user
@@ -44,8 +46,14 @@ class SlackListeners:
         self._authorizer = authorizer
 
     def register(self, app: AsyncApp) -> None:
-        async def on_command(ack: Ack, body: Body, client: AsyncWebClient) -> None:
-            await ack(**render(await self._guarded(self.command_reply(body, client))))
+        async def on_command(ack: Ack, body: Body, client: AsyncWebClient, respond: Ack,
+                             context: dict[str, Any]) -> None:
+            answering = await within_budget(self._guarded(self.command_reply(body, client)))
+            if answering.done() and not context.get(ANSWERED_WITHOUT_ACK):
+                await ack(**render(answering.result()))
+                return
+            await ack()
+            await respond(**render(await answering))
 
         async def on_button(ack: Ack, body: Body, respond: Ack) -> None:
             await ack()

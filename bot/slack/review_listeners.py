@@ -3,6 +3,10 @@ modal (``views.open`` with the press's ``trigger_id``) whose submission carries 
 
 A refusal to a button goes to the presser alone (its ``response_url``, ephemeral); a refusal to
 the modal comes back as ``response_action: errors`` on the comment field, so the text typed stays.
+
+A button acknowledges before anything else; the modal's decision runs under the listener budget
+(:mod:`bot.slack.ack_budget`): when it is not done by then the form closes and a refusal comes as
+a direct message instead.
 """
 
 from __future__ import annotations
@@ -16,8 +20,10 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.slack.ack_budget import within_budget
 from bot.slack.authorize import PLATFORM
-from bot.slack.blocks import render
+from bot.slack.blocks import escape, render
+from bot.slack.composer_listeners import SLACK_ERRORS
 from bot.slack.review_blocks import (
     CHANGES_VIEW,
     COMMENT_ACTION,
@@ -54,12 +60,19 @@ class ReviewListeners:
             if reply is not None:
                 await respond(**render(reply), replace_original=False)
 
-        async def on_changes_submitted(ack: Ack, body: Body) -> None:
-            reply = await self._guarded(self.changes_submitted(body))
+        async def on_changes_submitted(ack: Ack, body: Body, client: AsyncWebClient) -> None:
+            deciding = await within_budget(self._guarded(self.changes_submitted(body)))
+            if deciding.done():
+                reply = deciding.result()
+                if reply is not None and reply.error:
+                    await ack(response_action="errors", errors={COMMENT_BLOCK: reply.text[:150]})
+                else:
+                    await ack()
+                return
+            await ack()
+            reply = await deciding
             if reply is not None and reply.error:
-                await ack(response_action="errors", errors={COMMENT_BLOCK: reply.text[:150]})
-            else:
-                await ack()
+                await self._tell(client, _caller(body).identity.user_id, reply.text)
 
         app.action(REVIEW_ACTION)(on_review_button)
         app.view(CHANGES_VIEW)(on_changes_submitted)
@@ -81,6 +94,14 @@ class ReviewListeners:
         return await press_review(self._rt, self._queue, _caller(body),
                                   Verdict.REQUEST_CHANGES, str(view.get("private_metadata", "")),
                                   comment)
+
+    async def _tell(self, client: AsyncWebClient, user_id: str, text: str) -> None:
+        """A direct message to ``user_id``; a refusal by Slack is logged, not raised."""
+        try:
+            await client.chat_postMessage(channel=user_id, text=escape(text))
+        except SLACK_ERRORS as err:
+            log.warning("could not tell %s about a review decision: %s", user_id,
+                        type(err).__name__)
 
     async def _guarded(self, work: Awaitable[Reply | None]) -> Reply | None:
         try:

@@ -1,6 +1,9 @@
 """Slack's routes, mounted by the hub factory only when POSTFLOW_SLACK_SIGNING_SECRET is set:
 
-- ``POST /slack/events``: slash commands, button presses and Events API calls (one URL);
+- ``POST /slack/events``: slash commands, button presses and Events API calls (one URL),
+  answered within Slack's three seconds whatever is slow (see :mod:`bot.slack.ack_budget`); an
+  Events API delivery whose ``event_id`` was seen in the last hour (Slack's retries carry
+  ``X-Slack-Retry-Num``) is answered 200 without acting;
 - ``GET /slack/install`` and ``GET /slack/oauth_redirect``: the multi-workspace install, only
   when the client id and secret are set. Their failures are HTML pages for a person, never a
   trace.
@@ -8,15 +11,25 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
+import json
 import logging
 import secrets
+from datetime import timedelta
 
 import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from bot.slack.ack_budget import (
+    ACK_DEADLINE_SECONDS,
+    ANSWER_WITHIN_SECONDS,
+    ANSWERED_WITHOUT_ACK,
+)
 from bot.slack.app import SlackBot, build_slack_bot
 from bot.slack.oauth import STATE_PURPOSE, finish_install, install_url
 from hub.routes import RUNTIME
@@ -28,6 +41,16 @@ from postflow.runtime import Runtime
 log = logging.getLogger(__name__)
 
 SLACK_BOT = web.AppKey("slack_bot", SlackBot)
+#: Listeners still working after their request was answered; awaited when the hub stops.
+SLACK_WORK = web.AppKey("slack_work", set[asyncio.Future[BoltResponse]])
+#: How long an Events API ``event_id`` is remembered: Slack retries a delivery three times,
+#: the last about five minutes after the first.
+EVENT_MEMORY = timedelta(hours=1)
+#: Seen event ids share the store's single-use id table with OAuth states, under this prefix,
+#: so every hub process sees them.
+EVENT_ID_PREFIX = "slack-event:"
+#: How long a stopping hub lets listeners finish their work before canceling them.
+STOP_GRACE_SECONDS = 10.0
 #: Ties the OAuth state to the browser that started the install.
 STATE_COOKIE = "postflow_slack_state"
 
@@ -35,6 +58,8 @@ STATE_COOKIE = "postflow_slack_state"
 def add_routes(app: web.Application, rt: Runtime, queue: PublishQueue | None) -> None:
     bot = build_slack_bot(rt, queue)
     app[SLACK_BOT] = bot
+    app[SLACK_WORK] = set()
+    app.on_cleanup.append(_finish_work)
     app.router.add_post("/slack/events", slack_events)
     if bot.oauth_client is not None:
         app.router.add_get("/slack/install", slack_install)
@@ -46,7 +71,72 @@ async def slack_events(request: web.Request) -> web.Response:
     body = await request.read()
     if not bot.verifier.is_valid(body, request.headers):
         raise Unauthorized("The request's Slack signature is missing, wrong or too old.")
-    return await to_aiohttp_response(await bot.app.async_dispatch(await to_bolt_request(request)))
+    if await _is_repeated_event(request, body):
+        return web.Response(status=200)
+    bolt_request = await to_bolt_request(request)
+    return await to_aiohttp_response(await _answer_in_time(request.app, bot, bolt_request))
+
+
+async def _answer_in_time(app: web.Application, bot: SlackBot,
+                          bolt_request: AsyncBoltRequest) -> BoltResponse:
+    """Bolt's answer when the listener is done; its acknowledgement once that has waited
+    ``ANSWER_WITHIN_SECONDS``; an empty 200 at ``ACK_DEADLINE_SECONDS`` whatever happens. The
+    listener carries on as a task either way."""
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    dispatch = asyncio.ensure_future(bot.app.async_dispatch(bolt_request))
+    work = app[SLACK_WORK]
+    work.add(dispatch)
+    dispatch.add_done_callback(work.discard)
+    ack = bolt_request.context.ack
+    await asyncio.wait({dispatch}, timeout=ANSWER_WITHIN_SECONDS)
+    while (not dispatch.done() and ack.response is None
+           and loop.time() - started < ACK_DEADLINE_SECONDS):
+        await asyncio.wait({dispatch}, timeout=0.01)
+    if dispatch.done():
+        return dispatch.result()
+    if ack.response is not None:
+        return ack.response
+    bolt_request.context[ANSWERED_WITHOUT_ACK] = True
+    log.warning("a Slack listener had not acknowledged after %.1f s; answered 200 for it",
+                ACK_DEADLINE_SECONDS)
+    return BoltResponse(status=200, body="")
+
+
+async def _is_repeated_event(request: web.Request, body: bytes) -> bool:
+    """True for an Events API delivery whose ``event_id`` was already taken: Slack retries one
+    it thinks failed (no 200 within three seconds), and it must have one effect."""
+    if request.content_type != "application/json":
+        return False
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        return False
+    if not isinstance(payload, dict) or payload.get("type") != "event_callback":
+        return False
+    event_id = str(payload.get("event_id") or "")
+    if not event_id:
+        return False
+    rt = request.app[RUNTIME]
+    now = rt.clock.now()
+    if await rt.store.claim_oauth_state(EVENT_ID_PREFIX + event_id, now + EVENT_MEMORY, now):
+        return False
+    log.info("Slack event %s delivered again (retry %s, %s): answered without acting",
+             event_id, request.headers.get("X-Slack-Retry-Num", "-"),
+             request.headers.get("X-Slack-Retry-Reason", "-"))
+    return True
+
+
+async def _finish_work(app: web.Application) -> None:
+    """Let listeners still working finish (a little while), then cancel the rest."""
+    work = app[SLACK_WORK].copy()
+    if not work:
+        return
+    _, late = await asyncio.wait(work, timeout=STOP_GRACE_SECONDS)
+    for task in late:
+        task.cancel()
+    if late:
+        log.warning("canceled %d Slack listeners still working at shutdown", len(late))
 
 
 async def slack_install(request: web.Request) -> web.Response:

@@ -5,11 +5,12 @@ long-lived one (about 60 days), and ``GET /me/accounts`` with it lists the perso
 with a Page token that does not expire on a timer. The person picks Pages in the hub
 (:class:`postflow.providers.AccountPicker`); the user token is never stored.
 
-Publishing is by public media URL: Facebook fetches each photo itself. Where the media store
-(``postflow/media.py``) plugs in: when the publisher hands stored media (``content.media``), their
-short-lived store URLs are posted instead of the post's own ``media_urls``; Facebook is not a
-``MediaUploader``, so today it gets the post's URLs. Media that cannot be made public would need
-the multipart ``source`` upload, not written yet. Video is not posted yet (validation says so).
+Publishing is by public media URL: Facebook fetches each photo or video itself. Facebook is a
+``MediaUploader``: a post's media are stored when it is submitted (so validation knows a video's
+size, duration and shape) and the publisher hands them over as ``content.media`` with short-lived
+store URLs, which are posted instead of the post's own ``media_urls``. One video per post goes
+to ``/{page-id}/videos`` by ``file_url`` (:mod:`integrations.facebook.videos`). Media that cannot
+be made public would need the multipart ``source`` upload, not written yet.
 
 Only plain data leaves this module: Graph JSON is read into small pydantic models and errors are
 classified in :mod:`integrations.facebook.errors`. Each call opens a short-lived aiohttp session.
@@ -20,7 +21,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 from urllib.parse import urlencode, urlsplit
 
@@ -28,6 +29,13 @@ import aiohttp
 from pydantic import BaseModel, SecretStr, ValidationError
 
 from integrations.facebook import errors
+from integrations.facebook.videos import (
+    VIDEO_TYPES,
+    FacebookVideoSettings,
+    video_error,
+    video_form,
+    video_problems,
+)
 from postflow.clock import Clock
 from postflow.providers import (
     AccountContext,
@@ -55,6 +63,9 @@ REQUEST_TIMEOUT_SECONDS = 30.0
 #: ``/me/accounts`` pages of this many Pages, followed at most this many times.
 ACCOUNTS_PAGE_SIZE = 100
 ACCOUNTS_MAX_PAGES = 20
+GRAPH_URL = "https://graph.facebook.com"
+#: Facebook's reference: videos are published to graph-video.facebook.com.
+GRAPH_VIDEO_URL = "https://graph-video.facebook.com"
 _URL = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -70,6 +81,10 @@ class FacebookConfig:
     dialog_url: str = "https://www.facebook.com"
     api_version: str = "v26.0"
     scopes: tuple[str, ...] = SCOPES
+    #: Where videos are posted; None: graph-video.facebook.com for Facebook's own Graph URL,
+    #: else ``graph_url`` (a fake, a proxy).
+    video_graph_url: str | None = None
+    video: FacebookVideoSettings = field(default_factory=FacebookVideoSettings)
 
 
 class _TokenAnswer(BaseModel):
@@ -128,16 +143,22 @@ class FacebookProvider:
     display_name = "Facebook"
     #: The hub lets the person pick which of their Pages to connect.
     picks_accounts = True
+    #: Media are stored at submit and posted from the store's URLs (videos' facts validated).
+    uploads_media = True
 
     def __init__(self, config: FacebookConfig, clock: Clock) -> None:
         self._config = config
         self._clock = clock
         self._graph = f"{config.graph_url.rstrip('/')}/{config.api_version}"
+        video_base = config.video_graph_url or (
+            GRAPH_VIDEO_URL if config.graph_url.rstrip("/") == GRAPH_URL else config.graph_url)
+        self._video_graph = f"{video_base.rstrip('/')}/{config.api_version}"
 
     # -- validation ----------------------------------------------------------------------------
 
     def validate(self, content: PublishContent) -> ValidationReport:
-        """Text length, the photo count and formats; video and threads are not posted yet."""
+        """Text length; up to 10 photos or one video, their formats, and a stored video's size,
+        duration and shape; no threads."""
         problems: list[ValidationProblem] = []
         length = len(content.text)
         if not content.text.strip() and not content.media_urls:
@@ -150,13 +171,23 @@ class FacebookProvider:
             problems.append(ValidationProblem(
                 "thread_not_supported", "Facebook posts have no threads; put the text in one "
                 "post or give Facebook its own variant."))
-        if max(len(content.media_urls), len(content.media)) > MAX_PHOTOS:
+        count = max(len(content.media_urls), len(content.media))
+        videos = sum(1 for a in content.media if a.media.content_type.startswith("video/")) \
+            if content.media else sum(1 for url in content.media_urls if _is_video_url(url))
+        if videos and count > 1:
+            problems.append(ValidationProblem(
+                "media_mix", "PostFlow posts one video per Facebook post, with no photos."))
+        elif count > MAX_PHOTOS:
             problems.append(ValidationProblem(
                 "too_many_media", f"PostFlow posts at most {MAX_PHOTOS} photos to Facebook at "
                 "once."))
-        if content.media:  # stored media: their type is known
-            problems.extend(_type_problem(a.media.content_type) for a in content.media
-                            if a.media.content_type not in PHOTO_TYPES)
+        if content.media:  # stored media: their type is known, a video's facts too
+            for number, attachment in enumerate(content.media, start=1):
+                media = attachment.media
+                if media.content_type in VIDEO_TYPES:
+                    problems.extend(video_problems(media, self._config.video, number))
+                elif media.content_type not in PHOTO_TYPES:
+                    problems.append(_type_problem(media.content_type))
         else:
             problems.extend(p for p in map(_media_problem, content.media_urls) if p is not None)
         return ValidationReport(network=self.network, length=length, limit=MAX_TEXT_LENGTH,
@@ -241,13 +272,16 @@ class FacebookProvider:
 
     async def publish(self, account: AccountContext, content: PublishContent, *,
                       idempotency_key: str) -> PublishResult:
-        """Text (with its first link as the link preview), one photo, or a multi-photo post.
+        """Text (with its first link as the link preview), one photo, a multi-photo post, or
+        one video (by its store URL).
 
         The Graph API takes no idempotency key, so ``idempotency_key`` is not sent (see
         :meth:`check`).
         """
         token = account.tokens.access_token.get_secret_value()
         page = account.account_id
+        if any(a.media.content_type in VIDEO_TYPES for a in content.media):
+            return await self._publish_video(page, token, content)
         photos = tuple(a.url for a in content.media if a.url) or content.media_urls
         if len(photos) == 1:
             created = await self._post(f"/{page}/photos", token, creates=True, form={
@@ -275,6 +309,37 @@ class FacebookProvider:
                                 "id; it may have been published.", platform_code="no_id")
         return PublishResult(platform_post_id=post_id, url=post_url(post_id),
                              raw=json.dumps({"id": post_id}))
+
+    async def _publish_video(self, page: str, token: str,
+                             content: PublishContent) -> PublishResult:
+        """``POST /{page-id}/videos`` with ``file_url`` and ``description``: Facebook fetches
+        the video from the store's short-lived URL."""
+        video = content.media[0]
+        if len(content.media) > 1:
+            raise ProviderError(ErrorKind.BAD_INPUT, "PostFlow posts one video per Facebook "
+                                "post, with no photos.", platform_code="media_mix")
+        problems = video_problems(video.media, self._config.video)
+        if problems:
+            raise ProviderError(ErrorKind.BAD_INPUT, problems[0].message,
+                                platform_code=problems[0].code)
+        if video.url is None:
+            raise ProviderError(ErrorKind.BAD_INPUT, "The video has no media URL for Facebook "
+                                "to fetch.", platform_code="media_not_stored")
+        answer = await self._request(
+            "POST", f"{self._video_graph}/{page}/videos", absolute=True, creates=True,
+            form={**video_form(video.url, content.text), "access_token": token})
+        if answer.status >= 300:
+            raise video_error(answer.status, answer.body, answer.headers)
+        try:
+            video_id = _Created.model_validate_json(answer.body).id
+        except ValidationError:
+            video_id = None
+        if not video_id:
+            raise ProviderError(ErrorKind.UNKNOWN, "Facebook answered without the new video's "
+                                "id; it may have been published.", platform_code="no_id",
+                                raw=answer.body[:errors.RAW_LIMIT] or None)
+        return PublishResult(platform_post_id=video_id, url=post_url(video_id),
+                             raw=json.dumps({"video_id": video_id}))
 
     async def check(self, account: AccountContext, *,
                     idempotency_key: str) -> PublishResult | None:
@@ -340,19 +405,20 @@ def _media_problem(url: str) -> ValidationProblem | None:
                                  f"http(s) address; {url[:80]!r} is not one.")
     name = parts.path.rsplit("/", 1)[-1]
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if extension in VIDEO_EXTENSIONS:
-        return _type_problem("video/")
-    if extension and extension not in PHOTO_EXTENSIONS:
+    if extension and extension not in PHOTO_EXTENSIONS | VIDEO_EXTENSIONS:
         return _type_problem(name[:80])
     return None
 
 
+def _is_video_url(url: str) -> bool:
+    name = urlsplit(url).path.rsplit("/", 1)[-1]
+    return "." in name and name.rsplit(".", 1)[-1].lower() in VIDEO_EXTENSIONS
+
+
 def _type_problem(what: str) -> ValidationProblem:
-    if what.startswith("video/"):
-        return ValidationProblem("video_not_supported", "PostFlow cannot post video to Facebook "
-                                 "yet; post photos, or link to the video.")
     return ValidationProblem("unsupported_media_type", f"Facebook takes JPEG, PNG, GIF, BMP or "
-                             f"TIFF photos; {what!r} is none of them.")
+                             f"TIFF photos and MP4 or QuickTime video; {what!r} is none of "
+                             "them.")
 
 
 def _parse(model: type[ModelT], body: str, what: str) -> ModelT:

@@ -6,8 +6,10 @@ LinkedIn names no byte limit; PostFlow reads at most :data:`MAX_IMAGE_BYTES` of 
 
 from __future__ import annotations
 
-import struct
 from dataclasses import dataclass
+
+from integrations.media.probe import image_size
+from postflow.media import sniff_content_type
 
 MAX_PIXELS = 36_152_320
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
@@ -16,6 +18,8 @@ MAX_IMAGES = 20
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".gif")
 IMAGE_CONTENT_TYPES = frozenset({"image/jpeg", "image/png", "image/gif"})
 VIDEO_EXTENSIONS = (".mp4", ".mov", ".m4v", ".webm", ".avi")
+#: Video links PostFlow stores and uploads (LinkedIn takes MP4 only).
+MP4_EXTENSIONS = (".mp4", ".m4v")
 
 
 @dataclass(frozen=True)
@@ -27,27 +31,8 @@ class ImageInfo:
 
 def image_info(data: bytes) -> ImageInfo | None:
     """The type and size the bytes say they are; None for anything LinkedIn does not take."""
-    if data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) >= 24:
-        width, height = struct.unpack(">II", data[16:24])
-        return ImageInfo("image/png", width, height)
-    if data.startswith((b"GIF87a", b"GIF89a")) and len(data) >= 10:
-        width, height = struct.unpack("<HH", data[6:10])
-        return ImageInfo("image/gif", width, height)
-    if data.startswith(b"\xff\xd8\xff"):
-        return ImageInfo("image/jpeg", *_jpeg_size(data))
-    return None
-
-
-def _jpeg_size(data: bytes) -> tuple[int | None, int | None]:
-    """Width and height from the first start-of-frame marker, if one is found."""
-    index = 2
-    while index + 9 < len(data):
-        if data[index] != 0xFF:
-            return None, None
-        marker = data[index + 1]
-        length = struct.unpack(">H", data[index + 2:index + 4])[0]
-        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
-            height, width = struct.unpack(">HH", data[index + 5:index + 9])
-            return width, height
-        index += 2 + length
-    return None, None
+    content_type = sniff_content_type(data)
+    if content_type not in IMAGE_CONTENT_TYPES:
+        return None
+    size = image_size(data)
+    return ImageInfo(content_type, *(size or (None, None)))

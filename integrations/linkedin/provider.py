@@ -1,5 +1,5 @@
 """The LinkedIn provider: OAuth 2.0 (authorization code), the member and the Pages they
-administer, text and image posts through the versioned Posts and Images APIs.
+administer, text, image and video posts through the versioned Posts, Images and Videos APIs.
 
 Only plain data leaves this module: LinkedIn's JSON is read into small pydantic models here and
 errors are classified in :mod:`integrations.linkedin.errors`. Like X's provider it keeps no
@@ -11,9 +11,10 @@ member, ``urn:li:organization:{id}`` for a Page.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, TypeVar
 from urllib.parse import urlencode, urlsplit
@@ -28,10 +29,17 @@ from integrations.linkedin.images import (
     MAX_IMAGE_BYTES,
     MAX_IMAGES,
     MAX_PIXELS,
+    MP4_EXTENSIONS,
     VIDEO_EXTENSIONS,
     image_info,
 )
 from integrations.linkedin.text import MAX_COMMENTARY_LENGTH, commentary_length, escape_little
+from integrations.linkedin.videos import (
+    LinkedInVideoSettings,
+    LinkedInVideoUploader,
+    is_video,
+    video_problems,
+)
 from postflow.clock import Clock
 from postflow.media import MediaAttachment
 from postflow.providers import (
@@ -75,6 +83,7 @@ class LinkedInConfig:
     auth_url: str = "https://www.linkedin.com/oauth/v2"
     api_version: str = "202605"
     scopes: tuple[str, ...] = ("openid", "profile", "w_member_social")
+    video: LinkedInVideoSettings = field(default_factory=LinkedInVideoSettings)
 
 
 class _TokenAnswer(BaseModel):
@@ -130,18 +139,22 @@ class LinkedInProvider:
     #: integrations/media/fetch.py) and uploaded from the store, never read from the sender's URL.
     uploads_media = True
 
-    def __init__(self, config: LinkedInConfig, clock: Clock) -> None:
+    def __init__(self, config: LinkedInConfig, clock: Clock, *,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
         self._config = config
         self._clock = clock
         self._api = config.api_url.rstrip("/")
         self._auth = config.auth_url.rstrip("/")
+        self._videos = LinkedInVideoUploader(self._request, self._api, config.video, sleep,
+                                             self._trusted)
         #: With Page scopes the hub lets the person pick the member and Pages to connect.
         self.picks_accounts = bool(PAGE_SCOPES & set(config.scopes))
 
     # -- validation ----------------------------------------------------------------------------
 
     def validate(self, content: PublishContent) -> ValidationReport:
-        """The text against 3,000 characters, and the media LinkedIn can take from PostFlow."""
+        """The text against 3,000 characters, and the media LinkedIn can take from PostFlow:
+        up to 20 images, or one MP4 video (its size, duration and shape when known)."""
         problems: list[ValidationProblem] = []
         length = commentary_length(content.text)
         if not content.text.strip() and not content.media_urls:
@@ -153,32 +166,51 @@ class LinkedInProvider:
         if content.thread:
             problems.append(ValidationProblem(
                 "thread_not_supported", "LinkedIn has no threads; post the parts separately."))
-        if len(content.media_urls) > MAX_IMAGES:
+        videos = sum(1 for a in content.media if is_video(a)) if content.media else sum(
+            1 for url in content.media_urls if urlsplit(url).path.lower().endswith(
+                VIDEO_EXTENSIONS))
+        count = len(content.media) or len(content.media_urls)
+        if videos and count > 1:
+            problems.append(ValidationProblem(
+                "media_mix", "LinkedIn takes one video per post, with no other media."))
+        elif count > MAX_IMAGES:
             problems.append(ValidationProblem(
                 "too_many_media", f"LinkedIn takes at most {MAX_IMAGES} images per post."))
         for url in content.media_urls:
             path = urlsplit(url).path.lower()
             if urlsplit(url).scheme not in ("http", "https"):
                 problems.append(ValidationProblem(
-                    "bad_media_url", f"PostFlow reads images from http(s) links, not {url!r}."))
-            elif path.endswith(VIDEO_EXTENSIONS):
+                    "bad_media_url", f"PostFlow reads media from http(s) links, not {url!r}."))
+            elif path.endswith(VIDEO_EXTENSIONS) and not path.endswith(MP4_EXTENSIONS):
                 problems.append(ValidationProblem(
-                    "video_not_supported", "PostFlow cannot upload video to LinkedIn yet; "
-                    "post images or link to the video."))
-            elif "." in path.rsplit("/", 1)[-1] and not path.endswith(IMAGE_EXTENSIONS):
+                    "unsupported_media_type", "LinkedIn takes video as MP4 only."))
+            elif "." in path.rsplit("/", 1)[-1] and not path.endswith(
+                    (*IMAGE_EXTENSIONS, *MP4_EXTENSIONS)):
                 problems.append(ValidationProblem(
-                    "unsupported_media_type", "LinkedIn takes JPG, PNG and GIF images."))
-        for attachment in content.media:
-            if attachment.media.content_type not in IMAGE_CONTENT_TYPES:
-                problems.append(ValidationProblem(
-                    "unsupported_media_type", "LinkedIn takes JPG, PNG and GIF images; PostFlow "
-                    "cannot upload video to LinkedIn yet."))
-            elif attachment.media.size > MAX_IMAGE_BYTES:
-                problems.append(ValidationProblem(
-                    "image_too_large", f"LinkedIn takes images up to "
-                    f"{MAX_IMAGE_BYTES // (1024 * 1024)} MB."))
+                    "unsupported_media_type", "LinkedIn takes JPG, PNG and GIF images and MP4 "
+                    "video."))
+        for number, attachment in enumerate(content.media, start=1):
+            problems.extend(self._stored_problems(attachment, number))
         return ValidationReport(network=self.network, length=length,
                                 limit=MAX_COMMENTARY_LENGTH, problems=tuple(problems))
+
+    def _stored_problems(self, attachment: MediaAttachment,
+                         number: int) -> list[ValidationProblem]:
+        media = attachment.media
+        if is_video(attachment):
+            return video_problems(media, self._config.video, number)
+        if media.content_type not in IMAGE_CONTENT_TYPES:
+            return [ValidationProblem("unsupported_media_type", "LinkedIn takes JPG, PNG and "
+                                      f"GIF images and MP4 video; medium {number} is "
+                                      f"{media.content_type}.")]
+        if media.size > MAX_IMAGE_BYTES:
+            return [ValidationProblem("image_too_large", f"LinkedIn takes images up to "
+                                      f"{MAX_IMAGE_BYTES // (1024 * 1024)} MB.")]
+        if media.width and media.height and media.width * media.height >= MAX_PIXELS:
+            return [ValidationProblem("image_too_large", f"Image {number} has "
+                                      f"{media.width}x{media.height} pixels; LinkedIn takes "
+                                      f"fewer than {MAX_PIXELS:,}.")]
+        return []
 
     # -- OAuth 2.0 -----------------------------------------------------------------------------
 
@@ -297,7 +329,7 @@ class LinkedInProvider:
 
     async def publish(self, account: AccountContext, content: PublishContent, *,
                       idempotency_key: str) -> PublishResult:
-        """One post as the member or the Page, with its images uploaded first.
+        """One post as the member or the Page, with its images or its video uploaded first.
 
         LinkedIn takes no idempotency key, so ``idempotency_key`` is not sent (see :meth:`check`).
         """
@@ -309,20 +341,27 @@ class LinkedInProvider:
             raise ProviderError(ErrorKind.BAD_INPUT, "LinkedIn has no threads.",
                                 platform_code="thread_not_supported")
         if content.media_urls and not content.media:
-            raise ProviderError(ErrorKind.BAD_INPUT, "The post's images were not stored, so "
+            raise ProviderError(ErrorKind.BAD_INPUT, "The post's media were not stored, so "
                                 "they cannot be uploaded to LinkedIn.",
                                 platform_code="media_not_stored")
-        images = [await self._upload_image(account, attachment, number)
-                  for number, attachment in enumerate(content.media, start=1)]
+        if any(is_video(a) for a in content.media) and len(content.media) > 1:
+            raise ProviderError(ErrorKind.BAD_INPUT, "LinkedIn takes one video per post, with "
+                                "no other media.", platform_code="media_mix")
+        if content.media and is_video(content.media[0]):
+            uploaded = [await self._videos.upload(account.tokens.access_token, author,
+                                                  content.media[0])]
+        else:
+            uploaded = [await self._upload_image(account, attachment, number)
+                        for number, attachment in enumerate(content.media, start=1)]
         body: dict[str, Any] = {
             "author": author, "commentary": escape_little(content.text), "visibility": "PUBLIC",
             "distribution": {"feedDistribution": "MAIN_FEED", "targetEntities": [],
                              "thirdPartyDistributionChannels": []},
             "lifecycleState": "PUBLISHED", "isReshareDisabledByAuthor": False}
-        if len(images) == 1:
-            body["content"] = {"media": {"id": images[0]}}
-        elif images:
-            body["content"] = {"multiImage": {"images": [{"id": urn} for urn in images]}}
+        if len(uploaded) == 1:
+            body["content"] = {"media": {"id": uploaded[0]}}
+        elif uploaded:
+            body["content"] = {"multiImage": {"images": [{"id": urn} for urn in uploaded]}}
         answer = await self._request("POST", self._api + POSTS_PATH, json_body=body,
                                      token=account.tokens.access_token, versioned=True,
                                      creates=True)

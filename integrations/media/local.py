@@ -1,9 +1,10 @@
 """Media kept in a local folder (the default): ``$POSTFLOW_DATA_DIR/media``.
 
 Each medium is one file named by its SHA-256 (``ab/abcdef...``) with a small JSON file beside it
-holding its content type. Files are written to a temporary name and renamed into place, so a
-reader never sees half a file and two writers of the same bytes both end with the same file. The
-hub serves them at signed, expiring URLs (``hub/routes/media.py``).
+holding its content type and what its bytes say (width, height, duration: see ``probe.py``).
+Files are written to a temporary name and renamed into place, so a reader never sees half a file
+and two writers of the same bytes both end with the same file. The hub serves them at signed,
+expiring URLs (``hub/routes/media.py``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import BinaryIO
 
+from integrations.media.probe import MediaFacts, probe_media
 from integrations.media.signed_urls import signed_media_url
 from postflow.clock import Clock
 from postflow.errors import NotFound
@@ -78,10 +80,13 @@ class LocalMediaStore:
             pass
         path.parent.mkdir(parents=True, exist_ok=True)
         _write_atomically(path, data)
-        meta = {"content_type": content_type, "size": len(data)}
+        facts = probe_media(data, content_type)
+        meta = {"content_type": content_type, "size": len(data), "width": facts.width,
+                "height": facts.height, "duration_seconds": facts.duration_seconds}
         _write_atomically(_meta_path(path), json.dumps(meta).encode("utf-8"))
         return MediaObject(id=media_id, content_type=content_type, size=len(data),
-                           sha256=media_id)
+                           sha256=media_id, width=facts.width, height=facts.height,
+                           duration_seconds=facts.duration_seconds)
 
     def _get(self, media_id: str) -> MediaObject:
         path = self.path_of(media_id)
@@ -90,8 +95,21 @@ class LocalMediaStore:
             size = path.stat().st_size
         except FileNotFoundError:
             raise NotFound("No medium has this id.") from None
+        # Media stored before probing have no facts in their meta: unknown, not re-read.
+        facts = MediaFacts(width=_int(meta.get("width")), height=_int(meta.get("height")),
+                           duration_seconds=_float(meta.get("duration_seconds")))
         return MediaObject(id=media_id, content_type=str(meta["content_type"]), size=size,
-                           sha256=media_id)
+                           sha256=media_id, width=facts.width, height=facts.height,
+                           duration_seconds=facts.duration_seconds)
+
+
+def _int(value: object) -> int | None:
+    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _float(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) \
+        else None
 
 
 def _meta_path(path: Path) -> Path:

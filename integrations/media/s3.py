@@ -1,6 +1,7 @@
 """Media kept in an S3 bucket (or an S3-compatible store: MinIO, R2, ...) through boto3.
 
-Objects are named ``<prefix><sha256>`` and carry their content type, so the bucket itself is the
+Objects are named ``<prefix><sha256>`` and carry their content type and, as user metadata, what
+their bytes say (``width``, ``height``, ``duration``: see ``probe.py``), so the bucket itself is the
 index; networks that fetch by URL get a presigned GET URL. boto3 is blocking: every call runs in
 a thread. Credentials come from boto3's usual chain (``AWS_ACCESS_KEY_ID`` and
 ``AWS_SECRET_ACCESS_KEY``, a profile, an instance role); PostFlow never reads or logs them.
@@ -18,6 +19,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from integrations.media.probe import MediaFacts, probe_media
 from postflow.errors import NotFound
 from postflow.media import READ_CHUNK_BYTES, MediaObject, check_media_id
 
@@ -51,15 +53,24 @@ class S3MediaStore:
             return await self.get(media_id)  # stored already: never uploaded twice
         except NotFound:
             pass
+        facts = await asyncio.to_thread(probe_media, data, content_type)
+        metadata = {"sha256": media_id}
+        for name, value in (("width", facts.width), ("height", facts.height),
+                            ("duration", facts.duration_seconds)):
+            if value is not None:
+                metadata[name] = str(value)
         await self._call("put_object", Bucket=self._bucket, Key=self._key(media_id), Body=data,
-                         ContentType=content_type, Metadata={"sha256": media_id})
+                         ContentType=content_type, Metadata=metadata)
         return MediaObject(id=media_id, content_type=content_type, size=len(data),
-                           sha256=media_id)
+                           sha256=media_id, width=facts.width, height=facts.height,
+                           duration_seconds=facts.duration_seconds)
 
     async def get(self, media_id: str) -> MediaObject:
         head = await self._call("head_object", Bucket=self._bucket, Key=self._key(media_id))
+        facts = _facts(head.get("Metadata") or {})
         return MediaObject(id=media_id, content_type=str(head["ContentType"]),
-                           size=int(head["ContentLength"]), sha256=media_id)
+                           size=int(head["ContentLength"]), sha256=media_id, width=facts.width,
+                           height=facts.height, duration_seconds=facts.duration_seconds)
 
     async def read(self, media_id: str) -> bytes:
         answer = await self._call("get_object", Bucket=self._bucket, Key=self._key(media_id))
@@ -94,3 +105,17 @@ class S3MediaStore:
         except BotoCoreError as err:
             raise MediaStoreUnavailable(f"The media bucket could not be reached "
                                         f"({type(err).__name__}).") from None
+
+
+def _facts(metadata: dict[str, str]) -> MediaFacts:
+    """The probe's facts from an object's user metadata; objects stored before have none."""
+    def number(name: str) -> float | None:
+        try:
+            return float(metadata[name])
+        except (KeyError, ValueError):
+            return None
+
+    width, height = number("width"), number("height")
+    return MediaFacts(width=int(width) if width is not None else None,
+                      height=int(height) if height is not None else None,
+                      duration_seconds=number("duration"))

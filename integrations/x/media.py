@@ -19,7 +19,7 @@ import aiohttp
 from pydantic import BaseModel, ValidationError
 
 from integrations.x import errors
-from postflow.media import MediaAttachment, MediaKind
+from postflow.media import MediaAttachment, MediaKind, MediaObject
 from postflow.providers import ErrorKind, ProviderError, ValidationProblem
 
 SIMPLE_UPLOAD_PATH = "/2/media/upload"
@@ -46,6 +46,15 @@ class XMediaSettings:
     chunk_bytes: int = 4 * 1024 * 1024
     video_category: str = "tweet_video"
     processing_timeout_seconds: float = 600.0
+    #: A post's video: 0.5-140 s (longer for some accounts: a setting), at least 32x32 and at
+    #: most 1920x1200 (or 1200x1920), width / height from 1:3 to 3:1.
+    video_min_seconds: float = 0.5
+    video_max_seconds: float = 140.0
+    video_min_side: int = 32
+    video_max_long_side: int = 1920
+    video_max_short_side: int = 1200
+    video_min_aspect: float = 1 / 3
+    video_max_aspect: float = 3.0
 
     def max_bytes(self, kind: MediaKind) -> int:
         return {MediaKind.IMAGE: self.image_max_bytes, MediaKind.GIF: self.gif_max_bytes,
@@ -91,7 +100,8 @@ class _MediaAnswer(BaseModel):
 
 def media_problems(media: tuple[MediaAttachment, ...],
                    settings: XMediaSettings) -> list[ValidationProblem]:
-    """What X would refuse in ``media``: the mix, the count, each one's type and size."""
+    """What X would refuse in ``media``: the mix, the count, each one's type and size, and a
+    video's duration, dimensions and aspect ratio when they are known."""
     problems: list[ValidationProblem] = []
     moving = [m for m in media if m.media.kind is not MediaKind.IMAGE]
     if moving and len(media) > 1:
@@ -111,6 +121,36 @@ def media_problems(media: tuple[MediaAttachment, ...],
             problems.append(ValidationProblem(
                 "media_too_large", f"Medium {number} is {_mb(item.size)}; X takes "
                 f"{item.kind.value}s up to {_mb(limit)}."))
+        if item.kind is MediaKind.VIDEO:
+            problems.extend(_video_problems(item, settings))
+    return problems
+
+
+def _video_problems(video: MediaObject, settings: XMediaSettings) -> list[ValidationProblem]:
+    """Duration, size and shape, when the store knows them."""
+    problems: list[ValidationProblem] = []
+    seconds = video.duration_seconds
+    if seconds is not None and not settings.video_min_seconds <= seconds <= \
+            settings.video_max_seconds:
+        problems.append(ValidationProblem(
+            "video_too_long" if seconds > settings.video_max_seconds else "video_too_short",
+            f"The video lasts {seconds:.1f} s; X takes videos of {settings.video_min_seconds:g} "
+            f"to {settings.video_max_seconds:g} s."))
+    if not video.width or not video.height:
+        return problems
+    long_side, short_side = max(video.width, video.height), min(video.width, video.height)
+    if not settings.video_min_aspect <= video.width / video.height <= settings.video_max_aspect:
+        problems.append(ValidationProblem(
+            "video_aspect_ratio", f"The video is {video.width}x{video.height}; X takes shapes "
+            f"from 1:{1 / settings.video_min_aspect:g} (tall) to {settings.video_max_aspect:g}:1 "
+            "(wide)."))
+    elif long_side > settings.video_max_long_side or short_side > settings.video_max_short_side \
+            or short_side < settings.video_min_side:
+        problems.append(ValidationProblem(
+            "video_dimensions", f"The video is {video.width}x{video.height}; X takes "
+            f"{settings.video_min_side}x{settings.video_min_side} up to "
+            f"{settings.video_max_long_side}x{settings.video_max_short_side} (or "
+            f"{settings.video_max_short_side}x{settings.video_max_long_side})."))
     return problems
 
 

@@ -1,5 +1,6 @@
-"""``/postflow accounts``, ``connect <network>`` and ``queue <account>``: the organization's
-social accounts, connecting one, and what waits in an account's queue."""
+"""``/postflow accounts``, ``connect <network>``, ``disconnect <account>`` and ``queue
+<account>``: the organization's social accounts, connecting or letting one go, and what waits
+in an account's queue."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from postflow.connections import Connection, ConnectionStatus
 from postflow.errors import BadInput, NotFound
 from postflow.queues import WEEKDAYS
 from postflow.runtime import Runtime
-from postflow.usecases.connections import connect_sandbox
+from postflow.usecases.connections import connect_sandbox, disconnect_connection
 from postflow.usecases.oauth_connect import connect_link, consent_networks
 from postflow.usecases.queues import queue_settings_for, upcoming_queue
 
@@ -25,7 +26,8 @@ STATUS_WORDS: dict[ConnectionStatus, str] = {
     ConnectionStatus.ACTIVE: "working",
     ConnectionStatus.NEEDS_RECONNECT: "needs reconnecting: its access was revoked or expired, "
                                       "and posts to it fail until it is connected again",
-    ConnectionStatus.DISCONNECTED: "disconnected",
+    ConnectionStatus.DISCONNECTED: "disconnected: PostFlow holds no access to it; its posts and "
+                                   "queue are kept until it is connected again",
 }
 
 
@@ -77,6 +79,25 @@ async def connect(rt: Runtime, who: Membership, network: str, name: str) -> Repl
     conn = await connect_sandbox(rt, who.org.id, name, actor=who.actor)
     return Reply(text=f"Connected the sandbox account {conn.display_name} (`{conn.id}`). Posts "
                       "to it are kept in PostFlow, nothing goes to a real network.")
+
+
+async def disconnect(rt: Runtime, who: Membership, ref: str) -> Reply:
+    require(who.member.role, Permission.MANAGE_CONNECTIONS)
+    if not ref:
+        raise BadInput("Say which account: `/postflow disconnect <name or id>` "
+                       "(`/postflow accounts` lists them).")
+    conn = await find_connection(rt, who.org.id, ref)
+    done = await disconnect_connection(rt, who.org.id, conn.id, actor=who.actor)
+    name = f"{conn.display_name} ({conn.network})"
+    if done.already:
+        text = f"{name} was already disconnected."
+    else:
+        text = f"Disconnected {name}: PostFlow forgot its access and no longer posts to it."
+    if done.waiting_posts:
+        text += (f" {done.waiting_posts} post(s) not published yet still go to it; they stay, "
+                 "and fail at their time unless it is reconnected first.")
+    return Reply(text=text + " Its posts and queue are kept; reconnect it with "
+                             f"`/postflow connect {conn.network}`.")
 
 
 async def show_queue(rt: Runtime, who: Membership, ref: str) -> Reply:

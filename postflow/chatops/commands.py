@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from postflow.chatops import accounts, org_settings, post_lists
+from postflow.chatops import accounts, org_settings, post_lists, queue_edits
+from postflow.chatops.billing_link import billing_link
 from postflow.chatops.callers import Caller, Membership, resolve_member
 from postflow.chatops.formatting import parse_user, user_mention
 from postflow.chatops.permissions import NEEDED_ROLE, Permission, require, role_name
@@ -62,13 +63,24 @@ async def _list(req: Request, args: list[str]) -> Reply:
 
 
 async def _queue(req: Request, args: list[str]) -> Reply:
+    edit = queue_edits.split_edit(args)
+    if edit is not None:
+        return await queue_edits.edit_queue(req.rt, req.who, *edit)
     return await accounts.show_queue(req.rt, req.who, " ".join(args))
+
+
+async def _billing(req: Request, args: list[str]) -> Reply:
+    return await billing_link(req.rt, req.who)
 
 
 async def _connect(req: Request, args: list[str]) -> Reply:
     if not args:
         raise BadInput("Say which network: `/postflow connect sandbox`.")
     return await accounts.connect(req.rt, req.who, args[0], " ".join(args[1:]))
+
+
+async def _disconnect(req: Request, args: list[str]) -> Reply:
+    return await accounts.disconnect(req.rt, req.who, " ".join(args))
 
 
 async def _settings(req: Request, args: list[str]) -> Reply:
@@ -88,6 +100,9 @@ async def _role(req: Request, args: list[str]) -> Reply:
                       f"{req.who.org.name}.")
 
 
+#: Commands whose changing form needs more than their showing form, which any member may use.
+VIEWABLE = frozenset({"settings", "queue"})
+
 COMMANDS: dict[str, Command] = {c.name: c for c in (
     Command("help", "help", "What you can do here.", "/postflow help", Permission.READ, None),
     Command("new", "new", "Compose a post in a form: text with each network's count, "
@@ -99,17 +114,25 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
             "Posts on their way, drafts, posts in review or failed posts, five a page; "
             "Admins get Cancel and Publish now buttons.",
             "/postflow list failed", Permission.READ, _list),
-    Command("queue", "queue <account>", "An account's queue slots and the posts queued on it.",
-            "/postflow queue sandbox-1", Permission.READ, _queue),
+    Command("queue", "queue <account> [set <days> <HH:MM> ...|clear]",
+            "An account's queue slots and the posts queued on it; Admins change the slots.",
+            "/postflow queue sandbox-1 set mon,wed,fri 09:00 13:00", Permission.MANAGE_QUEUES,
+            _queue),
     Command("connect", "connect <network> [name]",
             "Connect a social account: sandbox (a test network) or any network set up here.",
             "/postflow connect sandbox", Permission.MANAGE_CONNECTIONS, _connect),
+    Command("disconnect", "disconnect <account>",
+            "Stop posting to an account and forget its access; its posts and queue stay until "
+            "it is connected again.",
+            "/postflow disconnect sandbox-1", Permission.MANAGE_CONNECTIONS, _disconnect),
     Command("settings", "settings [timezone|review-channel|notify-channel|approval <value>]",
             "Show the organization's settings; Admins change them.",
             "/postflow settings timezone Europe/Paris", Permission.MANAGE_SETTINGS, _settings),
     Command("role", "role @person <viewer|member|admin|owner>",
             "Give someone a role (adds them when they are not a member yet).",
             "/postflow role @ada admin", Permission.MANAGE_MEMBERS, _role),
+    Command("billing", "billing", "A link to the organization's billing page (15 minutes, "
+            "for you only).", "/postflow billing", Permission.BILLING, _billing),
 )}
 
 
@@ -167,7 +190,7 @@ async def help_reply(rt: Runtime, caller: Caller) -> Reply:
         items.append(Item(title=f"`/postflow {command.usage}`",
                           lines=(command.summary, f"Example: `{command.example}`",
                                  f"Needs: {role_name(needed)}" + (
-                                     " (viewers may look)" if command.name == "settings"
+                                     " (viewers may look)" if command.name in VIEWABLE
                                      else ""))))
     roles = ("Roles: Viewer sees posts and accounts; Member also drafts and asks for review; "
              "Admin also approves, schedules without review, cancels, publishes now and manages "

@@ -39,7 +39,8 @@ VARIANT_PREFIX = "variant_"
 MEDIA_CODES = frozenset({
     "too_many_media", "bad_media_url", "invalid_media_url", "media_not_supported", "media_mix",
     "media_too_large", "media_type", "unsupported_media_type", "image_too_large",
-    "video_not_supported", "media_not_stored"})
+    "video_not_supported", "media_not_stored", "video_too_long", "video_too_short",
+    "video_too_large", "video_too_small", "video_aspect_ratio", "video_dimensions"})
 
 
 def variant_field(network: str) -> str:

@@ -1,5 +1,5 @@
-"""``postflow connect sandbox`` and ``postflow connections list|set-timezone``: accounts posts
-go to, and the zone each reads local times in.
+"""``postflow connect sandbox`` and ``postflow connections list|set-timezone|disconnect``:
+accounts posts go to, the zone each reads local times in, and letting one go.
 
 Tokens are never printed: a connection's view holds no sealed or plain token.
 """
@@ -13,7 +13,11 @@ from postflow.cli.output import iso, table, when
 from postflow.connections import Connection
 from postflow.organizations import Organization
 from postflow.runtime import Runtime
-from postflow.usecases.connections import connect_sandbox, set_connection_timezone
+from postflow.usecases.connections import (
+    connect_sandbox,
+    disconnect_connection,
+    set_connection_timezone,
+)
 from postflow.usecases.oauth_connect import connect_link
 
 #: Networks connected through their consent screen, with what one connects (offered when
@@ -37,7 +41,8 @@ def register(commands: Subcommands, common: argparse.ArgumentParser) -> None:
         consent.add_argument("--org", required=True, help="organization id or name")
         consent.set_defaults(handler=print_connect_link)
 
-    group = commands.add_parser("connections", help="list connected accounts, set their zone")
+    group = commands.add_parser("connections",
+                                help="list connected accounts, set their zone, disconnect one")
     actions = group.add_subparsers(dest="action", required=True, metavar="ACTION")
     listing = actions.add_parser("list", parents=[common], help="list an organization's accounts")
     listing.add_argument("--org", required=True, help="organization id or name")
@@ -54,6 +59,13 @@ def register(commands: Subcommands, common: argparse.ArgumentParser) -> None:
     zone_choice.add_argument("--clear", action="store_true",
                              help="use the organization's zone again")
     zoning.set_defaults(handler=set_timezone)
+
+    disconnecting = actions.add_parser(
+        "disconnect", parents=[common],
+        help="stop posting to an account and forget its tokens; its posts and queue stay")
+    disconnecting.add_argument("connection_id", metavar="CONNECTION_ID")
+    disconnecting.add_argument("--org", required=True, help="organization id or name")
+    disconnecting.set_defaults(handler=disconnect)
 
 
 def connect_sandbox_account(args: argparse.Namespace, ctx: CommandContext) -> None:
@@ -108,6 +120,23 @@ def set_timezone(args: argparse.Namespace, ctx: CommandContext) -> None:
                     connection.timezone or org_zone},
                    [line, "Posts already scheduled keep their times; a queue set with its own "
                           "zone keeps it."])
+
+
+def disconnect(args: argparse.Namespace, ctx: CommandContext) -> None:
+    done = ctx.run_in_org(args.org, lambda rt, org: disconnect_connection(
+        rt, org.id, args.connection_id, actor=CLI_ACTOR))
+    connection = done.connection
+    name = f"{connection.display_name} ({connection.network}, {connection.id})"
+    lines = [f"{name} was already disconnected." if done.already else
+             f"Disconnected {name}: PostFlow forgot its tokens and no longer posts to it."]
+    if done.waiting_posts:
+        lines.append(f"{done.waiting_posts} post(s) not published yet still target it; they "
+                     "stay, and fail at their time unless it is reconnected first.")
+    lines.append(f"Its posts and queue are kept. Reconnect: postflow connect "
+                 f"{connection.network} --org {connection.org_id}")
+    ctx.out.result({"connection": connection_view(connection),
+                    "already_disconnected": done.already,
+                    "waiting_posts": done.waiting_posts}, lines)
 
 
 def connection_view(connection: Connection) -> dict[str, object]:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
+from postflow.account_gates import RefreshLockBusy
 from postflow.connections import Connection, ConnectionStatus
 from postflow.errors import NotFound
 from postflow.ids import new_id
 from postflow.plans import Limit, check_limit
+from postflow.posts import PostStatus, TargetStatus
 from postflow.providers import AccountContext, ConnectedAccount, TokenSet
 from postflow.runtime import Runtime
 from postflow.timezones import require_timezone
@@ -110,6 +113,67 @@ async def mark_needs_reconnect(rt: Runtime, connection: Connection, reason: str)
         log.warning("could not notify that connection %s needs a reconnect", updated.id,
                     exc_info=True)
     return updated
+
+
+#: Post statuses whose targets may still be published (a disconnect leaves them in place).
+WAITING_POST_STATUSES = (PostStatus.DRAFT, PostStatus.IN_REVIEW, PostStatus.APPROVED,
+                         PostStatus.SCHEDULED, PostStatus.LATE, PostStatus.QUEUED,
+                         PostStatus.PUBLISHING)
+#: How many waiting posts a disconnect looks through to count those aimed at the account.
+WAITING_POSTS_SCAN = 10_000
+
+
+@dataclass(frozen=True)
+class Disconnected:
+    """What :func:`disconnect_connection` did."""
+
+    connection: Connection
+    #: Posts not published yet that still target the account; they stay as they are.
+    waiting_posts: int
+    #: It was disconnected already: nothing changed, nothing audited.
+    already: bool = False
+
+
+async def disconnect_connection(rt: Runtime, org_id: str, connection_id: str, *,
+                                actor: str) -> Disconnected:
+    """Stop posting to an account and forget its tokens; keep everything else.
+
+    The connection stays (same id) with its posts, queue settings and zone, so reconnecting the
+    same account brings it back as it was. Posts to it are not touched: while it is
+    disconnected, a target that comes due fails with "reconnect this account" and can be
+    published again after the reconnect. It no longer counts against the plan.
+    """
+    try:
+        async with rt.refresh_locks.hold(connection_id):  # not under a refresh in flight
+            current, changed = await _disconnect(rt, org_id, connection_id)
+    except RefreshLockBusy:
+        current, changed = await _disconnect(rt, org_id, connection_id)
+    waiting = sum(
+        1 for post in await rt.store.list_posts(org_id, WAITING_POST_STATUSES,
+                                                limit=WAITING_POSTS_SCAN)
+        for target in post.targets
+        if target.connection_id == connection_id and target.status in (
+            TargetStatus.PENDING, TargetStatus.PUBLISHING))
+    if changed is None:
+        return Disconnected(connection=current, waiting_posts=waiting, already=True)
+    await record(rt, org_id, actor, "connection.disconnected", connection_id,
+                 network=current.network, account_id=current.account_id,
+                 previous_status=current.status.value, waiting_posts=waiting)
+    return Disconnected(connection=changed, waiting_posts=waiting)
+
+
+async def _disconnect(rt: Runtime, org_id: str,
+                      connection_id: str) -> tuple[Connection, Connection | None]:
+    """The connection as read, and as written (None when it was disconnected already)."""
+    current = await rt.store.get_connection(org_id, connection_id)
+    if current.status is ConnectionStatus.DISCONNECTED:
+        return current, None
+    changed = current.model_copy(update={
+        "status": ConnectionStatus.DISCONNECTED, "sealed_tokens": None,
+        "token_expires_at": None, "reconnect_by": None, "expiry_warnings_sent": [],
+        "updated_at": rt.clock.now()})
+    await rt.store.update_connection(changed)
+    return current, changed
 
 
 async def reseal_all(rt: Runtime) -> int:

@@ -29,6 +29,7 @@ from postflow.account_gates import RefreshLockBusy
 from postflow.chatops.oauth_state import STATE_TTL, issue_state, redeem_state
 from postflow.connections import Connection, ConnectionStatus
 from postflow.errors import BadInput
+from postflow.plans import Limit, check_limit
 from postflow.providers import ConnectedAccount, Provider
 from postflow.runtime import Runtime
 from postflow.usecases.audit_log import record
@@ -134,6 +135,11 @@ async def save_connected_account(rt: Runtime, org_id: str, network: str,
                      if c.account_id == account.account_id), None)
     if existing is None:
         return await add_connection(rt, org_id, network, account, actor=actor), False
+    if existing.status is ConnectionStatus.DISCONNECTED:
+        # A disconnected account stopped counting against the plan; coming back counts again.
+        org = await rt.store.get_organization(org_id)
+        check_limit(rt.plans, org.plan, Limit.CONNECTED_ACCOUNTS,
+                    await rt.store.count_connections(org_id))
     try:
         async with rt.refresh_locks.hold(existing.id):  # not under a refresh in flight
             updated = await _update_connection(rt, existing, account)

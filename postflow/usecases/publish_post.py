@@ -127,6 +127,10 @@ class PostPublisher:
         except NotFound:
             return post, _TargetRun(self._failed(target, ErrorKind.RECONNECT,
                                                  "The account was removed from PostFlow."))
+        if connection.status is ConnectionStatus.DISCONNECTED:
+            return post, _TargetRun(self._failed(
+                target, ErrorKind.RECONNECT, "The account was disconnected from PostFlow; "
+                "reconnect it, then publish this post again."))
         if connection.status is not ConnectionStatus.ACTIVE:
             return post, _TargetRun(self._failed(target, ErrorKind.RECONNECT,
                                                  "The account must be reconnected."))

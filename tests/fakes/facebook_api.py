@@ -10,8 +10,10 @@ Built from the Graph API's documented shapes (docs/networks.md, Facebook section
   ``grant_type=fb_exchange_token`` turns it into a long-lived one;
 - ``GET /{v}/me/permissions`` and ``GET /{v}/me/accounts`` (the person's Pages, each with a
   Page token; cursor paging with ``paging.next``);
-- ``POST /{v}/{page}/feed`` (``message``, ``link``, ``attached_media[i]``) and
-  ``POST /{v}/{page}/photos`` (``url``, ``caption``, ``published``), with a Page token;
+- ``POST /{v}/{page}/feed`` (``message``, ``link``, ``attached_media[i]``),
+  ``POST /{v}/{page}/photos`` (``url``, ``caption``, ``published``) and
+  ``POST /{v}/{page}/videos`` (``file_url``, ``description``; answers the video ``id``), with a
+  Page token;
 - errors as ``{"error": {"message", "type", "code", "error_subcode", "fbtrace_id"}}``, the
   506 duplicate refusal, and scripted answers.
 """
@@ -91,7 +93,10 @@ class FakeFacebook:
     photos: list[dict[str, Any]] = field(default_factory=list)
     #: Every POST's form, without the access token.
     post_requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    #: Posted videos: {"id", "page", "file_url", "description"}.
+    videos: list[dict[str, Any]] = field(default_factory=list)
     feed_script: list[Scripted] = field(default_factory=list)
+    videos_script: list[Scripted] = field(default_factory=list)
     photos_script: list[Scripted] = field(default_factory=list)
 
     @property
@@ -106,6 +111,7 @@ class FakeFacebook:
         app.router.add_get(f"/{VERSION}/me/accounts", self._accounts)
         app.router.add_post(f"/{VERSION}/{{page}}/feed", self._feed)
         app.router.add_post(f"/{VERSION}/{{page}}/photos", self._photos)
+        app.router.add_post(f"/{VERSION}/{{page}}/videos", self._videos)
         return app
 
     def page_token_of(self, page_id: str) -> str:
@@ -225,6 +231,20 @@ class FakeFacebook:
                 "message": form.get("message"), "link": form.get("link"), "photos": photo_ids}
         self.posts.append(post)
         return web.json_response({"id": post["id"]})
+
+    async def _videos(self, request: web.Request) -> web.Response:
+        checked = await self._page_form(request)
+        if isinstance(checked, web.Response):
+            return checked
+        page, form = checked
+        if self.videos_script:
+            return _scripted(self.videos_script.pop(0))
+        if not form.get("file_url", "").startswith(("http://", "https://")):
+            return web.json_response(graph_error(353, "Missing video file"), status=400)
+        video = {"id": str(7000 + len(self.videos)), "page": page,
+                 "file_url": form["file_url"], "description": form.get("description")}
+        self.videos.append(video)
+        return web.json_response({"id": video["id"]})
 
     async def _photos(self, request: web.Request) -> web.Response:
         checked = await self._page_form(request)

@@ -9,8 +9,12 @@ Built from LinkedIn's documented shapes (docs/networks.md, LinkedIn section):
   ``access_token``, ``expires_in`` (60 days), ``refresh_token``, ``refresh_token_expires_in``;
 - ``GET /v2/userinfo`` (OpenID), ``GET /rest/organizationAcls?q=roleAssignee``,
   ``GET /rest/organizations/{id}``, ``POST /rest/posts`` (201, id in ``x-restli-id``),
-  ``POST /rest/images?action=initializeUpload`` and the ``PUT`` to its upload URL; versioned
-  calls without ``LinkedIn-Version`` and ``X-Restli-Protocol-Version: 2.0.0`` get a 400;
+  ``POST /rest/images?action=initializeUpload`` and the ``PUT`` to its upload URL;
+  ``POST /rest/videos?action=initializeUpload`` (parts of ``video_part_bytes``), a ``PUT`` per
+  part answering an ``ETag``, ``POST /rest/videos?action=finalizeUpload`` (the ETags in order)
+  and ``GET /rest/videos/{urn}`` (``PROCESSING`` for ``video_polls_until_available`` reads, then
+  ``AVAILABLE``, or ``PROCESSING_FAILED``); versioned calls without ``LinkedIn-Version`` and
+  ``X-Restli-Protocol-Version: 2.0.0`` get a 400;
 - errors: 401 expired / revoked token, 403, 422 duplicate, scripted 429 and 5xx answers.
 """
 
@@ -69,6 +73,12 @@ class FakeLinkedIn:
     upload_auth: list[str] = field(default_factory=list)
     post_script: list[Scripted] = field(default_factory=list)
     token_script: list[Scripted] = field(default_factory=list)
+    #: urn -> {"owner", "size", "token", "parts": {index: bytes}, "etags", "status", "polls"}.
+    videos: dict[str, dict[str, Any]] = field(default_factory=dict)
+    video_part_bytes: int = 4 * 1024 * 1024
+    video_polls_until_available: int = 1
+    video_processing_fails: bool = False
+    finalize_requests: list[dict[str, Any]] = field(default_factory=list)
     #: Media served at /media/{name} for posts with images.
     media: dict[str, tuple[bytes, str]] = field(default_factory=dict)
 
@@ -86,6 +96,9 @@ class FakeLinkedIn:
         app.router.add_post("/rest/posts", self._create_post)
         app.router.add_post("/rest/images", self._initialize_upload)
         app.router.add_put("/upload/{image}", self._upload)
+        app.router.add_post("/rest/videos", self._video_action)
+        app.router.add_put("/video-upload/{video}/{part}", self._upload_video_part)
+        app.router.add_get("/rest/videos/{urn}", self._video_status)
         app.router.add_get("/media/{name}", self._media)
         return app
 
@@ -207,7 +220,11 @@ class FakeLinkedIn:
                                                       "code": "DUPLICATE_POST"}]},
                     "status": 422}, status=422)
         media = ((body.get("content") or {}).get("media") or {}).get("id")
-        if media is not None and self.images.get(media, {}).get("bytes") is None:
+        if media is not None and media.startswith("urn:li:video:"):
+            if self.videos.get(media, {}).get("status") != "AVAILABLE":
+                return web.json_response({"status": 400, "message": "video not available"},
+                                         status=400)
+        elif media is not None and self.images.get(media, {}).get("bytes") is None:
             return web.json_response({"status": 400, "message": "image not uploaded"},
                                      status=400)
         urn = f"urn:li:share:{6844785523593134080 + len(self.posts)}"
@@ -234,6 +251,66 @@ class FakeLinkedIn:
             return web.Response(status=404)
         self.images[urn]["bytes"] = await request.read()
         return web.Response(status=201)
+
+    async def _video_action(self, request: web.Request) -> web.Response:
+        if (refused := self._auth_error(request) or self._version_error(request)) is not None:
+            return refused
+        body = await request.json()
+        if request.query.get("action") == "initializeUpload":
+            asked = body["initializeUploadRequest"]
+            size, video = int(asked["fileSizeBytes"]), "D5" + secrets.token_hex(6)
+            urn = f"urn:li:video:{video}"
+            self.videos[urn] = {"owner": asked["owner"], "size": size, "parts": {},
+                                "etags": [], "token": secrets.token_hex(4),
+                                "status": "WAITING_UPLOAD", "polls": 0}
+            step = self.video_part_bytes
+            instructions = [{"uploadUrl": f"{self.base_url}/video-upload/{video}/{index}",
+                             "firstByte": first, "lastByte": min(first + step, size) - 1}
+                            for index, first in enumerate(range(0, size, step))]
+            return web.json_response({"value": {
+                "uploadUrlsExpireAt": 1650567510704, "video": urn,
+                "uploadInstructions": instructions, "uploadToken": self.videos[urn]["token"]}})
+        if request.query.get("action") == "finalizeUpload":
+            final = body["finalizeUploadRequest"]
+            self.finalize_requests.append(final)
+            found = self.videos.get(final["video"])
+            if found is None or final["uploadToken"] != found["token"] or \
+                    final["uploadedPartIds"] != found["etags"] or \
+                    sum(map(len, found["parts"].values())) != found["size"]:
+                return web.json_response({"status": 400, "message": "bad finalize"},
+                                         status=400)
+            found["status"] = "PROCESSING"
+            return web.Response(status=200)
+        return web.json_response({"status": 400, "message": "bad action"}, status=400)
+
+    async def _upload_video_part(self, request: web.Request) -> web.Response:
+        self.upload_auth.append(request.headers.get("Authorization", ""))
+        found = self.videos.get(f"urn:li:video:{request.match_info['video']}")
+        if found is None:
+            return web.Response(status=404)
+        index = int(request.match_info["part"])
+        found["parts"][index] = await request.read()
+        etag = f"/dms/vid/{index}/{secrets.token_hex(4)}"
+        found["etags"].append(etag)
+        return web.Response(status=200, headers={"ETag": f'"{etag}"'})
+
+    async def _video_status(self, request: web.Request) -> web.Response:
+        if (refused := self._auth_error(request) or self._version_error(request)) is not None:
+            return refused
+        found = self.videos.get(request.match_info["urn"])
+        if found is None:
+            return web.json_response({"status": 404, "message": "Not found"}, status=404)
+        if found["status"] == "PROCESSING":
+            found["polls"] += 1
+            if self.video_processing_fails:
+                found["status"] = "PROCESSING_FAILED"
+            elif found["polls"] > self.video_polls_until_available:
+                found["status"] = "AVAILABLE"
+        answer: dict[str, Any] = {"id": request.match_info["urn"], "status": found["status"],
+                                  "owner": found["owner"]}
+        if found["status"] == "PROCESSING_FAILED":
+            answer["processingFailureReason"] = "Video format is not supported"
+        return web.json_response(answer)
 
     async def _media(self, request: web.Request) -> web.Response:
         found = self.media.get(request.match_info["name"])

@@ -11,6 +11,7 @@ parameters (query, form and JSON merged) and its bearer token. Chat sends can be
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 from dataclasses import dataclass, field
@@ -64,6 +65,8 @@ class FakeSlack:
     retry_after: int = 1
     #: Channel id -> the error Slack answers for messages there (``channel_not_found``, ...).
     refuse_channels: dict[str, str] = field(default_factory=dict)
+    #: Seconds every Web API call and response_url post waits before answering (a slow Slack).
+    delay_seconds: float = 0.0
 
     @property
     def api_url(self) -> str:
@@ -91,6 +94,8 @@ class FakeSlack:
             params.update(dict(await request.post()))
         auth = request.headers.get("Authorization", "")
         token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else ""
+        if self.delay_seconds:
+            await asyncio.sleep(self.delay_seconds)
         self.calls.append(SlackCall(method, params, token))
         handler = {"auth.test": self._auth_test, "oauth.v2.access": self._oauth_access,
                    "chat.postMessage": self._post_message,
@@ -177,6 +182,8 @@ class FakeSlack:
             "profile": {"display_name": user.name}})
 
     async def _response(self, request: web.Request) -> web.Response:
+        if self.delay_seconds:
+            await asyncio.sleep(self.delay_seconds)
         self.responses.setdefault(request.match_info["response_id"], []).append(
             await request.json())
         return web.Response(text="ok")

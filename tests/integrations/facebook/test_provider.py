@@ -319,8 +319,8 @@ async def test_check_cannot_find_a_post_by_attempt(provider: FacebookProvider) -
     (PublishContent(text="x" * (MAX_TEXT_LENGTH + 1)), ["too_long"]),
     (PublishContent(text="  "), ["empty"]),
     (PublishContent(text="a", media_urls=(PHOTO,) * (MAX_PHOTOS + 1)), ["too_many_media"]),
-    (PublishContent(text="a", media_urls=("https://m.example/clip.mp4",)),
-     ["video_not_supported"]),
+    (PublishContent(text="a", media_urls=("https://m.example/clip.mp4",)), []),
+    (PublishContent(text="a", media_urls=("https://m.example/clip.mp4", PHOTO)), ["media_mix"]),
     (PublishContent(text="a", media_urls=("https://m.example/doc.pdf",)),
      ["unsupported_media_type"]),
     (PublishContent(text="a", media_urls=("file:///tmp/a.jpg",)), ["invalid_media_url"]),
@@ -345,9 +345,9 @@ def stored(content_type: str, url: str | None) -> MediaAttachment:
 
 def test_stored_media_are_checked_by_their_type(provider: FacebookProvider) -> None:
     report = provider.validate(PublishContent(text="a", media=(
-        stored("image/jpeg", None), stored("video/mp4", None), stored("image/webp", None))))
+        stored("image/jpeg", None), stored("image/webp", None))))
 
-    assert [p.code for p in report.problems] == ["video_not_supported", "unsupported_media_type"]
+    assert [p.code for p in report.problems] == ["unsupported_media_type"]
 
 
 async def test_stored_media_are_posted_from_their_store_urls(

@@ -243,16 +243,17 @@ async def test_check_says_the_outcome_cannot_be_known(provider: LinkedInProvider
     assert unknown.value.kind is ErrorKind.UNKNOWN
 
 
-def test_validate_counts_3000_and_refuses_video_and_threads(
+def test_validate_counts_3000_and_refuses_mixed_video_other_formats_and_threads(
         provider: LinkedInProvider) -> None:
     fits = provider.validate(PublishContent(text="a" * MAX_COMMENTARY_LENGTH))
     report = provider.validate(PublishContent(
         text="a" * (MAX_COMMENTARY_LENGTH + 1), thread=("more",),
-        media_urls=("https://cdn.example.com/v.mp4", "https://cdn.example.com/a.webp")))
+        media_urls=("https://cdn.example.com/v.mp4", "https://cdn.example.com/a.webp",
+                    "https://cdn.example.com/b.mov")))
 
     assert fits.valid and fits.limit == 3000
     assert [p.code for p in report.problems] == ["too_long", "thread_not_supported",
-                                                 "video_not_supported",
+                                                 "media_mix", "unsupported_media_type",
                                                  "unsupported_media_type"]
 
 

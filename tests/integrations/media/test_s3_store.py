@@ -15,6 +15,7 @@ import pytest
 
 from integrations.media.s3 import S3MediaStore, s3_client
 from postflow.errors import NotFound
+from tests.fakes.media_files import movie
 from tests.integrations.media.conftest import mp4, png
 
 BUCKET = "postflow-media"
@@ -64,6 +65,17 @@ async def test_bytes_put_come_back_with_their_type_and_size(store: S3MediaStore,
     assert await store.read(stored.id) == data
     head = client.head_object(Bucket=BUCKET, Key=f"media/{stored.id}")
     assert head["ContentType"] == "image/png"
+
+
+async def test_a_videos_size_and_duration_travel_as_object_metadata(
+        store: S3MediaStore, client: Any) -> None:
+    stored = await store.put(movie(1280, 720, seconds=42.0), "video/mp4")
+
+    again = await store.get(stored.id)
+
+    assert (again.width, again.height, again.duration_seconds) == (1280, 720, 42.0)
+    head = client.head_object(Bucket=BUCKET, Key=f"media/{stored.id}")
+    assert head["Metadata"]["duration"] == "42.0"
 
 
 async def test_the_same_bytes_are_uploaded_once(store: S3MediaStore, client: Any) -> None:

@@ -185,6 +185,29 @@ async def test_connect_by_a_member_is_refused_naming_admin(rt: Runtime, team: Te
     assert await rt.store.list_connections(team.org.id) == []
 
 
+async def test_disconnect_by_name_keeps_the_account_and_its_posts(
+        rt: Runtime, clock: ManualClock, team: Team) -> None:
+    [post_id] = await scheduled_posts(rt, clock, team, 1)
+
+    reply = await run_command(rt, None, team.admin, "disconnect acme")
+
+    assert not reply.error, reply.text
+    assert "Disconnected acme (sandbox)" in reply.text and "1 post(s)" in reply.text
+    [conn] = await rt.store.list_connections(team.org.id)
+    assert conn.status.value == "disconnected" and conn.sealed_tokens is None
+    assert (await rt.store.get_post(team.org.id, post_id)).status is PostStatus.SCHEDULED
+
+
+async def test_disconnect_by_a_member_is_refused_naming_admin(rt: Runtime,
+                                                              team: Team) -> None:
+    conn = await connect_sandbox(rt, team.org.id, "acme", actor="test")
+
+    reply = await run_command(rt, None, team.member, "disconnect acme")
+
+    assert reply.error and "Admin" in reply.text
+    assert (await rt.store.get_connection(team.org.id, conn.id)).status.value == "active"
+
+
 @pytest.mark.parametrize("network", ["x", "mastodon", "myspace"])
 async def test_connect_another_network_is_not_available_yet(rt: Runtime, team: Team,
                                                             network: str) -> None:

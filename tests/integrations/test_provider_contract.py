@@ -1,0 +1,47 @@
+"""Every real network through the same contract kit (tests/integrations/provider_contract.py)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from postflow.runtime import Runtime
+from tests.fakes.clock import ManualClock
+from tests.integrations import provider_contract as contract
+from tests.integrations.provider_contract import KITS, Answer, NetworkKit
+
+ERROR_ANSWERS = [a for a in Answer if a is not Answer.SUCCESS_WITHOUT_ID]
+
+
+@pytest.fixture(params=KITS, ids=[k.network for k in KITS])
+async def kit(request: pytest.FixtureRequest, clock: ManualClock,
+              tmp_path: Path) -> AsyncIterator[NetworkKit]:
+    async with request.param(clock, tmp_path) as running:
+        yield running
+
+
+async def test_a_success_is_a_result_with_id_and_url_and_one_post(kit: NetworkKit) -> None:
+    await contract.publish_succeeds_once(kit)
+
+
+@pytest.mark.parametrize("answer", ERROR_ANSWERS, ids=[a.value for a in ERROR_ANSWERS])
+async def test_each_documented_refusal_maps_to_its_kind_without_a_token(
+        kit: NetworkKit, answer: Answer) -> None:
+    await contract.answer_maps_to_its_kind(kit, answer)
+
+
+async def test_a_success_answer_without_an_id_is_never_a_publish(kit: NetworkKit) -> None:
+    await contract.success_without_id_is_never_a_publish(kit)
+
+
+async def test_media_still_processing_are_waited_for_before_posting(kit: NetworkKit) -> None:
+    await contract.media_processing_waits_then_posts(kit)
+
+
+@pytest.mark.parametrize("crash_point", sorted(contract.CRASH_POINTS))
+async def test_a_crash_between_publish_and_record_never_posts_twice(
+        kit: NetworkKit, rt: Runtime, crash_point: str,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    await contract.crash_between_publish_and_record(kit, rt, crash_point, monkeypatch)
