@@ -41,6 +41,8 @@ class PublishAttempt(BaseModel):
     url: str | None = None
     error_kind: str | None = None
     error_message: str | None = None
+    #: The network's own code for the error (``403``, ``506``, ``duplicate``).
+    error_code: str | None = None
     raw_response: str | None = None
 
 

@@ -57,6 +57,9 @@ class PostTarget(BaseModel):
     url: str | None = None
     error_kind: str | None = None
     error_message: str | None = None
+    #: The network's own code for the last error (``403``, ``506``, ``duplicate``), for support;
+    #: people see ``error_kind`` and ``error_message`` first.
+    error_code: str | None = None
     published_at: UtcDatetime | None = None
 
 

@@ -22,6 +22,7 @@ from bot.slack.blocks import SECTION_MAX, escape
 from bot.slack.chat_delivery import ChatOutbox, ChatSend
 from postflow.chatops.post_outcomes import (
     NoticeButton,
+    codes_text,
     late_buttons,
     late_text,
     outcome_buttons,
@@ -56,12 +57,15 @@ class Place:
     thread_ts: str = ""
 
 
-def notice_blocks(text: str, buttons: tuple[NoticeButton, ...]) -> list[Block]:
-    """The notice's text (already escaped) as a section, then its buttons."""
+def notice_blocks(text: str, buttons: tuple[NoticeButton, ...], details: str = "") -> list[Block]:
+    """The notice's text (already escaped) as a section, ``details`` (escaped) folded small
+    under it, then its buttons."""
     if len(text) > SECTION_MAX:
         text = text[:SECTION_MAX - 1] + "…"
     blocks: list[Block] = [{"type": "section", "block_id": NOTICE_TEXT_BLOCK,
                             "text": {"type": "mrkdwn", "text": text}}]
+    if details:
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": details}]})
     if buttons:
         blocks.append({"type": "actions", "block_id": NOTICE_ACTIONS_BLOCK,
                        "elements": [_button(b) for b in buttons]})
@@ -105,7 +109,8 @@ class OutcomeNotices:
         text = f"{emoji} {escape(outcome_text(post, accounts))}"
         org = await self._rt.store.get_organization(post.org_id)
         await self.about_post(org, post, text, outcome_buttons(post, accounts),
-                              "post a publish outcome")
+                              "post a publish outcome",
+                              details=escape(codes_text(post, accounts)))
         await self.to_author(org, post.created_by, text)
 
     async def post_late(self, post: Post) -> None:
@@ -120,14 +125,15 @@ class OutcomeNotices:
                               (reconnect_button(connection.id),))
 
     async def about_post(self, org: Organization, post: Post, text: str,
-                         buttons: tuple[NoticeButton, ...], what: str) -> None:
+                         buttons: tuple[NoticeButton, ...], what: str, *,
+                         details: str = "") -> None:
         """In the post's review thread when it has one, else in the notification channel."""
         place = await self._thread_of(post) or self._channel_of(org)
         if place is None:
             log.info("post %s: organization %s has no Slack channel for notices", post.id,
                      org.id)
             return
-        await self._send(place, text, buttons, what)
+        await self._send(place, text, buttons, what, details)
 
     async def to_channel(self, org: Organization, text: str,
                          buttons: tuple[NoticeButton, ...] = ()) -> None:
@@ -147,10 +153,10 @@ class OutcomeNotices:
                                            text=text, what="message the author"))
 
     async def _send(self, place: Place, text: str, buttons: tuple[NoticeButton, ...],
-                    what: str) -> None:
+                    what: str, details: str = "") -> None:
         await self._outbox().send(ChatSend(
             workspace_id=place.workspace_id, channel_id=place.channel_id, text=text,
-            blocks=notice_blocks(text, buttons) if buttons else None,
+            blocks=notice_blocks(text, buttons, details) if buttons or details else None,
             thread_ts=place.thread_ts, what=what))
 
     async def _thread_of(self, post: Post) -> Place | None:

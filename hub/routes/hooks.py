@@ -159,19 +159,22 @@ def post_progress(post: Post, attempts: list[PublishAttempt]) -> dict[str, objec
         **scheduled_time(post),
         "targets": [{"connection_id": t.connection_id, "network": t.network,
                      "status": t.status.value, "url": t.url,
-                     "error": _error(t.error_kind, t.error_message)} for t in post.targets],
+                     "error": _error(t.error_kind, t.error_message, t.error_code)}
+                    for t in post.targets],
         "attempts": [{"id": a.id, "connection_id": a.connection_id, "network": a.network,
                       "trigger": a.trigger, "outcome": a.outcome.value,
                       "started_at": _iso(a.started_at), "finished_at": _iso(a.finished_at),
-                      "url": a.url, "error": _error(a.error_kind, a.error_message)}
+                      "url": a.url, "error": _error(a.error_kind, a.error_message, a.error_code)}
                      for a in attempts],
     }
 
 
-def _error(kind: str | None, message: str | None) -> dict[str, str | None] | None:
+def _error(kind: str | None, message: str | None,
+           code: str | None) -> dict[str, str | None] | None:
+    """What went wrong: PostFlow's kind, a plain message, and the network's own code."""
     if kind is None and message is None:
         return None
-    return {"kind": kind, "message": message}
+    return {"kind": kind, "message": message, "code": code}
 
 
 def _iso(moment: datetime | None) -> str | None:

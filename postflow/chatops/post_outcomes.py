@@ -31,6 +31,7 @@ CAUSES: dict[str, str] = {
 UNCONFIRMED = ("the network could not confirm whether it went out: look at the account, "
                "then publish it again only if it is not there")
 REASON_LENGTH = 160
+CODE_LENGTH = 40
 #: Error kinds that only a reconnect fixes.
 RECONNECT_KINDS = frozenset({ErrorKind.RECONNECT.value, ErrorKind.REFRESH_TOKEN.value})
 
@@ -45,6 +46,7 @@ class NoticeAction(StrEnum):
     PUBLISH_NOW = "publish_now"  # a late post
     RESCHEDULE = "reschedule"
     DROP = "drop"
+    EDIT = "edit"  # change the text of a failed post, then retry the accounts it missed
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,10 @@ DONE_WORDS: dict[NoticeAction, str] = {
     NoticeAction.PUBLISH_NOW: "published it now",
     NoticeAction.RESCHEDULE: "rescheduled it for {when}",
     NoticeAction.DROP: "dropped it: it will not be published",
+    NoticeAction.EDIT: "edited it and retried the accounts it missed: publishing now",
 }
+#: The notice's line when an edit sent the post back to review instead.
+EDITED_FOR_REVIEW = "edited it: the new version waits for review"
 
 
 def author_mention(actor: str) -> str:
@@ -114,6 +119,14 @@ def outcome_text(post: Post, accounts: Mapping[str, Connection]) -> str:
     return "\n".join(lines)
 
 
+def codes_text(post: Post, accounts: Mapping[str, Connection]) -> str:
+    """The networks' own codes of the targets that did not go out, shown small for support
+    (the plain-language cause comes first); "" when there are none."""
+    codes = [f"{_account_name(t, accounts)}: {excerpt(t.error_code, CODE_LENGTH)}"
+             for t in post.targets if t.status is not TargetStatus.PUBLISHED and t.error_code]
+    return "Network codes, for support: " + "; ".join(codes) if codes else ""
+
+
 def reconnect_text(connection: Connection) -> str:
     """The notice for an account PostFlow can no longer post to."""
     return (f"The {connection.network} account {connection.display_name} needs reconnecting: "
@@ -144,6 +157,7 @@ def outcome_buttons(post: Post, accounts: Mapping[str, Connection]) -> tuple[Not
     failed = [t for t in post.targets if t.status is TargetStatus.FAILED]
     if failed:
         buttons.append(NoticeButton(NoticeAction.RETRY, "Retry", post.id, primary=True))
+        buttons.append(NoticeButton(NoticeAction.EDIT, "Edit", post.id))
     if any(t.status is TargetStatus.UNCONFIRMED for t in post.targets):
         buttons.append(NoticeButton(NoticeAction.MARK_PUBLISHED, "Mark as published", post.id,
                                     confirm="Is the post on the account? It will count as "

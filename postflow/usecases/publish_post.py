@@ -261,10 +261,10 @@ class PostPublisher:
         await self._close(attempt, AttemptOutcome.FAILED if err.kind in (
             ErrorKind.BAD_INPUT, ErrorKind.RECONNECT) else AttemptOutcome.RETRY, error=err)
         if err.kind is ErrorKind.BAD_INPUT:
-            return _TargetRun(self._failed(target, err.kind, err.message))
+            return _TargetRun(self._failed(target, err.kind, err.message, err.platform_code))
         if err.kind is ErrorKind.RECONNECT:
             await mark_revoked(self.rt, connection, err.message)
-            return _TargetRun(self._failed(target, err.kind, err.message))
+            return _TargetRun(self._failed(target, err.kind, err.message, err.platform_code))
         if err.kind is ErrorKind.RETRY_AFTER:
             await self._cool_down(connection, err.retry_after)
         if err.kind is ErrorKind.REFRESH_TOKEN:
@@ -312,14 +312,15 @@ class PostPublisher:
         settings = self.rt.settings
         if target.attempt_count >= settings.publish_max_attempts:
             return _TargetRun(self._failed(
-                target, err.kind, f"Gave up after {target.attempt_count} attempts: {err.message}"))
+                target, err.kind, f"Gave up after {target.attempt_count} attempts: {err.message}",
+                err.platform_code))
         delay = backoff_seconds(target.attempt_count, settings.retry_base_seconds,
                                 settings.retry_max_seconds, self.rng)
         if err.retry_after is not None:
             delay = max(delay, err.retry_after) if err.retry_after > 0 else 0.0
         pending = target.model_copy(update={
             "status": TargetStatus.PENDING, "error_kind": err.kind.value,
-            "error_message": err.message})
+            "error_message": err.message, "error_code": err.platform_code})
         return _TargetRun(pending, retry_in=delay)
 
     # -- helpers --------------------------------------------------------------------------------
@@ -328,12 +329,14 @@ class PostPublisher:
         return target.model_copy(update={
             "status": TargetStatus.PUBLISHED, "platform_post_id": result.platform_post_id,
             "url": result.url, "published_at": self.rt.clock.now(), "error_kind": None,
-            "error_message": None})
+            "error_message": None, "error_code": None})
 
     @staticmethod
-    def _failed(target: PostTarget, kind: ErrorKind, message: str) -> PostTarget:
+    def _failed(target: PostTarget, kind: ErrorKind, message: str,
+                code: str | None = None) -> PostTarget:
         return target.model_copy(update={"status": TargetStatus.FAILED,
-                                         "error_kind": kind.value, "error_message": message})
+                                         "error_kind": kind.value, "error_message": message,
+                                         "error_code": code})
 
     @staticmethod
     def _with_target(post: Post, target: PostTarget) -> list[PostTarget]:
@@ -359,6 +362,7 @@ class PostPublisher:
             "url": result.url if result else None,
             "error_kind": error.kind.value if error else None,
             "error_message": error.message if error else None,
+            "error_code": error.platform_code if error else None,
             "raw_response": truncate_raw(result.raw if result else error.raw if error else None)})
         try:
             await self.rt.store.finish_attempt(closed)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from yarl import URL
 
-from postflow.attempts import PublishAttempt
+from postflow.attempts import AttemptOutcome, PublishAttempt
 from postflow.ids import new_id
 from postflow.organizations import Organization
 from postflow.runtime import Runtime
@@ -38,6 +38,25 @@ async def test_signed_status_request_shows_targets_and_attempts(
     assert body["targets"][0]["status"] == "pending"
     assert [a["outcome"] for a in body["attempts"]] == ["pending"]
     assert "secret raw answer" not in await response.text()
+
+
+async def test_a_failed_attempt_shows_its_kind_message_and_network_code(
+        sender: Sender, rt: Runtime, org: Organization, clock: ManualClock) -> None:
+    path = await _status_path(sender)
+    post_id = path.rsplit("/", 1)[1]
+    attempt = PublishAttempt(
+        id=new_id("att"), org_id=org.id, post_id=post_id, connection_id=sender.sandbox.id,
+        network="sandbox", trigger="publish_now", started_at=clock.now())
+    await rt.store.insert_attempt(attempt)
+    await rt.store.finish_attempt(attempt.model_copy(update={
+        "outcome": AttemptOutcome.FAILED, "finished_at": clock.now(), "error_kind": "bad_input",
+        "error_message": "The sandbox was asked to reject this post.", "error_code": "rejected"}))
+
+    body = await (await sender.get(path)).json()
+
+    assert body["attempts"][0]["error"] == {
+        "kind": "bad_input", "message": "The sandbox was asked to reject this post.",
+        "code": "rejected"}
 
 
 async def test_unsigned_status_request_is_401(sender: Sender) -> None:

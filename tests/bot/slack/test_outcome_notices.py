@@ -90,6 +90,9 @@ async def test_a_failed_post_says_the_cause_in_plain_words_not_the_platforms_ans
             "post.") in text
     assert "`/postflow list failed`" in text
     assert "errors" not in text and "187" not in text
+    # The network's own code is folded away under the notice, small, for support.
+    [context] = [b for b in notice.params["blocks"] if b["type"] == "context"]
+    assert context["elements"][0]["text"] == "Network codes, for support: acme-0 (scripted): 187"
     assert len(messages(fake_slack, "DUMEMBER")) == 1
 
 

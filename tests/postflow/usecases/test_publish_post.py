@@ -312,6 +312,19 @@ async def test_bad_input_fails_at_once_with_the_platforms_message(
     assert [a.outcome for a in await attempts(srt, post)] == [AttemptOutcome.FAILED]
 
 
+async def test_the_networks_own_error_code_is_kept_on_the_target_and_the_attempt(
+        srt: Runtime, org: Organization, provider: ScriptedProvider) -> None:
+    connection = await connect(srt, org)
+    provider.publish_answers = [ProviderError(ErrorKind.BAD_INPUT, "Duplicate status.",
+                                              platform_code="187")]
+    post = await submit(srt, org, [connection])
+
+    done = await publish(srt, post)
+
+    assert done.target(connection.id).error_code == "187"
+    assert [a.error_code for a in await attempts(srt, post)] == ["187"]
+
+
 async def test_the_sandbox_reject_marker_fails_the_post(rt: Runtime, org: Organization) -> None:
     connection = await connect_sandbox(rt, org.id, "a", actor="cli")
 
