@@ -73,7 +73,7 @@ class Settings(BaseSettings):
     slack_client_secret: SecretStr | None = None
     #: Base URL of Slack's Web API; tests point it at a fake.
     slack_api_url: str = "https://slack.com/api/"
-    #: Socket Mode app-level token (xapp-...): not supported yet; refused at start.
+    #: Socket Mode app-level token (xapp-...): when set, Slack is also served over a websocket.
     slack_app_token: SecretStr | None = None
 
     #: X (docs/networks.md): offered only when the client id and secret are both set.

@@ -100,6 +100,7 @@ async def run_scheduler(settings: Settings, stop: asyncio.Event) -> None:
 async def run_hub(settings: Settings, stop: asyncio.Event,
                   on_ready: Callable[[str], None] | None = None) -> None:
     """Serve the hub on ``http_host:http_port`` until ``stop`` is set."""
+    from bot.slack.socket_mode import start_socket_mode, stop_socket_mode
     from hub.app import create_app
     from hub.server import serve
 
@@ -108,11 +109,14 @@ async def run_hub(settings: Settings, stop: asyncio.Event,
     try:
         app = create_app(rt, DramatiqPublishQueue(), partial(ping_broker, broker))
         served = await serve(app, settings.http_host, settings.http_port)
+        socket = None
         try:
+            socket = await start_socket_mode(app)
             if on_ready is not None:
                 on_ready(f"http://{settings.http_host}:{served.port}")
             await stop.wait()
         finally:
+            await stop_socket_mode(socket)
             await served.stop()
     finally:
         await rt.store.close()
@@ -137,6 +141,7 @@ async def run_embedded(settings: Settings, stop: asyncio.Event,
 
     ``on_ready`` gets the hub's URL once it accepts requests (with the real port when 0 was set).
     """
+    from bot.slack.socket_mode import start_socket_mode, stop_socket_mode
     from hub.app import create_app
     from hub.server import serve
 
@@ -157,11 +162,14 @@ async def run_embedded(settings: Settings, stop: asyncio.Event,
             Scheduler(rt, queue, LocalLeader()).run(scheduler_stop), name="postflow-scheduler")
         app = create_app(rt, queue, partial(ping_broker, broker))
         served = await serve(app, settings.http_host, settings.http_port)
+        socket = None
         try:
+            socket = await start_socket_mode(app)
             if on_ready is not None:
                 on_ready(f"http://{settings.http_host}:{served.port}")
             await _wait_for_stop(stop, scheduler_task)
         finally:
+            await stop_socket_mode(socket)
             await served.stop()
     finally:
         scheduler_stop.set()

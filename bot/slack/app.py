@@ -4,13 +4,14 @@ hub needs to serve it."""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.authorize import SlackAuthorizer
 from bot.slack.composer_listeners import ComposerListeners
+from bot.slack.events import InstallationEvents
 from bot.slack.listeners import SlackListeners
 from bot.slack.notice_listeners import NoticeListeners
 from bot.slack.review_listeners import ReviewListeners
@@ -34,6 +35,8 @@ class SlackBot:
     api_url: str
     #: (client id, client secret) when multi-workspace installs are configured.
     oauth_client: tuple[str, str] | None
+    #: The Socket Mode app-level token (xapp-...), when set: see bot/slack/socket_mode.py.
+    app_token: str | None = field(default=None, repr=False)
 
 
 def build_slack_bot(rt: Runtime, queue: PublishQueue | None) -> SlackBot:
@@ -41,10 +44,6 @@ def build_slack_bot(rt: Runtime, queue: PublishQueue | None) -> SlackBot:
     settings = rt.settings
     if settings.slack_signing_secret is None:
         raise ConfigurationError("POSTFLOW_SLACK_SIGNING_SECRET is not set.")
-    if settings.slack_app_token is not None:
-        raise ConfigurationError(
-            "POSTFLOW_SLACK_APP_TOKEN is set, but Socket Mode is not supported yet: unset it "
-            "and give Slack the request URL {public URL}/slack/events (see docs/slack.md).")
     if (settings.slack_client_id is None) != (settings.slack_client_secret is None):
         raise ConfigurationError("Set both POSTFLOW_SLACK_CLIENT_ID and "
                                  "POSTFLOW_SLACK_CLIENT_SECRET for multi-workspace installs, "
@@ -71,9 +70,12 @@ def build_slack_bot(rt: Runtime, queue: PublishQueue | None) -> SlackBot:
     SlackListeners(rt, queue, authorizer).register(app)
     ReviewListeners(rt, queue).register(app)
     NoticeListeners(rt, queue).register(app)
+    InstallationEvents(rt).register(app)
     oauth_client = None
     if settings.slack_client_id is not None and settings.slack_client_secret is not None:
         oauth_client = (settings.slack_client_id,
                         settings.slack_client_secret.get_secret_value())
     return SlackBot(app=app, verifier=SlackRequestVerifier(secret, rt.clock),
-                    authorizer=authorizer, api_url=api_url, oauth_client=oauth_client)
+                    authorizer=authorizer, api_url=api_url, oauth_client=oauth_client,
+                    app_token=None if settings.slack_app_token is None
+                    else settings.slack_app_token.get_secret_value())

@@ -45,6 +45,8 @@ class SlackAuthorizer:
                         user_id: str | None) -> AuthorizeResult | None:
         if team_id:
             installation = await self._rt.store.find_chat_installation(PLATFORM, team_id)
+            if installation is not None and installation.removed_at is not None:
+                return None  # uninstalled or token revoked: nothing answers there any more
             if installation is not None:
                 return AuthorizeResult(
                     enterprise_id=enterprise_id, team_id=team_id,

@@ -16,6 +16,7 @@ from datetime import date, time
 from typing import Any
 
 from bot.slack.blocks import escape
+from bot.slack.slack_files import uploaded_files
 from postflow.chatops import compose
 from postflow.chatops.compose import ComposerChoices, ComposerState, NetworkCount, When
 
@@ -26,6 +27,8 @@ ACTION_PREFIX = "postflow-compose:"
 OPTIONS_MAX = 100
 TEXT_MAX = 3000
 ERROR_MAX = 200
+#: What the file field offers to pick (Slack checks extensions only; the bytes are checked too).
+UPLOAD_FILETYPES = ["jpg", "jpeg", "png", "webp", "gif", "mp4", "mov"]
 
 Block = dict[str, Any]
 
@@ -75,8 +78,13 @@ def composer_view(choices: ComposerChoices, state: ComposerState, counts: list[N
                              optional=True))
     blocks.append(_input(
         compose.MEDIA, "Media URLs (one a line)", _text_input(compose.MEDIA, live=False),
-        optional=True, hint="Public http(s) links to images or videos. Uploading files from "
-                            "Slack is not supported yet."))
+        optional=True, hint="Public http(s) links to images or videos."))
+    blocks.append(_input(
+        compose.MEDIA_FILES, "Images or a video", {
+            "type": "file_input", "action_id": _action(compose.MEDIA_FILES),
+            "filetypes": UPLOAD_FILETYPES, "max_files": compose.MAX_UPLOADS},
+        optional=True, hint=f"Up to {compose.MAX_UPLOADS} images, or one GIF or video. "
+                            "PostFlow downloads and stores them when you submit."))
     blocks.append(_input(compose.WHEN, "When", _radio(
         compose.WHEN, [(w.value, WHEN_LABELS[w]) for w in When], state.when.value),
         dispatch=True))
@@ -127,6 +135,7 @@ def read_state(view: Block) -> ComposerState:
         targets=tuple(str(o["value"]) for o in element(compose.TARGETS).get(
             "selected_options") or []),
         media_urls=tuple(line.strip() for line in media.splitlines() if line.strip()),
+        files=uploaded_files(element(compose.MEDIA_FILES)),
         when=When(when) if when in When.__members__.values() else When.NOW,
         date=_parse_date(element(compose.DATE).get("selected_date")),
         time=_parse_time(element(compose.TIME).get("selected_time")),

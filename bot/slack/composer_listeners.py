@@ -37,6 +37,7 @@ from bot.slack.composer import (
     field_errors,
     read_state,
 )
+from bot.slack.slack_files import SlackFileDownloader, SlackFileLimits
 from bot.slack.users import read_user
 from postflow.chatops import compose
 from postflow.chatops.callers import Caller, resolve_member
@@ -46,6 +47,7 @@ from postflow.errors import PostFlowError
 from postflow.organizations import ChatIdentity
 from postflow.publish_queue import PublishQueue
 from postflow.runtime import Runtime
+from postflow.usecases.media import add_media_from_upload
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +71,7 @@ class ComposerListeners:
     def __init__(self, rt: Runtime, queue: PublishQueue | None) -> None:
         self._rt = rt
         self._queue = queue
+        self._files = SlackFileDownloader(SlackFileLimits.from_settings(rt.settings))
 
     def register(self, app: AsyncApp) -> None:
         async def on_new(ack: Ack, body: Body, client: AsyncWebClient, respond: Ack) -> None:
@@ -149,7 +152,7 @@ class ComposerListeners:
         except Exception as err:  # each kind becomes field errors below
             await ack(response_action="errors", errors=field_errors(_problems(err), view))
             return
-        creating = await within_budget(self._create(choices, state))
+        creating = await within_budget(self._create(choices, state, client.token or ""))
         if creating.done():
             refused = creating.result()
             if isinstance(refused, dict):
@@ -163,13 +166,30 @@ class ComposerListeners:
             return
         await self._confirm(client, caller, escape(outcome.confirmation))
 
-    async def _create(self, choices: ComposerChoices,
-                      state: ComposerState) -> Composed | dict[str, str]:
-        """The post created, or the problems by field."""
+    async def _create(self, choices: ComposerChoices, state: ComposerState,
+                      token: str) -> Composed | dict[str, str]:
+        """The uploads stored and the post created, or the problems by field."""
         try:
+            state = await self._store_uploads(state, token)
             return await compose.submit_composer(self._rt, self._queue, choices, state)
         except Exception as err:  # each kind becomes field errors
             return _problems(err)
+
+    async def _store_uploads(self, state: ComposerState, token: str) -> ComposerState:
+        """Each uploaded file downloaded from Slack with the bot token and stored once; a
+        refusal is the file field's error."""
+        for index, upload in enumerate(state.files):
+            if upload.media_id:
+                continue
+            try:
+                fetched = await self._files.download(upload, token)
+                stored = await add_media_from_upload(
+                    self._rt, fetched.data, fetched.content_type,
+                    source=f"The file {upload.name[:80]}")
+            except PostFlowError as err:
+                raise ComposerInvalid({compose.MEDIA_FILES: err.message}) from None
+            state = compose.with_stored_file(state, index, stored.id)
+        return state
 
     async def _choices(self, caller: Caller, context: ComposerContext) -> ComposerChoices:
         who = await resolve_member(self._rt, caller)

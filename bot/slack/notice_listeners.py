@@ -1,6 +1,8 @@
 """Bolt listeners for the buttons on notices (``postflow-notice:<action>``, value: a post id, or a
-connection id for Reconnect): Retry, Mark as published, Not there: retry, Reconnect account,
-Publish now, Reschedule (a form with a date and a time in the presser's zone) and Drop.
+connection id for Reconnect): Retry, Edit (a form with the post's text and its per-network
+variants; submitted, the failed accounts are tried again), Mark as published, Not there: retry,
+Reconnect account, Publish now, Reschedule (a form with a date and a time in the presser's zone)
+and Drop.
 
 Each press runs through :mod:`postflow.chatops.notice_actions`, which checks the presser's role
 at press time. The presser alone gets the answer (its ``response_url``, ephemeral); when the press
@@ -28,7 +30,10 @@ from bot.slack.outcome_notices import NOTICE_PREFIX, NOTICE_TEXT_BLOCK
 from bot.slack.users import read_user
 from postflow.chatops.callers import Caller
 from postflow.chatops.notice_actions import (
+    EditDraft,
     NoticeOutcome,
+    edit_draft,
+    edit_from_notice,
     press_notice,
     reschedule_allowed,
     reschedule_from_notice,
@@ -50,6 +55,12 @@ DATE_BLOCK, DATE_ACTION = "reschedule-date", "date"
 TIME_BLOCK, TIME_ACTION = "reschedule-time", "time"
 #: The notice text kept in the form's private_metadata (Slack allows 3000 characters in all).
 KEPT_TEXT = 2000
+EDIT_VIEW = "postflow-notice-edit"
+EDIT_TEXT_BLOCK, EDIT_TEXT_ACTION = "edit-text", "text"
+#: One optional block per network of the post: ``edit-variant:<network>``.
+EDIT_VARIANT_PREFIX, EDIT_VARIANT_ACTION = "edit-variant:", "variant"
+#: Slack's limit for a plain_text_input.
+INPUT_MAX = 3000
 
 Ack = Callable[..., Awaitable[Any]]
 Body = dict[str, Any]
@@ -76,8 +87,16 @@ class NoticeListeners:
             else:
                 await ack()
 
+        async def on_edit_submitted(ack: Ack, body: Body) -> None:
+            outcome = await self._guarded_outcome(self.edit_submitted(body))
+            if outcome.reply.error:
+                await ack(response_action="errors", errors=_edit_errors(body, outcome))
+            else:
+                await ack()
+
         app.action(NOTICE_ACTION)(on_notice_button)
         app.view(RESCHEDULE_VIEW)(on_reschedule_submitted)
+        app.view(EDIT_VIEW)(on_edit_submitted)
 
     async def button(self, body: Body, client: AsyncWebClient) -> Reply | None:
         """The presser's answer; None when the Reschedule form was opened instead."""
@@ -90,6 +109,13 @@ class NoticeListeners:
             if refusal is not None:
                 return refusal
             await self._open_reschedule(body, client, caller, value)
+            return None
+        if action is NoticeAction.EDIT:
+            draft = await edit_draft(self._rt, caller, value)
+            if isinstance(draft, Reply):
+                return draft
+            await client.views_open(trigger_id=body["trigger_id"],
+                                    view=_edit_modal(_form_metadata(body, caller, value), draft))
             return None
         outcome = await press_notice(self._rt, self._queue, caller, action, value)
         await self._mark_done(body, outcome, _notice_text(body))
@@ -108,11 +134,23 @@ class NoticeListeners:
         at = resolve_local_time(wall, tz).utc
         outcome = await reschedule_from_notice(self._rt, _caller(body), str(meta["post"]), at,
                                                tz)
-        await self._mark_done({"channel": {"id": meta.get("channel", "")},
-                               "container": {"message_ts": meta.get("ts", "")},
-                               "team": {"id": meta.get("team", "")}},
-                              outcome, str(meta.get("text", "")))
+        await self._mark_done(_notice_place(meta), outcome, str(meta.get("text", "")))
         return outcome.reply
+
+    async def edit_submitted(self, body: Body) -> NoticeOutcome:
+        """The Edit form's outcome; the notice is updated in place when the post changed."""
+        view = body["view"]
+        meta = json.loads(view.get("private_metadata") or "{}")
+        values = view.get("state", {}).get("values", {})
+        text = values.get(EDIT_TEXT_BLOCK, {}).get(EDIT_TEXT_ACTION, {}).get("value") or ""
+        variants = {block.removeprefix(EDIT_VARIANT_PREFIX):
+                    str(fields.get(EDIT_VARIANT_ACTION, {}).get("value") or "")
+                    for block, fields in values.items()
+                    if block.startswith(EDIT_VARIANT_PREFIX)}
+        outcome = await edit_from_notice(self._rt, self._queue, _caller(body),
+                                         str(meta["post"]), str(text), variants)
+        await self._mark_done(_notice_place(meta), outcome, str(meta.get("text", "")))
+        return outcome
 
     async def _open_reschedule(self, body: Body, client: AsyncWebClient, caller: Caller,
                                post_id: str) -> None:
@@ -123,11 +161,9 @@ class NoticeListeners:
         except Exception:  # a zone this machine does not know: the org's is the safe answer
             tz = await self._org_zone(caller)
         suggested = in_zone(self._rt.clock.now() + timedelta(hours=1), tz)
-        meta = {"post": post_id, "tz": tz, "channel": (body.get("channel") or {}).get("id", ""),
-                "ts": (body.get("container") or {}).get("message_ts", ""),
-                "team": caller.identity.workspace_id, "text": _notice_text(body)[:KEPT_TEXT]}
+        meta = json.dumps({**json.loads(_form_metadata(body, caller, post_id)), "tz": tz})
         await client.views_open(trigger_id=body["trigger_id"], view=_reschedule_modal(
-            json.dumps(meta), suggested.date().isoformat(), suggested.strftime("%H:00"), tz))
+            meta, suggested.date().isoformat(), suggested.strftime("%H:00"), tz))
 
     async def _org_zone(self, caller: Caller) -> str:
         workspace = await self._rt.store.find_workspace(PLATFORM, caller.identity.workspace_id)
@@ -155,6 +191,15 @@ class NoticeListeners:
                                    text=f"{text}\n{done}", blocks=blocks,
                                    what="update a notice"))
 
+    async def _guarded_outcome(self, work: Awaitable[NoticeOutcome]) -> NoticeOutcome:
+        try:
+            return await work
+        except Exception:
+            reference = secrets.token_hex(6)
+            log.exception("Slack notice form failed (reference %s)", reference)
+            return NoticeOutcome(Reply(text="Something went wrong on PostFlow's side. "
+                                            f"Reference: {reference}", error=True))
+
     async def _guarded(self, work: Awaitable[Reply | None]) -> Reply | None:
         try:
             return await work
@@ -172,6 +217,62 @@ def _notice_text(body: Body) -> str:
         if block.get("block_id") == NOTICE_TEXT_BLOCK:
             return str((block.get("text") or {}).get("text") or "")
     return str(message.get("text") or "")
+
+
+def _form_metadata(body: Body, caller: Caller, post_id: str) -> str:
+    """A form's private_metadata: the post, and where the notice to update is."""
+    return json.dumps({"post": post_id, "channel": (body.get("channel") or {}).get("id", ""),
+                       "ts": (body.get("container") or {}).get("message_ts", ""),
+                       "team": caller.identity.workspace_id,
+                       "text": _notice_text(body)[:KEPT_TEXT]})
+
+
+def _notice_place(meta: dict[str, Any]) -> Body:
+    """The notice named in a form's metadata, shaped like a button press's body."""
+    return {"channel": {"id": meta.get("channel", "")},
+            "container": {"message_ts": meta.get("ts", "")},
+            "team": {"id": meta.get("team", "")}}
+
+
+def _edit_modal(metadata: str, draft: EditDraft) -> dict[str, Any]:
+    blocks: list[dict[str, Any]] = [
+        {"type": "input", "block_id": EDIT_TEXT_BLOCK,
+         "label": {"type": "plain_text", "text": "Text"},
+         "element": {"type": "plain_text_input", "action_id": EDIT_TEXT_ACTION,
+                     "multiline": True, "max_length": INPUT_MAX,
+                     "initial_value": draft.text[:INPUT_MAX]}}]
+    for network in draft.networks:
+        element: dict[str, Any] = {"type": "plain_text_input", "action_id": EDIT_VARIANT_ACTION,
+                                   "multiline": True, "max_length": INPUT_MAX}
+        if draft.variants.get(network):
+            element["initial_value"] = draft.variants[network][:INPUT_MAX]
+        blocks.append({"type": "input", "block_id": f"{EDIT_VARIANT_PREFIX}{network}",
+                       "optional": True, "element": element,
+                       "label": {"type": "plain_text", "text": f"Text for {network} only"},
+                       "hint": {"type": "plain_text",
+                                "text": "Leave empty to use the text above."}})
+    return {
+        "type": "modal", "callback_id": EDIT_VIEW, "private_metadata": metadata,
+        "title": {"type": "plain_text", "text": "Edit and retry"},
+        "submit": {"type": "plain_text", "text": "Save and retry"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [{"type": "context", "elements": [{
+            "type": "mrkdwn", "text": "Only the accounts it missed are tried again; what "
+                                      "was published stays as it is."}]}, *blocks]}
+
+
+def _edit_errors(body: Body, outcome: NoticeOutcome) -> dict[str, str]:
+    """Block id -> message: a network's problem on its variant when one was given, else on
+    the text; a refusal without a network on the text."""
+    values = ((body.get("view") or {}).get("state") or {}).get("values") or {}
+    errors: dict[str, str] = {}
+    for network, message in (outcome.problems or {"": outcome.reply.text}).items():
+        block = f"{EDIT_VARIANT_PREFIX}{network}"
+        given = (values.get(block, {}).get(EDIT_VARIANT_ACTION) or {}).get("value")
+        where = block if network and given else EDIT_TEXT_BLOCK
+        label = f"{network}: " if network and where == EDIT_TEXT_BLOCK else ""
+        errors[where] = (errors[where] + " " if where in errors else "") + label + message
+    return {block: message[:150] for block, message in errors.items()}
 
 
 def _reschedule_modal(metadata: str, day: str, clock: str, tz: str) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from postflow.runtime import Runtime
 AUTHORIZE_URL = "https://slack.com/oauth/v2/authorize"
 #: What the bot does: answer /postflow (commands), post review requests and notifications
 #: (chat:write), read a user's name, zone and admin flag (users:read).
-BOT_SCOPES = ("commands", "chat:write", "users:read", "im:write")
+BOT_SCOPES = ("commands", "chat:write", "users:read", "im:write", "files:read")
 STATE_PURPOSE = "slack-install"
 REDIRECT_PATH = "/slack/oauth_redirect"
 

@@ -9,7 +9,7 @@ the form field it belongs to (:class:`ComposerInvalid`), and submits it (:func:`
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from enum import StrEnum
 
@@ -19,17 +19,23 @@ from postflow.chatops.permissions import Permission, allows, require
 from postflow.connections import Connection, ConnectionStatus
 from postflow.errors import BadInput, Forbidden, PostFlowError
 from postflow.local_time import ResolvedTime, resolve_local_time
+from postflow.media import MEDIA_KINDS
 from postflow.posts import Post, PostSource, PostStatus
 from postflow.providers import PublishContent
 from postflow.publish_queue import PublishQueue
 from postflow.runtime import Runtime
 from postflow.usecases.dispatch import claim_and_enqueue
+from postflow.usecases.media import uploads_media
 from postflow.usecases.submit_post import MAX_AHEAD, PostRequest, submit_post
 
 #: The form's fields; the Slack modal uses them as block ids, so errors land under the field.
 TEXT = "text"
 TARGETS = "targets"
 MEDIA = "media"
+#: Files uploaded in the form (stored by the adapter before the post is submitted).
+MEDIA_FILES = "media_files"
+#: At most this many uploads: the smallest per-post media count of the networks (X: 4 images).
+MAX_UPLOADS = 4
 WHEN = "when"
 DATE = "date"
 TIME = "time"
@@ -48,6 +54,19 @@ def variant_field(network: str) -> str:
     return f"{VARIANT_PREFIX}{network}"
 
 
+@dataclass(frozen=True)
+class UploadedFile:
+    """A file given in the form: what the chat platform says of it, where the adapter downloads
+    it from (a private URL, read with the bot's token), and once stored, its media id."""
+
+    id: str
+    name: str
+    content_type: str
+    size: int
+    url: str = field(default="", repr=False)
+    media_id: str | None = None
+
+
 class When(StrEnum):
     NOW = "now"
     AT = "at"
@@ -64,6 +83,8 @@ class ComposerState:
     #: Connection ids.
     targets: tuple[str, ...] = ()
     media_urls: tuple[str, ...] = ()
+    #: Files uploaded in the form, in the order given.
+    files: tuple[UploadedFile, ...] = ()
     when: When = When.NOW
     date: date | None = None
     time: time | None = None
@@ -184,8 +205,8 @@ def post_request(rt: Runtime, choices: ComposerChoices, state: ComposerState) ->
     elif len(chosen) != len(state.targets):
         errors[TARGETS] = "An account you picked is no longer connected; pick again."
     networks = {c.network for c in chosen}
-    if not state.text.strip() and not state.media_urls:
-        errors[TEXT] = "Write the post's text (or give a media URL)."
+    if not state.text.strip() and not state.media_urls and not state.files:
+        errors[TEXT] = "Write the post's text (or give media)."
     for network, _text in sorted(state.variants.items()):
         if network not in networks and chosen:
             errors[variant_field(network)] = ("No account on this network is picked: clear "
@@ -193,6 +214,7 @@ def post_request(rt: Runtime, choices: ComposerChoices, state: ComposerState) ->
     bad_urls = [u for u in state.media_urls if not u.startswith(("https://", "http://"))]
     if bad_urls:
         errors[MEDIA] = f"Media must be http(s) URLs, one a line: {bad_urls[0][:80]}"
+    _check_files(rt, state, networks, errors)
     _check_content(rt, state, networks, errors)
     _check_when(rt, choices, state, errors)
     if not state.review and not choices.may_schedule:
@@ -209,6 +231,7 @@ def post_request(rt: Runtime, choices: ComposerChoices, state: ComposerState) ->
         text=state.text.strip(),
         variants={n: t.strip() for n, t in state.variants.items() if t.strip()},
         targets=[c.id for c in chosen], media_urls=list(state.media_urls),
+        media_ids=[f.media_id for f in state.files if f.media_id],
         schedule_at=wall_clock, timezone=choices.timezone if wall_clock else None,
         queue=state.when is When.QUEUE)
 
@@ -225,6 +248,39 @@ def _check_content(rt: Runtime, state: ComposerState, networks: set[str],
             where = (MEDIA if problem.code in MEDIA_CODES
                      else variant_field(network) if variant else TEXT)
             errors.setdefault(where, problem.message)
+
+
+def _check_files(rt: Runtime, state: ComposerState, networks: set[str],
+                 errors: dict[str, str]) -> None:
+    """What can be told of the uploads before they are downloaded: their count, declared type
+    and size, and whether the chosen networks take uploaded bytes at all."""
+    if not state.files:
+        return
+    limit = rt.settings.media_max_bytes
+    if len(state.files) + len(state.media_urls) > MAX_UPLOADS:
+        errors[MEDIA_FILES] = f"Give at most {MAX_UPLOADS} media in all (files and URLs)."
+        return
+    for upload in state.files:
+        if upload.content_type.lower() not in MEDIA_KINDS:
+            kind = upload.content_type or "of no known type"
+            errors[MEDIA_FILES] = (f"{upload.name[:80]} is {kind}; upload JPEG, PNG, WebP or GIF "
+                                   "images, or an MP4 or MOV video.")
+            return
+        if upload.size > limit:
+            errors[MEDIA_FILES] = f"{upload.name[:80]} is larger than the {limit} bytes allowed."
+            return
+    others = sorted(n for n in networks if not uploads_media(rt, [n]))
+    if others:
+        names = ", ".join(rt.providers.get(n).display_name for n in others)
+        errors[MEDIA_FILES] = (f"{names} takes media by public URL only: give a media URL "
+                               "instead of a file, or pick only accounts that take uploads.")
+
+
+def with_stored_file(state: ComposerState, index: int, media_id: str) -> ComposerState:
+    """``state`` with its ``index``-th upload stored as ``media_id``."""
+    files = list(state.files)
+    files[index] = replace(files[index], media_id=media_id)
+    return replace(state, files=tuple(files))
 
 
 def _check_when(rt: Runtime, choices: ComposerChoices, state: ComposerState,
@@ -263,7 +319,7 @@ async def submit_composer(rt: Runtime, queue: PublishQueue | None, choices: Comp
                                                    ref=who.caller.channel_id),
                                  actor=who.actor, review_required=state.review)
     except PostFlowError as err:
-        raise ComposerInvalid({_field_for(err): err.message}) from None
+        raise ComposerInvalid({_field_for(err, state): err.message}) from None
     if (not state.review and queue is not None and post.status is PostStatus.SCHEDULED
             and post.due_at is not None and post.due_at <= rt.clock.now()):
         post = await claim_and_enqueue(rt, queue, post, trigger="composer") or post
@@ -299,11 +355,16 @@ def confirmation(post: Post, choices: ComposerChoices, state: ComposerState) -> 
     return text
 
 
-def _field_for(err: PostFlowError) -> str:
+def _field_for(err: PostFlowError, state: ComposerState) -> str:
     """The form field a core refusal is about; the text field when none fits better."""
     details = err.details
     if "problems" in details:
+        codes = {p.get("code") for found in details["problems"].values() for p in found}
+        if codes and codes <= MEDIA_CODES:
+            return MEDIA_FILES if state.files else MEDIA
         return TEXT
+    if "size" in details or "content_type" in details:
+        return MEDIA_FILES if state.files else MEDIA
     if "schedule_at" in details or "timezones" in details:
         return TIME
     if "targets" in details or "target" in details or "network" in details:

@@ -131,3 +131,20 @@ def _is_zone(name: str) -> bool:
     except BadInput:
         return False
     return True
+
+
+async def remove_installation(rt: Runtime, platform: str, workspace_id: str, *,
+                              why: str) -> ChatInstallation | None:
+    """The workspace uninstalled the app or revoked its bot token (``why``): erase the token and
+    mark the installation removed, audited; installing again restores it. None when PostFlow
+    has no installation there (or it was already removed)."""
+    existing = await rt.store.find_chat_installation(platform, workspace_id)
+    if existing is None or existing.removed_at is not None:
+        return None
+    now = rt.clock.now()
+    removed = existing.model_copy(update={"sealed_bot_token": "", "removed_at": now,
+                                          "updated_at": now})
+    await rt.store.save_chat_installation(removed)
+    await record(rt, existing.org_id, f"{platform}:{workspace_id}", "chat.uninstalled",
+                 workspace_id, platform=platform, why=why)
+    return removed

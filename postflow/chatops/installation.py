@@ -27,3 +27,6 @@ class ChatInstallation(BaseModel):
     installer_user_id: str = ""
     installed_at: UtcDatetime
     updated_at: UtcDatetime
+    #: When the app was uninstalled or its bot token revoked (the sealed token is then erased):
+    #: the workspace is answered no more until installed again. None while installed.
+    removed_at: UtcDatetime | None = None

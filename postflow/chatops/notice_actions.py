@@ -7,17 +7,21 @@ the press changed something, the line the notice itself is updated with (who did
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from postflow.chatops.callers import Caller, Membership, resolve_member
 from postflow.chatops.formatting import local_time, user_mention
-from postflow.chatops.permissions import Permission, require
-from postflow.chatops.post_outcomes import NoticeAction, done_text
+from postflow.chatops.permissions import Permission, allows, refuse, require
+from postflow.chatops.post_outcomes import EDITED_FOR_REVIEW, NoticeAction, done_text
 from postflow.chatops.replies import Reply
-from postflow.errors import PostFlowError
+from postflow.errors import BadInput, PostFlowError
+from postflow.organizations import Role
+from postflow.posts import Post
 from postflow.publish_queue import PublishQueue
 from postflow.runtime import Runtime
+from postflow.usecases.edit_post import PostEdit, edit_and_retry
 from postflow.usecases.oauth_connect import connect_link, consent_networks
 from postflow.usecases.post_actions import cancel_post, publish_now, reschedule_post
 from postflow.usecases.unconfirmed_targets import mark_unconfirmed_published
@@ -28,6 +32,19 @@ class NoticeOutcome:
     reply: Reply
     #: The line to add to the notice, replacing its buttons; "" leaves the notice as it is.
     done: str = ""
+    #: For a form: network -> what its provider refuses ("" for the shared text).
+    problems: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class EditDraft:
+    """What the Edit button's form starts from: the post's text and per-network variants."""
+
+    post_id: str
+    text: str
+    variants: Mapping[str, str]
+    #: The networks of the post's targets, sorted: one optional variant field each.
+    networks: tuple[str, ...]
 
 
 async def press_notice(rt: Runtime, queue: PublishQueue | None, caller: Caller,
@@ -67,6 +84,69 @@ async def reschedule_allowed(rt: Runtime, caller: Caller) -> Reply | None:
     except PostFlowError as err:
         return Reply(text=err.message, error=True)
     return None
+
+
+async def edit_draft(rt: Runtime, caller: Caller, post_id: str) -> EditDraft | Reply:
+    """Checked before the Edit form opens (a refusal is a Reply); the form's starting values."""
+    try:
+        who = await resolve_member(rt, caller)
+        post = await rt.store.get_post(who.org.id, post_id)
+        _may_edit(who, post)
+    except PostFlowError as err:
+        return Reply(text=err.message, error=True)
+    return EditDraft(post_id=post.id, text=post.text, variants=dict(post.variants),
+                     networks=tuple(sorted({t.network for t in post.targets})))
+
+
+async def edit_from_notice(rt: Runtime, queue: PublishQueue | None, caller: Caller,
+                           post_id: str, text: str, variants: Mapping[str, str]) -> NoticeOutcome:
+    """The Edit form, submitted: the post's new text, and its failed targets sent again (or
+    the post back to review when the presser's role or its review requires one). The role is
+    checked again: it may have changed since the form opened."""
+    try:
+        who = await resolve_member(rt, caller)
+        post = await rt.store.get_post(who.org.id, post_id)
+        review_required = _may_edit(who, post)
+        edited = await edit_and_retry(
+            rt, queue, who.org.id, post_id,
+            PostEdit(text=text, variants={n: v.strip() for n, v in variants.items()
+                                          if v.strip()}),
+            actor=who.actor, review_required=review_required)
+    except BadInput as err:
+        return NoticeOutcome(Reply(text=err.message, error=True), problems=_problems(err))
+    except PostFlowError as err:
+        return NoticeOutcome(Reply(text=err.message, error=True))
+    if edited.review is not None:
+        return NoticeOutcome(
+            Reply(text=f"Post `{post_id}` is edited and waits for review; once approved, the "
+                       "accounts it missed are tried again."),
+            f"{_mention(who)} {EDITED_FOR_REVIEW}.")
+    text = (f"Post `{post_id}` is edited and being published now to the accounts it missed."
+            if queue is not None else f"Post `{post_id}` is edited and due now: the scheduler "
+                                      "publishes it to the accounts it missed within moments.")
+    return NoticeOutcome(Reply(text=text), done_text(NoticeAction.EDIT, _mention(who)))
+
+
+def _may_edit(who: Membership, post: Post) -> bool:
+    """Raise Forbidden when ``who`` may not edit ``post``; else whether the edit needs review.
+
+    A Member edits their own posts, and their edit goes to review as their new posts do; an
+    Admin or Owner edits any post and sends it straight out.
+    """
+    role = who.member.role
+    require(role, Permission.DRAFT, action="Editing posts")
+    if not allows(role, Permission.PUBLISH) and post.created_by != who.actor:
+        refuse(role, Role.ADMIN, "Editing someone else's post")
+    return not allows(role, Permission.SCHEDULE_DIRECTLY)
+
+
+def _problems(err: BadInput) -> dict[str, str]:
+    """network -> the first problem its provider found; "" -> a problem with no network."""
+    found = (err.details or {}).get("problems")
+    if not isinstance(found, dict):
+        return {"": err.message}
+    return {str(network): str(problems[0]["message"]) for network, problems in found.items()
+            if problems}
 
 
 async def _act_on_post(rt: Runtime, queue: PublishQueue | None, who: Membership,

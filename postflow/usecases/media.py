@@ -19,11 +19,15 @@ from postflow.media import (
     MediaObject,
     MediaStore,
     MediaUploader,
+    check_media_id,
     checked_content_type,
     shown_url,
 )
 from postflow.posts import MediaRef
 from postflow.runtime import Runtime
+
+#: How a post's media given as an upload (not a URL) is named in ``MediaRef.url``.
+UPLOAD_SCHEME = "upload:"
 
 
 def media_store(rt: Runtime) -> MediaStore:
@@ -79,6 +83,18 @@ async def store_post_media(rt: Runtime, media_urls: list[str],
         stored = await add_media_from_url(rt, url)
         refs.append(MediaRef(url=url, content_type=stored.content_type, media_id=stored.id,
                              size=stored.size))
+    return refs
+
+
+async def stored_media_refs(rt: Runtime, media_ids: Iterable[str]) -> list[MediaRef]:
+    """Media already stored (uploads), as a post's media; NotFound for an unknown id. Their
+    ``url`` names the upload (``upload:<id>``): it is never fetched, the id is used."""
+    store = media_store(rt)
+    refs: list[MediaRef] = []
+    for media_id in media_ids:
+        stored = await store.get(check_media_id(media_id))
+        refs.append(MediaRef(url=f"{UPLOAD_SCHEME}{stored.id}", content_type=stored.content_type,
+                             media_id=stored.id, size=stored.size))
     return refs
 
 

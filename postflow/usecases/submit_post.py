@@ -21,7 +21,7 @@ from postflow.runtime import Runtime
 from postflow.store.port import UsageCharge, UsageExhausted
 from postflow.timezones import shared_timezone
 from postflow.usecases.audit_log import audit_event
-from postflow.usecases.media import described_media, store_post_media
+from postflow.usecases.media import described_media, store_post_media, stored_media_refs
 from postflow.usecases.queues import apply_share_next, next_queue_slot, plan_share_next
 from postflow.usecases.reviews import request_review
 
@@ -40,6 +40,8 @@ class PostRequest(BaseModel):
     targets: list[str] = Field(default_factory=list)
     networks: list[str] = Field(default_factory=list)
     media_urls: list[str] = Field(default_factory=list)
+    #: Media already in the media store (uploaded from chat), attached after those of the URLs.
+    media_ids: list[str] = Field(default_factory=list)
     #: Aware, or a wall-clock time read in ``timezone`` (else the targets' shared override,
     #: else the organization's zone); ``None`` with ``queue`` False means
     #: "publish now".
@@ -151,7 +153,7 @@ async def submit_post(rt: Runtime, org_id: str, request: PostRequest, *, source:
     now = rt.clock.now()
     org = await rt.store.get_organization(org_id)
     text = request.text.strip()
-    if not text and not request.media_urls:
+    if not text and not request.media_urls and not request.media_ids:
         raise BadInput("A post needs text or media.")
     connections = await resolve_targets(rt, org_id, request)
     validate_content(rt, request, {c.network for c in connections})
@@ -162,7 +164,8 @@ async def submit_post(rt: Runtime, org_id: str, request: PostRequest, *, source:
     scheduled_at, time_note = _check_time(request, now, read_in, zones)
     # Fetched and stored now, not at publish time: a bad URL is the sender's to hear about.
     networks = {c.network for c in connections}
-    media = await store_post_media(rt, request.media_urls, networks)
+    media = [*await store_post_media(rt, request.media_urls, networks),
+             *await stored_media_refs(rt, request.media_ids)]
     if any(ref.media_id for ref in media):
         validate_content(rt, request, networks, media=await described_media(rt, media))
     connection_ids = [c.id for c in connections]

@@ -3,7 +3,9 @@
 Serves ``/api/<method>`` for auth.test, oauth.v2.access, chat.postMessage, chat.update,
 chat.postEphemeral, views.open, views.update, conversations.open and users.info, the way
 Slack answers them (HTTP 200, ``{"ok": false, "error"}`` on refusal), and ``/response/<id>``
-as the ``response_url`` of commands and buttons. Every call is recorded with its method, its
+as the ``response_url`` of commands and buttons, and ``/files-pri/<team>-<file id>/<name>`` as the
+``url_private`` of files added with ``add_file`` (the bot token required, as with ``files:read``;
+without it Slack's login page, HTML, answers). Every call is recorded with its method, its
 parameters (query, form and JSON merged) and its bearer token. Chat sends can be made to answer
 429 with ``Retry-After`` (``rate_limit_next``) or a permanent error per channel
 (``refuse_channels``).
@@ -67,6 +69,12 @@ class FakeSlack:
     refuse_channels: dict[str, str] = field(default_factory=dict)
     #: Seconds every Web API call and response_url post waits before answering (a slow Slack).
     delay_seconds: float = 0.0
+    #: Uploaded files by id: (name, mimetype, bytes); see ``add_file``.
+    files: dict[str, tuple[str, str, bytes]] = field(default_factory=dict)
+    #: File id -> a Location its download redirects to instead of the bytes.
+    file_redirects: dict[str, str] = field(default_factory=dict)
+    #: Tokens every file download carried ("" for none), in order.
+    file_downloads: list[str] = field(default_factory=list)
 
     @property
     def api_url(self) -> str:
@@ -78,11 +86,20 @@ class FakeSlack:
     def calls_to(self, method: str) -> list[SlackCall]:
         return [c for c in self.calls if c.method == method]
 
+    def add_file(self, file_id: str, name: str, mimetype: str, data: bytes) -> dict[str, Any]:
+        """Host a file; what a ``file_input``'s state in ``view_submission`` says about it."""
+        self.files[file_id] = (name, mimetype, data)
+        url = f"{self.base_url}/files-pri/{self.team_id}-{file_id}/{name}"
+        return {"id": file_id, "name": name, "title": name, "mimetype": mimetype,
+                "filetype": name.rsplit(".", 1)[-1], "size": len(data), "url_private": url,
+                "url_private_download": f"{url}?download=1"}
+
     # -- the server ------------------------------------------------------------------------
     def app(self) -> web.Application:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{response_id}", self._response)
+        app.router.add_get("/files-pri/{team_file}/{name}", self._file)
         return app
 
     async def _api(self, request: web.Request) -> web.Response:
@@ -180,6 +197,19 @@ class FakeSlack:
             "id": user.id, "name": user.name, "real_name": user.name.title(), "tz": user.tz,
             "is_admin": user.is_admin, "is_owner": user.is_owner,
             "profile": {"display_name": user.name}})
+
+    async def _file(self, request: web.Request) -> web.Response:
+        auth = request.headers.get("Authorization", "")
+        token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else ""
+        self.file_downloads.append(token)
+        file_id = request.match_info["team_file"].removeprefix(f"{self.team_id}-")
+        if file_id in self.file_redirects:
+            raise web.HTTPFound(self.file_redirects[file_id])
+        found = self.files.get(file_id)
+        if token not in {self.bot_token, *self.issued_tokens} or found is None:
+            return web.Response(text="<html>Sign in to Slack</html>", content_type="text/html")
+        _name, mimetype, data = found
+        return web.Response(body=data, content_type=mimetype)
 
     async def _response(self, request: web.Request) -> web.Response:
         if self.delay_seconds:

@@ -9,7 +9,6 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from hub.app import create_app
-from postflow.errors import ConfigurationError
 from postflow.organizations import Organization
 from postflow.runtime import Runtime
 from tests.bot.slack.conftest import HubClient, RecordingQueue, SlackSender, all_text
@@ -126,18 +125,34 @@ async def test_no_slack_routes_without_a_signing_secret(tmp_path: Path) -> None:
         await rt.store.close()
 
 
-async def test_socket_mode_token_is_refused_at_start(tmp_path: Path) -> None:
+async def test_socket_mode_handler_is_built_with_the_app_token_on_the_same_app(
+        tmp_path: Path) -> None:
+    from bot.slack.socket_mode import socket_mode_handler
+    from hub.routes.slack import SLACK_BOT
     from postflow.config import Settings
     from postflow.wiring import open_runtime
 
     rt = await open_runtime(Settings(data_dir=tmp_path, secret_key=TEST_SECRET_KEY,
                                      slack_signing_secret="s" * 32,
+                                     slack_api_url="http://127.0.0.1:9/api/",
                                      slack_app_token="xapp-1-abc"))
     try:
-        with pytest.raises(ConfigurationError, match="Socket Mode is not supported yet"):
-            create_app(rt, RecordingQueue(), _ping)
+        app = create_app(rt, RecordingQueue(), _ping)
+        handler = socket_mode_handler(app)
+        assert handler is not None
+        assert handler.app_token == "xapp-1-abc"
+        assert handler.app is app[SLACK_BOT].app  # one app: both transports, same listeners
+        assert handler.client.web_client.base_url == "http://127.0.0.1:9/api/"
+        assert "xapp-1-abc" not in repr(app[SLACK_BOT])
+        await handler.client.close()
     finally:
         await rt.store.close()
+
+
+async def test_no_socket_mode_without_an_app_token(rt: Runtime) -> None:
+    from bot.slack.socket_mode import socket_mode_handler
+
+    assert socket_mode_handler(create_app(rt, RecordingQueue(), _ping)) is None
 
 
 async def _ping() -> None:

@@ -23,3 +23,10 @@ def test_request_urls_point_at_the_hubs_routes() -> None:
 
     assert set(urls) == {"/slack/events", REDIRECT_PATH}
     assert "command: /postflow" in MANIFEST.read_text()
+
+
+def test_the_events_the_app_handles_are_subscribed() -> None:
+    events = MANIFEST.read_text().split("bot_events:\n", 1)[1].split("interactivity:", 1)[0]
+
+    assert re.findall(r"^      - ([a-z_]+)$", events, flags=re.MULTILINE) == [
+        "app_uninstalled", "tokens_revoked"]

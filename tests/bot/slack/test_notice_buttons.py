@@ -140,6 +140,7 @@ async def test_a_notice_without_a_thread_goes_to_the_channel_with_buttons(
 
     assert "thread_ts" not in notice.params
     assert notice_buttons(notice) == {"postflow-notice:retry": post.id,
+                                      "postflow-notice:edit": post.id,
                                       "postflow-notice:reconnect": conn.id}
     [dm] = messages(fake_slack, "DUMEMBER")
     assert "blocks" not in dm.params  # the author's copy has no buttons

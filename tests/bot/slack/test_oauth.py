@@ -65,7 +65,7 @@ async def test_install_redirects_to_slacks_consent_page(client: HubClient,
     assert f"{location.scheme}://{location.netloc}{location.path}" \
         == "https://slack.com/oauth/v2/authorize"
     assert query["client_id"] == [fake_slack.client_id]
-    assert query["scope"] == ["commands,chat:write,users:read,im:write"]
+    assert query["scope"] == ["commands,chat:write,users:read,im:write,files:read"]
     assert query["redirect_uri"] == ["https://postflow.example.com/slack/oauth_redirect"]
     cookie = response.cookies["postflow_slack_state"]
     assert cookie.value == query["state"][0]
