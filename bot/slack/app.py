@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -37,6 +38,10 @@ class SlackBot:
     oauth_client: tuple[str, str] | None
     #: The Socket Mode app-level token (xapp-...), when set: see bot/slack/socket_mode.py.
     app_token: str | None = field(default=None, repr=False)
+
+
+#: Where the hub keeps its Slack bot on the aiohttp application (set by hub/routes/slack.py).
+SLACK_BOT = web.AppKey("slack_bot", SlackBot)
 
 
 def build_slack_bot(rt: Runtime, queue: PublishQueue | None) -> SlackBot:

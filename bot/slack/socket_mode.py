@@ -13,14 +13,14 @@ import logging
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 
+from bot.slack.app import SLACK_BOT
+
 log = logging.getLogger(__name__)
 
 
 def socket_mode_handler(web_app: web.Application) -> AsyncSocketModeHandler | None:
     """The Socket Mode handler for the hub's Slack bot; None when the hub serves no Slack or no
     app token is set. Not connected yet: see :func:`start_socket_mode`."""
-    from hub.routes.slack import SLACK_BOT  # the hub's module: loaded only when Slack is served
-
     bot = web_app.get(SLACK_BOT)
     if bot is None or bot.app_token is None:
         return None

@@ -30,7 +30,7 @@ from bot.slack.ack_budget import (
     ANSWER_WITHIN_SECONDS,
     ANSWERED_WITHOUT_ACK,
 )
-from bot.slack.app import SlackBot, build_slack_bot
+from bot.slack.app import SLACK_BOT, SlackBot, build_slack_bot
 from bot.slack.oauth import STATE_PURPOSE, finish_install, install_url
 from hub.routes import RUNTIME
 from postflow.chatops.oauth_state import STATE_TTL, redeem_state
@@ -40,7 +40,6 @@ from postflow.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
-SLACK_BOT = web.AppKey("slack_bot", SlackBot)
 #: Listeners still working after their request was answered; awaited when the hub stops.
 SLACK_WORK = web.AppKey("slack_work", set[asyncio.Future[BoltResponse]])
 #: How long an Events API ``event_id`` is remembered: Slack retries a delivery three times,

@@ -127,8 +127,8 @@ async def test_no_slack_routes_without_a_signing_secret(tmp_path: Path) -> None:
 
 async def test_socket_mode_handler_is_built_with_the_app_token_on_the_same_app(
         tmp_path: Path) -> None:
+    from bot.slack.app import SLACK_BOT
     from bot.slack.socket_mode import socket_mode_handler
-    from hub.routes.slack import SLACK_BOT
     from postflow.config import Settings
     from postflow.wiring import open_runtime
 
