@@ -14,12 +14,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from integrations import http_answers
 from postflow.providers import ErrorKind, ProviderError
 
 #: How long to wait after a throttling answer that says nothing about when access comes back.
 DEFAULT_RATE_LIMIT_WAIT_SECONDS = 300.0
 #: How long to wait after a 5xx, a "temporary" code or a network fault before trying again.
-SERVER_ERROR_WAIT_SECONDS = 30.0
+SERVER_ERROR_WAIT_SECONDS = http_answers.SERVER_ERROR_WAIT_SECONDS
 RAW_LIMIT = 500
 
 #: The access token is no longer valid (expired, revoked, password changed, logged out).
@@ -174,12 +175,8 @@ def token_error(status: int, body: str, headers: dict[str, str]) -> ProviderErro
 
 
 def transport_error(err: BaseException, *, sent: bool) -> ProviderError:
-    """A network fault. ``sent``: the request may have reached Facebook and created a post."""
-    if sent:
-        return ProviderError(ErrorKind.UNKNOWN, "The connection to Facebook broke after the post "
-                             "was sent; it may have been published.", raw=type(err).__name__)
-    return ProviderError(ErrorKind.RETRY_AFTER, "PostFlow could not reach Facebook.",
-                         retry_after=SERVER_ERROR_WAIT_SECONDS, raw=type(err).__name__)
+    """A network fault talking to Facebook (integrations.http_answers.transport_error)."""
+    return http_answers.transport_error("Facebook", err, sent=sent)
 
 
 def _http_error(status: int, raw: str | None, *, created_something: bool) -> ProviderError:

@@ -22,7 +22,6 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TypeVar
 from urllib.parse import urlencode, urlsplit
 
 import aiohttp
@@ -36,6 +35,8 @@ from integrations.facebook.videos import (
     video_form,
     video_problems,
 )
+from integrations.http_answers import Answer
+from integrations.http_answers import parse_answer as _parse
 from postflow.clock import Clock
 from postflow.providers import (
     AccountContext,
@@ -68,7 +69,6 @@ GRAPH_URL = "https://graph.facebook.com"
 GRAPH_VIDEO_URL = "https://graph-video.facebook.com"
 _URL = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
 
-ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -129,13 +129,6 @@ class _Permissions(BaseModel):
 class _Created(BaseModel):
     id: str | None = None
     post_id: str | None = None
-
-
-@dataclass(frozen=True)
-class _Answer:
-    status: int
-    body: str
-    headers: dict[str, str]
 
 
 class FacebookProvider:
@@ -373,7 +366,7 @@ class FacebookProvider:
     async def _request(self, method: str, path: str, *,
                        params: Mapping[str, str] | None = None,
                        form: Mapping[str, str] | None = None, creates: bool = False,
-                       absolute: bool = False) -> _Answer:
+                       absolute: bool = False) -> Answer:
         """One call. Tokens and the app secret travel in the query or form as Facebook
         documents; no URL, query or form ever reaches a log line or an error message."""
         timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_SECONDS)
@@ -382,7 +375,7 @@ class FacebookProvider:
             async with aiohttp.ClientSession(timeout=timeout) as session, session.request(
                     method, url, params=params, data=form,
                     headers={"Accept": "application/json"}) as response:
-                return _Answer(response.status, await response.text(),
+                return Answer(response.status, await response.text(),
                                {k.lower(): v for k, v in response.headers.items()})
         except aiohttp.ClientConnectorError as err:  # never reached Facebook
             raise errors.transport_error(err, sent=False) from None
@@ -419,12 +412,3 @@ def _type_problem(what: str) -> ValidationProblem:
     return ValidationProblem("unsupported_media_type", f"Facebook takes JPEG, PNG, GIF, BMP or "
                              f"TIFF photos and MP4 or QuickTime video; {what!r} is none of "
                              "them.")
-
-
-def _parse(model: type[ModelT], body: str, what: str) -> ModelT:
-    try:
-        return model.model_validate_json(body)
-    except ValidationError:
-        # No raw body here: a token answer and the list of Pages hold secrets.
-        raise ProviderError(ErrorKind.RETRY_AFTER, f"{what} was not what PostFlow expected.",
-                            retry_after=errors.SERVER_ERROR_WAIT_SECONDS) from None

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import json
 
+from integrations import http_answers
 from postflow.providers import ErrorKind, ProviderError
 
 #: When LinkedIn gives no Retry-After with a 429 (its daily limits reset at midnight UTC).
 DEFAULT_RATE_LIMIT_WAIT_SECONDS = 60.0
 #: How long to wait after a 5xx or a network fault before trying again.
-SERVER_ERROR_WAIT_SECONDS = 30.0
+SERVER_ERROR_WAIT_SECONDS = http_answers.SERVER_ERROR_WAIT_SECONDS
 #: How long to wait when PostFlow's own settings are wrong (client credentials, API version).
 OPERATOR_FIX_WAIT_SECONDS = 300.0
 DUPLICATE_MARKERS = ("duplicate", "DUPLICATE_POST")
@@ -129,9 +130,5 @@ def token_error(status: int, body: str, headers: dict[str, str], *,
 
 
 def transport_error(err: BaseException, *, sent: bool) -> ProviderError:
-    """A network fault. ``sent``: the request may have reached LinkedIn and created a post."""
-    if sent:
-        return ProviderError(ErrorKind.UNKNOWN, "The connection to LinkedIn broke after the post "
-                             "was sent; it may have been published.", raw=type(err).__name__)
-    return ProviderError(ErrorKind.RETRY_AFTER, "PostFlow could not reach LinkedIn.",
-                         retry_after=SERVER_ERROR_WAIT_SECONDS, raw=type(err).__name__)
+    """A network fault talking to LinkedIn (integrations.http_answers.transport_error)."""
+    return http_answers.transport_error("LinkedIn", err, sent=sent)

@@ -16,12 +16,14 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import aiohttp
 from pydantic import BaseModel, SecretStr, ValidationError
 
+from integrations.http_answers import Answer
+from integrations.http_answers import parse_answer as _parse
 from integrations.linkedin import errors
 from integrations.linkedin.images import (
     IMAGE_CONTENT_TYPES,
@@ -70,7 +72,6 @@ PAGE_SCOPES = frozenset({"r_organization_admin", "rw_organization_admin"})
 #: Pages read per connect (organizationAcls pages beyond the first are not read).
 MAX_PAGES = 100
 
-ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -123,13 +124,6 @@ class _UploadValue(BaseModel):
 
 class _UploadAnswer(BaseModel):
     value: _UploadValue
-
-
-@dataclass(frozen=True)
-class _Answer:
-    status: int
-    body: str
-    headers: dict[str, str]
 
 
 class LinkedInProvider:
@@ -424,7 +418,7 @@ class LinkedInProvider:
                        versioned: bool = False, form: Mapping[str, str] | None = None,
                        json_body: Mapping[str, Any] | None = None, data: bytes | None = None,
                        content_type: str | None = None, params: Mapping[str, str] | None = None,
-                       creates: bool = False) -> _Answer:
+                       creates: bool = False) -> Answer:
         headers = {"Accept": "application/json"}
         if token is not None:
             headers["Authorization"] = f"Bearer {token.get_secret_value()}"
@@ -438,18 +432,9 @@ class LinkedInProvider:
             async with aiohttp.ClientSession(timeout=timeout) as session, session.request(
                     method, url, headers=headers, data=form if form is not None else data,
                     json=json_body, params=params) as response:
-                return _Answer(response.status, await response.text(),
+                return Answer(response.status, await response.text(),
                                {k.lower(): v for k, v in response.headers.items()})
         except aiohttp.ClientConnectorError as err:  # never reached LinkedIn
             raise errors.transport_error(err, sent=False) from None
         except (aiohttp.ClientError, TimeoutError) as err:
             raise errors.transport_error(err, sent=creates) from None
-
-
-def _parse(model: type[ModelT], body: str, what: str) -> ModelT:
-    try:
-        return model.model_validate_json(body)
-    except ValidationError:
-        # No raw body here: a token answer holds secrets.
-        raise ProviderError(ErrorKind.RETRY_AFTER, f"{what} was not what PostFlow expected.",
-                            retry_after=errors.SERVER_ERROR_WAIT_SECONDS) from None

@@ -13,12 +13,13 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
+from integrations import http_answers
 from postflow.providers import ErrorKind, ProviderError
 
 #: When X gives no hint at all about how long to wait after a 429.
 DEFAULT_RATE_LIMIT_WAIT_SECONDS = 60.0
 #: How long to wait after a 5xx or a network fault before trying again.
-SERVER_ERROR_WAIT_SECONDS = 30.0
+SERVER_ERROR_WAIT_SECONDS = http_answers.SERVER_ERROR_WAIT_SECONDS
 DUPLICATE_MARKER = "duplicate content"
 RAW_LIMIT = 500
 
@@ -128,9 +129,5 @@ def token_error(status: int, body: str, headers: dict[str, str], now: datetime, 
 
 
 def transport_error(err: BaseException, *, sent: bool) -> ProviderError:
-    """A network fault. ``sent``: the request may have reached X (it was a post that may exist)."""
-    if sent:
-        return ProviderError(ErrorKind.UNKNOWN, "The connection to X broke after the post was "
-                             "sent; it may have been published.", raw=type(err).__name__)
-    return ProviderError(ErrorKind.RETRY_AFTER, "PostFlow could not reach X.",
-                         retry_after=SERVER_ERROR_WAIT_SECONDS, raw=type(err).__name__)
+    """A network fault talking to X (integrations.http_answers.transport_error)."""
+    return http_answers.transport_error("X", err, sent=sent)

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 import aiohttp
 from pydantic import BaseModel, ValidationError
 
+from integrations.http_answers import Answer
 from integrations.x import errors
 from postflow.media import MediaAttachment, MediaKind, MediaObject
 from postflow.providers import ErrorKind, ProviderError, ValidationProblem
@@ -59,13 +60,6 @@ class XMediaSettings:
     def max_bytes(self, kind: MediaKind) -> int:
         return {MediaKind.IMAGE: self.image_max_bytes, MediaKind.GIF: self.gif_max_bytes,
                 MediaKind.VIDEO: self.video_max_bytes}[kind]
-
-
-@dataclass(frozen=True)
-class Answer:
-    status: int
-    body: str
-    headers: dict[str, str]
 
 
 class Requester(Protocol):

@@ -13,15 +13,16 @@ import json
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 import aiohttp
 from authlib.oauth2.rfc6749.parameters import prepare_grant_uri
 from pydantic import BaseModel, SecretStr, ValidationError
 
+from integrations.http_answers import Answer
+from integrations.http_answers import parse_answer as _parse
 from integrations.x import errors
 from integrations.x.counting import MAX_WEIGHTED_LENGTH, weighted_count
-from integrations.x.media import Answer as _Answer
 from integrations.x.media import XMediaSettings, XMediaUploader, media_ids_body, media_problems
 from postflow.clock import Clock
 from postflow.providers import (
@@ -44,7 +45,6 @@ ME_PATH = "/2/users/me"
 TWEETS_PATH = "/2/tweets"
 POST_URL = "https://x.com/i/web/status/{id}"
 
-ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -250,7 +250,7 @@ class XProvider:
                        json_body: Mapping[str, Any] | None = None,
                        params: Mapping[str, str] | None = None,
                        creates: bool = False,
-                       multipart: aiohttp.FormData | None = None) -> _Answer:
+                       multipart: aiohttp.FormData | None = None) -> Answer:
         headers = {"Accept": "application/json"}
         if isinstance(token, SecretStr):
             token = token.get_secret_value()
@@ -265,18 +265,9 @@ class XProvider:
                     method, self._api + path, headers=headers, data=multipart or form,
                     json=json_body,
                     params=params) as response:
-                return _Answer(response.status, await response.text(),
+                return Answer(response.status, await response.text(),
                                {k.lower(): v for k, v in response.headers.items()})
         except aiohttp.ClientConnectorError as err:  # never reached X
             raise errors.transport_error(err, sent=False) from None
         except (aiohttp.ClientError, TimeoutError) as err:
             raise errors.transport_error(err, sent=creates) from None
-
-
-def _parse(model: type[ModelT], body: str, what: str) -> ModelT:
-    try:
-        return model.model_validate_json(body)
-    except ValidationError:
-        # No raw body here: a token answer holds secrets.
-        raise ProviderError(ErrorKind.RETRY_AFTER, f"{what} was not what PostFlow expected.",
-                            retry_after=errors.SERVER_ERROR_WAIT_SECONDS) from None
