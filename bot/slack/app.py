@@ -38,6 +38,8 @@ class SlackBot:
     oauth_client: tuple[str, str] | None
     #: The Socket Mode app-level token (xapp-...), when set: see bot/slack/socket_mode.py.
     app_token: str | None = field(default=None, repr=False)
+    #: The runtime the bot serves (Socket Mode remembers event ids in its store).
+    runtime: Runtime | None = field(default=None, repr=False, compare=False)
 
 
 #: Where the hub keeps its Slack bot on the aiohttp application (set by hub/routes/slack.py).
@@ -83,4 +85,4 @@ def build_slack_bot(rt: Runtime, queue: PublishQueue | None) -> SlackBot:
     return SlackBot(app=app, verifier=SlackRequestVerifier(secret, rt.clock),
                     authorizer=authorizer, api_url=api_url, oauth_client=oauth_client,
                     app_token=None if settings.slack_app_token is None
-                    else settings.slack_app_token.get_secret_value())
+                    else settings.slack_app_token.get_secret_value(), runtime=rt)

@@ -16,21 +16,14 @@ import html
 import json
 import logging
 import secrets
-from datetime import timedelta
 
 import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
-from slack_bolt.request.async_request import AsyncBoltRequest
-from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.slack.ack_budget import (
-    ACK_DEADLINE_SECONDS,
-    ANSWER_WITHIN_SECONDS,
-    ANSWERED_WITHOUT_ACK,
-)
-from bot.slack.app import SLACK_BOT, SlackBot, build_slack_bot
+from bot.slack.app import SLACK_BOT, build_slack_bot
+from bot.slack.dispatch import SlackWork, answer_in_time, is_repeated_event
 from bot.slack.oauth import STATE_PURPOSE, finish_install, install_url
 from hub.routes import RUNTIME
 from postflow.chatops.oauth_state import STATE_TTL, redeem_state
@@ -41,13 +34,7 @@ from postflow.runtime import Runtime
 log = logging.getLogger(__name__)
 
 #: Listeners still working after their request was answered; awaited when the hub stops.
-SLACK_WORK = web.AppKey("slack_work", set[asyncio.Future[BoltResponse]])
-#: How long an Events API ``event_id`` is remembered: Slack retries a delivery three times,
-#: the last about five minutes after the first.
-EVENT_MEMORY = timedelta(hours=1)
-#: Seen event ids share the store's single-use id table with OAuth states, under this prefix,
-#: so every hub process sees them.
-EVENT_ID_PREFIX = "slack-event:"
+SLACK_WORK = web.AppKey("slack_work", SlackWork)
 #: How long a stopping hub lets listeners finish their work before canceling them.
 STOP_GRACE_SECONDS = 10.0
 #: Ties the OAuth state to the browser that started the install.
@@ -73,57 +60,20 @@ async def slack_events(request: web.Request) -> web.Response:
     if await _is_repeated_event(request, body):
         return web.Response(status=200)
     bolt_request = await to_bolt_request(request)
-    return await to_aiohttp_response(await _answer_in_time(request.app, bot, bolt_request))
-
-
-async def _answer_in_time(app: web.Application, bot: SlackBot,
-                          bolt_request: AsyncBoltRequest) -> BoltResponse:
-    """Bolt's answer when the listener is done; its acknowledgement once that has waited
-    ``ANSWER_WITHIN_SECONDS``; an empty 200 at ``ACK_DEADLINE_SECONDS`` whatever happens. The
-    listener carries on as a task either way."""
-    loop = asyncio.get_running_loop()
-    started = loop.time()
-    dispatch = asyncio.ensure_future(bot.app.async_dispatch(bolt_request))
-    work = app[SLACK_WORK]
-    work.add(dispatch)
-    dispatch.add_done_callback(work.discard)
-    ack = bolt_request.context.ack
-    await asyncio.wait({dispatch}, timeout=ANSWER_WITHIN_SECONDS)
-    while (not dispatch.done() and ack.response is None
-           and loop.time() - started < ACK_DEADLINE_SECONDS):
-        await asyncio.wait({dispatch}, timeout=0.01)
-    if dispatch.done():
-        return dispatch.result()
-    if ack.response is not None:
-        return ack.response
-    bolt_request.context[ANSWERED_WITHOUT_ACK] = True
-    log.warning("a Slack listener had not acknowledged after %.1f s; answered 200 for it",
-                ACK_DEADLINE_SECONDS)
-    return BoltResponse(status=200, body="")
+    return await to_aiohttp_response(
+        await answer_in_time(request.app[SLACK_WORK], bot.app, bolt_request))
 
 
 async def _is_repeated_event(request: web.Request, body: bytes) -> bool:
-    """True for an Events API delivery whose ``event_id`` was already taken: Slack retries one
-    it thinks failed (no 200 within three seconds), and it must have one effect."""
     if request.content_type != "application/json":
         return False
     try:
         payload = json.loads(body)
     except ValueError:
         return False
-    if not isinstance(payload, dict) or payload.get("type") != "event_callback":
-        return False
-    event_id = str(payload.get("event_id") or "")
-    if not event_id:
-        return False
-    rt = request.app[RUNTIME]
-    now = rt.clock.now()
-    if await rt.store.claim_oauth_state(EVENT_ID_PREFIX + event_id, now + EVENT_MEMORY, now):
-        return False
-    log.info("Slack event %s delivered again (retry %s, %s): answered without acting",
-             event_id, request.headers.get("X-Slack-Retry-Num", "-"),
-             request.headers.get("X-Slack-Retry-Reason", "-"))
-    return True
+    retry = (f"{request.headers.get('X-Slack-Retry-Num', '-')}, "
+             f"{request.headers.get('X-Slack-Retry-Reason', '-')}")
+    return await is_repeated_event(request.app[RUNTIME], payload, retry)
 
 
 async def _finish_work(app: web.Application) -> None:

@@ -9,6 +9,11 @@ without it Slack's login page, HTML, answers). Every call is recorded with its m
 parameters (query, form and JSON merged) and its bearer token. Chat sends can be made to answer
 429 with ``Retry-After`` (``rate_limit_next``) or a permanent error per channel
 (``refuse_channels``).
+
+Socket Mode: ``apps.connections.open`` (the app-level token required, as Slack does) answers the
+``ws://`` URL of ``/link/?ticket=...`` on the same server, a websocket that sends ``hello``,
+then each of ``socket_envelopes``, and records what the client sends back (its acks) and the
+close code it ends with.
 """
 
 from __future__ import annotations
@@ -16,10 +21,11 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import web
+from aiohttp import WSMsgType, web
 
 HOST = "127.0.0.1"
 
@@ -48,6 +54,8 @@ class FakeSlack:
     team_name: str = "Acme"
     bot_token: str = "xoxb-fake-bot-token"
     bot_user_id: str = "UBOT"
+    #: The Socket Mode app-level token; the only one apps.connections.open takes.
+    app_token: str = "xapp-1-A0001-fake-app-token"
     client_id: str = "1234.5678"
     client_secret: str = "fake-client-secret"
     users: dict[str, FakeUser] = field(default_factory=dict)
@@ -75,6 +83,12 @@ class FakeSlack:
     file_redirects: dict[str, str] = field(default_factory=dict)
     #: Tokens every file download carried ("" for none), in order.
     file_downloads: list[str] = field(default_factory=list)
+    #: Socket Mode: envelopes each new connection is sent after ``hello``, what clients sent
+    #: back (JSON, in order), the close code of every ended connection, and unused tickets.
+    socket_envelopes: list[dict[str, Any]] = field(default_factory=list)
+    socket_received: list[dict[str, Any]] = field(default_factory=list)
+    socket_close_codes: list[int | None] = field(default_factory=list)
+    socket_tickets: set[str] = field(default_factory=set)
 
     @property
     def api_url(self) -> str:
@@ -100,6 +114,7 @@ class FakeSlack:
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{response_id}", self._response)
         app.router.add_get("/files-pri/{team_file}/{name}", self._file)
+        app.router.add_get("/link/", self._socket)
         return app
 
     async def _api(self, request: web.Request) -> web.Response:
@@ -121,6 +136,8 @@ class FakeSlack:
                    "views.open": self._views_open, "users.info": self._users_info,
                    "views.update": self._views_update,
                    "conversations.open": self._conversations_open}.get(method)
+        if method == "apps.connections.open":
+            return self._connections_open(token)
         if handler is None:
             return _answer(ok=False, error="unknown_method")
         if method != "oauth.v2.access" and token not in {self.bot_token, *self.issued_tokens}:
@@ -134,6 +151,33 @@ class FakeSlack:
             if refusal:
                 return _answer(ok=False, error=refusal)
         return handler(params, request)
+
+    def _connections_open(self, token: str) -> web.Response:
+        if token != self.app_token:
+            return _answer(ok=False, error="not_allowed_token_type" if token else "not_authed")
+        ticket = secrets.token_hex(8)
+        self.socket_tickets.add(ticket)
+        ws_url = self.base_url.replace("http://", "ws://", 1)
+        return _answer(ok=True, url=f"{ws_url}/link/?ticket={ticket}&app_id=A0001")
+
+    async def _socket(self, request: web.Request) -> web.StreamResponse:
+        ticket = request.query.get("ticket", "")
+        if ticket not in self.socket_tickets:
+            return web.Response(status=401, text="invalid ticket")
+        self.socket_tickets.discard(ticket)  # each URL connects once
+        ws = web.WebSocketResponse()  # answers the client's pings
+        await ws.prepare(request)
+        await ws.send_json({"type": "hello", "num_connections": 1,
+                            "connection_info": {"app_id": "A0001"},
+                            "debug_info": {"host": "fake-slack",
+                                           "approximate_connection_time": 18060}})
+        for envelope in self.socket_envelopes:
+            await ws.send_json(envelope)
+        async for message in ws:
+            if message.type == WSMsgType.TEXT:
+                self.socket_received.append(json.loads(message.data))
+        self.socket_close_codes.append(ws.close_code)
+        return ws
 
     def _auth_test(self, params: dict[str, Any], request: web.Request) -> web.Response:
         return _answer(ok=True, url="https://acme.slack.com/", team=self.team_name,

@@ -10,7 +10,8 @@ The scenarios (plain functions taking a running kit) say what every provider owe
 - every documented refusal maps onto the closed :class:`ErrorKind` set, with a plain message that
   never holds a token;
 - a success answer without an id is never a publish;
-- media that need processing are waited for (pending -> ready) before the post is created;
+- media that need processing are waited for (pending -> ready) before the post is created,
+  and media the network fails to process map to the documented error with nothing posted;
 - a crash between the platform call and the store write never makes a second post.
 
 ``tests/integrations/test_provider_contract.py`` runs each scenario for each kit.
@@ -86,6 +87,10 @@ class Expected:
     kind: ErrorKind
     #: Seconds the provider must read from the answer's headers (rate limits only).
     retry_after: float | None = None
+    #: The error's ``platform_code``, when the kit pins it (media processing failures).
+    platform_code: str | None = None
+    #: Words the message must hold (the network's own reason, when it gives one).
+    mentions: str | None = None
 
 
 @dataclass(frozen=True)
@@ -159,6 +164,10 @@ class NetworkKit(ABC):
 
     def processed_media_posted(self) -> bool:
         """Whether the post the fake holds carries the processed medium."""
+        raise NotImplementedError(self.no_processing_flow)
+
+    def script_processing_failure(self) -> Expected:
+        """Make the fake fail to process the next medium; what the provider must raise."""
         raise NotImplementedError(self.no_processing_flow)
 
     def context(self, account: ConnectedAccount) -> AccountContext:
@@ -240,17 +249,32 @@ class XKit(NetworkKit):
         [tweet] = self.fake.tweets
         return tweet["media_ids"] == [max(self.fake.media)]
 
+    def script_processing_failure(self) -> Expected:
+        self.fake.video_processing = [
+            {"state": "pending", "check_after_secs": 3},
+            {"state": "failed", "error": {"code": 1, "name": "InvalidMedia",
+                                          "message": "Unsupported video format"}}]
+        return Expected(ErrorKind.BAD_INPUT, platform_code="media_processing_failed",
+                        mentions="Unsupported video format")
+
 
 class LinkedInKit(NetworkKit):
     network = "linkedin"
-    no_processing_flow = ("LinkedIn's kit has no video hooks yet: the Videos API flow "
-                          "(PROCESSING -> AVAILABLE) is landing in integrations/linkedin/videos.py")
+    #: ``GET /rest/videos/{urn}`` reads PROCESSING this many times, then AVAILABLE.
+    processing_polls = 2
+    waiting_states = ("PROCESSING",) * processing_polls
+    ready_state = "AVAILABLE"
+    #: Small parts, so the video goes up in several ETag'd PUTs.
+    part_bytes = 32 * 1024
 
     async def start(self, stack: AsyncExitStack) -> None:
-        self.fake = await stack.enter_async_context(linkedin_api.running_fake_linkedin())
+        self.fake = await stack.enter_async_context(linkedin_api.running_fake_linkedin(
+            linkedin_api.FakeLinkedIn(video_part_bytes=self.part_bytes,
+                                      video_polls_until_available=self.processing_polls)))
         self.provider = LinkedInProvider(LinkedInConfig(
             client_id=self.fake.client_id, client_secret=SecretStr(self.fake.client_secret),
-            api_url=self.fake.base_url, auth_url=self.fake.auth_url), self.clock)
+            api_url=self.fake.base_url, auth_url=self.fake.auth_url), self.clock,
+            sleep=self._sleep)
 
     def account(self) -> ConnectedAccount:
         access = "AQV-" + secrets.token_urlsafe(12)
@@ -293,11 +317,42 @@ class LinkedInKit(NetworkKit):
     def post_requests(self) -> int:
         return len(self.fake.post_requests)
 
+    def media_state(self) -> str | None:
+        if not self.fake.videos:
+            return None
+        return str(self.fake.videos[self._newest_video()]["status"])
+
+    def _newest_video(self) -> str:
+        return list(self.fake.videos)[-1]
+
+    async def processing_content(self) -> PublishContent:
+        store = LocalMediaStore(self.tmp_path / "media", base_url="http://127.0.0.1:8080",
+                                secret_key=TEST_SECRET_KEY, clock=self.clock)
+        # Over LinkedIn's 75 KB floor, in three parts of ``part_bytes``.
+        stored = await store.put(mp4(80 * 1024), "video/mp4")
+        return PublishContent("A video", media=(MediaAttachment(media=stored, url=None,
+                                                                store=store),))
+
+    def processed_media_posted(self) -> bool:
+        [post] = self.fake.posts
+        urn = self._newest_video()
+        parts = len(self.fake.videos[urn]["parts"])
+        return post["content"] == {"media": {"id": urn}} and parts > 1 and \
+            self.fake.finalize_requests[-1]["uploadedPartIds"] == self.fake.videos[urn]["etags"]
+
+    def script_processing_failure(self) -> Expected:
+        self.fake.video_processing_fails = True
+        return Expected(ErrorKind.BAD_INPUT, platform_code="video_processing_failed",
+                        mentions="Video format is not supported")
+
 
 class FacebookKit(NetworkKit):
     network = "facebook"
-    no_processing_flow = ("Facebook Pages get text and photos by URL, which Facebook fetches "
-                          "itself; video is refused by validate for now")
+    no_processing_flow = (
+        "Facebook has no client-side pending state: POST /{page-id}/videos with file_url "
+        "publishes the video and answers its id at once; Facebook fetches and processes the "
+        "video after the id is returned, so there is nothing for the provider to wait for "
+        "before the post exists")
     page_id = "101"
 
     async def start(self, stack: AsyncExitStack) -> None:
@@ -418,6 +473,31 @@ async def media_processing_waits_then_posts(kit: NetworkKit) -> None:
     assert kit.media_state() == kit.ready_state
     assert kit.posts() == 1 and kit.processed_media_posted()
     assert result.platform_post_id
+
+
+async def media_processing_failure_maps_to_its_kind(kit: NetworkKit) -> None:
+    """pending -> failed: media the network could not process fail the post with the
+    documented kind and the network's reason, and nothing is posted (nor asked to be)."""
+    if kit.no_processing_flow is not None:
+        pytest.skip(kit.no_processing_flow)
+    expected = kit.script_processing_failure()
+    content = await kit.processing_content()
+    account = kit.account()
+
+    with pytest.raises(ProviderError) as raised:
+        await kit.provider.publish(kit.context(account), content,
+                                   idempotency_key="att_contract_video")
+
+    err = raised.value
+    assert err.kind is expected.kind, err.message
+    assert err.platform_code == expected.platform_code
+    assert expected.mentions is None or expected.mentions in err.message
+    assert err.message[0].isupper()
+    token = account.tokens.access_token.get_secret_value()
+    for carried in (err.message, str(err), err.raw or "", err.platform_code or ""):
+        assert token not in carried
+    assert all(w.posts == 0 for w in kit.waits)
+    assert kit.posts() == 0 and kit.post_requests() == 0
 
 
 # -- a crash between the platform call and the store write --------------------------------

@@ -40,6 +40,11 @@ async def test_media_still_processing_are_waited_for_before_posting(kit: Network
     await contract.media_processing_waits_then_posts(kit)
 
 
+async def test_media_the_network_fails_to_process_map_to_their_kind_unposted(
+        kit: NetworkKit) -> None:
+    await contract.media_processing_failure_maps_to_its_kind(kit)
+
+
 @pytest.mark.parametrize("crash_point", sorted(contract.CRASH_POINTS))
 async def test_a_crash_between_publish_and_record_never_posts_twice(
         kit: NetworkKit, rt: Runtime, crash_point: str,
