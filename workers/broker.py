@@ -16,7 +16,7 @@ import redis
 import redis.asyncio
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
-from dramatiq.middleware import AsyncIO
+from dramatiq.middleware import AsyncIO, Middleware, Retries, TimeLimit
 
 from postflow.config import Settings
 from workers.worker_runtime import CloseRuntimeAtShutdown
@@ -84,9 +84,10 @@ def configure_broker(settings: Settings) -> dramatiq.Broker:
             heartbeat_timeout=HEARTBEAT_TIMEOUT_MS,
             maintenance_chance=MAINTENANCE_CHANCE,
             dead_message_ttl=DEAD_MESSAGE_TTL_MS,
+            middleware=used_middleware(),
         )
     else:
-        broker = StubBroker()
+        broker = StubBroker(middleware=used_middleware())
     # Actors are `async def`: AsyncIO runs them on one event loop thread per worker process.
     broker.add_middleware(AsyncIO())
     # Added after AsyncIO so its after_worker_shutdown runs first (they run in reverse order),
@@ -101,6 +102,16 @@ def configure_broker(settings: Settings) -> dramatiq.Broker:
     if chat_actors is not None:
         chat_actors.bind_chat_actors(broker, settings)
     return broker
+
+
+def used_middleware() -> list[Middleware]:
+    """Dramatiq's default middleware that PostFlow's actors use: time limits and retries.
+
+    Left out: AgeLimit (no actor sets max_age), Callbacks and Pipelines (no on_success,
+    on_failure or pipelines), ShutdownNotifications (no actor reacts to a Shutdown exception:
+    a stopping worker finishes its jobs). Every middleware is called on every message.
+    """
+    return [TimeLimit(), Retries()]
 
 
 def configured_broker() -> ConfiguredBroker:

@@ -161,5 +161,8 @@ async def test_a_held_request_answers_once_released(platform: PlatformServer) ->
     assert platform.release() == 1
 
     assert (await call).platform_post_id == "lp_1"
-    [received] = platform.received()
+    # The platform records an answer as given once it is written, which can be a moment after
+    # the client has read it.
+    [received] = await eventually(lambda: [r for r in platform.received() if r.status] or None,
+                                  what="the platform to record its answer")
     assert (received.status, received.created_id) == (201, "lp_1")
