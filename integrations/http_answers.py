@@ -5,8 +5,9 @@ as :class:`~postflow.providers.ProviderError`. Each network's own answers are ma
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -45,3 +46,26 @@ def parse_answer(model: type[ModelT], body: str, what: str) -> ModelT:
     except ValidationError:
         raise ProviderError(ErrorKind.RETRY_AFTER, f"{what} was not what PostFlow expected.",
                             retry_after=SERVER_ERROR_WAIT_SECONDS) from None
+
+
+def json_object(body: str) -> dict[str, Any]:
+    """``body`` as a JSON object; ``{}`` when it is not one (an HTML error page, say)."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def first_text(data: dict[str, Any], *keys: str) -> str:
+    """The first non-empty string among ``data[key]`` for ``keys``, or ``""``."""
+    for key in keys:
+        value = data.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return ""
+
+
+def oauth_error_code(body: str) -> str:
+    """The ``error`` of an OAuth 2.0 error answer (RFC 6749 §5.2), or ``""``."""
+    return str(json_object(body).get("error", ""))

@@ -62,11 +62,7 @@ class GraphError:
 
 def parse_error(body: str) -> GraphError | None:
     """The ``error`` object of a Graph API answer, or ``None`` when the body holds none."""
-    try:
-        data = json.loads(body)
-    except ValueError:
-        return None
-    error = data.get("error") if isinstance(data, dict) else None
+    error = http_answers.json_object(body).get("error")
     if not isinstance(error, dict):
         return None
     return GraphError(code=_int(error.get("code")), subcode=_int(error.get("error_subcode")),

@@ -10,8 +10,6 @@ Documented shapes (docs/networks.md, LinkedIn section, lists the sources):
 
 from __future__ import annotations
 
-import json
-
 from integrations import http_answers
 from postflow.providers import ErrorKind, ProviderError
 
@@ -27,24 +25,11 @@ RAW_LIMIT = 500
 
 def error_text(body: str) -> str:
     """The most specific human text in a LinkedIn error body, or ``""``."""
-    try:
-        data = json.loads(body)
-    except ValueError:
-        return ""
-    if not isinstance(data, dict):
-        return ""
-    for key in ("message", "error_description"):
-        if isinstance(data.get(key), str) and data[key]:
-            return str(data[key])
-    return ""
+    return http_answers.first_text(http_answers.json_object(body), "message",
+                                   "error_description")
 
 
-def oauth_error_code(body: str) -> str:
-    try:
-        data = json.loads(body)
-    except ValueError:
-        return ""
-    return str(data.get("error", "")) if isinstance(data, dict) else ""
+oauth_error_code = http_answers.oauth_error_code
 
 
 def retry_after_seconds(headers: dict[str, str]) -> float:

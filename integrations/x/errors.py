@@ -10,7 +10,6 @@ Documented shapes (docs/networks.md, X section, lists the sources):
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
 from integrations import http_answers
@@ -26,28 +25,15 @@ RAW_LIMIT = 500
 
 def problem_text(body: str) -> str:
     """The most specific human text in an X error body, or ``""``."""
-    try:
-        data = json.loads(body)
-    except ValueError:
-        return ""
-    if not isinstance(data, dict):
-        return ""
-    for key in ("detail", "error_description", "title"):
-        if isinstance(data.get(key), str) and data[key]:
-            return str(data[key])
+    data = http_answers.json_object(body)
+    text = http_answers.first_text(data, "detail", "error_description", "title")
     errors = data.get("errors")
-    if isinstance(errors, list) and errors and isinstance(errors[0], dict):
-        first = errors[0]
-        return str(first.get("message") or first.get("detail") or "")
-    return ""
+    if not text and isinstance(errors, list) and errors and isinstance(errors[0], dict):
+        text = http_answers.first_text(errors[0], "message", "detail")
+    return text
 
 
-def oauth_error_code(body: str) -> str:
-    try:
-        data = json.loads(body)
-    except ValueError:
-        return ""
-    return str(data.get("error", "")) if isinstance(data, dict) else ""
+oauth_error_code = http_answers.oauth_error_code
 
 
 def retry_after_seconds(headers: dict[str, str], now: datetime) -> float:
