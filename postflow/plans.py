@@ -129,12 +129,15 @@ def load_plan_catalog(path: Path | None) -> PlanCatalog:
 
 
 def check_limit(catalog: PlanCatalog, plan_key: str, limit: Limit, usage: int,
-                adding: int = 1) -> None:
-    """Raise :class:`LimitReached` when ``usage + adding`` is over the plan's ``limit``."""
+                adding: int = 1) -> int | None:
+    """How many more fit once ``adding`` is counted (None: no limit); raise
+    :class:`LimitReached` when ``usage + adding`` is over the plan's ``limit``."""
     plan = catalog.get(plan_key)
     cap = plan.limits.get(limit)
-    if cap is None or usage + adding <= cap:
-        return
+    if cap is None:
+        return None
+    if usage + adding <= cap:
+        return cap - usage - adding
     raise limit_reached(catalog, plan, limit, usage, adding)
 
 
@@ -153,10 +156,12 @@ def limit_reached(catalog: PlanCatalog, plan: Plan, limit: Limit, usage: int,
     )
 
 
-def require_feature(catalog: PlanCatalog, plan_key: str, feature: Feature) -> None:
+def require_feature(catalog: PlanCatalog, plan_key: str, feature: Feature) -> Plan:
+    """The organization's plan when it includes ``feature``; LimitReached naming the plan
+    that has it otherwise."""
     plan = catalog.get(plan_key)
     if feature in plan.features:
-        return
+        return plan
     upgrade = catalog.with_feature(plan, feature)
     words = feature.value.replace("_", " ")
     lift = f" It comes with the {upgrade.name} plan." if upgrade else ""

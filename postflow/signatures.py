@@ -27,8 +27,9 @@ def signature_header(secret: str, timestamp: int, payload: bytes) -> str:
 
 
 def verify_signature(header: str | None, payload: bytes, secrets: list[str], *, now: datetime,
-                     tolerance_seconds: int) -> None:
-    """Raise :class:`Unauthorized` unless ``header`` signs ``payload`` with one of ``secrets``."""
+                     tolerance_seconds: int) -> int:
+    """Return the signed timestamp (unix seconds) if ``header`` signs ``payload`` with one of
+    ``secrets``; raise :class:`Unauthorized` otherwise."""
     if not header:
         raise Unauthorized(f"The {HEADER} header is missing.")
     timestamp: int | None = None
@@ -66,3 +67,4 @@ def verify_signature(header: str | None, payload: bytes, secrets: list[str], *, 
                                            good.encode("ascii"))
     if not matched:
         raise Unauthorized("The signature does not match this hook's secret.")
+    return timestamp

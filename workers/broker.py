@@ -124,14 +124,15 @@ def configured_broker() -> ConfiguredBroker:
     return _configured
 
 
-async def ping_broker(broker: dramatiq.Broker) -> None:
-    """Raise if the broker cannot be reached; the in-process broker always can."""
+async def ping_broker(broker: dramatiq.Broker) -> bool:
+    """True when Redis answered, False for the in-process broker (nothing to reach); raise if
+    Redis cannot be reached."""
     if not isinstance(broker, PostFlowRedisBroker):
-        return
+        return False
     client = redis.asyncio.Redis.from_url(broker.redis_url, socket_connect_timeout=2.0,
                                           socket_timeout=2.0)
     try:
-        await client.ping()
+        return bool(await client.ping())
     finally:
         await client.aclose()
 

@@ -9,7 +9,7 @@ from aiohttp import web
 from postflow.publish_queue import PublishQueue
 from postflow.runtime import Runtime
 
-BrokerPing = Callable[[], Awaitable[None]]
+BrokerPing = Callable[[], Awaitable[object]]
 
 RUNTIME = web.AppKey("runtime", Runtime)
 PUBLISH_QUEUE = web.AppKey[PublishQueue]("publish_queue")

@@ -45,7 +45,7 @@ async def readyz(request: web.Request) -> web.Response:
                              status=200 if ready else 503)
 
 
-async def _passes(ping: Callable[[], Awaitable[None]]) -> CheckResult:
+async def _passes(ping: Callable[[], Awaitable[object]]) -> CheckResult:
     async def check() -> CheckResult:
         await ping()
         return {"ok": True}

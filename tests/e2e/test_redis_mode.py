@@ -71,6 +71,11 @@ async def test_the_hub_reports_ready_once_a_worker_consumed_a_canary(
 
     await eventually(ready, timeout=PUBLISH_TIMEOUT, interval=0.2, what="/readyz answering 200")
 
+    async with aiohttp.ClientSession() as session, session.get(f"{redis_hub}/readyz") as response:
+        checks = (await response.json())["checks"]
+    assert checks["worker"]["ok"] and checks["worker"]["last_consumed_at"]
+    assert checks["broker"]["ok"] and checks["store"]["ok"]
+
 
 async def test_a_message_taken_by_a_killed_worker_comes_back_within_a_minute(
         live_rt: Runtime, redis_hub: str, redis_url: str,

@@ -10,7 +10,7 @@ import asyncio
 import pytest
 
 from postflow.attempts import AttemptOutcome
-from postflow.posts import PostStatus
+from postflow.posts import Post, PostStatus
 from tests.fakes.platform_server import Fault
 from tests.faults.harness import PrivateRedis, Rig, assert_published_exactly_once
 from tests.workers.scenario import eventually, post_in_status
@@ -27,7 +27,8 @@ DONE_WITHIN = 30.0
 
 
 async def _burst_across_an_outage(rig: Rig, redis_server: PrivateRedis, *,
-                                  keep_data: bool) -> None:
+                                  keep_data: bool) -> list[Post]:
+    """A burst published across a Redis outage; the posts as stored at the end."""
     redis_server.start()
     account = await rig.new_account()
     rig.platform.set_latency(PLATFORM_LATENCY_SECONDS)
@@ -47,18 +48,25 @@ async def _burst_across_an_outage(rig: Rig, redis_server: PrivateRedis, *,
 
     await rig.all_final(posts, timeout=DONE_WITHIN)
     await rig.queues_drained()
-    await assert_published_exactly_once(rig, posts)
+    stored = await assert_published_exactly_once(rig, posts)
     assert all(w.alive for w in rig.workers) and len(rig.workers) == 1
+    return stored
 
 
 async def test_redis_restarted_with_its_data_during_a_burst(
         private_redis: PrivateRedis, private_rig: Rig) -> None:
-    await _burst_across_an_outage(private_rig, private_redis, keep_data=True)
+    stored = await _burst_across_an_outage(private_rig, private_redis, keep_data=True)
+
+    assert [p.status for p in stored] == [PostStatus.PUBLISHED] * BURST
+    assert private_rig.platform.stats()["total"] == BURST
 
 
 async def test_redis_restarted_empty_during_a_burst(
         private_redis: PrivateRedis, private_rig: Rig) -> None:
-    await _burst_across_an_outage(private_rig, private_redis, keep_data=False)
+    stored = await _burst_across_an_outage(private_rig, private_redis, keep_data=False)
+
+    assert [p.status for p in stored] == [PostStatus.PUBLISHED] * BURST
+    assert private_rig.platform.stats()["total"] == BURST
 
 
 async def test_workers_started_before_redis_publish_once_it_is_up(
@@ -100,7 +108,9 @@ async def test_a_call_answered_while_redis_is_down_is_recorded_at_once(
     await post_in_status(rig.rt, post, PostStatus.PUBLISHED, timeout=5)
     private_redis.start()
     await rig.queues_drained()
-    await assert_published_exactly_once(rig, [post])
+    [stored] = await assert_published_exactly_once(rig, [post])
+    assert stored.status is PostStatus.PUBLISHED
+    assert rig.platform.stats()["total"] == 1
 
 
 @pytest.mark.parametrize("keep_data", [True, False], ids=["with-data", "empty"])

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from postflow.posts import TargetStatus
+from postflow.providers import ErrorKind
 from postflow.runtime import Runtime
 from tests.fakes.clock import ManualClock
 from tests.integrations import provider_contract as contract
@@ -23,30 +25,47 @@ async def kit(request: pytest.FixtureRequest, clock: ManualClock,
 
 
 async def test_a_success_is_a_result_with_id_and_url_and_one_post(kit: NetworkKit) -> None:
-    await contract.publish_succeeds_once(kit)
+    result = await contract.publish_succeeds_once(kit)
+
+    assert result.platform_post_id
+    assert kit.posts() == 1
 
 
 @pytest.mark.parametrize("answer", ERROR_ANSWERS, ids=[a.value for a in ERROR_ANSWERS])
 async def test_each_documented_refusal_maps_to_its_kind_without_a_token(
         kit: NetworkKit, answer: Answer) -> None:
-    await contract.answer_maps_to_its_kind(kit, answer)
+    err, expected = await contract.answer_maps_to_its_kind(kit, answer)
+
+    assert err.kind is expected.kind, err.message
 
 
 async def test_a_success_answer_without_an_id_is_never_a_publish(kit: NetworkKit) -> None:
-    await contract.success_without_id_is_never_a_publish(kit)
+    err = await contract.success_without_id_is_never_a_publish(kit)
+
+    assert err.kind in (ErrorKind.UNKNOWN, ErrorKind.BAD_INPUT, ErrorKind.RETRY_AFTER)
 
 
 async def test_media_still_processing_are_waited_for_before_posting(kit: NetworkKit) -> None:
-    await contract.media_processing_waits_then_posts(kit)
+    result = await contract.media_processing_waits_then_posts(kit)
+
+    assert result.platform_post_id
+    assert kit.posts() == 1 and kit.processed_media_posted()
 
 
 async def test_media_the_network_fails_to_process_map_to_their_kind_unposted(
         kit: NetworkKit) -> None:
-    await contract.media_processing_failure_maps_to_its_kind(kit)
+    err = await contract.media_processing_failure_maps_to_its_kind(kit)
+
+    assert err.kind is not ErrorKind.RETRY_AFTER  # never tried blindly again
+    assert kit.posts() == 0 and kit.post_requests() == 0
 
 
 @pytest.mark.parametrize("crash_point", sorted(contract.CRASH_POINTS))
 async def test_a_crash_between_publish_and_record_never_posts_twice(
         kit: NetworkKit, rt: Runtime, crash_point: str,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    await contract.crash_between_publish_and_record(kit, rt, crash_point, monkeypatch)
+    target = await contract.crash_between_publish_and_record(kit, rt, crash_point, monkeypatch)
+
+    assert kit.posts() == 1, "published twice after a crash"
+    assert kit.post_requests() == 1, "asked the network to publish again after a crash"
+    assert target.status in (TargetStatus.PUBLISHED, TargetStatus.UNCONFIRMED)

@@ -37,7 +37,8 @@ connected_accounts = 5
 
 
 def test_usage_under_the_limit_passes() -> None:
-    check_limit(DEFAULT_PLANS, "free", Limit.CONNECTED_ACCOUNTS, usage=2)
+    assert check_limit(DEFAULT_PLANS, "free", Limit.CONNECTED_ACCOUNTS, usage=1) == 1
+    assert check_limit(DEFAULT_PLANS, "free", Limit.CONNECTED_ACCOUNTS, usage=2) == 0
 
 
 def test_usage_at_the_limit_refuses_one_more() -> None:
@@ -72,7 +73,8 @@ def test_refusal_on_the_largest_plan_offers_no_upgrade() -> None:
 
 
 def test_a_limit_of_none_is_unlimited() -> None:
-    check_limit(DEFAULT_PLANS, "business", Limit.SCHEDULED_POSTS_PER_MONTH, usage=10**9)
+    assert check_limit(DEFAULT_PLANS, "business", Limit.SCHEDULED_POSTS_PER_MONTH,
+                       usage=10**9) is None
 
 
 def test_adding_several_at_once_counts_them_all() -> None:
@@ -81,7 +83,7 @@ def test_adding_several_at_once_counts_them_all() -> None:
 
 
 def test_an_included_feature_passes() -> None:
-    require_feature(DEFAULT_PLANS, "pro", Feature.RECURRING_POSTS)
+    assert require_feature(DEFAULT_PLANS, "pro", Feature.RECURRING_POSTS).key == "pro"
 
 
 def test_a_missing_feature_names_the_plan_that_has_it() -> None:

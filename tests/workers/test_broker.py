@@ -81,7 +81,7 @@ async def test_ping_reaches_redis(settings: Settings, redis_url: str) -> None:
     settings.redis_url = SecretStr(redis_url)
     broker = configure_broker(settings)
     try:
-        await ping_broker(broker)
+        assert await ping_broker(broker) is True
     finally:
         close_broker(broker)
 
@@ -97,4 +97,4 @@ async def test_ping_raises_when_redis_is_unreachable(settings: Settings) -> None
 
 
 async def test_ping_of_the_in_process_broker_always_passes(settings: Settings) -> None:
-    await ping_broker(configure_broker(settings))
+    assert await ping_broker(configure_broker(settings)) is False

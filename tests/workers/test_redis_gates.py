@@ -13,7 +13,7 @@ import pytest
 import redis.asyncio
 from pydantic import SecretStr
 
-from postflow.account_gates import NetworkBusy
+from postflow.account_gates import NetworkBusy, RefreshLockBusy
 from postflow.config import Settings
 from postflow.organizations import Organization
 from postflow.posts import PostStatus
@@ -106,6 +106,8 @@ async def test_a_cool_down_expires_from_redis(gate: RedisAccountGate,
     await eventually(lambda: _is_none(gate.cooling_until("conn_a")), timeout=5,
                      what="the cool-down expiring")
 
+    assert await gate.cooling_until("conn_a") is None
+
 
 # -- network slots --------------------------------------------------------------------------------
 
@@ -138,7 +140,9 @@ async def test_a_full_network_raises_busy_after_the_wait(gate: RedisAccountGate)
                 pass
 
 
-async def test_a_released_slot_is_free_at_once(gate: RedisAccountGate) -> None:
+async def test_a_released_slot_is_free_at_once(gate: RedisAccountGate,
+                                               clients: Clients) -> None:
+    slots = clients()
     for _ in range(10):
         async with gate.acquire("x"):
             pass
@@ -146,6 +150,8 @@ async def test_a_released_slot_is_free_at_once(gate: RedisAccountGate) -> None:
     async with AsyncExitStack() as held:
         for _ in range(3):
             await held.enter_async_context(gate.acquire("x"))
+        assert await slots.zcard(f"{KEY_PREFIX}slots:x") == 3
+    assert await slots.zcard(f"{KEY_PREFIX}slots:x") == 0
 
 
 async def test_redis_going_away_during_the_call_does_not_fail_it(
@@ -178,10 +184,20 @@ async def test_a_connection_dropped_by_redis_is_replaced_on_the_next_command(
 
 
 async def test_an_uncapped_network_makes_no_redis_call(clock: ManualClock) -> None:
-    gate = RedisAccountGate(redis.asyncio.Redis(port=1), clock, {"sandbox": None})
+    client = redis.asyncio.Redis(port=1)  # nothing listens: any call would fail
+    calls: list[tuple[object, ...]] = []
+
+    async def record(*args: object, **options: object) -> None:
+        calls.append(args)
+        raise redis.ConnectionError("nothing listens on port 1")
+
+    client.execute_command = record  # type: ignore[method-assign]
+    gate = RedisAccountGate(client, clock, {"sandbox": None})
 
     async with gate.acquire("sandbox"):
         pass
+
+    assert calls == []
 
 
 async def test_a_killed_holders_slot_frees_once_its_lease_expires(
@@ -194,10 +210,12 @@ async def test_a_killed_holders_slot_frees_once_its_lease_expires(
     monkeypatch.setattr(RedisAccountGate, "_renew", no_renewal)
     slot = killed.acquire("x")
     await slot.__aenter__()  # ... and never leaves its block
-    survivor = RedisAccountGate(clients(), clock, {"x": 1}, wait_seconds=5)
+    survivor_client = clients()
+    survivor = RedisAccountGate(survivor_client, clock, {"x": 1}, wait_seconds=5)
 
     async with survivor.acquire("x"):
-        pass
+        # The dead holder's entry is gone: the one slot is the survivor's alone.
+        assert await survivor_client.zcard(f"{KEY_PREFIX}slots:x") == 1
 
 
 async def test_a_live_holder_keeps_its_slot_past_the_lease(clients: Clients,
@@ -250,7 +268,9 @@ async def test_refresh_locks_of_different_connections_are_independent(clients: C
     locks = RedisRefreshLock(clients(), wait_seconds=0.1)
 
     async with locks.hold("conn_a"), locks.hold("conn_b"):
-        pass
+        with pytest.raises(RefreshLockBusy):  # conn_a is really held while conn_b is too
+            async with locks.hold("conn_a"):
+                pass
 
 
 async def test_a_holder_whose_lease_ran_out_does_not_release_its_successor(

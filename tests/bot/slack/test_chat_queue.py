@@ -142,6 +142,11 @@ async def test_a_direct_message_opens_the_conversation_from_the_worker(
 
     await until(lambda: len(posted(fake_slack, "DUMEMBER")) == 1, "the DM")
 
+    [opened] = fake_slack.calls_to("conversations.open")
+    assert opened.params["users"] == "UMEMBER"
+    [dm] = posted(fake_slack, "DUMEMBER")
+    assert dm.params["text"] == "psst"
+
 
 # -- with Redis --------------------------------------------------------------------------------
 

@@ -84,20 +84,29 @@ async def test_a_released_slot_can_be_taken_again() -> None:
         pass
 
     async with gate.acquire("x"):
-        pass
+        # Taken again, and counted again: the cap of one still holds.
+        with pytest.raises(NetworkBusy):
+            async with gate.acquire("x"):
+                pass
 
 
 async def test_one_networks_full_cap_does_not_hold_another() -> None:
     gate = InProcessAccountGate({"x": 1, "y": 1}, wait_seconds=0.05)
     async with gate.acquire("x"), gate.acquire("y"):
-        pass
+        with pytest.raises(NetworkBusy):  # x is full, and y was taken all the same
+            async with gate.acquire("x"):
+                pass
 
 
 async def test_an_uncapped_network_never_waits() -> None:
-    gate = InProcessAccountGate({"sandbox": None}, wait_seconds=0.05)
+    gate = InProcessAccountGate({"sandbox": None, "x": 1}, wait_seconds=0.05)
     async with AsyncExitStack() as held:
         for _ in range(100):
             await held.enter_async_context(gate.acquire("sandbox"))
+        await held.enter_async_context(gate.acquire("x"))
+        # The 100 uncapped holders took nothing from the capped network's count either.
+        with pytest.raises(NetworkBusy):
+            await held.enter_async_context(gate.acquire("x"))
 
 
 async def test_an_unnamed_network_gets_the_default_cap() -> None:
@@ -134,7 +143,9 @@ async def test_a_refresh_lock_held_past_the_wait_raises_busy() -> None:
 async def test_refresh_locks_of_different_connections_are_independent() -> None:
     locks = InProcessRefreshLock(wait_seconds=0.05)
     async with locks.hold("conn_a"), locks.hold("conn_b"):
-        pass
+        with pytest.raises(RefreshLockBusy):  # conn_a is really held while conn_b is too
+            async with locks.hold("conn_a"):
+                pass
 
 
 async def test_the_refresh_lock_is_free_again_after_a_failed_holder() -> None:
