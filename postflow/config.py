@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     #: /readyz fails when no worker consumed a canary within this window.
     canary_window_seconds: float = Field(default=60.0, gt=0)
     worker_threads: int = Field(default=8, ge=1)
+    #: Messages a worker process holds unacknowledged per queue; unset: 8 x worker_threads.
+    #: Dramatiq's own default (2 x threads) stalls its consumer (docs/performance.md, queue).
+    worker_prefetch: int | None = Field(default=None, ge=1)
     publish_max_attempts: int = Field(default=5, ge=1)
     retry_base_seconds: float = Field(default=5.0, gt=0)
     retry_max_seconds: float = Field(default=900.0, gt=0)

@@ -19,6 +19,13 @@ log = logging.getLogger(__name__)
 #: backs off up to this, so it bounds how late an idle worker sees the first message of a due
 #: batch (docs/performance.md, due burst). Each idle fetch is one cheap Redis command.
 DEFAULT_WORKER_TIMEOUT_MS = 200
+#: Unacknowledged messages per queue per worker thread, unless ``worker_prefetch`` is set.
+#: Dramatiq's default is 2: its consumer thread fetches only while fewer messages than that are
+#: out, and otherwise sleeps an exponential backoff (5 ms, 10 ms, ... up to the worker timeout),
+#: so with 2 per thread the threads wait on the consumer: no-op jobs went at ~270/s per thread
+#: (2,050/s with 8). With 8 per thread the consumer stays ahead (bench/queue_throughput.py;
+#: docs/performance.md). A dead worker's prefetched messages come back like its in-flight ones.
+PREFETCH_PER_THREAD = 8
 
 
 class InProcessWorker:
@@ -31,6 +38,7 @@ class InProcessWorker:
                  worker_timeout_ms: int = DEFAULT_WORKER_TIMEOUT_MS) -> None:
         self._broker = broker
         self._threads = settings.worker_threads
+        self._prefetch = settings.worker_prefetch or PREFETCH_PER_THREAD * self._threads
         self._timeout_ms = worker_timeout_ms
         self._worker: dramatiq.Worker | None = None
 
@@ -39,9 +47,10 @@ class InProcessWorker:
             raise RuntimeError("This worker is already running.")
         worker = dramatiq.Worker(self._broker, worker_threads=self._threads,
                                  worker_timeout=self._timeout_ms)
+        worker.queue_prefetch = self._prefetch  # Worker() takes it only from the environment
         worker.start()
         self._worker = worker
-        log.info("worker started with %d threads", self._threads)
+        log.info("worker started with %d threads, prefetch %d", self._threads, self._prefetch)
 
     def stop(self, timeout_seconds: float = 30.0) -> None:
         """Stop taking messages and wait up to ``timeout_seconds`` for in-flight jobs. Blocks:
