@@ -21,6 +21,7 @@ import redis.asyncio
 from dramatiq.asyncio import get_event_loop_thread
 from dramatiq.middleware import Middleware
 
+from integrations.http_session import close_http_sessions
 from postflow.clock import Clock
 from postflow.config import Settings
 from postflow.runtime import Runtime
@@ -94,8 +95,13 @@ async def close_runtime() -> None:
     try:
         await runtime.store.close()
     finally:
-        if client is not None:
-            await client.aclose()
+        try:
+            if client is not None:
+                await client.aclose()
+        finally:
+            # The actor loop is stopped without asyncio's shutdown steps: close its pooled
+            # provider connections here (integrations/http_session.py).
+            await close_http_sessions()
 
 
 def _with_redis_gates(runtime: Runtime) -> tuple[Runtime, redis.asyncio.Redis | None]:

@@ -37,6 +37,7 @@ from integrations.facebook.videos import (
 )
 from integrations.http_answers import Answer
 from integrations.http_answers import parse_answer as _parse
+from integrations.http_session import http_session
 from postflow.clock import Clock
 from postflow.providers import (
     AccountContext,
@@ -371,10 +372,11 @@ class FacebookProvider:
         documents; no URL, query or form ever reaches a log line or an error message."""
         timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_SECONDS)
         url = path if absolute else self._graph + path
+        session = await http_session()
         try:
-            async with aiohttp.ClientSession(timeout=timeout) as session, session.request(
-                    method, url, params=params, data=form,
-                    headers={"Accept": "application/json"}) as response:
+            async with session.request(method, url, params=params, data=form,
+                                       headers={"Accept": "application/json"},
+                                       timeout=timeout) as response:
                 return Answer(response.status, await response.text(),
                                {k.lower(): v for k, v in response.headers.items()})
         except aiohttp.ClientConnectorError as err:  # never reached Facebook

@@ -24,6 +24,7 @@ from pydantic import BaseModel, SecretStr, ValidationError
 
 from integrations.http_answers import Answer
 from integrations.http_answers import parse_answer as _parse
+from integrations.http_session import http_session
 from integrations.linkedin import errors
 from integrations.linkedin.images import (
     IMAGE_CONTENT_TYPES,
@@ -428,10 +429,11 @@ class LinkedInProvider:
         if content_type is not None:
             headers["Content-Type"] = content_type
         timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_SECONDS)
+        session = await http_session()
         try:
-            async with aiohttp.ClientSession(timeout=timeout) as session, session.request(
-                    method, url, headers=headers, data=form if form is not None else data,
-                    json=json_body, params=params) as response:
+            async with session.request(method, url, headers=headers,
+                                       data=form if form is not None else data, json=json_body,
+                                       params=params, timeout=timeout) as response:
                 return Answer(response.status, await response.text(),
                                {k.lower(): v for k, v in response.headers.items()})
         except aiohttp.ClientConnectorError as err:  # never reached LinkedIn

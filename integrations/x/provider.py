@@ -21,6 +21,7 @@ from pydantic import BaseModel, SecretStr, ValidationError
 
 from integrations.http_answers import Answer
 from integrations.http_answers import parse_answer as _parse
+from integrations.http_session import http_session
 from integrations.x import errors
 from integrations.x.counting import MAX_WEIGHTED_LENGTH, weighted_count
 from integrations.x.media import XMediaSettings, XMediaUploader, media_ids_body, media_problems
@@ -260,11 +261,11 @@ class XProvider:
             pair = f"{self._config.client_id}:{self._config.client_secret.get_secret_value()}"
             headers["Authorization"] = "Basic " + base64.b64encode(pair.encode()).decode()
         timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_SECONDS)
+        session = await http_session()
         try:
-            async with aiohttp.ClientSession(timeout=timeout) as session, session.request(
-                    method, self._api + path, headers=headers, data=multipart or form,
-                    json=json_body,
-                    params=params) as response:
+            async with session.request(method, self._api + path, headers=headers,
+                                       data=multipart or form, json=json_body, params=params,
+                                       timeout=timeout) as response:
                 return Answer(response.status, await response.text(),
                                {k.lower(): v for k, v in response.headers.items()})
         except aiohttp.ClientConnectorError as err:  # never reached X

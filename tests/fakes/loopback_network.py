@@ -34,6 +34,7 @@ from urllib.parse import urlencode
 
 import aiohttp
 
+from integrations.http_session import http_session
 from postflow.clock import Clock
 from postflow.config import Settings
 from postflow.errors import ConfigurationError
@@ -96,10 +97,10 @@ class LoopbackProvider:
         headers = {"Authorization": f"Bearer {account.tokens.access_token.get_secret_value()}",
                    "Idempotency-Key": idempotency_key}
         payload = {"text": content.text, "media_urls": list(content.media_urls)}
+        session = await http_session()
         try:
-            async with aiohttp.ClientSession(timeout=self._timeout) as session, \
-                    session.post(f"{self._base_url}/posts", json=payload,
-                                 headers=headers) as response:
+            async with session.post(f"{self._base_url}/posts", json=payload, headers=headers,
+                                    timeout=self._timeout) as response:
                 status, body = response.status, await response.text()
                 retry_after = _retry_after(response.headers.get("Retry-After"))
         except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as err:
@@ -120,10 +121,11 @@ class LoopbackProvider:
     async def check(self, account: AccountContext, *,
                     idempotency_key: str) -> PublishResult | None:
         headers = {"Authorization": f"Bearer {account.tokens.access_token.get_secret_value()}"}
+        session = await http_session()
         try:
-            async with aiohttp.ClientSession(timeout=self._timeout) as session, \
-                    session.get(f"{self._base_url}/posts", params={"client_ref": idempotency_key},
-                                headers=headers) as response:
+            async with session.get(f"{self._base_url}/posts",
+                                   params={"client_ref": idempotency_key}, headers=headers,
+                                   timeout=self._timeout) as response:
                 status, body = response.status, await response.text()
                 retry_after = _retry_after(response.headers.get("Retry-After"))
         except (TimeoutError, aiohttp.ClientError) as err:
