@@ -131,6 +131,10 @@ class RedisAccountGate:
         self._default_cap = default_cap
         self._wait_seconds = wait_seconds
         self._lease_ms = int(lease_seconds * 1000)
+        # EVALSHA, falling back to EVAL once per server: the script text is not sent per call.
+        self._cool_down = client.register_script(_COOL_DOWN)
+        self._slot_acquire = client.register_script(_SLOT_ACQUIRE)
+        self._slot_renew = client.register_script(_SLOT_RENEW)
 
     async def cooling_until(self, connection_id: str) -> datetime | None:
         stored = await self._client.get(f"{KEY_PREFIX}cooldown:{connection_id}")
@@ -143,8 +147,8 @@ class RedisAccountGate:
         ttl_ms = until_ms - int(self._clock.now().timestamp() * 1000)
         if ttl_ms <= 0:
             return
-        await self._client.eval(_COOL_DOWN, 1, f"{KEY_PREFIX}cooldown:{connection_id}",
-                                str(until_ms), str(ttl_ms))
+        await self._cool_down(keys=[f"{KEY_PREFIX}cooldown:{connection_id}"],
+                              args=[str(until_ms), str(ttl_ms)])
 
     @asynccontextmanager
     async def acquire(self, network: str) -> AsyncIterator[None]:
@@ -155,8 +159,8 @@ class RedisAccountGate:
         key = f"{KEY_PREFIX}slots:{network}"
         token = secrets.token_hex(16)
         deadline = _loop_time() + self._wait_seconds
-        while not await self._client.eval(_SLOT_ACQUIRE, 1, key, token, str(cap),
-                                          str(self._lease_ms)):
+        while not await self._slot_acquire(keys=[key],
+                                           args=[token, str(cap), str(self._lease_ms)]):
             if _loop_time() >= deadline:
                 raise NetworkBusy(f"All {cap} slots for {network} stayed taken for "
                                   f"{self._wait_seconds:g} s.")
@@ -182,7 +186,7 @@ class RedisAccountGate:
         while True:
             await asyncio.sleep(self._lease_ms / 3000)
             try:
-                if not await self._client.eval(_SLOT_RENEW, 1, key, token, str(self._lease_ms)):
+                if not await self._slot_renew(keys=[key], args=[token, str(self._lease_ms)]):
                     log.warning("the lease on a %s slot ran out while held", key)
                     return
             except redis.RedisError:
@@ -198,6 +202,7 @@ class RedisRefreshLock:
         self._client = client
         self._wait_seconds = wait_seconds
         self._ttl_ms = int(ttl_seconds * 1000)
+        self._release = client.register_script(_LOCK_RELEASE)
 
     @asynccontextmanager
     async def hold(self, connection_id: str) -> AsyncIterator[None]:
@@ -212,4 +217,4 @@ class RedisRefreshLock:
         try:
             yield
         finally:
-            await self._client.eval(_LOCK_RELEASE, 1, key, token)
+            await self._release(keys=[key], args=[token])
