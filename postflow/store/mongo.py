@@ -410,9 +410,18 @@ class MongoStore:
         return await self._find_models(
             Post, "posts", filter_, [("created_at", DESCENDING), ("_id", DESCENDING)], limit)
 
-    async def replace_post(self, post: Post, expected_version: int) -> None:
+    async def replace_post(self, post: Post, expected_version: int, *,
+                           audit: Sequence[AuditEvent] = (),
+                           attempt: PublishAttempt | None = None) -> None:
         await self._replace_versioned("posts", post, post.org_id, post.id, expected_version,
                                       "post")
+        if attempt is not None:
+            if attempt.outcome is AttemptOutcome.PENDING:
+                await self.insert_attempt(attempt)
+            else:
+                await self.finish_attempt(attempt)
+        if audit:
+            await self._coll("audit").insert_many([model_document(e) for e in audit])
 
     async def find_due_posts(self, now: datetime, limit: int) -> list[Post]:
         return await self._find_models(

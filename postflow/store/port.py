@@ -190,10 +190,17 @@ class Store(Protocol):
         """Newest first (by created_at, then id)."""
         ...
 
-    async def replace_post(self, post: Post, expected_version: int) -> None:
+    async def replace_post(self, post: Post, expected_version: int, *,
+                           audit: Sequence[AuditEvent] = (),
+                           attempt: PublishAttempt | None = None) -> None:
         """Write ``post`` only if the stored version is ``expected_version``; else Conflict.
 
-        Raises NotFound when the post does not exist in that organization.
+        ``audit`` events and ``attempt`` are written with the post, and only if it is written:
+        a pending attempt is inserted (as :meth:`insert_attempt`), a finished one closes its
+        pending attempt (as :meth:`finish_attempt`). One store trip instead of three. SQLite
+        writes all of it in one transaction, so an attempt that cannot be written (Conflict,
+        NotFound) leaves the post unwritten too; MongoDB writes the post, then the attempt, then
+        the events. Raises NotFound when the post does not exist in that organization.
         """
         ...
 

@@ -8,8 +8,9 @@ sqlite3 connection) run on that connection's thread. Units that arrive while a b
 are run together in the next trip, in one transaction: a failing unit rolls back alone (the
 batch is then rerun with a savepoint per unit), and the batch commits once ("group commit").
 A trip to the thread and a commit each cost far more than a statement, so under load this is
-what keeps the store fast. Other processes on the same file are handled by WAL and
-``busy_timeout``.
+what keeps the store fast. Other processes on the same file are handled by WAL, and their
+write transactions take turns through :class:`~postflow.store.writer_lock.WriterLock`
+(``busy_timeout`` stays as the last resort).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from postflow.recurrence import RecurringSeries, SeriesStatus
 from postflow.reviews import ReviewRequest, ReviewState
 from postflow.sandbox_posts import SandboxPost
 from postflow.store.port import UsageCharge, UsageExhausted
+from postflow.store.writer_lock import WriterLock
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 ResultT = TypeVar("ResultT")
@@ -158,8 +160,8 @@ class _Unit:
     writes: bool
 
 
-def _run_batch(conn: sqlite3.Connection, units: list[Work],
-               writes: bool) -> list[tuple[bool, Any]]:
+def _run_batch(conn: sqlite3.Connection, units: list[Work], writes: bool,
+               writer_lock: WriterLock) -> list[tuple[bool, Any]]:
     """Run ``units`` in order; return (succeeded, value or exception) for each.
 
     With writes, the batch is one write transaction taken up front (BEGIN IMMEDIATE, so a
@@ -177,18 +179,19 @@ def _run_batch(conn: sqlite3.Connection, units: list[Work],
             except Exception as err:  # handed to the unit's caller
                 results.append((False, err))
         return results
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        together = _run_together(conn, units)
-        if together is None:
-            conn.execute("ROLLBACK")
-            conn.execute("BEGIN IMMEDIATE")
-        outcome = together if together is not None else _run_isolated(conn, units)
-        conn.execute("COMMIT")
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
+    with writer_lock:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            together = _run_together(conn, units)
+            if together is None:
+                conn.execute("ROLLBACK")
+                conn.execute("BEGIN IMMEDIATE")
+            outcome = together if together is not None else _run_isolated(conn, units)
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
     return outcome
 
 
@@ -234,6 +237,46 @@ def _audit_values(event: AuditEvent) -> tuple[object, ...]:
     return (event.id, event.org_id, event.subject_id, _ts(event.at), _dump(event))
 
 
+def _attempt_writer(attempt: PublishAttempt) -> Work:
+    """The unit writing ``attempt`` with a post: inserted if pending, else closing its row."""
+    if attempt.outcome is AttemptOutcome.PENDING:
+        return _attempt_inserter(attempt)
+    return _attempt_finisher(attempt)
+
+
+def _attempt_inserter(attempt: PublishAttempt) -> Work:
+    """The unit inserting ``attempt``; Conflict if its id exists."""
+    row = (attempt.id, attempt.org_id, attempt.post_id, attempt.outcome.value,
+           _ts(attempt.started_at), _dump(attempt))
+
+    def insert(conn: sqlite3.Connection) -> None:
+        try:
+            conn.execute("INSERT INTO attempts (id, org_id, post_id, outcome, started_at, doc)"
+                         " VALUES (?, ?, ?, ?, ?, ?)", row)
+        except sqlite3.IntegrityError as err:
+            raise Conflict("That publish attempt already exists.") from err
+
+    return insert
+
+
+def _attempt_finisher(attempt: PublishAttempt) -> Work:
+    """The unit closing the pending row of ``attempt`` with its outcome; Conflict if it was
+    closed already, NotFound if there is none."""
+    values = (attempt.outcome.value, _dump(attempt), attempt.org_id, attempt.id,
+              AttemptOutcome.PENDING.value)
+
+    def finish(conn: sqlite3.Connection) -> None:
+        if conn.execute("UPDATE attempts SET outcome = ?, doc = ?"
+                        " WHERE org_id = ? AND id = ? AND outcome = ?", values).rowcount:
+            return
+        if not conn.execute("SELECT 1 FROM attempts WHERE org_id = ? AND id = ?",
+                            (attempt.org_id, attempt.id)).fetchall():
+            raise NotFound("No such publish attempt.")
+        raise Conflict("That publish attempt was closed already.")
+
+    return finish
+
+
 def _stale(what: str, record_id: str, version: int, expected_version: int) -> Conflict:
     return Conflict(f"The {what} changed since it was read (version {version}, expected "
                     f"{expected_version}).",
@@ -248,30 +291,100 @@ def _post_values(post: Post) -> tuple[object, ...]:
             _ts(post.updated_at), post.version)
 
 
-class SqliteStore:
-    """The :class:`~postflow.store.port.Store` over one SQLite file."""
+class _Lane:
+    """One aiosqlite connection (and so one thread) and the units waiting for it.
 
-    def __init__(self, connection: aiosqlite.Connection) -> None:
-        self._db = connection
+    Units that arrive while a batch runs go together in the next trip (group commit).
+    """
+
+    def __init__(self, connection: aiosqlite.Connection, writer_lock: WriterLock) -> None:
+        self.db = connection
+        self._writer_lock = writer_lock
         self._pending: list[_Unit] = []
         self._drainer: asyncio.Task[None] | None = None
+
+    async def call(self, work: Callable[[sqlite3.Connection], ResultT],
+                   writes: bool) -> ResultT:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[ResultT] = loop.create_future()
+        self._pending.append(_Unit(work, future, writes))
+        if self._drainer is None or self._drainer.done():
+            self._drainer = loop.create_task(self._drain())
+        return await future
+
+    async def close(self) -> None:
+        if self._drainer is not None:
+            await asyncio.gather(self._drainer, return_exceptions=True)
+        await self.db.close()
+
+    async def _drain(self) -> None:
+        conn = self.db._conn
+        while self._pending:
+            batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
+            try:
+                # aiosqlite has no public "run this function on your thread"; ``_execute`` is
+                # what its own methods use.
+                results = await self.db._execute(  # type: ignore[no-untyped-call]
+                    _run_batch, conn, [u.work for u in batch], any(u.writes for u in batch),
+                    self._writer_lock)
+            except BaseException as err:  # the whole batch failed (e.g. the file is locked)
+                for unit in batch:
+                    if not unit.future.done():
+                        unit.future.set_exception(err)
+                if not isinstance(err, Exception):
+                    raise
+                continue
+            for unit, (ok, value) in zip(batch, results, strict=True):
+                if unit.future.done():  # its caller was cancelled
+                    continue
+                if ok:
+                    unit.future.set_result(value)
+                else:
+                    unit.future.set_exception(value)
+
+
+async def _connect(path: Path, *pragmas: str) -> aiosqlite.Connection:
+    # isolation_level=None: every statement commits on its own unless we BEGIN explicitly.
+    connection = await aiosqlite.connect(path, isolation_level=None)
+    try:
+        for pragma in ("busy_timeout=5000", *pragmas):
+            await connection.execute(f"PRAGMA {pragma}")
+    except BaseException:
+        await connection.close()
+        raise
+    return connection
+
+
+class SqliteStore:
+    """The :class:`~postflow.store.port.Store` over one SQLite file.
+
+    Two connections: writes (and the reads inside them) go through one, plain reads through
+    the other. In WAL mode a read never waits for a write transaction, so a job reading a post
+    is not queued behind the other jobs' writes; each read statement sees the last commit.
+    """
+
+    def __init__(self, writer: _Lane, reader: _Lane, writer_lock: WriterLock) -> None:
+        self._writer = writer
+        self._reader = reader
+        self._writer_lock = writer_lock
 
     @classmethod
     async def open(cls, path: Path) -> SqliteStore:
         """Open (creating if needed) the database at ``path`` and bring its schema up to date."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        # isolation_level=None: every statement commits on its own unless we BEGIN explicitly.
-        connection = await aiosqlite.connect(path, isolation_level=None)
+        writer_lock = WriterLock(path)
+        lanes: list[_Lane] = []
         try:
-            for pragma in ("journal_mode=WAL", "busy_timeout=5000", "foreign_keys=ON",
-                           "synchronous=NORMAL"):
-                await connection.execute(f"PRAGMA {pragma}")
-            store = cls(connection)
-            await store._migrate()
+            lanes.append(_Lane(await _connect(path, "journal_mode=WAL", "foreign_keys=ON",
+                                              "synchronous=NORMAL"), writer_lock))
+            await cls(lanes[0], lanes[0], writer_lock)._migrate()
+            lanes.append(_Lane(await _connect(path, "query_only=ON"), writer_lock))
         except BaseException:
-            await connection.close()
+            for lane in lanes:
+                await lane.close()
+            writer_lock.close()
             raise
-        return store
+        return cls(lanes[0], lanes[1], writer_lock)
 
     async def _migrate(self) -> None:
         def user_version(conn: sqlite3.Connection) -> int:
@@ -295,44 +408,17 @@ class SqliteStore:
         await self._fetch("SELECT 1")
 
     async def close(self) -> None:
-        if self._drainer is not None:
-            await asyncio.gather(self._drainer, return_exceptions=True)
-        await self._db.close()
+        if self._reader is not self._writer:
+            await self._reader.close()
+        await self._writer.close()
+        self._writer_lock.close()
 
     # -- plumbing ---------------------------------------------------------------------------
     async def _call(self, work: Callable[[sqlite3.Connection], ResultT], *,
                     writes: bool = True) -> ResultT:
-        """Run ``work`` on the connection's thread, batched with whatever else is waiting."""
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[ResultT] = loop.create_future()
-        self._pending.append(_Unit(work, future, writes))
-        if self._drainer is None or self._drainer.done():
-            self._drainer = loop.create_task(self._drain())
-        return await future
-
-    async def _drain(self) -> None:
-        conn = self._db._conn
-        while self._pending:
-            batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
-            try:
-                # aiosqlite has no public "run this function on your thread"; ``_execute`` is
-                # what its own methods use.
-                results = await self._db._execute(  # type: ignore[no-untyped-call]
-                    _run_batch, conn, [u.work for u in batch], any(u.writes for u in batch))
-            except BaseException as err:  # the whole batch failed (e.g. the file is locked)
-                for unit in batch:
-                    if not unit.future.done():
-                        unit.future.set_exception(err)
-                if not isinstance(err, Exception):
-                    raise
-                continue
-            for unit, (ok, value) in zip(batch, results, strict=True):
-                if unit.future.done():  # its caller was cancelled
-                    continue
-                if ok:
-                    unit.future.set_result(value)
-                else:
-                    unit.future.set_exception(value)
+        """Run ``work`` on a connection's thread, batched with whatever else is waiting there:
+        the writer's for writes, the reader's for reads."""
+        return await (self._writer if writes else self._reader).call(work, writes)
 
     async def _run(self, sql: str, params: Params = (), *,
                    writes: bool = True) -> tuple[int, list[Any]]:
@@ -367,12 +453,14 @@ class SqliteStore:
         return docs[0]
 
     async def _replace_versioned(self, table: str, columns: str, values: Params, org_id: str,
-                                 record_id: str, expected_version: int, what: str) -> None:
+                                 record_id: str, expected_version: int, what: str,
+                                 also: Work | None = None) -> None:
         """Set ``columns`` to ``values`` only if the row is still at ``expected_version``.
 
         One UPDATE guarded by the version, which SQLite's write lock makes an atomic
         compare-and-swap: of two racers writing the same version, one wins and the other gets
-        Conflict. NotFound when the record does not exist in that organization.
+        Conflict. NotFound when the record does not exist in that organization. ``also`` runs
+        in the same transaction after a successful UPDATE; if it raises, nothing is written.
         """
         def replace(conn: sqlite3.Connection) -> list[Any] | None:
             changed = conn.execute(
@@ -380,6 +468,8 @@ class SqliteStore:
                 " WHERE org_id = ? AND id = ? AND version = ?",
                 (*values, org_id, record_id, expected_version)).rowcount
             if changed:
+                if also is not None:
+                    also(conn)
                 return None
             return conn.execute(f"SELECT version FROM {table} WHERE org_id = ? AND id = ?",  # noqa: S608
                                 (org_id, record_id)).fetchall()
@@ -633,10 +723,22 @@ class SqliteStore:
             " AND (? IS NULL OR status IN (SELECT value FROM json_each(?)))"
             " ORDER BY created_at DESC, id DESC LIMIT ?", (org_id, wanted, wanted, limit))
 
-    async def replace_post(self, post: Post, expected_version: int) -> None:
+    async def replace_post(self, post: Post, expected_version: int, *,
+                           audit: Sequence[AuditEvent] = (),
+                           attempt: PublishAttempt | None = None) -> None:
+        audit_rows = [_audit_values(event) for event in audit]
+        write_attempt = None if attempt is None else _attempt_writer(attempt)
+
+        def also(conn: sqlite3.Connection) -> None:
+            if write_attempt is not None:
+                write_attempt(conn)
+            if audit_rows:
+                conn.executemany(_INSERT_AUDIT, audit_rows)
+
         await self._replace_versioned(
             "posts", "doc, status, due_at, scheduled_at, from_queue, created_at, updated_at,"
-            " version", _post_values(post), post.org_id, post.id, expected_version, "post")
+            " version", _post_values(post), post.org_id, post.id, expected_version, "post",
+            also if audit_rows or write_attempt is not None else None)
 
     async def find_due_posts(self, now: datetime, limit: int) -> list[Post]:
         return await self._docs(
@@ -694,32 +796,10 @@ class SqliteStore:
 
     # -- publish attempts and audit ---------------------------------------------------------
     async def insert_attempt(self, attempt: PublishAttempt) -> None:
-        await self._write(
-            "INSERT INTO attempts (id, org_id, post_id, outcome, started_at, doc)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (attempt.id, attempt.org_id, attempt.post_id, attempt.outcome.value,
-             _ts(attempt.started_at), _dump(attempt)),
-            "That publish attempt already exists.")
+        await self._call(_attempt_inserter(attempt))
 
     async def finish_attempt(self, attempt: PublishAttempt) -> None:
-        values = (attempt.outcome.value, _dump(attempt), attempt.org_id, attempt.id,
-                  AttemptOutcome.PENDING.value)
-
-        def finish(conn: sqlite3.Connection) -> list[Any] | None:
-            changed = conn.execute("UPDATE attempts SET outcome = ?, doc = ?"
-                                   " WHERE org_id = ? AND id = ? AND outcome = ?",
-                                   values).rowcount
-            if changed:
-                return None
-            return conn.execute("SELECT 1 FROM attempts WHERE org_id = ? AND id = ?",
-                                (attempt.org_id, attempt.id)).fetchall()
-
-        rows = await self._call(finish)
-        if rows is None:
-            return
-        if not rows:
-            raise NotFound("No such publish attempt.")
-        raise Conflict("That publish attempt was closed already.")
+        await self._call(_attempt_finisher(attempt))
 
     async def list_attempts(self, org_id: str, post_id: str) -> list[PublishAttempt]:
         return await self._docs(

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 
 from postflow.account_gates import NetworkBusy
 from postflow.attempts import AttemptOutcome, PublishAttempt, truncate_raw
+from postflow.audit import AuditEvent
 from postflow.connections import Connection, ConnectionStatus
 from postflow.errors import BadInput, Conflict, NotFound
 from postflow.ids import new_id
@@ -34,7 +35,7 @@ from postflow.providers import (
     PublishResult,
 )
 from postflow.runtime import Runtime
-from postflow.usecases.audit_log import record
+from postflow.usecases.audit_log import audit_event
 from postflow.usecases.connections import account_context
 from postflow.usecases.media import media_attachments
 from postflow.usecases.token_refresh import (
@@ -64,6 +65,8 @@ class _TargetRun:
 
     target: PostTarget
     retry_in: float | None = None
+    #: The attempt of this turn, closed, to write with the target (one store trip for both).
+    closed_attempt: PublishAttempt | None = None
 
 
 class PostPublisher:
@@ -92,13 +95,14 @@ class PostPublisher:
         if expected_version is not None and post.version != expected_version:
             return None
         self._refresh_failures = {}
-        started = await self._save(post, transition(post, PostStatus.PUBLISHING,
-                                                    at=self.rt.clock.now()))
+        started = await self._save(
+            post, transition(post, PostStatus.PUBLISHING, at=self.rt.clock.now()),
+            audit=[audit_event(self.rt, post.org_id, "worker", "post.status_changed", post.id,
+                               **{"from": post.status.value,
+                                  "to": PostStatus.PUBLISHING.value,
+                                  "reason": f"trigger: {trigger}"})])
         if started is None:
             return None
-        await record(self.rt, post.org_id, "worker", "post.status_changed", post.id,
-                     **{"from": post.status.value, "to": started.status.value,
-                        "reason": f"trigger: {trigger}"})
         post = started
         retry_delays: list[float] = []
         for connection_id in [t.connection_id for t in post.targets]:
@@ -108,7 +112,8 @@ class PostPublisher:
             if stepped is None:
                 return None
             post, run = stepped
-            updated = await self._save(post, self._with_target(post, run.target))
+            updated = await self._save(post, self._with_target(post, run.target),
+                                       attempt=run.closed_attempt)
             if updated is None:
                 return None
             post = updated
@@ -180,14 +185,13 @@ class PostPublisher:
             id=new_id("att"), org_id=post.org_id, post_id=post.id,
             connection_id=connection.id, network=connection.network, trigger=trigger,
             started_at=self.rt.clock.now())
-        await self.rt.store.insert_attempt(attempt)
         target = target.model_copy(update={
             "status": TargetStatus.PUBLISHING, "current_attempt_id": attempt.id,
             "attempt_count": target.attempt_count + 1})
-        saved = await self._save(post, self._with_target(post, target))
+        # The attempt is recorded with the target that names it, before the call, or not at all
+        # (the post changed under us: nothing was called, nothing to record).
+        saved = await self._save(post, self._with_target(post, target), attempt=attempt)
         if saved is None:
-            await self._close(attempt, AttemptOutcome.RETRY, error=ProviderError(
-                ErrorKind.RETRY_AFTER, "The post changed before the network was called."))
             return None
 
         try:
@@ -202,8 +206,8 @@ class PostPublisher:
                                     raw=type(err).__name__)
             return saved, await self._on_error(saved, target, attempt, unknown, provider,
                                                connection)
-        await self._close(attempt, AttemptOutcome.PUBLISHED, result=result)
-        return saved, _TargetRun(self._published(target, result))
+        return saved, _TargetRun(self._published(target, result), closed_attempt=self._closed(
+            attempt, AttemptOutcome.PUBLISHED, result=result))
 
     async def _content(self, post: Post, network: str, provider: Provider) -> PublishContent:
         """What to publish on ``network``; a provider that uploads media also gets the stored
@@ -342,21 +346,39 @@ class PostPublisher:
     def _with_target(post: Post, target: PostTarget) -> list[PostTarget]:
         return [target if t.connection_id == target.connection_id else t for t in post.targets]
 
-    async def _save(self, post: Post, change: Post | list[PostTarget]) -> Post | None:
-        """Write a new version of ``post`` (or of its targets); None if someone else wrote first."""
+    async def _save(self, post: Post, change: Post | list[PostTarget], *,
+                    audit: list[AuditEvent] | None = None,
+                    attempt: PublishAttempt | None = None) -> Post | None:
+        """Write a new version of ``post`` (or of its targets) with ``audit`` events and
+        ``attempt`` (see ``Store.replace_post``); None if someone else wrote first."""
         new = (change if isinstance(change, Post)
                else revise(post, at=self.rt.clock.now(), targets=change))
         try:
-            await self.rt.store.replace_post(new, expected_version=post.version)
+            await self.rt.store.replace_post(new, expected_version=post.version,
+                                             audit=audit or (), attempt=attempt)
         except Conflict:
             log.info("post %s changed under the publisher; leaving it", post.id)
+            if attempt is not None and attempt.outcome is not AttemptOutcome.PENDING:
+                # The platform answered: keep its answer on the attempt even so.
+                await self._finish_attempt(attempt)
             return None
         return new
 
     async def _close(self, attempt: PublishAttempt, outcome: AttemptOutcome, *,
                      result: PublishResult | None = None,
                      error: ProviderError | None = None) -> None:
-        closed = attempt.model_copy(update={
+        await self._finish_attempt(self._closed(attempt, outcome, result=result, error=error))
+
+    async def _finish_attempt(self, closed: PublishAttempt) -> None:
+        try:
+            await self.rt.store.finish_attempt(closed)
+        except Conflict:
+            log.warning("attempt %s was already closed", closed.id)
+
+    def _closed(self, attempt: PublishAttempt, outcome: AttemptOutcome, *,
+                result: PublishResult | None = None,
+                error: ProviderError | None = None) -> PublishAttempt:
+        return attempt.model_copy(update={
             "finished_at": self.rt.clock.now(), "outcome": outcome,
             "platform_post_id": result.platform_post_id if result else None,
             "url": result.url if result else None,
@@ -364,10 +386,6 @@ class PostPublisher:
             "error_message": error.message if error else None,
             "error_code": error.platform_code if error else None,
             "raw_response": truncate_raw(result.raw if result else error.raw if error else None)})
-        try:
-            await self.rt.store.finish_attempt(closed)
-        except Conflict:
-            log.warning("attempt %s was already closed", attempt.id)
 
     async def _finish(self, post: Post, retry_delays: list[float]) -> Post | None:
         now = self.rt.clock.now()
@@ -381,11 +399,11 @@ class PostPublisher:
             failed = [t for t in post.targets if t.status is not TargetStatus.PUBLISHED]
             reason = failed[0].error_message or "" if failed else ""
             new = transition(post, final, at=now, reason=reason)
-        saved = await self._save(post, new)
+        saved = await self._save(post, new, audit=[audit_event(
+            self.rt, post.org_id, "worker", "post.status_changed", post.id,
+            **{"from": post.status.value, "to": new.status.value,
+               "reason": new.status_reason})])
         if saved is not None:
-            await record(self.rt, post.org_id, "worker", "post.status_changed", post.id,
-                         **{"from": post.status.value, "to": saved.status.value,
-                            "reason": saved.status_reason})
             await self._notify_outcome(saved)
         return saved
 

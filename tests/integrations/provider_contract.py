@@ -39,7 +39,6 @@ from integrations.linkedin import LinkedInConfig, LinkedInProvider
 from integrations.media.local import LocalMediaStore
 from integrations.x import XConfig, XProvider
 from integrations.x.media import XMediaSettings
-from postflow.attempts import PublishAttempt
 from postflow.media import MediaAttachment
 from postflow.posts import Post, PostSource, PostStatus, PostTarget, TargetStatus
 from postflow.providers import (
@@ -525,14 +524,15 @@ def _records_the_publish(post: Post, **_: Any) -> bool:
     return any(t.status is TargetStatus.PUBLISHED for t in post.targets)
 
 
-def _closes_an_attempt(attempt: PublishAttempt, **_: Any) -> bool:
-    return True
+def _finishes_the_post(post: Post, **_: Any) -> bool:
+    return post.status is PostStatus.PUBLISHED
 
 
-#: Which store write fails once after the network answered.
+#: Which store write fails once after the network answered: the one recording the answer (the
+#: target Published, its attempt closed, in one write), or the next, giving the post its status.
 CRASH_POINTS: dict[str, tuple[str, Callable[..., bool]]] = {
-    "attempt_not_closed": ("finish_attempt", _closes_an_attempt),
-    "post_not_saved": ("replace_post", _records_the_publish),
+    "answer_not_recorded": ("replace_post", _records_the_publish),
+    "status_not_final": ("replace_post", _finishes_the_post),
 }
 
 

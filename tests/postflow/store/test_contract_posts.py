@@ -7,10 +7,17 @@ import asyncio
 
 import pytest
 
+from postflow.attempts import AttemptOutcome
 from postflow.errors import Conflict, NotFound
 from postflow.posts import Post, PostStatus
 from postflow.store.port import Store
-from tests.postflow.store.factories import at, full_post, make_post
+from tests.postflow.store.factories import (
+    at,
+    full_post,
+    make_attempt,
+    make_audit_event,
+    make_post,
+)
 
 
 def bumped(post: Post, **changes: object) -> Post:
@@ -249,3 +256,46 @@ async def test_list_queue_times_includes_published_posts(store: Store) -> None:
                                       status=PostStatus.PUBLISHED, scheduled_at=at(10)))
 
     assert await store.list_queue_times("org_a", "conn_a", after=at(0)) == [at(10)]
+
+
+async def test_replace_post_writes_its_audit_events_and_attempt_with_it(store: Store) -> None:
+    post = make_post("org_a")
+    await store.insert_post(post)
+    attempt = make_attempt("org_a", post.id)
+    event = make_audit_event("org_a", action="post.status_changed", subject_id=post.id)
+
+    await store.replace_post(bumped(post, text="Publishing"), expected_version=post.version,
+                             audit=[event], attempt=attempt)
+
+    assert await store.list_attempts("org_a", post.id) == [attempt]
+    assert await store.list_audit("org_a", post.id) == [event]
+
+
+async def test_replace_post_with_a_finished_attempt_closes_the_pending_one(store: Store) -> None:
+    post = make_post("org_a")
+    await store.insert_post(post)
+    attempt = make_attempt("org_a", post.id)
+    await store.insert_attempt(attempt)
+    published = attempt.model_copy(update={"outcome": AttemptOutcome.PUBLISHED,
+                                           "finished_at": at(1), "platform_post_id": "p1"})
+
+    await store.replace_post(bumped(post, text="Published"), expected_version=post.version,
+                             attempt=published)
+
+    assert await store.list_attempts("org_a", post.id) == [published]
+
+
+async def test_a_stale_replace_post_writes_neither_audit_events_nor_attempt(
+        store: Store) -> None:
+    post = make_post("org_a")
+    await store.insert_post(post)
+    await store.replace_post(bumped(post, text="First"), expected_version=post.version)
+
+    with pytest.raises(Conflict):
+        await store.replace_post(
+            bumped(post, text="Second"), expected_version=post.version,
+            audit=[make_audit_event("org_a", subject_id=post.id)],
+            attempt=make_attempt("org_a", post.id))
+
+    assert await store.list_attempts("org_a", post.id) == []
+    assert await store.list_audit("org_a", post.id) == []

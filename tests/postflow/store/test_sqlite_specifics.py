@@ -13,7 +13,8 @@ from postflow.errors import Conflict
 from postflow.posts import PostStatus
 from postflow.store import sqlite as sqlite_module
 from postflow.store.sqlite import MIGRATIONS, SqliteStore
-from tests.postflow.store.factories import make_audit_event, make_org, make_post
+from postflow.store.writer_lock import WriterLock
+from tests.postflow.store.factories import make_attempt, make_audit_event, make_org, make_post
 
 
 @pytest.fixture
@@ -163,5 +164,67 @@ async def test_a_failing_write_in_a_batch_rolls_back_alone(db_path: Path) -> Non
         assert isinstance(results[1], Conflict)
         assert {p.id for p in await store.list_posts("org_a")} == {before.id, after.id}
         assert [e.id for e in await store.list_audit("org_a")] == [taken.id]
+    finally:
+        await store.close()
+
+
+async def test_reads_do_not_queue_behind_a_write_waiting_for_the_lock(db_path: Path) -> None:
+    """Plain reads go through their own connection, so one of this store's writes stuck on
+    another process's transaction holds up no read (WAL serves them meanwhile)."""
+    org = make_org()
+    store = await SqliteStore.open(db_path)
+    outside = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        await store.insert_organization(org)
+        outside.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+        write = asyncio.ensure_future(store.insert_organization(make_org()))
+        await asyncio.sleep(0.3)
+        assert not write.done()  # this store's write waits for the lock ...
+
+        assert await asyncio.wait_for(store.get_organization(org.id), 2) == org  # reads don't
+
+        outside.execute("ROLLBACK")
+        await asyncio.wait_for(write, 5)  # ... and goes through once it is free
+    finally:
+        outside.close()
+        await store.close()
+
+
+async def test_writers_in_several_stores_take_turns_through_the_writer_lock(
+        two_stores: tuple[SqliteStore, SqliteStore], db_path: Path) -> None:
+    """A store waits on the lock file (woken when it frees), not in SQLite's busy sleeps."""
+    first, second = two_stores
+    lock = WriterLock(db_path)
+    try:
+        await asyncio.to_thread(lock.__enter__)
+        write = asyncio.ensure_future(second.insert_organization(make_org()))
+        await asyncio.sleep(0.3)
+        assert not write.done()
+
+        lock.__exit__(None, None, None)
+        await asyncio.wait_for(write, 2)
+        await first.insert_organization(make_org())
+    finally:
+        lock.close()
+    assert (db_path.parent / (db_path.name + ".writer-lock")).exists()
+
+
+async def test_an_attempt_that_cannot_be_written_leaves_the_post_unwritten(
+        db_path: Path) -> None:
+    """SQLite writes a post, its attempt and its events in one transaction."""
+    post = make_post("org_a")
+    store = await SqliteStore.open(db_path)
+    try:
+        await store.insert_post(post)
+        attempt = make_attempt("org_a", post.id)
+        await store.insert_attempt(attempt)
+
+        with pytest.raises(Conflict):  # the same attempt id again
+            await store.replace_post(post.model_copy(update={"version": post.version + 1}),
+                                     expected_version=post.version, attempt=attempt,
+                                     audit=[make_audit_event("org_a", subject_id=post.id)])
+
+        assert await store.get_post("org_a", post.id) == post
+        assert await store.list_audit("org_a", post.id) == []
     finally:
         await store.close()

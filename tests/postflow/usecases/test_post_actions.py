@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
+from typing import Any
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
@@ -98,11 +99,12 @@ class RacedStore:
     def __getattr__(self, name: str) -> object:
         return getattr(self._store, name)
 
-    async def replace_post(self, post: Post, expected_version: int) -> None:
+    async def replace_post(self, post: Post, expected_version: int,
+                           **together: Any) -> None:
         racer, self._racer = self._racer, None
         if racer is not None:
             await racer()
-        await self._store.replace_post(post, expected_version=expected_version)
+        await self._store.replace_post(post, expected_version=expected_version, **together)
 
 
 def raced(rt: Runtime, racer: Callable[[], Awaitable[object]]) -> Runtime:

@@ -1,0 +1,50 @@
+"""One SQLite writer at a time across the processes sharing a database file, in arrival order.
+
+SQLite lets one write transaction run at a time. A process that finds the file locked waits in
+SQLite's busy handler, which sleeps 1, 2, 5, 10 ... 100 ms between tries whatever the holder
+does, so with several processes writing (``postflow worker`` scaled out on the embedded store)
+a writer often sleeps many times longer than the transaction it waits for. An exclusive
+``flock`` on a file next to the database is taken before ``BEGIN IMMEDIATE`` and let go after
+the commit: a waiting process is woken by the kernel the moment the holder is done.
+
+SQLite's own locking still guards the file (the sqlite3 shell or another program need not take
+this lock). Where ``fcntl`` does not exist the lock does nothing and SQLite's busy handler
+orders the writers as before.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from types import TracebackType
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX
+    fcntl = None  # type: ignore[assignment]
+
+SUFFIX = ".writer-lock"
+
+
+class WriterLock:
+    """An exclusive lock on ``<database>.writer-lock``, held with ``with``, on one thread."""
+
+    def __init__(self, database: Path) -> None:
+        self.path = database.with_name(database.name + SUFFIX)
+        self._fd: int | None = None
+        if fcntl is not None:
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+
+    def __enter__(self) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
