@@ -10,6 +10,7 @@ network plugin.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -53,8 +54,13 @@ FINAL = frozenset({PostStatus.PUBLISHED, PostStatus.PARTIAL, PostStatus.FAILED,
                    PostStatus.CANCELED})
 
 
-def bench_settings(redis_url: str, data_dir: Path, platform_url: str) -> Settings:
+def bench_settings(redis_url: str, data_dir: Path, platform_url: str,
+                   platform_concurrency: int) -> Settings:
     """Production defaults, plus the bench's store, Redis database and the loopback network.
+
+    The loopback network's concurrency cap (``POSTFLOW_NETWORK_CONCURRENCY``) is the platform's
+    own, as an operator sets it to what a network allows: below it, PostFlow's cap and not the
+    platform would set the pace; above it, calls would queue at the platform.
 
     The loopback plugin reads the platform's address from the environment (it is the plugin's
     composition root), in this process too: the bench opens a runtime of its own.
@@ -62,7 +68,8 @@ def bench_settings(redis_url: str, data_dir: Path, platform_url: str) -> Setting
     os.environ[URL_VARIABLE] = platform_url
     return Settings(data_dir=data_dir, secret_key=SecretStr(SECRET_KEY),
                     redis_url=SecretStr(redis_url), provider_plugins=[PLUGIN],
-                    retry_base_seconds=RETRY_BASE_SECONDS)
+                    retry_base_seconds=RETRY_BASE_SECONDS,
+                    network_concurrency={NETWORK: platform_concurrency})
 
 
 # -- processes ----------------------------------------------------------------------------------
@@ -119,6 +126,7 @@ def child_env(settings: Settings, platform_url: str) -> dict[str, str]:
         "POSTFLOW_PROVIDER_PLUGINS": ",".join(settings.provider_plugins),
         "POSTFLOW_RETRY_BASE_SECONDS": str(settings.retry_base_seconds),
         "POSTFLOW_WORKER_THREADS": str(settings.worker_threads),
+        "POSTFLOW_NETWORK_CONCURRENCY": json.dumps(settings.network_concurrency),
         "POSTFLOW_SCHEDULER_INTERVAL_SECONDS": str(settings.scheduler_interval_seconds),
         URL_VARIABLE: platform_url,
     })
@@ -140,6 +148,11 @@ class Processes:
         self.started.append(child)
         print(f"started postflow {command} (pid {child.pid})", flush=True)
         return child
+
+    def start_workers(self, count: int) -> None:
+        """``count`` ``postflow worker`` processes, as a deployment runs one per core."""
+        for _ in range(count):
+            self.start("worker")
 
     def check_alive(self) -> None:
         for child in self.started:

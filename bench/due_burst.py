@@ -1,11 +1,12 @@
 """Due burst: N posts due at the same instant, with the scheduler running as in production;
 lag from the due time to the fake platform receiving each post.
 
-One set of production processes serves the whole run: a real ``postflow worker`` and a real
-``postflow scheduler`` (child processes, default settings, on a claimed Redis database), the
-loopback network plugin, and the fake platform of ``bench/_fake_platform.py`` in this process
-(``--latency`` per answer, ``--platform-concurrency`` at once, no scripted faults: the lags are
-the scheduler's and the pipeline's, not retries').
+One set of production processes serves the whole run: ``--workers`` real ``postflow worker``
+processes (default: one per core) and a real ``postflow scheduler`` (child processes, default
+settings, on a claimed Redis database), the loopback network plugin (capped at the platform's
+concurrency, as in ``bench/pipeline.py``), and the fake platform of ``bench/_fake_platform.py``
+in this process (``--latency`` per answer, ``--platform-concurrency`` at once, no scripted
+faults: the lags are the scheduler's and the pipeline's, not retries').
 
 1. **Pipeline rate** (unless ``--pipeline-rate`` is given): a backlog of posts claimed and
    enqueued before the worker starts, as ``bench/pipeline.py`` measures it.
@@ -50,7 +51,12 @@ from _publish_rig import (
     wait_for_platform,
 )
 from _redis_db import claimed_redis_db
-from pipeline import DEFAULT_LATENCY_SECONDS, DEFAULT_PLATFORM_CONCURRENCY, delivery_window
+from pipeline import (
+    DEFAULT_LATENCY_SECONDS,
+    DEFAULT_PLATFORM_CONCURRENCY,
+    DEFAULT_WORKERS,
+    delivery_window,
+)
 
 from postflow.connections import Connection
 from postflow.runtime import Runtime
@@ -101,14 +107,14 @@ class Burst:
 
 
 async def measure_rate(rt: Runtime, accounts: list[Connection], platform: BenchPlatform,
-                       processes: Processes, posts: int) -> tuple[float, float]:
+                       processes: Processes, posts: int, workers: int) -> tuple[float, float]:
     """The pipeline rate (posts/s) with a backlog, as bench/pipeline.py measures it, and the
     seeding cost per post (s). Starts the worker."""
     started = time.monotonic()
     seeded = await seed_posts(rt, accounts, posts, "rate")
     seed_cost = (time.monotonic() - started) / posts
     await dispatch_backlog(rt)
-    processes.start("worker")
+    processes.start_workers(workers)
     if not await wait_for_platform(platform, posts, processes, label="rate",
                                    stall_seconds=STALL_SECONDS):
         raise RuntimeError("the pipeline-rate backlog did not drain")
@@ -148,15 +154,17 @@ async def burst(rt: Runtime, accounts: list[Connection], platform: BenchPlatform
 
 
 async def run(redis_url: str, data_dir: Path, platform: BenchPlatform, sizes: list[int],
-              rate_posts: int, given_rate: float | None) -> tuple[float, list[Burst]]:
-    settings = bench_settings(redis_url, data_dir, platform.url)
+              rate_posts: int, given_rate: float | None,
+              workers: int) -> tuple[float, list[Burst]]:
+    settings = bench_settings(redis_url, data_dir, platform.url, platform.concurrency)
     broker = configure_broker(settings)
     rt = await open_runtime(settings)
     processes = Processes(env=child_env(settings, platform.url), log_dir=data_dir.parent,
                           started=[])
     try:
         accounts = await seed_accounts(rt)
-        rate, seed_cost = await measure_rate(rt, accounts, platform, processes, rate_posts)
+        rate, seed_cost = await measure_rate(rt, accounts, platform, processes, rate_posts,
+                                             workers)
         print(f"pipeline rate: {rate:.0f} posts/s (backlog of {rate_posts}); seeding "
               f"{seed_cost * 1e6:.0f} us/post", flush=True)
         if given_rate is not None:
@@ -187,11 +195,15 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=DEFAULT_LATENCY_SECONDS)
     parser.add_argument("--platform-concurrency", type=int,
                         default=DEFAULT_PLATFORM_CONCURRENCY)
+    parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS,
+                        help="postflow worker processes (default: one per core)")
     args = parser.parse_args()
     sizes = list(QUICK_SIZES) if args.quick else [int(s) for s in args.sizes.split(",")]
     rate_posts = QUICK_RATE_POSTS if args.quick else RATE_POSTS
     if not sizes or min(sizes) < 1:
         parser.error("--sizes must be positive numbers")
+    if args.workers < 1:
+        parser.error("--workers must be at least 1")
 
     platform = BenchPlatform(latency=args.latency, concurrency=args.platform_concurrency)
     print(f"bursts of {sizes}; fake platform: {args.latency * 1000:g} ms per answer, "
@@ -202,7 +214,7 @@ def main() -> None:
         platform.start()
         try:
             rate, bursts = asyncio.run(run(redis_url, Path(tmp) / "var", platform, sizes,
-                                           rate_posts, args.pipeline_rate))
+                                           rate_posts, args.pipeline_rate, args.workers))
         finally:
             platform.stop()
     fields = [f"pipeline_posts_per_s={rate:.1f}"]

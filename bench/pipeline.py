@@ -5,9 +5,12 @@ the lower of the queue's speed (measured in the same run) and the platform's cap
    N no-op messages, on this run's Redis database.
 2. **Pipeline**: N posts due now (``submit_post``, spread over 40 loopback accounts in 4
    organizations, SQLite in a temp dir) are claimed and their publish messages sent the way the
-   scheduler's dispatch step does it (``dispatch_due_posts``), before any worker runs. Then a real
-   ``postflow worker`` (default settings: one process, ``worker_threads`` threads) and a real
-   ``postflow scheduler`` (which hands out the retries) start as child processes. The workers
+   scheduler's dispatch step does it (``dispatch_due_posts``), before any worker runs. Then
+   ``--workers`` real ``postflow worker`` processes (default: one per core, as Dramatiq's own
+   CLI runs them; default settings otherwise, ``worker_threads`` threads each) and a real
+   ``postflow scheduler`` (which hands out the retries) start as child processes. The loopback
+   network's concurrency cap is set to the platform's (``POSTFLOW_NETWORK_CONCURRENCY``), as an
+   operator sets it to what a network allows. The workers
    publish through the loopback network plugin (``tests/fakes/loopback_network.py``) to the fake
    platform of ``bench/_fake_platform.py``, in this process: ``--latency`` per answer, at most
    ``--platform-concurrency`` at once, and a few scripted 503s, 429s with Retry-After, and
@@ -27,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import signal
 import tempfile
 import time
@@ -61,6 +65,8 @@ DEFAULT_POSTS = 10_000
 QUICK_POSTS = 1_000
 DEFAULT_LATENCY_SECONDS = 0.02
 DEFAULT_PLATFORM_CONCURRENCY = 32
+#: One ``postflow worker`` per core, as Dramatiq's own CLI starts one process per core.
+DEFAULT_WORKERS = os.cpu_count() or 1
 #: Scripted failures of each kind (503, 429, created-then-502) per 1,000 posts (at least 2).
 FAULTS_PER_THOUSAND = 1
 TARGET_RATIO = 0.70
@@ -88,8 +94,8 @@ def delivery_window(received: list[ReceivedPublish], texts: set[str],
 
 
 async def run_pipeline(redis_url: str, data_dir: Path, posts: int, platform: BenchPlatform,
-                       log_dir: Path) -> PipelineRun:
-    settings = bench_settings(redis_url, data_dir, platform.url)
+                       log_dir: Path, workers: int) -> PipelineRun:
+    settings = bench_settings(redis_url, data_dir, platform.url, platform.concurrency)
     broker = configure_broker(settings)
     rt = await open_runtime(settings)
     processes = Processes(env=child_env(settings, platform.url), log_dir=log_dir, started=[])
@@ -103,7 +109,7 @@ async def run_pipeline(redis_url: str, data_dir: Path, posts: int, platform: Ben
         sent = await dispatch_backlog(rt)
         print(f"pipeline: claimed and enqueued {sent} in {time.monotonic() - started:.1f}s",
               flush=True)
-        processes.start("worker")
+        processes.start_workers(workers)
         processes.start("scheduler")
         arrived = await wait_for_platform(platform, posts, processes, label="pipeline",
                                           stall_seconds=STALL_SECONDS)
@@ -149,10 +155,13 @@ def main() -> None:
     parser.add_argument("--platform-concurrency", type=int,
                         default=DEFAULT_PLATFORM_CONCURRENCY,
                         help="requests the fake platform serves at once")
+    parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS,
+                        help="postflow worker processes (default: one per core)")
     args = parser.parse_args()
     posts: int = QUICK_POSTS if args.quick else args.posts
-    if posts < 1 or args.latency <= 0 or args.platform_concurrency < 1:
-        parser.error("--posts, --latency and --platform-concurrency must be positive")
+    if posts < 1 or args.latency <= 0 or args.platform_concurrency < 1 or args.workers < 1:
+        parser.error("--posts, --latency, --platform-concurrency and --workers must be "
+                     "positive")
 
     per_kind = max(2, posts * FAULTS_PER_THOUSAND // 1000)
     platform = BenchPlatform(latency=args.latency, concurrency=args.platform_concurrency,
@@ -167,7 +176,7 @@ def main() -> None:
         platform.start()
         try:
             run = asyncio.run(run_pipeline(redis_url, Path(tmp) / "var", posts, platform,
-                                           Path(tmp)))
+                                           Path(tmp), args.workers))
         finally:
             platform.stop()
     baseline = min(queue, platform.capacity)
