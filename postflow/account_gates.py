@@ -4,7 +4,7 @@ Two ports the publisher asks before it calls a network:
 
 - :class:`AccountGate`: is this connection cooling down after a rate limit (``429`` with a
   ``Retry-After``)? And a per-network cap on concurrent platform calls, so one slow network
-  cannot hold every worker.
+  cannot hold every worker. ``acquire`` answers both in one step (one Redis call).
 - :class:`RefreshLock`: one token refresh per connection at a time, so jobs that all find the
   same expired token refresh it once instead of racing (a rotating refresh token would be
   spent by the first and refused to the others).
@@ -20,6 +20,8 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime
 from typing import Protocol
+
+from postflow.clock import Clock, SystemClock
 
 #: Concurrent platform calls allowed per network across the workers sharing a gate; ``None``
 #: means no cap. The sandbox is local, so it is never capped. These are the built-in defaults:
@@ -46,6 +48,15 @@ class RefreshLockBusy(GateBusy):
     """Raised by :meth:`RefreshLock.hold` when another holder kept the lock past the wait."""
 
 
+class CoolingDown(Exception):
+    """Raised by :meth:`AccountGate.acquire` for a connection cooling down: no call before
+    ``until``."""
+
+    def __init__(self, until: datetime) -> None:
+        super().__init__(f"cooling down until {until.isoformat()}")
+        self.until = until
+
+
 class AccountGate(Protocol):
     async def cooling_until(self, connection_id: str) -> datetime | None:
         """The end of the connection's cool-down, or None; a past value means it is over."""
@@ -56,9 +67,11 @@ class AccountGate(Protocol):
         already set is kept."""
         ...
 
-    def acquire(self, network: str) -> AbstractAsyncContextManager[None]:
+    def acquire(self, network: str, *,
+                connection_id: str | None = None) -> AbstractAsyncContextManager[None]:
         """Hold one of the network's concurrency slots for the ``async with`` block; raises
-        :class:`NetworkBusy` when none frees up within the wait."""
+        :class:`NetworkBusy` when none frees up within the wait. With ``connection_id``, raises
+        :class:`CoolingDown` instead, taking no slot, while that connection cools down."""
         ...
 
 
@@ -84,10 +97,12 @@ class InProcessAccountGate:
 
     def __init__(self, caps: Mapping[str, int | None] = NETWORK_CONCURRENCY, *,
                  default_cap: int | None = DEFAULT_NETWORK_CONCURRENCY,
-                 wait_seconds: float = NETWORK_SLOT_WAIT_SECONDS) -> None:
+                 wait_seconds: float = NETWORK_SLOT_WAIT_SECONDS,
+                 clock: Clock | None = None) -> None:
         self._caps = dict(caps)
         self._default_cap = default_cap
         self._wait_seconds = wait_seconds
+        self._clock = clock or SystemClock()
         self._cooling: dict[str, datetime] = {}
         self._slots: dict[str, asyncio.Semaphore] = {}
 
@@ -100,7 +115,11 @@ class InProcessAccountGate:
             self._cooling[connection_id] = until
 
     @asynccontextmanager
-    async def acquire(self, network: str) -> AsyncIterator[None]:
+    async def acquire(self, network: str, *,
+                      connection_id: str | None = None) -> AsyncIterator[None]:
+        until = None if connection_id is None else self._cooling.get(connection_id)
+        if until is not None and until > self._clock.now():
+            raise CoolingDown(until)
         cap = network_cap(network, self._caps, self._default_cap)
         if cap is None:
             yield

@@ -31,7 +31,7 @@ async def open_runtime(settings: Settings, *, clock: Clock | None = None) -> Run
         await store.close()
         raise
     rt = Runtime(settings=settings, store=store, providers=providers, vault=vault,
-                 plans=plans, clock=clock, gates=in_process_gates(settings),
+                 plans=plans, clock=clock, gates=in_process_gates(settings, clock),
                  media_store=open_media_store(settings, clock),
                  media_fetcher=open_media_fetcher(settings))
     rt.notifier = chat_notifier(rt)
@@ -49,11 +49,11 @@ def chat_notifier(rt: Runtime) -> Notifier:
     return SlackNotifier(rt)
 
 
-def in_process_gates(settings: Settings) -> InProcessAccountGate:
+def in_process_gates(settings: Settings, clock: Clock) -> InProcessAccountGate:
     """The account gate for one event loop, with the configured per-network caps."""
     return InProcessAccountGate(settings.network_concurrency,
                                 default_cap=settings.network_concurrency_default,
-                                wait_seconds=settings.network_slot_wait_seconds)
+                                wait_seconds=settings.network_slot_wait_seconds, clock=clock)
 
 
 def with_read_cache(rt: Runtime) -> Runtime:

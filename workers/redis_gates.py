@@ -29,6 +29,7 @@ from postflow.account_gates import (
     NETWORK_CONCURRENCY,
     NETWORK_SLOT_WAIT_SECONDS,
     REFRESH_LOCK_WAIT_SECONDS,
+    CoolingDown,
     NetworkBusy,
     RefreshLockBusy,
     network_cap,
@@ -65,16 +66,30 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 """
 
-# KEYS[1] the holders; ARGV: token, cap, lease ms.
-_SLOT_ACQUIRE = _SERVER_NOW_MS + """
+# The cool-down check and taking a slot in one call. KEYS[1] the holders, KEYS[2] the
+# connection's cool-down ('' : none to check); ARGV: token, cap ('' : no cap), lease ms, the
+# runtime clock's now in ms (cool-downs are set in its time). Returns {ACQUIRED}, {BUSY} or
+# {COOLING, until ms}.
+_SLOT_ACQUIRE = """
+if KEYS[2] ~= '' then
+    local ends = tonumber(redis.call('GET', KEYS[2]) or '0')
+    if ends > tonumber(ARGV[4]) then
+        return {0, ends}
+    end
+end
+if ARGV[2] == '' then
+    return {1}
+end
+""" + _SERVER_NOW_MS + """
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then
-    return 0
+    return {2}
 end
 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[1])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
-return 1
+return {1}
 """
+_COOLING, _ACQUIRED, _BUSY = 0, 1, 2
 
 _SLOT_RENEW = _SERVER_NOW_MS + """
 if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then
@@ -151,27 +166,46 @@ class RedisAccountGate:
                               args=[str(until_ms), str(ttl_ms)])
 
     @asynccontextmanager
-    async def acquire(self, network: str) -> AsyncIterator[None]:
+    async def acquire(self, network: str, *,
+                      connection_id: str | None = None) -> AsyncIterator[None]:
         cap = network_cap(network, self._caps, self._default_cap)
-        if cap is None:
+        if cap is None and connection_id is None:
             yield
             return
         key = f"{KEY_PREFIX}slots:{network}"
+        cooldown_key = "" if connection_id is None else f"{KEY_PREFIX}cooldown:{connection_id}"
         token = secrets.token_hex(16)
         deadline = _loop_time() + self._wait_seconds
-        while not await self._slot_acquire(keys=[key],
-                                           args=[token, str(cap), str(self._lease_ms)]):
+        while True:
+            now_ms = int(self._clock.now().timestamp() * 1000)
+            answer = await self._slot_acquire(
+                keys=[key, cooldown_key],
+                args=[token, "" if cap is None else str(cap), str(self._lease_ms), str(now_ms)])
+            if answer[0] == _COOLING:
+                raise CoolingDown(datetime.fromtimestamp(int(answer[1]) / 1000, tz=UTC))
+            if answer[0] == _ACQUIRED:
+                break
             if _loop_time() >= deadline:
                 raise NetworkBusy(f"All {cap} slots for {network} stayed taken for "
                                   f"{self._wait_seconds:g} s.")
             await asyncio.sleep(POLL_SECONDS)
-        renewing = asyncio.create_task(self._renew(key, token))
+        if cap is None:
+            yield
+            return
+        # Most calls end long before a lease needs renewing: start renewing only if one lasts.
+        loop = asyncio.get_running_loop()
+        renewing: list[asyncio.Task[None]] = []
+        first_renewal = loop.call_later(
+            self._lease_ms / 3000,
+            lambda: renewing.append(loop.create_task(self._renew(key, token))))
         try:
             yield
         finally:
-            renewing.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await renewing
+            first_renewal.cancel()
+            for task in renewing:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await self._release_slot(key, token)
 
     async def _release_slot(self, key: str, token: str) -> None:
@@ -184,13 +218,13 @@ class RedisAccountGate:
 
     async def _renew(self, key: str, token: str) -> None:
         while True:
-            await asyncio.sleep(self._lease_ms / 3000)
             try:
                 if not await self._slot_renew(keys=[key], args=[token, str(self._lease_ms)]):
                     log.warning("the lease on a %s slot ran out while held", key)
                     return
             except redis.RedisError:
                 log.warning("could not renew the lease on a %s slot", key, exc_info=True)
+            await asyncio.sleep(self._lease_ms / 3000)
 
 
 class RedisRefreshLock:

@@ -18,7 +18,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from postflow.account_gates import NetworkBusy
+from postflow.account_gates import CoolingDown, NetworkBusy
 from postflow.attempts import AttemptOutcome, PublishAttempt, truncate_raw
 from postflow.audit import AuditEvent
 from postflow.connections import Connection, ConnectionStatus
@@ -139,10 +139,11 @@ class PostPublisher:
         if connection.status is not ConnectionStatus.ACTIVE:
             return post, _TargetRun(self._failed(target, ErrorKind.RECONNECT,
                                                  "The account must be reconnected."))
-        cooling = await self._cooling(target, connection)
-        if cooling is not None:
-            return post, cooling
         if token_expiring(connection, self.rt.clock.now()):
+            # A cooling account is not even refreshed (acquire checks it again below).
+            cooling = await self._cooling(target, connection)
+            if cooling is not None:
+                return post, cooling
             outcome = await self._refresh(connection)
             if isinstance(outcome, Revoked):
                 return post, _TargetRun(self._failed(target, ErrorKind.RECONNECT,
@@ -152,8 +153,10 @@ class PostPublisher:
             # On a failure for now, call with the tokens as they are: the network is the judge,
             # and its refusal is a recorded attempt, so retries stay bounded.
         try:
-            async with self.rt.gates.acquire(connection.network):
+            async with self.rt.gates.acquire(connection.network, connection_id=connection.id):
                 return await self._call_network(post, target, trigger, connection)
+        except CoolingDown as cooling_down:
+            return post, self._waiting(target, cooling_down.until)
         except NetworkBusy as busy:
             log.info("target %s of post %s waits: %s", connection.id, post.id, busy)
             return post, _TargetRun(target, retry_in=backoff_seconds(
@@ -286,14 +289,17 @@ class PostPublisher:
     async def _cooling(self, target: PostTarget, connection: Connection) -> _TargetRun | None:
         """The target's turn if its connection is cooling down (no call, no attempt), else None."""
         until = await self.rt.gates.cooling_until(connection.id)
-        now = self.rt.clock.now()
-        if until is None or until <= now:
+        if until is None or until <= self.rt.clock.now():
             return None
+        return self._waiting(target, until)
+
+    def _waiting(self, target: PostTarget, until: datetime) -> _TargetRun:
+        """The target's turn while its connection cools down until ``until``."""
         waiting = target.model_copy(update={
             "error_kind": ErrorKind.RETRY_AFTER.value,
             "error_message": f"The network asked to slow down for this account until "
                              f"{until:%Y-%m-%d %H:%M:%S} UTC."})
-        return _TargetRun(waiting, retry_in=(until - now).total_seconds())
+        return _TargetRun(waiting, retry_in=(until - self.rt.clock.now()).total_seconds())
 
     async def _cool_down(self, connection: Connection, retry_after: float | None) -> None:
         """Hold every call to the connection until the platform's ``Retry-After`` has passed."""

@@ -13,7 +13,7 @@ import pytest
 import redis.asyncio
 from pydantic import SecretStr
 
-from postflow.account_gates import NetworkBusy, RefreshLockBusy
+from postflow.account_gates import CoolingDown, NetworkBusy, RefreshLockBusy
 from postflow.config import Settings
 from postflow.organizations import Organization
 from postflow.posts import PostStatus
@@ -394,3 +394,34 @@ async def _is_none(value: Awaitable[object]) -> bool:
 async def _lease_renewed_past(client: redis.asyncio.Redis, key: str, end: float) -> bool:
     [(_, current)] = await client.zrange(key, 0, -1, withscores=True)
     return bool(current > end)
+
+
+async def test_acquire_checks_the_cool_down_and_takes_the_slot_in_one_step(
+        gate: RedisAccountGate, clock: ManualClock, clients: Clients) -> None:
+    slots = clients()
+    await gate.cool_down("conn_a", clock.now() + timedelta(seconds=30))
+
+    with pytest.raises(CoolingDown) as cooling:
+        async with gate.acquire("x", connection_id="conn_a"):
+            pytest.fail("a cooling connection got a slot")
+    assert cooling.value.until == clock.now() + timedelta(seconds=30)
+    assert await slots.zcard(f"{KEY_PREFIX}slots:x") == 0
+
+    async with gate.acquire("x", connection_id="conn_b"):
+        assert await slots.zcard(f"{KEY_PREFIX}slots:x") == 1
+    clock.advance(30)  # over in the runtime's time, though Redis still holds the key
+    async with gate.acquire("x", connection_id="conn_a"):
+        assert await slots.zcard(f"{KEY_PREFIX}slots:x") == 1
+    assert await slots.zcard(f"{KEY_PREFIX}slots:x") == 0
+
+
+async def test_an_uncapped_network_still_checks_the_cool_down(clients: Clients,
+                                                               clock: ManualClock) -> None:
+    gate = RedisAccountGate(clients(), clock, {"sandbox": None})
+    await gate.cool_down("conn_a", clock.now() + timedelta(seconds=30))
+
+    with pytest.raises(CoolingDown):
+        async with gate.acquire("sandbox", connection_id="conn_a"):
+            pytest.fail("a cooling connection was let through")
+    async with gate.acquire("sandbox", connection_id="conn_b"):
+        pass

@@ -9,11 +9,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from postflow.account_gates import (
+    CoolingDown,
     InProcessAccountGate,
     InProcessRefreshLock,
     NetworkBusy,
     RefreshLockBusy,
 )
+from tests.fakes.clock import ManualClock
 
 T0 = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
@@ -155,4 +157,21 @@ async def test_the_refresh_lock_is_free_again_after_a_failed_holder() -> None:
             raise RuntimeError("refresh crashed")
 
     async with locks.hold("conn_a"):
+        pass
+
+
+async def test_acquire_for_a_cooling_connection_raises_cooling_down_and_takes_no_slot() -> None:
+    clock = ManualClock(T0)
+    gate = InProcessAccountGate({"x": 1}, wait_seconds=0.05, clock=clock)
+    await gate.cool_down("conn_a", T0 + timedelta(seconds=30))
+
+    with pytest.raises(CoolingDown) as cooling:
+        async with gate.acquire("x", connection_id="conn_a"):
+            pytest.fail("a cooling connection got a slot")
+    assert cooling.value.until == T0 + timedelta(seconds=30)
+
+    async with gate.acquire("x", connection_id="conn_b"):  # the one slot is still free
+        pass
+    clock.advance(30)
+    async with gate.acquire("x", connection_id="conn_a"):  # the cool-down is over
         pass

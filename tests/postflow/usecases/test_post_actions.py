@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import random
-from typing import Any
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
