@@ -7,6 +7,7 @@ again; a duplicate message finds the post no longer Queued and does nothing.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import timedelta
 
@@ -15,7 +16,7 @@ from postflow.post_status import revise, transition
 from postflow.posts import Post, PostStatus
 from postflow.publish_queue import PublishQueue
 from postflow.runtime import Runtime
-from postflow.usecases.audit_log import record
+from postflow.usecases.audit_log import audit_event
 
 log = logging.getLogger(__name__)
 
@@ -26,11 +27,11 @@ async def claim_post(rt: Runtime, post: Post, actor: str = "scheduler") -> Post 
     """Move a Scheduled post to Queued; None when another claimer (or an edit) got there first."""
     queued = transition(post, PostStatus.QUEUED, at=rt.clock.now())
     try:
-        await rt.store.replace_post(queued, expected_version=post.version)
+        await rt.store.replace_post(queued, expected_version=post.version, audit=[audit_event(
+            rt, post.org_id, actor, "post.status_changed", post.id,
+            **{"from": post.status.value, "to": queued.status.value, "reason": ""})])
     except Conflict:
         return None
-    await record(rt, post.org_id, actor, "post.status_changed", post.id,
-                 **{"from": post.status.value, "to": queued.status.value, "reason": ""})
     return queued
 
 
@@ -72,12 +73,16 @@ async def dispatch_if_due(rt: Runtime, queue: PublishQueue, post: Post) -> Post:
 
 
 async def dispatch_due_posts(rt: Runtime, queue: PublishQueue, limit: int = BATCH) -> int:
-    """Claim every due Scheduled post (up to ``limit``) and enqueue it; returns how many."""
-    sent = 0
-    for post in await rt.store.find_due_posts(rt.clock.now(), limit):
-        if await claim_and_enqueue(rt, queue, post, trigger="scheduler") is not None:
-            sent += 1
-    return sent
+    """Claim every due Scheduled post (up to ``limit``) and enqueue it; returns how many.
+
+    The batch's posts go at once: each is claimed before its message is sent, and the claims
+    arrive at the store together (SQLite writes them in one transaction), so a burst of due
+    posts costs the scheduler a few store trips instead of one per post. Earliest due first.
+    """
+    due = await rt.store.find_due_posts(rt.clock.now(), limit)
+    claimed = await asyncio.gather(*(claim_and_enqueue(rt, queue, post, trigger="scheduler")
+                                     for post in due))
+    return sum(1 for post in claimed if post is not None)
 
 
 async def requeue_stale_posts(rt: Runtime, queue: PublishQueue,
@@ -96,11 +101,11 @@ async def requeue_stale_posts(rt: Runtime, queue: PublishQueue,
         else:
             fresh = revise(post, at=now)
         try:
-            await rt.store.replace_post(fresh, expected_version=post.version)
+            await rt.store.replace_post(fresh, expected_version=post.version, audit=[audit_event(
+                rt, post.org_id, "reconciler", "post.requeued", post.id,
+                was=post.status.value)])
         except Conflict:
             continue
-        await record(rt, post.org_id, "reconciler", "post.requeued", post.id,
-                     was=post.status.value)
         if await _send(queue, fresh, "reconciler"):
             sent += 1
     return sent

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -231,3 +232,33 @@ async def test_a_store_failure_while_handing_over_leaves_the_post_for_the_schedu
     assert (handed.status, queue.jobs) == (PostStatus.SCHEDULED, [])
     monkeypatch.undo()
     assert await dispatch_due_posts(rt, queue) == 1
+
+
+async def test_a_batch_is_claimed_together_and_every_claimed_post_sent_once(
+        rt: Runtime, org: Organization, sandbox: Connection, queue: RecordingQueue) -> None:
+    """The claims of one batch reach the store at once (SQLite writes them in one transaction)
+    instead of one store trip after another."""
+    posts = [await submit(rt, org, sandbox) for _ in range(5)]
+    in_flight, most = 0, 0
+    replace = rt.store.replace_post
+
+    async def counting(post: Post, expected_version: int, **together: Any) -> None:
+        nonlocal in_flight, most
+        in_flight += 1
+        most = max(most, in_flight)
+        try:
+            await replace(post, expected_version, **together)
+        finally:
+            in_flight -= 1
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(rt.store, "replace_post", counting)
+        assert await dispatch_due_posts(rt, queue) == 5
+
+    assert most == 5
+    assert sorted(queue.post_ids()) == sorted(p.id for p in posts)
+    for post in posts:
+        assert (await rt.store.get_post(org.id, post.id)).status is PostStatus.QUEUED
+        [claimed] = [e for e in await rt.store.list_audit(org.id, post.id)
+                     if e.action == "post.status_changed"]
+        assert claimed.data == {"from": "scheduled", "to": "queued", "reason": ""}
