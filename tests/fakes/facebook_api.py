@@ -30,6 +30,8 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
+from tests.fakes.serving import serving
+
 HOST = "127.0.0.1"
 VERSION = "v26.0"
 LONG_LIVED_SECONDS = 5_183_944
@@ -278,16 +280,9 @@ async def running_fake_facebook(fake: FakeFacebook | None = None
                                 ) -> AsyncIterator[FakeFacebook]:
     """Serve ``fake`` on a free loopback port for the block."""
     fake = fake or FakeFacebook()
-    runner = web.AppRunner(fake.app())
-    await runner.setup()
-    site = web.TCPSite(runner, HOST, 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    fake.base_url = f"http://{HOST}:{port}"
-    try:
+    async with serving(fake.app(), HOST) as base_url:
+        fake.base_url = base_url
         yield fake
-    finally:
-        await runner.cleanup()
 
 
 def facebook_settings_fields(fake: FakeFacebook) -> dict[str, Any]:

@@ -30,6 +30,8 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
+from tests.fakes.serving import serving
+
 HOST = "127.0.0.1"
 SIXTY_DAYS = 60 * 24 * 3600
 YEAR = 365 * 24 * 3600
@@ -329,15 +331,9 @@ def _scripted(answer: Scripted) -> web.Response:
 async def running_fake_linkedin(fake: FakeLinkedIn | None = None) -> AsyncIterator[FakeLinkedIn]:
     """Serve ``fake`` on a free loopback port for the block."""
     fake = fake or FakeLinkedIn()
-    runner = web.AppRunner(fake.app())
-    await runner.setup()
-    site = web.TCPSite(runner, HOST, 0)
-    await site.start()
-    fake.base_url = f"http://{HOST}:{runner.addresses[0][1]}"
-    try:
+    async with serving(fake.app(), HOST) as base_url:
+        fake.base_url = base_url
         yield fake
-    finally:
-        await runner.cleanup()
 
 
 def linkedin_settings_fields(fake: FakeLinkedIn, *, pages: bool = True) -> dict[str, Any]:

@@ -29,6 +29,8 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
+from tests.fakes.serving import serving
+
 HOST = "127.0.0.1"
 DUPLICATE = {"detail": "You are not allowed to create a Tweet with duplicate content.",
              "type": "about:blank", "title": "Forbidden", "status": 403}
@@ -313,16 +315,9 @@ def _scripted(answer: Scripted) -> web.Response:
 async def running_fake_x(fake: FakeX | None = None) -> AsyncIterator[FakeX]:
     """Serve ``fake`` on a free loopback port for the block."""
     fake = fake or FakeX()
-    runner = web.AppRunner(fake.app())
-    await runner.setup()
-    site = web.TCPSite(runner, HOST, 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    fake.base_url = f"http://{HOST}:{port}"
-    try:
+    async with serving(fake.app(), HOST) as base_url:
+        fake.base_url = base_url
         yield fake
-    finally:
-        await runner.cleanup()
 
 
 def x_settings_fields(fake: FakeX) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from aiohttp import web
 from integrations.http_session import close_http_sessions, http_session
 from postflow.providers import AccountContext, PublishContent, TokenSet
 from tests.fakes.loopback_network import LoopbackProvider
+from tests.fakes.serving import serving
 
 TIMEOUT = aiohttp.ClientTimeout(total=5)
 
@@ -42,15 +43,8 @@ async def server() -> AsyncIterator[CountingServer]:
     counting = CountingServer()
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", counting.answer)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    counting.url = f"http://127.0.0.1:{runner.addresses[0][1]}"
-    try:
+    async with serving(app) as counting.url:
         yield counting
-    finally:
-        await runner.cleanup()
 
 
 async def test_the_same_loop_gets_the_same_session() -> None:

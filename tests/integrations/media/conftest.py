@@ -1,18 +1,13 @@
-"""Media fixtures: sample files with real signatures, a local store, loopback media servers."""
+"""Media fixtures: sample files with real signatures and a local store."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
-from aiohttp import web
 
 from integrations.media.local import LocalMediaStore
 from tests.fakes.clock import ManualClock
-
-HOST = "127.0.0.1"
 
 
 def png(size: int = 200, fill: bytes = b"p") -> bytes:
@@ -34,15 +29,3 @@ def local_store(tmp_path: Path, clock: ManualClock) -> LocalMediaStore:
                            secret_key="test-secret-key-0123456789abcdef", clock=clock)
 
 
-@asynccontextmanager
-async def serving(app: web.Application, host: str = HOST) -> AsyncIterator[str]:
-    """Serve ``app`` on a free loopback port; yields its base URL."""
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, host, 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    try:
-        yield f"http://{'[' + host + ']' if ':' in host else host}:{port}"
-    finally:
-        await runner.cleanup()

@@ -18,7 +18,8 @@ from integrations.media.fetch import (
     non_public_reason,
 )
 from postflow.errors import BadInput
-from tests.integrations.media.conftest import png, serving
+from tests.fakes.serving import serving
+from tests.integrations.media.conftest import png
 
 CAP = 10_000
 

@@ -23,8 +23,9 @@ from postflow.usecases.organizations import create_organization
 from postflow.usecases.publish_post import PostPublisher
 from postflow.usecases.submit_post import PostRequest, submit_post
 from tests.conftest import TEST_SECRET_KEY
+from tests.fakes.serving import serving
 from tests.fakes.x_api import FakeX, x_settings_fields
-from tests.integrations.media.conftest import png, serving
+from tests.integrations.media.conftest import png
 
 
 @pytest.fixture
