@@ -105,21 +105,24 @@ class PostPublisher:
             return None
         post = started
         retry_delays: list[float] = []
-        for connection_id in [t.connection_id for t in post.targets]:
-            if post.target(connection_id).status in DONE:
-                continue
+        to_publish = [t.connection_id for t in post.targets if t.status not in DONE]
+        last: _TargetRun | None = None
+        for number, connection_id in enumerate(to_publish, start=1):
             stepped = await self._publish_target(post, post.target(connection_id), trigger)
             if stepped is None:
                 return None
             post, run = stepped
+            if run.retry_in is not None:
+                retry_delays.append(run.retry_in)
+            if number == len(to_publish):
+                last = run  # written with the post's final status: one write for both
+                break
             updated = await self._save(post, self._with_target(post, run.target),
                                        attempt=run.closed_attempt)
             if updated is None:
                 return None
             post = updated
-            if run.retry_in is not None:
-                retry_delays.append(run.retry_in)
-        return await self._finish(post, retry_delays)
+        return await self._finish(post, retry_delays, last)
 
     # -- one target ---------------------------------------------------------------------------
 
@@ -393,22 +396,28 @@ class PostPublisher:
             "error_code": error.platform_code if error else None,
             "raw_response": truncate_raw(result.raw if result else error.raw if error else None)})
 
-    async def _finish(self, post: Post, retry_delays: list[float]) -> Post | None:
+    async def _finish(self, post: Post, retry_delays: list[float],
+                      last: _TargetRun | None) -> Post | None:
+        """Give the post the status its targets add up to, in one write with the last target's
+        turn (its new state and closed attempt) and the audit event."""
         now = self.rt.clock.now()
-        final = outcome_status(post.targets)
+        targets = post.targets if last is None else self._with_target(post, last.target)
+        final = outcome_status(targets)
         if final is None:
             due: datetime = now + timedelta(seconds=min(retry_delays, default=0.0))
-            pending = [t for t in post.targets if t.status is TargetStatus.PENDING]
+            pending = [t for t in targets if t.status is TargetStatus.PENDING]
             reason = f"retrying: {pending[0].error_message}" if pending else "retrying"
-            new = transition(post, PostStatus.SCHEDULED, at=now, reason=reason, due_at=due)
+            new = transition(post, PostStatus.SCHEDULED, at=now, reason=reason, due_at=due,
+                             targets=targets)
         else:
-            failed = [t for t in post.targets if t.status is not TargetStatus.PUBLISHED]
+            failed = [t for t in targets if t.status is not TargetStatus.PUBLISHED]
             reason = failed[0].error_message or "" if failed else ""
-            new = transition(post, final, at=now, reason=reason)
+            new = transition(post, final, at=now, reason=reason, targets=targets)
         saved = await self._save(post, new, audit=[audit_event(
             self.rt, post.org_id, "worker", "post.status_changed", post.id,
             **{"from": post.status.value, "to": new.status.value,
-               "reason": new.status_reason})])
+               "reason": new.status_reason})],
+            attempt=None if last is None else last.closed_attempt)
         if saved is not None:
             await self._notify_outcome(saved)
         return saved

@@ -524,15 +524,11 @@ def _records_the_publish(post: Post, **_: Any) -> bool:
     return any(t.status is TargetStatus.PUBLISHED for t in post.targets)
 
 
-def _finishes_the_post(post: Post, **_: Any) -> bool:
-    return post.status is PostStatus.PUBLISHED
-
-
-#: Which store write fails once after the network answered: the one recording the answer (the
-#: target Published, its attempt closed, in one write), or the next, giving the post its status.
+#: Which store write fails once after the network answered: the one recording the answer (for a
+#: post with one target: the target Published, its attempt closed and the post's status, in one
+#: write).
 CRASH_POINTS: dict[str, tuple[str, Callable[..., bool]]] = {
     "answer_not_recorded": ("replace_post", _records_the_publish),
-    "status_not_final": ("replace_post", _finishes_the_post),
 }
 
 

@@ -699,3 +699,35 @@ async def test_two_workers_running_the_same_job_publish_once(
 
     assert sum(r is not None for r in results) == 1
     assert len(provider.publish_calls) == 1
+
+
+async def test_a_one_target_publish_is_three_store_writes_and_records_everything(
+        srt: Runtime, org: Organization, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Publishing (+ its event); the attempt with the target naming it, before the call; the
+    outcome, the closed attempt, the final status and its event: one write each."""
+    account = await connect(srt, org)
+    claimed = await claim(srt, await submit(srt, org, [account]))
+    writes: list[str] = []
+    for method in ("replace_post", "insert_attempt", "finish_attempt", "append_audit",
+                   "insert_post"):
+        real = getattr(srt.store, method)
+
+        async def counted(*args: object, _real: object = real, _name: str = method,
+                          **kwargs: object) -> object:
+            writes.append(_name)
+            return await _real(*args, **kwargs)  # type: ignore[operator]
+
+        monkeypatch.setattr(srt.store, method, counted)
+
+    await run(srt, claimed)
+
+    assert writes == ["replace_post"] * 3
+    done = await srt.store.get_post(org.id, claimed.id)
+    assert done.status is PostStatus.PUBLISHED
+    [attempt] = await srt.store.list_attempts(org.id, claimed.id)
+    assert attempt.outcome is AttemptOutcome.PUBLISHED
+    assert attempt.platform_post_id == done.target(account.id).platform_post_id
+    events = await srt.store.list_audit(org.id, claimed.id)
+    changes = [(e.data["from"], e.data["to"]) for e in events
+               if e.action == "post.status_changed"]
+    assert changes[-2:] == [("queued", "publishing"), ("publishing", "published")]
