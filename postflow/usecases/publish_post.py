@@ -77,6 +77,9 @@ class PostPublisher:
         self.rng = rng or random.Random()
         #: Refreshes that failed for now in this job, so a target is not refreshed twice in a row.
         self._refresh_failures: dict[str, ProviderError] = {}
+        #: The post's version in the store, and the events of this job not written yet.
+        self._stored_version = 0
+        self._unsaved_events: list[AuditEvent] = []
 
     async def run(self, org_id: str, post_id: str, *, expected_version: int | None,
                   trigger: str) -> Post | None:
@@ -95,15 +98,15 @@ class PostPublisher:
         if expected_version is not None and post.version != expected_version:
             return None
         self._refresh_failures = {}
-        started = await self._save(
-            post, transition(post, PostStatus.PUBLISHING, at=self.rt.clock.now()),
-            audit=[audit_event(self.rt, post.org_id, "worker", "post.status_changed", post.id,
-                               **{"from": post.status.value,
-                                  "to": PostStatus.PUBLISHING.value,
-                                  "reason": f"trigger: {trigger}"})])
-        if started is None:
-            return None
-        post = started
+        # Publishing travels with the job's first write (the first attempt, recorded before its
+        # call, or the final status): the compare-and-swap on the Queued version in that write
+        # is what makes this job the only one acting on the post, before any platform call.
+        self._stored_version = post.version
+        self._unsaved_events = [audit_event(
+            self.rt, post.org_id, "worker", "post.status_changed", post.id,
+            **{"from": post.status.value, "to": PostStatus.PUBLISHING.value,
+               "reason": f"trigger: {trigger}"})]
+        post = transition(post, PostStatus.PUBLISHING, at=self.rt.clock.now())
         retry_delays: list[float] = []
         to_publish = [t.connection_id for t in post.targets if t.status not in DONE]
         last: _TargetRun | None = None
@@ -359,18 +362,21 @@ class PostPublisher:
                     audit: list[AuditEvent] | None = None,
                     attempt: PublishAttempt | None = None) -> Post | None:
         """Write a new version of ``post`` (or of its targets) with ``audit`` events and
-        ``attempt`` (see ``Store.replace_post``); None if someone else wrote first."""
+        ``attempt`` (see ``Store.replace_post``), and what of the job is not written yet (its
+        move to Publishing); None if someone else wrote first."""
         new = (change if isinstance(change, Post)
                else revise(post, at=self.rt.clock.now(), targets=change))
         try:
-            await self.rt.store.replace_post(new, expected_version=post.version,
-                                             audit=audit or (), attempt=attempt)
+            await self.rt.store.replace_post(
+                new, expected_version=self._stored_version,
+                audit=[*self._unsaved_events, *(audit or ())], attempt=attempt)
         except Conflict:
             log.info("post %s changed under the publisher; leaving it", post.id)
             if attempt is not None and attempt.outcome is not AttemptOutcome.PENDING:
                 # The platform answered: keep its answer on the attempt even so.
                 await self._finish_attempt(attempt)
             return None
+        self._stored_version, self._unsaved_events = new.version, []
         return new
 
     async def _close(self, attempt: PublishAttempt, outcome: AttemptOutcome, *,

@@ -270,6 +270,18 @@ async def redeliver_dead_workers_messages(redis_url: str) -> int:
     return moved
 
 
+async def messages_taken(redis_url: str, queue: str) -> int:
+    """How many messages of ``queue`` workers have taken and not acknowledged yet."""
+    client = redis.asyncio.Redis.from_url(redis_url)
+    taken = 0
+    try:
+        async for key in client.scan_iter(f"{DRAMATIQ_NAMESPACE}:__acks__.*.{queue}"):
+            taken += await client.scard(key)
+    finally:
+        await client.aclose()
+    return taken
+
+
 async def take_every_network_slot(redis_url: str, network: str) -> list[str]:
     """Fill the network's concurrency slots (``workers/redis_gates.py``) with phantom holders
     leased for a minute, so a publish job waits at the gate; returns the holders."""

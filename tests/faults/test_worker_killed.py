@@ -4,7 +4,8 @@ every post is published exactly once.
 How each moment is forced, without guessing at timings:
 
 - *before the call*: every concurrency slot of the network is taken by phantom holders, so the
-  job waits at the gate (post Publishing, no attempt, no request) — the kill lands there;
+  job waits at the gate (message taken, post still Queued: its move to Publishing is written
+  with the attempt, just before the call; no request) — the kill lands there;
 - *during the call*: the platform holds the request (having created the post or not) until the
   test releases it, and the kill lands while it is held;
 - *after the answer, before the store write*: the platform creates the post and holds its 201;
@@ -33,12 +34,13 @@ from tests.faults.harness import (
     Rig,
     assert_published_exactly_once,
     free_network_slots,
+    messages_taken,
     outcomes,
     redeliver_dead_workers_messages,
     store_write_lock,
     take_every_network_slot,
 )
-from tests.workers.scenario import eventually, post_in_status
+from tests.workers.scenario import eventually
 
 pytestmark = pytest.mark.faults
 
@@ -67,15 +69,24 @@ async def test_killed_before_calling_the_platform(rig: Rig) -> None:
     rig.start_scheduler()
     [post] = await rig.submit(account, 1, "killed at the gate")
 
-    await post_in_status(rig.rt, post, PostStatus.PUBLISHING, timeout=10)
+    await eventually(lambda: _one_taken(rig), timeout=10, what="the worker taking the job")
+    await asyncio.sleep(0.3)  # at the gate, polling for a slot
     assert rig.platform.received() == []
+    assert (await rig.rt.store.get_post(post.org_id, post.id)).status is PostStatus.QUEUED
+    assert await rig.rt.store.list_attempts(post.org_id, post.id) == []
     await _replace_worker(rig)
     await free_network_slots(rig.redis_url, NETWORK, holders)
 
     await rig.all_final([post], timeout=DONE_WITHIN)
     await rig.queues_drained()
     await assert_published_exactly_once(rig, [post])
-    assert await outcomes(rig.rt, post) == [("reconciler", PUBLISHED)]
+    # The message given back, or the reconciler's (the post stayed Queued): one attempt.
+    [(trigger, outcome)] = await outcomes(rig.rt, post)
+    assert outcome is PUBLISHED and trigger in ("scheduler", "reconciler")
+
+
+async def _one_taken(rig: Rig) -> bool:
+    return await messages_taken(rig.redis_url, "publish") == 1
 
 
 async def test_killed_during_a_call_that_created_nothing(rig: Rig) -> None:

@@ -701,10 +701,10 @@ async def test_two_workers_running_the_same_job_publish_once(
     assert len(provider.publish_calls) == 1
 
 
-async def test_a_one_target_publish_is_three_store_writes_and_records_everything(
+async def test_a_one_target_publish_is_two_store_writes_and_records_everything(
         srt: Runtime, org: Organization, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Publishing (+ its event); the attempt with the target naming it, before the call; the
-    outcome, the closed attempt, the final status and its event: one write each."""
+    """Before the call: Publishing and its event, the attempt and the target naming it. After
+    it: the outcome, the closed attempt, the final status and its event. One write each."""
     account = await connect(srt, org)
     claimed = await claim(srt, await submit(srt, org, [account]))
     writes: list[str] = []
@@ -721,7 +721,7 @@ async def test_a_one_target_publish_is_three_store_writes_and_records_everything
 
     await run(srt, claimed)
 
-    assert writes == ["replace_post"] * 3
+    assert writes == ["replace_post"] * 2
     done = await srt.store.get_post(org.id, claimed.id)
     assert done.status is PostStatus.PUBLISHED
     [attempt] = await srt.store.list_attempts(org.id, claimed.id)
