@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -228,3 +229,22 @@ async def test_an_attempt_that_cannot_be_written_leaves_the_post_unwritten(
         assert await store.list_audit("org_a", post.id) == []
     finally:
         await store.close()
+
+
+def test_the_writer_lock_gives_up_like_busy_timeout(db_path: Path) -> None:
+    """A process that keeps the lock (frozen mid-transaction) makes a writer fail, not hang."""
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    holder, waiter = WriterLock(db_path), WriterLock(db_path, timeout_seconds=0.2)
+    try:
+        holder.__enter__()
+        started = time.monotonic()
+        with pytest.raises(sqlite3.OperationalError, match="database is locked"):
+            waiter.__enter__()
+        assert 0.2 <= time.monotonic() - started < 2
+
+        holder.__exit__(None, None, None)
+        waiter.__enter__()  # free again: taken at once
+        waiter.__exit__(None, None, None)
+    finally:
+        holder.close()
+        waiter.close()
