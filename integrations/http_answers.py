@@ -9,8 +9,10 @@ import json
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+import aiohttp
 from pydantic import BaseModel, ValidationError
 
+from integrations.http_session import http_session
 from postflow.providers import ErrorKind, ProviderError
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -26,6 +28,24 @@ class Answer:
     status: int
     body: str
     headers: dict[str, str]
+
+
+async def call(network: str, method: str, url: str, *, timeout_seconds: float,
+               creates: bool = False, **request: Any) -> Answer:
+    """One request to ``network`` (its display name) over the shared session, kept as an
+    :class:`Answer`; ``request`` goes to :meth:`aiohttp.ClientSession.request` (headers, params,
+    data, json). A fault before the request left is retryable; one after it is an unknown outcome
+    when the request ``creates`` something (:func:`transport_error`)."""
+    session = await http_session()
+    try:
+        async with session.request(method, url, timeout=aiohttp.ClientTimeout(
+                total=timeout_seconds), **request) as response:
+            return Answer(response.status, await response.text(),
+                          {k.lower(): v for k, v in response.headers.items()})
+    except aiohttp.ClientConnectorError as err:  # never reached the network
+        raise transport_error(network, err, sent=False) from None
+    except (aiohttp.ClientError, TimeoutError) as err:
+        raise transport_error(network, err, sent=creates) from None
 
 
 def transport_error(network: str, err: BaseException, *, sent: bool) -> ProviderError:

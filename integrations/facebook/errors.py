@@ -170,11 +170,6 @@ def token_error(status: int, body: str, headers: dict[str, str]) -> ProviderErro
                          else str(status))
 
 
-def transport_error(err: BaseException, *, sent: bool) -> ProviderError:
-    """A network fault talking to Facebook (integrations.http_answers.transport_error)."""
-    return http_answers.transport_error("Facebook", err, sent=sent)
-
-
 def _http_error(status: int, raw: str | None, *, created_something: bool) -> ProviderError:
     if created_something and status >= 500 and status != 503:
         # 503 means Facebook did not take the request; after another 5xx the post may exist.

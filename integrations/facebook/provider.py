@@ -24,7 +24,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit
 
-import aiohttp
 from pydantic import BaseModel, SecretStr, ValidationError
 
 from integrations.facebook import errors
@@ -35,9 +34,8 @@ from integrations.facebook.videos import (
     video_form,
     video_problems,
 )
-from integrations.http_answers import Answer
+from integrations.http_answers import Answer, call
 from integrations.http_answers import parse_answer as _parse
-from integrations.http_session import http_session
 from postflow.clock import Clock
 from postflow.providers import (
     AccountContext,
@@ -370,19 +368,10 @@ class FacebookProvider:
                        absolute: bool = False) -> Answer:
         """One call. Tokens and the app secret travel in the query or form as Facebook
         documents; no URL, query or form ever reaches a log line or an error message."""
-        timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_SECONDS)
         url = path if absolute else self._graph + path
-        session = await http_session()
-        try:
-            async with session.request(method, url, params=params, data=form,
-                                       headers={"Accept": "application/json"},
-                                       timeout=timeout) as response:
-                return Answer(response.status, await response.text(),
-                               {k.lower(): v for k, v in response.headers.items()})
-        except aiohttp.ClientConnectorError as err:  # never reached Facebook
-            raise errors.transport_error(err, sent=False) from None
-        except (aiohttp.ClientError, TimeoutError) as err:
-            raise errors.transport_error(err, sent=creates) from None
+        return await call("Facebook", method, url, timeout_seconds=REQUEST_TIMEOUT_SECONDS,
+                          creates=creates, params=params, data=form,
+                          headers={"Accept": "application/json"})
 
 
 def post_url(post_id: str) -> str:

@@ -114,6 +114,3 @@ def token_error(status: int, body: str, headers: dict[str, str], *,
                          platform_code=error or str(status))
 
 
-def transport_error(err: BaseException, *, sent: bool) -> ProviderError:
-    """A network fault talking to LinkedIn (integrations.http_answers.transport_error)."""
-    return http_answers.transport_error("LinkedIn", err, sent=sent)

@@ -19,12 +19,10 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-import aiohttp
 from pydantic import BaseModel, SecretStr, ValidationError
 
-from integrations.http_answers import Answer
+from integrations.http_answers import Answer, call
 from integrations.http_answers import parse_answer as _parse
-from integrations.http_session import http_session
 from integrations.linkedin import errors
 from integrations.linkedin.images import (
     IMAGE_CONTENT_TYPES,
@@ -428,15 +426,6 @@ class LinkedInProvider:
             headers["X-Restli-Protocol-Version"] = "2.0.0"
         if content_type is not None:
             headers["Content-Type"] = content_type
-        timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_SECONDS)
-        session = await http_session()
-        try:
-            async with session.request(method, url, headers=headers,
-                                       data=form if form is not None else data, json=json_body,
-                                       params=params, timeout=timeout) as response:
-                return Answer(response.status, await response.text(),
-                               {k.lower(): v for k, v in response.headers.items()})
-        except aiohttp.ClientConnectorError as err:  # never reached LinkedIn
-            raise errors.transport_error(err, sent=False) from None
-        except (aiohttp.ClientError, TimeoutError) as err:
-            raise errors.transport_error(err, sent=creates) from None
+        return await call("LinkedIn", method, url, timeout_seconds=REQUEST_TIMEOUT_SECONDS,
+                          creates=creates, headers=headers,
+                          data=form if form is not None else data, json=json_body, params=params)

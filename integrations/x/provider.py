@@ -19,9 +19,8 @@ import aiohttp
 from authlib.oauth2.rfc6749.parameters import prepare_grant_uri
 from pydantic import BaseModel, SecretStr, ValidationError
 
-from integrations.http_answers import Answer
+from integrations.http_answers import Answer, call
 from integrations.http_answers import parse_answer as _parse
-from integrations.http_session import http_session
 from integrations.x import errors
 from integrations.x.counting import MAX_WEIGHTED_LENGTH, weighted_count
 from integrations.x.media import XMediaSettings, XMediaUploader, media_ids_body, media_problems
@@ -260,15 +259,6 @@ class XProvider:
         if basic_auth:
             pair = f"{self._config.client_id}:{self._config.client_secret.get_secret_value()}"
             headers["Authorization"] = "Basic " + base64.b64encode(pair.encode()).decode()
-        timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_SECONDS)
-        session = await http_session()
-        try:
-            async with session.request(method, self._api + path, headers=headers,
-                                       data=multipart or form, json=json_body, params=params,
-                                       timeout=timeout) as response:
-                return Answer(response.status, await response.text(),
-                               {k.lower(): v for k, v in response.headers.items()})
-        except aiohttp.ClientConnectorError as err:  # never reached X
-            raise errors.transport_error(err, sent=False) from None
-        except (aiohttp.ClientError, TimeoutError) as err:
-            raise errors.transport_error(err, sent=creates) from None
+        return await call("X", method, self._api + path, timeout_seconds=REQUEST_TIMEOUT_SECONDS,
+                          creates=creates, headers=headers, data=multipart or form,
+                          json=json_body, params=params)
