@@ -23,7 +23,7 @@ from postflow.posts import Post, PostStatus, PostTarget
 from postflow.publish_queue import PublishQueue
 from postflow.reviews import ReviewedContent, ReviewRequest, ReviewState, ReviewWhen
 from postflow.runtime import Runtime
-from postflow.usecases.audit_log import record
+from postflow.usecases.audit_log import audit_event
 from postflow.usecases.dispatch import claim_and_enqueue
 from postflow.usecases.media import store_post_media
 from postflow.usecases.post_actions import RETRYABLE, retry_failed_targets
@@ -89,11 +89,11 @@ async def edit_post(rt: Runtime, org_id: str, post_id: str, edit: PostEdit, *,
         else:
             new = revise(post, at=now, status_reason=reason, **fields)
         try:
-            await rt.store.replace_post(new, expected_version=post.version)
+            await rt.store.replace_post(new, expected_version=post.version, audit=[audit_event(
+                rt, org_id, actor, "post.edited", post.id, changes="; ".join(changes),
+                **{"from": post.status.value, "to": new.status.value})])
         except Conflict:
             continue
-        await record(rt, org_id, actor, "post.edited", post.id, changes="; ".join(changes),
-                     **{"from": post.status.value, "to": new.status.value})
         reopened = await reopen_after_edit(rt, post, new, actor=actor) if back_to_review \
             else None
         if reopened is not None:
@@ -139,14 +139,15 @@ async def edit_and_retry(rt: Runtime, queue: PublishQueue | None, org_id: str, p
         if back_to_review:
             new = transition(new, S.IN_REVIEW, at=now, reason=reason, due_at=None)
             new = new.model_copy(update={"version": post.version + 1})
+        moves = {"from": post.status.value, "to": new.status.value}
         try:
-            await rt.store.replace_post(new, expected_version=post.version)
+            await rt.store.replace_post(new, expected_version=post.version, audit=[
+                audit_event(rt, org_id, actor, "post.edited", post.id,
+                            changes="; ".join(changes), retried=True, **moves),
+                audit_event(rt, org_id, actor, "post.status_changed", post.id, **moves,
+                            reason=reason)])
         except Conflict:
             continue
-        await record(rt, org_id, actor, "post.edited", post.id, changes="; ".join(changes),
-                     retried=True, **{"from": post.status.value, "to": new.status.value})
-        await record(rt, org_id, actor, "post.status_changed", post.id,
-                     **{"from": post.status.value, "to": new.status.value, "reason": reason})
         if back_to_review:
             review = (await reopen_after_edit(rt, post, new, actor=actor)
                       or await request_review(rt, post.id, org_id, requested_by=actor))

@@ -17,7 +17,7 @@ from postflow.notifications import Notifier
 from postflow.post_status import transition
 from postflow.posts import Post, PostStatus, TargetStatus
 from postflow.runtime import Runtime
-from postflow.usecases.audit_log import record
+from postflow.usecases.audit_log import audit_event
 from postflow.usecases.dispatch import BATCH
 
 log = logging.getLogger(__name__)
@@ -43,14 +43,15 @@ async def mark_late_posts(rt: Runtime, notifier: Notifier, limit: int = BATCH) -
         due = post.due_at or cutoff
         late = transition(post, PostStatus.LATE, at=now, reason=late_reason(due, now))
         try:
-            await rt.store.replace_post(late, expected_version=post.version)
+            await rt.store.replace_post(late, expected_version=post.version, audit=[
+                audit_event(rt, post.org_id, "scheduler", "post.status_changed", post.id,
+                            **{"from": post.status.value, "to": late.status.value,
+                               "reason": late.status_reason}),
+                audit_event(rt, post.org_id, "scheduler", "post.late", post.id,
+                            due_at=due.isoformat(),
+                            minutes_late=int((now - due).total_seconds() // 60))])
         except Conflict:  # edited, rescheduled or claimed meanwhile: no longer ours to mark
             continue
-        await record(rt, post.org_id, "scheduler", "post.status_changed", post.id,
-                     **{"from": post.status.value, "to": late.status.value,
-                        "reason": late.status_reason})
-        await record(rt, post.org_id, "scheduler", "post.late", post.id,
-                     due_at=due.isoformat(), minutes_late=int((now - due).total_seconds() // 60))
         marked += 1
         try:
             await notifier.post_late(late)

@@ -13,13 +13,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from postflow.audit import AuditEvent
 from postflow.clock import as_utc, to_millis
 from postflow.errors import BadInput, Conflict, InvalidTransition
 from postflow.post_status import ALLOWED_TRANSITIONS, revise, transition
 from postflow.posts import Post, PostStatus, PostTarget, TargetStatus
 from postflow.publish_queue import PublishQueue
 from postflow.runtime import Runtime
-from postflow.usecases.audit_log import record
+from postflow.usecases.audit_log import audit_event
 from postflow.usecases.dispatch import claim_and_enqueue
 from postflow.usecases.queues import MOVABLE, make_room, plan_share_next
 from postflow.usecases.submit_post import MAX_AHEAD, PAST_TOLERANCE
@@ -87,9 +88,9 @@ async def reschedule_post(rt: Runtime, org_id: str, post_id: str, at: datetime, 
         return _back_on_schedule(post, when, now, f"rescheduled by {actor}",
                                  include_unconfirmed=include_unconfirmed)
 
-    before, after = await _change(rt, org_id, post_id, decide)
-    await _audit(rt, before, after, actor, "post.rescheduled",
-                 scheduled_at=when.isoformat(), previous_scheduled_at=_iso(before.scheduled_at))
+    _, after = await _change(rt, org_id, post_id, decide, lambda before, after: _events(
+        rt, before, after, actor, "post.rescheduled", scheduled_at=when.isoformat(),
+        previous_scheduled_at=_iso(before.scheduled_at)))
     return after
 
 
@@ -108,8 +109,8 @@ async def publish_now(rt: Runtime, queue: PublishQueue | None, org_id: str, post
         return _back_on_schedule(post, now, now, f"publish now requested by {actor}",
                                  include_unconfirmed=include_unconfirmed)
 
-    before, due = await _change(rt, org_id, post_id, decide)
-    await _audit(rt, before, due, actor, "post.publish_now", enqueued=queue is not None)
+    _, due = await _change(rt, org_id, post_id, decide, lambda before, after: _events(
+        rt, before, after, actor, "post.publish_now", enqueued=queue is not None))
     if queue is None:
         return due
     claimed = await claim_and_enqueue(rt, queue, due, trigger="publish_now")
@@ -130,8 +131,8 @@ async def cancel_post(rt: Runtime, org_id: str, post_id: str, *, actor: str) -> 
                        "published")
         return transition(post, S.CANCELED, at=now, reason=reason)
 
-    before, after = await _change(rt, org_id, post_id, decide)
-    await _audit(rt, before, after, actor, "post.canceled")
+    _, after = await _change(rt, org_id, post_id, decide, lambda before, after: _events(
+        rt, before, after, actor, "post.canceled"))
     return after
 
 
@@ -173,11 +174,12 @@ async def share_next(rt: Runtime, org_id: str, post_id: str, *, actor: str) -> S
                 continue
         # Also when it was already next: a push cut short by a racer is finished here.
         room = await make_room(rt, org_id, connection_ids, None, actor=actor, moving=post.id)
-        if moved is not post:
-            await _audit(rt, post, moved, actor, "post.shared_next",
-                         scheduled_at=first.isoformat(),
-                         previous_scheduled_at=_iso(post.scheduled_at),
-                         shifted=len(room.moves))
+        if moved is not post:  # after make_room: the event counts the posts pushed back
+            for event in _events(rt, post, moved, actor, "post.shared_next",
+                                 scheduled_at=first.isoformat(),
+                                 previous_scheduled_at=_iso(post.scheduled_at),
+                                 shifted=len(room.moves)):
+                await rt.store.append_audit(event)
         return SharedNext(moved, post.scheduled_at, room.moves)
     raise Conflict("The post kept changing while PostFlow moved it; try again.",
                    details={"post_id": post_id})
@@ -220,14 +222,16 @@ def _back_on_schedule(post: Post, when: datetime, now: datetime, reason: str, *,
     return transition(post, S.SCHEDULED, at=now, reason=reason, **changes)
 
 
-async def _change(rt: Runtime, org_id: str, post_id: str,
-                  decide: Callable[[Post], Post]) -> tuple[Post, Post]:
-    """Read the post, decide its new version, write it if nobody wrote first; else again."""
+async def _change(rt: Runtime, org_id: str, post_id: str, decide: Callable[[Post], Post],
+                  events: Callable[[Post, Post], list[AuditEvent]]) -> tuple[Post, Post]:
+    """Read the post, decide its new version, write it with its ``events`` (of the post before
+    and after) if nobody wrote first; else again."""
     for _ in range(MAX_RACES):
         post = await rt.store.get_post(org_id, post_id)
         new = decide(post)
         try:
-            await rt.store.replace_post(new, expected_version=post.version)
+            await rt.store.replace_post(new, expected_version=post.version,
+                                        audit=events(post, new))
         except Conflict:
             continue
         return post, new
@@ -235,15 +239,16 @@ async def _change(rt: Runtime, org_id: str, post_id: str,
                    details={"post_id": post_id})
 
 
-async def _audit(rt: Runtime, before: Post, after: Post, actor: str, action: str,
-                 **data: str | bool | int | None) -> None:
+def _events(rt: Runtime, before: Post, after: Post, actor: str, action: str,
+            **data: str | bool | int | None) -> list[AuditEvent]:
     """The action's own event, and a ``post.status_changed`` like every status change has."""
-    await record(rt, after.org_id, actor, action, after.id,
-                 **{"from": before.status.value, "to": after.status.value, **data})
+    events = [audit_event(rt, after.org_id, actor, action, after.id,
+                          **{"from": before.status.value, "to": after.status.value, **data})]
     if after.status is not before.status:
-        await record(rt, after.org_id, actor, "post.status_changed", after.id,
-                     **{"from": before.status.value, "to": after.status.value,
-                        "reason": after.status_reason})
+        events.append(audit_event(rt, after.org_id, actor, "post.status_changed", after.id,
+                                  **{"from": before.status.value, "to": after.status.value,
+                                     "reason": after.status_reason}))
+    return events
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -16,7 +16,7 @@ from postflow.posts import Post, PostStatus
 from postflow.queue_slots import QueueState, next_slot_for_all, upcoming_slots
 from postflow.queues import QueueSettings, build_queue_settings, default_queue_settings, slot_label
 from postflow.runtime import Runtime
-from postflow.usecases.audit_log import record
+from postflow.usecases.audit_log import audit_event, record
 
 #: How far back queued posts are read, so the caps see the current day and ISO week.
 CAP_LOOKBACK = timedelta(days=8)
@@ -191,10 +191,11 @@ async def make_room(rt: Runtime, org_id: str, connection_ids: Sequence[str],
                                due_at=None if post.due_at is None else when,
                                status_reason=f"pushed back to {when.isoformat()} by a post "
                                              "shared next")
-                await rt.store.replace_post(moved, expected_version=post.version)
-                await record(rt, org_id, actor, "post.queue_shifted", post.id,
-                             previous_scheduled_at=_iso(post.scheduled_at),
-                             scheduled_at=when.isoformat())
+                await rt.store.replace_post(
+                    moved, expected_version=post.version, audit=[audit_event(
+                        rt, org_id, actor, "post.queue_shifted", post.id,
+                        previous_scheduled_at=_iso(post.scheduled_at),
+                        scheduled_at=when.isoformat())])
         except Conflict:
             continue
         return plan

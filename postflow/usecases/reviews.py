@@ -30,7 +30,7 @@ from postflow.reviews import (
     Verdict,
 )
 from postflow.runtime import Runtime
-from postflow.usecases.audit_log import record
+from postflow.usecases.audit_log import audit_event, record
 from postflow.usecases.dispatch import BATCH
 from postflow.usecases.queues import next_queue_slot
 
@@ -202,13 +202,8 @@ async def _to_review(rt: Runtime, org_id: str, post_id: str, *, actor: str) -> P
                 f"Post {post.id} cannot be reviewed: it is {post.status.value}.",
                 details={"post_id": post.id, "from": post.status.value, "to": "in_review"})
         moved = transition(post, S.IN_REVIEW, at=rt.clock.now(), reason=reason, due_at=None)
-        try:
-            await rt.store.replace_post(moved, expected_version=post.version)
-        except Conflict:
-            continue
-        await record(rt, org_id, actor, "post.status_changed", post.id,
-                     **{"from": post.status.value, "to": moved.status.value, "reason": reason})
-        return moved
+        if await _moved(rt, post, moved, actor):
+            return moved
     raise Conflict("The post kept changing; try again.", details={"post_id": post_id})
 
 
@@ -304,14 +299,8 @@ async def _schedule(rt: Runtime, review: ReviewRequest, *, actor: str) -> Post:
             scheduled_at = None
         scheduled = transition(post, S.SCHEDULED, at=now, reason=f"approved; {when.value}",
                                scheduled_at=scheduled_at, due_at=scheduled_at or now)
-        try:
-            await rt.store.replace_post(scheduled, expected_version=post.version)
-        except Conflict:
-            continue
-        await record(rt, post.org_id, actor, "post.status_changed", post.id,
-                     **{"from": post.status.value, "to": scheduled.status.value,
-                        "reason": scheduled.status_reason})
-        return scheduled
+        if await _moved(rt, post, scheduled, actor):
+            return scheduled
     raise Conflict("The post kept changing while PostFlow scheduled it; try again.",
                    details={"post_id": review.post_id})
 
@@ -325,11 +314,19 @@ async def _move_post(rt: Runtime, org_id: str, post_id: str, to: PostStatus, rea
         if post.status not in only_from:
             return post
         moved = transition(post, to, at=rt.clock.now(), reason=reason)
-        try:
-            await rt.store.replace_post(moved, expected_version=post.version)
-        except Conflict:
-            continue
-        await record(rt, org_id, actor, "post.status_changed", post.id,
-                     **{"from": post.status.value, "to": to.value, "reason": reason})
-        return moved
+        if await _moved(rt, post, moved, actor):
+            return moved
     raise Conflict("The post kept changing; try again.", details={"post_id": post_id})
+
+
+async def _moved(rt: Runtime, post: Post, moved: Post, actor: str) -> bool:
+    """Write ``moved`` with its ``post.status_changed`` event if ``post`` is still the stored
+    version; False when someone wrote first."""
+    try:
+        await rt.store.replace_post(moved, expected_version=post.version, audit=[audit_event(
+            rt, post.org_id, actor, "post.status_changed", post.id,
+            **{"from": post.status.value, "to": moved.status.value,
+               "reason": moved.status_reason})])
+    except Conflict:
+        return False
+    return True

@@ -12,7 +12,7 @@ from postflow.errors import BadInput, Conflict
 from postflow.post_status import outcome_status, revise, transition
 from postflow.posts import Post, PostStatus, TargetStatus
 from postflow.runtime import Runtime
-from postflow.usecases.audit_log import record
+from postflow.usecases.audit_log import audit_event
 from postflow.usecases.post_actions import MAX_RACES
 
 #: Only a finished publish has targets a person may settle.
@@ -38,17 +38,17 @@ async def mark_unconfirmed_published(rt: Runtime, org_id: str, post_id: str, *,
         new = (revise(post, at=now, targets=targets, status_reason=reason)
                if final is post.status
                else transition(post, final, at=now, reason=reason, targets=targets))
+        moves = {"from": post.status.value, "to": new.status.value}
+        events = [audit_event(rt, org_id, actor, "post.unconfirmed_marked_published", post.id,
+                              connections=",".join(t.connection_id for t in unconfirmed),
+                              **moves)]
+        if new.status is not post.status:
+            events.append(audit_event(rt, org_id, actor, "post.status_changed", post.id,
+                                      **moves, reason=reason))
         try:
-            await rt.store.replace_post(new, expected_version=post.version)
+            await rt.store.replace_post(new, expected_version=post.version, audit=events)
         except Conflict:
             continue
-        await record(rt, org_id, actor, "post.unconfirmed_marked_published", post.id,
-                     connections=",".join(t.connection_id for t in unconfirmed),
-                     **{"from": post.status.value, "to": new.status.value})
-        if new.status is not post.status:
-            await record(rt, org_id, actor, "post.status_changed", post.id,
-                         **{"from": post.status.value, "to": new.status.value,
-                            "reason": reason})
         return new
     raise Conflict("The post kept changing while PostFlow updated it; try again.",
                    details={"post_id": post_id})
