@@ -12,9 +12,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import signal
-import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -22,7 +19,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-import _repo_root
 from _fake_platform import BenchPlatform
 from pydantic import SecretStr
 
@@ -37,6 +33,7 @@ from postflow.usecases.dispatch import dispatch_due_posts
 from postflow.usecases.organizations import change_plan, create_organization
 from postflow.usecases.submit_post import PostRequest, submit_post
 from tests.fakes.loopback_network import NETWORK, URL_VARIABLE
+from tests.fakes.processes import WorkerProcess
 from workers.dramatiq_queue import DramatiqPublishQueue
 
 PLUGIN = "tests.fakes.loopback_network:plugin"
@@ -73,47 +70,6 @@ def bench_settings(redis_url: str, data_dir: Path, platform_url: str,
 
 
 # -- processes ----------------------------------------------------------------------------------
-@dataclass
-class ChildProcess:
-    """``postflow <command>`` as a child process, its output in a log file."""
-
-    command: str
-    env: dict[str, str]
-    log_path: Path
-    process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "postflow.cli.main", self.command],
-                cwd=_repo_root.REPO_ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid if self.process is not None else 0
-
-    def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
-    def stop(self) -> None:
-        """SIGTERM (a clean shutdown), then SIGKILL if it does not end in time."""
-        process = self.process
-        if process is None or process.poll() is not None:
-            return
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=STOP_TIMEOUT_SECONDS)
-        except subprocess.TimeoutExpired:
-            print(f"postflow {self.command} did not stop in {STOP_TIMEOUT_SECONDS:g}s; killed",
-                  flush=True)
-            process.kill()
-            process.wait(timeout=10)
-
-    def tail(self, chars: int = 3000) -> str:
-        text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
-        return text[-chars:]
-
-
 def child_env(settings: Settings, platform_url: str) -> dict[str, str]:
     """The environment of the child processes: ``settings`` as POSTFLOW_* variables."""
     env = {name: value for name, value in os.environ.items()
@@ -139,11 +95,12 @@ class Processes:
 
     env: dict[str, str]
     log_dir: Path
-    started: list[ChildProcess]
+    started: list[WorkerProcess]
 
-    def start(self, command: str) -> ChildProcess:
-        child = ChildProcess(command, self.env,
-                             self.log_dir / f"{command}-{len(self.started) + 1}.log")
+    def start(self, command: str) -> WorkerProcess:
+        child = WorkerProcess(
+            env=self.env, log_path=self.log_dir / f"{command}-{len(self.started) + 1}.log",
+            command=command, stop_timeout=STOP_TIMEOUT_SECONDS)
         child.start()
         self.started.append(child)
         print(f"started postflow {command} (pid {child.pid})", flush=True)
@@ -156,8 +113,8 @@ class Processes:
 
     def check_alive(self) -> None:
         for child in self.started:
-            if not child.alive():
-                raise RuntimeError(f"postflow {child.command} exited:\n{child.tail()}")
+            if not child.alive:
+                raise RuntimeError(f"postflow {child.command} exited:\n{child.log()[-3000:]}")
 
     def stop_all(self) -> None:
         for child in reversed(self.started):

@@ -13,7 +13,6 @@ from pathlib import Path
 
 from postflow.config import Settings
 from postflow.runtime import Runtime
-from tests.conftest import TEST_SECRET_KEY
 from workers.dramatiq_queue import DramatiqPublishQueue
 from workers.leader import RedisLeaderLock
 from workers.scheduler import Scheduler
@@ -26,11 +25,12 @@ def worker_env(settings: Settings, **extra: str) -> dict[str, str]:
     ``POSTFLOW_*`` variables are dropped (``POSTFLOW_TEST_*`` kept), ``extra`` added."""
     redis_url = settings.redis_url
     assert redis_url is not None, "a worker process needs Redis to share jobs with the test"
+    assert settings.secret_key is not None, "a worker process must open the test's tokens"
     env = {name: value for name, value in os.environ.items()
            if not name.startswith("POSTFLOW_") or name.startswith("POSTFLOW_TEST_")}
     env.update({
         "POSTFLOW_DATA_DIR": str(settings.data_dir),
-        "POSTFLOW_SECRET_KEY": TEST_SECRET_KEY,
+        "POSTFLOW_SECRET_KEY": settings.secret_key.get_secret_value(),
         "POSTFLOW_REDIS_URL": redis_url.get_secret_value(),
         "POSTFLOW_PUBLIC_URL": str(settings.public_url),
         "POSTFLOW_WORKER_THREADS": str(settings.worker_threads),
@@ -41,31 +41,40 @@ def worker_env(settings: Settings, **extra: str) -> dict[str, str]:
 
 @dataclass
 class WorkerProcess:
-    """``postflow worker`` as a child process, its output appended to ``log_path``."""
+    """``postflow <command>`` (by default ``worker``) as a child process, its output appended
+    to ``log_path``; the tests' and the benchmarks' one launcher."""
 
     env: dict[str, str]
     log_path: Path
     process: subprocess.Popen[bytes] | None = None
+    command: str = "worker"
+    #: How long ``stop`` waits after SIGTERM before SIGKILL.
+    stop_timeout: float = 15.0
 
     def start(self) -> None:
         with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "postflow.cli.main", "worker"], cwd=REPO_ROOT,
+            self.process = subprocess.Popen(  # noqa: S603 - argv: this Python and a postflow command
+                [sys.executable, "-m", "postflow.cli.main", self.command], cwd=REPO_ROOT,
                 env=self.env, stdout=log, stderr=subprocess.STDOUT)
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid if self.process is not None else 0
 
     @property
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
     def stop(self) -> int | None:
-        """SIGTERM, as an operator stops it; SIGKILL if it has not exited within 15 s."""
+        """SIGTERM, as an operator stops it; SIGKILL if it has not exited within
+        ``stop_timeout``."""
         process = self.process
         if process is None:
             return None
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
             try:
-                process.wait(timeout=15)
+                process.wait(timeout=self.stop_timeout)
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(timeout=5)
