@@ -17,6 +17,7 @@ from typing import Any
 import aiohttp
 from yarl import URL
 
+from integrations.media.fetch import read_at_most
 from postflow.chatops.compose import UploadedFile
 from postflow.config import Settings
 from postflow.errors import BadInput
@@ -24,7 +25,6 @@ from postflow.media import MEDIA_KINDS, FetchedMedia, base_content_type
 
 SLACK_FILES_HOST = "files.slack.com"
 REDIRECTS = (301, 302, 303, 307, 308)
-READ_CHUNK = 64 * 1024
 
 
 def uploaded_files(element: dict[str, Any]) -> tuple[UploadedFile, ...]:
@@ -123,14 +123,8 @@ class SlackFileDownloader:
                            "video; is the files:read scope granted to PostFlow?",
                            details={"file": name, "content_type": content_type,
                                     "reason": "content_type"})
-        if response.content_length is not None and response.content_length > limit:
-            raise _too_large(name, limit)
-        body = bytearray()
-        async for chunk in response.content.iter_chunked(READ_CHUNK):
-            body += chunk
-            if len(body) > limit:
-                raise _too_large(name, limit)
-        return FetchedMedia(data=bytes(body), content_type=content_type)
+        data = await read_at_most(response, limit, lambda: _too_large(name, limit))
+        return FetchedMedia(data=data, content_type=content_type)
 
 
 def _too_large(name: str, limit: int) -> BadInput:

@@ -187,14 +187,22 @@ class SafeMediaFetcher:
                            f"video PostFlow accepts ({', '.join(MEDIA_KINDS)}).",
                            details={"url": shown, "content_type": content_type,
                                     "reason": "content_type"})
-        if response.content_length is not None and response.content_length > limit:
-            raise _too_large(shown, limit)
-        body = bytearray()
-        async for chunk in response.content.iter_chunked(READ_CHUNK):
-            body += chunk
-            if len(body) > limit:
-                raise _too_large(shown, limit)
-        return FetchedMedia(data=bytes(body), content_type=content_type)
+        data = await read_at_most(response, limit, lambda: _too_large(shown, limit))
+        return FetchedMedia(data=data, content_type=content_type)
+
+
+async def read_at_most(response: aiohttp.ClientResponse, limit: int,
+                       too_large: Callable[[], BadInput]) -> bytes:
+    """The answer's body, refused with ``too_large()`` as soon as it is known to exceed
+    ``limit`` bytes (a stated Content-Length, or the bytes read so far)."""
+    if response.content_length is not None and response.content_length > limit:
+        raise too_large()
+    body = bytearray()
+    async for chunk in response.content.iter_chunked(READ_CHUNK):
+        body += chunk
+        if len(body) > limit:
+            raise too_large()
+    return bytes(body)
 
 
 def _too_large(shown: str, limit: int) -> BadInput:
