@@ -9,13 +9,12 @@ the page carries the signed pick token, never a token of the network.
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 from aiohttp import web
-from jinja2 import Environment, FileSystemLoader
 
 from hub.errors import REQUEST_ID
 from hub.routes import RUNTIME
+from hub.templates import render
 from postflow.chatops.oauth_state import STATE_TTL
 from postflow.errors import BadInput, LimitReached, PostFlowError, Unauthorized
 from postflow.runtime import Runtime
@@ -32,11 +31,6 @@ PICK_PATH = "/oauth/{network}/pages"
 PICK_COOKIE = "postflow_oauth_pick"
 COOKIE_PATH = "/oauth/"
 TEMPLATE = "facebook_pages.html"
-_TEMPLATES = Environment(
-    loader=FileSystemLoader([str(Path(__file__).resolve().parents[2] / "templates"),
-                             "templates"]),
-    autoescape=True)
-
 #: What a refused pick token means for a person, by the reason given.
 PICK_REFUSALS = {
     "invalid": "This choice of Pages is not valid.",
@@ -100,13 +94,13 @@ async def accounts_picked(request: web.Request) -> web.Response:
 def _render(rt: Runtime, network: str, title: str, message: str = "", *, status: int = 200,
             offer: AccountOffer | None = None, outcome: PickOutcome | None = None,
             again: bool = False, reference: str | None = None) -> web.Response:
-    body = _TEMPLATES.get_template(TEMPLATE).render(
-        title=title, message=message, network=network,
-        network_name=rt.providers.get(network).display_name
-        if network in rt.providers.networks() else network,
-        action=rt.settings.base_url + PICK_PATH.format(network=network),
-        offer=offer, accounts=[a for a in offer.accounts] if offer else [],
-        outcome=outcome, again=again, reference=reference, safe_image=_safe_image)
+    body = render(TEMPLATE,
+                  title=title, message=message, network=network,
+                  network_name=rt.providers.get(network).display_name
+                  if network in rt.providers.networks() else network,
+                  action=rt.settings.base_url + PICK_PATH.format(network=network),
+                  offer=offer, accounts=[a for a in offer.accounts] if offer else [],
+                  outcome=outcome, again=again, reference=reference, safe_image=_safe_image)
     return web.Response(text=body, status=status, content_type="text/html",
                         headers={"Cache-Control": "no-store"})
 

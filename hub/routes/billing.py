@@ -8,23 +8,16 @@ it, so every answer is an HTML page (templates/billing.html), never JSON or a tr
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 from aiohttp import web
-from jinja2 import Environment, FileSystemLoader
 
 from hub.routes import RUNTIME
+from hub.templates import render
 from postflow.chatops.billing_link import LINK_TTL, PAGE_PATH, open_billing_token
 from postflow.errors import NotFound, Unauthorized
 from postflow.plans import LIMIT_NOUNS, Limit
 
 log = logging.getLogger(__name__)
-
-#: The repository's templates/, or ./templates where the image copies it.
-_TEMPLATES = Environment(
-    loader=FileSystemLoader([str(Path(__file__).resolve().parents[2] / "templates"),
-                             "templates"]),
-    autoescape=True)
 
 #: What a refused link means for a person, by the reason open_billing_token gives.
 REFUSALS = {
@@ -59,7 +52,7 @@ async def billing_page(request: web.Request) -> web.Response:
 
 
 def _page(template: str, *, status: int = 200, **values: object) -> web.Response:
-    response = web.Response(text=_TEMPLATES.get_template(template).render(**values),
+    response = web.Response(text=render(template, **values),
                             status=status, content_type="text/html")
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"

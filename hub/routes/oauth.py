@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import logging
 import secrets
-from pathlib import Path
 
 from aiohttp import web
-from jinja2 import Environment, FileSystemLoader
 
 from hub.errors import REQUEST_ID
 from hub.routes import RUNTIME, account_picking
+from hub.templates import render
 from postflow.chatops.oauth_state import STATE_TTL
 from postflow.errors import LimitReached, NotFound, PostFlowError, Unauthorized
 from postflow.providers import ProviderError
@@ -32,12 +31,6 @@ log = logging.getLogger(__name__)
 STATE_COOKIE = "postflow_oauth_state"
 COOKIE_PATH = "/oauth/"
 NETWORK = "{network:[a-z0-9_-]{1,40}}"
-#: The repository's templates/, or ./templates where the image copies it.
-_TEMPLATES = Environment(
-    loader=FileSystemLoader([str(Path(__file__).resolve().parents[2] / "templates"),
-                             "templates"]),
-    autoescape=True)
-
 #: What a refused state means for a person, by the reason redeem_state gives.
 STATE_REFUSALS = {
     "invalid": "This connect link is not valid.",
@@ -140,10 +133,11 @@ def _network_name(rt: Runtime, network: str) -> str:
 def _page(rt: Runtime, network: str, title: str, message: str, *,
           status: int = 200, again: bool = False, avatar_url: str | None = None,
           missing_scopes: list[str] | None = None, reference: str | None = None) -> web.Response:
-    body = _TEMPLATES.get_template("oauth_page.html").render(
-        title=title, message=message, network=network,
-        network_name=_network_name(rt, network), again=again,
-        avatar_url=avatar_url if avatar_url and avatar_url.startswith("https://") else None,
-        missing_scopes=missing_scopes or [], reference=reference)
+    body = render("oauth_page.html",
+                  title=title, message=message, network=network,
+                  network_name=_network_name(rt, network), again=again,
+                  avatar_url=(avatar_url if avatar_url and avatar_url.startswith("https://")
+                              else None),
+                  missing_scopes=missing_scopes or [], reference=reference)
     return web.Response(text=body, status=status, content_type="text/html",
                         headers={"Cache-Control": "no-store"})

@@ -1,0 +1,18 @@
+"""The hub's jinja2 templates: the repository's ``templates/``, or ``./templates`` where the
+container image copies it. Autoescaped: every value a page shows is text, never markup."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader
+
+_TEMPLATES = Environment(
+    loader=FileSystemLoader([str(Path(__file__).resolve().parents[1] / "templates"),
+                             "templates"]),
+    autoescape=True)
+
+
+def render(template: str, **values: Any) -> str:
+    return _TEMPLATES.get_template(template).render(**values)
