@@ -58,6 +58,23 @@ def transport_error(network: str, err: BaseException, *, sent: bool) -> Provider
                          retry_after=SERVER_ERROR_WAIT_SECONDS, raw=type(err).__name__)
 
 
+def status_error(network: str, status: int, *, detail: str = "", code: str | None,
+                 raw: str | None, created_something: bool) -> ProviderError:
+    """What is left of an HTTP error status once a network's own cases are handled: a 4xx
+    other than 429 refuses the post; a 5xx after the request may have created something is an
+    unknown outcome (503 excepted: the request was not taken); anything else is retried."""
+    if 400 <= status < 500 and status != 429:
+        return ProviderError(ErrorKind.BAD_INPUT, f"{network} refused this post"
+                             + (f": {detail}" if detail else f" (HTTP {status})."),
+                             platform_code=code, raw=raw)
+    if created_something and status >= 500 and status != 503:
+        return ProviderError(ErrorKind.UNKNOWN,
+                             f"{network} failed (HTTP {status}) after receiving the post; it may "
+                             "have been published.", platform_code=code, raw=raw)
+    return ProviderError(ErrorKind.RETRY_AFTER, f"{network} is having trouble (HTTP {status}).",
+                         retry_after=SERVER_ERROR_WAIT_SECONDS, platform_code=code, raw=raw)
+
+
 def parse_answer(model: type[ModelT], body: str, what: str) -> ModelT:
     """``body`` read as ``model``; an answer of another shape is retried later. The body is never
     kept: token answers and account lists hold secrets."""

@@ -171,17 +171,8 @@ def token_error(status: int, body: str, headers: dict[str, str]) -> ProviderErro
 
 
 def _http_error(status: int, raw: str | None, *, created_something: bool) -> ProviderError:
-    if created_something and status >= 500 and status != 503:
-        # 503 means Facebook did not take the request; after another 5xx the post may exist.
-        return ProviderError(ErrorKind.UNKNOWN, f"Facebook failed (HTTP {status}) after "
-                             "receiving the post; it may have been published.",
-                             platform_code=str(status), raw=raw)
-    if status >= 500 or status == 429:
-        return ProviderError(ErrorKind.RETRY_AFTER, f"Facebook is having trouble (HTTP {status}).",
-                             retry_after=SERVER_ERROR_WAIT_SECONDS, platform_code=str(status),
-                             raw=raw)
-    return ProviderError(ErrorKind.BAD_INPUT, f"Facebook refused this post (HTTP {status}).",
-                         platform_code=str(status), raw=raw)
+    return http_answers.status_error("Facebook", status, code=str(status), raw=raw,
+                                     created_something=created_something)
 
 
 def _int(value: object) -> int | None:

@@ -77,17 +77,8 @@ def api_error(status: int, body: str, headers: dict[str, str], *,
                              "LinkedIn no longer serves the API version PostFlow asks for; "
                              "set POSTFLOW_LINKEDIN_API_VERSION to a current YYYYMM version.",
                              retry_after=OPERATOR_FIX_WAIT_SECONDS, platform_code=code, raw=raw)
-    if 400 <= status < 500:
-        return ProviderError(ErrorKind.BAD_INPUT, "LinkedIn refused this post"
-                             + (f": {detail}" if detail else f" (HTTP {status})."),
-                             platform_code=code, raw=raw)
-    if created_something and status != 503:
-        # 503 means LinkedIn did not take the request; after a 500, 502 or 504 it may exist.
-        return ProviderError(ErrorKind.UNKNOWN,
-                             f"LinkedIn failed (HTTP {status}) after receiving the post; it may "
-                             "have been published.", platform_code=code, raw=raw)
-    return ProviderError(ErrorKind.RETRY_AFTER, f"LinkedIn is having trouble (HTTP {status}).",
-                         retry_after=SERVER_ERROR_WAIT_SECONDS, platform_code=code, raw=raw)
+    return http_answers.status_error("LinkedIn", status, detail=detail, code=code, raw=raw,
+                                     created_something=created_something)
 
 
 def token_error(status: int, body: str, headers: dict[str, str], *,

@@ -75,17 +75,8 @@ def api_error(status: int, body: str, headers: dict[str, str], now: datetime, *,
                              + (f": {detail}" if detail else ".")
                              + " Check the account and the app's permissions on X.",
                              platform_code=code, raw=raw)
-    if 400 <= status < 500:
-        return ProviderError(ErrorKind.BAD_INPUT, "X refused this post"
-                             + (f": {detail}" if detail else f" (HTTP {status})."),
-                             platform_code=code, raw=raw)
-    if created_something and status != 503:
-        # 503 means X did not take the request; after a 500, 502 or 504 the post may exist.
-        return ProviderError(ErrorKind.UNKNOWN,
-                             f"X failed (HTTP {status}) after receiving the post; it may have "
-                             "been published.", platform_code=code, raw=raw)
-    return ProviderError(ErrorKind.RETRY_AFTER, f"X is having trouble (HTTP {status}).",
-                         retry_after=SERVER_ERROR_WAIT_SECONDS, platform_code=code, raw=raw)
+    return http_answers.status_error("X", status, detail=detail, code=code, raw=raw,
+                                     created_something=created_something)
 
 
 def token_error(status: int, body: str, headers: dict[str, str], now: datetime, *,
