@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
 from collections.abc import Awaitable, Callable
 
@@ -119,7 +120,15 @@ async def _until_signalled(serve: Callable[[asyncio.Event], Awaitable[None]]) ->
         log.info("Received %s; shutting down (send it again to force).", signum.name)
         stop.set()
         for each in STOP_SIGNALS:
-            loop.remove_signal_handler(each)
+            loop.add_signal_handler(each, force, each)
+
+    def force(signum: signal.Signals) -> None:
+        # A second signal stops at once: in-flight jobs stay Queued or Publishing in the store
+        # and are handed out again at the next start. (Raising KeyboardInterrupt here instead
+        # would leave the store's connection threads running, and the process with them.)
+        log.warning("Received %s again; stopping now.", signum.name)
+        logging.shutdown()
+        os._exit(128 + signum)
 
     for signum in STOP_SIGNALS:
         loop.add_signal_handler(signum, on_signal, signum)

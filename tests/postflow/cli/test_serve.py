@@ -63,6 +63,42 @@ def test_up_serves_healthz_and_exits_0_on_sigterm(tmp_path: Path) -> None:
     assert "postflow org create" in printed
 
 
+SLOW_SHUTDOWN = """
+import asyncio, sys
+from postflow.cli.serve import _until_signalled
+
+async def serve(stop):
+    print("ready", flush=True)
+    await stop.wait()
+    print("stopping", flush=True)
+    await asyncio.sleep(60)  # a clean shutdown still waiting on a job
+
+asyncio.run(_until_signalled(serve))
+"""
+
+
+def test_a_second_signal_stops_at_once_while_the_first_one_still_shuts_down() -> None:
+    """"Send it again to force": the second SIGINT ends the process (exit 130) though the
+    clean shutdown the first one began has not finished."""
+    process = subprocess.Popen(  # noqa: S603 - this Python and a fixed script
+        [sys.executable, "-c", SLOW_SHUTDOWN], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True)
+    try:
+        assert process.stdout is not None
+        assert process.stdout.readline().strip() == "ready"  # the signal handlers are in place
+        process.send_signal(signal.SIGINT)
+        assert process.stdout.readline().strip() == "stopping"
+        assert process.poll() is None  # still shutting down
+
+        process.send_signal(signal.SIGINT)
+
+        assert process.wait(timeout=10) == 128 + signal.SIGINT
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
 @pytest.mark.parametrize("command", ["hub", "worker", "scheduler"])
 def test_scale_out_process_without_redis_exits_2(command: str, tmp_path: Path,
                                                  capsys: pytest.CaptureFixture[str],
