@@ -5,7 +5,8 @@
 - Network slots: a counting semaphore per network, a sorted set of holders scored by the end of
   their lease. Acquiring first drops expired leases, so a killed worker's slot frees itself;
   a live holder renews its lease while it holds the slot. Lease times come from the Redis
-  server's clock, so workers' clocks need not agree.
+  server's clock, so workers' clocks need not agree. A waiting acquire asks again every
+  ``POLL_SECONDS``, and at once when a job of its own process frees a slot of that network.
 - Refresh locks: ``SET NX PX`` with a random token, polled until a deadline; released by a Lua
   compare-and-delete, so a holder whose lease ran out never deletes its successor's lock.
 """
@@ -16,6 +17,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
+from collections import deque
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -35,6 +37,7 @@ from postflow.account_gates import (
     network_cap,
 )
 from postflow.clock import Clock
+from postflow.ids import new_id
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +46,7 @@ KEY_PREFIX = "postflow:"
 SLOT_LEASE_SECONDS = 30.0
 #: A refresh lock's lease: longer than any token request should take (HTTP timeouts included).
 REFRESH_LOCK_TTL_SECONDS = 30.0
-#: How often a waiting acquire asks Redis again.
+#: How often a waiting acquire asks Redis again (sooner when its own process frees a slot).
 POLL_SECONDS = 0.02
 REDIS_CONNECT_TIMEOUT_SECONDS = 5.0
 REDIS_SOCKET_TIMEOUT_SECONDS = 10.0
@@ -139,8 +142,10 @@ class RedisAccountGate:
                  caps: Mapping[str, int | None] = NETWORK_CONCURRENCY, *,
                  default_cap: int | None = DEFAULT_NETWORK_CONCURRENCY,
                  wait_seconds: float = NETWORK_SLOT_WAIT_SECONDS,
-                 lease_seconds: float = SLOT_LEASE_SECONDS) -> None:
+                 lease_seconds: float = SLOT_LEASE_SECONDS,
+                 poll_seconds: float = POLL_SECONDS) -> None:
         self._client = client
+        self._poll_seconds = poll_seconds
         self._clock = clock
         self._caps = dict(caps)
         self._default_cap = default_cap
@@ -150,6 +155,8 @@ class RedisAccountGate:
         self._cool_down = client.register_script(_COOL_DOWN)
         self._slot_acquire = client.register_script(_SLOT_ACQUIRE)
         self._slot_renew = client.register_script(_SLOT_RENEW)
+        # Waiting acquires of this process, per slot key: a release wakes the first at once.
+        self._waiting: dict[str, deque[asyncio.Future[None]]] = {}
 
     async def cooling_until(self, connection_id: str) -> datetime | None:
         stored = await self._client.get(f"{KEY_PREFIX}cooldown:{connection_id}")
@@ -174,7 +181,7 @@ class RedisAccountGate:
             return
         key = f"{KEY_PREFIX}slots:{network}"
         cooldown_key = "" if connection_id is None else f"{KEY_PREFIX}cooldown:{connection_id}"
-        token = secrets.token_hex(16)
+        token = new_id("slot")  # pooled randomness: no system call per acquire
         deadline = _loop_time() + self._wait_seconds
         while True:
             now_ms = int(self._clock.now().timestamp() * 1000)
@@ -185,10 +192,11 @@ class RedisAccountGate:
                 raise CoolingDown(datetime.fromtimestamp(int(answer[1]) / 1000, tz=UTC))
             if answer[0] == _ACQUIRED:
                 break
-            if _loop_time() >= deadline:
+            left = deadline - _loop_time()
+            if left <= 0:
                 raise NetworkBusy(f"All {cap} slots for {network} stayed taken for "
                                   f"{self._wait_seconds:g} s.")
-            await asyncio.sleep(POLL_SECONDS)
+            await self._until_freed(key, min(self._poll_seconds, left))
         if cap is None:
             yield
             return
@@ -215,6 +223,31 @@ class RedisAccountGate:
             await self._client.zrem(key, token)
         except redis.RedisError:
             log.warning("could not free a %s slot; its lease will free it", key, exc_info=True)
+            return
+        self._wake_one(key)
+
+    async def _until_freed(self, key: str, seconds: float) -> None:
+        """Wait ``seconds``, or less if a job of this process frees a ``key`` slot meanwhile."""
+        freed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        waiting = self._waiting.setdefault(key, deque())
+        waiting.append(freed)
+        try:
+            await asyncio.wait_for(freed, seconds)
+        except TimeoutError:
+            pass
+        finally:
+            if not freed.done():
+                freed.cancel()
+            with contextlib.suppress(ValueError):
+                waiting.remove(freed)
+
+    def _wake_one(self, key: str) -> None:
+        waiting = self._waiting.get(key)
+        while waiting:
+            freed = waiting.popleft()
+            if not freed.done():
+                freed.set_result(None)
+                return
 
     async def _renew(self, key: str, token: str) -> None:
         while True:

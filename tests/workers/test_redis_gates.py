@@ -154,6 +154,43 @@ async def test_a_released_slot_is_free_at_once(gate: RedisAccountGate,
     assert await slots.zcard(f"{KEY_PREFIX}slots:x") == 0
 
 
+async def test_a_slot_freed_in_this_process_goes_to_its_waiter_without_polling(
+        clients: Clients, clock: ManualClock) -> None:
+    # Polls are 30 s apart here: only the release's wake-up can hand the slot over in time.
+    gate = RedisAccountGate(clients(), clock, {"x": 1}, wait_seconds=60, poll_seconds=30)
+    loop = asyncio.get_running_loop()
+    async with AsyncExitStack() as held:
+        await held.enter_async_context(gate.acquire("x"))
+
+        async def wait_for_slot() -> float:
+            async with gate.acquire("x"):
+                return loop.time()
+
+        waiter = asyncio.create_task(wait_for_slot())
+        await asyncio.sleep(0.1)  # the waiter found the network full and waits
+        assert not waiter.done()
+        released = loop.time()
+    assert await asyncio.wait_for(waiter, 5) - released < 1.0
+
+
+async def test_a_slot_freed_in_another_process_is_found_by_polling(
+        clients: Clients, clock: ManualClock) -> None:
+    first = RedisAccountGate(clients(), clock, {"x": 1}, wait_seconds=5, poll_seconds=0.05)
+    second = RedisAccountGate(clients(), clock, {"x": 1}, wait_seconds=5, poll_seconds=0.05)
+    holding = first.acquire("x")
+    await holding.__aenter__()
+
+    async def wait_for_slot() -> bool:
+        async with second.acquire("x"):
+            return True
+
+    waiter = asyncio.create_task(wait_for_slot())
+    await asyncio.sleep(0.2)
+    assert not waiter.done()
+    await holding.__aexit__(None, None, None)  # wakes nobody in ``second``: it must poll
+    assert await asyncio.wait_for(waiter, 2)
+
+
 async def test_redis_going_away_during_the_call_does_not_fail_it(
         clients: Clients, clock: ManualClock) -> None:
     client = clients()
