@@ -69,12 +69,16 @@ class _TargetRun:
     closed_attempt: PublishAttempt | None = None
 
 
+#: Backoff jitter for every job: seeding a generator per job costs more than the job's math.
+_JITTER = random.Random()
+
+
 class PostPublisher:
     """Runs one publish job for one post. ``rng`` is injectable for tests."""
 
     def __init__(self, rt: Runtime, rng: random.Random | None = None) -> None:
         self.rt = rt
-        self.rng = rng or random.Random()
+        self.rng = rng or _JITTER
         #: Refreshes that failed for now in this job, so a target is not refreshed twice in a row.
         self._refresh_failures: dict[str, ProviderError] = {}
         #: The post's version in the store, and the events of this job not written yet.
