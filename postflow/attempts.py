@@ -24,6 +24,10 @@ class AttemptOutcome(StrEnum):
     UNCONFIRMED = "unconfirmed"
     #: A check found that an earlier attempt had in fact published.
     RECONCILED = "reconciled"
+    #: Recorded, then held back by the gates before the call (the account cooling down after
+    #: a rate limit, or every slot of the network taken): nothing reached the network, and the
+    #: target's ``attempt_count`` does not count it.
+    NOT_SENT = "not_sent"
 
 
 class PublishAttempt(BaseModel):

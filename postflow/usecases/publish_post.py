@@ -5,14 +5,16 @@ call, call once, then close the attempt. A target found mid-publish (a worker di
 reconciled through the provider's ``check`` with the earlier attempt id; only a confirmed "not
 published" leads to a new call, and an unanswerable check makes the target Unconfirmed.
 
-Before any call the runtime's gates are asked: a connection cooling down after a rate limit is not
-called at all (its target waits for the cool-down's end, without an attempt), calls to one network
-are capped, and expiring tokens are refreshed first, once per connection however many jobs need
-them (``postflow/usecases/token_refresh.py``).
+Expiring tokens are refreshed first, once per connection however many jobs need them
+(``postflow/usecases/token_refresh.py``). The runtime's gates guard the network call itself, after
+its attempt is written (so a network slot is never held through a store write): a connection
+cooling down after a rate limit is not called at all (its target waits for the cool-down's end;
+the attempt is closed as ``not_sent`` and not counted), and calls to one network are capped.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import random
 from dataclasses import dataclass
@@ -162,26 +164,29 @@ class PostPublisher:
                 connection = outcome.connection
             # On a failure for now, call with the tokens as they are: the network is the judge,
             # and its refusal is a recorded attempt, so retries stay bounded.
-        try:
-            async with self.rt.gates.acquire(connection.network, connection_id=connection.id):
-                return await self._call_network(post, target, trigger, connection)
-        except CoolingDown as cooling_down:
-            return post, self._waiting(target, cooling_down.until)
-        except NetworkBusy as busy:
-            log.info("target %s of post %s waits: %s", connection.id, post.id, busy)
-            return post, _TargetRun(target, retry_in=backoff_seconds(
-                1, self.rt.settings.retry_base_seconds, self.rt.settings.retry_max_seconds,
-                self.rng))
-
-    async def _call_network(self, post: Post, target: PostTarget, trigger: str,
-                            connection: Connection) -> tuple[Post, _TargetRun] | None:
-        """Reconcile a cut-off attempt if any, then record a new attempt and publish once."""
         provider = self.rt.providers.get(connection.network)
-
         if target.status is TargetStatus.PUBLISHING and target.current_attempt_id:
-            reconciled = await self._reconcile(post, target, provider, connection)
+            # A cut-off attempt is settled first; its check is a network call, so it takes a
+            # slot too.
+            try:
+                async with self.rt.gates.acquire(connection.network,
+                                                 connection_id=connection.id):
+                    reconciled = await self._reconcile(post, target, provider, connection)
+            except (CoolingDown, NetworkBusy) as held:
+                return post, self._held_back(post, target, held)
             if reconciled is not None:
                 return post, reconciled
+        return await self._call_network(post, target, trigger, connection, provider)
+
+    async def _call_network(self, post: Post, target: PostTarget, trigger: str,
+                            connection: Connection,
+                            provider: Provider) -> tuple[Post, _TargetRun] | None:
+        """Record a new attempt, then publish once with a slot of the network.
+
+        The attempt is written before the slot is taken, so a slot is held for the network call
+        only, never for a store write. When the gates hold the call back (the account cools
+        down, or every slot stays taken), the attempt is closed as not sent and does not count.
+        """
 
         try:
             content = await self._content(post, connection.network, provider)
@@ -208,17 +213,22 @@ class PostPublisher:
             return None
 
         try:
-            result = await provider.publish(account_context(self.rt, connection), content,
-                                            idempotency_key=attempt.id)
-        except ProviderError as err:
-            run = await self._on_error(saved, target, attempt, err, provider, connection)
-            return saved, run
-        except Exception as err:  # a bug or a network fault after sending: outcome unknown
-            log.exception("provider %s raised unexpectedly", connection.network)
-            unknown = ProviderError(ErrorKind.UNKNOWN, "The network call ended unexpectedly.",
-                                    raw=type(err).__name__)
-            return saved, await self._on_error(saved, target, attempt, unknown, provider,
-                                               connection)
+            async with self.rt.gates.acquire(connection.network, connection_id=connection.id):
+                try:
+                    result = await provider.publish(account_context(self.rt, connection),
+                                                    content, idempotency_key=attempt.id)
+                except ProviderError as err:
+                    return saved, await self._on_error(saved, target, attempt, err, provider,
+                                                       connection)
+                except Exception as err:  # a bug or a fault after sending: outcome unknown
+                    log.exception("provider %s raised unexpectedly", connection.network)
+                    unknown = ProviderError(ErrorKind.UNKNOWN,
+                                            "The network call ended unexpectedly.",
+                                            raw=type(err).__name__)
+                    return saved, await self._on_error(saved, target, attempt, unknown,
+                                                       provider, connection)
+        except (CoolingDown, NetworkBusy) as held:
+            return saved, self._not_sent(attempt, self._held_back(saved, target, held))
         return saved, _TargetRun(self._published(target, result), closed_attempt=self._closed(
             attempt, AttemptOutcome.PUBLISHED, result=result))
 
@@ -302,6 +312,28 @@ class PostPublisher:
         if until is None or until <= self.rt.clock.now():
             return None
         return self._waiting(target, until)
+
+    def _held_back(self, post: Post, target: PostTarget,
+                   held: CoolingDown | NetworkBusy) -> _TargetRun:
+        """The target's turn when the gates did not let its call go out."""
+        if isinstance(held, CoolingDown):
+            return self._waiting(target, held.until)
+        log.info("target %s of post %s waits: %s", target.connection_id, post.id, held)
+        return _TargetRun(target.model_copy(update={
+            "error_kind": ErrorKind.RETRY_AFTER.value, "error_message": str(held)}),
+            retry_in=backoff_seconds(1, self.rt.settings.retry_base_seconds,
+                                     self.rt.settings.retry_max_seconds, self.rng))
+
+    def _not_sent(self, attempt: PublishAttempt, run: _TargetRun) -> _TargetRun:
+        """``run`` for a target whose recorded ``attempt`` never reached the network: the
+        attempt is closed as not sent, and the target is pending again without spending one
+        of its attempts."""
+        target = run.target.model_copy(update={
+            "status": TargetStatus.PENDING,
+            "attempt_count": max(0, run.target.attempt_count - 1)})
+        return dataclasses.replace(run, target=target, closed_attempt=self._closed(
+            attempt, AttemptOutcome.NOT_SENT, error=ProviderError(
+                ErrorKind.RETRY_AFTER, f"Not sent: {target.error_message}")))
 
     def _waiting(self, target: PostTarget, until: datetime) -> _TargetRun:
         """The target's turn while its connection cools down until ``until``."""

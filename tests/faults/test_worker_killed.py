@@ -4,8 +4,8 @@ every post is published exactly once.
 How each moment is forced, without guessing at timings:
 
 - *before the call*: every concurrency slot of the network is taken by phantom holders, so the
-  job waits at the gate (message taken, post still Queued: its move to Publishing is written
-  with the attempt, just before the call; no request) — the kill lands there;
+  job waits at the gate (message taken, post Publishing with its attempt recorded, no request)
+  — the kill lands there;
 - *during the call*: the platform holds the request (having created the post or not) until the
   test releases it, and the kill lands while it is held;
 - *after the answer, before the store write*: the platform creates the post and holds its 201;
@@ -72,17 +72,18 @@ async def test_killed_before_calling_the_platform(rig: Rig) -> None:
     await eventually(lambda: _one_taken(rig), timeout=10, what="the worker taking the job")
     await asyncio.sleep(0.3)  # at the gate, polling for a slot
     assert rig.platform.received() == []
-    assert (await rig.rt.store.get_post(post.org_id, post.id)).status is PostStatus.QUEUED
-    assert await rig.rt.store.list_attempts(post.org_id, post.id) == []
+    assert (await rig.rt.store.get_post(post.org_id, post.id)).status is PostStatus.PUBLISHING
+    [waiting] = await rig.rt.store.list_attempts(post.org_id, post.id)
+    assert waiting.outcome is PENDING
     await _replace_worker(rig)
     await free_network_slots(rig.redis_url, NETWORK, holders)
 
     await rig.all_final([post], timeout=DONE_WITHIN)
     await rig.queues_drained()
     await assert_published_exactly_once(rig, [post])
-    # The message given back, or the reconciler's (the post stayed Queued): one attempt.
-    [(trigger, outcome)] = await outcomes(rig.rt, post)
-    assert outcome is PUBLISHED and trigger in ("scheduler", "reconciler")
+    # The cut-off attempt is checked with the platform (nothing there), then one call.
+    assert [outcome for _, outcome in await outcomes(rig.rt, post)] == [
+        RETRY, PUBLISHED]
 
 
 async def _one_taken(rig: Rig) -> bool:

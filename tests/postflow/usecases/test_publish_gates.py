@@ -7,10 +7,12 @@ import asyncio
 import dataclasses
 import random
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
 from postflow.account_gates import InProcessAccountGate
+from postflow.attempts import AttemptOutcome
 from postflow.connections import Connection, ConnectionStatus
 from postflow.organizations import Organization
 from postflow.posts import Post, PostSource, PostStatus, TargetStatus
@@ -103,7 +105,7 @@ async def test_a_rate_limited_account_waits_while_the_other_target_is_published(
     assert (done.status, done.due_at) == (PostStatus.SCHEDULED, cool_down_end)
 
 
-async def test_another_post_for_a_cooling_account_makes_no_call_and_no_attempt(
+async def test_another_post_for_a_cooling_account_makes_no_call_and_spends_no_attempt(
         srt: Runtime, org: Organization, provider: ScriptedProvider,
         clock: ManualClock) -> None:
     a = await connect(srt, org, "A")
@@ -119,7 +121,11 @@ async def test_another_post_for_a_cooling_account_makes_no_call_and_no_attempt(
                                                 clock.now() + timedelta(seconds=110))
     assert waiting.target(a.id).status is TargetStatus.PENDING
     assert waiting.target(a.id).attempt_count == 0
-    assert await srt.store.list_attempts(org.id, second.id) == []
+    # The attempt was recorded before the gate held it back: closed as not sent, and why.
+    [held] = await srt.store.list_attempts(org.id, second.id)
+    assert held.outcome is AttemptOutcome.NOT_SENT
+    assert held.error_message is not None and "slow down" in held.error_message
+    assert held.finished_at is not None
 
 
 async def test_another_account_publishes_during_a_cool_down(
@@ -172,7 +178,7 @@ async def test_a_rate_limited_reconciliation_check_cools_the_account_down(
 
 # -- the per-network cap --------------------------------------------------------------------------
 
-async def test_a_target_whose_network_is_full_waits_without_an_attempt(
+async def test_a_target_whose_network_is_full_waits_without_spending_an_attempt(
         srt: Runtime, org: Organization, provider: ScriptedProvider) -> None:
     gate = InProcessAccountGate({"scripted": 1}, wait_seconds=0.05)
     capped = dataclasses.replace(srt, gates=gate)
@@ -186,7 +192,31 @@ async def test_a_target_whose_network_is_full_waits_without_an_attempt(
     assert waiting.due_at is not None and waiting.due_at > capped.clock.now()
     assert waiting.target(a.id).attempt_count == 0
     assert provider.publish_calls == []
-    assert await capped.store.list_attempts(org.id, post.id) == []
+    [held] = await capped.store.list_attempts(org.id, post.id)
+    assert held.outcome is AttemptOutcome.NOT_SENT
+    assert held.error_message is not None and "stayed taken" in held.error_message
+
+
+async def test_a_network_slot_is_not_held_while_the_attempt_is_written(
+        srt: Runtime, org: Organization, provider: ScriptedProvider,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    gate = InProcessAccountGate({"scripted": 1}, wait_seconds=0.05)
+    capped = dataclasses.replace(srt, gates=gate)
+    a = await connect(capped, org, "A")
+    post = await submit(capped, org, [a])
+    slot_free_while_writing: list[bool] = []
+    replace_post = capped.store.replace_post
+
+    async def watching_replace(*args: Any, **kwargs: Any) -> None:
+        async with gate.acquire("scripted"):  # NetworkBusy if the job held the only slot
+            slot_free_while_writing.append(True)
+        await replace_post(*args, **kwargs)
+
+    monkeypatch.setattr(capped.store, "replace_post", watching_replace)
+    done = await publish(capped, post)
+
+    assert done.status is PostStatus.PUBLISHED
+    assert len(slot_free_while_writing) == 3  # the claim, the attempt, then the outcome
 
 
 # -- single-flight token refresh ------------------------------------------------------------------
