@@ -49,7 +49,7 @@ class Settings(BaseSettings):
     #: Jobs a worker process runs at once. A publish job mostly waits on the network, so more
     #: than Dramatiq's 8: publishing gains up to ~24-32, no-op jobs stop gaining past ~16
     #: (docs/performance.md).
-    worker_threads: int = Field(default=24, ge=1)
+    worker_threads: int = Field(default=40, ge=1)
     #: Messages a worker process holds unacknowledged per queue; unset: 8 x worker_threads.
     #: Dramatiq's own default (2 x threads) stalls its consumer (docs/performance.md, queue).
     worker_prefetch: int | None = Field(default=None, ge=1)
