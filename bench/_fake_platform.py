@@ -14,11 +14,15 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import itertools
+import multiprocessing
+import multiprocessing.connection
 import random
+import time
 from collections import Counter
 from collections.abc import Mapping
 
 import _repo_root  # noqa: F401 - makes ``tests.fakes`` importable
+import aiohttp
 from aiohttp import web
 
 from tests.fakes.platform_server import Fault, PlatformServer
@@ -78,3 +82,56 @@ class BenchPlatform(PlatformServer):
     def created_per_text(self) -> Counter[str]:
         """Created posts per text: the benches give each post a unique text."""
         return Counter(post.text for post in self.created())
+
+
+# -- its capacity as measured on this machine ---------------------------------------------------
+async def _drive(url: str, requests: int, concurrency: int) -> float:
+    """Send ``requests`` creating POSTs, ``concurrency`` at a time, as bare as a client gets
+    (one pooled session, the loopback network's request shape); returns requests/s."""
+    numbers = iter(range(requests))
+    headers = {"Authorization": "Bearer capacity"}
+
+    async def client(session: aiohttp.ClientSession) -> None:
+        for number in numbers:
+            async with session.post(f"{url}/posts", headers={**headers,
+                                    "Idempotency-Key": f"cap-{number}"},
+                                    json={"text": f"capacity {number}", "media_urls": []}
+                                    ) as response:
+                await response.read()
+
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        started = time.perf_counter()
+        await asyncio.gather(*(client(session) for _ in range(concurrency)))
+        return requests / (time.perf_counter() - started)
+
+
+def _drive_in_child(url: str, requests: int, concurrency: int,
+                    answer: multiprocessing.connection.Connection) -> None:
+    answer.send(asyncio.run(_drive(url, requests, concurrency)))
+
+
+def measured_capacity(*, latency: float, concurrency: int, requests: int) -> float:
+    """Posts/s that a platform like the bench's answers on this machine to a client doing
+    nothing else: a fresh :class:`BenchPlatform` (no faults) in this process, driven by a
+    bare aiohttp client in another process. The nominal ``concurrency / latency`` is a
+    ceiling no client reaches: the platform's own request handling and the loopback add to
+    every answer."""
+    platform = BenchPlatform(latency=latency, concurrency=concurrency)
+    platform.start()
+    spawn = multiprocessing.get_context("spawn")
+    parent, child = spawn.Pipe()
+    process = spawn.Process(target=_drive_in_child,
+                            args=(platform.url, requests, concurrency, child),
+                            name="bench-platform-client")
+    try:
+        process.start()
+        if not parent.poll(60 + requests * latency):
+            raise RuntimeError("the platform capacity client did not finish")
+        rate = float(parent.recv())
+    finally:
+        process.join(10)
+        if process.is_alive():
+            process.terminate()
+        platform.stop()
+    return rate
