@@ -81,11 +81,12 @@ def child_env(settings: Settings, platform_url: str) -> dict[str, str]:
         "POSTFLOW_REDIS_URL": redis_url,
         "POSTFLOW_PROVIDER_PLUGINS": ",".join(settings.provider_plugins),
         "POSTFLOW_RETRY_BASE_SECONDS": str(settings.retry_base_seconds),
-        "POSTFLOW_WORKER_THREADS": str(settings.worker_threads),
         "POSTFLOW_NETWORK_CONCURRENCY": json.dumps(settings.network_concurrency),
         "POSTFLOW_SCHEDULER_INTERVAL_SECONDS": str(settings.scheduler_interval_seconds),
         URL_VARIABLE: platform_url,
     })
+    if settings.worker_threads is not None:
+        env["POSTFLOW_WORKER_THREADS"] = str(settings.worker_threads)
     return env
 
 

@@ -11,7 +11,7 @@ alongside would take CPU from the consumer on this 2-core machine and measure th
 - queue: the consumer process is built the way ``postflow worker`` builds its worker
   (``workers.service._start_worker``): ``configure_broker`` (our RedisBroker settings and the
   AsyncIO middleware), ``workers.actors`` imported (so its queues are consumed too),
-  ``worker_runtime.install``, one ``InProcessWorker`` of ``Settings().worker_threads`` threads.
+  ``worker_runtime.install``, one ``InProcessWorker`` with a ``postflow worker``'s threads.
   The job is a no-op ``async def`` actor declared on that broker, sent with ``actor.send``.
 - relay: one process, one event loop, as many concurrent BRPOP + INCR loops as the worker has
   threads, over one redis-py (``redis.asyncio``) pool. A thread per loop with the blocking client
@@ -55,7 +55,7 @@ from pydantic import SecretStr
 from postflow.config import Settings
 from workers import worker_runtime
 from workers.broker import close_broker, configure_broker
-from workers.embedded import InProcessWorker
+from workers.embedded import InProcessWorker, worker_threads
 from workers.service import WORKER_STOP_TIMEOUT_SECONDS
 
 DEFAULT_MESSAGES = 20_000
@@ -330,7 +330,7 @@ def main() -> None:
 def run(redis_url: str, messages: int, rounds: int) -> None:
     """Measure both sides ``rounds`` times on ``redis_url`` and print the RESULT line."""
     client = redis.Redis.from_url(redis_url)
-    threads = Settings().worker_threads
+    threads = worker_threads(Settings(), embedded=False)
     rates: dict[str, list[float]] = {"relay": [], "queue": []}
     with tempfile.TemporaryDirectory(prefix="postflow-bench-") as data_dir:
         sides = (

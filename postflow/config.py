@@ -46,10 +46,10 @@ class Settings(BaseSettings):
     canary_interval_seconds: float = Field(default=10.0, gt=0)
     #: /readyz fails when no worker consumed a canary within this window.
     canary_window_seconds: float = Field(default=60.0, gt=0)
-    #: Jobs a worker process runs at once. A publish job mostly waits on the network, so more
-    #: than Dramatiq's 8: publishing gains up to ~24-32, no-op jobs stop gaining past ~16
-    #: (docs/performance.md).
-    worker_threads: int = Field(default=40, ge=1)
+    #: Jobs a worker process runs at once. A publish job mostly waits (on the network, the
+    #: store, a network slot), so more than Dramatiq's 8. Unset: 40 in a ``postflow worker``
+    #: process, 24 in ``postflow up``, where the hub shares the process (docs/performance.md).
+    worker_threads: int | None = Field(default=None, ge=1)
     #: Messages a worker process holds unacknowledged per queue; unset: 8 x worker_threads.
     #: Dramatiq's own default (2 x threads) stalls its consumer (docs/performance.md, queue).
     worker_prefetch: int | None = Field(default=None, ge=1)

@@ -28,16 +28,31 @@ DEFAULT_WORKER_TIMEOUT_MS = 200
 PREFETCH_PER_THREAD = 8
 
 
+#: Worker threads when ``POSTFLOW_WORKER_THREADS`` is unset, in a ``postflow worker`` process:
+#: publishing against a fast platform gains up to 32-40 jobs per process.
+DEDICATED_WORKER_THREADS = 40
+#: ... and inside ``postflow up``, whose hub shares the GIL: more threads there lengthen the
+#: hub's answers (chat acks) more than they speed up publishing.
+EMBEDDED_WORKER_THREADS = 24
+
+
+def worker_threads(settings: Settings, *, embedded: bool) -> int:
+    """The worker threads of a worker process (``embedded``: inside ``postflow up``)."""
+    if settings.worker_threads is not None:
+        return settings.worker_threads
+    return EMBEDDED_WORKER_THREADS if embedded else DEDICATED_WORKER_THREADS
+
+
 class InProcessWorker:
     """Worker threads consuming every queue declared on ``broker``.
 
     Import ``workers.actors`` (so the queues exist) and call ``worker_runtime.install`` first.
     """
 
-    def __init__(self, broker: dramatiq.Broker, settings: Settings, *,
+    def __init__(self, broker: dramatiq.Broker, settings: Settings, *, embedded: bool = False,
                  worker_timeout_ms: int = DEFAULT_WORKER_TIMEOUT_MS) -> None:
         self._broker = broker
-        self._threads = settings.worker_threads
+        self._threads = worker_threads(settings, embedded=embedded)
         self._prefetch = settings.worker_prefetch or PREFETCH_PER_THREAD * self._threads
         self._timeout_ms = worker_timeout_ms
         self._worker: dramatiq.Worker | None = None

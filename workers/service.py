@@ -156,7 +156,8 @@ async def run_embedded(settings: Settings, stop: asyncio.Event,
         if resumed:
             log.info("resumed %d unfinished posts", resumed)
         worker_runtime.install(settings)
-        worker = InProcessWorker(broker, settings, worker_timeout_ms=EMBEDDED_WORKER_TIMEOUT_MS)
+        worker = InProcessWorker(broker, settings, embedded=True,
+                                 worker_timeout_ms=EMBEDDED_WORKER_TIMEOUT_MS)
         worker.start()
         scheduler_task = asyncio.create_task(
             Scheduler(rt, queue, LocalLeader()).run(scheduler_stop), name="postflow-scheduler")

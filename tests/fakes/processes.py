@@ -33,7 +33,8 @@ def worker_env(settings: Settings, **extra: str) -> dict[str, str]:
         "POSTFLOW_SECRET_KEY": settings.secret_key.get_secret_value(),
         "POSTFLOW_REDIS_URL": redis_url.get_secret_value(),
         "POSTFLOW_PUBLIC_URL": str(settings.public_url),
-        "POSTFLOW_WORKER_THREADS": str(settings.worker_threads),
+        **({} if settings.worker_threads is None
+           else {"POSTFLOW_WORKER_THREADS": str(settings.worker_threads)}),
         **extra,
     })
     return env

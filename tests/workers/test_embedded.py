@@ -13,7 +13,13 @@ from pydantic import SecretStr
 
 from postflow.config import Settings
 from workers.broker import close_broker, configure_broker
-from workers.embedded import PREFETCH_PER_THREAD, InProcessWorker
+from workers.embedded import (
+    DEDICATED_WORKER_THREADS,
+    EMBEDDED_WORKER_THREADS,
+    PREFETCH_PER_THREAD,
+    InProcessWorker,
+    worker_threads,
+)
 
 QUEUE = "prefetch_probe"
 MESSAGES = 40
@@ -69,3 +75,18 @@ def test_worker_prefetch_sets_how_many_it_holds(redis_url: str, client: redis.Re
     settings = Settings(redis_url=SecretStr(redis_url), worker_threads=1, worker_prefetch=3)
 
     assert _held_by_worker(settings, client) == 3
+
+
+def test_a_dedicated_worker_runs_more_threads_than_one_sharing_postflow_up() -> None:
+    unset = Settings()
+
+    assert worker_threads(unset, embedded=False) == DEDICATED_WORKER_THREADS
+    assert worker_threads(unset, embedded=True) == EMBEDDED_WORKER_THREADS
+    assert EMBEDDED_WORKER_THREADS < DEDICATED_WORKER_THREADS
+
+
+def test_the_configured_thread_count_wins_in_both() -> None:
+    settings = Settings(worker_threads=3)
+
+    assert worker_threads(settings, embedded=False) == 3
+    assert worker_threads(settings, embedded=True) == 3
