@@ -203,6 +203,7 @@ class PostPublisher:
             id=new_id("att"), org_id=post.org_id, post_id=post.id,
             connection_id=connection.id, network=connection.network, trigger=trigger,
             started_at=self.rt.clock.now())
+        before = target  # what the target goes back to if the gates hold the call back
         target = target.model_copy(update={
             "status": TargetStatus.PUBLISHING, "current_attempt_id": attempt.id,
             "attempt_count": target.attempt_count + 1})
@@ -228,7 +229,8 @@ class PostPublisher:
                     return saved, await self._on_error(saved, target, attempt, unknown,
                                                        provider, connection)
         except (CoolingDown, NetworkBusy) as held:
-            return saved, self._not_sent(attempt, self._held_back(saved, target, held))
+            pending = before.model_copy(update={"status": TargetStatus.PENDING})
+            return saved, self._not_sent(attempt, self._held_back(saved, pending, held))
         return saved, _TargetRun(self._published(target, result), closed_attempt=self._closed(
             attempt, AttemptOutcome.PUBLISHED, result=result))
 
@@ -325,15 +327,11 @@ class PostPublisher:
                                      self.rt.settings.retry_max_seconds, self.rng))
 
     def _not_sent(self, attempt: PublishAttempt, run: _TargetRun) -> _TargetRun:
-        """``run`` for a target whose recorded ``attempt`` never reached the network: the
-        attempt is closed as not sent, and the target is pending again without spending one
-        of its attempts."""
-        target = run.target.model_copy(update={
-            "status": TargetStatus.PENDING,
-            "attempt_count": max(0, run.target.attempt_count - 1)})
-        return dataclasses.replace(run, target=target, closed_attempt=self._closed(
+        """``run`` (the target as it was before ``attempt``, so the attempt is not counted) with
+        the recorded ``attempt``, which never reached the network, closed as not sent."""
+        return dataclasses.replace(run, closed_attempt=self._closed(
             attempt, AttemptOutcome.NOT_SENT, error=ProviderError(
-                ErrorKind.RETRY_AFTER, f"Not sent: {target.error_message}")))
+                ErrorKind.RETRY_AFTER, f"Not sent: {run.target.error_message}")))
 
     def _waiting(self, target: PostTarget, until: datetime) -> _TargetRun:
         """The target's turn while its connection cools down until ``until``."""
