@@ -33,6 +33,7 @@ from postflow.posts import Post, PostSource, PostStatus, TargetStatus
 from postflow.providers import ConnectedAccount, TokenSet
 from postflow.runtime import Runtime
 from postflow.usecases.connections import add_connection
+from postflow.usecases.health import CANARY
 from postflow.usecases.organizations import change_plan, create_organization
 from postflow.usecases.submit_post import PostRequest, submit_post
 from tests.fakes.loopback_network import NETWORK, TIMEOUT_VARIABLE, URL_VARIABLE
@@ -40,6 +41,7 @@ from tests.fakes.platform_server import PlatformServer, ReceivedPublish
 from tests.fakes.processes import SchedulerTask, WorkerProcess, worker_env
 from tests.workers.scenario import eventually
 from workers.broker import PUBLISH_QUEUE
+from workers.dramatiq_queue import DramatiqPublishQueue
 from workers.redis_gates import KEY_PREFIX
 
 PLUGIN = "tests.fakes.loopback_network:plugin"
@@ -157,6 +159,20 @@ class Rig:
         self.workers.append(worker)
         worker.start()
         return worker
+
+    async def worker_consuming(self, timeout: float = 30.0) -> None:
+        """Wait until a worker consumes a canary sent now: its process has started and takes
+        jobs. A test that names the trigger of a post's first attempt waits for this before it
+        submits: a worker still booting after ``reconcile_after_seconds`` would otherwise find
+        the reconciler's message for the post beside the scheduler's."""
+        sent = self.rt.clock.now()
+        await DramatiqPublishQueue().enqueue_canary()
+
+        async def consumed() -> bool:
+            last = await self.rt.store.get_heartbeat(CANARY)
+            return last is not None and last >= sent
+
+        await eventually(consumed, timeout=timeout, what="a worker consuming a canary")
 
     def start_scheduler(self) -> None:
         assert self.scheduler is None

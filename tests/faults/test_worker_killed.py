@@ -94,6 +94,7 @@ async def test_killed_during_a_call_that_created_nothing(rig: Rig) -> None:
     account = await rig.new_account()
     rig.platform.script(Fault.hang_without_create())
     rig.start_worker()
+    await rig.worker_consuming()  # the first attempt is the scheduler's
     rig.start_scheduler()
     [post] = await rig.submit(account, 1, "killed mid-call, not created")
 
@@ -113,6 +114,7 @@ async def test_killed_during_a_call_that_created_the_post(rig: Rig) -> None:
     account = await rig.new_account()
     rig.platform.script(Fault.hang_after_create())
     rig.start_worker()
+    await rig.worker_consuming()  # the first attempt is the scheduler's
     rig.start_scheduler()
     [post] = await rig.submit(account, 1, "killed mid-call, created")
 
@@ -131,6 +133,7 @@ async def test_killed_after_the_answer_before_the_store_write(rig: Rig) -> None:
     account = await rig.new_account()
     rig.platform.script(Fault.hang_after_create())
     worker = rig.start_worker()
+    await rig.worker_consuming()  # the first attempt is the scheduler's
     rig.start_scheduler()
     [post] = await rig.submit(account, 1, "killed before writing the answer")
 
@@ -160,6 +163,7 @@ async def test_killed_after_the_store_write(rig: Rig) -> None:
     second = await rig.new_account(account.org)
     rig.platform.script(Fault(), Fault.hang_without_create())
     rig.start_worker()
+    await rig.worker_consuming()  # the first attempt is the scheduler's
     rig.start_scheduler()
     [post] = await rig.submit(account, 1, "killed after one target was saved", second)
 
