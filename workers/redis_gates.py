@@ -5,8 +5,10 @@
 - Network slots: a counting semaphore per network, a sorted set of holders scored by the end of
   their lease. Acquiring first drops expired leases, so a killed worker's slot frees itself;
   a live holder renews its lease while it holds the slot. Lease times come from the Redis
-  server's clock, so workers' clocks need not agree. A waiting acquire asks again every
-  ``POLL_SECONDS``, and at once when a job of its own process frees a slot of that network.
+  server's clock, so workers' clocks need not agree. Within a process, one waiting acquire per
+  network asks Redis (every ``POLL_SECONDS``, and at once when a job of the process frees a
+  slot of that network); the others queue behind it in order and ask in turn once it has its
+  slot, so a full network costs one poll per process, not one per waiting job.
 - Refresh locks: ``SET NX PX`` with a random token, polled until a deadline; released by a Lua
   compare-and-delete, so a holder whose lease ran out never deletes its successor's lock.
 """
@@ -17,7 +19,6 @@ import asyncio
 import contextlib
 import logging
 import secrets
-from collections import deque
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -155,8 +156,11 @@ class RedisAccountGate:
         self._cool_down = client.register_script(_COOL_DOWN)
         self._slot_acquire = client.register_script(_SLOT_ACQUIRE)
         self._slot_renew = client.register_script(_SLOT_RENEW)
-        # Waiting acquires of this process, per slot key: a release wakes the first at once.
-        self._waiting: dict[str, deque[asyncio.Future[None]]] = {}
+        # Per slot key: whose turn it is to ask Redis (one waiting acquire per process at a
+        # time, the rest queued in order), and "a job of this process freed a slot since the
+        # asker last asked" (set even while its question is on the wire, so no release is missed).
+        self._turns: dict[str, asyncio.Lock] = {}
+        self._freed: dict[str, asyncio.Event] = {}
 
     async def cooling_until(self, connection_id: str) -> datetime | None:
         stored = await self._client.get(f"{KEY_PREFIX}cooldown:{connection_id}")
@@ -182,24 +186,18 @@ class RedisAccountGate:
         key = f"{KEY_PREFIX}slots:{network}"
         cooldown_key = "" if connection_id is None else f"{KEY_PREFIX}cooldown:{connection_id}"
         token = new_id("slot")  # pooled randomness: no system call per acquire
-        deadline = _loop_time() + self._wait_seconds
-        while True:
-            now_ms = int(self._clock.now().timestamp() * 1000)
-            answer = await self._slot_acquire(
-                keys=[key, cooldown_key],
-                args=[token, "" if cap is None else str(cap), str(self._lease_ms), str(now_ms)])
-            if answer[0] == _COOLING:
-                raise CoolingDown(datetime.fromtimestamp(int(answer[1]) / 1000, tz=UTC))
-            if answer[0] == _ACQUIRED:
-                break
-            left = deadline - _loop_time()
-            if left <= 0:
-                raise NetworkBusy(f"All {cap} slots for {network} stayed taken for "
-                                  f"{self._wait_seconds:g} s.")
-            await self._until_freed(key, min(self._poll_seconds, left))
         if cap is None:
+            await self._ask(key, cooldown_key, token, cap)  # only the cool-down to check
             yield
             return
+        if not await self._ask(key, cooldown_key, token, cap):
+            # The network is full. One waiting job of this process asks Redis again at a time;
+            # the lock is FIFO, so jobs ask in the order they came. No timeout is needed on
+            # the turn: every job ahead came earlier, so its own deadline (where it gives up
+            # the turn) comes before this one's.
+            deadline = _loop_time() + self._wait_seconds
+            async with self._turns.setdefault(key, asyncio.Lock()):
+                await self._wait_for_slot(network, cap, key, cooldown_key, token, deadline)
         # Most calls end long before a lease needs renewing: start renewing only if one lasts.
         loop = asyncio.get_running_loop()
         renewing: list[asyncio.Task[None]] = []
@@ -216,6 +214,36 @@ class RedisAccountGate:
                     await task
             await self._release_slot(key, token)
 
+    async def _ask(self, key: str, cooldown_key: str, token: str, cap: int | None) -> bool:
+        """One question to Redis: is the connection cooling down (raise :class:`CoolingDown`),
+        and if not, take a slot if one is free. True if the caller may go ahead."""
+        now_ms = int(self._clock.now().timestamp() * 1000)
+        answer = await self._slot_acquire(
+            keys=[key, cooldown_key],
+            args=[token, "" if cap is None else str(cap), str(self._lease_ms), str(now_ms)])
+        if answer[0] == _COOLING:
+            raise CoolingDown(datetime.fromtimestamp(int(answer[1]) / 1000, tz=UTC))
+        return bool(answer[0] == _ACQUIRED)
+
+    async def _wait_for_slot(self, network: str, cap: int, key: str, cooldown_key: str,
+                             token: str, deadline: float) -> None:
+        """Ask again until a slot is free: every ``poll_seconds``, and at once when a job of
+        this process frees one. :class:`NetworkBusy` at ``deadline``."""
+        freed = self._freed.setdefault(key, asyncio.Event())
+        while True:
+            freed.clear()  # before asking: a release from here on wakes the wait below
+            if await self._ask(key, cooldown_key, token, cap):
+                return
+            left = deadline - _loop_time()
+            if left <= 0:
+                raise self._busy(network, cap)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(freed.wait(), min(self._poll_seconds, left))
+
+    def _busy(self, network: str, cap: int | None) -> NetworkBusy:
+        return NetworkBusy(f"All {cap} slots for {network} stayed taken for "
+                           f"{self._wait_seconds:g} s.")
+
     async def _release_slot(self, key: str, token: str) -> None:
         # The guarded call is over: a Redis fault now must not turn its outcome (a published
         # post, say) into an error. The slot frees itself when its lease runs out.
@@ -224,30 +252,9 @@ class RedisAccountGate:
         except redis.RedisError:
             log.warning("could not free a %s slot; its lease will free it", key, exc_info=True)
             return
-        self._wake_one(key)
-
-    async def _until_freed(self, key: str, seconds: float) -> None:
-        """Wait ``seconds``, or less if a job of this process frees a ``key`` slot meanwhile."""
-        freed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        waiting = self._waiting.setdefault(key, deque())
-        waiting.append(freed)
-        try:
-            await asyncio.wait_for(freed, seconds)
-        except TimeoutError:
-            pass
-        finally:
-            if not freed.done():
-                freed.cancel()
-            with contextlib.suppress(ValueError):
-                waiting.remove(freed)
-
-    def _wake_one(self, key: str) -> None:
-        waiting = self._waiting.get(key)
-        while waiting:
-            freed = waiting.popleft()
-            if not freed.done():
-                freed.set_result(None)
-                return
+        freed = self._freed.get(key)
+        if freed is not None:
+            freed.set()  # this process's asker, if any, asks again at once
 
     async def _renew(self, key: str, token: str) -> None:
         while True:

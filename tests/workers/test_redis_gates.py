@@ -8,6 +8,7 @@ import dataclasses
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack
 from datetime import timedelta
+from typing import Any
 
 import pytest
 import redis.asyncio
@@ -171,6 +172,45 @@ async def test_a_slot_freed_in_this_process_goes_to_its_waiter_without_polling(
         assert not waiter.done()
         released = loop.time()
     assert await asyncio.wait_for(waiter, 5) - released < 1.0
+
+
+class CountingRedis(redis.asyncio.Redis):
+    """A client that counts the scripts it runs (the gate's slot questions are scripts)."""
+
+    scripts_run = 0
+
+    async def execute_command(self, *args: Any, **options: Any) -> Any:
+        if args and args[0] == "EVALSHA":
+            self.scripts_run += 1
+        return await super().execute_command(*args, **options)
+
+
+async def test_a_full_network_is_asked_about_by_one_waiting_job_per_process_in_turn(
+        redis_url: str, clock: ManualClock) -> None:
+    client = CountingRedis.from_url(redis_url)
+    gate = RedisAccountGate(client, clock, {"x": 1}, wait_seconds=10, poll_seconds=0.05)
+    served: list[int] = []
+
+    async def wait_for_slot(n: int) -> None:
+        async with gate.acquire("x"):
+            served.append(n)
+
+    try:
+        async with gate.acquire("x"):
+            waiters = []
+            for n in range(10):
+                waiters.append(asyncio.create_task(wait_for_slot(n)))
+                await asyncio.sleep(0.01)  # each finds the network full, in this order
+            before = client.scripts_run
+            await asyncio.sleep(0.5)
+            asked = client.scripts_run - before
+        await asyncio.wait_for(asyncio.gather(*waiters), 5)
+    finally:
+        await client.aclose()
+
+    # One asker every 50 ms: ~10 questions in 0.5 s (ten askers would have put ~100).
+    assert asked <= 14
+    assert served == list(range(10))  # the slot went round in the order the jobs came
 
 
 async def test_a_slot_freed_in_another_process_is_found_by_polling(
