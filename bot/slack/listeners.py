@@ -14,6 +14,7 @@ import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import aiohttp
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -53,12 +54,12 @@ class SlackListeners:
                 await ack(**render(answering.result()))
                 return
             await ack()
-            await respond(**render(await answering))
+            await answer_late(respond, await answering)
 
         async def on_button(ack: Ack, body: Body, respond: Ack) -> None:
             await ack()
             reply = await self._guarded(self.button_reply(body))
-            await respond(**render(reply), replace_original=False)
+            await answer_late(respond, reply, replace_original=False)
 
         app.command(COMMAND)(on_command)
         app.action(ACTION_ID_PATTERN)(on_button)
@@ -116,3 +117,16 @@ class SlackListeners:
             log.exception("Slack request failed (reference %s)", reference)
             return Reply(text=f"Something went wrong on PostFlow's side. Reference: {reference}",
                          error=True)
+
+
+async def answer_late(respond: Ack, reply: Reply, **options: Any) -> None:
+    """Send an answer to the request's ``response_url``, after the acknowledgement.
+
+    Slack unreachable then loses only that answer (the work itself is done and recorded): one
+    warning line, not a listener failure with a traceback per request. The URL is not logged:
+    its path is the request's credential.
+    """
+    try:
+        await respond(**render(reply), **options)
+    except (aiohttp.ClientError, TimeoutError) as err:
+        log.warning("could not send an answer to Slack's response_url (%s)", type(err).__name__)

@@ -4,9 +4,12 @@ commands, buttons and form submissions in time, and the slow work happens after 
 from __future__ import annotations
 
 import asyncio
+import logging
+import socket
 import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from urllib.parse import quote
 
 import pytest
 from aiohttp import ClientResponse
@@ -154,3 +157,29 @@ async def test_a_command_slower_than_the_budget_is_acknowledged_empty_and_answer
     await eventually(lambda: fake_slack.responses.get("cmd"))
     [late] = fake_slack.responses["cmd"]
     assert late["text"] == "Here it is, late." and late["response_type"] == "ephemeral"
+
+
+async def test_an_answer_slack_cannot_take_is_logged_in_one_line_and_the_ack_stands(
+        slack: SlackSender, org: Organization, fake_slack: FakeSlack,
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    async def slow_command(*args: object) -> Reply:
+        await asyncio.sleep(2)
+        return Reply(text="Here it is, late.")
+
+    monkeypatch.setattr("bot.slack.listeners.run_command", slow_command)
+    with socket.socket() as probe:  # a port that refuses: Slack unreachable
+        probe.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{probe.getsockname()[1]}/response/cmd"
+    body = slack.command_body("accounts").replace(
+        quote(fake_slack.response_url("cmd"), safe=""), quote(closed, safe=""))
+    assert quote(closed, safe="") in body
+
+    with caplog.at_level(logging.WARNING):
+        response, took = await timed(slack.post(body))
+        assert response.status == 200 and took < ACK_LIMIT_SECONDS
+        await eventually(lambda: any("response_url" in r.getMessage() for r in caplog.records))
+
+    [warning] = [r for r in caplog.records if "response_url" in r.getMessage()]
+    assert warning.levelno == logging.WARNING and warning.exc_info is None
+    assert "ClientConnectorError" in warning.getMessage() and closed not in warning.getMessage()
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
