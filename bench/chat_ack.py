@@ -76,7 +76,9 @@ async def _postflow(stop: Any, conn: multiprocessing.connection.Connection) -> N
 
         def ready(url: str) -> None:
             conn.send({"url": url, "hook": f"{url}/v1/hooks/{hook.hook.id}",
-                       "secret": hook.secret, "target": sandbox.id, "team": fake.team_id})
+                       "secret": hook.secret, "target": sandbox.id, "team": fake.team_id,
+                       # late answers go to the fake Slack, as Slack's response_url takes them
+                       "responses": fake.response_url("")})
 
         async def wait_stop() -> None:
             await asyncio.to_thread(stop.wait)
@@ -114,11 +116,11 @@ def _server_main(kind: str, stop: Any, conn: multiprocessing.connection.Connecti
 
 
 # -- the load generator --------------------------------------------------------------------------
-def _command(team: str, number: int) -> tuple[bytes, dict[str, str]]:
+def _command(team: str, responses: str, number: int) -> tuple[bytes, dict[str, str]]:
     body = urlencode({"team_id": team, "team_domain": "bench", "channel_id": "C0001",
                       "user_id": "UOWNER", "user_name": "owner", "command": "/postflow",
                       "text": "list", "api_app_id": "A0001",
-                      "response_url": f"http://{HOST}:9/response/{number}",
+                      "response_url": f"{responses}{number}",
                       "trigger_id": f"trigger-{number}"})
     ts = str(int(time.time()))
     signature = "v0=" + hmac.new(SIGNING_SECRET.encode(), f"v0:{ts}:{body}".encode(),
@@ -158,7 +160,7 @@ async def measure(info: dict[str, Any], baseline_url: str, *, rate: float, load_
                     failures["load"] += 1
 
         async def command(n: int) -> None:
-            body, headers = _command(info["team"], n)
+            body, headers = _command(info["team"], info["responses"], n)
             started = time.monotonic()
             async with session.post(f"{info['url']}/slack/events", data=body,
                                     headers=headers) as answer:
