@@ -72,8 +72,8 @@ async def list_posts(rt: Runtime, who: Membership, group: ListGroup, page: int) 
     pages = max(1, math.ceil(len(posts) / PAGE_SIZE))
     page = min(page, pages)
     shown = posts[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
-    others = [f"{len(await _group_posts(rt, who.org.id, g))} {g.key}" for g in GROUPS.values()
-              if g is not group]
+    others = [f"{await rt.store.count_posts(who.org.id, g.statuses)} {g.key}"
+              for g in GROUPS.values() if g is not group]
     if posts:
         text = f"{group.title}: {len(posts)} in all, page {page} of {pages}."
     else:

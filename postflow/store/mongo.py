@@ -410,6 +410,10 @@ class MongoStore:
         return await self._find_models(
             Post, "posts", filter_, [("created_at", DESCENDING), ("_id", DESCENDING)], limit)
 
+    async def count_posts(self, org_id: str, statuses: Sequence[PostStatus]) -> int:
+        return await self._coll("posts").count_documents(
+            {"org_id": org_id, "status": {"$in": [PostStatus(s).value for s in statuses]}})
+
     async def replace_post(self, post: Post, expected_version: int, *,
                            audit: Sequence[AuditEvent] = (),
                            attempt: PublishAttempt | None = None) -> None:

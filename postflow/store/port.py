@@ -190,6 +190,10 @@ class Store(Protocol):
         """Newest first (by created_at, then id)."""
         ...
 
+    async def count_posts(self, org_id: str, statuses: Sequence[PostStatus]) -> int:
+        """How many of the organization's posts are in one of ``statuses``."""
+        ...
+
     async def replace_post(self, post: Post, expected_version: int, *,
                            audit: Sequence[AuditEvent] = (),
                            attempt: PublishAttempt | None = None) -> None:

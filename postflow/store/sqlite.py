@@ -723,6 +723,12 @@ class SqliteStore:
             " AND (? IS NULL OR status IN (SELECT value FROM json_each(?)))"
             " ORDER BY created_at DESC, id DESC LIMIT ?", (org_id, wanted, wanted, limit))
 
+    async def count_posts(self, org_id: str, statuses: Sequence[PostStatus]) -> int:
+        return await self._count(
+            "SELECT COUNT(*) FROM posts WHERE org_id = ?"
+            " AND status IN (SELECT value FROM json_each(?))",
+            (org_id, json.dumps([PostStatus(s).value for s in statuses])))
+
     async def replace_post(self, post: Post, expected_version: int, *,
                            audit: Sequence[AuditEvent] = (),
                            attempt: PublishAttempt | None = None) -> None:

@@ -82,6 +82,18 @@ async def test_list_posts_filters_by_statuses(store: Store) -> None:
     assert sorted(p.status for p in listed) == [PostStatus.DRAFT, PostStatus.FAILED]
 
 
+async def test_count_posts_counts_the_statuses_asked_for_in_one_organization(
+        store: Store) -> None:
+    for status in (PostStatus.DRAFT, PostStatus.DRAFT, PostStatus.SCHEDULED, PostStatus.FAILED):
+        await store.insert_post(make_post("org_a", status=status))
+    await store.insert_post(make_post("org_b", status=PostStatus.DRAFT))
+
+    assert await store.count_posts("org_a", [PostStatus.DRAFT]) == 2
+    assert await store.count_posts("org_a", [PostStatus.DRAFT, PostStatus.FAILED]) == 3
+    assert await store.count_posts("org_a", [PostStatus.PUBLISHED]) == 0
+    assert await store.count_posts("org_c", [PostStatus.DRAFT]) == 0
+
+
 async def test_list_posts_stops_at_the_limit(store: Store) -> None:
     for i in range(5):
         await store.insert_post(make_post("org_a", created_at=at(i)))
