@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime
 
 from postflow.chatops.callers import Membership
 from postflow.chatops.formatting import excerpt, local_time
@@ -20,8 +19,6 @@ from postflow.usecases.post_actions import CANCELABLE, PUBLISHABLE_NOW, cancel_p
 
 S = PostStatus
 PAGE_SIZE = 5
-#: Most posts of one group read to sort and page through; chat lists stay short.
-SCAN_LIMIT = 500
 
 STATUS_WORDS: dict[PostStatus, str] = {
     S.DRAFT: "Draft", S.IN_REVIEW: "In review", S.APPROVED: "Approved",
@@ -68,14 +65,14 @@ def parse_list_args(args: list[str]) -> tuple[ListGroup, int]:
 
 async def list_posts(rt: Runtime, who: Membership, group: ListGroup, page: int) -> Reply:
     require(who.member.role, Permission.READ)
-    posts = await _group_posts(rt, who.org.id, group)
-    pages = max(1, math.ceil(len(posts) / PAGE_SIZE))
+    total = await rt.store.count_posts(who.org.id, group.statuses)
+    pages = max(1, math.ceil(total / PAGE_SIZE))
     page = min(page, pages)
-    shown = posts[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
+    shown = await _page_of(rt, who.org.id, group, page)
     others = [f"{await rt.store.count_posts(who.org.id, g.statuses)} {g.key}"
               for g in GROUPS.values() if g is not group]
-    if posts:
-        text = f"{group.title}: {len(posts)} in all, page {page} of {pages}."
+    if total:
+        text = f"{group.title}: {total} in all, page {page} of {pages}."
     else:
         text = f"No {group.title.lower()}."
     text += f" Also: {', '.join(others)} (`/postflow list <which>`)."
@@ -133,13 +130,11 @@ async def press_publish_now(rt: Runtime, queue: PublishQueue | None, who: Member
     return Reply(text=f"Post `{post.id}` is going out now ({STATUS_WORDS[post.status]}).")
 
 
-async def _group_posts(rt: Runtime, org_id: str, group: ListGroup) -> list[Post]:
-    posts = await rt.store.list_posts(org_id, list(group.statuses), limit=SCAN_LIMIT)
+async def _page_of(rt: Runtime, org_id: str, group: ListGroup, page: int) -> list[Post]:
+    """Page ``page`` (from 1) of the group, read from the store: no more posts than it shows."""
+    offset = (page - 1) * PAGE_SIZE
     if group.soonest_first:
-        posts.sort(key=_soonest)
-    return posts
-
-
-def _soonest(post: Post) -> tuple[bool, datetime, str]:
-    when = post.due_at or post.scheduled_at
-    return (when is None, when or post.created_at, post.id)
+        return await rt.store.list_posts_soonest_first(org_id, group.statuses, offset=offset,
+                                                       limit=PAGE_SIZE)
+    newest = await rt.store.list_posts(org_id, list(group.statuses), limit=offset + PAGE_SIZE)
+    return newest[offset:]

@@ -410,6 +410,25 @@ class MongoStore:
         return await self._find_models(
             Post, "posts", filter_, [("created_at", DESCENDING), ("_id", DESCENDING)], limit)
 
+    async def list_posts_soonest_first(self, org_id: str, statuses: Sequence[PostStatus], *,
+                                       offset: int, limit: int) -> list[Post]:
+        # The order needs "due_at, else scheduled_at": sorted here on the few fields it needs,
+        # then only the page's documents are read whole.
+        filter_ = {"org_id": org_id, "status": {"$in": [PostStatus(s).value for s in statuses]}}
+        keys = await self._coll("posts").find(
+            filter_, {"_id": 1, "due_at": 1, "scheduled_at": 1, "created_at": 1}).to_list()
+
+        def soonest(doc: Document) -> tuple[bool, datetime, str]:
+            when = doc.get("due_at") or doc.get("scheduled_at")
+            return (when is None, as_utc(when or doc["created_at"]), str(doc["_id"]))
+
+        page = [doc["_id"] for doc in sorted(keys, key=soonest)[max(offset, 0):][:max(limit, 0)]]
+        if not page:
+            return []
+        found = {post.id: post for post in await self._find_models(
+            Post, "posts", {"org_id": org_id, "_id": {"$in": page}}, [("_id", ASCENDING)])}
+        return [found[post_id] for post_id in page if post_id in found]
+
     async def count_posts(self, org_id: str, statuses: Sequence[PostStatus]) -> int:
         return await self._coll("posts").count_documents(
             {"org_id": org_id, "status": {"$in": [PostStatus(s).value for s in statuses]}})

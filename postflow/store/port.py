@@ -190,6 +190,13 @@ class Store(Protocol):
         """Newest first (by created_at, then id)."""
         ...
 
+    async def list_posts_soonest_first(self, org_id: str, statuses: Sequence[PostStatus], *,
+                                       offset: int, limit: int) -> list[Post]:
+        """One page of the organization's posts in ``statuses``, soonest first: by due time
+        (``due_at``, else ``scheduled_at``); posts with neither come last, oldest first; ties by
+        id."""
+        ...
+
     async def count_posts(self, org_id: str, statuses: Sequence[PostStatus]) -> int:
         """How many of the organization's posts are in one of ``statuses``."""
         ...

@@ -723,6 +723,17 @@ class SqliteStore:
             " AND (? IS NULL OR status IN (SELECT value FROM json_each(?)))"
             " ORDER BY created_at DESC, id DESC LIMIT ?", (org_id, wanted, wanted, limit))
 
+    async def list_posts_soonest_first(self, org_id: str, statuses: Sequence[PostStatus], *,
+                                       offset: int, limit: int) -> list[Post]:
+        # Instants are fixed-width UTC text (_ts): text order is time order.
+        return await self._docs(
+            Post, "SELECT doc FROM posts WHERE org_id = ?"
+            " AND status IN (SELECT value FROM json_each(?))"
+            " ORDER BY COALESCE(due_at, scheduled_at) IS NULL,"
+            " COALESCE(due_at, scheduled_at, created_at), id LIMIT ? OFFSET ?",
+            (org_id, json.dumps([PostStatus(s).value for s in statuses]), max(limit, 0),
+             max(offset, 0)))
+
     async def count_posts(self, org_id: str, statuses: Sequence[PostStatus]) -> int:
         return await self._count(
             "SELECT COUNT(*) FROM posts WHERE org_id = ?"

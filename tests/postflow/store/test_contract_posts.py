@@ -94,6 +94,32 @@ async def test_count_posts_counts_the_statuses_asked_for_in_one_organization(
     assert await store.count_posts("org_c", [PostStatus.DRAFT]) == 0
 
 
+async def test_list_posts_soonest_first_orders_by_due_time_and_pages(store: Store) -> None:
+    due_later = make_post("org_a", status=PostStatus.SCHEDULED, due_at=at(30),
+                          created_at=at(1))
+    due_first = make_post("org_a", status=PostStatus.QUEUED, due_at=at(10), created_at=at(2))
+    # no due time yet: its scheduled time counts
+    scheduled = make_post("org_a", status=PostStatus.APPROVED, scheduled_at=at(20),
+                          created_at=at(3))
+    timeless_old = make_post("org_a", status=PostStatus.APPROVED, created_at=at(4))
+    timeless_new = make_post("org_a", status=PostStatus.APPROVED, created_at=at(5))
+    other_status = make_post("org_a", status=PostStatus.DRAFT, due_at=at(0))
+    other_org = make_post("org_b", status=PostStatus.SCHEDULED, due_at=at(0))
+    for post in (timeless_new, due_later, other_status, scheduled, timeless_old, due_first,
+                 other_org):
+        await store.insert_post(post)
+    upcoming = [PostStatus.APPROVED, PostStatus.SCHEDULED, PostStatus.QUEUED]
+
+    async def page(offset: int, limit: int) -> list[str]:
+        return [p.id for p in await store.list_posts_soonest_first(
+            "org_a", upcoming, offset=offset, limit=limit)]
+
+    expected = [due_first.id, scheduled.id, due_later.id, timeless_old.id, timeless_new.id]
+    assert await page(0, 10) == expected
+    assert await page(0, 2) + await page(2, 2) + await page(4, 2) == expected
+    assert await page(5, 2) == []
+
+
 async def test_list_posts_stops_at_the_limit(store: Store) -> None:
     for i in range(5):
         await store.insert_post(make_post("org_a", created_at=at(i)))
