@@ -103,6 +103,11 @@ def from_bson(value: Any) -> Any:
     return value
 
 
+def _any_of(statuses: Sequence[PostStatus]) -> Document:
+    """A ``status`` condition: one of ``statuses``."""
+    return {"$in": [PostStatus(s).value for s in statuses]}
+
+
 def model_document(model: BaseModel) -> Document:
     """The document for a record with an ``id``: that id is the document's ``_id``."""
     doc: Document = to_bson(model.model_dump(mode="python"))
@@ -406,7 +411,7 @@ class MongoStore:
                          limit: int = 50) -> list[Post]:
         filter_: Document = {"org_id": org_id}
         if statuses is not None:
-            filter_["status"] = {"$in": [PostStatus(s).value for s in statuses]}
+            filter_["status"] = _any_of(statuses)
         return await self._find_models(
             Post, "posts", filter_, [("created_at", DESCENDING), ("_id", DESCENDING)], limit)
 
@@ -414,7 +419,7 @@ class MongoStore:
                                        offset: int, limit: int) -> list[Post]:
         # The order needs "due_at, else scheduled_at": sorted here on the few fields it needs,
         # then only the page's documents are read whole.
-        filter_ = {"org_id": org_id, "status": {"$in": [PostStatus(s).value for s in statuses]}}
+        filter_ = {"org_id": org_id, "status": _any_of(statuses)}
         keys = await self._coll("posts").find(
             filter_, {"_id": 1, "due_at": 1, "scheduled_at": 1, "created_at": 1}).to_list()
 
@@ -431,7 +436,7 @@ class MongoStore:
 
     async def count_posts(self, org_id: str, statuses: Sequence[PostStatus]) -> int:
         return await self._coll("posts").count_documents(
-            {"org_id": org_id, "status": {"$in": [PostStatus(s).value for s in statuses]}})
+            {"org_id": org_id, "status": _any_of(statuses)})
 
     async def replace_post(self, post: Post, expected_version: int, *,
                            audit: Sequence[AuditEvent] = (),
@@ -463,7 +468,7 @@ class MongoStore:
                                limit: int) -> list[Post]:
         return await self._find_models(
             Post, "posts",
-            {"status": {"$in": [PostStatus(s).value for s in statuses]},
+            {"status": _any_of(statuses),
              "updated_at": {"$lt": as_utc(updated_before)}},
             [("updated_at", ASCENDING), ("_id", ASCENDING)], limit,
         )

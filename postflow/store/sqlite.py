@@ -21,6 +21,7 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -129,6 +130,11 @@ def _ts(moment: datetime) -> str:
     """Column text for an instant: UTC, fixed width, so text order is time order."""
     # The text of strftime("%Y-%m-%dT%H:%M:%S.%fZ"), made several times faster.
     return as_utc(moment).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+
+
+def _status_list(statuses: Sequence[StrEnum]) -> str:
+    """Statuses as the JSON array that ``status IN (SELECT value FROM json_each(?))`` reads."""
+    return json.dumps([s.value for s in statuses])
 
 
 def _ts_or_none(moment: datetime | None) -> str | None:
@@ -717,7 +723,7 @@ class SqliteStore:
 
     async def list_posts(self, org_id: str, statuses: Sequence[PostStatus] | None = None,
                          limit: int = 50) -> list[Post]:
-        wanted = None if statuses is None else json.dumps([s.value for s in statuses])
+        wanted = None if statuses is None else _status_list(statuses)
         return await self._docs(
             Post, "SELECT doc FROM posts WHERE org_id = ?"
             " AND (? IS NULL OR status IN (SELECT value FROM json_each(?)))"
@@ -731,14 +737,13 @@ class SqliteStore:
             " AND status IN (SELECT value FROM json_each(?))"
             " ORDER BY COALESCE(due_at, scheduled_at) IS NULL,"
             " COALESCE(due_at, scheduled_at, created_at), id LIMIT ? OFFSET ?",
-            (org_id, json.dumps([PostStatus(s).value for s in statuses]), max(limit, 0),
-             max(offset, 0)))
+            (org_id, _status_list(statuses), max(limit, 0), max(offset, 0)))
 
     async def count_posts(self, org_id: str, statuses: Sequence[PostStatus]) -> int:
         return await self._count(
             "SELECT COUNT(*) FROM posts WHERE org_id = ?"
             " AND status IN (SELECT value FROM json_each(?))",
-            (org_id, json.dumps([PostStatus(s).value for s in statuses])))
+            (org_id, _status_list(statuses)))
 
     async def replace_post(self, post: Post, expected_version: int, *,
                            audit: Sequence[AuditEvent] = (),
@@ -774,7 +779,7 @@ class SqliteStore:
         return await self._docs(
             Post, "SELECT doc FROM posts WHERE status IN (SELECT value FROM json_each(?))"
             " AND updated_at < ? ORDER BY updated_at, id LIMIT ?",
-            (json.dumps([s.value for s in statuses]), _ts(updated_before), limit))
+            (_status_list(statuses), _ts(updated_before), limit))
 
     async def list_queue_times(self, org_id: str, connection_id: str,
                                after: datetime) -> list[datetime]:
@@ -900,7 +905,7 @@ class SqliteStore:
 
     async def list_series(self, org_id: str,
                           statuses: Sequence[SeriesStatus] | None = None) -> list[RecurringSeries]:
-        wanted = None if statuses is None else json.dumps([s.value for s in statuses])
+        wanted = None if statuses is None else _status_list(statuses)
         return await self._docs(
             RecurringSeries, "SELECT doc FROM recurring_series WHERE org_id = ?"
             " AND (? IS NULL OR status IN (SELECT value FROM json_each(?)))"
