@@ -49,9 +49,10 @@ class Settings(BaseSettings):
     #: Jobs a worker process runs at once. A publish job mostly waits (on the network, the
     #: store, a network slot), so more than Dramatiq's 8. Unset: 40 in a ``postflow worker``
     #: process, 24 in ``postflow up``, where the hub shares the process (docs/performance.md).
+    #: Each job is a task on the worker's event loop; the name is from when each had a thread.
     worker_threads: int | None = Field(default=None, ge=1)
     #: Messages a worker process holds unacknowledged per queue; unset: 8 x worker_threads.
-    #: Dramatiq's own default (2 x threads) stalls its consumer (docs/performance.md, queue).
+    #: Dramatiq's own default (2 x jobs) stalls its consumer (docs/performance.md, queue).
     worker_prefetch: int | None = Field(default=None, ge=1)
     publish_max_attempts: int = Field(default=5, ge=1)
     retry_base_seconds: float = Field(default=5.0, gt=0)

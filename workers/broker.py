@@ -16,9 +16,10 @@ import redis
 import redis.asyncio
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
-from dramatiq.middleware import AsyncIO, Middleware, Retries, TimeLimit
+from dramatiq.middleware import AsyncIO, Middleware, Retries
 
 from postflow.config import Settings
+from workers.loop_worker import TimeLimitOption
 from workers.worker_runtime import CloseRuntimeAtShutdown
 
 #: The queues the actors consume (named here so tests and tools need not import the actors).
@@ -111,7 +112,7 @@ def used_middleware() -> list[Middleware]:
     on_failure or pipelines), ShutdownNotifications (no actor reacts to a Shutdown exception:
     a stopping worker finishes its jobs). Every middleware is called on every message.
     """
-    return [TimeLimit(), Retries()]
+    return [TimeLimitOption(), Retries()]
 
 
 def configured_broker() -> ConfiguredBroker:

@@ -1,5 +1,8 @@
 """A Dramatiq worker inside the current process (``postflow up`` and ``postflow worker``).
 
+Its jobs run as tasks on the actors' event loop (:mod:`workers.loop_worker`), at most
+``worker_threads`` at once: the setting keeps its name from when each job had a thread.
+
 Stopping lets in-flight jobs finish (up to a timeout). Whatever does not finish stays Queued or
 Publishing in the store, and the reconciler hands it out again, so nothing is lost with the
 in-memory broker either.
@@ -12,6 +15,7 @@ import logging
 import dramatiq
 
 from postflow.config import Settings
+from workers.loop_worker import LoopWorker
 
 log = logging.getLogger(__name__)
 
@@ -19,7 +23,7 @@ log = logging.getLogger(__name__)
 #: backs off up to this, so it bounds how late an idle worker sees the first message of a due
 #: batch (docs/performance.md, due burst). Each idle fetch is one cheap Redis command.
 DEFAULT_WORKER_TIMEOUT_MS = 200
-#: Unacknowledged messages per queue per worker thread, unless ``worker_prefetch`` is set.
+#: Unacknowledged messages per queue per job slot, unless ``worker_prefetch`` is set.
 #: Dramatiq's default is 2: its consumer thread fetches only while fewer messages than that are
 #: out, and otherwise sleeps an exponential backoff (5 ms, 10 ms, ... up to the worker timeout),
 #: so with 2 per thread the threads wait on the consumer: no-op jobs went at ~270/s per thread
@@ -28,23 +32,23 @@ DEFAULT_WORKER_TIMEOUT_MS = 200
 PREFETCH_PER_THREAD = 8
 
 
-#: Worker threads when ``POSTFLOW_WORKER_THREADS`` is unset, in a ``postflow worker`` process:
+#: Jobs at once when ``POSTFLOW_WORKER_THREADS`` is unset, in a ``postflow worker`` process:
 #: publishing against a fast platform gains up to 32-40 jobs per process.
 DEDICATED_WORKER_THREADS = 40
-#: ... and inside ``postflow up``, whose hub shares the GIL: more threads there lengthen the
+#: ... and inside ``postflow up``, whose hub shares the GIL: more jobs there lengthen the
 #: hub's answers (chat acks) more than they speed up publishing.
 EMBEDDED_WORKER_THREADS = 24
 
 
 def worker_threads(settings: Settings, *, embedded: bool) -> int:
-    """The worker threads of a worker process (``embedded``: inside ``postflow up``)."""
+    """The jobs a worker process runs at once (``embedded``: inside ``postflow up``)."""
     if settings.worker_threads is not None:
         return settings.worker_threads
     return EMBEDDED_WORKER_THREADS if embedded else DEDICATED_WORKER_THREADS
 
 
 class InProcessWorker:
-    """Worker threads consuming every queue declared on ``broker``.
+    """A worker consuming every queue declared on ``broker``, its jobs tasks on one loop.
 
     Import ``workers.actors`` (so the queues exist) and call ``worker_runtime.install`` first.
     """
@@ -60,12 +64,11 @@ class InProcessWorker:
     def start(self) -> None:
         if self._worker is not None:
             raise RuntimeError("This worker is already running.")
-        worker = dramatiq.Worker(self._broker, worker_threads=self._threads,
-                                 worker_timeout=self._timeout_ms)
-        worker.queue_prefetch = self._prefetch  # Worker() takes it only from the environment
+        worker = LoopWorker(self._broker, concurrency=self._threads, prefetch=self._prefetch,
+                            worker_timeout=self._timeout_ms)
         worker.start()
         self._worker = worker
-        log.info("worker started with %d threads, prefetch %d", self._threads, self._prefetch)
+        log.info("worker started: %d jobs at once, prefetch %d", self._threads, self._prefetch)
 
     def stop(self, timeout_seconds: float = 30.0) -> None:
         """Stop taking messages and wait up to ``timeout_seconds`` for in-flight jobs. Blocks:

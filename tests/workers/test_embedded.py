@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import Iterator
@@ -33,14 +34,14 @@ def client(redis_url: str) -> Iterator[redis.Redis]:
 
 
 def _held_by_worker(settings: Settings, client: redis.Redis) -> int:
-    """Start a one-thread worker whose job blocks, send MESSAGES, and count the messages the
+    """Start a one-job worker whose job waits, send MESSAGES, and count the messages the
     worker took off the Redis queue (fetched but not acknowledged) once it settles."""
     broker = configure_broker(settings)
     started, release = threading.Event(), threading.Event()
 
-    def blocking_job(number: int) -> None:
+    async def blocking_job(number: int) -> None:
         started.set()
-        release.wait(10)
+        await asyncio.to_thread(release.wait, 10)
 
     dramatiq.actor(broker=broker, queue_name=QUEUE, max_retries=0)(blocking_job)
     for number in range(MESSAGES):
