@@ -8,6 +8,7 @@ is imported first, so every process calls :func:`configure_broker` before import
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +17,7 @@ import redis
 import redis.asyncio
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
+from dramatiq.common import current_millis
 from dramatiq.middleware import AsyncIO, Middleware, Retries
 
 from postflow.config import Settings
@@ -62,6 +64,22 @@ class PostFlowRedisBroker(RedisBroker):
                                       socket_timeout=REDIS_SOCKET_TIMEOUT_SECONDS)
         super().__init__(client=client, **options)  # type: ignore[no-untyped-call]
         self.redis_url = url
+
+    def ack_many(self, queue_name: str, redis_message_ids: Sequence[str]) -> None:
+        """Acknowledge several messages of ``queue_name`` in one round trip: the same dispatch
+        script call as Dramatiq's ``do_ack``, once per message, in one pipeline.
+
+        The arguments mirror ``RedisBroker._dispatch`` of dramatiq 2.x (pinned below 3 in
+        pyproject.toml); tests/workers/test_loop_worker.py checks that nothing stays unacked.
+        """
+        dispatch = self.scripts["dispatch"]
+        pipeline = self.client.pipeline(transaction=False)
+        for message_id in redis_message_ids:
+            dispatch(keys=[self.namespace], client=pipeline, args=[
+                "ack", current_millis(), queue_name, self.broker_id, self.heartbeat_timeout,
+                self.dead_message_ttl, self._should_do_maintenance("ack"),
+                self._max_unpack_size(), message_id])  # type: ignore[no-untyped-call]
+        pipeline.execute()
 
 
 @dataclass(frozen=True)

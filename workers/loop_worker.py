@@ -28,10 +28,11 @@ import asyncio
 import logging
 import queue
 import threading
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol, runtime_checkable
 
 import dramatiq
+import redis
 from dramatiq.asyncio import get_event_loop_thread
 from dramatiq.errors import RateLimitExceeded, Retry
 from dramatiq.middleware import SkipMessage
@@ -43,6 +44,15 @@ log = logging.getLogger(__name__)
 #: The longest a job may run when neither its message nor its actor sets ``time_limit``
 #: (Dramatiq's TimeLimit default: 10 minutes).
 DEFAULT_TIME_LIMIT_MS = 600_000
+#: The most finished jobs acknowledged in one Redis round trip.
+ACK_BATCH = 256
+
+
+@runtime_checkable
+class BatchAcker(Protocol):
+    """A broker that acknowledges several messages of a queue in one round trip."""
+
+    def ack_many(self, queue_name: str, redis_message_ids: Sequence[str]) -> None: ...
 
 
 class TimeLimitOption(dramatiq.Middleware):
@@ -78,6 +88,7 @@ class _LoopRunner:
                  work_queue: _WakingWorkQueue, concurrency: int,
                  loop: asyncio.AbstractEventLoop) -> None:
         self._broker = broker
+        self._acker = broker if isinstance(broker, BatchAcker) else None
         self._consumers = consumers
         self._work_queue = work_queue
         self._concurrency = concurrency
@@ -173,16 +184,54 @@ class _LoopRunner:
 
     # -- after each job (on the finisher thread) --------------------------------------------------
     def _finish_loop(self) -> None:
-        while (done := self._finished.get()) is not None:
-            message, result, exception = done
-            try:
-                self._after_process(message, result, exception)
-            except Exception:  # a bug here must not stop every later ack
-                log.exception("after processing %s", message)
-            finally:
-                self._consumers[message.queue_name].post_process_message(message)
+        stopping = False
+        while not stopping:
+            batch = [self._finished.get()]
+            while len(batch) < ACK_BATCH:
+                try:
+                    batch.append(self._finished.get_nowait())
+                except queue.Empty:
+                    break
+            done = [item for item in batch if item is not None]
+            stopping = len(done) < len(batch)
+            for message, result, exception in done:
+                try:
+                    self._after_process(message, result, exception)
+                except Exception:  # a bug here must not stop every later ack
+                    log.exception("after processing %s", message)
+            self._post_process([message for message, _, _ in done])
+            for message, _, _ in done:
                 self._work_queue.task_done()
                 message.clear_exception()
+
+    def _post_process(self, messages: list[dramatiq.MessageProxy]) -> None:
+        """Ack (or dead-letter) ``messages``: the acks of a Redis queue in one round trip."""
+        acker = self._acker
+        by_queue: dict[str, list[dramatiq.MessageProxy]] = {}
+        for message in messages:
+            if message.failed or acker is None:
+                self._consumers[message.queue_name].post_process_message(message)
+            else:
+                by_queue.setdefault(message.queue_name, []).append(message)
+        if acker is None:
+            return
+        for queue_name, acked in by_queue.items():
+            consumer = self._consumers[queue_name]
+            try:
+                for message in acked:
+                    self._broker.emit_before("ack", message)
+                acker.ack_many(queue_name, [message.options["redis_message_id"]
+                                            for message in acked])
+            except redis.ConnectionError:
+                # One at a time, each retried by Dramatiq until Redis is back.
+                for message in acked:
+                    consumer.post_process_message(message)
+                continue
+            held = getattr(consumer.consumer, "queued_message_ids", None)
+            for message in acked:
+                if held is not None:
+                    held.discard(message.message_id)  # no longer counts against the prefetch
+                self._broker.emit_after("ack", message)
 
     def _after_process(self, message: dramatiq.MessageProxy, result: Any,
                        exception: BaseException | None) -> None:
@@ -233,12 +282,15 @@ class LoopWorker(dramatiq.Worker):
         self.work_queue = _WakingWorkQueue()
         self._concurrency = concurrency
 
+    def start(self) -> None:
+        for actor in self.broker.actors.values():
+            _coroutine_function(actor)  # refuse a plain function before anything starts
+        super().start()
+
     def _add_worker(self) -> None:
         loop_thread = get_event_loop_thread()
         if loop_thread is None:
             raise RuntimeError("LoopWorker needs Dramatiq's AsyncIO middleware on the broker.")
-        for actor in self.broker.actors.values():
-            _coroutine_function(actor)  # refuse a plain function before any job runs
         assert isinstance(self.work_queue, _WakingWorkQueue)
         runner = _LoopRunner(self.broker, self.consumers, self.work_queue, self._concurrency,
                              loop_thread.loop)
