@@ -96,6 +96,7 @@ class _LoopRunner:
         self._running = 0
         self._stopping = False
         self._wake_scheduled = False
+        self._functions: dict[str, Callable[..., Any]] = {}  # actor name -> its async def
         self._idle = threading.Event()
         self._finished: queue.SimpleQueue[tuple[dramatiq.MessageProxy, Any, BaseException | None]
                                           | None] = queue.SimpleQueue()
@@ -172,7 +173,9 @@ class _LoopRunner:
         if message.failed:
             return None
         actor = self._broker.get_actor(message.actor_name)
-        coroutine_function = _coroutine_function(actor)
+        coroutine_function = self._functions.get(actor.actor_name)
+        if coroutine_function is None:
+            coroutine_function = self._functions[actor.actor_name] = _coroutine_function(actor)
         limit_ms = (message.options.get("time_limit") or actor.options.get("time_limit")
                     or DEFAULT_TIME_LIMIT_MS)
         try:
@@ -217,13 +220,14 @@ class _LoopRunner:
             return
         for queue_name, acked in by_queue.items():
             consumer = self._consumers[queue_name]
+            for message in acked:
+                self._broker.emit_before("ack", message)
             try:
-                for message in acked:
-                    self._broker.emit_before("ack", message)
                 acker.ack_many(queue_name, [message.options["redis_message_id"]
                                             for message in acked])
             except redis.ConnectionError:
-                # One at a time, each retried by Dramatiq until Redis is back.
+                # One at a time, each retried by Dramatiq until Redis is back (an ack of the
+                # batch that did reach Redis is harmless to send again).
                 for message in acked:
                     consumer.post_process_message(message)
                 continue
