@@ -5,10 +5,13 @@
 - Network slots: a counting semaphore per network, a sorted set of holders scored by the end of
   their lease. Acquiring first drops expired leases, so a killed worker's slot frees itself;
   a live holder renews its lease while it holds the slot. Lease times come from the Redis
-  server's clock, so workers' clocks need not agree. Within a process, one waiting acquire per
-  network asks Redis (every ``POLL_SECONDS``, and at once when a job of the process frees a
-  slot of that network); the others queue behind it in order and ask in turn once it has its
-  slot, so a full network costs one poll per process, not one per waiting job.
+  server's clock, so workers' clocks need not agree. A job that finds the network full joins
+  its process's line for that network: one poller per line asks Redis for the first in line
+  every ``POLL_SECONDS``, and a job of the process that finishes its call hands its slot
+  straight to the first in line, with no Redis call, up to ``MAX_HANDOFFS`` times in a row;
+  then it frees the slot in Redis, where the next poll of any process may take it. A full
+  network costs one poll per process, not one per waiting job, a busy process's slots go from
+  job to job without a round trip, and the other processes still get their turns.
 - Refresh locks: ``SET NX PX`` with a random token, polled until a deadline; released by a Lua
   compare-and-delete, so a holder whose lease ran out never deletes its successor's lock.
 """
@@ -19,8 +22,10 @@ import asyncio
 import contextlib
 import logging
 import secrets
+from collections import deque
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import redis.asyncio
@@ -47,8 +52,15 @@ KEY_PREFIX = "postflow:"
 SLOT_LEASE_SECONDS = 30.0
 #: A refresh lock's lease: longer than any token request should take (HTTP timeouts included).
 REFRESH_LOCK_TTL_SECONDS = 30.0
-#: How often a waiting acquire asks Redis again (sooner when its own process frees a slot).
+#: How often the first job of a process's line for a full network asks Redis again.
 POLL_SECONDS = 0.02
+#: How many times in a row a slot goes from a job straight to the next job waiting in the same
+#: process before it is freed in Redis, where the waiting jobs of every process can take it.
+MAX_HANDOFFS = 8
+#: A waiting job whose connection's cool-down was read this recently takes a slot handed to it
+#: as it is; after a longer wait it reads the cool-down again first. Calls already on their way
+#: when a ``429`` sets a cool-down are not held back either: this is of the same order.
+COOL_DOWN_FRESH_SECONDS = 1.0
 REDIS_CONNECT_TIMEOUT_SECONDS = 5.0
 REDIS_SOCKET_TIMEOUT_SECONDS = 10.0
 #: A command that meets a dead connection is sent again this many times, on fresh connections.
@@ -133,6 +145,45 @@ def _loop_time() -> float:
     return asyncio.get_running_loop().time()
 
 
+@dataclass(eq=False)
+class _Lease:
+    """A slot held in Redis under ``token``; ``renewed_at`` (loop time) is when its lease was
+    last set, so whoever holds it next knows when to renew it."""
+
+    token: str
+    renewed_at: float
+    handoffs: int = 0
+
+
+@dataclass(eq=False)
+class _Waiter:
+    """A job in its process's line for a network's slot; ``slot`` gets the lease (or the error
+    that ends the wait)."""
+
+    token: str
+    connection_id: str | None
+    cooldown_key: str
+    checked_at: float  # loop time of the last read of the connection's cool-down
+    slot: asyncio.Future[_Lease]
+
+
+@dataclass(eq=False)
+class _Line:
+    """The jobs of this process waiting for a network's slot, in the order they came."""
+
+    waiters: deque[_Waiter] = field(default_factory=deque)
+    poller: asyncio.Task[None] | None = None
+
+    def leave(self, waiter: _Waiter) -> None:
+        with contextlib.suppress(ValueError):
+            self.waiters.remove(waiter)
+
+    def first_waiting(self) -> _Waiter | None:
+        while self.waiters and self.waiters[0].slot.done():
+            self.waiters.popleft()  # gave up or was served; no longer waiting
+        return self.waiters[0] if self.waiters else None
+
+
 class RedisAccountGate:
     """:class:`postflow.account_gates.AccountGate` shared through Redis.
 
@@ -156,11 +207,10 @@ class RedisAccountGate:
         self._cool_down = client.register_script(_COOL_DOWN)
         self._slot_acquire = client.register_script(_SLOT_ACQUIRE)
         self._slot_renew = client.register_script(_SLOT_RENEW)
-        # Per slot key: whose turn it is to ask Redis (one waiting acquire per process at a
-        # time, the rest queued in order), and "a job of this process freed a slot since the
-        # asker last asked" (set even while its question is on the wire, so no release is missed).
-        self._turns: dict[str, asyncio.Lock] = {}
-        self._freed: dict[str, asyncio.Event] = {}
+        # Per slot key: this process's jobs waiting for a slot, in order.
+        self._lines: dict[str, _Line] = {}
+        # Slots given back in the background (by a job cancelled as a slot reached it).
+        self._releasing: set[asyncio.Task[None]] = set()
 
     async def cooling_until(self, connection_id: str) -> datetime | None:
         stored = await self._client.get(f"{KEY_PREFIX}cooldown:{connection_id}")
@@ -190,20 +240,18 @@ class RedisAccountGate:
             await self._ask(key, cooldown_key, token, cap)  # only the cool-down to check
             yield
             return
-        if not await self._ask(key, cooldown_key, token, cap):
-            # The network is full. One waiting job of this process asks Redis again at a time;
-            # the lock is FIFO, so jobs ask in the order they came. No timeout is needed on
-            # the turn: every job ahead came earlier, so its own deadline (where it gives up
-            # the turn) comes before this one's.
-            deadline = _loop_time() + self._wait_seconds
-            async with self._turns.setdefault(key, asyncio.Lock()):
-                await self._wait_for_slot(network, cap, key, cooldown_key, token, deadline)
+        if await self._ask(key, cooldown_key, token, cap):
+            lease = _Lease(token, _loop_time())
+        else:  # the network is full: wait in this process's line, in the order jobs came
+            lease = await self._wait_in_line(
+                network, cap, key, _Waiter(token, connection_id, cooldown_key, _loop_time(),
+                                           asyncio.get_running_loop().create_future()))
         # Most calls end long before a lease needs renewing: start renewing only if one lasts.
         loop = asyncio.get_running_loop()
         renewing: list[asyncio.Task[None]] = []
-        first_renewal = loop.call_later(
-            self._lease_ms / 3000,
-            lambda: renewing.append(loop.create_task(self._renew(key, token))))
+        first_renewal = loop.call_at(
+            lease.renewed_at + self._lease_ms / 3000,
+            lambda: renewing.append(loop.create_task(self._renew(key, lease))))
         try:
             yield
         finally:
@@ -212,7 +260,7 @@ class RedisAccountGate:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
-            await self._release_slot(key, token)
+            await self._release_slot(key, lease)
 
     async def _ask(self, key: str, cooldown_key: str, token: str, cap: int | None) -> bool:
         """One question to Redis: is the connection cooling down (raise :class:`CoolingDown`),
@@ -225,43 +273,106 @@ class RedisAccountGate:
             raise CoolingDown(datetime.fromtimestamp(int(answer[1]) / 1000, tz=UTC))
         return bool(answer[0] == _ACQUIRED)
 
-    async def _wait_for_slot(self, network: str, cap: int, key: str, cooldown_key: str,
-                             token: str, deadline: float) -> None:
-        """Ask again until a slot is free: every ``poll_seconds``, and at once when a job of
-        this process frees one. :class:`NetworkBusy` at ``deadline``."""
-        freed = self._freed.setdefault(key, asyncio.Event())
-        while True:
-            freed.clear()  # before asking: a release from here on wakes the wait below
-            if await self._ask(key, cooldown_key, token, cap):
+    async def _wait_in_line(self, network: str, cap: int, key: str, waiter: _Waiter) -> _Lease:
+        """Wait for a slot handed over by a job of this process or found free by the line's
+        poller; :class:`NetworkBusy` after the wait. A slot handed over after a long wait is
+        only taken once the connection's cool-down has been read again."""
+        line = self._lines.setdefault(key, _Line())
+        line.waiters.append(waiter)
+        if line.poller is None or line.poller.done():
+            line.poller = asyncio.get_running_loop().create_task(self._poll(network, cap, key,
+                                                                            line))
+        try:
+            await asyncio.wait((waiter.slot,), timeout=self._wait_seconds)
+        except BaseException:  # cancelled (a job's time limit): a slot that came goes on
+            self._give_up(key, line, waiter)
+            raise
+        if not waiter.slot.done():
+            self._give_up(key, line, waiter)
+            raise self._busy(network, cap)
+        lease = waiter.slot.result()  # or the poller's error: CoolingDown, a Redis error
+        if lease.handoffs and waiter.connection_id is not None \
+                and _loop_time() - waiter.checked_at > COOL_DOWN_FRESH_SECONDS:
+            try:
+                until = await self.cooling_until(waiter.connection_id)
+            except BaseException:
+                await self._release_slot(key, lease)
+                raise
+            if until is not None and until > self._clock.now():
+                await self._release_slot(key, lease)
+                raise CoolingDown(until)
+        return lease
+
+    def _give_up(self, key: str, line: _Line, waiter: _Waiter) -> None:
+        line.leave(waiter)
+        if not waiter.slot.done():
+            waiter.slot.cancel()
+        elif not waiter.slot.cancelled() and waiter.slot.exception() is None:
+            task = asyncio.get_running_loop().create_task(
+                self._release_slot(key, waiter.slot.result()))
+            self._releasing.add(task)
+            task.add_done_callback(self._releasing.discard)
+
+    async def _poll(self, network: str, cap: int, key: str, line: _Line) -> None:
+        """Ask Redis for the first in line every ``poll_seconds`` while the line lasts. The
+        first in line found the network full a moment ago, so the first question waits too."""
+        while line.waiters:
+            await asyncio.sleep(self._poll_seconds)
+            first = line.first_waiting()
+            if first is None:
                 return
-            left = deadline - _loop_time()
-            if left <= 0:
-                raise self._busy(network, cap)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(freed.wait(), min(self._poll_seconds, left))
+            try:
+                acquired = await self._ask(key, first.cooldown_key, first.token, cap)
+            except Exception as err:  # it ends that job's wait, as its own ask would have
+                if not first.slot.done():
+                    line.leave(first)
+                    first.slot.set_exception(err)
+                continue
+            if not acquired:
+                first.checked_at = _loop_time()
+                continue
+            lease = _Lease(first.token, _loop_time())
+            if not first.slot.done():
+                line.leave(first)
+                first.slot.set_result(lease)
+            elif not self._hand_over(line, lease):  # it gave up meanwhile; so did the rest
+                await self._release_slot(key, lease)
+
+    def _hand_over(self, line: _Line, lease: _Lease) -> bool:
+        """Give the slot to the first job in line, if any is still waiting."""
+        first = line.first_waiting()
+        if first is None:
+            return False
+        line.waiters.popleft()
+        first.slot.set_result(_Lease(lease.token, lease.renewed_at, lease.handoffs + 1))
+        return True
 
     def _busy(self, network: str, cap: int | None) -> NetworkBusy:
         return NetworkBusy(f"All {cap} slots for {network} stayed taken for "
                            f"{self._wait_seconds:g} s.")
 
-    async def _release_slot(self, key: str, token: str) -> None:
+    async def _release_slot(self, key: str, lease: _Lease) -> None:
+        """Hand the slot to this process's first waiting job, or free it in Redis: when none
+        waits, or after ``MAX_HANDOFFS`` handoffs in a row (the other processes' turn)."""
+        line = self._lines.get(key)
+        if line is not None and lease.handoffs < MAX_HANDOFFS and self._hand_over(line, lease):
+            return
         # The guarded call is over: a Redis fault now must not turn its outcome (a published
         # post, say) into an error. The slot frees itself when its lease runs out.
         try:
-            await self._client.zrem(key, token)
+            await self._client.zrem(key, lease.token)
         except redis.RedisError:
             log.warning("could not free a %s slot; its lease will free it", key, exc_info=True)
-            return
-        freed = self._freed.get(key)
-        if freed is not None:
-            freed.set()  # this process's asker, if any, asks again at once
 
-    async def _renew(self, key: str, token: str) -> None:
+    async def _renew(self, key: str, lease: _Lease) -> None:
         while True:
             try:
-                if not await self._slot_renew(keys=[key], args=[token, str(self._lease_ms)]):
+                renewed_at = _loop_time()
+                if not await self._slot_renew(keys=[key], args=[lease.token,
+                                                                str(self._lease_ms)]):
                     log.warning("the lease on a %s slot ran out while held", key)
                     return
+                lease.renewed_at = renewed_at
             except redis.RedisError:
                 log.warning("could not renew the lease on a %s slot", key, exc_info=True)
             await asyncio.sleep(self._lease_ms / 3000)

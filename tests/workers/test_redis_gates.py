@@ -157,7 +157,7 @@ async def test_a_released_slot_is_free_at_once(gate: RedisAccountGate,
 
 async def test_a_slot_freed_in_this_process_goes_to_its_waiter_without_polling(
         clients: Clients, clock: ManualClock) -> None:
-    # Polls are 30 s apart here: only the release's wake-up can hand the slot over in time.
+    # Polls are 30 s apart here: only a handoff from the releasing job is in time.
     gate = RedisAccountGate(clients(), clock, {"x": 1}, wait_seconds=60, poll_seconds=30)
     loop = asyncio.get_running_loop()
     async with AsyncExitStack() as held:
@@ -175,13 +175,17 @@ async def test_a_slot_freed_in_this_process_goes_to_its_waiter_without_polling(
 
 
 class CountingRedis(redis.asyncio.Redis):
-    """A client that counts the scripts it runs (the gate's slot questions are scripts)."""
+    """A client that counts the scripts it runs (the gate's slot questions are scripts) and
+    the slots it frees."""
 
     scripts_run = 0
+    slots_freed = 0
 
     async def execute_command(self, *args: Any, **options: Any) -> Any:
         if args and args[0] == "EVALSHA":
             self.scripts_run += 1
+        if args and args[0] == "ZREM":
+            self.slots_freed += 1
         return await super().execute_command(*args, **options)
 
 
@@ -211,6 +215,152 @@ async def test_a_full_network_is_asked_about_by_one_waiting_job_per_process_in_t
     # One asker every 50 ms: ~10 questions in 0.5 s (ten askers would have put ~100).
     assert asked <= 14
     assert served == list(range(10))  # the slot went round in the order the jobs came
+
+
+async def test_a_slot_goes_to_the_next_job_of_the_process_with_no_redis_call(
+        redis_url: str, clock: ManualClock) -> None:
+    client = CountingRedis.from_url(redis_url)
+    gate = RedisAccountGate(client, clock, {"x": 1}, wait_seconds=10, poll_seconds=30)
+    calls_at_handoff: list[tuple[int, int]] = []
+
+    async def wait_for_slot() -> None:
+        async with gate.acquire("x"):
+            calls_at_handoff.append((client.scripts_run, client.slots_freed))
+
+    try:
+        async with gate.acquire("x"):
+            waiter = asyncio.create_task(wait_for_slot())
+            await asyncio.sleep(0.05)  # it asked once, found the network full, and waits
+            before = (client.scripts_run, client.slots_freed)
+        await asyncio.wait_for(waiter, 5)
+    finally:
+        await client.aclose()
+
+    assert calls_at_handoff == [before]  # neither freed in Redis nor asked for again
+
+
+async def test_a_process_hands_a_slot_on_only_so_often_before_another_process_gets_a_turn(
+        clients: Clients, clock: ManualClock) -> None:
+    # The busy process polls every second, the other every 5 ms: once the slot is freed in
+    # Redis (not handed on again), the other process's waiting job is the one that gets it.
+    busy = RedisAccountGate(clients(), clock, {"x": 1}, wait_seconds=30, poll_seconds=1.0)
+    other = RedisAccountGate(clients(), clock, {"x": 1}, wait_seconds=30, poll_seconds=0.005)
+    served: list[str] = []
+
+    async def call(gate: RedisAccountGate, name: str) -> None:
+        async with gate.acquire("x"):
+            served.append(name)
+            await asyncio.sleep(0.01)
+
+    holding = busy.acquire("x")
+    await holding.__aenter__()
+    waiting = [asyncio.create_task(call(busy, f"busy-{n}"))
+               for n in range(redis_gates.MAX_HANDOFFS + 3)]
+    await asyncio.sleep(0.05)
+    waiting.append(asyncio.create_task(call(other, "other")))
+    await asyncio.sleep(0.05)
+    await holding.__aexit__(None, None, None)
+    await asyncio.wait_for(asyncio.gather(*waiting), 10)
+
+    # MAX_HANDOFFS jobs of the busy process in a row, then the other process's turn.
+    assert served.index("other") == redis_gates.MAX_HANDOFFS
+
+
+async def test_a_slot_handed_on_and_on_keeps_its_lease(clients: Clients,
+                                                       clock: ManualClock) -> None:
+    # Each holder keeps the slot for less than a third of the lease, so none would renew it
+    # by its own reckoning; the chain lasts longer than the lease.
+    holder = RedisAccountGate(clients(), clock, {"x": 1}, lease_seconds=0.3, wait_seconds=10,
+                              poll_seconds=30)
+    other = RedisAccountGate(clients(), clock, {"x": 1}, wait_seconds=0.01)
+    taken_by_other: list[bool] = []
+
+    async def call(last: bool) -> None:
+        async with holder.acquire("x"):
+            await asyncio.sleep(0.08)
+            if last:  # 0.4 s after the slot was first taken, past its first lease
+                try:
+                    async with other.acquire("x"):
+                        taken_by_other.append(True)
+                except redis_gates.NetworkBusy:
+                    taken_by_other.append(False)
+
+    first = holder.acquire("x")
+    await first.__aenter__()
+    chain = [asyncio.create_task(call(last=n == 4)) for n in range(5)]
+    await asyncio.sleep(0.01)
+    await first.__aexit__(None, None, None)
+    await asyncio.wait_for(asyncio.gather(*chain), 5)
+
+    assert taken_by_other == [False]
+
+
+async def test_a_job_handed_a_slot_after_a_long_wait_reads_the_cool_down_first(
+        clients: Clients, clock: ManualClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(redis_gates, "COOL_DOWN_FRESH_SECONDS", 0.0)
+    slots = clients()
+    gate = RedisAccountGate(clients(), clock, {"x": 1}, wait_seconds=10, poll_seconds=30)
+    served: list[str] = []
+
+    async def call(connection_id: str) -> None:
+        async with gate.acquire("x", connection_id=connection_id):
+            served.append(connection_id)
+
+    async with gate.acquire("x", connection_id="conn_a"):
+        limited = asyncio.create_task(call("conn_b"))
+        after_it = asyncio.create_task(call("conn_c"))
+        await asyncio.sleep(0.05)  # both asked, found the network full, and wait
+        # A 429 from another process while they wait.
+        await RedisAccountGate(clients(), clock).cool_down(
+            "conn_b", clock.now() + timedelta(seconds=30))
+    with pytest.raises(CoolingDown):
+        await asyncio.wait_for(limited, 5)
+    await asyncio.wait_for(after_it, 5)
+
+    assert served == ["conn_c"]  # the slot went on to the next job
+    assert await slots.zcard(f"{KEY_PREFIX}slots:x") == 0
+
+
+async def test_a_job_cancelled_as_a_slot_reaches_it_passes_the_slot_on(
+        clients: Clients, clock: ManualClock) -> None:
+    slots = clients()
+    gate = RedisAccountGate(clients(), clock, {"x": 1}, wait_seconds=10, poll_seconds=30)
+    served: list[int] = []
+
+    async def call(n: int) -> None:
+        async with gate.acquire("x"):
+            served.append(n)
+
+    holding = gate.acquire("x")
+    await holding.__aenter__()
+    first, second = asyncio.create_task(call(1)), asyncio.create_task(call(2))
+    await asyncio.sleep(0.05)
+    await holding.__aexit__(None, None, None)  # hands the slot to the first waiting job ...
+    first.cancel()  # ... which is cancelled (its time limit) before it runs again
+    await asyncio.wait_for(second, 5)
+
+    assert first.cancelled()
+    assert served == [2]
+    assert await slots.zcard(f"{KEY_PREFIX}slots:x") == 0
+
+
+async def test_a_job_that_waits_too_long_leaves_the_line(clients: Clients,
+                                                         clock: ManualClock) -> None:
+    gate = RedisAccountGate(clients(), clock, {"x": 1}, wait_seconds=0.1, poll_seconds=30)
+    served: list[int] = []
+
+    async def call(n: int) -> None:
+        async with gate.acquire("x"):
+            served.append(n)
+
+    async with gate.acquire("x"):
+        with pytest.raises(redis_gates.NetworkBusy):
+            await call(1)
+        late = asyncio.create_task(call(2))
+        await asyncio.sleep(0.02)
+
+    await asyncio.wait_for(late, 5)
+    assert served == [2]  # the slot went to the job still waiting, not to the one gone
 
 
 async def test_a_slot_freed_in_another_process_is_found_by_polling(
@@ -281,7 +431,7 @@ async def test_a_killed_holders_slot_frees_once_its_lease_expires(
         clients: Clients, clock: ManualClock, monkeypatch: pytest.MonkeyPatch) -> None:
     killed = RedisAccountGate(clients(), clock, {"x": 1}, lease_seconds=0.3)
 
-    async def no_renewal(self: RedisAccountGate, key: str, token: str) -> None:
+    async def no_renewal(self: RedisAccountGate, key: str, lease: object) -> None:
         return None  # a killed process renews nothing
 
     monkeypatch.setattr(RedisAccountGate, "_renew", no_renewal)
