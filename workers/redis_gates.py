@@ -58,9 +58,13 @@ POLL_SECONDS = 0.02
 #: process before it is freed in Redis, where the waiting jobs of every process can take it.
 MAX_HANDOFFS = 8
 #: A waiting job whose connection's cool-down was read this recently takes a slot handed to it
-#: as it is; after a longer wait it reads the cool-down again first. Calls already on their way
-#: when a ``429`` sets a cool-down are not held back either: this is of the same order.
+#: as it is (unless this process set a cool-down of that connection since); after a longer
+#: wait it reads the cool-down again first. Calls already on their way when another process's
+#: ``429`` sets a cool-down are not held back either: this is of the same order.
 COOL_DOWN_FRESH_SECONDS = 1.0
+#: Cool-downs set in this process are remembered for handoffs; past this many, the ended ones
+#: are dropped.
+COOLING_REMEMBERED = 1024
 REDIS_CONNECT_TIMEOUT_SECONDS = 5.0
 REDIS_SOCKET_TIMEOUT_SECONDS = 10.0
 #: A command that meets a dead connection is sent again this many times, on fresh connections.
@@ -211,6 +215,8 @@ class RedisAccountGate:
         self._lines: dict[str, _Line] = {}
         # Slots given back in the background (by a job cancelled as a slot reached it).
         self._releasing: set[asyncio.Task[None]] = set()
+        # The ends of the cool-downs this process set (see _remember_cool_down).
+        self._cooling: dict[str, datetime] = {}
 
     async def cooling_until(self, connection_id: str) -> datetime | None:
         stored = await self._client.get(f"{KEY_PREFIX}cooldown:{connection_id}")
@@ -225,6 +231,17 @@ class RedisAccountGate:
             return
         await self._cool_down(keys=[f"{KEY_PREFIX}cooldown:{connection_id}"],
                               args=[str(until_ms), str(ttl_ms)])
+        self._remember_cool_down(connection_id, until)
+
+    def _remember_cool_down(self, connection_id: str, until: datetime) -> None:
+        """Keep the cool-downs set by this process's jobs, so a slot handed from job to job
+        never reaches a job of a connection this process saw rate limited, however fresh that
+        job's own reading was."""
+        now = self._clock.now()
+        if len(self._cooling) >= COOLING_REMEMBERED:
+            self._cooling = {cid: end for cid, end in self._cooling.items() if end > now}
+        if until > self._cooling.get(connection_id, now):
+            self._cooling[connection_id] = until
 
     @asynccontextmanager
     async def acquire(self, network: str, *,
@@ -291,17 +308,25 @@ class RedisAccountGate:
             self._give_up(key, line, waiter)
             raise self._busy(network, cap)
         lease = waiter.slot.result()  # or the poller's error: CoolingDown, a Redis error
-        if lease.handoffs and waiter.connection_id is not None \
+        if lease.handoffs and waiter.connection_id is not None:
+            await self._check_cool_down_on_handoff(key, lease, waiter, waiter.connection_id)
+        return lease
+
+    async def _check_cool_down_on_handoff(self, key: str, lease: _Lease, waiter: _Waiter,
+                                          connection_id: str) -> None:
+        """Raise :class:`CoolingDown`, passing the slot on, if the connection of a job handed
+        a slot cools down: as this process set it, or as Redis says after a long wait."""
+        until = self._cooling.get(connection_id)
+        if (until is None or until <= self._clock.now()) \
                 and _loop_time() - waiter.checked_at > COOL_DOWN_FRESH_SECONDS:
             try:
-                until = await self.cooling_until(waiter.connection_id)
+                until = await self.cooling_until(connection_id)
             except BaseException:
                 await self._release_slot(key, lease)
                 raise
-            if until is not None and until > self._clock.now():
-                await self._release_slot(key, lease)
-                raise CoolingDown(until)
-        return lease
+        if until is not None and until > self._clock.now():
+            await self._release_slot(key, lease)
+            raise CoolingDown(until)
 
     def _give_up(self, key: str, line: _Line, waiter: _Waiter) -> None:
         line.leave(waiter)

@@ -321,6 +321,28 @@ async def test_a_job_handed_a_slot_after_a_long_wait_reads_the_cool_down_first(
     assert await slots.zcard(f"{KEY_PREFIX}slots:x") == 0
 
 
+async def test_a_slot_never_goes_to_a_job_of_a_connection_this_process_just_cooled_down(
+        clients: Clients, clock: ManualClock) -> None:
+    gate = RedisAccountGate(clients(), clock, {"x": 1}, wait_seconds=10, poll_seconds=30)
+    served: list[str] = []
+
+    async def call(connection_id: str) -> None:
+        async with gate.acquire("x", connection_id=connection_id):
+            served.append(connection_id)
+
+    with pytest.raises(CoolingDown):
+        async with gate.acquire("x", connection_id="conn_a"):
+            same_account = asyncio.create_task(call("conn_a"))
+            other_account = asyncio.create_task(call("conn_b"))
+            await asyncio.sleep(0.05)  # both read the cool-down a moment ago: none then
+            # The platform answers this call 429: the account cools down, the slot is freed.
+            await gate.cool_down("conn_a", clock.now() + timedelta(seconds=30))
+        await asyncio.wait_for(same_account, 5)
+    await asyncio.wait_for(other_account, 5)
+
+    assert served == ["conn_b"]
+
+
 async def test_a_job_cancelled_as_a_slot_reaches_it_passes_the_slot_on(
         clients: Clients, clock: ManualClock) -> None:
     slots = clients()
