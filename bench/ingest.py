@@ -38,6 +38,7 @@ from postflow.usecases.connections import connect_sandbox
 from postflow.usecases.hooks import create_hook
 from postflow.usecases.organizations import create_organization
 from postflow.wiring import open_runtime
+from workers.heap import settle_heap
 
 HOST = "127.0.0.1"
 BENCH_PLANS = """\
@@ -112,6 +113,7 @@ async def _hub(stop: Any, conn: multiprocessing.connection.Connection) -> None:
             hook = await create_hook(rt, org.id, "bench", actor="bench")
             queue = CountingQueue()
             app = create_app(rt, queue, _no_broker)
+            settle_heap()  # as `postflow hub` does once started (workers/service.py)
             await _serve_until(app, stop, lambda port: conn.send({
                 "url": f"http://{HOST}:{port}/v1/hooks/{hook.hook.id}", "secret": hook.secret,
                 "target": sandbox.id}))

@@ -1,7 +1,8 @@
 """The long-running processes the CLI starts: worker, scheduler, hub, and all three in one.
 
-Each configures the broker first (before any actor is imported), opens what it needs, runs until
-stopped, and closes everything in the reverse order.
+Each configures the broker first (before any actor is imported), opens what it needs, settles
+its start-up heap out of the garbage collector's way (:mod:`workers.heap`), runs until stopped,
+and closes everything in the reverse order.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from workers import worker_runtime
 from workers.broker import close_broker, configure_broker, ping_broker
 from workers.dramatiq_queue import DramatiqPublishQueue
 from workers.embedded import InProcessWorker
+from workers.heap import settle_heap
 from workers.leader import LeaderLock, LocalLeader, RedisLeaderLock
 from workers.scheduler import Scheduler
 
@@ -63,6 +65,7 @@ def run_worker(settings: Settings) -> None:
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         broker, worker = _start_worker(settings)
+        settle_heap()
         try:
             stopping.wait()
         finally:
@@ -89,6 +92,7 @@ async def run_scheduler(settings: Settings, stop: asyncio.Event) -> None:
     broker = configure_broker(settings)
     rt = await open_runtime(settings)
     leader = _leader_for(settings)
+    settle_heap()
     try:
         await Scheduler(rt, DramatiqPublishQueue(), leader).run(stop)
     finally:
@@ -112,6 +116,7 @@ async def run_hub(settings: Settings, stop: asyncio.Event,
         socket = None
         try:
             socket = await start_socket_mode(app)
+            settle_heap()
             if on_ready is not None:
                 on_ready(f"http://{settings.http_host}:{served.port}")
             await stop.wait()
@@ -166,6 +171,7 @@ async def run_embedded(settings: Settings, stop: asyncio.Event,
         socket = None
         try:
             socket = await start_socket_mode(app)
+            settle_heap()
             if on_ready is not None:
                 on_ready(f"http://{settings.http_host}:{served.port}")
             await _wait_for_stop(stop, scheduler_task)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 
 import aiohttp
 
@@ -35,6 +36,12 @@ async def test_the_embedded_hub_answers_healthz(embedded: str) -> None:
     async with aiohttp.ClientSession() as session, \
             session.get(f"{embedded}/healthz") as response:
         assert response.status == 200
+
+
+async def test_postflow_up_moves_its_start_up_heap_out_of_the_collectors_way(
+        embedded: str) -> None:
+    # Each test starts unfrozen (tests/conftest.py); `postflow up` froze its heap once ready.
+    assert gc.get_freeze_count() > 10_000
 
 
 async def test_posts_left_queued_by_a_previous_run_are_resumed_at_start_up(
