@@ -10,7 +10,7 @@ reference counting; only a cycle among them would stay (start-up objects live as
 process anyway).
 
 Measured with ``bench/ingest.py`` (docs/performance.md): the hub's p99 latency halved
-(~36 ms to ~20 ms) and its throughput rose 5–9 %.
+(~36 ms to ~20 ms) and its throughput rose 5 to 9 %.
 """
 
 from __future__ import annotations
