@@ -149,6 +149,10 @@ def _loop_time() -> float:
     return asyncio.get_running_loop().time()
 
 
+def _cooldown_key(connection_id: str) -> str:
+    return f"{KEY_PREFIX}cooldown:{connection_id}"
+
+
 @dataclass(eq=False)
 class _Lease:
     """A slot held in Redis under ``token``; ``renewed_at`` (loop time) is when its lease was
@@ -166,9 +170,13 @@ class _Waiter:
 
     token: str
     connection_id: str | None
-    cooldown_key: str
     checked_at: float  # loop time of the last read of the connection's cool-down
     slot: asyncio.Future[_Lease]
+
+    @property
+    def cooldown_key(self) -> str:
+        """The key :meth:`RedisAccountGate._ask` checks; '' for no connection."""
+        return "" if self.connection_id is None else _cooldown_key(self.connection_id)
 
 
 @dataclass(eq=False)
@@ -219,7 +227,7 @@ class RedisAccountGate:
         self._cooling: dict[str, datetime] = {}
 
     async def cooling_until(self, connection_id: str) -> datetime | None:
-        stored = await self._client.get(f"{KEY_PREFIX}cooldown:{connection_id}")
+        stored = await self._client.get(_cooldown_key(connection_id))
         if stored is None:
             return None
         return datetime.fromtimestamp(int(stored) / 1000, tz=UTC)
@@ -229,7 +237,7 @@ class RedisAccountGate:
         ttl_ms = until_ms - int(self._clock.now().timestamp() * 1000)
         if ttl_ms <= 0:
             return
-        await self._cool_down(keys=[f"{KEY_PREFIX}cooldown:{connection_id}"],
+        await self._cool_down(keys=[_cooldown_key(connection_id)],
                               args=[str(until_ms), str(ttl_ms)])
         self._remember_cool_down(connection_id, until)
 
@@ -251,7 +259,7 @@ class RedisAccountGate:
             yield
             return
         key = f"{KEY_PREFIX}slots:{network}"
-        cooldown_key = "" if connection_id is None else f"{KEY_PREFIX}cooldown:{connection_id}"
+        cooldown_key = "" if connection_id is None else _cooldown_key(connection_id)
         token = new_id("slot")  # pooled randomness: no system call per acquire
         if cap is None:
             await self._ask(key, cooldown_key, token, cap)  # only the cool-down to check
@@ -260,9 +268,8 @@ class RedisAccountGate:
         if await self._ask(key, cooldown_key, token, cap):
             lease = _Lease(token, _loop_time())
         else:  # the network is full: wait in this process's line, in the order jobs came
-            lease = await self._wait_in_line(
-                network, cap, key, _Waiter(token, connection_id, cooldown_key, _loop_time(),
-                                           asyncio.get_running_loop().create_future()))
+            lease = await self._wait_in_line(network, cap, key, _Waiter(
+                token, connection_id, _loop_time(), asyncio.get_running_loop().create_future()))
         # Most calls end long before a lease needs renewing: start renewing only if one lasts.
         loop = asyncio.get_running_loop()
         renewing: list[asyncio.Task[None]] = []
@@ -297,8 +304,7 @@ class RedisAccountGate:
         line = self._lines.setdefault(key, _Line())
         line.waiters.append(waiter)
         if line.poller is None or line.poller.done():
-            line.poller = asyncio.get_running_loop().create_task(self._poll(network, cap, key,
-                                                                            line))
+            line.poller = asyncio.get_running_loop().create_task(self._poll(cap, key, line))
         try:
             await asyncio.wait((waiter.slot,), timeout=self._wait_seconds)
         except BaseException:  # cancelled (a job's time limit): a slot that came goes on
@@ -309,16 +315,17 @@ class RedisAccountGate:
             raise self._busy(network, cap)
         lease = waiter.slot.result()  # or the poller's error: CoolingDown, a Redis error
         if lease.handoffs and waiter.connection_id is not None:
-            await self._check_cool_down_on_handoff(key, lease, waiter, waiter.connection_id)
+            await self._check_cool_down_on_handoff(key, lease, waiter.connection_id,
+                                                   waiter.checked_at)
         return lease
 
-    async def _check_cool_down_on_handoff(self, key: str, lease: _Lease, waiter: _Waiter,
-                                          connection_id: str) -> None:
+    async def _check_cool_down_on_handoff(self, key: str, lease: _Lease, connection_id: str,
+                                          checked_at: float) -> None:
         """Raise :class:`CoolingDown`, passing the slot on, if the connection of a job handed
         a slot cools down: as this process set it, or as Redis says after a long wait."""
         until = self._cooling.get(connection_id)
         if (until is None or until <= self._clock.now()) \
-                and _loop_time() - waiter.checked_at > COOL_DOWN_FRESH_SECONDS:
+                and _loop_time() - checked_at > COOL_DOWN_FRESH_SECONDS:
             try:
                 until = await self.cooling_until(connection_id)
             except BaseException:
@@ -338,7 +345,7 @@ class RedisAccountGate:
             self._releasing.add(task)
             task.add_done_callback(self._releasing.discard)
 
-    async def _poll(self, network: str, cap: int, key: str, line: _Line) -> None:
+    async def _poll(self, cap: int, key: str, line: _Line) -> None:
         """Ask Redis for the first in line every ``poll_seconds`` while the line lasts. The
         first in line found the network full a moment ago, so the first question waits too."""
         while line.waiters:
@@ -360,7 +367,7 @@ class RedisAccountGate:
             if not first.slot.done():
                 line.leave(first)
                 first.slot.set_result(lease)
-            elif not self._hand_over(line, lease):  # it gave up meanwhile; so did the rest
+            else:  # it gave up meanwhile: to the next in line, or back to Redis
                 await self._release_slot(key, lease)
 
     def _hand_over(self, line: _Line, lease: _Lease) -> bool:
