@@ -6,7 +6,7 @@ import json
 import os
 import secrets
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -21,12 +21,18 @@ from postflow.errors import ConfigurationError
 SECRET_KEY_FILE = "secret.key"  # noqa: S105 - a file name, not a secret
 
 
+EventLoopChoice = Literal["auto", "uvloop", "asyncio"]
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="POSTFLOW_", extra="ignore")
 
     data_dir: Path = Path("./var")
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8080, ge=0, le=65535)
+    #: The event loop of ``postflow up`` and ``postflow hub``: auto (uvloop where installed),
+    #: uvloop or asyncio (hub/event_loop.py).
+    event_loop: EventLoopChoice = "auto"
     #: The address people and platforms reach the hub at; defaults to http://host:port.
     public_url: str | None = None
     mongodb_url: SecretStr | None = None

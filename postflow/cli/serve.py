@@ -38,15 +38,18 @@ def register(commands: Subcommands, common: argparse.ArgumentParser) -> None:
 
 
 def up(args: argparse.Namespace, ctx: CommandContext) -> None:
+    from hub.event_loop import loop_factory
     from workers.service import run_embedded
 
     def ready(url: str) -> None:
         ctx.out.result({"url": url, **_storage(ctx.settings)}, ready_lines(ctx.settings, url))
 
-    _serve_until_signalled(lambda stop: run_embedded(ctx.settings, stop, on_ready=ready))
+    _serve_until_signalled(lambda stop: run_embedded(ctx.settings, stop, on_ready=ready),
+                           loop_factory(ctx.settings.event_loop))
 
 
 def hub(args: argparse.Namespace, ctx: CommandContext) -> None:
+    from hub.event_loop import loop_factory
     from workers.service import run_hub
 
     _require_shared_broker(ctx.settings, "hub")
@@ -54,7 +57,8 @@ def hub(args: argparse.Namespace, ctx: CommandContext) -> None:
     def ready(url: str) -> None:
         ctx.out.result({"url": url}, [f"PostFlow hub listening at {url}"])
 
-    _serve_until_signalled(lambda stop: run_hub(ctx.settings, stop, on_ready=ready))
+    _serve_until_signalled(lambda stop: run_hub(ctx.settings, stop, on_ready=ready),
+                           loop_factory(ctx.settings.event_loop))
 
 
 def scheduler(args: argparse.Namespace, ctx: CommandContext) -> None:
@@ -108,8 +112,11 @@ def _storage(settings: Settings) -> dict[str, str]:
     return {"store": "sqlite", "data_dir": str(settings.data_dir.resolve())}
 
 
-def _serve_until_signalled(serve: Callable[[asyncio.Event], Awaitable[None]]) -> None:
-    asyncio.run(_until_signalled(serve))
+def _serve_until_signalled(
+        serve: Callable[[asyncio.Event], Awaitable[None]],
+        loop_factory: Callable[[], asyncio.AbstractEventLoop] | None = None) -> None:
+    with asyncio.Runner(loop_factory=loop_factory) as runner:
+        runner.run(_until_signalled(serve))
 
 
 async def _until_signalled(serve: Callable[[asyncio.Event], Awaitable[None]]) -> None:

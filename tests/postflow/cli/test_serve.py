@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
@@ -110,3 +111,26 @@ def test_scale_out_process_without_redis_exits_2(command: str, tmp_path: Path,
     assert result.code == 2
     assert "POSTFLOW_REDIS_URL" in result.err
     assert "postflow up" in result.err
+
+
+@pytest.mark.parametrize(("setting", "expected"), [("auto", "uvloop"), ("asyncio", "asyncio")])
+def test_up_and_hub_run_on_the_configured_event_loop(
+        setting: str, expected: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import workers.service
+
+    use_cli_env(monkeypatch, tmp_path / "var")
+    monkeypatch.setenv("POSTFLOW_EVENT_LOOP", setting)
+    monkeypatch.setenv("POSTFLOW_REDIS_URL", "redis://127.0.0.1:6379/0")  # `hub` needs one
+    loops: list[str] = []
+
+    async def record_loop(*args: object, **kwargs: object) -> None:
+        loops.append(type(asyncio.get_running_loop()).__module__.split(".")[0])
+
+    monkeypatch.setattr(workers.service, "run_embedded", record_loop)
+    monkeypatch.setattr(workers.service, "run_hub", record_loop)
+
+    assert run_cli(capsys, "up").code == 0
+    assert run_cli(capsys, "hub").code == 0
+
+    assert loops == [expected, expected]
