@@ -3,19 +3,14 @@
 Queried fields are copied into indexed columns; times in those columns are UTC text in one
 fixed format, so comparing and sorting the text compares and sorts the instants.
 
-One aiosqlite connection per store. Each store method is one unit of work (a function of the
-sqlite3 connection) run on that connection's thread. Units that arrive while a batch is running
-are run together in the next trip, in one transaction: a failing unit rolls back alone (the
-batch is then rerun with a savepoint per unit), and the batch commits once ("group commit").
-A trip to the thread and a commit each cost far more than a statement, so under load this is
-what keeps the store fast. Other processes on the same file are handled by WAL, and their
-write transactions take turns through :class:`~postflow.store.writer_lock.WriterLock`
+Each store method is one unit of work run on a lane, one connection's thread, in group commits
+(:mod:`postflow.store.sqlite_lane`). Other processes on the same file are handled by WAL, and
+their write transactions take turns through :class:`~postflow.store.writer_lock.WriterLock`
 (``busy_timeout`` stays as the last resort).
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sqlite3
 from collections.abc import Callable, Sequence
@@ -23,9 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-import aiosqlite
 from pydantic import BaseModel
 
 from postflow.approvals import ApprovalPolicy
@@ -43,6 +37,7 @@ from postflow.recurrence import RecurringSeries, SeriesStatus
 from postflow.reviews import ReviewRequest, ReviewState
 from postflow.sandbox_posts import SandboxPost
 from postflow.store.port import UsageCharge, UsageExhausted
+from postflow.store.sqlite_lane import Lane, Work, connect
 from postflow.store.writer_lock import WriterLock
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -154,81 +149,6 @@ def _dump(model: BaseModel) -> str:
     return model.model_dump_json()
 
 
-Work = Callable[[sqlite3.Connection], Any]
-#: Most units one trip carries, to keep each write transaction short.
-MAX_BATCH = 256
-
-
-@dataclass
-class _Unit:
-    work: Work
-    future: asyncio.Future[Any]
-    writes: bool
-
-
-def _run_batch(conn: sqlite3.Connection, units: list[Work], writes: bool,
-               writer_lock: WriterLock) -> list[tuple[bool, Any]]:
-    """Run ``units`` in order; return (succeeded, value or exception) for each.
-
-    With writes, the batch is one write transaction taken up front (BEGIN IMMEDIATE, so a
-    unit's read-then-write never races another process). The units first run back to back;
-    only if one fails is that attempt rolled back and the batch run again with a savepoint per
-    unit, so the failing unit rolls back alone. Units are functions of the connection only, so
-    running them again is safe, and failures are rare: most batches skip two statements a unit.
-    Only read units: each statement stands alone.
-    """
-    if not writes:
-        results: list[tuple[bool, Any]] = []
-        for unit in units:
-            try:
-                results.append((True, unit(conn)))
-            except Exception as err:  # handed to the unit's caller
-                results.append((False, err))
-        return results
-    with writer_lock:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            together = _run_together(conn, units)
-            if together is None:
-                conn.execute("ROLLBACK")
-                conn.execute("BEGIN IMMEDIATE")
-            outcome = together if together is not None else _run_isolated(conn, units)
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-    return outcome
-
-
-def _run_together(conn: sqlite3.Connection, units: list[Work]) -> list[tuple[bool, Any]] | None:
-    """Run every unit in the open transaction; None as soon as one fails."""
-    results: list[tuple[bool, Any]] = []
-    for unit in units:
-        try:
-            results.append((True, unit(conn)))
-        except Exception:  # the batch is run again unit by unit, which reports it
-            return None
-    return results
-
-
-def _run_isolated(conn: sqlite3.Connection, units: list[Work]) -> list[tuple[bool, Any]]:
-    """Run each unit in its own savepoint of the open transaction: a failure undoes only its own."""
-    results: list[tuple[bool, Any]] = []
-    for unit in units:
-        conn.execute("SAVEPOINT unit")
-        try:
-            value = unit(conn)
-        except Exception as err:  # handed to the unit's caller
-            conn.execute("ROLLBACK TO unit")
-            conn.execute("RELEASE unit")
-            results.append((False, err))
-        else:
-            conn.execute("RELEASE unit")
-            results.append((True, value))
-    return results
-
-
 #: One upsert taking one unit of a usage limit: the WHERE refuses the increment at the limit,
 #: RETURNING says whether it ran. Parameters: org_id, metric, period, limit, limit.
 _CONSUME_USAGE = (
@@ -283,6 +203,64 @@ def _attempt_finisher(attempt: PublishAttempt) -> Work:
     return finish
 
 
+_INSERT_POST = (
+    "INSERT INTO posts (id, org_id, doc, status, due_at, scheduled_at, from_queue, created_at,"
+    " updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+
+
+@dataclass(frozen=True)
+class _NewPost:
+    """A post's row, its audit events' rows and its usage charge, to insert together."""
+
+    row: tuple[object, ...]
+    audit_rows: list[tuple[object, ...]]
+    charge: UsageCharge | None
+
+    @property
+    def org_id(self) -> str:
+        return cast(str, self.row[1])
+
+    def insert(self, conn: sqlite3.Connection) -> None:
+        """Insert this one post; UsageExhausted if its charge is refused."""
+        charge = self.charge
+        if charge is not None and not conn.execute(
+                _CONSUME_USAGE, (self.org_id, charge.metric, charge.period, charge.limit,
+                                 charge.limit)).fetchall():
+            raise UsageExhausted(charge.metric)
+        conn.execute(_INSERT_POST, self.row)
+        conn.executemany(_INSERT_AUDIT, self.audit_rows)
+
+
+def _insert_posts(conn: sqlite3.Connection, posts: list[_NewPost]) -> list[tuple[bool, Any]]:
+    """Insert ``posts`` as one-by-one :meth:`_NewPost.insert` would, in a few statements: each
+    usage counter is read once and raised once by the posts it admits, in order, and the
+    posts and their audit rows go in with one ``executemany`` each."""
+    charged: dict[tuple[str, str, str, int | None], list[int]] = {}
+    for index, post in enumerate(posts):
+        if post.charge is not None:
+            key = (post.org_id, post.charge.metric, post.charge.period, post.charge.limit)
+            charged.setdefault(key, []).append(index)
+    refused: dict[int, UsageExhausted] = {}
+    for (org_id, metric, period, limit), indexes in charged.items():
+        admitted = len(indexes)
+        if limit is not None:
+            used = conn.execute("SELECT count FROM usage WHERE org_id = ? AND metric = ?"
+                                " AND period = ?", (org_id, metric, period)).fetchall()
+            admitted = max(0, min(admitted, limit - (used[0][0] if used else 0)))
+        for index in indexes[admitted:]:
+            refused[index] = UsageExhausted(metric)
+        if admitted:
+            conn.execute("INSERT INTO usage (org_id, metric, period, count) VALUES (?, ?, ?, ?)"
+                         " ON CONFLICT (org_id, metric, period)"
+                         " DO UPDATE SET count = usage.count + excluded.count",
+                         (org_id, metric, period, admitted))
+    kept = [post for index, post in enumerate(posts) if index not in refused]
+    conn.executemany(_INSERT_POST, [post.row for post in kept])
+    conn.executemany(_INSERT_AUDIT, [row for post in kept for row in post.audit_rows])
+    return [(False, refused[index]) if index in refused else (True, None)
+            for index in range(len(posts))]
+
+
 def _stale(what: str, record_id: str, version: int, expected_version: int) -> Conflict:
     return Conflict(f"The {what} changed since it was read (version {version}, expected "
                     f"{expected_version}).",
@@ -297,70 +275,6 @@ def _post_values(post: Post) -> tuple[object, ...]:
             _ts(post.updated_at), post.version)
 
 
-class _Lane:
-    """One aiosqlite connection (and so one thread) and the units waiting for it.
-
-    Units that arrive while a batch runs go together in the next trip (group commit).
-    """
-
-    def __init__(self, connection: aiosqlite.Connection, writer_lock: WriterLock) -> None:
-        self.db = connection
-        self._writer_lock = writer_lock
-        self._pending: list[_Unit] = []
-        self._drainer: asyncio.Task[None] | None = None
-
-    async def call(self, work: Callable[[sqlite3.Connection], ResultT],
-                   writes: bool) -> ResultT:
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[ResultT] = loop.create_future()
-        self._pending.append(_Unit(work, future, writes))
-        if self._drainer is None or self._drainer.done():
-            self._drainer = loop.create_task(self._drain())
-        return await future
-
-    async def close(self) -> None:
-        if self._drainer is not None:
-            await asyncio.gather(self._drainer, return_exceptions=True)
-        await self.db.close()
-
-    async def _drain(self) -> None:
-        conn = self.db._conn
-        while self._pending:
-            batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
-            try:
-                # aiosqlite has no public "run this function on your thread"; ``_execute`` is
-                # what its own methods use.
-                results = await self.db._execute(  # type: ignore[no-untyped-call]
-                    _run_batch, conn, [u.work for u in batch], any(u.writes for u in batch),
-                    self._writer_lock)
-            except BaseException as err:  # the whole batch failed (e.g. the file is locked)
-                for unit in batch:
-                    if not unit.future.done():
-                        unit.future.set_exception(err)
-                if not isinstance(err, Exception):
-                    raise
-                continue
-            for unit, (ok, value) in zip(batch, results, strict=True):
-                if unit.future.done():  # its caller was cancelled
-                    continue
-                if ok:
-                    unit.future.set_result(value)
-                else:
-                    unit.future.set_exception(value)
-
-
-async def _connect(path: Path, *pragmas: str) -> aiosqlite.Connection:
-    # isolation_level=None: every statement commits on its own unless we BEGIN explicitly.
-    connection = await aiosqlite.connect(path, isolation_level=None)
-    try:
-        for pragma in ("busy_timeout=5000", *pragmas):
-            await connection.execute(f"PRAGMA {pragma}")
-    except BaseException:
-        await connection.close()
-        raise
-    return connection
-
-
 class SqliteStore:
     """The :class:`~postflow.store.port.Store` over one SQLite file.
 
@@ -369,7 +283,7 @@ class SqliteStore:
     is not queued behind the other jobs' writes; each read statement sees the last commit.
     """
 
-    def __init__(self, writer: _Lane, reader: _Lane, writer_lock: WriterLock) -> None:
+    def __init__(self, writer: Lane, reader: Lane, writer_lock: WriterLock) -> None:
         self._writer = writer
         self._reader = reader
         self._writer_lock = writer_lock
@@ -379,12 +293,12 @@ class SqliteStore:
         """Open (creating if needed) the database at ``path`` and bring its schema up to date."""
         path.parent.mkdir(parents=True, exist_ok=True)
         writer_lock = WriterLock(path)
-        lanes: list[_Lane] = []
+        lanes: list[Lane] = []
         try:
-            lanes.append(_Lane(await _connect(path, "journal_mode=WAL", "foreign_keys=ON",
+            lanes.append(Lane(await connect(path, "journal_mode=WAL", "foreign_keys=ON",
                                               "synchronous=NORMAL"), writer_lock))
             await cls(lanes[0], lanes[0], writer_lock)._migrate()
-            lanes.append(_Lane(await _connect(path, "query_only=ON"), writer_lock))
+            lanes.append(Lane(await connect(path, "query_only=ON"), writer_lock))
         except BaseException:
             for lane in lanes:
                 await lane.close()
@@ -698,22 +612,10 @@ class SqliteStore:
                           charge: UsageCharge | None = None) -> None:
         if charge is not None and charge.limit is not None and charge.limit <= 0:
             raise UsageExhausted(charge.metric)
-        post_row = (post.id, post.org_id, *_post_values(post))
-        audit_rows = [_audit_values(event) for event in audit]
-
-        def insert(conn: sqlite3.Connection) -> None:
-            if charge is not None and not conn.execute(
-                    _CONSUME_USAGE, (post.org_id, charge.metric, charge.period, charge.limit,
-                                     charge.limit)).fetchall():
-                raise UsageExhausted(charge.metric)
-            conn.execute(
-                "INSERT INTO posts (id, org_id, doc, status, due_at, scheduled_at, from_queue,"
-                " created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                post_row)
-            conn.executemany(_INSERT_AUDIT, audit_rows)
-
+        item = _NewPost((post.id, post.org_id, *_post_values(post)),
+                        [_audit_values(event) for event in audit], charge)
         try:
-            await self._call(insert)
+            await self._writer.call(item.insert, True, _insert_posts, item)
         except sqlite3.IntegrityError as err:
             raise Conflict("That post already exists.") from err
 

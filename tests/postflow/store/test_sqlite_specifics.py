@@ -7,12 +7,14 @@ import sqlite3
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from postflow.errors import Conflict
 from postflow.posts import PostStatus
 from postflow.store import sqlite as sqlite_module
+from postflow.store.port import UsageCharge
 from postflow.store.sqlite import MIGRATIONS, SqliteStore
 from postflow.store.writer_lock import WriterLock
 from tests.postflow.store.factories import make_attempt, make_audit_event, make_org, make_post
@@ -165,6 +167,31 @@ async def test_a_failing_write_in_a_batch_rolls_back_alone(db_path: Path) -> Non
         assert isinstance(results[1], Conflict)
         assert {p.id for p in await store.list_posts("org_a")} == {before.id, after.id}
         assert [e.id for e in await store.list_audit("org_a")] == [taken.id]
+    finally:
+        await store.close()
+
+
+async def test_posts_inserted_together_are_written_in_one_call(
+        db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A batch of new posts goes in with one statement per kind, not three per post."""
+    calls: list[int] = []
+    insert_posts = sqlite_module._insert_posts
+
+    def counted(conn: sqlite3.Connection, posts: list[Any]) -> list[tuple[bool, Any]]:
+        calls.append(len(posts))
+        return insert_posts(conn, posts)
+
+    monkeypatch.setattr(sqlite_module, "_insert_posts", counted)
+    store = await SqliteStore.open(db_path)
+    try:
+        posts = [make_post("org_a") for _ in range(20)]
+        await asyncio.gather(*(store.insert_post(p, [make_audit_event("org_a")],
+                                                 charge=UsageCharge("posts", "2026-11", 15))
+                               for p in posts), return_exceptions=True)
+
+        assert sum(calls) == 20
+        assert max(calls) > 1
+        assert len(await store.list_posts("org_a")) == 15
     finally:
         await store.close()
 
