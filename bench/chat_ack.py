@@ -35,6 +35,7 @@ import aiohttp
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from hub.event_loop import loop_factory
 from hub.server import serve
 from postflow.chatops.install import WorkspaceOwner, link_or_create
 from postflow.config import Settings
@@ -112,7 +113,9 @@ async def _baseline(stop: Any, conn: multiprocessing.connection.Connection) -> N
 
 
 def _server_main(kind: str, stop: Any, conn: multiprocessing.connection.Connection) -> None:
-    asyncio.run((_postflow if kind == "postflow" else _baseline)(stop, conn))
+    # On the event loop `postflow up` runs on by default (uvloop where installed).
+    with asyncio.Runner(loop_factory=loop_factory("auto")) as runner:
+        runner.run((_postflow if kind == "postflow" else _baseline)(stop, conn))
 
 
 # -- the load generator --------------------------------------------------------------------------
