@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
@@ -212,13 +212,10 @@ _INSERT_POST = (
 class _NewPost:
     """A post's row, its audit events' rows and its usage charge, to insert together."""
 
+    org_id: str
     row: tuple[object, ...]
     audit_rows: list[tuple[object, ...]]
     charge: UsageCharge | None
-
-    @property
-    def org_id(self) -> str:
-        return cast(str, self.row[1])
 
     def insert(self, conn: sqlite3.Connection) -> None:
         """Insert this one post; UsageExhausted if its charge is refused."""
@@ -612,10 +609,10 @@ class SqliteStore:
                           charge: UsageCharge | None = None) -> None:
         if charge is not None and charge.limit is not None and charge.limit <= 0:
             raise UsageExhausted(charge.metric)
-        item = _NewPost((post.id, post.org_id, *_post_values(post)),
+        item = _NewPost(post.org_id, (post.id, post.org_id, *_post_values(post)),
                         [_audit_values(event) for event in audit], charge)
         try:
-            await self._writer.call(item.insert, True, _insert_posts, item)
+            await self._writer.call(item.insert, writes=True, many=_insert_posts, item=item)
         except sqlite3.IntegrityError as err:
             raise Conflict("That post already exists.") from err
 
