@@ -149,8 +149,9 @@ def _loop_time() -> float:
     return asyncio.get_running_loop().time()
 
 
-def _cooldown_key(connection_id: str) -> str:
-    return f"{KEY_PREFIX}cooldown:{connection_id}"
+def _cooldown_key(connection_id: str | None) -> str:
+    """The Redis key of a connection's cool-down; '' for no connection (nothing to check)."""
+    return "" if connection_id is None else f"{KEY_PREFIX}cooldown:{connection_id}"
 
 
 @dataclass(eq=False)
@@ -175,8 +176,7 @@ class _Waiter:
 
     @property
     def cooldown_key(self) -> str:
-        """The key :meth:`RedisAccountGate._ask` checks; '' for no connection."""
-        return "" if self.connection_id is None else _cooldown_key(self.connection_id)
+        return _cooldown_key(self.connection_id)
 
 
 @dataclass(eq=False)
@@ -259,7 +259,7 @@ class RedisAccountGate:
             yield
             return
         key = f"{KEY_PREFIX}slots:{network}"
-        cooldown_key = "" if connection_id is None else _cooldown_key(connection_id)
+        cooldown_key = _cooldown_key(connection_id)
         token = new_id("slot")  # pooled randomness: no system call per acquire
         if cap is None:
             await self._ask(key, cooldown_key, token, cap)  # only the cool-down to check

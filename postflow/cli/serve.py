@@ -15,7 +15,7 @@ import signal
 from collections.abc import Awaitable, Callable
 
 from postflow.cli.context import CommandContext, Subcommands
-from postflow.config import Settings
+from postflow.config import EventLoopChoice, Settings
 from postflow.errors import ConfigurationError
 
 log = logging.getLogger(__name__)
@@ -38,18 +38,16 @@ def register(commands: Subcommands, common: argparse.ArgumentParser) -> None:
 
 
 def up(args: argparse.Namespace, ctx: CommandContext) -> None:
-    from hub.event_loop import loop_factory
     from workers.service import run_embedded
 
     def ready(url: str) -> None:
         ctx.out.result({"url": url, **_storage(ctx.settings)}, ready_lines(ctx.settings, url))
 
     _serve_until_signalled(lambda stop: run_embedded(ctx.settings, stop, on_ready=ready),
-                           loop_factory(ctx.settings.event_loop))
+                           ctx.settings.event_loop)
 
 
 def hub(args: argparse.Namespace, ctx: CommandContext) -> None:
-    from hub.event_loop import loop_factory
     from workers.service import run_hub
 
     _require_shared_broker(ctx.settings, "hub")
@@ -58,7 +56,7 @@ def hub(args: argparse.Namespace, ctx: CommandContext) -> None:
         ctx.out.result({"url": url}, [f"PostFlow hub listening at {url}"])
 
     _serve_until_signalled(lambda stop: run_hub(ctx.settings, stop, on_ready=ready),
-                           loop_factory(ctx.settings.event_loop))
+                           ctx.settings.event_loop)
 
 
 def scheduler(args: argparse.Namespace, ctx: CommandContext) -> None:
@@ -112,10 +110,13 @@ def _storage(settings: Settings) -> dict[str, str]:
     return {"store": "sqlite", "data_dir": str(settings.data_dir.resolve())}
 
 
-def _serve_until_signalled(
-        serve: Callable[[asyncio.Event], Awaitable[None]],
-        loop_factory: Callable[[], asyncio.AbstractEventLoop] | None = None) -> None:
-    with asyncio.Runner(loop_factory=loop_factory) as runner:
+def _serve_until_signalled(serve: Callable[[asyncio.Event], Awaitable[None]],
+                           event_loop: EventLoopChoice | None = None) -> None:
+    """Run ``serve`` until a signal; on the chosen loop, or as ``asyncio.run`` would."""
+    from hub.event_loop import loop_factory
+
+    factory = None if event_loop is None else loop_factory(event_loop)
+    with asyncio.Runner(loop_factory=factory) as runner:
         runner.run(_until_signalled(serve))
 
 

@@ -218,20 +218,17 @@ class _NewPost:
     charge: UsageCharge | None
 
     def insert(self, conn: sqlite3.Connection) -> None:
-        """Insert this one post; UsageExhausted if its charge is refused."""
-        charge = self.charge
-        if charge is not None and not conn.execute(
-                _CONSUME_USAGE, (self.org_id, charge.metric, charge.period, charge.limit,
-                                 charge.limit)).fetchall():
-            raise UsageExhausted(charge.metric)
-        conn.execute(_INSERT_POST, self.row)
-        conn.executemany(_INSERT_AUDIT, self.audit_rows)
+        """Insert this one post (the batch of one); UsageExhausted if its charge is refused."""
+        [(inserted, refusal)] = _insert_posts(conn, [self])
+        if not inserted:
+            raise refusal
 
 
 def _insert_posts(conn: sqlite3.Connection, posts: list[_NewPost]) -> list[tuple[bool, Any]]:
-    """Insert ``posts`` as one-by-one :meth:`_NewPost.insert` would, in a few statements: each
-    usage counter is read once and raised once by the posts it admits, in order, and the
-    posts and their audit rows go in with one ``executemany`` each."""
+    """Insert ``posts`` as one at a time would, in a few statements: each usage counter is read
+    once and raised once by the posts it admits, in order, and the posts and their audit rows
+    go in with one ``executemany`` each. A refused post is (False, UsageExhausted); a post that
+    cannot be written (a duplicate id) raises, and the lane reruns the batch one by one."""
     charged: dict[tuple[str, str, str, int | None], list[int]] = {}
     for index, post in enumerate(posts):
         if post.charge is not None:
