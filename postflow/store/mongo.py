@@ -657,6 +657,18 @@ class MongoStore:
             used.update(ref.get("media_id") for doc in docs for ref in doc.get("media", []))
         return used & wanted
 
+    async def media_last_named(self, org_id: str, media_ids: Sequence[str]) -> dict[str, datetime]:
+        wanted = set(media_ids)
+        docs = await self._coll("posts").find(
+            {"org_id": org_id, "media.media_id": {"$in": sorted(wanted)}},
+            {"media.media_id": 1, "updated_at": 1}).to_list()
+        last: dict[str, datetime] = {}
+        for doc in docs:
+            updated = as_utc(doc["updated_at"])
+            for named in {ref.get("media_id") for ref in doc.get("media", [])} & wanted:
+                last[named] = max(updated, last.get(named, updated))
+        return last
+
     async def release_held_media(self, media: OrgMedia) -> bool:
         result = await self._coll("org_media").delete_one(
             {"org_id": media.org_id, "media_id": media.media_id,

@@ -318,6 +318,11 @@ class Store(Protocol):
         series in ``series_statuses`` name among their media."""
         ...
 
+    async def media_last_named(self, org_id: str, media_ids: Sequence[str]) -> dict[str, datetime]:
+        """For each of ``media_ids`` some post of the organization names, the latest
+        ``updated_at`` of those posts (a finished post's is when it finished)."""
+        ...
+
     async def release_held_media(self, media: OrgMedia) -> bool:
         """Delete the record and give its size back to the meter, only if it is still as read
         (same ``last_used_at``: a post naming it meanwhile keeps it); True when released."""

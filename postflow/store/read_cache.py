@@ -161,6 +161,9 @@ class ReadCachedStore:
         return await self._store.media_in_use(org_id, media_ids, post_statuses,
                                               series_statuses)
 
+    async def media_last_named(self, org_id: str, media_ids: Sequence[str]) -> dict[str, datetime]:
+        return await self._store.media_last_named(org_id, media_ids)
+
     async def release_held_media(self, media: OrgMedia) -> bool:
         return await self._store.release_held_media(media)
 

@@ -824,6 +824,14 @@ class SqliteStore:
              org_id, _status_list(series_statuses), wanted))
         return {str(row[0]) for row in rows}
 
+    async def media_last_named(self, org_id: str, media_ids: Sequence[str]) -> dict[str, datetime]:
+        rows = await self._fetch(
+            "SELECT json_extract(m.value, '$.media_id') AS named, MAX(posts.updated_at)"
+            " FROM posts, json_each(posts.doc, '$.media') AS m WHERE posts.org_id = ?"
+            " AND named IN (SELECT value FROM json_each(?)) GROUP BY named",
+            (org_id, json.dumps(list(media_ids))))
+        return {str(named): _parse_ts(last) for named, last in rows}
+
     async def release_held_media(self, media: OrgMedia) -> bool:
         def release(conn: sqlite3.Connection) -> bool:
             if not conn.execute("DELETE FROM org_media WHERE org_id = ? AND media_id = ?"

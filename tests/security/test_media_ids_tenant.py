@@ -3,10 +3,14 @@ tenant's medium gets exactly the answer an unknown id gets, and no post is creat
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
+import pytest
 from aiohttp import ClientResponse
+from aiohttp.test_utils import TestClient, TestServer
 
+from hub.app import create_app
 from postflow.media import MediaObject, media_id_of
 from postflow.organizations import Organization
 from postflow.runtime import Runtime
@@ -15,16 +19,22 @@ from postflow.usecases.hooks import create_hook
 from postflow.usecases.media import add_media_from_upload
 from postflow.usecases.organizations import create_organization
 from tests.fakes.clock import ManualClock
-from tests.hub.conftest import (  # noqa: F401  (fixtures)
-    HubClient,
-    Sender,
-    broker,
-    client,
-    org,
-    queue,
-)
+from tests.hub.conftest import Broker, HubClient, RecordingQueue, Sender
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"a" * 120
+
+
+@pytest.fixture
+async def client(rt: Runtime) -> AsyncIterator[HubClient]:
+    """The real hub on a loopback port."""
+    app = create_app(rt, RecordingQueue(), Broker().ping)
+    async with TestClient(TestServer(app, host="127.0.0.1")) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+async def org(rt: Runtime) -> Organization:
+    return await create_organization(rt, "Acme", actor="test")
 
 
 async def upload(rt: Runtime, org_id: str, data: bytes) -> MediaObject:

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
 
+from hub.app import create_app
 from postflow.config import Settings
 from postflow.connections import Connection
 from postflow.errors import NotFound
@@ -22,10 +24,9 @@ from postflow.usecases.organizations import create_organization
 from tests.conftest import TEST_SECRET_KEY
 from tests.fakes.clock import ManualClock
 from tests.fakes.serving import serving
-from tests.fakes.x_api import FakeX, x_settings_fields
-from tests.hub.conftest import HubClient, Sender, broker, client, queue  # noqa: F401
+from tests.fakes.x_api import FakeX, running_fake_x, x_settings_fields
+from tests.hub.conftest import Broker, HubClient, RecordingQueue, Sender
 from tests.integrations.media.conftest import png
-from tests.integrations.x.conftest import fake_x  # noqa: F401
 
 FIRST = png(200, fill=b"a")
 SECOND = png(200, fill=b"b")
@@ -49,7 +50,21 @@ media_storage_bytes = 10000
 
 
 @pytest.fixture
-def settings(tmp_path: Path, fake_x: FakeX) -> Settings:  # noqa: F811
+async def fake_x() -> AsyncIterator[FakeX]:
+    async with running_fake_x() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def client(rt: Runtime) -> AsyncIterator[HubClient]:
+    """The real hub on a loopback port."""
+    app = create_app(rt, RecordingQueue(), Broker().ping)
+    async with TestClient(TestServer(app, host="127.0.0.1")) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def settings(tmp_path: Path, fake_x: FakeX) -> Settings:
     plans = tmp_path / "plans.toml"
     plans.write_text(PLANS, encoding="utf-8")
     return Settings(data_dir=tmp_path / "var", secret_key=TEST_SECRET_KEY,  # type: ignore[arg-type]
@@ -77,8 +92,8 @@ async def org(rt: Runtime) -> Organization:
 
 
 @pytest.fixture
-async def x_sender(rt: Runtime, org: Organization, fake_x: FakeX,  # noqa: F811
-                   client: HubClient, clock: ManualClock) -> Sender:  # noqa: F811
+async def x_sender(rt: Runtime, org: Organization, fake_x: FakeX, client: HubClient,
+                   clock: ManualClock) -> Sender:
     issued = fake_x.issue_tokens(["tweet.read", "tweet.write", "users.read", "media.write"])
     account = ConnectedAccount(account_id=fake_x.user_id, display_name=fake_x.username,
                                tokens=TokenSet.model_validate({

@@ -141,3 +141,16 @@ async def test_media_in_use_by_posts_and_series_of_the_organization(store: Store
     assert await store.media_in_use("org_a", [A, B, C], [PostStatus.SCHEDULED], []) == {A}
     assert await store.media_in_use("org_b", [A, B], [PostStatus.SCHEDULED],
                                     [SeriesStatus.ACTIVE]) == set()
+
+
+async def test_the_last_update_of_the_posts_naming_each_medium(store: Store) -> None:
+    await store.insert_post(make_post("org_a", status=PostStatus.PUBLISHED, updated_at=at(5),
+                                      media=[MediaRef(url=f"upload:{A}", media_id=A)]))
+    await store.insert_post(make_post("org_a", status=PostStatus.CANCELED, updated_at=at(9),
+                                      media=[MediaRef(url=f"upload:{A}", media_id=A),
+                                             MediaRef(url=f"upload:{B}", media_id=B)]))
+    await store.insert_post(make_post("org_b", updated_at=at(20),
+                                      media=[MediaRef(url=f"upload:{A}", media_id=A)]))
+
+    assert await store.media_last_named("org_a", [A, B, C]) == {A: at(9), B: at(9)}
+    assert await store.media_last_named("org_a", [C]) == {}
