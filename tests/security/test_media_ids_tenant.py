@@ -8,9 +8,7 @@ from typing import Any
 
 import pytest
 from aiohttp import ClientResponse
-from aiohttp.test_utils import TestClient, TestServer
 
-from hub.app import create_app
 from postflow.media import MediaObject, media_id_of
 from postflow.organizations import Organization
 from postflow.runtime import Runtime
@@ -19,16 +17,14 @@ from postflow.usecases.hooks import create_hook
 from postflow.usecases.media import add_media_from_upload
 from postflow.usecases.organizations import create_organization
 from tests.fakes.clock import ManualClock
-from tests.hub.conftest import Broker, HubClient, RecordingQueue, Sender
+from tests.hub.conftest import HubClient, Sender, running_hub
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"a" * 120
 
 
 @pytest.fixture
 async def client(rt: Runtime) -> AsyncIterator[HubClient]:
-    """The real hub on a loopback port."""
-    app = create_app(rt, RecordingQueue(), Broker().ping)
-    async with TestClient(TestServer(app, host="127.0.0.1")) as test_client:
+    async with running_hub(rt) as test_client:
         yield test_client
 
 

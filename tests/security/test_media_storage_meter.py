@@ -8,15 +8,11 @@ from pathlib import Path
 
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
 
-from hub.app import create_app
 from postflow.config import Settings
-from postflow.connections import Connection
 from postflow.errors import NotFound
 from postflow.media import media_id_of
 from postflow.organizations import Organization
-from postflow.providers import ConnectedAccount, TokenSet
 from postflow.runtime import Runtime
 from postflow.usecases.connections import add_connection
 from postflow.usecases.hooks import create_hook
@@ -25,7 +21,7 @@ from tests.conftest import TEST_SECRET_KEY
 from tests.fakes.clock import ManualClock
 from tests.fakes.serving import serving
 from tests.fakes.x_api import FakeX, running_fake_x, x_settings_fields
-from tests.hub.conftest import Broker, HubClient, RecordingQueue, Sender
+from tests.hub.conftest import HubClient, Sender, running_hub
 from tests.integrations.media.conftest import png
 
 FIRST = png(200, fill=b"a")
@@ -57,9 +53,7 @@ async def fake_x() -> AsyncIterator[FakeX]:
 
 @pytest.fixture
 async def client(rt: Runtime) -> AsyncIterator[HubClient]:
-    """The real hub on a loopback port."""
-    app = create_app(rt, RecordingQueue(), Broker().ping)
-    async with TestClient(TestServer(app, host="127.0.0.1")) as test_client:
+    async with running_hub(rt) as test_client:
         yield test_client
 
 
@@ -94,12 +88,7 @@ async def org(rt: Runtime) -> Organization:
 @pytest.fixture
 async def x_sender(rt: Runtime, org: Organization, fake_x: FakeX, client: HubClient,
                    clock: ManualClock) -> Sender:
-    issued = fake_x.issue_tokens(["tweet.read", "tweet.write", "users.read", "media.write"])
-    account = ConnectedAccount(account_id=fake_x.user_id, display_name=fake_x.username,
-                               tokens=TokenSet.model_validate({
-                                   "access_token": issued["access_token"],
-                                   "scopes": issued["scope"].split()}))
-    connection: Connection = await add_connection(rt, org.id, "x", account, actor="test")
+    connection = await add_connection(rt, org.id, "x", fake_x.connected_account(), actor="test")
     created = await create_hook(rt, org.id, "Releases", actor="test")
     return Sender(client, clock, created, connection)
 
