@@ -607,8 +607,8 @@ class MongoStore:
             await self.use_held_media(media.org_id, media.media_id, media.last_used_at)
             return False
         if not await self._charge_media_bytes(media.org_id, media.size, limit_bytes):
-            await held.delete_one({"org_id": media.org_id, "media_id": media.media_id,
-                                   "last_used_at": as_utc(media.last_used_at)})
+            # The record inserted just above, whatever a use did to it since: it was never held.
+            await held.delete_one({"org_id": media.org_id, "media_id": media.media_id})
             raise UsageExhausted(MEDIA_BYTES_METRIC)
         return True
 

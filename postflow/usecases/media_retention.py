@@ -89,7 +89,11 @@ async def _last_uses(rt: Runtime, org_id: str, media_ids: list[str],
 
 
 async def _delete_if_unheld(rt: Runtime, media_id: str) -> int:
-    """Delete the medium's bytes when no organization holds it; 1 if deleted."""
+    """Delete the medium's bytes when no organization holds it; 1 if deleted.
+
+    An organization adding the very same file between the count and the delete would find the
+    bytes still there, skip writing them and lose them: a window of one store round trip, for a
+    file unused for the whole retention, accepted rather than locking every upload."""
     if rt.media_store is None or await rt.store.count_media_holders(media_id):
         return 0
     await rt.media_store.delete(media_id)
