@@ -56,6 +56,7 @@ INDEXES: list[tuple[str, IndexKeys, bool]] = [
     ("posts", [("status", ASCENDING), ("due_at", ASCENDING)], False),
     ("posts", [("status", ASCENDING), ("updated_at", ASCENDING)], False),
     ("posts", [("org_id", ASCENDING), ("targets.connection_id", ASCENDING)], False),
+    ("posts", [("org_id", ASCENDING), ("media.media_id", ASCENDING)], False),
     ("attempts", [("org_id", ASCENDING), ("post_id", ASCENDING)], False),
     ("audit", [("org_id", ASCENDING), ("subject_id", ASCENDING), ("at", ASCENDING)], False),
     ("usage", [("org_id", ASCENDING), ("metric", ASCENDING), ("period", ASCENDING)], True),
