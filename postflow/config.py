@@ -134,6 +134,8 @@ class Settings(BaseSettings):
     media_allow_private_hosts: bool = False
     #: How long a signed or presigned media URL handed to a network stays valid.
     media_url_ttl_seconds: int = Field(default=3600, ge=60)
+    #: How long a medium no live post names is kept after its last use (media_retention.py).
+    media_retention_hours: float = Field(default=24.0, gt=0)
     s3_bucket: str | None = None
     #: An S3-compatible store (MinIO, R2...): its endpoint; unset means AWS.
     s3_endpoint_url: str | None = None

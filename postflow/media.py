@@ -85,6 +85,11 @@ class MediaStore(Protocol):
         """A URL anyone can GET the medium from until ``expires_in`` has passed."""
         ...
 
+    async def delete(self, media_id: str) -> None:
+        """Forget the medium's bytes; nothing happens when none are stored. Only for media no
+        organization holds any more (``postflow/usecases/media_retention.py``)."""
+        ...
+
 
 @dataclass(frozen=True)
 class FetchedMedia:

@@ -19,6 +19,8 @@ class Limit(StrEnum):
     SCHEDULED_POSTS_PER_MONTH = "scheduled_posts_per_month"
     MEMBERS = "members"
     WORKSPACES = "workspaces"
+    #: Bytes of media an organization holds at once (``postflow/org_media.py``).
+    MEDIA_STORAGE_BYTES = "media_storage_bytes"
 
 
 LIMIT_NOUNS = {
@@ -26,7 +28,12 @@ LIMIT_NOUNS = {
     Limit.SCHEDULED_POSTS_PER_MONTH: "scheduled posts a month",
     Limit.MEMBERS: "members",
     Limit.WORKSPACES: "workspaces",
+    Limit.MEDIA_STORAGE_BYTES: "of stored media",
 }
+
+#: Limits counted in bytes: shown as "1 GiB" rather than a count.
+BYTE_LIMITS = frozenset({Limit.MEDIA_STORAGE_BYTES})
+GIB = 1024 ** 3
 
 
 class Feature(StrEnum):
@@ -40,6 +47,7 @@ class PlanLimits(BaseModel):
     scheduled_posts_per_month: int | None = Field(default=None, ge=0)
     members: int | None = Field(default=None, ge=0)
     workspaces: int | None = Field(default=None, ge=0)
+    media_storage_bytes: int | None = Field(default=None, ge=0)
 
     def get(self, limit: Limit) -> int | None:
         value: int | None = getattr(self, limit.value)
@@ -89,16 +97,16 @@ DEFAULT_PLANS = PlanCatalog(
     plans=[
         Plan(key="free", name="Free",
              limits=PlanLimits(connected_accounts=3, scheduled_posts_per_month=30, members=3,
-                               workspaces=1),
+                               workspaces=1, media_storage_bytes=1 * GIB),
              features=frozenset({Feature.INCOMING_HOOKS})),
         Plan(key="pro", name="Pro",
              limits=PlanLimits(connected_accounts=15, scheduled_posts_per_month=1000, members=15,
-                               workspaces=3),
+                               workspaces=3, media_storage_bytes=25 * GIB),
              features=frozenset({Feature.INCOMING_HOOKS, Feature.MULTI_STEP_APPROVAL,
                                  Feature.RECURRING_POSTS})),
         Plan(key="business", name="Business",
              limits=PlanLimits(connected_accounts=60, scheduled_posts_per_month=None, members=None,
-                               workspaces=10),
+                               workspaces=10, media_storage_bytes=250 * GIB),
              features=frozenset(Feature)),
     ],
 )
@@ -146,14 +154,31 @@ def limit_reached(catalog: PlanCatalog, plan: Plan, limit: Limit, usage: int,
     cap = plan.limits.get(limit)
     noun = LIMIT_NOUNS[limit]
     upgrade = catalog.lifting(plan, limit, usage + adding)
+    allowed = None if upgrade is None else upgrade.limits.get(limit)
     lift = (f" The {upgrade.name} plan allows "
-            f"{'unlimited' if upgrade.limits.get(limit) is None else upgrade.limits.get(limit)}"
+            f"{'unlimited' if allowed is None else shown_amount(limit, allowed)}"
             f" {noun}." if upgrade else "")
     return LimitReached(
-        f"Your {plan.name} plan allows {cap} {noun} and you have used {usage}.{lift}",
+        f"Your {plan.name} plan allows {shown_amount(limit, cap)} {noun} and you have used "
+        f"{shown_amount(limit, usage)}.{_needing(limit, adding)}{lift}",
         details={"limit": limit.value, "allowed": cap, "usage": usage, "plan": plan.key,
                  "upgrade_plan": upgrade.key if upgrade else None},
     )
+
+
+def shown_amount(limit: Limit, value: int | None) -> str:
+    """``value`` as people see it: bytes in the largest unit that keeps it readable."""
+    if value is None or limit not in BYTE_LIMITS:
+        return str(value)
+    for unit, size in (("GiB", GIB), ("MiB", 1024 ** 2), ("KiB", 1024)):
+        if value >= size:
+            return f"{value / size:.1f} {unit}"
+    return f"{value} bytes"
+
+
+def _needing(limit: Limit, adding: int) -> str:
+    """What the refused request needed, when it is an amount rather than one more."""
+    return f" This needs {shown_amount(limit, adding)} more." if limit in BYTE_LIMITS else ""
 
 
 def require_feature(catalog: PlanCatalog, plan_key: str, feature: Feature) -> Plan:

@@ -1,5 +1,5 @@
 """The scheduler loop: create the posts of recurring occurrences, set aside late posts, hand due
-posts to workers, send canaries, resend what got stuck.
+posts to workers, send canaries, resend what got stuck, delete media nobody uses any more.
 
 Every step tolerates an unreachable broker or store: it logs and the next tick tries again, so a
 scheduler started before Redis (or the database) is up recovers by itself once it is.
@@ -22,6 +22,8 @@ from postflow.runtime import Runtime
 from postflow.usecases.dispatch import BATCH as DISPATCH_BATCH
 from postflow.usecases.dispatch import dispatch_due_posts, requeue_stale_posts
 from postflow.usecases.late_posts import mark_late_posts
+from postflow.usecases.media_retention import RUN_EVERY as MEDIA_PASS_EVERY
+from postflow.usecases.media_retention import release_unused_media
 from postflow.usecases.recurring_posts import materialize_due_occurrences
 from postflow.usecases.reviews import expire_reviews
 from postflow.usecases.token_health import CHECK_EVERY, check_token_health
@@ -55,6 +57,8 @@ class TickReport:
     reviews_expired: int = 0
     #: Connections whose tokens the token-health pass refreshed.
     tokens_refreshed: int = 0
+    #: Media holds released because nothing used them for the retention.
+    media_released: int = 0
 
 
 class Scheduler:
@@ -70,6 +74,7 @@ class Scheduler:
         self._last_canary: datetime | None = None
         self._last_requeue: datetime | None = None
         self._last_token_check: datetime | None = None
+        self._last_media_pass: datetime | None = None
         #: Consecutive failures per step, so an outage logs once, not once per tick.
         self._failures: dict[str, int] = {}
 
@@ -116,12 +121,18 @@ class Scheduler:
             if health is not None:
                 self._last_token_check = now
                 tokens_refreshed = health.refreshed
+        media_released = 0
+        if self._last_media_pass is None or now - self._last_media_pass >= MEDIA_PASS_EVERY:
+            media = await self._step("release unused media", release_unused_media(self.rt))
+            if media is not None:
+                self._last_media_pass = now
+                media_released = media.released
         return TickReport(leader=True,
                           materialized=recurring.created if recurring is not None else 0,
                           late=late or 0, dispatched=dispatched or 0,
                           canary_sent=canary_sent, requeued=requeued,
                           reviews_expired=reviews_expired or 0,
-                          tokens_refreshed=tokens_refreshed)
+                          tokens_refreshed=tokens_refreshed, media_released=media_released)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Tick every ``scheduler_interval_seconds``, and sooner when a post falls due before

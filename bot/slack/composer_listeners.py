@@ -170,21 +170,22 @@ class ComposerListeners:
                       token: str) -> Composed | dict[str, str]:
         """The uploads stored and the post created, or the problems by field."""
         try:
-            state = await self._store_uploads(state, token)
+            state = await self._store_uploads(state, token, choices.who.org.id)
             return await compose.submit_composer(self._rt, self._queue, choices, state)
         except Exception as err:  # each kind becomes field errors
             return _problems(err)
 
-    async def _store_uploads(self, state: ComposerState, token: str) -> ComposerState:
-        """Each uploaded file downloaded from Slack with the bot token and stored once; a
-        refusal is the file field's error."""
+    async def _store_uploads(self, state: ComposerState, token: str,
+                             org_id: str) -> ComposerState:
+        """Each uploaded file downloaded from Slack with the bot token and stored once, held
+        by the author's organization; a refusal is the file field's error."""
         for index, upload in enumerate(state.files):
             if upload.media_id:
                 continue
             try:
                 fetched = await self._files.download(upload, token)
                 stored = await add_media_from_upload(
-                    self._rt, fetched.data, fetched.content_type,
+                    self._rt, fetched.data, fetched.content_type, org_id=org_id,
                     source=f"The file {upload.name[:80]}")
             except PostFlowError as err:
                 raise ComposerInvalid({compose.MEDIA_FILES: err.message}) from None

@@ -15,7 +15,7 @@ from hub.routes import RUNTIME
 from hub.templates import render
 from postflow.chatops.billing_link import LINK_TTL, PAGE_PATH, open_billing_token
 from postflow.errors import NotFound, Unauthorized
-from postflow.plans import LIMIT_NOUNS, Limit
+from postflow.plans import LIMIT_NOUNS, Limit, shown_amount
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,9 @@ async def billing_page(request: web.Request) -> web.Response:
     except NotFound:  # the organization is gone
         return _page("billing_refused.html", status=401, message=REFUSALS["invalid"])
     plan = rt.plans.get(access.org.plan)
-    limits = [(LIMIT_NOUNS[limit], plan.limits.get(limit)) for limit in Limit]
+    caps = {limit: plan.limits.get(limit) for limit in Limit}
+    limits = [(LIMIT_NOUNS[limit].removeprefix("of "),
+               None if cap is None else shown_amount(limit, cap)) for limit, cap in caps.items()]
     return _page("billing.html", org_name=access.org.name, plan_name=plan.name,
                  limits=limits, features=sorted(f.value.replace("_", " ")
                                                 for f in plan.features),

@@ -69,6 +69,9 @@ class LocalMediaStore:
         return signed_media_url(self._base_url, self._secret_key, check_media_id(media_id),
                                 expires)
 
+    async def delete(self, media_id: str) -> None:
+        await asyncio.to_thread(self._delete, media_id)
+
     # -- blocking file work, run in a thread --------------------------------------------------
 
     def _put(self, data: bytes, content_type: str) -> MediaObject:
@@ -101,6 +104,13 @@ class LocalMediaStore:
         return MediaObject(id=media_id, content_type=str(meta["content_type"]), size=size,
                            sha256=media_id, width=facts.width, height=facts.height,
                            duration_seconds=facts.duration_seconds)
+
+
+    def _delete(self, media_id: str) -> None:
+        path = self.path_of(media_id)
+        # The description first: a medium without it reads as missing, never as half a file.
+        _meta_path(path).unlink(missing_ok=True)
+        path.unlink(missing_ok=True)
 
 
 def _int(value: object) -> int | None:

@@ -93,6 +93,10 @@ class S3MediaStore:
             ExpiresIn=int(expires_in.total_seconds()))
         return url
 
+    async def delete(self, media_id: str) -> None:
+        # S3 answers a delete of a missing key with success too: nothing to tell apart.
+        await self._call("delete_object", Bucket=self._bucket, Key=self._key(media_id))
+
     async def _call(self, operation: str, **params: Any) -> Any:
         try:
             return await asyncio.to_thread(getattr(self._client, operation), **params)

@@ -27,6 +27,7 @@ from postflow.clock import as_utc
 from postflow.connections import Connection, ConnectionStatus
 from postflow.errors import Conflict, NotFound
 from postflow.hooks import IdempotencyRecord, IdempotencyState, IncomingHook
+from postflow.org_media import MEDIA_BYTES_METRIC, MEDIA_BYTES_PERIOD, OrgMedia
 from postflow.organizations import Member, Organization, Workspace
 from postflow.posts import Post, PostStatus
 from postflow.queues import QueueSettings
@@ -55,9 +56,13 @@ INDEXES: list[tuple[str, IndexKeys, bool]] = [
     ("posts", [("status", ASCENDING), ("due_at", ASCENDING)], False),
     ("posts", [("status", ASCENDING), ("updated_at", ASCENDING)], False),
     ("posts", [("org_id", ASCENDING), ("targets.connection_id", ASCENDING)], False),
+    ("posts", [("org_id", ASCENDING), ("media.media_id", ASCENDING)], False),
     ("attempts", [("org_id", ASCENDING), ("post_id", ASCENDING)], False),
     ("audit", [("org_id", ASCENDING), ("subject_id", ASCENDING), ("at", ASCENDING)], False),
     ("usage", [("org_id", ASCENDING), ("metric", ASCENDING), ("period", ASCENDING)], True),
+    ("org_media", [("org_id", ASCENDING), ("media_id", ASCENDING)], True),
+    ("org_media", [("last_used_at", ASCENDING)], False),
+    ("org_media", [("media_id", ASCENDING)], False),
     ("sandbox_posts", [("connection_id", ASCENDING), ("created_at", ASCENDING)], False),
     ("queue_settings", [("org_id", ASCENDING), ("connection_id", ASCENDING)], True),
     ("chat_installations", [("platform", ASCENDING), ("workspace_id", ASCENDING)], True),
@@ -125,6 +130,12 @@ def idempotency_record(doc: Mapping[str, Any]) -> IdempotencyRecord:
     data: Document = from_bson(doc)
     data.pop("_id", None)
     return IdempotencyRecord.model_validate(data)
+
+
+def org_media_record(doc: Mapping[str, Any]) -> OrgMedia:
+    data: Document = from_bson(doc)
+    data.pop("_id", None)
+    return OrgMedia.model_validate(data)
 
 
 class MongoStore:
@@ -587,6 +598,94 @@ class MongoStore:
         doc = await self._coll("usage").find_one(
             {"org_id": org_id, "metric": metric, "period": period})
         return 0 if doc is None else int(doc["count"])
+
+    # -- media held by organizations -------------------------------------------------------------
+    async def hold_media(self, media: OrgMedia, limit_bytes: int | None) -> bool:
+        held = self._coll("org_media")
+        try:
+            await held.insert_one(to_bson(media.model_dump(mode="python")))
+        except DuplicateKeyError:
+            await self.use_held_media(media.org_id, media.media_id, media.last_used_at)
+            return False
+        if not await self._charge_media_bytes(media.org_id, media.size, limit_bytes):
+            # The record inserted just above, whatever a use did to it since: it was never held.
+            await held.delete_one({"org_id": media.org_id, "media_id": media.media_id})
+            raise UsageExhausted(MEDIA_BYTES_METRIC)
+        return True
+
+    async def _charge_media_bytes(self, org_id: str, size: int, limit: int | None) -> bool:
+        """Add ``size`` to the organization's media meter if it stays within ``limit``."""
+        usage = self._coll("usage")
+        counter = {"org_id": org_id, "metric": MEDIA_BYTES_METRIC, "period": MEDIA_BYTES_PERIOD}
+        with suppress(DuplicateKeyError):  # another request created the counter first
+            await usage.update_one(counter, {"$setOnInsert": {"count": 0}}, upsert=True)
+        if limit is not None and size > limit:
+            return False
+        within = counter if limit is None else {**counter, "count": {"$lte": limit - size}}
+        return await usage.find_one_and_update(within, {"$inc": {"count": size}}) is not None
+
+    async def use_held_media(self, org_id: str, media_id: str,
+                             at: datetime) -> OrgMedia | None:
+        held = self._coll("org_media")
+        record = {"org_id": org_id, "media_id": media_id}
+        doc = await held.find_one_and_update(
+            {**record, "last_used_at": {"$lt": as_utc(at)}},
+            {"$set": {"last_used_at": as_utc(at)}}, return_document=ReturnDocument.AFTER)
+        if doc is None:
+            doc = await held.find_one(record)
+        return None if doc is None else org_media_record(doc)
+
+    async def find_idle_media(self, unused_since: datetime, limit: int) -> list[OrgMedia]:
+        if limit <= 0:
+            return []
+        docs = await self._coll("org_media").find(
+            {"last_used_at": {"$lt": as_utc(unused_since)}},
+        ).sort([("last_used_at", ASCENDING), ("org_id", ASCENDING),
+                ("media_id", ASCENDING)]).limit(limit).to_list()
+        return [org_media_record(doc) for doc in docs]
+
+    async def media_in_use(self, org_id: str, media_ids: Sequence[str],
+                           post_statuses: Sequence[PostStatus],
+                           series_statuses: Sequence[SeriesStatus]) -> set[str]:
+        wanted = set(media_ids)
+        used: set[str] = set()
+        for collection, statuses in (("posts", [PostStatus(s).value for s in post_statuses]),
+                                     ("recurring_series",
+                                      [SeriesStatus(s).value for s in series_statuses])):
+            docs = await self._coll(collection).find(
+                {"org_id": org_id, "status": {"$in": statuses},
+                 "media.media_id": {"$in": sorted(wanted)}}, {"media.media_id": 1}).to_list()
+            used.update(ref.get("media_id") for doc in docs for ref in doc.get("media", []))
+        return used & wanted
+
+    async def media_last_named(self, org_id: str, media_ids: Sequence[str]) -> dict[str, datetime]:
+        wanted = set(media_ids)
+        docs = await self._coll("posts").find(
+            {"org_id": org_id, "media.media_id": {"$in": sorted(wanted)}},
+            {"media.media_id": 1, "updated_at": 1}).to_list()
+        last: dict[str, datetime] = {}
+        for doc in docs:
+            updated = as_utc(doc["updated_at"])
+            for named in {ref.get("media_id") for ref in doc.get("media", [])} & wanted:
+                last[named] = max(updated, last.get(named, updated))
+        return last
+
+    async def release_held_media(self, media: OrgMedia) -> bool:
+        result = await self._coll("org_media").delete_one(
+            {"org_id": media.org_id, "media_id": media.media_id,
+             "last_used_at": as_utc(media.last_used_at)})
+        if not result.deleted_count:
+            return False
+        usage = self._coll("usage")
+        counter = {"org_id": media.org_id, "metric": MEDIA_BYTES_METRIC,
+                   "period": MEDIA_BYTES_PERIOD}
+        if await usage.find_one_and_update({**counter, "count": {"$gte": media.size}},
+                                           {"$inc": {"count": -media.size}}) is None:
+            await usage.update_one(counter, {"$set": {"count": 0}})  # never below zero
+        return True
+
+    async def count_media_holders(self, media_id: str) -> int:
+        return await self._coll("org_media").count_documents({"media_id": media_id})
 
     # -- heartbeats (worker canary) ----------------------------------------------------------
     async def set_heartbeat(self, name: str, at: datetime) -> None:

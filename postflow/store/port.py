@@ -2,8 +2,9 @@
 
 Every read and write of an organization's data takes its ``org_id``. A few lookups are global
 on purpose, because they are entry points that find the organization: ``find_hook`` (a webhook
-URL names only the hook), ``find_due_posts`` and ``find_stale_posts`` (the scheduler serves all
-organizations), ``find_workspace`` and ``find_chat_installation`` (a chat request names only
+URL names only the hook), ``find_due_posts``, ``find_stale_posts`` and ``find_idle_media``
+(the scheduler serves all organizations), ``count_media_holders`` (media bytes are shared),
+``find_workspace`` and ``find_chat_installation`` (a chat request names only
 its workspace). Writes of posts are compare-and-swap on ``version``, which is what makes claiming
 work atomic: of two racers replacing the same version, exactly one wins.
 """
@@ -21,6 +22,7 @@ from postflow.audit import AuditEvent
 from postflow.chatops.installation import ChatInstallation
 from postflow.connections import Connection
 from postflow.hooks import IdempotencyRecord, IncomingHook
+from postflow.org_media import OrgMedia
 from postflow.organizations import Member, Organization, Workspace
 from postflow.posts import Post, PostStatus
 from postflow.queues import QueueSettings
@@ -284,6 +286,51 @@ class Store(Protocol):
         ...
 
     async def get_usage(self, org_id: str, metric: str, period: str) -> int: ...
+
+    # -- media held by organizations (postflow/org_media.py) -----------------------------------
+    async def hold_media(self, media: OrgMedia, limit_bytes: int | None) -> bool:
+        """Record that ``media.org_id`` holds the medium and add its size to the organization's
+        media meter (usage ``MEDIA_BYTES_METRIC``/``MEDIA_BYTES_PERIOD``), together; True.
+
+        When the organization holds it already, nothing is charged, its ``last_used_at``
+        becomes ``media.last_used_at`` (if later) and False is returned. When the meter would go
+        past ``limit_bytes`` (None: no limit), nothing is written and UsageExhausted is raised.
+        SQLite does it in one transaction; MongoDB inserts the record, then charges the meter,
+        and takes the record back if the charge is refused.
+        """
+        ...
+
+    async def use_held_media(self, org_id: str, media_id: str,
+                             at: datetime) -> OrgMedia | None:
+        """The organization's record of the medium with ``last_used_at`` moved to ``at`` (if
+        later); None when the organization does not hold it."""
+        ...
+
+    async def find_idle_media(self, unused_since: datetime, limit: int) -> list[OrgMedia]:
+        """Records last used before ``unused_since``, least recently used first, across
+        organizations (the scheduler serves them all)."""
+        ...
+
+    async def media_in_use(self, org_id: str, media_ids: Sequence[str],
+                           post_statuses: Sequence[PostStatus],
+                           series_statuses: Sequence[SeriesStatus]) -> set[str]:
+        """Which of ``media_ids`` the organization's posts in ``post_statuses`` or recurring
+        series in ``series_statuses`` name among their media."""
+        ...
+
+    async def media_last_named(self, org_id: str, media_ids: Sequence[str]) -> dict[str, datetime]:
+        """For each of ``media_ids`` some post of the organization names, the latest
+        ``updated_at`` of those posts (a finished post's is when it finished)."""
+        ...
+
+    async def release_held_media(self, media: OrgMedia) -> bool:
+        """Delete the record and give its size back to the meter, only if it is still as read
+        (same ``last_used_at``: a post naming it meanwhile keeps it); True when released."""
+        ...
+
+    async def count_media_holders(self, media_id: str) -> int:
+        """How many organizations hold the medium (its bytes may go when none does)."""
+        ...
 
     # -- heartbeats (worker canary) ----------------------------------------------------------
     async def set_heartbeat(self, name: str, at: datetime) -> None: ...

@@ -18,12 +18,16 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 
 from postflow.connections import Connection
 from postflow.hooks import IncomingHook
+from postflow.org_media import OrgMedia
 from postflow.organizations import Organization
+from postflow.posts import PostStatus
+from postflow.recurrence import SeriesStatus
 from postflow.store.port import Store
 
 DEFAULT_TTL_SECONDS = 2.0
@@ -139,6 +143,32 @@ class ReadCachedStore:
             await self._store.update_hook(hook)
         finally:
             self._invalidate()
+
+    # -- media held by organizations: never cached (a tenancy check must see the last write) ---
+    async def hold_media(self, media: OrgMedia, limit_bytes: int | None) -> bool:
+        return await self._store.hold_media(media, limit_bytes)
+
+    async def use_held_media(self, org_id: str, media_id: str,
+                             at: datetime) -> OrgMedia | None:
+        return await self._store.use_held_media(org_id, media_id, at)
+
+    async def find_idle_media(self, unused_since: datetime, limit: int) -> list[OrgMedia]:
+        return await self._store.find_idle_media(unused_since, limit)
+
+    async def media_in_use(self, org_id: str, media_ids: Sequence[str],
+                           post_statuses: Sequence[PostStatus],
+                           series_statuses: Sequence[SeriesStatus]) -> set[str]:
+        return await self._store.media_in_use(org_id, media_ids, post_statuses,
+                                              series_statuses)
+
+    async def media_last_named(self, org_id: str, media_ids: Sequence[str]) -> dict[str, datetime]:
+        return await self._store.media_last_named(org_id, media_ids)
+
+    async def release_held_media(self, media: OrgMedia) -> bool:
+        return await self._store.release_held_media(media)
+
+    async def count_media_holders(self, media_id: str) -> int:
+        return await self._store.count_media_holders(media_id)
 
     # -- the cache itself ----------------------------------------------------------------------
     def _get(self, key: _Key) -> object:

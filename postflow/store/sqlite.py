@@ -30,6 +30,7 @@ from postflow.clock import as_utc
 from postflow.connections import Connection, ConnectionStatus
 from postflow.errors import Conflict, NotFound
 from postflow.hooks import IdempotencyRecord, IdempotencyState, IncomingHook
+from postflow.org_media import MEDIA_BYTES_METRIC, MEDIA_BYTES_PERIOD, OrgMedia
 from postflow.organizations import Member, Organization, Workspace
 from postflow.posts import Post, PostStatus
 from postflow.queues import QueueSettings
@@ -117,6 +118,12 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX reviews_post ON reviews (org_id, post_id, requested_at)",
         "CREATE INDEX reviews_expiry ON reviews (state, expires_at)",
     ),
+    (  # media held by organizations
+        """CREATE TABLE org_media (org_id TEXT NOT NULL, media_id TEXT NOT NULL,
+           last_used_at TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (org_id, media_id))""",
+        "CREATE INDEX org_media_last_used ON org_media (last_used_at)",
+        "CREATE INDEX org_media_media ON org_media (media_id)",
+    ),
 )
 
 
@@ -201,6 +208,22 @@ def _attempt_finisher(attempt: PublishAttempt) -> Work:
         raise Conflict("That publish attempt was closed already.")
 
     return finish
+
+
+def _use_held_media(conn: sqlite3.Connection, org_id: str, media_id: str,
+                    at: datetime) -> OrgMedia | None:
+    """The organization's record of the medium, its ``last_used_at`` moved to ``at`` if later."""
+    rows = conn.execute("SELECT doc FROM org_media WHERE org_id = ? AND media_id = ?",
+                        (org_id, media_id)).fetchall()
+    if not rows:
+        return None
+    held = _load(OrgMedia, rows[0][0])
+    if at > held.last_used_at:
+        held = held.model_copy(update={"last_used_at": at})
+        conn.execute("UPDATE org_media SET last_used_at = ?, doc = ?"
+                     " WHERE org_id = ? AND media_id = ?",
+                     (_ts(at), _dump(held), org_id, media_id))
+    return held
 
 
 _INSERT_POST = (
@@ -753,6 +776,79 @@ class SqliteStore:
             "SELECT count FROM usage WHERE org_id = ? AND metric = ? AND period = ?",
             (org_id, metric, period))
         return int(rows[0][0]) if rows else 0
+
+    # -- media held by organizations -------------------------------------------------------------
+    async def hold_media(self, media: OrgMedia, limit_bytes: int | None) -> bool:
+        row = (media.org_id, media.media_id, _ts(media.last_used_at), _dump(media))
+        meter = (media.org_id, MEDIA_BYTES_METRIC, MEDIA_BYTES_PERIOD)
+
+        def hold(conn: sqlite3.Connection) -> bool:
+            if not conn.execute("INSERT INTO org_media (org_id, media_id, last_used_at, doc)"
+                                " VALUES (?, ?, ?, ?) ON CONFLICT (org_id, media_id) DO NOTHING",
+                                row).rowcount:
+                _use_held_media(conn, media.org_id, media.media_id, media.last_used_at)
+                return False
+            if limit_bytes is not None:
+                used = conn.execute("SELECT count FROM usage WHERE org_id = ? AND metric = ?"
+                                    " AND period = ?", meter).fetchall()
+                if (used[0][0] if used else 0) + media.size > limit_bytes:
+                    raise UsageExhausted(MEDIA_BYTES_METRIC)  # the lane undoes the insert
+            conn.execute("INSERT INTO usage (org_id, metric, period, count) VALUES (?, ?, ?, ?)"
+                         " ON CONFLICT (org_id, metric, period)"
+                         " DO UPDATE SET count = usage.count + excluded.count",
+                         (*meter, media.size))
+            return True
+
+        return await self._call(hold)
+
+    async def use_held_media(self, org_id: str, media_id: str,
+                             at: datetime) -> OrgMedia | None:
+        return await self._call(lambda conn: _use_held_media(conn, org_id, media_id, at))
+
+    async def find_idle_media(self, unused_since: datetime, limit: int) -> list[OrgMedia]:
+        return await self._docs(
+            OrgMedia, "SELECT doc FROM org_media WHERE last_used_at < ?"
+            " ORDER BY last_used_at, org_id, media_id LIMIT ?", (_ts(unused_since), limit))
+
+    async def media_in_use(self, org_id: str, media_ids: Sequence[str],
+                           post_statuses: Sequence[PostStatus],
+                           series_statuses: Sequence[SeriesStatus]) -> set[str]:
+        wanted = json.dumps(list(media_ids))
+        named = ("SELECT json_extract(m.value, '$.media_id') FROM {table},"
+                 " json_each({table}.doc, '$.media') AS m WHERE {table}.org_id = ?"
+                 " AND {table}.status IN (SELECT value FROM json_each(?))"
+                 " AND json_extract(m.value, '$.media_id') IN (SELECT value FROM json_each(?))")
+        rows = await self._fetch(
+            named.format(table="posts") + " UNION " + named.format(table="recurring_series"),
+            (org_id, _status_list(post_statuses), wanted,
+             org_id, _status_list(series_statuses), wanted))
+        return {str(row[0]) for row in rows}
+
+    async def media_last_named(self, org_id: str, media_ids: Sequence[str]) -> dict[str, datetime]:
+        rows = await self._fetch(
+            "SELECT json_extract(m.value, '$.media_id') AS named, MAX(posts.updated_at)"
+            " FROM posts, json_each(posts.doc, '$.media') AS m WHERE posts.org_id = ?"
+            " AND named IN (SELECT value FROM json_each(?)) GROUP BY named",
+            (org_id, json.dumps(list(media_ids))))
+        return {str(named): _parse_ts(last) for named, last in rows}
+
+    async def release_held_media(self, media: OrgMedia) -> bool:
+        def release(conn: sqlite3.Connection) -> bool:
+            if not conn.execute("DELETE FROM org_media WHERE org_id = ? AND media_id = ?"
+                                " AND last_used_at = ?",
+                                (media.org_id, media.media_id, _ts(media.last_used_at))
+                                ).rowcount:
+                return False
+            conn.execute("UPDATE usage SET count = MAX(count - ?, 0)"
+                         " WHERE org_id = ? AND metric = ? AND period = ?",
+                         (media.size, media.org_id, MEDIA_BYTES_METRIC, MEDIA_BYTES_PERIOD))
+            return True
+
+        return await self._call(release)
+
+    async def count_media_holders(self, media_id: str) -> int:
+        return await self._count("SELECT COUNT(*) FROM org_media WHERE media_id = ?",
+                                 (media_id,))
 
     # -- heartbeats (worker canary) ----------------------------------------------------------
     async def set_heartbeat(self, name: str, at: datetime) -> None:

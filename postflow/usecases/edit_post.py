@@ -199,7 +199,8 @@ async def _apply_edit(rt: Runtime, post: Post, edit: PostEdit) -> Post:
         from_queue = True
     return post.model_copy(update={
         "text": text, "variants": variants,
-        "media": (await store_post_media(rt, media, {c.network for c in connections})
+        "media": (await store_post_media(rt, media, {c.network for c in connections},
+                                         org_id=post.org_id)
                   if edit.media_urls is not None else post.media),
         "targets": targets, "scheduled_at": scheduled_at, "from_queue": from_queue})
 

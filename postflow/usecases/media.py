@@ -9,6 +9,7 @@ they are published instead (see :func:`media_attachments`).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from datetime import timedelta
 
@@ -21,10 +22,12 @@ from postflow.media import (
     MediaUploader,
     check_media_id,
     checked_content_type,
+    media_id_of,
     shown_url,
 )
 from postflow.posts import MediaRef
 from postflow.runtime import Runtime
+from postflow.usecases.media_ledger import holding, use_held_media
 
 #: How a post's media given as an upload (not a URL) is named in ``MediaRef.url``.
 UPLOAD_SCHEME = "upload:"
@@ -42,9 +45,10 @@ def _media_fetcher(rt: Runtime) -> MediaFetcher:
     return rt.media_fetcher
 
 
-async def add_media_from_upload(rt: Runtime, data: bytes, content_type: str, *,
+async def add_media_from_upload(rt: Runtime, data: bytes, content_type: str, *, org_id: str,
                                 source: str = "The file") -> MediaObject:
-    """Store uploaded bytes once; BadInput when too large, empty or not an accepted type."""
+    """Store uploaded bytes once, held by ``org_id``; BadInput when too large, empty or not an
+    accepted type, LimitReached when it would take the organization past its media storage."""
     limit = rt.settings.media_max_bytes
     if not data:
         raise BadInput(f"{source} is empty.")
@@ -52,13 +56,16 @@ async def add_media_from_upload(rt: Runtime, data: bytes, content_type: str, *,
         raise BadInput(f"{source} is {len(data)} bytes; the limit is {limit} bytes.",
                        details={"size": len(data), "limit_bytes": limit})
     stored_type = checked_content_type(data, content_type, source=source)
-    return await media_store(rt).put(data, stored_type)
+    media_id = await asyncio.to_thread(media_id_of, data)
+    async with holding(rt, org_id, media_id, len(data), stored_type):
+        return await media_store(rt).put(data, stored_type)
 
 
-async def add_media_from_url(rt: Runtime, url: str) -> MediaObject:
-    """Fetch ``url`` (public addresses only, size-capped, checked type) and store it once."""
+async def add_media_from_url(rt: Runtime, url: str, *, org_id: str) -> MediaObject:
+    """Fetch ``url`` (public addresses only, size-capped, checked type) and store it once,
+    held by ``org_id``."""
     fetched = await _media_fetcher(rt).fetch(url)
-    return await add_media_from_upload(rt, fetched.data, fetched.content_type,
+    return await add_media_from_upload(rt, fetched.data, fetched.content_type, org_id=org_id,
                                        source=f"The media at {shown_url(url)}")
 
 
@@ -72,7 +79,7 @@ def uploads_media(rt: Runtime, networks: Iterable[str]) -> bool:
 
 
 async def store_post_media(rt: Runtime, media_urls: list[str],
-                           networks: Iterable[str]) -> list[MediaRef]:
+                           networks: Iterable[str], *, org_id: str) -> list[MediaRef]:
     """The post's media: fetched and stored when a network needs the bytes, else kept as URLs.
 
     A URL that cannot be used is a BadInput naming it (without its query string)."""
@@ -80,16 +87,20 @@ async def store_post_media(rt: Runtime, media_urls: list[str],
         return [MediaRef(url=url) for url in media_urls]
     refs: list[MediaRef] = []
     for url in media_urls:
-        stored = await add_media_from_url(rt, url)
+        stored = await add_media_from_url(rt, url, org_id=org_id)
         refs.append(MediaRef(url=url, content_type=stored.content_type, media_id=stored.id,
                              size=stored.size))
     return refs
 
 
-async def stored_media_refs(rt: Runtime, media_ids: Iterable[str]) -> list[MediaRef]:
-    """Media already stored (uploads), as a post's media; NotFound for an unknown id. Their
-    ``url`` names the upload (``upload:<id>``): it is never fetched, the id is used."""
+async def stored_media_refs(rt: Runtime, media_ids: Iterable[str], *,
+                            org_id: str) -> list[MediaRef]:
+    """Media already stored (uploads) and held by ``org_id``, as a post's media; BadInput for
+    an id it does not hold (see ``media_ledger``). Their ``url`` names the upload
+    (``upload:<id>``): it is never fetched, the id is used."""
     store = media_store(rt)
+    media_ids = list(media_ids)
+    await use_held_media(rt, org_id, media_ids)
     refs: list[MediaRef] = []
     for media_id in media_ids:
         stored = await store.get(check_media_id(media_id))
@@ -105,7 +116,8 @@ async def described_media(rt: Runtime, refs: Iterable[MediaRef]) -> tuple[MediaA
                   for ref in refs if ref.media_id])
 
 
-async def media_attachments(rt: Runtime, refs: Iterable[MediaRef]) -> tuple[MediaAttachment, ...]:
+async def media_attachments(rt: Runtime, refs: Iterable[MediaRef], *,
+                            org_id: str) -> tuple[MediaAttachment, ...]:
     """What a provider that uploads media gets: every medium stored (fetched now if it never
     was), with a URL valid for ``POSTFLOW_MEDIA_URL_TTL_SECONDS``."""
     store = media_store(rt)
@@ -113,7 +125,7 @@ async def media_attachments(rt: Runtime, refs: Iterable[MediaRef]) -> tuple[Medi
     attachments: list[MediaAttachment] = []
     for ref in refs:
         media = (await store.get(ref.media_id) if ref.media_id
-                 else await add_media_from_url(rt, ref.url))
+                 else await add_media_from_url(rt, ref.url, org_id=org_id))
         attachments.append(MediaAttachment(media=media, url=await store.url(media.id, ttl),
                                            store=store))
     return tuple(attachments)

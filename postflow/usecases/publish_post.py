@@ -24,7 +24,7 @@ from postflow.account_gates import CoolingDown, NetworkBusy
 from postflow.attempts import AttemptOutcome, PublishAttempt, truncate_raw
 from postflow.audit import AuditEvent
 from postflow.connections import Connection, ConnectionStatus
-from postflow.errors import BadInput, Conflict, NotFound
+from postflow.errors import BadInput, Conflict, LimitReached, NotFound
 from postflow.ids import new_id
 from postflow.media import MediaUploader
 from postflow.post_status import outcome_status, revise, transition
@@ -190,7 +190,7 @@ class PostPublisher:
 
         try:
             content = await self._content(post, connection.network, provider)
-        except (BadInput, NotFound) as err:
+        except (BadInput, NotFound, LimitReached) as err:
             return post, _TargetRun(self._failed(
                 target, ErrorKind.BAD_INPUT, f"The post's media could not be used: {err.message}"))
         except Exception as err:  # the media store is out of reach: try again later
@@ -237,7 +237,7 @@ class PostPublisher:
     async def _content(self, post: Post, network: str, provider: Provider) -> PublishContent:
         """What to publish on ``network``; a provider that uploads media also gets the stored
         media (those never stored, e.g. after an edit, are fetched and stored now)."""
-        media = (await media_attachments(self.rt, post.media)
+        media = (await media_attachments(self.rt, post.media, org_id=post.org_id)
                  if post.media and isinstance(provider, MediaUploader) and provider.uploads_media
                  else ())
         return PublishContent(text=post.text_for(network),

@@ -164,8 +164,8 @@ async def submit_post(rt: Runtime, org_id: str, request: PostRequest, *, source:
     scheduled_at, time_note = _check_time(request, now, read_in, zones)
     # Fetched and stored now, not at publish time: a bad URL is the sender's to hear about.
     networks = {c.network for c in connections}
-    media = [*await store_post_media(rt, request.media_urls, networks),
-             *await stored_media_refs(rt, request.media_ids)]
+    media = [*await store_post_media(rt, request.media_urls, networks, org_id=org_id),
+             *await stored_media_refs(rt, request.media_ids, org_id=org_id)]
     if any(ref.media_id for ref in media):
         validate_content(rt, request, networks, media=await described_media(rt, media))
     connection_ids = [c.id for c in connections]

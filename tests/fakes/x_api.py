@@ -29,6 +29,7 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
+from postflow.providers import ConnectedAccount, TokenSet
 from tests.fakes.serving import serving
 
 HOST = "127.0.0.1"
@@ -101,6 +102,14 @@ class FakeX:
     @property
     def authorize_url(self) -> str:
         return self.base_url + "/i/oauth2/authorize"
+
+    def connected_account(self) -> ConnectedAccount:
+        """The fake's user as PostFlow stores it once connected, with every scope it asks for."""
+        issued = self.issue_tokens(["tweet.read", "tweet.write", "users.read", "media.write"])
+        return ConnectedAccount(account_id=self.user_id, display_name=self.username,
+                                tokens=TokenSet.model_validate({
+                                    "access_token": issued["access_token"],
+                                    "scopes": issued["scope"].split()}))
 
     def issue_tokens(self, scopes: list[str]) -> dict[str, Any]:
         access = "xat-" + secrets.token_urlsafe(12)

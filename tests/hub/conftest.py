@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,10 +63,18 @@ def broker() -> Broker:
     return Broker()
 
 
+@asynccontextmanager
+async def running_hub(rt: Runtime, queue: RecordingQueue | None = None,
+                      broker: Broker | None = None) -> AsyncIterator[HubClient]:
+    """The real hub app on a loopback port, and a client for it."""
+    app = create_app(rt, queue or RecordingQueue(), (broker or Broker()).ping)
+    async with TestClient(TestServer(app, host="127.0.0.1")) as test_client:
+        yield test_client
+
+
 @pytest.fixture
 async def client(rt: Runtime, queue: RecordingQueue, broker: Broker) -> AsyncIterator[HubClient]:
-    async with TestClient(TestServer(create_app(rt, queue, broker.ping),
-                                     host="127.0.0.1")) as test_client:
+    async with running_hub(rt, queue, broker) as test_client:
         yield test_client
 
 

@@ -57,6 +57,18 @@ def test_refusal_names_the_limit_the_usage_and_the_plan_that_lifts_it() -> None:
                                     "usage": 30, "plan": "free", "upgrade_plan": "pro"}
 
 
+def test_a_media_storage_refusal_speaks_in_bytes_units_and_says_what_was_needed() -> None:
+    with pytest.raises(LimitReached) as caught:
+        check_limit(DEFAULT_PLANS, "free", Limit.MEDIA_STORAGE_BYTES, usage=1000 * 1024 ** 2,
+                    adding=30 * 1024 ** 2)
+
+    assert caught.value.message == (
+        "Your Free plan allows 1.0 GiB of stored media and you have used 1000.0 MiB. "
+        "This needs 30.0 MiB more. The Pro plan allows 25.0 GiB of stored media.")
+    assert caught.value.details["limit"] == "media_storage_bytes"
+    assert caught.value.details["plan"] == "free"
+
+
 def test_refusal_names_unlimited_when_the_lifting_plan_has_no_cap() -> None:
     with pytest.raises(LimitReached) as caught:
         check_limit(DEFAULT_PLANS, "pro", Limit.MEMBERS, usage=15)

@@ -17,6 +17,7 @@ from postflow.posts import Post
 from postflow.providers import ConnectedAccount, TokenSet
 from postflow.runtime import Runtime
 from postflow.usecases.connections import add_connection, connect_sandbox
+from postflow.usecases.media_ledger import stored_media_bytes
 from tests.bot.slack.conftest import SlackSender
 from tests.bot.slack.test_composer import opened_view, submission, values
 from tests.fakes.media_files import png_of
@@ -113,6 +114,7 @@ async def test_the_same_file_twice_is_stored_once(
     post = await only_post(rt, org)
     assert post is not None
     assert [m.media_id for m in post.media] == [media_id_of(image)] * 2
+    assert await stored_media_bytes(rt, org.id) == len(image)  # held, and counted, once
 
 
 async def test_a_file_url_off_slacks_host_is_refused_and_gets_no_token(

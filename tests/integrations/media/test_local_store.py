@@ -57,3 +57,17 @@ async def test_its_url_is_the_hubs_signed_media_address(local_store: LocalMediaS
 
     assert url.startswith(f"http://127.0.0.1:8080/media/{stored.id}?exp=")
     assert "&sig=" in url
+
+
+async def test_a_deleted_medium_is_gone_and_deleting_it_again_is_fine(
+        local_store: LocalMediaStore) -> None:
+    kept = await local_store.put(png(fill=b"k"), "image/png")
+    gone = await local_store.put(png(fill=b"g"), "image/png")
+
+    await local_store.delete(gone.id)
+    await local_store.delete(gone.id)
+
+    with pytest.raises(NotFound):
+        await local_store.get(gone.id)
+    assert not local_store.path_of(gone.id).exists()
+    assert await local_store.read(kept.id) == png(fill=b"k")

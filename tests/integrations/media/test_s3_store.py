@@ -110,3 +110,16 @@ async def test_a_presigned_url_serves_the_object(store: S3MediaStore) -> None:
 async def test_a_missing_object_is_not_found(store: S3MediaStore) -> None:
     with pytest.raises(NotFound):
         await store.get("0" * 64)
+
+
+async def test_a_deleted_medium_is_gone_and_deleting_it_again_is_fine(
+        store: S3MediaStore) -> None:
+    kept = await store.put(png(fill=b"k"), "image/png")
+    gone = await store.put(png(fill=b"g"), "image/png")
+
+    await store.delete(gone.id)
+    await store.delete(gone.id)
+
+    with pytest.raises(NotFound):
+        await store.get(gone.id)
+    assert await store.read(kept.id) == png(fill=b"k")
