@@ -146,7 +146,8 @@ async def test_a_member_may_not_edit_someone_elses_post(
         rt: Runtime, slack: SlackSender, clock: ManualClock, notified_org: Organization,  # noqa: F811
         fake_slack: FakeSlack) -> None:
     post, _, _ = await failed_notice(rt, clock, notified_org, fake_slack)
-    other = post.model_copy(update={"created_by": "slack:T0001:UADMIN", "version": post.version + 1})
+    other = post.model_copy(update={"created_by": "slack:T0001:UADMIN",
+                                    "version": post.version + 1})
     await rt.store.replace_post(other, expected_version=post.version)
     fake_slack.calls.clear()
     await rt.notifier.post_failed(other)
