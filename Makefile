@@ -25,12 +25,14 @@ $(STAMP): pyproject.toml $(LOCK)
 
 install: $(STAMP)
 
+# `make lock` keeps the current pins that pyproject.toml still allows (it adds, drops and moves
+# only what a changed range needs); `make lock UPGRADE=1` takes the newest allowed releases.
 lock:
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet uv==$(UV_VERSION)
-	$(BIN)/uv pip compile pyproject.toml --upgrade $(LOCK_FOR) -o $(RUN_LOCK)
-	$(BIN)/uv pip compile pyproject.toml --extra dev --constraint $(RUN_LOCK) --upgrade \
-	    $(LOCK_FOR) -o $(LOCK)
+	$(BIN)/uv pip compile pyproject.toml $(if $(UPGRADE),--upgrade) $(LOCK_FOR) -o $(RUN_LOCK)
+	$(BIN)/uv pip compile pyproject.toml --extra dev --constraint $(RUN_LOCK) \
+	    $(if $(UPGRADE),--upgrade) $(LOCK_FOR) -o $(LOCK)
 
 # Every locked package against PyPI's advisory data; --strict fails when one cannot be checked.
 audit: install
