@@ -13,7 +13,8 @@ class AuditEvent(BaseModel):
     id: str
     org_id: str
     at: UtcDatetime
-    #: Who or what acted: ``hook:<id>``, ``cli``, ``scheduler``, ``worker``, ``slack:<user>``.
+    #: Who or what acted: ``hook:<id>``, ``cli``, ``scheduler``, ``worker``,
+    #: ``slack:<team>:<user>`` (see :mod:`postflow.chat_actors`).
     actor: str
     #: Dotted verb such as ``post.created`` or ``post.status_changed``.
     action: str

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import stat
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -19,6 +20,8 @@ from postflow.account_gates import (
 from postflow.errors import ConfigurationError
 
 SECRET_KEY_FILE = "secret.key"  # noqa: S105 - a file name, not a secret
+#: Permission bits the key file may not have: any access for the group or other users.
+PRIVATE_FILE_FORBIDS = 0o077
 
 
 EventLoopChoice = Literal["auto", "uvloop", "asyncio"]
@@ -209,10 +212,33 @@ def resolve_secret_key(settings: Settings) -> str:
         )
     path = settings.data_dir / SECRET_KEY_FILE
     if path.exists():
-        return path.read_text(encoding="utf-8").strip()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+        return _read_private_file(path)
+    make_data_dir(settings)
     key = secrets.token_urlsafe(32)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(key + "\n")
     return key
+
+
+def _read_private_file(path: Path) -> str:
+    """The text of ``path``, refused when other users may read or write it: a key others can
+    read is no secret, and one they can write lets them choose it."""
+    with open(path, encoding="utf-8") as handle:
+        mode = stat.S_IMODE(os.fstat(handle.fileno()).st_mode)
+        if mode & PRIVATE_FILE_FORBIDS:
+            raise ConfigurationError(
+                f"The secret key file {path} can be read or written by other users "
+                f"(mode {mode:o}). Make it private with: chmod 600 {path}",
+                details={"path": str(path), "mode": f"{mode:o}"})
+        return handle.read().strip()
+
+
+def make_data_dir(settings: Settings) -> None:
+    """Create the data directory for its owner only (0700) when this configuration keeps
+    anything there (the SQLite database, local media, the generated key).
+
+    A directory that exists keeps its mode: a mounted volume is the operator's to set.
+    """
+    if settings.mongodb_url is None or not settings.s3_bucket:
+        settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)

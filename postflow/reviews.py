@@ -132,7 +132,7 @@ class ReviewRequest(BaseModel):
     org_id: str
     post_id: str
     state: ReviewState = ReviewState.OPEN
-    #: The actor who asked (``slack:U123``, ``hook:hk_...``); the post's author is on the post.
+    #: The actor who asked (``slack:T1:U123``, ``hook:hk_...``); the post's author is on the post.
     requested_by: str
     requested_at: UtcDatetime
     #: Starts at 1; each edit or new request during the life of the post adds one.

@@ -11,7 +11,7 @@ from integrations.media import open_media_fetcher, open_media_store
 from integrations.registry import build_provider_registry
 from postflow.account_gates import InProcessAccountGate
 from postflow.clock import Clock, SystemClock
-from postflow.config import Settings
+from postflow.config import Settings, make_data_dir
 from postflow.notifications import LoggingNotifier, Notifier
 from postflow.plans import load_plan_catalog
 from postflow.runtime import Runtime
@@ -22,6 +22,7 @@ from postflow.token_vault import TokenVault
 
 async def open_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
     clock = clock or SystemClock()
+    make_data_dir(settings)
     vault = TokenVault(settings.secret_keys())
     plans = load_plan_catalog(settings.plans_file)
     store = await open_store(settings)

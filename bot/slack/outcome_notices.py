@@ -20,6 +20,7 @@ from typing import Any
 from bot.slack.authorize import PLATFORM
 from bot.slack.blocks import SECTION_MAX, escape
 from bot.slack.chat_delivery import ChatOutbox, ChatSend
+from postflow.chat_actors import read_chat_actor
 from postflow.chatops.post_outcomes import (
     NoticeButton,
     codes_text,
@@ -142,14 +143,19 @@ class OutcomeNotices:
             await self._send(place, text, buttons, "post a notice in the channel")
 
     async def to_author(self, org: Organization, actor: str, text: str) -> None:
-        """A direct message to ``actor`` (``slack:U123``); nothing for other authors."""
-        platform, _, user_id = actor.partition(":")
-        if platform != PLATFORM or not user_id:
+        """A direct message to ``actor`` (``slack:T1:U123``) in their workspace; nothing for
+        other authors, nor for a workspace no longer linked to ``org``."""
+        author = read_chat_actor(actor)
+        if author is None or author.platform != PLATFORM:
             return
-        workspace_id = await self._workspace_of(org)
+        if author.workspace_id:  # a name written before workspaces were recorded has none
+            linked = await self._rt.store.find_workspace(PLATFORM, author.workspace_id)
+            workspace_id = linked.external_id if linked and linked.org_id == org.id else None
+        else:
+            workspace_id = await self._workspace_of(org)
         if workspace_id is None:
             return
-        await self._outbox().send(ChatSend(workspace_id=workspace_id, user_id=user_id,
+        await self._outbox().send(ChatSend(workspace_id=workspace_id, user_id=author.user_id,
                                            text=text, what="message the author"))
 
     async def _send(self, place: Place, text: str, buttons: tuple[NoticeButton, ...],

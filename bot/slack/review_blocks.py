@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.slack.blocks import escape
+from postflow.chat_actors import read_chat_actor
 from postflow.chatops.formatting import excerpt, local_time
 from postflow.connections import Connection
 from postflow.posts import Post
@@ -35,9 +36,9 @@ VERDICT_WORDS: dict[Verdict, str] = {
 
 
 def person(actor: str) -> str:
-    """``slack:U1`` -> ``<@U1>``; other actors (hooks, the CLI) as they are, escaped."""
-    platform, _, user_id = actor.partition(":")
-    return f"<@{user_id}>" if platform == "slack" and user_id else escape(actor)
+    """``slack:T1:U1`` -> ``<@U1>``; other actors (hooks, the CLI) as they are, escaped."""
+    who = read_chat_actor(actor)
+    return f"<@{who.user_id}>" if who is not None and who.platform == "slack" else escape(actor)
 
 
 def when_text(review: ReviewRequest, post: Post, timezone: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from postflow.chat_actors import chat_actor
 from postflow.errors import Forbidden, NotFound
 from postflow.organizations import ChatIdentity, Member, Organization
 from postflow.runtime import Runtime
@@ -21,8 +22,8 @@ class Caller:
 
     @property
     def actor(self) -> str:
-        """How the audit log names them: ``slack:U123``."""
-        return f"{self.identity.platform}:{self.identity.user_id}"
+        """How records name them: ``slack:T123:U456`` (see :mod:`postflow.chat_actors`)."""
+        return chat_actor(self.identity)
 
 
 @dataclass(frozen=True)

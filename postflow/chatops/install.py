@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from postflow.chat_actors import chat_actor
 from postflow.chatops.installation import ChatInstallation
 from postflow.errors import BadInput, Conflict
 from postflow.ids import new_id
@@ -77,7 +78,7 @@ async def install_app(rt: Runtime, install: AppInstall) -> LinkedWorkspace:
     """Store an app installation (token sealed) and link its workspace to an organization."""
     if not install.bot_token:
         raise BadInput("The installation carried no bot token.")
-    actor = f"{install.platform}:{install.installer.identity.user_id}"
+    actor = chat_actor(install.installer.identity)
     linked = await link_or_create(rt, install.platform, install.workspace_id,
                                   install.workspace_name, install.installer, actor=actor)
     existing = await rt.store.find_chat_installation(install.platform, install.workspace_id)

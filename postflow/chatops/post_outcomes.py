@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
+from postflow.chat_actors import read_chat_actor
 from postflow.chatops.formatting import excerpt, user_mention
 from postflow.connections import Connection
 from postflow.posts import Post, PostStatus, PostTarget, TargetStatus
@@ -77,8 +78,8 @@ EDITED_FOR_REVIEW = "edited it: the new version waits for review"
 
 def author_mention(actor: str) -> str:
     """``<@U123>`` for a Slack or Discord author; "" for a hook, the CLI or a worker."""
-    platform, _, user_id = actor.partition(":")
-    return user_mention(user_id) if platform in ("slack", "discord") and user_id else ""
+    author = read_chat_actor(actor)
+    return "" if author is None else user_mention(author.user_id)
 
 
 def target_cause(target: PostTarget) -> str:

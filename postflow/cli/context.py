@@ -12,10 +12,10 @@ from pydantic import ValidationError
 
 from postflow.cli.output import Output
 from postflow.config import Settings
-from postflow.errors import ConfigurationError
+from postflow.errors import ConfigurationError, Conflict, NotFound
 from postflow.organizations import Organization
 from postflow.runtime import Runtime
-from postflow.usecases.organizations import get_organization
+from postflow.usecases.organizations import describe_organizations, organizations_matching
 from postflow.wiring import open_runtime
 
 #: The audit log's actor for everything done at the shell.
@@ -50,12 +50,26 @@ class CommandContext:
 
     def run_in_org(self, org_ref: str,
                    work: Callable[[Runtime, Organization], Awaitable[T]]) -> T:
-        """Like :meth:`run`, for work on the organization named by ``org_ref`` (id or name)."""
+        """Like :meth:`run`, for work on the organization ``--org`` named (see :func:`org_for`)."""
 
         async def in_org(rt: Runtime) -> T:
-            return await work(rt, await get_organization(rt, org_ref))
+            return await work(rt, await org_for(rt, org_ref))
 
         return self.run(in_org)
+
+
+async def org_for(rt: Runtime, org_ref: str) -> Organization:
+    """The organization of ``--org``: an id, or a name exactly one organization answers to;
+    otherwise an error that lists the ids to choose from."""
+    found = await organizations_matching(rt, org_ref)
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise NotFound(f"No organization is named {org_ref!r}: `postflow org list` shows every "
+                       "organization and its id.", details={"org": org_ref})
+    raise Conflict(f"{len(found)} organizations are named like {org_ref!r}: "
+                   f"{describe_organizations(found)}. Pass the id of the one you mean: "
+                   "--org ORG_ID.", details={"org": org_ref, "matching_ids": [o.id for o in found]})
 
 
 #: A command: reads its parsed arguments, does the work, prints through ``ctx.out``.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from postflow.errors import BadInput, Conflict, NotFound
 from postflow.ids import new_id
 from postflow.organizations import ChatIdentity, Member, Organization, Role, Workspace
@@ -9,6 +11,9 @@ from postflow.plans import Limit, check_limit
 from postflow.runtime import Runtime
 from postflow.timezones import require_timezone
 from postflow.usecases.audit_log import record
+
+#: How every organization id starts (``new_id("org")``).
+ORG_ID_PREFIX = "org_"
 
 
 async def create_organization(rt: Runtime, name: str, *, actor: str, timezone: str = "UTC",
@@ -28,14 +33,32 @@ async def create_organization(rt: Runtime, name: str, *, actor: str, timezone: s
     return org
 
 
-async def get_organization(rt: Runtime, ref: str) -> Organization:
-    """Find an organization by id or by exact name."""
-    if ref.startswith("org_"):
-        return await rt.store.get_organization(ref)
-    org = await rt.store.find_organization_by_name(ref)
-    if org is None:
-        raise NotFound(f"No organization is named {ref!r}.")
-    return org
+async def organizations_matching(rt: Runtime, ref: str) -> list[Organization]:
+    """The organizations ``ref`` may mean: the one with that id, or every one whose name equals
+    it once case and spacing are set aside.
+
+    A name is not an identifier: installing the Slack app creates an organization named after
+    the workspace, so a name that several organizations answer to must not pick one of them.
+    An id-shaped ``ref`` (``org_...``) is only ever an id.
+    """
+    ref = ref.strip()
+    if ref.startswith(ORG_ID_PREFIX):
+        try:
+            return [await rt.store.get_organization(ref)]
+        except NotFound:
+            return []
+    key = name_key(ref)
+    return [o for o in await rt.store.list_organizations() if name_key(o.name) == key]
+
+
+def name_key(name: str) -> str:
+    """What two organization names are compared by: NFKC, case-folded, spaces collapsed."""
+    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+
+
+def describe_organizations(orgs: list[Organization]) -> str:
+    """``org_1 ('Acme'), org_2 ('ACME')``: ids first, for an error that asks for one."""
+    return ", ".join(f"{o.id} ({o.name!r})" for o in orgs)
 
 
 async def add_member(rt: Runtime, org_id: str, identity: ChatIdentity, role: Role, *,

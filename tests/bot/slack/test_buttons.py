@@ -36,7 +36,7 @@ async def test_cancel_button_cancels_the_post(slack: SlackSender, rt: Runtime,
     assert answer["text"] == f"Canceled post `{post_id}`: it will not be published."
     assert answer["response_type"] == "ephemeral" and answer["replace_original"] is False
     audit = await rt.store.list_audit(org.id, post_id)
-    assert any(e.action == "post.canceled" and e.actor == "slack:UADMIN" for e in audit)
+    assert any(e.action == "post.canceled" and e.actor == "slack:T0001:UADMIN" for e in audit)
 
 
 async def test_cancel_button_from_a_viewer_is_refused_and_names_admin(

@@ -158,7 +158,7 @@ async def test_a_valid_post_is_created_for_review_at_the_authors_local_time(
 
     assert response.status == 200 and await response.text() == ""
     [post] = await rt.store.list_posts(org.id)
-    assert post.status is PostStatus.IN_REVIEW and post.created_by == "slack:UMEMBER"
+    assert post.status is PostStatus.IN_REVIEW and post.created_by == "slack:T0001:UMEMBER"
     assert post.scheduled_at == datetime(2026, 11, 26, 14, 0, tzinfo=UTC)  # 09:00 in New York
     assert await rt.store.find_review_for_post(org.id, post.id) is not None
     [confirm] = fake_slack.calls_to("chat.postEphemeral")

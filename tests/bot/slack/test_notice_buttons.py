@@ -42,7 +42,7 @@ async def stored_post(rt: Runtime, clock: ManualClock, org: Organization, status
     if status is PostStatus.LATE:
         target = PostTarget(connection_id=conn.id, network="sandbox")
     post = make_post(org.id, (conn.id,), status=status, targets=[target],
-                     created_by="slack:UMEMBER", status_reason="due 3 hours ago",
+                     created_by="slack:T0001:UMEMBER", status_reason="due 3 hours ago",
                      scheduled_at=clock.now() - timedelta(hours=3),
                      due_at=clock.now() - timedelta(hours=3),
                      created_at=clock.now(), updated_at=clock.now())
@@ -196,7 +196,7 @@ async def test_mark_as_published_settles_an_unconfirmed_target_and_is_audited(
     assert stored.status is PostStatus.PUBLISHED
     assert stored.targets[0].status is TargetStatus.PUBLISHED
     audit = await rt.store.list_audit(notified_org.id, post.id)
-    assert any(e.action == "post.unconfirmed_marked_published" and e.actor == "slack:UOWNER"
+    assert any(e.action == "post.unconfirmed_marked_published" and e.actor == "slack:T0001:UOWNER"
                for e in audit)
     assert "marked it as published" in update_text(updates(fake_slack)[0])
 

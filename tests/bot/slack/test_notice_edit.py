@@ -80,7 +80,7 @@ async def test_saving_the_form_edits_the_text_retries_and_updates_the_notice(
     assert stored.targets[0].status is TargetStatus.PENDING
     assert [p[1] for p in queue.published] == [post.id]
     audit = await rt.store.list_audit(notified_org.id, post.id)
-    assert any(e.action == "post.edited" and e.actor == "slack:UADMIN" for e in audit)
+    assert any(e.action == "post.edited" and e.actor == "slack:T0001:UADMIN" for e in audit)
     assert ("<@UADMIN> edited it and retried the accounts it missed"
             in update_text(updates(fake_slack)[0]))
 
@@ -146,7 +146,8 @@ async def test_a_member_may_not_edit_someone_elses_post(
         rt: Runtime, slack: SlackSender, clock: ManualClock, notified_org: Organization,  # noqa: F811
         fake_slack: FakeSlack) -> None:
     post, _, _ = await failed_notice(rt, clock, notified_org, fake_slack)
-    other = post.model_copy(update={"created_by": "slack:UADMIN", "version": post.version + 1})
+    other = post.model_copy(update={"created_by": "slack:T0001:UADMIN",
+                                    "version": post.version + 1})
     await rt.store.replace_post(other, expected_version=post.version)
     fake_slack.calls.clear()
     await rt.notifier.post_failed(other)

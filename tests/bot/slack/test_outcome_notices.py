@@ -45,7 +45,7 @@ async def published_by_member(rt: Runtime, org: Organization, provider: Scripted
         connections.append(await add_connection(srt, org.id, "scripted", account, actor="cli"))
     post = await submit_post(srt, org.id, PostRequest(text="Launch day!",
                                                       targets=[c.id for c in connections]),
-                             source=PostSource(kind="slack"), actor="slack:UMEMBER",
+                             source=PostSource(kind="slack"), actor="slack:T0001:UMEMBER",
                              review_required=False)
     claimed = await claim_post(srt, post)
     assert claimed is not None

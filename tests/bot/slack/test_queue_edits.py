@@ -28,7 +28,7 @@ async def test_set_gives_every_listed_day_the_listed_times(
                            (4, "09:00"), (4, "13:00")]
     assert "mon 09:00, 13:00; wed 09:00, 13:00; fri 09:00, 13:00" in all_text(answer)
     audit = await rt.store.list_audit(org.id, conn.id)
-    assert any(e.action == "queue.updated" and e.actor == "slack:UADMIN" for e in audit)
+    assert any(e.action == "queue.updated" and e.actor == "slack:T0001:UADMIN" for e in audit)
 
 
 async def test_set_keeps_the_caps_and_knows_weekdays(

@@ -56,7 +56,7 @@ async def post_in_review(rt: Runtime, slack: SlackSender, clock: ManualClock,
         rt, org.id, PostRequest(text="Launch day!", targets=[conn.id],
                                 media_urls=["https://cdn.test/a.png"],
                                 schedule_at=clock.now() + timedelta(hours=2)),
-        source=PostSource(kind="slack"), actor="slack:UMEMBER", review_required=True)
+        source=PostSource(kind="slack"), actor="slack:T0001:UMEMBER", review_required=True)
     review = await rt.store.find_review_for_post(org.id, post.id)
     assert review is not None
     return post, review

@@ -70,7 +70,7 @@ async def post_of_a(rt: Runtime, clock: ManualClock,
     conn = await connect_sandbox(rt, org_a.id, "acme-sandbox", actor="test")
     post = await submit_post(rt, org_a.id, PostRequest(
         text=SECRET_TEXT, targets=[conn.id], schedule_at=clock.now() + timedelta(hours=2)),
-        source=PostSource(kind="slack"), actor="slack:UOWNER", review_required=True)
+        source=PostSource(kind="slack"), actor=f"slack:{TEAM_A}:UOWNER", review_required=True)
     review = await rt.store.find_review_for_post(org_a.id, post.id)
     assert review is not None
     return post, review

@@ -186,7 +186,7 @@ async def test_submit_for_review_creates_the_post_in_review(rt: Runtime, team: T
 
     post = await rt.store.get_post(team.org.id, composed.post.id)
     assert post.status is PostStatus.IN_REVIEW
-    assert post.created_by == "slack:UMEMBER" and post.source.kind == "slack"
+    assert post.created_by == "slack:T0001:UMEMBER" and post.source.kind == "slack"
     assert post.scheduled_at == datetime(2026, 11, 26, 14, 0, tzinfo=UTC)
     assert post.timezone == "America/New_York"
     assert await rt.store.find_review_for_post(team.org.id, post.id) is not None

@@ -51,7 +51,7 @@ def test_unknown_org_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     result = run_cli(capsys, "connect", "sandbox", "--org", "Nobody", "--name", "demo")
 
     assert result.code == 2
-    assert result.err == "error: No organization is named 'Nobody'.\n"
+    assert result.err.startswith("error: No organization is named 'Nobody': ")
 
 
 def test_set_timezone_overrides_the_organizations_zone(capsys: pytest.CaptureFixture[str]) -> None:

@@ -39,8 +39,10 @@ def test_json_error_goes_to_stdout_with_code_message_and_details(
 
     assert result.code == 2
     assert result.json() == {"error": {"code": "not_found",
-                                       "message": "No organization is named 'Nobody'.",
-                                       "details": {}}}
+                                       "message": "No organization is named 'Nobody': "
+                                                  "`postflow org list` shows every "
+                                                  "organization and its id.",
+                                       "details": {"org": "Nobody"}}}
     assert "error" not in result.err
 
 
