@@ -28,7 +28,7 @@ from postflow.publish_queue import PublishQueue
 from postflow.runtime import Runtime
 from postflow.signatures import HEADER
 from postflow.usecases.dispatch import dispatch_if_due
-from postflow.usecases.hooks import authenticate_hook_request
+from postflow.usecases.hooks import HOOK_SOURCE, authenticate_hook_request, read_hook_post
 from postflow.usecases.submit_post import PostRequest, submit_post
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -63,7 +63,7 @@ async def get_hook_post(request: web.Request) -> web.Response:
     hook = await authenticate_hook_request(rt, request.match_info["hook_id"],
                                            request.headers.get(HEADER),
                                            request.rel_url.raw_path.encode("utf-8"))
-    post = await rt.store.get_post(hook.org_id, request.match_info["post_id"])
+    post = await read_hook_post(rt, hook, request.match_info["post_id"])
     attempts = await rt.store.list_attempts(hook.org_id, post.id)
     return web.json_response(post_progress(post, attempts))
 
@@ -101,7 +101,7 @@ async def accept_post(rt: Runtime, queue: PublishQueue, hook: IncomingHook,
                       post_request: PostRequest) -> web.Response:
     """Create the post; one due now goes straight to a worker."""
     post = await submit_post(rt, hook.org_id, post_request,
-                             source=PostSource(kind="hook", ref=hook.id),
+                             source=PostSource(kind=HOOK_SOURCE, ref=hook.id),
                              actor=f"hook:{hook.id}", review_required=hook.review_required)
     post = await dispatch_if_due(rt, queue, post)
     return web.json_response(

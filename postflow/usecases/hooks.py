@@ -9,6 +9,7 @@ from datetime import timedelta
 from postflow.errors import NotFound
 from postflow.hooks import IncomingHook
 from postflow.ids import new_id
+from postflow.posts import Post
 from postflow.plans import Feature, require_feature
 from postflow.runtime import Runtime
 from postflow.signatures import verify_signature
@@ -74,3 +75,19 @@ async def authenticate_hook_request(rt: Runtime, hook_id: str, signature: str | 
     verify_signature(signature, payload, live, now=now,
                      tolerance_seconds=rt.settings.webhook_tolerance_seconds)
     return hook
+
+
+#: What created a hook's posts, in ``post.source.kind``.
+HOOK_SOURCE = "hook"
+
+
+async def read_hook_post(rt: Runtime, hook: IncomingHook, post_id: str) -> Post:
+    """A post ``hook`` created; any other post, of any organization, is not found, exactly
+    as a post that does not exist."""
+    try:
+        post: Post | None = await rt.store.get_post(hook.org_id, post_id)
+    except NotFound:
+        post = None
+    if post is None or post.source.kind != HOOK_SOURCE or post.source.ref != hook.id:
+        raise NotFound("This hook created no post with that id.")
+    return post
