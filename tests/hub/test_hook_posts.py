@@ -85,7 +85,7 @@ async def test_old_secret_is_refused_after_the_overlap(sender: Sender, rt: Runti
                                                        clock: ManualClock) -> None:
     old_secret = sender.hook.secret
     await rotate_hook_secret(rt, org.id, sender.hook.hook.id, actor="test",
-                             overlap=timedelta(hours=1))
+                             grace=timedelta(hours=1))
     clock.advance(3601)
     assert (await sender.post(secret=old_secret)).status == 401
 
