@@ -13,8 +13,9 @@ from postflow.ids import new_id
 from postflow.plans import Feature, require_feature
 from postflow.posts import Post
 from postflow.runtime import Runtime
-from postflow.signatures import verify_signature
+from postflow.signatures import request_fingerprint, verify_signature
 from postflow.usecases.audit_log import record
+from postflow.usecases.seen_signatures import first_sight, hook_scope
 
 #: How long the old secret keeps working after a rotation, unless told otherwise.
 DEFAULT_GRACE = timedelta(hours=24)
@@ -125,6 +126,17 @@ def verify_hook_request(rt: Runtime, hook: IncomingHook, signature: str | None,
         raise HookDisabled("This hook is disabled; an admin of the organization can enable it "
                            "again with `postflow hook enable`.")
     return signed_at
+
+
+async def admit_hook_post(rt: Runtime, hook: IncomingHook, signed_at: int,
+                          payload: bytes) -> bool:
+    """Checks made when a verified request asks for a post: the organization's plan still
+    includes hooks (LimitReached naming the plan otherwise, nothing recorded), then the
+    request is recorded as seen. False when it was seen before: a replay."""
+    org = await rt.store.get_organization(hook.org_id)
+    require_feature(rt.plans, org.plan, Feature.INCOMING_HOOKS)
+    return await first_sight(rt, hook_scope(hook.id), request_fingerprint(signed_at, payload),
+                             signed_at, rt.settings.webhook_tolerance_seconds)
 
 
 async def authenticate_hook_request(rt: Runtime, hook_id: str, signature: str | None,
