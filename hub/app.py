@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from hub.errors import error_middleware
+from hub.server import CONNECTION_DEADLINES, ConnectionDeadlines
 from hub.routes import (
     BROKER_PING,
     PUBLISH_QUEUE,
@@ -35,6 +36,10 @@ def create_app(rt: Runtime, queue: PublishQueue, broker_ping: BrokerPing) -> web
     app = web.Application(middlewares=[error_middleware],
                           client_max_size=rt.settings.webhook_max_body_bytes + BODY_SIZE_HEADROOM)
     app[RUNTIME] = with_read_cache(rt)
+    app[CONNECTION_DEADLINES] = ConnectionDeadlines(
+        headers_seconds=rt.settings.http_header_timeout_seconds,
+        linger_seconds=min(ConnectionDeadlines.linger_seconds,
+                           rt.settings.http_body_timeout_seconds))
     app[PUBLISH_QUEUE] = queue
     app[BROKER_PING] = broker_ping
     for feature in (health, hooks, sandbox, oauth, media, billing):
