@@ -5,7 +5,6 @@ from __future__ import annotations
 from aiohttp import web
 
 from hub.errors import error_middleware
-from hub.server import CONNECTION_DEADLINES, ConnectionDeadlines
 from hub.routes import (
     BROKER_PING,
     PUBLISH_QUEUE,
@@ -18,6 +17,7 @@ from hub.routes import (
     oauth,
     sandbox,
 )
+from hub.server import CONNECTION_DEADLINES, ConnectionDeadlines
 from postflow.publish_queue import PublishQueue
 from postflow.runtime import Runtime
 from postflow.wiring import with_read_cache

@@ -10,8 +10,9 @@ docs/reference python-deps.md section 3: ``to_list(length)``, ``with_options``, 
   nothing. Each operation itself stays atomic, as single-document operations are on a server.
 
 TTL indexes are recorded but never applied (the store's purge does that work, and a server
-applies them only about once a minute). State lives per client: a new client sees empty databases. Not supported (by mongomock):
-transactions, change streams, ``array_filters``, ``list_collections``.
+applies them only about once a minute). State lives per client: a new client sees empty
+databases. Not supported (by mongomock): transactions, change streams, ``array_filters``,
+``list_collections``.
 """
 
 from __future__ import annotations
