@@ -17,6 +17,7 @@ from hub.routes import (
     oauth,
     sandbox,
 )
+from hub.server import CONNECTION_DEADLINES, ConnectionDeadlines
 from postflow.publish_queue import PublishQueue
 from postflow.runtime import Runtime
 from postflow.wiring import with_read_cache
@@ -35,6 +36,10 @@ def create_app(rt: Runtime, queue: PublishQueue, broker_ping: BrokerPing) -> web
     app = web.Application(middlewares=[error_middleware],
                           client_max_size=rt.settings.webhook_max_body_bytes + BODY_SIZE_HEADROOM)
     app[RUNTIME] = with_read_cache(rt)
+    app[CONNECTION_DEADLINES] = ConnectionDeadlines(
+        headers_seconds=rt.settings.http_header_timeout_seconds,
+        linger_seconds=min(ConnectionDeadlines.linger_seconds,
+                           rt.settings.http_body_timeout_seconds))
     app[PUBLISH_QUEUE] = queue
     app[BROKER_PING] = broker_ping
     for feature in (health, hooks, sandbox, oauth, media, billing):

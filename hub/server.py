@@ -16,6 +16,23 @@ SHUTDOWN_TIMEOUT_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
+class ConnectionDeadlines:
+    """How long a client may take to send what the hub waits for (set by the app factory)."""
+
+    #: The request line and headers, from the connection opening or the previous answer.
+    #: aiohttp has no header timeout of its own: its keep-alive timer, armed when a connection
+    #: opens and after each answer, closes a connection still waiting for a whole request, so
+    #: it is that deadline (and how long an idle kept-alive connection stays open).
+    headers_seconds: float = 15.0
+    #: After an answer given before the body was read (a 404, 408, 413...), how long the rest
+    #: of the body is read and dropped before the connection is closed (aiohttp's 10 s at most).
+    linger_seconds: float = 10.0
+
+
+CONNECTION_DEADLINES = web.AppKey("connection_deadlines", ConnectionDeadlines)
+
+
+@dataclass(frozen=True)
 class ServedApp:
     runner: web.AppRunner
     host: str
@@ -30,9 +47,12 @@ class ServedApp:
 async def serve(app: web.Application, host: str, port: int, *,
                 access_log: bool = True) -> ServedApp:
     """Start serving ``app``; ``port`` 0 picks a free port, reported in the result."""
+    deadlines = app.get(CONNECTION_DEADLINES) or ConnectionDeadlines()
     runner = web.AppRunner(app, handle_signals=False,
                            shutdown_timeout=SHUTDOWN_TIMEOUT_SECONDS,
-                           access_log=logging.getLogger("aiohttp.access") if access_log else None)
+                           access_log=logging.getLogger("aiohttp.access") if access_log else None,
+                           keepalive_timeout=deadlines.headers_seconds,
+                           lingering_time=deadlines.linger_seconds)
     await runner.setup()
     try:
         site = web.TCPSite(runner, host, port)

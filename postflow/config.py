@@ -80,6 +80,11 @@ class Settings(BaseSettings):
     webhook_tolerance_seconds: int = Field(default=300, ge=1)
     webhook_max_body_bytes: int = Field(default=256 * 1024, ge=1024)
     idempotency_ttl_hours: int = Field(default=24, ge=1)
+    #: A request's line and headers must arrive within this many seconds of the connection
+    #: opening (or of the previous answer on a kept-alive one), else the hub closes it.
+    http_header_timeout_seconds: float = Field(default=15.0, gt=0)
+    #: The body of a hook or Slack request must arrive within this, else 408.
+    http_body_timeout_seconds: float = Field(default=30.0, gt=0)
 
     #: Slack (docs/slack.md): the hub serves /slack/events only when the signing secret is set.
     slack_signing_secret: SecretStr | None = None

@@ -7,6 +7,7 @@ from enum import StrEnum
 from pydantic import BaseModel, Field
 
 from postflow.clock import UtcDatetime
+from postflow.errors import Forbidden
 
 
 class IncomingHook(BaseModel):
@@ -21,6 +22,13 @@ class IncomingHook(BaseModel):
     review_required: bool = False
     disabled: bool = False
     created_at: UtcDatetime
+
+
+class HookDisabled(Forbidden):
+    """Raised for a correctly signed request to a disabled hook (unsigned ones get the unknown
+    hook's 404, so a stranger learns nothing about it)."""
+
+    code = "hook_disabled"
 
 
 class IdempotencyState(StrEnum):

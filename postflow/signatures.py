@@ -21,6 +21,12 @@ def compute_signature(secret: str, timestamp: int, payload: bytes) -> str:
     return hmac.new(secret.encode("utf-8"), message, hashlib.sha256).hexdigest()
 
 
+def request_fingerprint(timestamp: int, payload: bytes) -> str:
+    """What makes a signed request the same request: its timestamp and payload, whatever
+    secret or secrets signed it (so a replay cannot pass by dropping one ``v1=`` value)."""
+    return hashlib.sha256(str(timestamp).encode("ascii") + b"." + payload).hexdigest()
+
+
 def signature_header(secret: str, timestamp: int, payload: bytes) -> str:
     """Build the header value a sender puts on a request."""
     return f"t={timestamp},v1={compute_signature(secret, timestamp, payload)}"

@@ -1,5 +1,6 @@
 """The scheduler loop: create the posts of recurring occurrences, set aside late posts, hand due
-posts to workers, send canaries, resend what got stuck, delete media nobody uses any more.
+posts to workers, send canaries, resend what got stuck, delete media nobody uses any more,
+purge expired request records.
 
 Every step tolerates an unreachable broker or store: it logs and the next tick tries again, so a
 scheduler started before Redis (or the database) is up recovers by itself once it is.
@@ -26,6 +27,7 @@ from postflow.usecases.media_retention import RUN_EVERY as MEDIA_PASS_EVERY
 from postflow.usecases.media_retention import release_unused_media
 from postflow.usecases.recurring_posts import materialize_due_occurrences
 from postflow.usecases.reviews import expire_reviews
+from postflow.usecases.seen_signatures import purge_expired_records
 from postflow.usecases.token_health import CHECK_EVERY, check_token_health
 from workers.leader import LeaderLock
 
@@ -40,6 +42,9 @@ REQUEUE_EVERY_SECONDS = 30.0
 MIN_WAIT_SECONDS = 0.02
 #: While a step keeps failing (Redis down), it is logged again only every this many ticks.
 LOG_EVERY_FAILURES = 60
+#: Expired idempotency keys and seen signatures are deleted this often (MongoDB's TTL index
+#: does it too; SQLite has only this).
+PURGE_EVERY = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,8 @@ class TickReport:
     tokens_refreshed: int = 0
     #: Media holds released because nothing used them for the retention.
     media_released: int = 0
+    #: Expired idempotency keys and seen signatures deleted.
+    records_purged: int = 0
 
 
 class Scheduler:
@@ -75,6 +82,7 @@ class Scheduler:
         self._last_requeue: datetime | None = None
         self._last_token_check: datetime | None = None
         self._last_media_pass: datetime | None = None
+        self._last_purge: datetime | None = None
         #: Consecutive failures per step, so an outage logs once, not once per tick.
         self._failures: dict[str, int] = {}
 
@@ -132,7 +140,18 @@ class Scheduler:
                           late=late or 0, dispatched=dispatched or 0,
                           canary_sent=canary_sent, requeued=requeued,
                           reviews_expired=reviews_expired or 0,
-                          tokens_refreshed=tokens_refreshed, media_released=media_released)
+                          tokens_refreshed=tokens_refreshed, media_released=media_released,
+                          records_purged=await self._purge_records(now))
+
+    async def _purge_records(self, now: datetime) -> int:
+        """Every PURGE_EVERY: delete idempotency keys and seen signatures past their window."""
+        if self._last_purge is not None and now - self._last_purge < PURGE_EVERY:
+            return 0
+        purged = await self._step("purge expired request records", purge_expired_records(self.rt))
+        if purged is None:
+            return 0
+        self._last_purge = now
+        return purged
 
     async def run(self, stop: asyncio.Event) -> None:
         """Tick every ``scheduler_interval_seconds``, and sooner when a post falls due before

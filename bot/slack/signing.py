@@ -21,6 +21,18 @@ class _CoreClock(SlackClock):
         return self._clock.now().timestamp()
 
 
+#: How far a request's timestamp may be from PostFlow's clock (slack-sdk's own window).
+TOLERANCE_SECONDS = 5 * 60
+SIGNATURE_HEADER = "X-Slack-Signature"
+TIMESTAMP_HEADER = "X-Slack-Request-Timestamp"
+
+
+def signed_by(headers: Mapping[str, str]) -> tuple[str, int]:
+    """The signature and its unix timestamp, of a request :meth:`SlackRequestVerifier.is_valid`
+    accepted (so both are there and well formed)."""
+    return headers[SIGNATURE_HEADER], int(headers[TIMESTAMP_HEADER])
+
+
 class SlackRequestVerifier:
     def __init__(self, signing_secret: str, clock: Clock) -> None:
         self._verifier = SignatureVerifier(signing_secret, clock=_CoreClock(clock))

@@ -1,11 +1,17 @@
 """Incoming hooks: ``POST /v1/hooks/{hook_id}`` creates a post, ``GET .../posts/{id}`` tracks it.
 
-Both are signed (see :mod:`postflow.signatures`); the signature is checked over the raw body
-before anything else is read or stored, so an unsigned request never consumes an
-``Idempotency-Key``.
+Both are signed (see :mod:`postflow.signatures`). The hook is looked up before the body is read
+(an unknown hook is a 404 at once), the body is read within a size cap and a deadline, and the
+signature is checked over the raw body before anything else is read or stored, so an unsigned
+request never consumes an ``Idempotency-Key``.
 
 Idempotency: the first answer to a key is stored and replayed for an identical body. A request
 that fails releases its key, so the sender can fix the request and retry with the same key.
+
+Replays: every signed request is recorded as seen until its timestamp expires. The same signed
+request again is refused (409 ``replayed``), unless it carries an ``Idempotency-Key`` whose
+answer is stored for that body: that answer is replayed, so a sender's retry still works while
+a replay with a made-up key creates nothing.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from aiohttp import web
 
 from hub.errors import HubError
 from hub.hook_request import parse_hook_body
+from hub.request_body import read_body
 from hub.routes import PUBLISH_QUEUE, RUNTIME
 from postflow.attempts import PublishAttempt
 from postflow.errors import BadInput
@@ -28,12 +35,18 @@ from postflow.publish_queue import PublishQueue
 from postflow.runtime import Runtime
 from postflow.signatures import HEADER
 from postflow.usecases.dispatch import dispatch_if_due
-from postflow.usecases.hooks import authenticate_hook_request
+from postflow.usecases.hooks import (
+    HOOK_SOURCE,
+    admit_hook_post,
+    authenticate_hook_request,
+    find_requested_hook,
+    read_hook_post,
+    verify_hook_request,
+)
 from postflow.usecases.submit_post import PostRequest, submit_post
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 MAX_IDEMPOTENCY_KEY = 200
-READ_CHUNK = 64 * 1024
 
 
 def add_routes(app: web.Application) -> None:
@@ -43,10 +56,14 @@ def add_routes(app: web.Application) -> None:
 
 async def post_to_hook(request: web.Request) -> web.Response:
     rt = request.app[RUNTIME]
-    body = await read_body(request, rt.settings.webhook_max_body_bytes)
-    hook = await authenticate_hook_request(rt, request.match_info["hook_id"],
-                                           request.headers.get(HEADER), body)
+    hook = await find_requested_hook(rt, request.match_info["hook_id"])
+    body = await read_body(request, rt.settings.webhook_max_body_bytes,
+                           rt.settings.http_body_timeout_seconds)
+    signed_at = verify_hook_request(rt, hook, request.headers.get(HEADER), body)
     key = idempotency_key(request)
+    first_sight = await admit_hook_post(rt, hook, signed_at, body)
+    if key is None and not first_sight:
+        raise _replayed()
     post_request = parse_hook_body(body)
 
     async def accept() -> web.Response:
@@ -54,7 +71,7 @@ async def post_to_hook(request: web.Request) -> web.Response:
 
     if key is None:
         return await accept()
-    return await once_per_key(rt, hook, key, body, accept)
+    return await once_per_key(rt, hook, key, body, accept, replayed=not first_sight)
 
 
 async def get_hook_post(request: web.Request) -> web.Response:
@@ -63,27 +80,16 @@ async def get_hook_post(request: web.Request) -> web.Response:
     hook = await authenticate_hook_request(rt, request.match_info["hook_id"],
                                            request.headers.get(HEADER),
                                            request.rel_url.raw_path.encode("utf-8"))
-    post = await rt.store.get_post(hook.org_id, request.match_info["post_id"])
+    post = await read_hook_post(rt, hook, request.match_info["post_id"])
     attempts = await rt.store.list_attempts(hook.org_id, post.id)
     return web.json_response(post_progress(post, attempts))
 
 
-async def read_body(request: web.Request, limit: int) -> bytes:
-    """The raw body, refused with a 413 as soon as it is known to be over ``limit`` bytes."""
-    if request.content_length is not None and request.content_length > limit:
-        raise _too_large(limit)
-    body = bytearray()
-    while chunk := await request.content.read(READ_CHUNK):
-        body += chunk
-        if len(body) > limit:
-            raise _too_large(limit)
-    return bytes(body)
-
-
-def _too_large(limit: int) -> HubError:
-    return HubError(413, "body_too_large",
-                    f"The request body is larger than the {limit} bytes allowed.",
-                    details={"limit_bytes": limit})
+def _replayed() -> HubError:
+    return HubError(409, "replayed",
+                    "This signed request was already received, and PostFlow acts on a request "
+                    "once. Sign each new request with a fresh timestamp; to retry safely, send "
+                    f"an {IDEMPOTENCY_HEADER}.")
 
 
 def idempotency_key(request: web.Request) -> str | None:
@@ -101,7 +107,7 @@ async def accept_post(rt: Runtime, queue: PublishQueue, hook: IncomingHook,
                       post_request: PostRequest) -> web.Response:
     """Create the post; one due now goes straight to a worker."""
     post = await submit_post(rt, hook.org_id, post_request,
-                             source=PostSource(kind="hook", ref=hook.id),
+                             source=PostSource(kind=HOOK_SOURCE, ref=hook.id),
                              actor=f"hook:{hook.id}", review_required=hook.review_required)
     post = await dispatch_if_due(rt, queue, post)
     return web.json_response(
@@ -120,8 +126,10 @@ def scheduled_time(post: Post) -> dict[str, str | None]:
 
 
 async def once_per_key(rt: Runtime, hook: IncomingHook, key: str, body: bytes,
-                       accept: Callable[[], Awaitable[web.Response]]) -> web.Response:
-    """Run ``accept`` once for (hook, key): replay its answer for the same body."""
+                       accept: Callable[[], Awaitable[web.Response]], *,
+                       replayed: bool = False) -> web.Response:
+    """Run ``accept`` once for (hook, key): replay its answer for the same body. A
+    ``replayed`` request (its signature was seen) only ever gets a stored answer."""
     now = rt.clock.now()
     request_hash = hashlib.sha256(body).hexdigest()
     existing = await rt.store.reserve_idempotency_key(IdempotencyRecord(
@@ -129,6 +137,9 @@ async def once_per_key(rt: Runtime, hook: IncomingHook, key: str, body: bytes,
         expires_at=now + timedelta(hours=rt.settings.idempotency_ttl_hours)))
     if existing is not None:
         return replay(existing, request_hash)
+    if replayed:  # a key nobody used, on a request already seen: made up by whoever replays it
+        await rt.store.release_idempotency_key(hook.id, key)
+        raise _replayed()
     try:
         response = await accept()
     except BaseException:

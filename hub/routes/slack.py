@@ -3,7 +3,8 @@
 - ``POST /slack/events``: slash commands, button presses and Events API calls (one URL),
   answered within Slack's three seconds whatever is slow (see :mod:`bot.slack.ack_budget`); an
   Events API delivery whose ``event_id`` was seen in the last hour (Slack's retries carry
-  ``X-Slack-Retry-Num``) is answered 200 without acting;
+  ``X-Slack-Retry-Num``) is answered 200 without acting, and so is any request whose signature
+  was already seen (a replay: Slack signs each delivery anew);
 - ``GET /slack/install`` and ``GET /slack/oauth_redirect``: the multi-workspace install, only
   when the client id and secret are set. Their failures are HTML pages for a person, never a
   trace.
@@ -25,11 +26,14 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from bot.slack.app import SLACK_BOT, build_slack_bot
 from bot.slack.dispatch import SlackWork, answer_in_time, is_repeated_event
 from bot.slack.oauth import STATE_PURPOSE, finish_install, install_url
+from bot.slack.signing import TOLERANCE_SECONDS, signed_by
+from hub.request_body import read_body
 from hub.routes import RUNTIME
 from postflow.chatops.oauth_state import STATE_TTL, redeem_state
 from postflow.errors import PostFlowError, Unauthorized
 from postflow.publish_queue import PublishQueue
 from postflow.runtime import Runtime
+from postflow.usecases.seen_signatures import SLACK_SCOPE, first_sight
 
 log = logging.getLogger(__name__)
 
@@ -54,9 +58,15 @@ def add_routes(app: web.Application, rt: Runtime, queue: PublishQueue | None) ->
 
 async def slack_events(request: web.Request) -> web.Response:
     bot = request.app[SLACK_BOT]
-    body = await request.read()
+    rt = request.app[RUNTIME]
+    body = await read_body(request, None, rt.settings.http_body_timeout_seconds)
     if not bot.verifier.is_valid(body, request.headers):
         raise Unauthorized("The request's Slack signature is missing, wrong or too old.")
+    signature, signed_at = signed_by(request.headers)
+    # A replay of a request already acted on: Slack (or whoever replays it) gets the empty 200
+    # that ends a delivery, and no listener runs again.
+    if not await first_sight(rt, SLACK_SCOPE, signature, signed_at, TOLERANCE_SECONDS):
+        return web.Response(status=200)
     if await _is_repeated_event(request, body):
         return web.Response(status=200)
     bolt_request = await to_bolt_request(request)

@@ -1,4 +1,5 @@
-"""``postflow hook create|rotate|list``: signed webhook URLs that create posts.
+"""``postflow hook create|rotate|disable|enable|delete|list``: signed webhook URLs that create
+posts.
 
 A hook's secret is printed twice in its life: when it is made and when it is rotated.
 """
@@ -6,18 +7,29 @@ A hook's secret is printed twice in its life: when it is made and when it is rot
 from __future__ import annotations
 
 import argparse
+import re
+from datetime import timedelta
 
 from postflow.cli.context import CLI_ACTOR, CommandContext, Subcommands
 from postflow.cli.output import iso, table, when
 from postflow.config import Settings
 from postflow.hooks import IncomingHook
-from postflow.usecases.hooks import CreatedHook, create_hook, rotate_hook_secret
+from postflow.usecases.hooks import (
+    MAX_GRACE,
+    CreatedHook,
+    create_hook,
+    delete_hook,
+    rotate_hook_secret,
+    set_hook_disabled,
+)
 
 SHOWN_ONCE = "Keep this secret now: PostFlow shows it only once and cannot show it again."
+GRACE_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+GRACE_FORMAT = re.compile(r"(\d{1,7})([smhd]?)")
 
 
 def register(commands: Subcommands, common: argparse.ArgumentParser) -> None:
-    group = commands.add_parser("hook", help="create, rotate and list incoming webhooks")
+    group = commands.add_parser("hook", help="create, rotate, disable and list incoming webhooks")
     actions = group.add_subparsers(dest="action", required=True, metavar="ACTION")
 
     create = actions.add_parser("create", parents=[common],
@@ -29,14 +41,41 @@ def register(commands: Subcommands, common: argparse.ArgumentParser) -> None:
     create.set_defaults(handler=create_webhook)
 
     rotate = actions.add_parser("rotate", parents=[common],
-                                help="issue a new secret; the old one works for 24 more hours")
+                                help="issue a new secret; the old one works for --grace more")
     rotate.add_argument("hook_id", metavar="HOOK_ID")
     rotate.add_argument("--org", required=True, help="organization id or name")
+    rotate.add_argument("--grace", type=parse_grace, default=timedelta(hours=24),
+                        metavar="DURATION",
+                        help="how long the old secret keeps working: 24h (default), 30m, 7d, "
+                             "or 0 to revoke it at once")
     rotate.set_defaults(handler=rotate_webhook_secret)
+
+    for action, helptext, handler in (
+            ("disable", "refuse the hook's requests (its secrets are kept)", disable_webhook),
+            ("enable", "accept the hook's requests again", enable_webhook),
+            ("delete", "delete the hook and its secrets for good", delete_webhook)):
+        command = actions.add_parser(action, parents=[common], help=helptext)
+        command.add_argument("hook_id", metavar="HOOK_ID")
+        command.add_argument("--org", required=True, help="organization id or name")
+        command.set_defaults(handler=handler)
 
     listing = actions.add_parser("list", parents=[common], help="list hooks (never secrets)")
     listing.add_argument("--org", required=True, help="organization id or name")
     listing.set_defaults(handler=list_webhooks)
+
+
+def parse_grace(text: str) -> timedelta:
+    """``--grace``: a whole number of seconds, minutes, hours or days (``90s``, ``30m``,
+    ``24h``, ``7d``); ``0`` revokes the old secret at once."""
+    match = GRACE_FORMAT.fullmatch(text.strip().lower())
+    if match is None:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a duration; write it like 24h, 30m, 7d or 0")
+    grace = timedelta(seconds=int(match[1]) * GRACE_UNITS[match[2] or "s"])
+    if grace > MAX_GRACE:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is longer than {MAX_GRACE.days} days; write it like 24h or 7d")
+    return grace
 
 
 def create_webhook(args: argparse.Namespace, ctx: CommandContext) -> None:
@@ -47,10 +86,33 @@ def create_webhook(args: argparse.Namespace, ctx: CommandContext) -> None:
 
 def rotate_webhook_secret(args: argparse.Namespace, ctx: CommandContext) -> None:
     rotated = ctx.run_in_org(args.org, lambda rt, org: rotate_hook_secret(
+        rt, org.id, args.hook_id, actor=CLI_ACTOR, grace=args.grace))
+    expires = rotated.hook.previous_secret_expires_at
+    old = (f"The old secret works until {when(expires)}." if expires is not None
+           else "The old secret no longer works.")
+    _print_secret(ctx, rotated, f"Rotated the secret of hook {rotated.hook.name!r} "
+                                f"({rotated.hook.id}). {old}")
+
+
+def disable_webhook(args: argparse.Namespace, ctx: CommandContext) -> None:
+    hook = ctx.run_in_org(args.org, lambda rt, org: set_hook_disabled(
+        rt, org.id, args.hook_id, True, actor=CLI_ACTOR))
+    _print_hook(ctx, hook, f"Hook {hook.name!r} ({hook.id}) is disabled: its requests are "
+                           "refused until `postflow hook enable`.")
+
+
+def enable_webhook(args: argparse.Namespace, ctx: CommandContext) -> None:
+    hook = ctx.run_in_org(args.org, lambda rt, org: set_hook_disabled(
+        rt, org.id, args.hook_id, False, actor=CLI_ACTOR))
+    _print_hook(ctx, hook, f"Hook {hook.name!r} ({hook.id}) is enabled.")
+
+
+def delete_webhook(args: argparse.Namespace, ctx: CommandContext) -> None:
+    hook = ctx.run_in_org(args.org, lambda rt, org: delete_hook(
         rt, org.id, args.hook_id, actor=CLI_ACTOR))
-    _print_secret(ctx, rotated,
-                  f"Rotated the secret of hook {rotated.hook.name!r} ({rotated.hook.id}). "
-                  f"The old secret works until {when(rotated.hook.previous_secret_expires_at)}.")
+    ctx.out.result({"deleted": hook.id},
+                   [f"Hook {hook.name!r} ({hook.id}) is deleted; its URL answers 404 from now "
+                    "on. The posts it created are kept."])
 
 
 def list_webhooks(args: argparse.Namespace, ctx: CommandContext) -> None:
@@ -60,6 +122,10 @@ def list_webhooks(args: argparse.Namespace, ctx: CommandContext) -> None:
                     hook_url(ctx.settings, h), when(h.created_at)] for h in hooks])
     ctx.out.result({"hooks": [hook_view(ctx.settings, h) for h in hooks]},
                    lines if hooks else ["No hooks yet."])
+
+
+def _print_hook(ctx: CommandContext, hook: IncomingHook, headline: str) -> None:
+    ctx.out.result({"hook": hook_view(ctx.settings, hook)}, [headline])
 
 
 def _print_secret(ctx: CommandContext, created: CreatedHook, headline: str) -> None:

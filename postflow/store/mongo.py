@@ -73,6 +73,14 @@ INDEXES: list[tuple[str, IndexKeys, bool]] = [
                  ("requested_at", ASCENDING)], False),
     ("reviews", [("state", ASCENDING), ("expires_at", ASCENDING)], False),
     ("approval_policies", [("org_id", ASCENDING)], False),
+    ("seen_signatures", [("scope", ASCENDING), ("signature", ASCENDING)], True),
+]
+
+#: (collection, field): MongoDB deletes a record once the time in ``field`` has passed (its
+#: TTL monitor runs about every minute); the scheduler's purge does the same on any backend.
+TTL_INDEXES: list[tuple[str, str]] = [
+    ("idempotency", "expires_at"),
+    ("seen_signatures", "expires_at"),
 ]
 
 #: How often a reservation retries when the key's holder changes under it (release, expiry).
@@ -157,6 +165,8 @@ class MongoStore:
         store = cls(client, client[database_name])
         for collection, keys, unique in INDEXES:
             await store._db[collection].create_index(keys, unique=unique)
+        for collection, field in TTL_INDEXES:
+            await store._db[collection].create_index([(field, ASCENDING)], expireAfterSeconds=0)
         return store
 
     def _coll(self, name: str) -> AsyncCollection[Document]:
@@ -358,6 +368,11 @@ class MongoStore:
                             model_document(hook), f"Hook {hook.id} was not found.",
                             f"Hook {hook.id} already exists.")
 
+    async def delete_hook(self, org_id: str, hook_id: str) -> None:
+        result = await self._coll("hooks").delete_one({"_id": hook_id, "org_id": org_id})
+        if result.deleted_count == 0:
+            raise NotFound(f"Hook {hook_id} was not found.")
+
     async def reserve_idempotency_key(self, record: IdempotencyRecord) -> IdempotencyRecord | None:
         coll = self._coll("idempotency")
         doc: Document = to_bson(record.model_dump(mode="python"))
@@ -394,6 +409,24 @@ class MongoStore:
 
     async def purge_idempotency_keys(self, now: datetime) -> int:
         result = await self._coll("idempotency").delete_many(
+            {"expires_at": {"$lte": as_utc(now)}})
+        return result.deleted_count
+
+    # -- seen request signatures ---------------------------------------------------------------
+    async def claim_signature(self, scope: str, signature: str, expires_at: datetime,
+                              now: datetime) -> bool:
+        # An upsert on the unique (scope, signature) that matches only an expired record: a
+        # live one makes it insert a duplicate, which the unique index refuses.
+        try:
+            await self._coll("seen_signatures").update_one(
+                {"scope": scope, "signature": signature, "expires_at": {"$lte": as_utc(now)}},
+                {"$set": {"expires_at": as_utc(expires_at)}}, upsert=True)
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def purge_seen_signatures(self, now: datetime) -> int:
+        result = await self._coll("seen_signatures").delete_many(
             {"expires_at": {"$lte": as_utc(now)}})
         return result.deleted_count
 

@@ -151,6 +151,10 @@ class Store(Protocol):
         """Replace by (org_id, id); raises NotFound."""
         ...
 
+    async def delete_hook(self, org_id: str, hook_id: str) -> None:
+        """Delete by (org_id, id), secrets and all; raises NotFound."""
+        ...
+
     async def reserve_idempotency_key(self, record: IdempotencyRecord) -> IdempotencyRecord | None:
         """Insert ``record`` if (hook_id, key) is free or its holder expired, and return None.
 
@@ -167,6 +171,21 @@ class Store(Protocol):
         ...
 
     async def purge_idempotency_keys(self, now: datetime) -> int:
+        """Delete records expired at ``now``; returns how many."""
+        ...
+
+    # -- seen request signatures (replay refusal) ---------------------------------------------
+    async def claim_signature(self, scope: str, signature: str, expires_at: datetime,
+                              now: datetime) -> bool:
+        """Record that a signed request was seen; False when (scope, signature) was seen before
+        and its record has not expired at ``now``.
+
+        One indexed insert-if-absent (an expired record is taken over in the same write), so
+        of two racers (two hubs) exactly one gets True.
+        """
+        ...
+
+    async def purge_seen_signatures(self, now: datetime) -> int:
         """Delete records expired at ``now``; returns how many."""
         ...
 

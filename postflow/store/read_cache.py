@@ -170,6 +170,13 @@ class ReadCachedStore:
     async def count_media_holders(self, media_id: str) -> int:
         return await self._store.count_media_holders(media_id)
 
+    async def delete_hook(self, org_id: str, hook_id: str) -> None:
+        self._invalidate()
+        try:
+            await self._store.delete_hook(org_id, hook_id)
+        finally:
+            self._invalidate()
+
     # -- the cache itself ----------------------------------------------------------------------
     def _get(self, key: _Key) -> object:
         entry = self._entries.get(key)

@@ -124,6 +124,11 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX org_media_last_used ON org_media (last_used_at)",
         "CREATE INDEX org_media_media ON org_media (media_id)",
     ),
+    (  # signatures of requests already seen, refused if replayed
+        """CREATE TABLE seen_signatures (scope TEXT NOT NULL, signature TEXT NOT NULL,
+           expires_at TEXT NOT NULL, PRIMARY KEY (scope, signature))""",
+        "CREATE INDEX seen_signatures_expires ON seen_signatures (expires_at)",
+    ),
 )
 
 
@@ -592,6 +597,11 @@ class SqliteStore:
         if not changed:
             raise NotFound("No such hook.")
 
+    async def delete_hook(self, org_id: str, hook_id: str) -> None:
+        if not await self._write("DELETE FROM hooks WHERE org_id = ? AND id = ?",
+                                 (org_id, hook_id)):
+            raise NotFound("No such hook.")
+
     async def reserve_idempotency_key(self, record: IdempotencyRecord) -> IdempotencyRecord | None:
         def reserve(conn: sqlite3.Connection) -> str | None:
             changed = conn.execute(
@@ -623,6 +633,19 @@ class SqliteStore:
 
     async def purge_idempotency_keys(self, now: datetime) -> int:
         return await self._write("DELETE FROM idempotency WHERE expires_at <= ?", (_ts(now),))
+
+    # -- seen request signatures ---------------------------------------------------------------
+    async def claim_signature(self, scope: str, signature: str, expires_at: datetime,
+                              now: datetime) -> bool:
+        return bool(await self._write(
+            "INSERT INTO seen_signatures (scope, signature, expires_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (scope, signature) DO UPDATE SET expires_at = excluded.expires_at"
+            " WHERE seen_signatures.expires_at <= ?",
+            (scope, signature, _ts(expires_at), _ts(now))))
+
+    async def purge_seen_signatures(self, now: datetime) -> int:
+        return await self._write("DELETE FROM seen_signatures WHERE expires_at <= ?",
+                                 (_ts(now),))
 
     # -- posts ------------------------------------------------------------------------------
     async def insert_post(self, post: Post, audit: Sequence[AuditEvent] = (), *,

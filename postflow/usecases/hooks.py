@@ -1,4 +1,5 @@
-"""Incoming hooks: creating them, rotating their secrets, and authenticating their requests."""
+"""Incoming hooks: creating, rotating, disabling and deleting them, and authenticating their
+requests."""
 
 from __future__ import annotations
 
@@ -6,13 +7,22 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from postflow.errors import NotFound
-from postflow.hooks import IncomingHook
+from postflow.errors import BadInput, NotFound, Unauthorized
+from postflow.hooks import HookDisabled, IncomingHook
 from postflow.ids import new_id
 from postflow.plans import Feature, require_feature
+from postflow.posts import Post
 from postflow.runtime import Runtime
-from postflow.signatures import verify_signature
+from postflow.signatures import request_fingerprint, verify_signature
 from postflow.usecases.audit_log import record
+from postflow.usecases.seen_signatures import first_sight, hook_scope
+
+#: How long the old secret keeps working after a rotation, unless told otherwise.
+DEFAULT_GRACE = timedelta(hours=24)
+#: The longest grace a rotation may give: an old secret that lingers is not rotated.
+MAX_GRACE = timedelta(days=30)
+#: The answer to an unknown hook, and to a disabled one for anybody without its secret.
+UNKNOWN_HOOK = "No such hook. Check the URL PostFlow printed when the hook was made."
 
 
 @dataclass(frozen=True)
@@ -41,16 +51,42 @@ async def create_hook(rt: Runtime, org_id: str, name: str, *, actor: str,
 
 
 async def rotate_hook_secret(rt: Runtime, org_id: str, hook_id: str, *, actor: str,
-                             overlap: timedelta = timedelta(hours=24)) -> CreatedHook:
-    """Issue a new secret; the old one keeps working for ``overlap`` so senders can switch."""
+                             grace: timedelta = DEFAULT_GRACE) -> CreatedHook:
+    """Issue a new secret; the current one keeps working for ``grace`` (none when zero) so
+    senders can switch. Any older secret stops at once: never more than two are valid."""
+    if not timedelta(0) <= grace <= MAX_GRACE:
+        raise BadInput(f"The grace of a rotation is 0 to {MAX_GRACE.days} days.",
+                       details={"max_grace_seconds": int(MAX_GRACE.total_seconds())})
     hook = await _get_hook(rt, org_id, hook_id)
     secret = _new_secret()
+    keep_old = grace > timedelta(0)
     rotated = hook.model_copy(update={
-        "sealed_secret": rt.vault.seal(secret), "sealed_previous_secret": hook.sealed_secret,
-        "previous_secret_expires_at": rt.clock.now() + overlap})
+        "sealed_secret": rt.vault.seal(secret),
+        "sealed_previous_secret": hook.sealed_secret if keep_old else None,
+        "previous_secret_expires_at": rt.clock.now() + grace if keep_old else None})
     await rt.store.update_hook(rotated)
-    await record(rt, org_id, actor, "hook.secret_rotated", hook.id)
+    await record(rt, org_id, actor, "hook.secret_rotated", hook.id,
+                 grace_seconds=int(grace.total_seconds()))
     return CreatedHook(hook=rotated, secret=secret)
+
+
+async def set_hook_disabled(rt: Runtime, org_id: str, hook_id: str, disabled: bool, *,
+                            actor: str) -> IncomingHook:
+    """Disable a hook (its requests are refused, its secrets kept) or enable it again."""
+    hook = await _get_hook(rt, org_id, hook_id)
+    changed = hook.model_copy(update={"disabled": disabled})
+    if changed != hook:
+        await rt.store.update_hook(changed)
+        await record(rt, org_id, actor, "hook.disabled" if disabled else "hook.enabled", hook.id)
+    return changed
+
+
+async def delete_hook(rt: Runtime, org_id: str, hook_id: str, *, actor: str) -> IncomingHook:
+    """Delete a hook and its secrets for good; the posts it created stay."""
+    hook = await _get_hook(rt, org_id, hook_id)
+    await rt.store.delete_hook(org_id, hook_id)
+    await record(rt, org_id, actor, "hook.deleted", hook.id, name=hook.name)
+    return hook
 
 
 async def _get_hook(rt: Runtime, org_id: str, hook_id: str) -> IncomingHook:
@@ -60,17 +96,68 @@ async def _get_hook(rt: Runtime, org_id: str, hook_id: str) -> IncomingHook:
     return hook
 
 
-async def authenticate_hook_request(rt: Runtime, hook_id: str, signature: str | None,
-                                    payload: bytes) -> IncomingHook:
-    """Return the hook if ``signature`` signs ``payload`` with one of its live secrets."""
+async def find_requested_hook(rt: Runtime, hook_id: str) -> IncomingHook:
+    """The hook a request's URL names; NotFound at once for an unknown one, before anything
+    else of the request is read."""
     hook = await rt.store.find_hook(hook_id)
-    if hook is None or hook.disabled:
-        raise NotFound("No such hook. Check the URL PostFlow printed when the hook was made.")
+    if hook is None:
+        raise NotFound(UNKNOWN_HOOK)
+    return hook
+
+
+def verify_hook_request(rt: Runtime, hook: IncomingHook, signature: str | None,
+                        payload: bytes) -> int:
+    """The signed timestamp if ``signature`` signs ``payload`` with one of the hook's live
+    secrets. A disabled hook answers as an unknown one unless the signature is good: only the
+    secret's holder learns that it is disabled."""
     now = rt.clock.now()
     live = [rt.vault.open(hook.sealed_secret)]
     if (hook.sealed_previous_secret is not None and hook.previous_secret_expires_at is not None
             and hook.previous_secret_expires_at > now):
         live.append(rt.vault.open(hook.sealed_previous_secret))
-    verify_signature(signature, payload, live, now=now,
-                     tolerance_seconds=rt.settings.webhook_tolerance_seconds)
+    try:
+        signed_at = verify_signature(signature, payload, live, now=now,
+                                     tolerance_seconds=rt.settings.webhook_tolerance_seconds)
+    except Unauthorized:
+        if hook.disabled:
+            raise NotFound(UNKNOWN_HOOK) from None
+        raise
+    if hook.disabled:
+        raise HookDisabled("This hook is disabled; an admin of the organization can enable it "
+                           "again with `postflow hook enable`.")
+    return signed_at
+
+
+async def admit_hook_post(rt: Runtime, hook: IncomingHook, signed_at: int,
+                          payload: bytes) -> bool:
+    """Checks made when a verified request asks for a post: the organization's plan still
+    includes hooks (LimitReached naming the plan otherwise, nothing recorded), then the
+    request is recorded as seen. False when it was seen before: a replay."""
+    org = await rt.store.get_organization(hook.org_id)
+    require_feature(rt.plans, org.plan, Feature.INCOMING_HOOKS)
+    return await first_sight(rt, hook_scope(hook.id), request_fingerprint(signed_at, payload),
+                             signed_at, rt.settings.webhook_tolerance_seconds)
+
+
+async def authenticate_hook_request(rt: Runtime, hook_id: str, signature: str | None,
+                                    payload: bytes) -> IncomingHook:
+    """Return the hook if ``signature`` signs ``payload`` with one of its live secrets."""
+    hook = await find_requested_hook(rt, hook_id)
+    verify_hook_request(rt, hook, signature, payload)
     return hook
+
+
+#: What created a hook's posts, in ``post.source.kind``.
+HOOK_SOURCE = "hook"
+
+
+async def read_hook_post(rt: Runtime, hook: IncomingHook, post_id: str) -> Post:
+    """A post ``hook`` created; any other post, of any organization, is not found, exactly
+    as a post that does not exist."""
+    try:
+        post: Post | None = await rt.store.get_post(hook.org_id, post_id)
+    except NotFound:
+        post = None
+    if post is None or post.source.kind != HOOK_SOURCE or post.source.ref != hook.id:
+        raise NotFound("This hook created no post with that id.")
+    return post

@@ -19,6 +19,7 @@ from postflow.errors import BadInput, Conflict, Forbidden, InvalidTransition
 from postflow.ids import new_id
 from postflow.notifications import Notifier
 from postflow.organizations import Member
+from postflow.plans import Feature, require_feature
 from postflow.post_status import transition
 from postflow.posts import Post, PostStatus
 from postflow.reviews import (
@@ -55,14 +56,24 @@ class Decided:
 
 
 async def approval_rules(rt: Runtime, post: Post) -> ApprovalRules:
-    """The organization's policy and the overrides of the post's targets."""
+    """The organization's policy and the overrides of the post's targets.
+
+    More than one approval is multi-step approval, a plan feature: checked here, when it is
+    used, and not only when the policy was set, so an organization that moved to a plan
+    without it gets LimitReached naming the plan (fail closed: never fewer approvals than its
+    policy asks) until it upgrades or lowers the quorum.
+    """
     stored = await rt.store.get_approval_policies(post.org_id)
     policies = [stored.get(ORG_SCOPE) or ApprovalPolicy()]
     for target in post.targets:
         override = stored.get(target.connection_id)
         if override is not None and override not in policies:
             policies.append(override)
-    return ApprovalRules(policies=tuple(policies))
+    rules = ApprovalRules(policies=tuple(policies))
+    if rules.quorum > 1:
+        org = await rt.store.get_organization(post.org_id)
+        require_feature(rt.plans, org.plan, Feature.MULTI_STEP_APPROVAL)
+    return rules
 
 
 async def request_review(rt: Runtime, post_id: str, org_id: str, *,
@@ -75,10 +86,11 @@ async def request_review(rt: Runtime, post_id: str, org_id: str, *,
     unchanged content under review returns the open review as it is.
     """
     now = rt.clock.now()
+    # The rules first: a policy the plan no longer allows refuses before the post moves.
+    rules = await approval_rules(rt, await rt.store.get_post(org_id, post_id))
     post = await _to_review(rt, org_id, post_id, actor=requested_by)
     content = ReviewedContent.of(post)
     fingerprint = content.fingerprint()
-    rules = await approval_rules(rt, post)
     hours = rules.deadline_hours
     expires_at = None if hours is None else now + timedelta(hours=hours)
     previous = await rt.store.find_review_for_post(org_id, post_id)

@@ -23,7 +23,7 @@ from postflow.timezones import shared_timezone
 from postflow.usecases.audit_log import audit_event
 from postflow.usecases.media import described_media, store_post_media, stored_media_refs
 from postflow.usecases.queues import apply_share_next, next_queue_slot, plan_share_next
-from postflow.usecases.reviews import request_review
+from postflow.usecases.reviews import approval_rules, request_review
 
 log = logging.getLogger(__name__)
 
@@ -242,6 +242,10 @@ async def _insert(rt: Runtime, org_id: str, request: PostRequest, connections: l
                           targets=len(connections), status=final.status.value,
                           path=" > ".join(step.status.value for step in steps),
                           reason=steps[1].status_reason)
+    if final.status is PostStatus.IN_REVIEW:
+        # A review the plan cannot open (multi-step approval it lost) refuses the post here,
+        # rather than leaving it In review with nobody asked.
+        await approval_rules(rt, final)
     await rt.store.insert_post(final, [created], charge=charge)
     if final.status is PostStatus.IN_REVIEW:
         await open_review(rt, final, actor)

@@ -9,8 +9,10 @@ docs/reference python-deps.md section 3: ``to_list(length)``, ``with_options``, 
   synchronous, so without that yield concurrent tasks never interleave and race tests prove
   nothing. Each operation itself stays atomic, as single-document operations are on a server.
 
-State lives per client: a new client sees empty databases. Not supported (by mongomock):
-transactions, change streams, ``array_filters``, ``list_collections``.
+TTL indexes are recorded but never applied (the store's purge does that work, and a server
+applies them only about once a minute). State lives per client: a new client sees empty
+databases. Not supported (by mongomock): transactions, change streams, ``array_filters``,
+``list_collections``.
 """
 
 from __future__ import annotations
@@ -73,6 +75,21 @@ class FakeAsyncCollection(pam.AsyncMongoMockCollection):  # type: ignore[misc]
 
 for _name in _COLLECTION_OPERATIONS:
     setattr(FakeAsyncCollection, _name, _yielding(_name))
+
+_create_index = FakeAsyncCollection.create_index
+
+
+async def _create_index_without_expiry(self: FakeAsyncCollection, *args: Any,
+                                       **kwargs: Any) -> Any:
+    """Create the index as asked (``index_information`` shows ``expireAfterSeconds``), but
+    never expire documents: a server's TTL monitor deletes them about once a minute, at times
+    no test controls, while mongomock would delete them on every read by the wall clock."""
+    name = await _create_index(self, *args, **kwargs)
+    self._mongomock()._store._ttl_indexes.clear()
+    return name
+
+
+FakeAsyncCollection.create_index = _create_index_without_expiry  # type: ignore[method-assign]
 
 
 class FakeAsyncDatabase(pam.AsyncMongoMockDatabase):  # type: ignore[misc]

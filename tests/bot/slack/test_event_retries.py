@@ -83,6 +83,7 @@ async def test_cancel_pressed_twice_cancels_once_and_says_so(
 
     for _ in range(2):
         await slack.post(slack.button_body("cancel", post_id))
+        clock.advance(1)  # each press is its own signed request (the same bytes: a replay)
 
     first, second = fake_slack.responses["button"]
     assert first["text"].startswith("Canceled post")
@@ -110,6 +111,7 @@ async def test_reject_pressed_twice_rejects_once(
 
     for _ in range(2):
         await slack.post(review_press(slack, "reject", review.id, "UADMIN"))
+        clock.advance(1)  # each press is its own signed request (the same bytes: a replay)
 
     assert (await rt.store.get_post(org.id, post.id)).status is PostStatus.CANCELED
     first, second = fake_slack.responses["reject-UADMIN"]

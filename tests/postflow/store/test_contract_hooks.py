@@ -126,3 +126,24 @@ async def test_purge_deletes_only_expired_records_and_counts_them(store: Store) 
     assert await store.reserve_idempotency_key(make_idempotency_record("hook_1", "old1")) is None
     assert await store.reserve_idempotency_key(
         make_idempotency_record("hook_1", "live")) is not None
+
+
+async def test_delete_hook_removes_it(store: Store) -> None:
+    hook = make_hook("org_a")
+    await store.insert_hook(hook)
+
+    await store.delete_hook("org_a", hook.id)
+
+    assert await store.find_hook(hook.id) is None
+    assert await store.list_hooks("org_a") == []
+
+
+async def test_delete_hook_of_another_organization_raises_not_found(store: Store) -> None:
+    hook = make_hook("org_a")
+    await store.insert_hook(hook)
+
+    with pytest.raises(NotFound):
+        await store.delete_hook("org_b", hook.id)
+    with pytest.raises(NotFound):
+        await store.delete_hook("org_a", "hook_missing")
+    assert await store.find_hook(hook.id) == hook

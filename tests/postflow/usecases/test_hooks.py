@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from postflow.errors import LimitReached, NotFound, Unauthorized
+from postflow.hooks import HookDisabled
 from postflow.organizations import Organization
 from postflow.plans import DEFAULT_PLANS, Plan, PlanCatalog, PlanLimits
 from postflow.runtime import Runtime
@@ -87,11 +88,14 @@ async def test_an_unknown_hook_is_not_found(rt: Runtime) -> None:
         await authenticate_hook_request(rt, "hook_nope", signed(rt, "whsec_x"), BODY)
 
 
-async def test_a_disabled_hook_is_not_found(rt: Runtime, org: Organization) -> None:
+async def test_a_disabled_hook_is_not_found_without_its_secret(rt: Runtime,
+                                                                org: Organization) -> None:
     created = await create_hook(rt, org.id, "CI", actor="cli")
     await rt.store.update_hook(created.hook.model_copy(update={"disabled": True}))
 
     with pytest.raises(NotFound):
+        await authenticate_hook_request(rt, created.hook.id, signed(rt, "whsec_wrong"), BODY)
+    with pytest.raises(HookDisabled):
         await authenticate_hook_request(rt, created.hook.id, signed(rt, created.secret), BODY)
 
 
@@ -108,7 +112,7 @@ async def test_the_old_secret_works_during_the_overlap(rt: Runtime, org: Organiz
                                                        clock: ManualClock) -> None:
     created = await create_hook(rt, org.id, "CI", actor="cli")
     await rotate_hook_secret(rt, org.id, created.hook.id, actor="cli",
-                             overlap=timedelta(hours=1))
+                             grace=timedelta(hours=1))
     clock.advance(3599)
 
     hook = await authenticate_hook_request(rt, created.hook.id, signed(rt, created.secret), BODY)
@@ -119,7 +123,7 @@ async def test_the_old_secret_is_refused_after_the_overlap(rt: Runtime, org: Org
                                                            clock: ManualClock) -> None:
     created = await create_hook(rt, org.id, "CI", actor="cli")
     await rotate_hook_secret(rt, org.id, created.hook.id, actor="cli",
-                             overlap=timedelta(hours=1))
+                             grace=timedelta(hours=1))
     clock.advance(3600)
 
     with pytest.raises(Unauthorized):
