@@ -1,10 +1,11 @@
 """A media server on loopback that counts what it is asked and what it sends, and a runtime whose
-X provider points at the fake X, for the media-fetch security tests."""
+X provider points at the fake X, for the media-fetch security tests. Test modules import the
+``*_fixture`` functions; pytest knows them by their ``name``."""
 
 from __future__ import annotations
 
 import asyncio
-import gzip
+import zlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +44,8 @@ class MediaServer:
     accept_encodings: list[str] = field(default_factory=list)
     sent: dict[str, int] = field(default_factory=dict)
     base_url: str = ""
+    #: Set when the test ends: the handler that never sends its body gives up then.
+    closing: asyncio.Event = field(default_factory=asyncio.Event)
 
     def url(self, path: str) -> str:
         return self.base_url + path
@@ -91,13 +94,13 @@ class MediaServer:
         response = web.StreamResponse(headers={"Content-Type": "image/png"})
         response.content_length = self.offered
         await response.prepare(request)
-        await asyncio.Event().wait()  # until the client goes away
+        await self.closing.wait()
         return response
 
     async def _bomb(self, request: web.Request) -> web.Response:
         """64 MiB of PNG once decoded, about 64 KiB on the wire, gzip whatever was asked."""
         self._seen(request)
-        body = gzip.compress(png_of(10, 10) + bytes(self.offered), compresslevel=9)
+        body = _gzipped(png_of(10, 10), self.offered)
         self.sent[request.path] += len(body)
         return web.Response(body=body, headers={"Content-Type": "image/png",
                                                 "Content-Encoding": "gzip"})
@@ -110,35 +113,46 @@ class MediaServer:
                                              "Content-Length": str(24 * MIB)})
 
 
-@pytest.fixture
-async def media_server() -> AsyncIterator[MediaServer]:
+def _gzipped(head: bytes, size: int) -> bytes:
+    """``head`` and zeros up to ``size`` bytes, gzipped piece by piece (never whole in memory)."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 31)  # 31: the gzip container
+    parts = [compressor.compress(head)]
+    for _ in range((size - len(head)) // len(CHUNK)):
+        parts.append(compressor.compress(CHUNK))
+    parts.append(compressor.flush())
+    return b"".join(parts)
+
+
+@pytest.fixture(name="media_server")
+async def media_server_fixture() -> AsyncIterator[MediaServer]:
     server = MediaServer()
     async with serving(server.app()) as base:
         server.base_url = base
         yield server
+        server.closing.set()
 
 
-@pytest.fixture
-async def fake_x() -> AsyncIterator[FakeX]:
+@pytest.fixture(name="fake_x")
+async def fake_x_fixture() -> AsyncIterator[FakeX]:
     async with running_fake_x() as fake:
         yield fake
 
 
-@pytest.fixture
-def settings(tmp_path: Path, fake_x: FakeX) -> Settings:
+@pytest.fixture(name="settings")
+def settings_fixture(tmp_path: Path, fake_x: FakeX) -> Settings:
     return Settings(data_dir=tmp_path / "var", secret_key=TEST_SECRET_KEY,  # type: ignore[arg-type]
                     http_port=0, public_url="http://127.0.0.1:8080",
                     media_allow_private_hosts=True, media_fetch_timeout_seconds=10,
                     x_image_max_bytes=IMAGE_LIMIT, **x_settings_fields(fake_x))
 
 
-@pytest.fixture
-async def org(rt: Runtime) -> Organization:
+@pytest.fixture(name="org")
+async def org_fixture(rt: Runtime) -> Organization:
     return await create_organization(rt, "Acme", actor="test")
 
 
-@pytest.fixture
-async def x_account(rt: Runtime, org: Organization, fake_x: FakeX) -> Connection:
+@pytest.fixture(name="x_account")
+async def x_account_fixture(rt: Runtime, org: Organization, fake_x: FakeX) -> Connection:
     issued = fake_x.issue_tokens(["tweet.read", "tweet.write", "users.read", "media.write"])
     account = ConnectedAccount(account_id=fake_x.user_id, display_name=fake_x.username,
                                tokens=TokenSet.model_validate({

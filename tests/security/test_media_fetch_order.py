@@ -14,12 +14,12 @@ from postflow.usecases.submit_post import PostRequest, usage_period
 from tests.fakes.media_files import png_of
 from tests.security.media_server import (  # noqa: F401 (fixtures)
     MediaServer,
-    fake_x,
-    media_server,
-    org,
-    settings,
+    fake_x_fixture,
+    media_server_fixture,
+    org_fixture,
+    settings_fixture,
     submit,
-    x_account,
+    x_account_fixture,
 )
 
 METRIC = "scheduled_posts_per_month"

@@ -18,13 +18,13 @@ from tests.security.media_server import (  # noqa: F401 (fixtures)
     IMAGE_LIMIT,
     MIB,
     MediaServer,
-    fake_x,
+    fake_x_fixture,
     files_under,
-    media_server,
-    org,
-    settings,
+    media_server_fixture,
+    org_fixture,
+    settings_fixture,
     submit,
-    x_account,
+    x_account_fixture,
 )
 
 #: What the sockets between the test server and PostFlow may hold beyond what PostFlow read.
