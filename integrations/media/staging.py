@@ -1,7 +1,9 @@
 """Reading a medium from an HTTP answer into a temporary file, under a size limit.
 
 The file lives in ``$POSTFLOW_DATA_DIR/tmp`` only for the length of an ``async with`` block: it is
-deleted when the block ends, on success and on every failure. While the body arrives:
+deleted when the block ends, on success and on every failure; what a killed process left there is
+removed by the next process that opens the fetcher (:func:`remove_stale_files`). While the body
+arrives:
 
 - a ``Content-Length`` over the limit is refused before a byte of the body is read;
 - the bytes are counted as they are read, and refused as soon as they pass the limit. They are
@@ -20,6 +22,7 @@ import asyncio
 import hashlib
 import os
 import tempfile
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -42,6 +45,9 @@ READ_CHUNK = 64 * 1024
 HEAD_BYTES = 64
 #: Asked of every server: PostFlow wants the bytes as they are stored.
 IDENTITY = {"Accept-Encoding": "identity"}
+#: A staged file this old belongs to no running fetch (fetches and uploads take minutes).
+STALE_AFTER_SECONDS = 24 * 3600
+PREFIX = "media-"
 
 
 def staging_dir(settings: Settings) -> Path:
@@ -62,9 +68,24 @@ async def staging_file(folder: Path) -> AsyncIterator[Path]:
 
 def _new_file(folder: Path) -> Path:
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(dir=folder, prefix="media-")
+    fd, name = tempfile.mkstemp(dir=folder, prefix=PREFIX)
     os.close(fd)
     return Path(name)
+
+
+def remove_stale_files(folder: Path, *, now: float | None = None) -> int:
+    """Delete staged files older than :data:`STALE_AFTER_SECONDS` (left by a process that was
+    killed mid-fetch); how many were deleted. Blocking: called once when a process starts."""
+    cutoff = (time.time() if now is None else now) - STALE_AFTER_SECONDS
+    removed = 0
+    for path in folder.glob(PREFIX + "*") if folder.is_dir() else ():
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:
+            continue  # another process removed it first
+    return removed
 
 
 async def stream_to_file(response: aiohttp.ClientResponse, path: Path, declared: str,

@@ -29,6 +29,7 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
+from postflow.providers import ConnectedAccount, TokenSet
 from tests.fakes.serving import serving
 
 HOST = "127.0.0.1"
@@ -112,6 +113,14 @@ class FakeX:
             self.refresh_tokens[refresh] = scopes
             answer["refresh_token"] = refresh
         return answer
+
+    def media_account(self) -> ConnectedAccount:
+        """This fake's user, with fresh tokens that may post and upload media."""
+        issued = self.issue_tokens(["tweet.read", "tweet.write", "users.read", "media.write"])
+        return ConnectedAccount(account_id=self.user_id, display_name=self.username,
+                                tokens=TokenSet.model_validate({
+                                    "access_token": issued["access_token"],
+                                    "scopes": issued["scope"].split()}))
 
     def expire_access_tokens(self) -> None:
         self.expired.update(self.access_tokens)

@@ -17,7 +17,6 @@ from postflow.config import Settings
 from postflow.connections import Connection
 from postflow.organizations import Organization
 from postflow.posts import Post, PostSource
-from postflow.providers import ConnectedAccount, TokenSet
 from postflow.runtime import Runtime
 from postflow.usecases.connections import add_connection
 from postflow.usecases.organizations import create_organization
@@ -153,12 +152,7 @@ async def org_fixture(rt: Runtime) -> Organization:
 
 @pytest.fixture(name="x_account")
 async def x_account_fixture(rt: Runtime, org: Organization, fake_x: FakeX) -> Connection:
-    issued = fake_x.issue_tokens(["tweet.read", "tweet.write", "users.read", "media.write"])
-    account = ConnectedAccount(account_id=fake_x.user_id, display_name=fake_x.username,
-                               tokens=TokenSet.model_validate({
-                                   "access_token": issued["access_token"],
-                                   "scopes": issued["scope"].split()}))
-    return await add_connection(rt, org.id, "x", account, actor="test")
+    return await add_connection(rt, org.id, "x", fake_x.media_account(), actor="test")
 
 
 async def submit(rt: Runtime, org: Organization, request: PostRequest) -> Post:

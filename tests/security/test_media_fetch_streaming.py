@@ -4,6 +4,7 @@ allowed large file never sits in memory, and nothing is left behind."""
 
 from __future__ import annotations
 
+import os
 import tracemalloc
 
 import pytest
@@ -108,3 +109,21 @@ async def test_a_large_allowed_file_is_stored_without_being_held_in_memory(
     assert (stored.width, stored.height, stored.duration_seconds) == (1280, 720, 10.0)
     assert peak < 8 * MIB, f"peak {peak / MIB:.1f} MiB for a {ref.size / MIB:.0f} MiB file"
     assert files_under(settings.data_dir / "tmp") == []
+
+
+def test_files_left_by_a_killed_process_are_removed_when_the_next_one_starts(
+        settings: Settings) -> None:
+    from integrations.media import open_media_fetcher
+    from integrations.media.staging import STALE_AFTER_SECONDS, staging_dir
+
+    folder = staging_dir(settings)
+    folder.mkdir(parents=True)
+    old, fresh = folder / "media-old", folder / "media-fresh"
+    old.write_bytes(b"x" * 1000)
+    fresh.write_bytes(b"y")  # a fetch under way in another process
+    long_ago = old.stat().st_mtime - STALE_AFTER_SECONDS - 60
+    os.utime(old, (long_ago, long_ago))
+
+    open_media_fetcher(settings)
+
+    assert files_under(folder) == [fresh]

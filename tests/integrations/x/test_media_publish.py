@@ -15,7 +15,6 @@ from postflow.connections import Connection
 from postflow.errors import BadInput
 from postflow.organizations import Organization
 from postflow.posts import Post, PostSource, PostStatus
-from postflow.providers import ConnectedAccount, TokenSet
 from postflow.runtime import Runtime
 from postflow.usecases.connections import add_connection
 from postflow.usecases.dispatch import claim_post
@@ -54,12 +53,7 @@ async def org(rt: Runtime) -> Organization:
 
 @pytest.fixture
 async def x_account(rt: Runtime, org: Organization, fake_x: FakeX) -> Connection:
-    issued = fake_x.issue_tokens(["tweet.read", "tweet.write", "users.read", "media.write"])
-    account = ConnectedAccount(account_id=fake_x.user_id, display_name=fake_x.username,
-                               tokens=TokenSet.model_validate({
-                                   "access_token": issued["access_token"],
-                                   "scopes": issued["scope"].split()}))
-    return await add_connection(rt, org.id, "x", account, actor="test")
+    return await add_connection(rt, org.id, "x", fake_x.media_account(), actor="test")
 
 
 async def submit(rt: Runtime, org: Organization, connection: Connection, url: str) -> Post:
