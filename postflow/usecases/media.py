@@ -166,15 +166,18 @@ async def described_media(rt: Runtime, refs: Iterable[MediaRef]) -> tuple[MediaA
                   for ref in refs if ref.media_id])
 
 
-async def media_attachments(rt: Runtime, refs: Iterable[MediaRef]) -> tuple[MediaAttachment, ...]:
+async def media_attachments(rt: Runtime, refs: Iterable[MediaRef],
+                            networks: Iterable[str] = ()) -> tuple[MediaAttachment, ...]:
     """What a provider that uploads media gets: every medium stored (fetched now if it never
-    was), with a URL valid for ``POSTFLOW_MEDIA_URL_TTL_SECONDS``."""
+    was, under the limits of ``networks``), with a URL valid for
+    ``POSTFLOW_MEDIA_URL_TTL_SECONDS``."""
     store = media_store(rt)
     ttl = timedelta(seconds=rt.settings.media_url_ttl_seconds)
+    limits = media_size_limits(rt, networks)
     attachments: list[MediaAttachment] = []
     for ref in refs:
         media = (await store.get(ref.media_id) if ref.media_id
-                 else await add_media_from_url(rt, ref.url))
+                 else await add_media_from_url(rt, ref.url, limits))
         attachments.append(MediaAttachment(media=media, url=await store.url(media.id, ttl),
                                            store=store))
     return tuple(attachments)

@@ -127,3 +127,29 @@ def test_files_left_by_a_killed_process_are_removed_when_the_next_one_starts(
     open_media_fetcher(settings)
 
     assert files_under(folder) == [fresh]
+
+
+async def test_a_slack_upload_is_streamed_to_a_file_and_stored_from_it(
+        rt: Runtime, settings: Settings, media_server: MediaServer) -> None:
+    from bot.slack.slack_files import SlackFileDownloader, SlackFileLimits
+    from postflow.chatops.compose import UploadedFile
+    from postflow.usecases.media import add_media_from_file, media_size_limits
+
+    # The media server stands in for Slack's file host (the configured API host is allowed).
+    limits = SlackFileLimits.from_settings(
+        settings.model_copy(update={"slack_api_url": media_server.url("/api/")}))
+    upload = UploadedFile(id="F1", name="clip.mp4", content_type="video/mp4", size=24 * MIB,
+                          url=media_server.url("/large.mp4"))
+    tracemalloc.start()
+    try:
+        async with SlackFileDownloader(limits).download(upload, "xoxb-test",
+                                                        media_size_limits(rt, ())) as fetched:
+            stored = await add_media_from_file(rt, fetched, source="The file clip.mp4")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    assert (stored.content_type, stored.size, stored.duration_seconds) == (
+        "video/mp4", 24 * MIB, 10.0)
+    assert peak < 8 * MIB, f"peak {peak / MIB:.1f} MiB"
+    assert files_under(settings.data_dir / "tmp") == []
