@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
+from pathlib import Path
 from typing import Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
@@ -68,6 +70,13 @@ class MediaStore(Protocol):
         """Store ``data`` once: bytes already stored are not written again."""
         ...
 
+    async def put_file(self, path: Path, content_type: str, *,
+                       sha256: str | None = None) -> MediaObject:
+        """Store the file at ``path`` once, never reading it whole into memory; ``sha256`` is
+        its digest when the caller computed it while writing it. The file stays the caller's
+        to delete (a backend may link it into place rather than copy it)."""
+        ...
+
     async def get(self, media_id: str) -> MediaObject:
         """What is stored under ``media_id``; NotFound if nothing."""
         ...
@@ -92,17 +101,66 @@ class MediaStore(Protocol):
 
 
 @dataclass(frozen=True)
-class FetchedMedia:
-    """Bytes read from a URL, with the content type the server declared."""
+class MediaLimits:
+    """What a network takes in one post: how many media, and the largest medium of each kind
+    in bytes (a kind missing from ``max_bytes`` is one the network does not take)."""
 
-    data: bytes
+    max_count: int
+    max_bytes: Mapping[MediaKind, int] = field(default_factory=dict)
+
+
+@runtime_checkable
+class DeclaresMediaLimits(Protocol):
+    """A provider that says what media its network takes; the media of a post are counted and
+    fetched under these limits before anything is read (``postflow/usecases/media.py``)."""
+
+    @property
+    def media_limits(self) -> MediaLimits: ...
+
+
+@dataclass(frozen=True)
+class SizeLimit:
+    """The most bytes a medium may have, and who says so (a network's name, or a setting)."""
+
+    max_bytes: int
+    set_by: str
+
+
+@dataclass(frozen=True)
+class FetchSizeLimits:
+    """The largest medium of each kind one fetch may bring in; a kind missing is refused."""
+
+    by_kind: Mapping[MediaKind, SizeLimit]
+
+    def for_type(self, content_type: str) -> SizeLimit | None:
+        """The limit for media of ``content_type``, the largest of all when its kind is not
+        known yet (``application/octet-stream``); None when no such medium is taken."""
+        kind = MEDIA_KINDS.get(content_type)
+        if kind is not None:
+            return self.by_kind.get(kind)
+        return max(self.by_kind.values(), key=lambda limit: limit.max_bytes, default=None)
+
+
+@dataclass(frozen=True)
+class FetchedMedia:
+    """A medium read from a URL (or a chat upload) into a temporary file, which is deleted when
+    the fetch's ``async with`` block ends."""
+
+    path: Path
+    #: The accepted type its bytes have (checked against what the server declared).
     content_type: str
+    size: int
+    sha256: str
+    #: Its first bytes, enough to tell its type again (:func:`sniff_content_type`).
+    head: bytes
 
 
 class MediaFetcher(Protocol):
-    """Reads a medium from a URL on the internet, refusing what is unsafe (BadInput)."""
+    """Reads a medium from a URL on the internet into a temporary file, refusing what is unsafe
+    or over ``limits`` (BadInput) before the whole body is read."""
 
-    async def fetch(self, url: str) -> FetchedMedia:
+    def fetch(self, url: str,
+              limits: FetchSizeLimits) -> AbstractAsyncContextManager[FetchedMedia]:
         ...
 
 
@@ -134,6 +192,15 @@ class MediaAttachment:
 def media_id_of(data: bytes) -> str:
     """The id ``data`` is stored under."""
     return hashlib.sha256(data).hexdigest()
+
+
+def media_id_of_file(path: Path) -> str:
+    """The id the file at ``path`` is stored under, read piece by piece (blocking)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(READ_CHUNK_BYTES):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def check_media_id(media_id: str) -> str:

@@ -47,7 +47,7 @@ from postflow.errors import PostFlowError
 from postflow.organizations import ChatIdentity
 from postflow.publish_queue import PublishQueue
 from postflow.runtime import Runtime
-from postflow.usecases.media import add_media_from_upload
+from postflow.usecases.media import add_media_from_file, media_size_limits
 
 log = logging.getLogger(__name__)
 
@@ -183,10 +183,10 @@ class ComposerListeners:
             if upload.media_id:
                 continue
             try:
-                fetched = await self._files.download(upload, token)
-                stored = await add_media_from_upload(
-                    self._rt, fetched.data, fetched.content_type, org_id=org_id,
-                    source=f"The file {upload.name[:80]}")
+                async with self._files.download(upload, token,
+                                                media_size_limits(self._rt, ())) as fetched:
+                    stored = await add_media_from_file(self._rt, fetched, org_id=org_id,
+                                                       source=f"The file {upload.name[:80]}")
             except PostFlowError as err:
                 raise ComposerInvalid({compose.MEDIA_FILES: err.message}) from None
             state = compose.with_stored_file(state, index, stored.id)

@@ -4,24 +4,28 @@ Slack serves an uploaded file at its ``url_private_download`` (or ``url_private`
 carrying ``Authorization: Bearer xoxb-...`` when the app has ``files:read``. The token goes only
 to Slack's file host (``files.slack.com``, or the host of ``POSTFLOW_SLACK_API_URL`` when a test
 points it at a fake): a URL or a redirect anywhere else is refused, never followed with the
-token. The size is capped on the bytes as they arrive and the content type must be an accepted
-one, as for media fetched from URLs (``integrations/media/fetch.py``); the store checks the bytes
-themselves afterwards. Refusals are :class:`BadInput` naming the file, never its URL or the token.
+token. The file is streamed to a temporary file as media fetched from URLs are
+(``integrations/media/staging.py``: size limits checked on ``Content-Length`` and on the bytes as
+they arrive, the type checked on the first bytes), never held whole in memory. Refusals are
+:class:`BadInput` naming the file, never its URL or the token.
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 from yarl import URL
 
-from integrations.media.fetch import read_at_most
+from integrations.media.staging import IDENTITY, staging_dir, staging_file, stream_to_file
 from postflow.chatops.compose import UploadedFile
 from postflow.config import Settings
 from postflow.errors import BadInput
-from postflow.media import MEDIA_KINDS, FetchedMedia, base_content_type
+from postflow.media import MEDIA_KINDS, FetchedMedia, FetchSizeLimits, base_content_type
 
 SLACK_FILES_HOST = "files.slack.com"
 REDIRECTS = (301, 302, 303, 307, 308)
@@ -43,12 +47,13 @@ def uploaded_files(element: dict[str, Any]) -> tuple[UploadedFile, ...]:
 
 @dataclass(frozen=True)
 class SlackFileLimits:
-    max_bytes: int
     timeout_seconds: float
     max_redirects: int
     #: Hosts the bot token may be sent to; plain http only for the configured API host (tests).
     hosts: frozenset[str]
     http_hosts: frozenset[str]
+    #: Where downloads are staged until they are stored.
+    temp_dir: Path
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SlackFileLimits:
@@ -60,10 +65,10 @@ class SlackFileLimits:
             hosts.add(api_host)
             if api.scheme == "http":
                 http_hosts.add(api_host)
-        return cls(max_bytes=settings.media_max_bytes,
-                   timeout_seconds=min(settings.media_fetch_timeout_seconds, 60.0),
+        return cls(timeout_seconds=min(settings.media_fetch_timeout_seconds, 60.0),
                    max_redirects=settings.media_fetch_max_redirects,
-                   hosts=frozenset(hosts), http_hosts=frozenset(http_hosts))
+                   hosts=frozenset(hosts), http_hosts=frozenset(http_hosts),
+                   temp_dir=staging_dir(settings))
 
 
 class SlackFileDownloader:
@@ -72,7 +77,15 @@ class SlackFileDownloader:
     def __init__(self, limits: SlackFileLimits) -> None:
         self._limits = limits
 
-    async def download(self, upload: UploadedFile, token: str) -> FetchedMedia:
+    @asynccontextmanager
+    async def download(self, upload: UploadedFile, token: str,
+                       sizes: FetchSizeLimits) -> AsyncIterator[FetchedMedia]:
+        """The upload in a temporary file under ``sizes``, deleted when the block ends."""
+        async with staging_file(self._limits.temp_dir) as path:
+            yield await self._download_into(upload, token, sizes, path)
+
+    async def _download_into(self, upload: UploadedFile, token: str, sizes: FetchSizeLimits,
+                             path: Path) -> FetchedMedia:
         name = upload.name[:80]
         current = self._checked(upload.url, name)
         timeout = aiohttp.ClientTimeout(total=self._limits.timeout_seconds)
@@ -80,12 +93,12 @@ class SlackFileDownloader:
             async with aiohttp.ClientSession(timeout=timeout, trust_env=False) as session:
                 for _hop in range(self._limits.max_redirects + 1):
                     async with session.get(current, allow_redirects=False, headers={
-                            "Authorization": f"Bearer {token}"}) as response:
+                            "Authorization": f"Bearer {token}", **IDENTITY}) as response:
                         if response.status in REDIRECTS:
                             location = response.headers.get("Location", "")
                             current = self._checked(str(current.join(URL(location))), name)
                             continue
-                        return await self._read(response, name)
+                        return await self._read(response, name, sizes, path)
         except TimeoutError:
             raise BadInput(f"Downloading {name} from Slack took too long; try again.",
                            details={"file": name, "reason": "timeout"}) from None
@@ -110,8 +123,8 @@ class SlackFileDownloader:
                            "download it.", details={"file": name, "reason": "not_slack_host"})
         return parsed
 
-    async def _read(self, response: aiohttp.ClientResponse, name: str) -> FetchedMedia:
-        limit = self._limits.max_bytes
+    async def _read(self, response: aiohttp.ClientResponse, name: str, sizes: FetchSizeLimits,
+                    path: Path) -> FetchedMedia:
         if response.status != 200:
             raise BadInput(f"Slack answered HTTP {response.status} for {name}.",
                            details={"file": name, "status": response.status,
@@ -123,10 +136,5 @@ class SlackFileDownloader:
                            "video; is the files:read scope granted to PostFlow?",
                            details={"file": name, "content_type": content_type,
                                     "reason": "content_type"})
-        data = await read_at_most(response, limit, lambda: _too_large(name, limit))
-        return FetchedMedia(data=data, content_type=content_type)
-
-
-def _too_large(name: str, limit: int) -> BadInput:
-    return BadInput(f"{name} is larger than the {limit} bytes allowed for media.",
-                    details={"file": name, "limit_bytes": limit, "reason": "too_large"})
+        return await stream_to_file(response, path, content_type, sizes,
+                                    source=f"The file {name}", details={"file": name})

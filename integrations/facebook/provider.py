@@ -37,6 +37,7 @@ from integrations.facebook.videos import (
 from integrations.http_answers import Answer, call
 from integrations.http_answers import parse_answer as _parse
 from postflow.clock import Clock
+from postflow.media import MediaKind, MediaLimits
 from postflow.providers import (
     AccountContext,
     ConnectedAccount,
@@ -53,6 +54,9 @@ from postflow.providers import (
 MAX_TEXT_LENGTH = 63_206
 #: Photos in one multi-photo post (third-party tools' figure; not in Facebook's reference).
 MAX_PHOTOS = 10
+#: The largest photo PostFlow posts to Facebook. Facebook names no hard limit (its photo guide
+#: recommends under 4 MB); PostFlow stops at 10 MiB rather than read any size for a photo.
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
 #: The photo formats Facebook lists (JPEG, BMP, PNG, GIF, TIFF), by file extension and type.
 PHOTO_EXTENSIONS = frozenset({"jpg", "jpeg", "png", "gif", "bmp", "tif", "tiff"})
 PHOTO_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/bmp", "image/tiff"})
@@ -146,6 +150,13 @@ class FacebookProvider:
             GRAPH_VIDEO_URL if config.graph_url.rstrip("/") == GRAPH_URL else config.graph_url)
         self._video_graph = f"{video_base.rstrip('/')}/{config.api_version}"
 
+    @property
+    def media_limits(self) -> MediaLimits:
+        """Up to 10 photos of at most 10 MiB, or one video (a setting)."""
+        return MediaLimits(max_count=MAX_PHOTOS, max_bytes={
+            MediaKind.IMAGE: MAX_PHOTO_BYTES, MediaKind.GIF: MAX_PHOTO_BYTES,
+            MediaKind.VIDEO: self._config.video.max_bytes})
+
     # -- validation ----------------------------------------------------------------------------
 
     def validate(self, content: PublishContent) -> ValidationReport:
@@ -180,6 +191,11 @@ class FacebookProvider:
                     problems.extend(video_problems(media, self._config.video, number))
                 elif media.content_type not in PHOTO_TYPES:
                     problems.append(_type_problem(media.content_type))
+                elif media.size > MAX_PHOTO_BYTES:
+                    problems.append(ValidationProblem(
+                        "photo_too_large", f"Photo {number} is {media.size / 2 ** 20:.1f} MB; "
+                        f"PostFlow posts photos up to {MAX_PHOTO_BYTES // 2 ** 20} MB to "
+                        "Facebook."))
         else:
             problems.extend(p for p in map(_media_problem, content.media_urls) if p is not None)
         return ValidationReport(network=self.network, length=length, limit=MAX_TEXT_LENGTH,

@@ -42,7 +42,7 @@ from integrations.linkedin.videos import (
     video_problems,
 )
 from postflow.clock import Clock
-from postflow.media import MediaAttachment
+from postflow.media import MediaAttachment, MediaKind, MediaLimits
 from postflow.providers import (
     AccountContext,
     ConnectedAccount,
@@ -142,6 +142,13 @@ class LinkedInProvider:
                                              self._trusted)
         #: With Page scopes the hub lets the person pick the member and Pages to connect.
         self.picks_accounts = bool(PAGE_SCOPES & set(config.scopes))
+
+    @property
+    def media_limits(self) -> MediaLimits:
+        """Up to 20 images (JPG, PNG, GIF) of at most 20 MB, or one MP4 video (a setting)."""
+        return MediaLimits(max_count=MAX_IMAGES, max_bytes={
+            MediaKind.IMAGE: MAX_IMAGE_BYTES, MediaKind.GIF: MAX_IMAGE_BYTES,
+            MediaKind.VIDEO: self._config.video.max_bytes})
 
     # -- validation ----------------------------------------------------------------------------
 

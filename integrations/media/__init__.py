@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from integrations.media.fetch import FetchLimits, SafeMediaFetcher
 from integrations.media.local import LocalMediaStore
+from integrations.media.staging import remove_stale_files, staging_dir
 from postflow.clock import Clock
 from postflow.config import Settings
 from postflow.media import MediaStore
@@ -22,7 +23,10 @@ def open_media_store(settings: Settings, clock: Clock) -> MediaStore:
 
 
 def open_media_fetcher(settings: Settings) -> SafeMediaFetcher:
-    return SafeMediaFetcher(FetchLimits.from_settings(settings))
+    """The fetcher for media URLs, staging in ``$POSTFLOW_DATA_DIR/tmp`` (first cleared of what
+    a killed process left there)."""
+    remove_stale_files(staging_dir(settings))
+    return SafeMediaFetcher(FetchLimits.from_settings(settings), staging_dir(settings))
 
 
 __all__ = ["LocalMediaStore", "SafeMediaFetcher", "open_media_fetcher", "open_media_store"]

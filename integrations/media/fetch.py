@@ -6,8 +6,9 @@
   shared, reserved, multicast or unspecified). The check sits in the connector's resolver, so
   the addresses checked are the very ones aiohttp connects to: a DNS answer cannot change between
   the check and the connection. IP literals never reach a resolver and are checked up front.
-- The size cap is counted on the bytes as they arrive, not only from ``Content-Length``; the
-  content type must be an accepted one; timeouts bound the connection and the whole fetch.
+- The body is streamed to a temporary file under the size limit the post's networks set for
+  its kind (``staging.py``: ``Content-Length`` first, then the decoded bytes as they arrive);
+  the content type must be an accepted one; timeouts bound the connection and the whole fetch.
 
 Every refusal is a :class:`BadInput` saying what was wrong; URLs in messages lose their query
 string, which may hold a token.
@@ -17,20 +18,28 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import DefaultResolver
 from yarl import URL
 
+from integrations.media.staging import IDENTITY, staging_file, stream_to_file
 from postflow.config import Settings
 from postflow.errors import BadInput
-from postflow.media import MEDIA_KINDS, FetchedMedia, base_content_type, shown_url
+from postflow.media import (
+    MEDIA_KINDS,
+    FetchedMedia,
+    FetchSizeLimits,
+    base_content_type,
+    shown_url,
+)
 
 REDIRECTS = (301, 302, 303, 307, 308)
-READ_CHUNK = 64 * 1024
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 #: Why an address may not be fetched from, or None: :func:`non_public_reason` outside tests.
 AddressPolicy = Callable[[IPAddress], str | None]
@@ -81,7 +90,8 @@ class PublicOnlyResolver(AbstractResolver):
 
 @dataclass(frozen=True)
 class FetchLimits:
-    max_bytes: int
+    """How a fetch may go; the size limits come with each fetch (they depend on the post)."""
+
     timeout_seconds: float
     connect_timeout_seconds: float
     max_redirects: int
@@ -89,25 +99,33 @@ class FetchLimits:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> FetchLimits:
-        return cls(max_bytes=settings.media_max_bytes,
-                   timeout_seconds=settings.media_fetch_timeout_seconds,
+        return cls(timeout_seconds=settings.media_fetch_timeout_seconds,
                    connect_timeout_seconds=settings.media_fetch_connect_timeout_seconds,
                    max_redirects=settings.media_fetch_max_redirects,
                    allow_private_hosts=settings.media_allow_private_hosts)
 
 
 class SafeMediaFetcher:
-    """The :class:`postflow.media.MediaFetcher` for the internet. ``resolver`` and
-    ``address_policy`` are for tests (a DNS they control; the loopback test server counted as
-    public); the public-only check wraps the resolver unless private hosts are allowed."""
+    """The :class:`postflow.media.MediaFetcher` for the internet, staging files in
+    ``temp_dir``. ``resolver`` and ``address_policy`` are for tests (a DNS they control; the
+    loopback test server counted as public); the public-only check wraps the resolver unless
+    private hosts are allowed."""
 
-    def __init__(self, limits: FetchLimits, *, resolver: AbstractResolver | None = None,
+    def __init__(self, limits: FetchLimits, temp_dir: Path, *,
+                 resolver: AbstractResolver | None = None,
                  address_policy: AddressPolicy | None = None) -> None:
         self._limits = limits
+        self._temp_dir = temp_dir
         self._resolver = resolver
         self._policy = address_policy or non_public_reason
 
-    async def fetch(self, url: str) -> FetchedMedia:
+    @asynccontextmanager
+    async def fetch(self, url: str, limits: FetchSizeLimits) -> AsyncIterator[FetchedMedia]:
+        """The medium at ``url`` in a temporary file, deleted when the block ends."""
+        async with staging_file(self._temp_dir) as path:
+            yield await self._fetch_into(url, limits, path)
+
+    async def _fetch_into(self, url: str, sizes: FetchSizeLimits, path: Path) -> FetchedMedia:
         shown = shown_url(url)
         limits = self._limits
         resolver: AbstractResolver = self._resolver or DefaultResolver()
@@ -119,7 +137,7 @@ class SafeMediaFetcher:
         try:
             async with aiohttp.ClientSession(connector=connector, timeout=timeout,
                                              trust_env=False) as session:
-                return await self._follow(session, url, shown)
+                return await self._follow(session, url, shown, sizes, path)
         except aiohttp.ClientConnectorDNSError as err:
             if isinstance(err.os_error, AddressRefused):
                 raise BadInput(f"PostFlow does not fetch media from {shown}: {err.os_error}; "
@@ -134,12 +152,13 @@ class SafeMediaFetcher:
             raise BadInput(f"Fetching {shown} failed ({type(err).__name__}).",
                            details={"url": shown, "reason": "unreachable"}) from None
 
-    async def _follow(self, session: aiohttp.ClientSession, url: str,
-                      shown_first: str) -> FetchedMedia:
+    async def _follow(self, session: aiohttp.ClientSession, url: str, shown_first: str,
+                      sizes: FetchSizeLimits, path: Path) -> FetchedMedia:
         current = self._checked_url(url)
+        headers = {"Accept": ", ".join(MEDIA_KINDS), **IDENTITY}
         for _hop in range(self._limits.max_redirects + 1):
             async with session.get(current, allow_redirects=False,
-                                   headers={"Accept": ", ".join(MEDIA_KINDS)}) as response:
+                                   headers=headers) as response:
                 if response.status in REDIRECTS:
                     location = response.headers.get("Location")
                     if not location:
@@ -147,7 +166,7 @@ class SafeMediaFetcher:
                                        details={"url": shown_first, "reason": "bad_redirect"})
                     current = self._checked_url(str(current.join(URL(location))))
                     continue
-                return await self._read(response, shown_url(str(current)))
+                return await self._read(response, shown_url(str(current)), sizes, path)
         raise BadInput(f"{shown_first} redirects more than {self._limits.max_redirects} times.",
                        details={"url": shown_first, "reason": "too_many_redirects"})
 
@@ -175,8 +194,8 @@ class SafeMediaFetcher:
                                details={"url": shown, "reason": "address_not_public"})
         return parsed
 
-    async def _read(self, response: aiohttp.ClientResponse, shown: str) -> FetchedMedia:
-        limit = self._limits.max_bytes
+    async def _read(self, response: aiohttp.ClientResponse, shown: str,
+                    sizes: FetchSizeLimits, path: Path) -> FetchedMedia:
         if response.status != 200:
             raise BadInput(f"{shown} answered HTTP {response.status}, not the media.",
                            details={"url": shown, "status": response.status,
@@ -187,24 +206,5 @@ class SafeMediaFetcher:
                            f"video PostFlow accepts ({', '.join(MEDIA_KINDS)}).",
                            details={"url": shown, "content_type": content_type,
                                     "reason": "content_type"})
-        data = await read_at_most(response, limit, lambda: _too_large(shown, limit))
-        return FetchedMedia(data=data, content_type=content_type)
-
-
-async def read_at_most(response: aiohttp.ClientResponse, limit: int,
-                       too_large: Callable[[], BadInput]) -> bytes:
-    """The answer's body, refused with ``too_large()`` as soon as it is known to exceed
-    ``limit`` bytes (a stated Content-Length, or the bytes read so far)."""
-    if response.content_length is not None and response.content_length > limit:
-        raise too_large()
-    body = bytearray()
-    async for chunk in response.content.iter_chunked(READ_CHUNK):
-        body += chunk
-        if len(body) > limit:
-            raise too_large()
-    return bytes(body)
-
-
-def _too_large(shown: str, limit: int) -> BadInput:
-    return BadInput(f"{shown} is larger than the {limit} bytes allowed for media.",
-                    details={"url": shown, "limit_bytes": limit, "reason": "too_large"})
+        return await stream_to_file(response, path, content_type, sizes,
+                                    source=f"The media at {shown}", details={"url": shown})

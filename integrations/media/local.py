@@ -3,7 +3,9 @@
 Each medium is one file named by its SHA-256 (``ab/abcdef...``) with a small JSON file beside it
 holding its content type and what its bytes say (width, height, duration: see ``probe.py``).
 Files are written to a temporary name and renamed into place, so a reader never sees half a file
-and two writers of the same bytes both end with the same file. The hub serves them at signed,
+and two writers of the same bytes both end with the same file. A file already on disk (a fetched
+medium in ``$POSTFLOW_DATA_DIR/tmp``) is hard-linked into place, or copied piece by piece when
+it is on another file system: never read whole into memory. The hub serves them at signed,
 expiring URLs (``hub/routes/media.py``).
 """
 
@@ -13,17 +15,18 @@ import asyncio
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 from typing import BinaryIO
 
-from integrations.media.probe import MediaFacts, probe_media
+from integrations.media.probe import MediaFacts, probe_file
 from integrations.media.signed_urls import signed_media_url
 from postflow.clock import Clock
 from postflow.errors import NotFound
-from postflow.media import READ_CHUNK_BYTES, MediaObject, check_media_id
+from postflow.media import READ_CHUNK_BYTES, MediaObject, check_media_id, media_id_of_file
 
 
 class LocalMediaStore:
@@ -40,6 +43,10 @@ class LocalMediaStore:
 
     async def put(self, data: bytes, content_type: str) -> MediaObject:
         return await asyncio.to_thread(self._put, data, content_type)
+
+    async def put_file(self, path: Path, content_type: str, *,
+                       sha256: str | None = None) -> MediaObject:
+        return await asyncio.to_thread(self._put_file, path, content_type, sha256)
 
     async def get(self, media_id: str) -> MediaObject:
         return await asyncio.to_thread(self._get, media_id)
@@ -83,11 +90,27 @@ class LocalMediaStore:
             pass
         path.parent.mkdir(parents=True, exist_ok=True)
         _write_atomically(path, data)
-        facts = probe_media(data, content_type)
-        meta = {"content_type": content_type, "size": len(data), "width": facts.width,
+        return self._described(path, media_id, content_type)
+
+    def _put_file(self, source: Path, content_type: str, sha256: str | None) -> MediaObject:
+        media_id = check_media_id(sha256 or media_id_of_file(source))
+        path = self.path_of(media_id)
+        try:
+            return self._get(media_id)
+        except NotFound:
+            pass
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _place_atomically(source, path)
+        return self._described(path, media_id, content_type)
+
+    def _described(self, path: Path, media_id: str, content_type: str) -> MediaObject:
+        """Probe the medium just placed at ``path`` and write its meta file beside it."""
+        size = path.stat().st_size
+        facts = probe_file(path, content_type)
+        meta = {"content_type": content_type, "size": size, "width": facts.width,
                 "height": facts.height, "duration_seconds": facts.duration_seconds}
         _write_atomically(_meta_path(path), json.dumps(meta).encode("utf-8"))
-        return MediaObject(id=media_id, content_type=content_type, size=len(data),
+        return MediaObject(id=media_id, content_type=content_type, size=size,
                            sha256=media_id, width=facts.width, height=facts.height,
                            duration_seconds=facts.duration_seconds)
 
@@ -131,6 +154,24 @@ def _write_atomically(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _place_atomically(source: Path, path: Path) -> None:
+    """Put the file ``source`` at ``path`` (``source`` stays): a hard link on the same file
+    system, else a copy in pieces; through a temporary name either way."""
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".incoming-")
+    try:
+        try:
+            os.close(fd)
+            os.unlink(temporary)
+            os.link(source, temporary)
+        except OSError:  # another file system, or no hard links there
+            with source.open("rb") as reader, open(temporary, "wb") as writer:
+                shutil.copyfileobj(reader, writer, READ_CHUNK_BYTES)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

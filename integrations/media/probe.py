@@ -5,16 +5,32 @@ No decoder is needed: PNG, GIF, JPEG and WebP keep their size in their first byt
 or MOV file keeps its duration in ``moov/mvhd`` and each track's size in ``moov/trak/tkhd``
 (ISO/IEC 14496-12, the QuickTime File Format). Bytes that cannot be read give ``None`` facts,
 never an error: a network's own check stays the last word.
+
+What is read is bounded whatever the file holds: an image's first :data:`IMAGE_PREFIX_BYTES`;
+for a movie, the header of each top-level box (the file is walked by seeking) and the ``moov``
+box, up to :data:`MOOV_MAX_BYTES`. Every walk is linear in what was read, and pixels are never
+decoded. The work is blocking: callers run it in a thread.
 """
 
 from __future__ import annotations
 
+import io
+import re
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
 
-#: Boxes PostFlow looks into; everything else is skipped by its size.
-_CONTAINERS = frozenset({b"moov", b"trak", b"mdia"})
+#: Bytes of an image read for its size: headers come first, a frame header within a few KiB.
+IMAGE_PREFIX_BYTES = 1024 * 1024
+#: The largest ``moov`` box read (a long video's index is a few MiB); larger: facts unknown.
+MOOV_MAX_BYTES = 32 * 1024 * 1024
+#: Top-level boxes of a movie, and JPEG segments before the frame, walked before giving up.
+MAX_BOXES = 4096
+MAX_JPEG_SEGMENTS = 4096
+#: One or more JPEG fill bytes (0xFF), skipped in one step however many there are.
+_FILL = re.compile(rb"\xff+")
 
 
 @dataclass(frozen=True)
@@ -26,15 +42,70 @@ class MediaFacts:
     duration_seconds: float | None = None
 
 
+def probe_file(path: Path, content_type: str) -> MediaFacts:
+    """The facts the file at ``path`` holds (blocking; bounded reads, see the module)."""
+    try:
+        with path.open("rb") as handle:
+            return probe_stream(handle, content_type)
+    except OSError:
+        return MediaFacts()
+
+
 def probe_media(data: bytes, content_type: str) -> MediaFacts:
     """The facts ``data`` (of ``content_type``) holds, or empty facts when they cannot be read."""
+    return probe_stream(io.BytesIO(data), content_type)
+
+
+def probe_stream(handle: BinaryIO, content_type: str) -> MediaFacts:
+    """The facts of the seekable file ``handle`` (of ``content_type``), read from a bounded
+    part of it; empty facts when they cannot be read."""
     try:
         if content_type in ("video/mp4", "video/quicktime"):
-            return _movie_facts(data)
-        size = image_size(data)
+            moov = _moov_box(handle)
+            return _movie_facts(moov) if moov else MediaFacts()
+        size = image_size(_read_up_to(handle, IMAGE_PREFIX_BYTES))
         return MediaFacts(*size) if size else MediaFacts()
-    except (struct.error, ValueError, IndexError):
+    except (struct.error, ValueError, IndexError, OSError):
         return MediaFacts()
+
+
+def _read_up_to(handle: BinaryIO, count: int) -> bytes:
+    """At most ``count`` bytes from where ``handle`` stands (fewer only at the end)."""
+    pieces: list[bytes] = []
+    wanted = count
+    while wanted > 0:
+        piece = handle.read(wanted)
+        if not piece:
+            break
+        pieces.append(piece)
+        wanted -= len(piece)
+    return b"".join(pieces)
+
+
+def _moov_box(handle: BinaryIO) -> bytes | None:
+    """The whole top-level ``moov`` box, found by reading only the boxes' headers."""
+    offset = 0
+    for _ in range(MAX_BOXES):
+        handle.seek(offset)
+        header = _read_up_to(handle, 16)
+        if len(header) < 8:
+            return None
+        size, kind = struct.unpack(">I4s", header[:8])
+        if size == 1:  # a 64-bit size follows the type
+            if len(header) < 16:
+                return None
+            size = struct.unpack(">Q", header[8:16])[0]
+        elif size == 0:  # the box runs to the end of the file
+            size = handle.seek(0, io.SEEK_END) - offset
+        if size < 8:
+            return None
+        if kind == b"moov":
+            if size > MOOV_MAX_BYTES:
+                return None
+            handle.seek(offset)
+            return _read_up_to(handle, size)
+        offset += size
+    return None
 
 
 def image_size(data: bytes) -> tuple[int, int] | None:
@@ -53,20 +124,22 @@ def image_size(data: bytes) -> tuple[int, int] | None:
 
 
 def _jpeg_size(data: bytes) -> tuple[int, int] | None:
-    """From the first start-of-frame marker (SOF0-SOF15 but DHT, JPG and DAC)."""
+    """From the first start-of-frame marker (SOF0-SOF15 but DHT, JPG and DAC). Each segment
+    starts with one or more 0xFF (fill bytes), skipped at once: linear in ``data``."""
     index = 2
-    while index + 9 < len(data):
-        if data[index] != 0xFF:
+    for _ in range(MAX_JPEG_SEGMENTS):
+        fill = _FILL.match(data, index)
+        if fill is None:
             return None
-        marker = data[index + 1]
-        if marker == 0xFF:  # fill byte
-            index += 1
-            continue
-        length = struct.unpack(">H", data[index + 2:index + 4])[0]
+        index = fill.end()  # the marker byte
+        if index + 8 > len(data):
+            return None
+        marker = data[index]
+        length = struct.unpack(">H", data[index + 1:index + 3])[0]
         if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
-            height, width = struct.unpack(">HH", data[index + 5:index + 9])
+            height, width = struct.unpack(">HH", data[index + 4:index + 8])
             return width, height
-        index += 2 + length
+        index += 1 + length
     return None
 
 

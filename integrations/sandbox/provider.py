@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 
 from postflow.clock import Clock
 from postflow.ids import new_id
+from postflow.media import MediaLimits
 from postflow.providers import (
     AccountContext,
     ConnectedAccount,
@@ -52,6 +53,11 @@ class SandboxProvider:
         self._feed = feed
         self._clock = clock
         self._public_url = public_url.rstrip("/")
+
+    @property
+    def media_limits(self) -> MediaLimits:
+        """Four media URLs, kept as URLs: the sandbox never has them fetched."""
+        return MediaLimits(max_count=MAX_MEDIA)
 
     def validate(self, content: PublishContent) -> ValidationReport:
         problems: list[ValidationProblem] = []

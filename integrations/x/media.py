@@ -20,7 +20,7 @@ from pydantic import BaseModel, ValidationError
 
 from integrations.http_answers import Answer
 from integrations.x import errors
-from postflow.media import MediaAttachment, MediaKind, MediaObject
+from postflow.media import MediaAttachment, MediaKind, MediaLimits, MediaObject
 from postflow.providers import ErrorKind, ProviderError, ValidationProblem
 
 SIMPLE_UPLOAD_PATH = "/2/media/upload"
@@ -60,6 +60,11 @@ class XMediaSettings:
     def max_bytes(self, kind: MediaKind) -> int:
         return {MediaKind.IMAGE: self.image_max_bytes, MediaKind.GIF: self.gif_max_bytes,
                 MediaKind.VIDEO: self.video_max_bytes}[kind]
+
+    def limits(self) -> MediaLimits:
+        """What a post to X takes, as the provider declares it (``media_limits``)."""
+        return MediaLimits(max_count=MAX_IMAGES,
+                           max_bytes={kind: self.max_bytes(kind) for kind in MediaKind})
 
 
 class Requester(Protocol):

@@ -25,6 +25,7 @@ from integrations.x import errors
 from integrations.x.counting import MAX_WEIGHTED_LENGTH, weighted_count
 from integrations.x.media import XMediaSettings, XMediaUploader, media_ids_body, media_problems
 from postflow.clock import Clock
+from postflow.media import MediaLimits
 from postflow.providers import (
     AccountContext,
     ConnectedAccount,
@@ -92,6 +93,11 @@ class XProvider:
     display_name = "X"
     #: X takes media as uploaded bytes: posts to X get their media stored at submit time.
     uploads_media = True
+
+    @property
+    def media_limits(self) -> MediaLimits:
+        """Four images, or one GIF or video, each within its kind's size (settings)."""
+        return self._config.media.limits()
 
     def __init__(self, config: XConfig, clock: Clock, *,
                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:

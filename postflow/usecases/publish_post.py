@@ -237,7 +237,7 @@ class PostPublisher:
     async def _content(self, post: Post, network: str, provider: Provider) -> PublishContent:
         """What to publish on ``network``; a provider that uploads media also gets the stored
         media (those never stored, e.g. after an edit, are fetched and stored now)."""
-        media = (await media_attachments(self.rt, post.media, org_id=post.org_id)
+        media = (await media_attachments(self.rt, post.media, (network,), org_id=post.org_id)
                  if post.media and isinstance(provider, MediaUploader) and provider.uploads_media
                  else ())
         return PublishContent(text=post.text_for(network),

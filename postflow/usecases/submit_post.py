@@ -21,7 +21,12 @@ from postflow.runtime import Runtime
 from postflow.store.port import UsageCharge, UsageExhausted
 from postflow.timezones import shared_timezone
 from postflow.usecases.audit_log import audit_event
-from postflow.usecases.media import described_media, store_post_media, stored_media_refs
+from postflow.usecases.media import (
+    check_media_count,
+    described_media,
+    store_post_media,
+    stored_media_refs,
+)
 from postflow.usecases.queues import apply_share_next, next_queue_slot, plan_share_next
 from postflow.usecases.reviews import approval_rules, request_review
 
@@ -156,18 +161,14 @@ async def submit_post(rt: Runtime, org_id: str, request: PostRequest, *, source:
     if not text and not request.media_urls and not request.media_ids:
         raise BadInput("A post needs text or media.")
     connections = await resolve_targets(rt, org_id, request)
-    validate_content(rt, request, {c.network for c in connections})
+    networks = {c.network for c in connections}
+    check_media_count(rt, networks, len(request.media_urls) + len(request.media_ids))
+    validate_content(rt, request, networks)
     # The zone each target reads local times in; the post keeps the one its time was read in.
     zones = {c.id: c.timezone or org.timezone for c in connections}
     read_in = shared_timezone(request.timezone, zones.values())
     tz = read_in or org.timezone
     scheduled_at, time_note = _check_time(request, now, read_in, zones)
-    # Fetched and stored now, not at publish time: a bad URL is the sender's to hear about.
-    networks = {c.network for c in connections}
-    media = [*await store_post_media(rt, request.media_urls, networks, org_id=org_id),
-             *await stored_media_refs(rt, request.media_ids, org_id=org_id)]
-    if any(ref.media_id for ref in media):
-        validate_content(rt, request, networks, media=await described_media(rt, media))
     connection_ids = [c.id for c in connections]
     from_queue = request.queue or request.share_next
     if request.share_next:
@@ -180,6 +181,18 @@ async def submit_post(rt: Runtime, org_id: str, request: PostRequest, *, source:
     plan = rt.plans.get(org.plan)
     charge = UsageCharge(Limit.SCHEDULED_POSTS_PER_MONTH.value, usage_period(now),
                          plan.limits.get(Limit.SCHEDULED_POSTS_PER_MONTH))
+    # Quota left this month? Asked, not taken (the charge is taken with the insert): a post
+    # the plan refuses costs no fetch.
+    if charge.limit is not None and \
+            await rt.store.get_usage(org_id, charge.metric, charge.period) >= charge.limit:
+        raise await _limit_reached(rt, org_id, plan, charge)
+    # Fetched last, after every check that needs no bytes, and stored now rather than at
+    # publish time: a bad URL is the sender's to hear about.
+    # Media named by id are checked (held by this organization) before any URL is fetched.
+    uploaded = await stored_media_refs(rt, request.media_ids, org_id=org_id)
+    media = [*await store_post_media(rt, request.media_urls, networks, org_id=org_id), *uploaded]
+    if any(ref.media_id for ref in media):
+        validate_content(rt, request, networks, media=await described_media(rt, media))
     if request.share_next:
         # Jumping the queue pushes other posts back: take the charge first, so a post refused
         # at the limit moves nothing, and give it back if the post is not written after all.

@@ -4,17 +4,28 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import cast
 
 import pytest
 
+from postflow.media import (
+    DeclaresMediaLimits,
+    MediaAttachment,
+    MediaKind,
+    MediaObject,
+    MediaStore,
+)
 from postflow.posts import TargetStatus
-from postflow.providers import ErrorKind
+from postflow.providers import ErrorKind, PublishContent
 from postflow.runtime import Runtime
 from tests.fakes.clock import ManualClock
 from tests.integrations import provider_contract as contract
 from tests.integrations.provider_contract import KITS, Answer, NetworkKit
 
 ERROR_ANSWERS = [a for a in Answer if a is not Answer.SUCCESS_WITHOUT_ID]
+#: A content type of each kind that every network takes.
+TYPE_OF_KIND = {MediaKind.IMAGE: "image/jpeg", MediaKind.GIF: "image/gif",
+                MediaKind.VIDEO: "video/mp4"}
 
 
 @pytest.fixture(params=KITS, ids=[k.network for k in KITS])
@@ -69,3 +80,27 @@ async def test_a_crash_between_publish_and_record_never_posts_twice(
     assert kit.posts() == 1, "published twice after a crash"
     assert kit.post_requests() == 1, "asked the network to publish again after a crash"
     assert target.status in (TargetStatus.PUBLISHED, TargetStatus.UNCONFIRMED)
+
+
+def _stored(content_type: str, size: int) -> MediaAttachment:
+    media = MediaObject(id="a" * 64, content_type=content_type, size=size, sha256="a" * 64)
+    return MediaAttachment(media=media, url=None, store=cast(MediaStore, None))
+
+
+def test_the_declared_media_limits_are_the_ones_validate_applies(kit: NetworkKit) -> None:
+    """What a provider declares (media are counted and fetched under it) and what its validate
+    refuses come from the same place."""
+    assert isinstance(kit.provider, DeclaresMediaLimits)
+    limits = kit.provider.media_limits
+
+    def problems(*media: MediaAttachment) -> list[str]:
+        report = kit.provider.validate(PublishContent(text="Hi", media=media))
+        return [p.code for p in report.problems]
+
+    image = _stored("image/jpeg", 1000)
+    assert problems(*[image] * limits.max_count) == []
+    assert problems(*[image] * (limits.max_count + 1)) != []
+    assert set(limits.max_bytes) == set(MediaKind)
+    for kind, max_bytes in limits.max_bytes.items():
+        assert problems(_stored(TYPE_OF_KIND[kind], max_bytes)) == [], kind
+        assert problems(_stored(TYPE_OF_KIND[kind], max_bytes + 1)) != [], kind

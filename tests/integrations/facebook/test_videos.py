@@ -117,9 +117,16 @@ def test_a_video_outside_facebooks_limits_is_refused_before_scheduling(
 
 def test_a_video_with_photos_is_refused(provider: FacebookProvider) -> None:
     report = provider.validate(PublishContent(text="Both", media=(
-        stored_video(), stored_video(content_type="image/jpeg"))))
+        stored_video(), stored_video(content_type="image/jpeg", size=300 * 1024))))
 
     assert [p.code for p in report.problems] == ["media_mix"]
+
+
+def test_a_photo_over_the_photo_limit_is_refused(provider: FacebookProvider) -> None:
+    report = provider.validate(PublishContent(text="Big", media=(
+        stored_video(content_type="image/jpeg", size=11 * 1024 * 1024),)))
+
+    assert [p.code for p in report.problems] == ["photo_too_large"]
 
 
 def test_a_vertical_video_within_the_limits_passes(provider: FacebookProvider) -> None:

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
+import os
 import socket
+import tempfile
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from aiohttp import web
 from aiohttp.abc import AbstractResolver, ResolveResult
 
 from integrations.media.fetch import (
+    AddressPolicy,
     FetchLimits,
     IPAddress,
     PublicOnlyResolver,
@@ -18,15 +23,31 @@ from integrations.media.fetch import (
     non_public_reason,
 )
 from postflow.errors import BadInput
+from postflow.media import FetchedMedia, FetchSizeLimits, MediaKind, SizeLimit
 from tests.fakes.serving import serving
 from tests.integrations.media.conftest import png
 
 CAP = 10_000
+SIZES = FetchSizeLimits(dict.fromkeys(MediaKind, SizeLimit(CAP, "the test's cap")))
+#: Where these fetchers stage files; each file is gone once its fetch's block ends.
+STAGING = Path(tempfile.gettempdir()) / f"postflow-test-fetch-{os.getpid()}"
 
 
 def limits(*, allow_private: bool) -> FetchLimits:
-    return FetchLimits(max_bytes=CAP, timeout_seconds=5, connect_timeout_seconds=2,
+    return FetchLimits(timeout_seconds=5, connect_timeout_seconds=2,
                        max_redirects=2, allow_private_hosts=allow_private)
+
+
+def fetcher_for(*, allow_private: bool, resolver: AbstractResolver | None = None,
+                address_policy: AddressPolicy | None = None) -> SafeMediaFetcher:
+    return SafeMediaFetcher(limits(allow_private=allow_private), STAGING, resolver=resolver,
+                            address_policy=address_policy)
+
+
+async def fetched(fetcher: SafeMediaFetcher, url: str) -> tuple[FetchedMedia, bytes]:
+    """What a fetch gives, and the bytes of its file (read while the file exists)."""
+    async with fetcher.fetch(url, SIZES) as media:
+        return media, media.path.read_bytes()
 
 
 class StaticResolver(AbstractResolver):
@@ -101,69 +122,74 @@ async def server() -> AsyncIterator[str]:
 
 async def refused(fetcher: SafeMediaFetcher, url: str) -> BadInput:
     with pytest.raises(BadInput) as err:
-        await fetcher.fetch(url)
+        await fetched(fetcher, url)
     return err.value
 
 
 # -- with private hosts allowed (the test switch), against loopback servers ---------------------
 
 async def test_an_image_is_fetched_with_its_type(server: str) -> None:
-    fetched = await SafeMediaFetcher(limits(allow_private=True)).fetch(server + "/a.png")
+    media, data = await fetched(fetcher_for(allow_private=True),
+                                server + "/a.png")
 
-    assert (fetched.data, fetched.content_type) == (png(), "image/png")
+    assert (data, media.content_type, media.size) == (png(), "image/png", len(png()))
+    assert media.sha256 == hashlib.sha256(png()).hexdigest()
+    assert not media.path.exists()
+    assert list(STAGING.iterdir()) == []
 
 
 async def test_a_redirect_is_followed(server: str) -> None:
-    fetched = await SafeMediaFetcher(limits(allow_private=True)).fetch(
-        f"{server}/hop?to=/a.png")
+    _, data = await fetched(fetcher_for(allow_private=True),
+                            f"{server}/hop?to=/a.png")
 
-    assert fetched.data == png()
+    assert data == png()
 
 
 async def test_too_many_redirects_are_refused(server: str) -> None:
-    err = await refused(SafeMediaFetcher(limits(allow_private=True)), server + "/loop")
+    err = await refused(fetcher_for(allow_private=True), server + "/loop")
 
     assert err.details["reason"] == "too_many_redirects"
 
 
 async def test_a_body_over_the_cap_is_refused_by_its_length(server: str) -> None:
-    err = await refused(SafeMediaFetcher(limits(allow_private=True)), server + "/big.png")
+    err = await refused(fetcher_for(allow_private=True), server + "/big.png")
 
     assert err.details["reason"] == "too_large"
 
 
 async def test_a_stream_without_length_is_cut_off_at_the_cap(server: str) -> None:
-    err = await refused(SafeMediaFetcher(limits(allow_private=True)), server + "/stream.png")
+    err = await refused(fetcher_for(allow_private=True), server + "/stream.png")
 
     assert err.details["reason"] == "too_large"
     assert str(CAP) in err.message
+    assert list(STAGING.iterdir()) == []  # the half-read file is gone
 
 
 async def test_a_page_that_is_not_an_image_or_video_is_refused(server: str) -> None:
-    err = await refused(SafeMediaFetcher(limits(allow_private=True)), server + "/page")
+    err = await refused(fetcher_for(allow_private=True), server + "/page")
 
     assert err.details["reason"] == "content_type"
     assert "text/html" in err.message
 
 
 async def test_an_error_status_is_refused(server: str) -> None:
-    err = await refused(SafeMediaFetcher(limits(allow_private=True)), server + "/missing.png")
+    err = await refused(fetcher_for(allow_private=True), server + "/missing.png")
 
     assert err.details["status"] == 404
 
 
 async def test_a_name_is_connected_to_at_the_address_it_resolved_to(server: str) -> None:
     port = server.rsplit(":", 1)[1]
-    fetcher = SafeMediaFetcher(limits(allow_private=True),
+    fetcher = fetcher_for(allow_private=True,
                                resolver=StaticResolver({"cdn.example.test": "127.0.0.1"}))
 
-    fetched = await fetcher.fetch(f"http://cdn.example.test:{port}/a.png")
+    _, data = await fetched(fetcher, f"http://cdn.example.test:{port}/a.png")
 
-    assert fetched.data == png()
+    assert data == png()
 
 
 async def test_the_query_string_never_appears_in_a_refusal(server: str) -> None:
-    err = await refused(SafeMediaFetcher(limits(allow_private=True)),
+    err = await refused(fetcher_for(allow_private=True),
                         server + "/missing.png?X-Amz-Signature=secret-token")
 
     assert "secret-token" not in err.message
@@ -177,14 +203,14 @@ async def test_the_query_string_never_appears_in_a_refusal(server: str) -> None:
     "http://[::1]:9/a.png", "http://[::ffff:127.0.0.1]/a.png", "http://0.0.0.0/a.png",
     "http://192.168.1.10/a.png", "http://100.64.0.1/a.png"])
 async def test_non_public_addresses_are_refused(url: str) -> None:
-    err = await refused(SafeMediaFetcher(limits(allow_private=False)), url)
+    err = await refused(fetcher_for(allow_private=False), url)
 
     assert err.details["reason"] == "address_not_public"
 
 
 async def test_a_name_resolving_to_loopback_is_refused(server: str) -> None:
     port = server.rsplit(":", 1)[1]
-    fetcher = SafeMediaFetcher(limits(allow_private=False),
+    fetcher = fetcher_for(allow_private=False,
                                resolver=StaticResolver({"cdn.example.test": "127.0.0.1"}))
 
     err = await refused(fetcher, f"http://cdn.example.test:{port}/a.png")
@@ -207,7 +233,7 @@ async def test_a_name_is_refused_when_any_of_its_addresses_is_private() -> None:
 
 
 async def test_a_redirect_to_a_private_address_is_refused(server: str) -> None:
-    fetcher = SafeMediaFetcher(limits(allow_private=False), address_policy=loopback_is_public)
+    fetcher = fetcher_for(allow_private=False, address_policy=loopback_is_public)
 
     err = await refused(fetcher, f"{server}/hop?to=http://169.254.169.254/latest/meta-data")
 
@@ -215,7 +241,7 @@ async def test_a_redirect_to_a_private_address_is_refused(server: str) -> None:
 
 
 async def test_a_redirect_to_a_name_resolving_privately_is_refused(server: str) -> None:
-    fetcher = SafeMediaFetcher(limits(allow_private=False), address_policy=loopback_is_public,
+    fetcher = fetcher_for(allow_private=False, address_policy=loopback_is_public,
                                resolver=StaticResolver({"internal.example.test": "10.0.0.7"}))
 
     err = await refused(fetcher, f"{server}/hop?to=http://internal.example.test/a.png")
@@ -225,5 +251,5 @@ async def test_a_redirect_to_a_name_resolving_privately_is_refused(server: str) 
 
 async def test_other_schemes_are_refused() -> None:
     for url in ("ftp://example.com/a.png", "file:///etc/passwd", "http://user:pw@example.com/"):
-        err = await refused(SafeMediaFetcher(limits(allow_private=False)), url)
+        err = await refused(fetcher_for(allow_private=False), url)
         assert err.details["reason"] in ("scheme", "credentials")

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
 from integrations.media.local import LocalMediaStore
 from postflow.errors import NotFound
+from tests.fakes.media_files import movie
 from tests.integrations.media.conftest import mp4, png
 
 
@@ -31,6 +33,34 @@ async def test_the_same_bytes_are_stored_once(local_store: LocalMediaStore) -> N
     assert again == first
     files = [p for p in local_store.path_of(first.id).parent.iterdir()]
     assert sorted(p.name for p in files) == [first.id, first.id + ".json"]
+
+
+async def test_a_file_is_stored_from_disk_and_stays_the_callers(
+        local_store: LocalMediaStore, tmp_path: Path) -> None:
+    data = movie(1280, 720, seconds=12.0)
+    source = tmp_path / "staged"
+    source.write_bytes(data)
+
+    stored = await local_store.put_file(source, "video/mp4")
+
+    assert stored.id == hashlib.sha256(data).hexdigest()
+    assert (stored.size, stored.width, stored.height, stored.duration_seconds) == (
+        len(data), 1280, 720, 12.0)
+    assert await local_store.get(stored.id) == stored
+    assert await local_store.read(stored.id) == data
+    source.unlink()  # the caller's to delete: the stored copy does not depend on it
+    assert await local_store.read(stored.id) == data
+
+
+async def test_a_file_and_the_same_bytes_put_are_one_object(
+        local_store: LocalMediaStore, tmp_path: Path) -> None:
+    source = tmp_path / "staged"
+    source.write_bytes(png())
+
+    from_file = await local_store.put_file(source, "image/png",
+                                           sha256=hashlib.sha256(png()).hexdigest())
+
+    assert await local_store.put(png(), "image/png") == from_file
 
 
 async def test_a_large_file_reads_back_in_chunks(local_store: LocalMediaStore) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -76,6 +77,22 @@ async def test_a_videos_size_and_duration_travel_as_object_metadata(
     assert (again.width, again.height, again.duration_seconds) == (1280, 720, 42.0)
     head = client.head_object(Bucket=BUCKET, Key=f"media/{stored.id}")
     assert head["Metadata"]["duration"] == "42.0"
+
+
+async def test_a_file_is_uploaded_from_disk_with_its_facts(
+        store: S3MediaStore, client: Any, tmp_path: Path) -> None:
+    data = movie(1280, 720, seconds=42.0)
+    source = tmp_path / "staged"
+    source.write_bytes(data)
+
+    stored = await store.put_file(source, "video/mp4")
+
+    assert (stored.id, stored.size) == (hashlib.sha256(data).hexdigest(), len(data))
+    assert await store.get(stored.id) == stored
+    assert await store.read(stored.id) == data
+    head = client.head_object(Bucket=BUCKET, Key=f"media/{stored.id}")
+    assert (head["ContentType"], head["Metadata"]["duration"]) == ("video/mp4", "42.0")
+    assert source.exists()  # the caller's to delete
 
 
 async def test_the_same_bytes_are_uploaded_once(store: S3MediaStore, client: Any) -> None:
