@@ -21,8 +21,8 @@ is kept, so the links are the same. The classes below are twitter-text's own.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from encodings import idna
+from typing import NamedTuple
 
 from integrations.x.tld_list import COUNTRY, GENERIC
 
@@ -61,6 +61,7 @@ _UP_TO_PATH_END = re.compile(f"(?s:.*){_PATH_END_CHAR}", _I)
 _QUERY_RUN = re.compile(_QUERY_CHAR + "*+", _I)
 _UP_TO_QUERY_END = re.compile(f"(?s:.*){_QUERY_END_CHAR}", _I)
 _ASCII_LABEL_RUN = re.compile(f"[\\-a-z0-9{_LATIN_ACCENTS}]*+", _I)
+_ASCII_LABELS_ONLY = re.compile(f"[\\-a-z0-9{_LATIN_ACCENTS}.]*+", _I)
 _TCO = re.compile(f"https?://t\\.co/([a-z0-9]+)(?:\\?{_QUERY_CHAR}*{_QUERY_END_CHAR})?", _I)
 _IDNA_DOTS = re.compile("[\u002e\u3002\uff0e\uff61]")
 
@@ -80,8 +81,7 @@ for _tld in _TLD_RANK:
 _CASE_FOLDS = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
 
 
-@dataclass(frozen=True)
-class Link:
+class Link(NamedTuple):
     """A link twitter-text finds: where it starts and how many characters it stands for.
 
     ``length`` is what the counter skips, as twitter-text's own counter does: the link's text,
@@ -102,6 +102,12 @@ def find_links(text: str) -> list[Link]:
     if "." not in text:
         return []
     return _Extractor(text).links()
+
+
+def _end_of(run: re.Pattern[str], text: str, start: int) -> int:
+    """Where the run ``run`` (a possessive ``[...]*+``, which always matches) ends."""
+    found = run.match(text, start)
+    return found.end() if found else start
 
 
 def _fold(text: str) -> str:
@@ -131,7 +137,7 @@ class _Domains:
         """The dot ending the label that starts at ``start``, and whether the label has an
         underscore (a domain's last label may not); None if no label starts there."""
         text = self.text
-        end = self._run.match(text, start).end()
+        end = _end_of(self._run, text, start)
         if end == start or text[end:end + 1] != ".":
             return None
         if self._ascii:
@@ -149,7 +155,7 @@ class _Domains:
 
     def _match_tld(self, start: int) -> int:
         folded = self.folded
-        run_end = _TLD_RUN.match(folded, start).end()
+        run_end = _end_of(_TLD_RUN, folded, start)
         run = folded[start:run_end]
         after_run = folded[run_end:run_end + 1]
         best: tuple[int, int] | None = None
@@ -210,11 +216,10 @@ class _Domains:
         if not self._reversed:
             self._reversed = self.text[::-1]
         from_end = len(self.text) - dot
-        return dot - (self._run.match(self._reversed, from_end).end() - from_end)
+        return dot - (_end_of(self._run, self._reversed, from_end) - from_end)
 
 
-@dataclass(frozen=True)
-class _Match:
+class _Match(NamedTuple):
     """What one match of twitter-text's link expression holds."""
 
     start: int
@@ -336,12 +341,12 @@ class _Extractor:
             return None
         end = domain_end
         if text[end:end + 1] == ":" and "0" <= text[end + 1:end + 2] <= "9":
-            end = _PORT.match(text, end + 1).end()
+            end = _end_of(_PORT, text, end + 1)
         has_path = text[end:end + 1] == "/"
         if has_path:
             end = self._path_end(end + 1)
         if text[end:end + 1] == "?":
-            query_end = _QUERY_RUN.match(text, end + 1).end()
+            query_end = _end_of(_QUERY_RUN, text, end + 1)
             last = _UP_TO_QUERY_END.match(text, end + 1, query_end)
             if last:
                 end = last.end()
@@ -384,7 +389,7 @@ class _Extractor:
         last = -1
         position = start
         while True:
-            run_end = _PATH_RUN.match(text, position).end()
+            run_end = _end_of(_PATH_RUN, text, position)
             if run_end > position:
                 ending = _UP_TO_PATH_END.match(text, position, run_end)
                 if ending:
@@ -401,14 +406,14 @@ class _Extractor:
         """The end of ``(path chars)`` or ``(path chars (path chars) path chars)`` at ``start``;
         -1 if neither is there."""
         text = self.text
-        inner_end = _PATH_RUN.match(text, start + 1).end()
+        inner_end = _end_of(_PATH_RUN, text, start + 1)
         closing = text[inner_end:inner_end + 1]
         if closing == ")" and inner_end > start + 1:
             return inner_end + 1
         if closing == "(":
-            nested_end = _PATH_RUN.match(text, inner_end + 1).end()
+            nested_end = _end_of(_PATH_RUN, text, inner_end + 1)
             if nested_end > inner_end + 1 and text[nested_end:nested_end + 1] == ")":
-                outer_end = _PATH_RUN.match(text, nested_end + 1).end()
+                outer_end = _end_of(_PATH_RUN, text, nested_end + 1)
                 if text[outer_end:outer_end + 1] == ")":
                     return outer_end + 1
         return -1
@@ -452,6 +457,9 @@ def _attempt_of(url_start: int | None) -> int:
 
 def _ascii_domains(domain: str) -> list[tuple[int, int]]:
     """The ASCII-only domains inside ``domain``, as twitter-text's finditer finds them."""
+    if _ASCII_LABELS_ONLY.fullmatch(domain):
+        # Every label is ASCII-only: the whole domain, down to the TLD it was found with.
+        return [(0, len(domain))]
     domains = _Domains(domain, ascii_labels=True)
     found: list[tuple[int, int]] = []
     position = 0
