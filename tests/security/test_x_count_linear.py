@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-#: Each worst case at about X's text cap (8,192 code points), and the count X gives it.
+#: Each worst case at twice X's text cap (4,096 code points), and the count X gives it.
 WORST_CASES: dict[str, tuple[str, int]] = {
     "dot runs with no TLD": ("'a.' * 4096", 8192),
     "dot runs ending in a TLD, one 8 KB domain (too long to be a link)": ("'a.co' * 2048", 8192),
