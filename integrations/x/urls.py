@@ -236,7 +236,8 @@ class _Extractor:
         self.text = text
         self.domains = _Domains(text, ascii_labels=False)
         self._dot_from = 0
-        self._dot_candidate: tuple[int, int] | None = None
+        #: The last dot candidate: its dot, where its domain starts and where it ends.
+        self._dot_candidate: tuple[int, int, int] | None = None
         self._scheme_from = 0
         self._path_scan = (-1, -1, -1)
 
@@ -266,8 +267,8 @@ class _Extractor:
                     return found
                 self._scheme_from = by_scheme + 1
                 continue
-            assert by_dot is not None
-            found = self._match_at(by_dot)
+            assert by_dot is not None and self._dot_candidate is not None
+            found = self._match_at(by_dot, domain_end=self._dot_candidate[2])
             assert found is not None, "a dot candidate always matches"
             return found
 
@@ -279,26 +280,32 @@ class _Extractor:
         if cached is not None and cached[1] >= lowest:
             return cached[1]
         text = self.text
-        dot = text.find(".", max(self._dot_from, 1))
+        # A dot's domains start before it, so a dot at or before ``lowest`` has none left.
+        dot = text.find(".", max(self._dot_from, lowest + 1, 1))
         while dot >= 0:
-            start = self._candidate_before(dot, lowest)
-            if start is not None:
-                self._dot_candidate = (dot, start)
-                return start
+            found = self._candidate_before(dot, lowest)
+            if found is not None:
+                self._dot_candidate = (dot, *found)
+                return found[0]
             self._dot_from = dot + 1
             dot = text.find(".", dot + 1)
         self._dot_candidate = None
         self._dot_from = len(text)
         return None
 
-    def _candidate_before(self, dot: int, lowest: int) -> int | None:
+    def _candidate_before(self, dot: int, lowest: int) -> tuple[int, int] | None:
+        """The first start at or after ``lowest`` of a domain whose first label ends at ``dot``,
+        and where that domain ends; None if there is none."""
         text = self.text
         if not _IS_DOMAIN_CHAR.match(text, dot - 1):
             return None
         first = self.domains.label_run_start(dot)
-        if self.domains.deepest_end(dot + 1) < 0:
-            if not self.domains.tld_length(dot + 1):
+        domain_end = self.domains.deepest_end(dot + 1)
+        if domain_end < 0:
+            tld = self.domains.tld_length(dot + 1)
+            if not tld:
                 return None
+            domain_end = dot + 1 + tld
             first = max(first, text.rfind("_", first, dot) + 1)
         low = max(first, lowest)
         if low >= dot:
@@ -308,12 +315,12 @@ class _Extractor:
             # character and tries a domain at 1, then tries one at 0.
             if (dot > 1 and _IS_PRECEDING.match(text, 0) and _IS_DOMAIN_CHAR.match(text, 1)
                     and first <= 1):
-                return 1
+                return 1, domain_end
             if _IS_DOMAIN_CHAR.match(text, 0):
-                return 0
+                return 0, domain_end
             low = 1
         found = _DOMAIN_START.search(text, low, dot)
-        return found.start() if found else None
+        return (found.start(), domain_end) if found else None
 
     def _next_scheme_candidate(self, search_from: int) -> int | None:
         folded = self.domains.folded
@@ -328,15 +335,17 @@ class _Extractor:
         self._scheme_from = len(folded)
         return None
 
-    def _match_at(self, url_start: int) -> _Match | None:
+    def _match_at(self, url_start: int, *, domain_end: int = -1) -> _Match | None:
         """The match whose link part starts at ``url_start`` (its preceding character, if
-        any, just before); None if the domain does not hold."""
+        any, just before); None if the domain does not hold. ``domain_end``: where the domain
+        ends, when the caller knows already."""
         text = self.text
         folded = self.domains.folded
         scheme = (8 if folded.startswith("https://", url_start)
                   else 7 if folded.startswith("http://", url_start) else 0)
         domain_start = url_start + scheme
-        domain_end = self.domains.domain_end(domain_start)
+        if domain_end < 0:
+            domain_end = self.domains.domain_end(domain_start)
         if domain_end < 0:
             return None
         end = domain_end
