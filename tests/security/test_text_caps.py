@@ -24,12 +24,12 @@ from postflow.organizations import Organization
 from postflow.posts import PostSource
 from postflow.providers import ConnectedAccount, PublishContent, TokenSet, ValidationReport
 from postflow.runtime import Runtime
-from postflow.usecases.connections import add_connection, connect_sandbox
+from postflow.usecases.connections import add_connection
 from postflow.usecases.hooks import create_hook
-from postflow.usecases.organizations import create_organization
 from postflow.usecases.submit_post import PostRequest, submit_post
 from tests.conftest import TEST_SECRET_KEY
 from tests.fakes.clock import ManualClock
+from tests.hub import conftest as hub_fixtures
 from tests.hub.conftest import Broker, RecordingQueue, Sender, error_code, no_posts
 
 SANDBOX_CAP = 50_000
@@ -55,14 +55,9 @@ class NeverCalled:
         raise AssertionError(f"validate was called with a {len(content.text)}-character text")
 
 
-@pytest.fixture
-async def org(rt: Runtime) -> Organization:
-    return await create_organization(rt, "Acme", actor="test")
-
-
-@pytest.fixture
-async def sandbox(rt: Runtime, org: Organization) -> Connection:
-    return await connect_sandbox(rt, org.id, "acme-sandbox", actor="test")
+# The hub's organization and sandbox account (tests/hub/conftest.py), for this folder too.
+org = hub_fixtures.org
+sandbox = hub_fixtures.sandbox
 
 
 @pytest.fixture
