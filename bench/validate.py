@@ -50,7 +50,7 @@ SHAPES: dict[str, Callable[[int], str]] = {
     "one dotted domain (x.com.x.com...)": lambda n: _fill("x.com.", n - 3) + "com",
     "dotted chain, non-ASCII label last": lambda n: _fill("a.", n - 6) + "\u65e5x.com",
     "path of parentheses": lambda n: "http://a.com/" + _fill("(b)", n - 13),
-    "path of parentheses after a non-ending char": lambda n: "http://a.com/!" + _fill("(!)", n - 14),
+    "parentheses after a non-ending char": lambda n: "http://a.com/!" + _fill("(!)", n - 14),
     "one long label": lambda n: "http://" + "a" * (n - 11) + ".com",
     "schemes without domain": lambda n: _fill("http://", n),
     "dashes and underscores": lambda n: _fill("a-_", n - 4) + ".com",
@@ -75,7 +75,7 @@ def _time_call(provider: Provider, content: PublishContent) -> float:
 async def _providers() -> dict[str, Provider]:
     with tempfile.TemporaryDirectory(prefix="postflow-bench-") as tmp:
         settings = Settings(data_dir=Path(tmp) / "var",
-                            secret_key="bench-secret-key-0123456789")  # type: ignore[arg-type]
+                            secret_key="bench-secret-key-0123456789")
         rt = await open_runtime(settings)
         try:
             registry = validation_registry(rt)
