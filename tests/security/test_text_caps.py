@@ -1,6 +1,6 @@
 """A text over its network's hard cap (code points, far above the network's own limit) is refused
 before any provider counts it: a 422 through the hub naming the cap and the network, a BadInput
-from submit_post, and nothing is created.
+from submit_post, the cap in the chat composer's live count, and nothing is created.
 
 The caps are the documented ones (docs/networks.md); the providers' validate is replaced by a
 recorder that must never be called, which is what "before counting" means.
@@ -17,6 +17,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from pydantic import SecretStr
 
 from hub.app import create_app
+from postflow.chatops.callers import resolve_member
+from postflow.chatops.compose import ComposerState, composer_choices, network_counts
 from postflow.config import Settings
 from postflow.connections import Connection
 from postflow.errors import BadInput
@@ -24,13 +26,14 @@ from postflow.organizations import Organization
 from postflow.posts import PostSource
 from postflow.providers import ConnectedAccount, PublishContent, TokenSet, ValidationReport
 from postflow.runtime import Runtime
-from postflow.usecases.connections import add_connection
+from postflow.usecases.connections import add_connection, connect_sandbox
 from postflow.usecases.hooks import create_hook
 from postflow.usecases.submit_post import PostRequest, submit_post
 from tests.conftest import TEST_SECRET_KEY
 from tests.fakes.clock import ManualClock
 from tests.hub import conftest as hub_fixtures
 from tests.hub.conftest import Broker, RecordingQueue, Sender, error_code, no_posts
+from tests.postflow.chatops import conftest as chatops_fixtures
 
 SANDBOX_CAP = 50_000
 X_CAP = 4_096
@@ -134,3 +137,19 @@ async def test_a_variant_over_its_network_cap_is_refused(
             source=PostSource(kind="cli"), actor="test", review_required=False)
 
     assert refused.value.details["problems"]["x"][0]["code"] == "over_cap"
+
+
+# The chat-ops team (tests/postflow/chatops/conftest.py): an organization with a Slack workspace.
+team = chatops_fixtures.team
+
+
+async def test_the_composers_live_count_reports_the_cap_without_counting(
+        rt: Runtime, team: chatops_fixtures.Team, monkeypatch: pytest.MonkeyPatch) -> None:
+    await connect_sandbox(rt, team.org.id, "acme", actor="test")
+    monkeypatch.setattr(rt.providers.get("sandbox"), "validate", NeverCalled())
+    choices = await composer_choices(rt, await resolve_member(rt, team.admin), "UTC")
+
+    [count] = network_counts(rt, choices, ComposerState(text="a" * (SANDBOX_CAP + 1)))
+
+    assert count.network == "sandbox" and count.limit == SANDBOX_CAP
+    assert "50,000" in count.problems[0]
