@@ -89,5 +89,7 @@ def _characters_weight(text: str, start: int, end: int) -> int:
     if start >= end:
         return 0
     part = text[start:end]
+    if part.isascii():
+        return SCALE * len(part)
     heavy = len(_LIGHT_RUNS.sub("", part))
     return SCALE * len(part) + (DEFAULT_WEIGHT - SCALE) * heavy

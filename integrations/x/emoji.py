@@ -30,8 +30,20 @@ def _trie() -> tuple[_Node, re.Pattern[str]]:
         node[END] = {}
     for char in LIGHT_RANGE_EMOJI:
         root.setdefault(char, {})[END] = {}
-    starts = re.compile("[" + "".join(re.escape(char) for char in sorted(root)) + "]")
-    return root, starts
+    return root, re.compile("[" + "".join(_ranges(sorted(map(ord, root)))) + "]")
+
+
+def _ranges(code_points: list[int]) -> list[str]:
+    """Sorted code points as character-class ranges (a class of ranges is checked fast)."""
+    ranges: list[str] = []
+    start = previous = code_points[0]
+    for code in [*code_points[1:], -1]:
+        if code != previous + 1:
+            ranges.append(f"\\U{start:08x}" if start == previous
+                          else f"\\U{start:08x}-\\U{previous:08x}")
+            start = code
+        previous = code
+    return ranges
 
 
 def emoji_spans(text: str) -> list[tuple[int, int]]:

@@ -64,6 +64,7 @@ _ASCII_LABEL_RUN = re.compile(f"[\\-a-z0-9{_LATIN_ACCENTS}]*+", _I)
 _ASCII_LABELS_ONLY = re.compile(f"[\\-a-z0-9{_LATIN_ACCENTS}.]*+", _I)
 _TCO = re.compile(f"https?://t\\.co/([a-z0-9]+)(?:\\?{_QUERY_CHAR}*{_QUERY_END_CHAR})?", _I)
 _IDNA_DOTS = re.compile("[\u002e\u3002\uff0e\uff61]")
+_LONG_ASCII_LABEL = re.compile("[^.]{64}")
 
 #: Every TLD (folded to lower case) -> its rank in twitter-text's alternation: generic first.
 _TLD_RANK: dict[str, int] = {}
@@ -341,8 +342,10 @@ class _Extractor:
         ends, when the caller knows already."""
         text = self.text
         folded = self.domains.folded
-        scheme = (8 if folded.startswith("https://", url_start)
-                  else 7 if folded.startswith("http://", url_start) else 0)
+        scheme = 0
+        if folded.startswith("http", url_start):
+            scheme = (8 if folded.startswith("s://", url_start + 4)
+                      else 7 if folded.startswith("://", url_start + 4) else 0)
         domain_start = url_start + scheme
         if domain_end < 0:
             domain_end = self.domains.domain_end(domain_start)
@@ -448,8 +451,11 @@ class _Extractor:
         parts = _ascii_domains(domain)
         if not parts:
             return []
-        links = [Link(match.domain_start + a, match.domain_start + b, domain[a:b])
-                 for a, b in parts]
+        if len(parts) == 1 and parts[0] == (0, len(domain)):
+            links = [Link(match.domain_start, match.domain_end, domain)]
+        else:
+            links = [Link(match.domain_start + a, match.domain_start + b, domain[a:b])
+                     for a, b in parts]
         if match.has_path:
             last = links[-1]
             # twitter-text puts the last ASCII-only part in place of the domain.
@@ -502,10 +508,8 @@ def _idna_length(domain: str) -> int | None:
     is converted on its own, and one that cannot fit in 63 is refused before punycode (whose
     encoding takes time in the square of the label)."""
     if domain.isascii():
-        labels = domain.split(".")
-        if any(not 0 < len(label) < 64 for label in labels[:-1]) or len(labels[-1]) >= 64:
-            return None
-        return len(domain)
+        # The extractor's labels are never empty: only their length can be wrong.
+        return None if _LONG_ASCII_LABEL.search(domain) else len(domain)
     labels = _IDNA_DOTS.split(domain)
     if labels and not labels[-1]:
         labels.pop()
