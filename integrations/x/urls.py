@@ -458,8 +458,9 @@ class _Extractor:
                      for a, b in parts]
         if match.has_path:
             last = links[-1]
-            # twitter-text puts the last ASCII-only part in place of the domain.
-            links[-1] = Link(last.start, match.end, last.url + url[len(domain):])
+            # twitter-text puts the last ASCII-only part in place of the domain, everywhere in
+            # the link as Java's and Python's ``replace`` do (JavaScript's replaces the first).
+            links[-1] = Link(last.start, match.end, url.replace(domain, last.url))
         return links
 
 

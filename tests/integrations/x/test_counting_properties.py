@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from twitter_text import parse_tweet
 from twitter_text.extract_urls import extract_urls_with_indices
@@ -42,6 +42,11 @@ texts = st.lists(st.sampled_from(PIECES), max_size=14).map("".join)
 
 @settings(max_examples=500, deadline=None)
 @given(texts)
+# A domain with a non-ASCII label, repeated in its path: twitter-text replaces it everywhere.
+@example("\u0440\u0444.a.com/\u0440\u0444.a.com x")
+@example("@\U0001F1EB\U0001F1F7.com")  # a flag's second half starts a link: the flag wins
+@example("a.xn--p1ai@a")  # punycode TLDs have no lookahead
+@example("/!(b) http://a.com/!(b)")  # a path's lone parentheses end it only at the start
 def test_counts_like_twitter_text(text: str) -> None:
     expected = parse_tweet(text)
     count = weighted_count(text)
