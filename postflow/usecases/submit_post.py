@@ -91,7 +91,7 @@ def validate_content(rt: Runtime, request: PostRequest, networks: set[str], *,
                      media: tuple[MediaAttachment, ...] = ()) -> None:
     """Raise BadInput listing every problem the networks' providers find in the content
     (``media``: the stored media, once they are, so sizes and types are checked too). A text
-    over its network's hard cap is refused before that provider counts it (text_caps)."""
+    over its network's hard cap is refused before any provider counts (text_caps)."""
     stray = sorted(set(request.variants) - networks)
     if stray:
         raise BadInput(f"There are variants for {', '.join(stray)} but no target there.",

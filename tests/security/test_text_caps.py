@@ -139,6 +139,16 @@ async def test_a_variant_over_its_network_cap_is_refused(
     assert refused.value.details["problems"]["x"][0]["code"] == "over_cap"
 
 
+async def test_the_main_text_is_capped_even_when_every_network_has_a_variant(
+        rt: Runtime, org: Organization, sandbox: Connection) -> None:
+    with pytest.raises(BadInput) as refused:
+        await submit_post(rt, org.id, PostRequest(
+            text="c" * 65_537, variants={"sandbox": "short"}, targets=[sandbox.id]),
+            source=PostSource(kind="cli"), actor="test", review_required=False)
+
+    assert "65,536" in refused.value.message
+    assert await rt.store.list_posts(org.id) == []
+
 # The chat-ops team (tests/postflow/chatops/conftest.py): an organization with a Slack workspace.
 team = chatops_fixtures.team
 
