@@ -56,6 +56,7 @@ bench: install
 	$(BIN)/python bench/pipeline.py --quick
 	$(BIN)/python bench/due_burst.py --quick
 	$(BIN)/python bench/chat_ack.py --quick
+	$(BIN)/python bench/validate.py --quick
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info

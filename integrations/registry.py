@@ -10,6 +10,8 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Mapping
 
+from pydantic import SecretStr
+
 from integrations.facebook import FacebookConfig, FacebookProvider
 from integrations.linkedin import LinkedInConfig, LinkedInProvider
 from integrations.sandbox import SandboxProvider
@@ -29,25 +31,7 @@ PLUGINS_SETTING = "POSTFLOW_PROVIDER_PLUGINS"
 
 def build_provider_registry(store: Store, clock: Clock, settings: Settings) -> ProviderRegistry:
     """The built-in networks plus those of the configured plugins, which may only add."""
-    providers: dict[str, Provider] = {
-        "sandbox": SandboxProvider(store, clock, settings.base_url),
-    }
-    if settings.x_client_id and settings.x_client_secret is not None:
-        providers["x"] = XProvider(XConfig(
-            client_id=settings.x_client_id, client_secret=settings.x_client_secret,
-            api_url=settings.x_api_url, authorize_url=settings.x_authorize_url,
-            scopes=tuple(settings.x_scopes.split()), media=x_media_settings(settings)), clock)
-    if settings.facebook_app_id and settings.facebook_app_secret is not None:
-        providers["facebook"] = FacebookProvider(FacebookConfig(
-            app_id=settings.facebook_app_id, app_secret=settings.facebook_app_secret,
-            graph_url=settings.facebook_graph_url, dialog_url=settings.facebook_dialog_url,
-            api_version=settings.facebook_api_version), clock)
-    if settings.linkedin_client_id and settings.linkedin_client_secret is not None:
-        providers["linkedin"] = LinkedInProvider(LinkedInConfig(
-            client_id=settings.linkedin_client_id,
-            client_secret=settings.linkedin_client_secret, api_url=settings.linkedin_api_url,
-            auth_url=settings.linkedin_auth_url, api_version=settings.linkedin_api_version,
-            scopes=tuple(settings.linkedin_scopes.split())), clock)
+    providers = built_in_providers(store, clock, settings)
     built_in = set(providers)
     added_by: dict[str, str] = {}
     for spec in settings.provider_plugins:
@@ -67,6 +51,44 @@ def build_provider_registry(store: Store, clock: Clock, settings: Settings) -> P
             providers[network] = provider
             added_by[network] = spec
     return ProviderRegistry(providers)
+
+
+def built_in_providers(store: Store, clock: Clock, settings: Settings, *,
+                       offline: bool = False) -> dict[str, Provider]:
+    """The built-in networks whose app is configured. ``offline``: every built-in network, those
+    without an app built with empty credentials, fit only to validate (counting needs none)."""
+    unset = SecretStr("")
+    providers: dict[str, Provider] = {
+        "sandbox": SandboxProvider(store, clock, settings.base_url),
+    }
+    if offline or (settings.x_client_id and settings.x_client_secret is not None):
+        providers["x"] = XProvider(XConfig(
+            client_id=settings.x_client_id or "", client_secret=settings.x_client_secret or unset,
+            api_url=settings.x_api_url, authorize_url=settings.x_authorize_url,
+            scopes=tuple(settings.x_scopes.split()), media=x_media_settings(settings)), clock)
+    if offline or (settings.facebook_app_id and settings.facebook_app_secret is not None):
+        providers["facebook"] = FacebookProvider(FacebookConfig(
+            app_id=settings.facebook_app_id or "",
+            app_secret=settings.facebook_app_secret or unset,
+            graph_url=settings.facebook_graph_url, dialog_url=settings.facebook_dialog_url,
+            api_version=settings.facebook_api_version), clock)
+    if offline or (settings.linkedin_client_id and settings.linkedin_client_secret is not None):
+        providers["linkedin"] = LinkedInProvider(LinkedInConfig(
+            client_id=settings.linkedin_client_id or "",
+            client_secret=settings.linkedin_client_secret or unset,
+            api_url=settings.linkedin_api_url, auth_url=settings.linkedin_auth_url,
+            api_version=settings.linkedin_api_version,
+            scopes=tuple(settings.linkedin_scopes.split())), clock)
+    return providers
+
+
+def build_validation_registry(store: Store, clock: Clock,
+                              settings: Settings) -> ProviderRegistry:
+    """Every network ``postflow validate`` can check offline: the configured ones (plugins
+    too), and each built-in network whose app is not configured."""
+    configured = build_provider_registry(store, clock, settings)
+    offline = built_in_providers(store, clock, settings, offline=True)
+    return ProviderRegistry(offline | {n: configured.get(n) for n in configured.networks()})
 
 
 def load_provider_plugin(spec: str) -> ProviderPlugin:

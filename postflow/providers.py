@@ -121,9 +121,18 @@ class ValidationReport:
         return not self.problems
 
 
+#: No network's hard text cap may be above this (code points); docs/networks.md.
+MAX_TEXT_CAP = 65_536
+
+
 class Provider(Protocol):
     network: str
     display_name: str
+    #: The hard cap on a text for this network, in code points: well above what the network
+    #: takes, at most :data:`MAX_TEXT_CAP`. A longer text is refused before ``validate`` counts
+    #: or parses it (``postflow.text_caps``), so ``validate`` only ever sees bounded texts.
+    #: A plugin provider without it gets ``MAX_TEXT_CAP``.
+    max_text_code_points: int
 
     def validate(self, content: PublishContent) -> ValidationReport:
         """Check ``content`` against the network's rules without calling it."""

@@ -8,12 +8,13 @@ from __future__ import annotations
 import dataclasses
 
 from integrations.media import open_media_fetcher, open_media_store
-from integrations.registry import build_provider_registry
+from integrations.registry import build_provider_registry, build_validation_registry
 from postflow.account_gates import InProcessAccountGate
 from postflow.clock import Clock, SystemClock
 from postflow.config import Settings, make_data_dir
 from postflow.notifications import LoggingNotifier, Notifier
 from postflow.plans import load_plan_catalog
+from postflow.providers import ProviderRegistry
 from postflow.runtime import Runtime
 from postflow.store.factory import open_store
 from postflow.store.read_cache import ReadCachedStore
@@ -37,6 +38,12 @@ async def open_runtime(settings: Settings, *, clock: Clock | None = None) -> Run
                  media_fetcher=open_media_fetcher(settings))
     rt.notifier = chat_notifier(rt)
     return rt
+
+
+def validation_registry(rt: Runtime) -> ProviderRegistry:
+    """``rt``'s networks plus every built-in one without its app configured: checking a text
+    needs no credentials (``postflow validate``)."""
+    return build_validation_registry(rt.store, rt.clock, rt.settings)
 
 
 def chat_notifier(rt: Runtime) -> Notifier:

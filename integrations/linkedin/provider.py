@@ -128,6 +128,8 @@ class _UploadAnswer(BaseModel):
 class LinkedInProvider:
     network = "linkedin"
     display_name = "LinkedIn"
+    #: Ten times LinkedIn's 3,000.
+    max_text_code_points = 30_000
     #: Images are stored by PostFlow when the post is submitted (fetched safely, see
     #: integrations/media/fetch.py) and uploaded from the store, never read from the sender's URL.
     uploads_media = True

@@ -48,6 +48,8 @@ class SandboxFeed(Protocol):
 class SandboxProvider:
     network = "sandbox"
     display_name = "Sandbox"
+    #: Ten times the sandbox's 5,000.
+    max_text_code_points = 50_000
 
     def __init__(self, feed: SandboxFeed, clock: Clock, public_url: str) -> None:
         self._feed = feed

@@ -91,6 +91,9 @@ class _CreatedAnswer(BaseModel):
 class XProvider:
     network = "x"
     display_name = "X"
+    #: 280 weighted characters, but a link counts 23 whatever its length: room for long links,
+    #: small enough that the count stays within a few milliseconds (bench/validate.py).
+    max_text_code_points = 4_096
     #: X takes media as uploaded bytes: posts to X get their media stored at submit time.
     uploads_media = True
 

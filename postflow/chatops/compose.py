@@ -24,6 +24,7 @@ from postflow.posts import Post, PostSource, PostStatus
 from postflow.providers import PublishContent
 from postflow.publish_queue import PublishQueue
 from postflow.runtime import Runtime
+from postflow.text_caps import validate_within_cap
 from postflow.usecases.dispatch import claim_and_enqueue
 from postflow.usecases.media import uploads_media
 from postflow.usecases.submit_post import MAX_AHEAD, PostRequest, submit_post
@@ -166,8 +167,8 @@ def network_counts(rt: Runtime, choices: ComposerChoices,
     for network in sorted(chosen or set(choices.networks)):
         provider = rt.providers.get(network)
         variant = state.variants.get(network, "")
-        report = provider.validate(PublishContent(text=variant or state.text,
-                                                  media_urls=state.media_urls))
+        report = validate_within_cap(provider, PublishContent(text=variant or state.text,
+                                                              media_urls=state.media_urls))
         counts.append(NetworkCount(
             network=network, display_name=provider.display_name, length=report.length,
             limit=report.limit, from_variant=bool(variant),
@@ -242,7 +243,7 @@ def _check_content(rt: Runtime, state: ComposerState, networks: set[str],
     text) and the media; problems go under the field they are about."""
     for network in sorted(networks):
         variant = state.variants.get(network, "").strip()
-        report = rt.providers.get(network).validate(PublishContent(
+        report = validate_within_cap(rt.providers.get(network), PublishContent(
             text=variant or state.text.strip(), media_urls=state.media_urls))
         for problem in report.problems:
             where = (MEDIA if problem.code in MEDIA_CODES

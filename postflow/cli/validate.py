@@ -1,6 +1,8 @@
 """``postflow validate``: check a text (and media) against a network's rules, offline.
 
-The length is the network's own count (X's weighted count: links 23, emoji and CJK 2).
+The length is the network's own count (X's weighted count: links 23, emoji and CJK 2). Every
+built-in network validates without its app configured (counting needs no credentials), and a
+text over the network's hard cap is reported as such without being counted.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from pathlib import Path
 from postflow.cli.context import CommandContext, Subcommands
 from postflow.providers import PublishContent, ValidationReport
 from postflow.runtime import Runtime
+from postflow.text_caps import validate_within_cap
+from postflow.wiring import validation_registry
 
 
 def register(commands: Subcommands, common: argparse.ArgumentParser) -> None:
@@ -28,7 +32,7 @@ def validate_text(args: argparse.Namespace, ctx: CommandContext) -> None:
     content = PublishContent(text=args.text, media_urls=tuple(_media_ref(m) for m in args.media))
 
     async def work(rt: Runtime) -> ValidationReport:
-        return rt.providers.get(args.network.lower()).validate(content)
+        return validate_within_cap(validation_registry(rt).get(args.network.lower()), content)
 
     report = ctx.run(work)
     problems = [{"code": p.code, "message": p.message} for p in report.problems]

@@ -16,9 +16,10 @@ from postflow.media import MediaAttachment
 from postflow.plans import Limit, Plan, limit_reached
 from postflow.post_status import transition
 from postflow.posts import MediaRef, Post, PostSource, PostStatus, PostTarget
-from postflow.providers import PublishContent
+from postflow.providers import MAX_TEXT_CAP, PublishContent
 from postflow.runtime import Runtime
 from postflow.store.port import UsageCharge, UsageExhausted
+from postflow.text_caps import over_cap
 from postflow.timezones import shared_timezone
 from postflow.usecases.audit_log import audit_event
 from postflow.usecases.media import (
@@ -94,16 +95,25 @@ async def resolve_targets(rt: Runtime, org_id: str, request: PostRequest) -> lis
 def validate_content(rt: Runtime, request: PostRequest, networks: set[str], *,
                      media: tuple[MediaAttachment, ...] = ()) -> None:
     """Raise BadInput listing every problem the networks' providers find in the content
-    (``media``: the stored media, once they are, so sizes and types are checked too)."""
+    (``media``: the stored media, once they are, so sizes and types are checked too). A text
+    over its network's hard cap is refused before any provider counts (text_caps)."""
     stray = sorted(set(request.variants) - networks)
     if stray:
         raise BadInput(f"There are variants for {', '.join(stray)} but no target there.",
                        details={"variants": stray})
-    problems: dict[str, list[dict[str, str]]] = {}
-    for network in sorted(networks):
-        report = rt.providers.get(network).validate(PublishContent(
-            text=request.variants.get(network, request.text),
-            media_urls=tuple(request.media_urls), media=media))
+    if len(request.text) > MAX_TEXT_CAP:
+        raise BadInput(f"The text has {len(request.text):,} characters: PostFlow refuses more "
+                       f"than {MAX_TEXT_CAP:,}.", details={"cap": MAX_TEXT_CAP})
+    contents = {network: PublishContent(text=request.variants.get(network, request.text),
+                                        media_urls=tuple(request.media_urls), media=media)
+                for network in sorted(networks)}
+    # Every cap first: no provider counts anything while one text is over its network's cap.
+    problems: dict[str, list[dict[str, str]]] = {
+        network: [{"code": problem.code, "message": problem.message}]
+        for network, content in contents.items()
+        if (problem := over_cap(rt.providers.get(network), content)) is not None}
+    for network, content in contents.items() if not problems else ():
+        report = rt.providers.get(network).validate(content)
         if not report.valid:
             problems[network] = [{"code": p.code, "message": p.message}
                                  for p in report.problems]

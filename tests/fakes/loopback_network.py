@@ -65,6 +65,7 @@ OUTCOME_UNKNOWN_STATUSES = frozenset({502, 504})
 class LoopbackProvider:
     network = NETWORK
     display_name = "Loopback (fake platform)"
+    max_text_code_points = 65_536
 
     def __init__(self, base_url: str, *,
                  timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS) -> None:

@@ -64,6 +64,7 @@ RefreshAnswer = TokenSet | Exception
 
 class ScriptedProvider:
     display_name = "Scripted"
+    max_text_code_points = 65_536
 
     def __init__(self, network: str = "scripted", *,
                  publish_answers: list[PublishAnswer] | None = None,
