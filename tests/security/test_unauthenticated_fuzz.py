@@ -115,7 +115,7 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
         app = create_app(rt, RecordingQueue(), Broker().ping)
         served = await serve(app, "127.0.0.1", 0, access_log=False)
         known = {"network": tuple(rt.providers.networks()), "hook_id": (created.hook.id,),
-                 "media_id": ("med_0", "med_0123456789abcdefghij"), "post_id": ("pst_0",),
+                 "media_id": ("0" * 64, "ab" * 32), "post_id": ("pst_0",),
                  "sandbox_post_id": ("sbx_0",), "org_id": (org.id,), "id": (sandbox.id,)}
         ready.append(Hub(port=served.port, routes=routes_of(app), known=known))
         started.set()
