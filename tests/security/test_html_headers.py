@@ -89,6 +89,15 @@ async def test_no_page_holds_inline_script_or_style(client: HubClient, rt: Runti
             assert not pattern.search(html), (page.url, pattern.pattern)
 
 
+def test_no_template_holds_inline_script_or_style() -> None:
+    templates = sorted((Path(__file__).resolve().parents[2] / "templates").glob("*.html"))
+    assert templates
+    for template in templates:
+        source = template.read_text()
+        for pattern in INLINE:
+            assert not pattern.search(source), (template.name, pattern.pattern)
+
+
 async def test_the_stylesheet_pages_link_to_is_served_from_the_hub(
         client: HubClient, rt: Runtime, team: Team) -> None:
     sheets = set()
