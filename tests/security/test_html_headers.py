@@ -5,24 +5,22 @@ HttpOnly, SameSite=Lax, and on https Secure with the ``__Host-`` prefix."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
 
-from hub.app import create_app
 from postflow.chatops.billing_link import billing_url
 from postflow.config import Settings
 from postflow.organizations import Role
 from postflow.runtime import Runtime
 from postflow.usecases.oauth_connect import connect_link
-from tests.conftest import TEST_SECRET_KEY
-from tests.hub.conftest import Broker, HubClient, RecordingQueue
+from tests.hub import conftest as hub_fixtures
+from tests.hub.conftest import HubClient
 from tests.hub.connect_page import on_hub
 from tests.postflow.chatops import conftest as chatops_fixtures
 from tests.postflow.chatops.conftest import Team
+from tests.security.every_surface import every_surface_settings
 
 team = chatops_fixtures.team
 HEADERS = {"X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer",
@@ -30,23 +28,12 @@ HEADERS = {"X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer",
 INLINE = [re.compile(p, re.IGNORECASE) for p in (
     r"<script(?![^>]*\bsrc=)", r"<style", r"\sstyle=", r"\son[a-z]+=", r"javascript:")]
 
+client, queue, broker = hub_fixtures.client, hub_fixtures.queue, hub_fixtures.broker
+
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "var", secret_key=TEST_SECRET_KEY,  # type: ignore[arg-type]
-                    http_port=0, public_url="https://postflow.example",
-                    x_client_id="x-client", x_client_secret="x-secret",  # type: ignore[arg-type]
-                    facebook_app_id="fb-app", facebook_app_secret="fb-secret",  # type: ignore[arg-type]
-                    slack_signing_secret="signing-secret",  # type: ignore[arg-type]
-                    slack_client_id="slack-client",
-                    slack_client_secret="slack-secret")  # type: ignore[arg-type]
-
-
-@pytest.fixture
-async def client(rt: Runtime) -> AsyncIterator[HubClient]:
-    app = create_app(rt, RecordingQueue(), Broker().ping)
-    async with TestClient(TestServer(app, host="127.0.0.1")) as test_client:
-        yield test_client
+    return every_surface_settings(tmp_path / "var")
 
 
 async def html_pages(client: HubClient, rt: Runtime, team: Team) -> list[aiohttp.ClientResponse]:

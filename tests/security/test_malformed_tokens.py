@@ -10,36 +10,25 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
 
 from hub.app import create_app
 from hub.server import ServedApp, serve
 from postflow.config import Settings
 from postflow.runtime import Runtime
-from tests.conftest import TEST_SECRET_KEY
+from tests.hub import conftest as hub_fixtures
 from tests.hub.conftest import Broker, HubClient, RecordingQueue
+from tests.security.every_surface import every_surface_settings
 from tests.security.test_unauthenticated_fuzz import send
 
 NON_ASCII = "%C3%A9"  # é
 SUPERSCRIPT_TWO = "%C2%B2"  # ², a digit to str.isdigit, not to int()
 
+client, queue, broker = hub_fixtures.client, hub_fixtures.queue, hub_fixtures.broker
+
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "var", secret_key=TEST_SECRET_KEY,  # type: ignore[arg-type]
-                    http_port=0, public_url="https://postflow.example",
-                    x_client_id="x-client", x_client_secret="x-secret",  # type: ignore[arg-type]
-                    facebook_app_id="fb-app", facebook_app_secret="fb-secret",  # type: ignore[arg-type]
-                    slack_signing_secret="signing-secret",  # type: ignore[arg-type]
-                    slack_client_id="slack-client",
-                    slack_client_secret="slack-secret")  # type: ignore[arg-type]
-
-
-@pytest.fixture
-async def client(rt: Runtime) -> AsyncIterator[HubClient]:
-    async with TestClient(TestServer(create_app(rt, RecordingQueue(), Broker().ping),
-                                     host="127.0.0.1")) as test_client:
-        yield test_client
+    return every_surface_settings(tmp_path / "var")
 
 
 @pytest.fixture

@@ -24,13 +24,12 @@ from hypothesis import strategies as st
 
 from hub.app import create_app
 from hub.server import serve
-from postflow.config import Settings
 from postflow.usecases.connections import connect_sandbox
 from postflow.usecases.hooks import create_hook
 from postflow.usecases.organizations import create_organization
 from postflow.wiring import open_runtime
-from tests.conftest import TEST_SECRET_KEY
 from tests.hub.conftest import Broker, RecordingQueue
+from tests.security.every_surface import every_surface_settings
 
 EXAMPLES_PER_ROUTE = 300
 #: Header names whose values the hub parses before it knows who is asking.
@@ -100,15 +99,7 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
     errors: list[BaseException] = []
 
     async def main() -> None:
-        rt = await open_runtime(Settings(
-            data_dir=data_dir, secret_key=TEST_SECRET_KEY, http_port=0,  # type: ignore[arg-type]
-            public_url="https://postflow.example", x_client_id="x-client",
-            x_client_secret="x-secret", facebook_app_id="fb-app",  # type: ignore[arg-type]
-            facebook_app_secret="fb-secret", linkedin_client_id="li-client",  # type: ignore[arg-type]
-            linkedin_client_secret="li-secret",  # type: ignore[arg-type]
-            slack_signing_secret="signing-secret", slack_client_id="slack-client",  # type: ignore[arg-type]
-            slack_client_secret="slack-secret",  # type: ignore[arg-type]
-            slack_api_url="http://127.0.0.1:9/"))
+        rt = await open_runtime(every_surface_settings(data_dir))
         org = await create_organization(rt, "Acme", actor="test")
         sandbox = await connect_sandbox(rt, org.id, "acme-sandbox", actor="test")
         created = await create_hook(rt, org.id, "CI", actor="test")
