@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from hub import security_headers
 from hub.errors import error_middleware
 from hub.routes import (
     BROKER_PING,
     PUBLISH_QUEUE,
     RUNTIME,
     BrokerPing,
+    assets,
     billing,
     health,
     hooks,
@@ -42,7 +44,8 @@ def create_app(rt: Runtime, queue: PublishQueue, broker_ping: BrokerPing) -> web
                            rt.settings.http_body_timeout_seconds))
     app[PUBLISH_QUEUE] = queue
     app[BROKER_PING] = broker_ping
-    for feature in (health, hooks, sandbox, oauth, media, billing):
+    security_headers.install(app)
+    for feature in (health, hooks, sandbox, oauth, media, billing, assets):
         feature.add_routes(app)
     if rt.settings.slack_signing_secret is not None:
         from hub.routes import slack  # slack-bolt loads only for a hub that serves Slack

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
+from hub.access_log import PathOnlyAccessLogger
+
 log = logging.getLogger(__name__)
 
 #: How long in-flight requests get to finish when the hub stops.
@@ -51,6 +53,7 @@ async def serve(app: web.Application, host: str, port: int, *,
     runner = web.AppRunner(app, handle_signals=False,
                            shutdown_timeout=SHUTDOWN_TIMEOUT_SECONDS,
                            access_log=logging.getLogger("aiohttp.access") if access_log else None,
+                           access_log_class=PathOnlyAccessLogger,
                            keepalive_timeout=deadlines.headers_seconds,
                            lingering_time=deadlines.linger_seconds)
     await runner.setup()

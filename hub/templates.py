@@ -3,10 +3,14 @@ container image copies it. Autoescaped: every value a page shows is text, never 
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader
+
+#: The pages' stylesheet, next to the templates (served by :mod:`hub.routes.assets`).
+STYLESHEET = "pages.css"
 
 _TEMPLATES = Environment(
     loader=FileSystemLoader([str(Path(__file__).resolve().parents[1] / "templates"),
@@ -16,3 +20,10 @@ _TEMPLATES = Environment(
 
 def render(template: str, **values: Any) -> str:
     return _TEMPLATES.get_template(template).render(**values)
+
+
+@cache
+def static_text(name: str) -> str:
+    """A file of the templates folder as it is (read once)."""
+    source, _, _ = _TEMPLATES.loader.get_source(_TEMPLATES, name)  # type: ignore[union-attr]
+    return source

@@ -39,7 +39,11 @@ class SlackRequestVerifier:
 
     def is_valid(self, body: bytes, headers: Mapping[str, str]) -> bool:
         """True for a correctly signed, fresh request; False for anything else."""
-        try:
-            return self._verifier.is_valid_request(body, headers)
-        except ValueError:  # a timestamp that is not a number
+        # slack-sdk raises on what it cannot parse (a timestamp too large for a float, a
+        # non-ASCII signature hmac.compare_digest refuses): such headers are refused first.
+        timestamp = headers.get(TIMESTAMP_HEADER, "")
+        signature = headers.get(SIGNATURE_HEADER, "")
+        if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12
+                and signature.isascii() and len(signature) <= 128):
             return False
+        return self._verifier.is_valid_request(body, headers)

@@ -3,7 +3,9 @@
 
 :mod:`hub.routes.oauth` calls :func:`offer_page` from its callback for such networks instead of
 connecting at once. Every answer is an HTML page (templates/facebook_pages.html, autoescaped);
-the page carries the signed pick token, never a token of the network.
+the page carries the signed pick token, never a token of the network. The pick is accepted only
+from the browser whose key (:data:`hub.cookies.BROWSER_COOKIE`) the consent was bound to; it is
+checked before the token is spent.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ import logging
 
 from aiohttp import web
 
+from hub.cookies import browser_key
 from hub.errors import REQUEST_ID
+from hub.forms import read_form
 from hub.routes import RUNTIME
 from hub.templates import render
 from postflow.chatops.oauth_state import STATE_TTL
@@ -28,8 +32,6 @@ from postflow.usecases.account_picking import (
 log = logging.getLogger(__name__)
 
 PICK_PATH = "/oauth/{network}/pages"
-PICK_COOKIE = "postflow_oauth_pick"
-COOKIE_PATH = "/oauth/"
 TEMPLATE = "facebook_pages.html"
 #: What a refused pick token means for a person, by the reason given.
 PICK_REFUSALS = {
@@ -46,28 +48,25 @@ def add_routes(app: web.Application) -> None:
                         accounts_picked)
 
 
-async def offer_page(rt: Runtime, network: str, state: str, code: str) -> web.Response:
-    """Spend the consent and answer the choice of accounts, with the browser cookie set.
+async def offer_page(rt: Runtime, network: str, state: str, code: str, *,
+                     browser_key: str) -> web.Response:
+    """Spend the consent (in the browser of ``browser_key``) and answer the choice of accounts.
 
     Raises what :func:`postflow.usecases.account_picking.offer_accounts` raises; the caller
     turns those into its refusal pages.
     """
-    offer = await offer_accounts(rt, network, state, code)
-    response = _render(rt, network, "Choose the Pages to connect", offer=offer)
-    response.set_cookie(PICK_COOKIE, offer.browser_key, max_age=int(STATE_TTL.total_seconds()),
-                        path=COOKIE_PATH, httponly=True, samesite="Lax",
-                        secure=rt.settings.base_url.startswith("https://"))
-    return response
+    offer = await offer_accounts(rt, network, state, code, browser_key=browser_key)
+    return _render(rt, network, "Choose the Pages to connect", offer=offer)
 
 
 async def accounts_picked(request: web.Request) -> web.Response:
     rt = request.app[RUNTIME]
     network = request.match_info["network"]
-    form = await request.post()
+    form = await read_form(request)
     chosen = [str(value) for value in form.getall("account", [])]
     try:
         outcome = await pick_accounts(rt, network, str(form.get("pick", "")),
-                                      request.cookies.get(PICK_COOKIE, ""), chosen)
+                                      browser_key(request, rt.settings), chosen)
     except Unauthorized as err:
         return _render(rt, network, "Not connected", status=401, again=True,
                        message=PICK_REFUSALS.get(str(err.details.get("reason")),
@@ -84,11 +83,9 @@ async def accounts_picked(request: web.Request) -> web.Response:
         return _render(rt, network, "Not connected", "Something went wrong on our side; "
                        "nothing was connected.", status=500, again=True,
                        reference=request[REQUEST_ID])
-    response = _render(rt, network, "Pages connected" if outcome.connected
-                       or outcome.reconnected else "Not connected", outcome=outcome,
-                       status=200 if outcome.connected or outcome.reconnected else 402)
-    response.del_cookie(PICK_COOKIE, path=COOKIE_PATH)
-    return response
+    return _render(rt, network, "Pages connected" if outcome.connected
+                   or outcome.reconnected else "Not connected", outcome=outcome,
+                   status=200 if outcome.connected or outcome.reconnected else 402)
 
 
 def _render(rt: Runtime, network: str, title: str, message: str = "", *, status: int = 200,

@@ -57,5 +57,4 @@ def _page(template: str, *, status: int = 200, **values: object) -> web.Response
     response = web.Response(text=render(template, **values),
                             status=status, content_type="text/html")
     response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
     return response

@@ -16,7 +16,6 @@ import asyncio
 import html
 import json
 import logging
-import secrets
 
 import aiohttp
 from aiohttp import web
@@ -27,12 +26,14 @@ from bot.slack.app import SLACK_BOT, build_slack_bot
 from bot.slack.dispatch import SlackWork, answer_in_time, is_repeated_event
 from bot.slack.oauth import STATE_PURPOSE, finish_install, install_url
 from bot.slack.signing import TOLERANCE_SECONDS, signed_by
+from hub.cookies import delete_cookie, read_cookie, set_cookie
 from hub.request_body import read_body
 from hub.routes import RUNTIME
 from postflow.chatops.oauth_state import STATE_TTL, redeem_state
 from postflow.errors import PostFlowError, Unauthorized
 from postflow.publish_queue import PublishQueue
 from postflow.runtime import Runtime
+from postflow.secret_compare import same_secret
 from postflow.usecases.seen_signatures import SLACK_SCOPE, first_sight
 
 log = logging.getLogger(__name__)
@@ -103,9 +104,8 @@ async def slack_install(request: web.Request) -> web.Response:
     assert bot.oauth_client is not None
     url, state = install_url(request.app[RUNTIME], bot.oauth_client[0])
     response = web.HTTPFound(url)
-    response.set_cookie(STATE_COOKIE, state, max_age=int(STATE_TTL.total_seconds()),
-                        path="/slack/", httponly=True, samesite="Lax",
-                        secure=request.app[RUNTIME].settings.base_url.startswith("https://"))
+    set_cookie(response, request.app[RUNTIME].settings, STATE_COOKIE, state,
+               max_age=int(STATE_TTL.total_seconds()))
     raise response
 
 
@@ -122,7 +122,7 @@ async def slack_oauth_redirect(request: web.Request) -> web.Response:
         return _page("Installation failed", "This page needs the code and state Slack sends; "
                      "start the installation again.", status=400, retry=True)
     try:
-        if not secrets.compare_digest(request.cookies.get(STATE_COOKIE, ""), state):
+        if not same_secret(read_cookie(request, rt.settings, STATE_COOKIE), state):
             raise Unauthorized("This install was started in another browser. Start the "
                                "installation again here.")
         await redeem_state(rt, state, STATE_PURPOSE)
@@ -141,7 +141,7 @@ async def slack_oauth_redirect(request: web.Request) -> web.Response:
     response = _page("PostFlow is installed",
                      f"PostFlow is installed in {team_name or 'your workspace'} for the "
                      f"organization {linked.org.name}. In Slack, type /postflow help.")
-    response.del_cookie(STATE_COOKIE, path="/slack/")
+    delete_cookie(response, rt.settings, STATE_COOKIE)
     return response
 
 

@@ -31,7 +31,7 @@ def signed_media_url(base_url: str, secret_key: str, media_id: str, expires: int
 def verify_media_signature(secret_keys: list[str], media_id: str, exp: str | None,
                            sig: str | None, *, now: datetime) -> None:
     """Raise Forbidden unless ``exp``/``sig`` sign ``media_id`` and have not expired."""
-    if not exp or not exp.isdigit() or not sig:
+    if not exp or not (exp.isascii() and exp.isdigit()) or len(exp) > 12 or not sig:
         raise Forbidden("This media link is not valid.", details={"reason": "invalid"})
     matched = False
     for key in secret_keys:

@@ -64,7 +64,8 @@ async def connect(rt: Runtime, who: Membership, network: str, name: str) -> Repl
         raise BadInput(f"PostFlow has no network called {network!r}. Networks: "
                        f"{', '.join(rt.providers.networks())}.", details={"network": network})
     if network in consent_networks(rt):
-        link = await connect_link(rt, who.org.id, network, actor=who.actor)
+        link = await connect_link(rt, who.org.id, network, actor=who.actor,
+                                  asked_by=asker_name(who))
         name_shown = rt.providers.get(network).display_name
         return Reply(text=f"Open this link to connect a {name_shown} account to "
                           f"{who.org.name}; it works once, for the next 10 minutes: {link.url}")
@@ -79,6 +80,11 @@ async def connect(rt: Runtime, who: Membership, network: str, name: str) -> Repl
     conn = await connect_sandbox(rt, who.org.id, name, actor=who.actor)
     return Reply(text=f"Connected the sandbox account {conn.display_name} (`{conn.id}`). Posts "
                       "to it are kept in PostFlow, nothing goes to a real network.")
+
+
+def asker_name(who: Membership) -> str:
+    """How a connect link's page names who asked for it."""
+    return who.member.display_name or who.caller.display_name or who.actor
 
 
 async def disconnect(rt: Runtime, who: Membership, ref: str) -> Reply:

@@ -15,7 +15,7 @@ import hashlib
 import hmac
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from urllib.parse import quote
 
 from postflow.chatops.callers import Membership
@@ -24,6 +24,7 @@ from postflow.chatops.replies import Reply
 from postflow.errors import Unauthorized
 from postflow.organizations import Member, Organization, Role
 from postflow.runtime import Runtime
+from postflow.secret_compare import same_secret
 
 LINK_TTL = timedelta(minutes=15)
 PAGE_PATH = "/billing"
@@ -39,7 +40,7 @@ class BillingAccess:
 
 def _signature(key: str, body: str) -> str:
     derived = hmac.new(key.encode(), b"postflow billing link", hashlib.sha256).digest()
-    return hmac.new(derived, body.encode(), hashlib.sha256).hexdigest()
+    return hmac.new(derived, body.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
 
 
 def issue_billing_token(rt: Runtime, org_id: str, member_id: str) -> str:
@@ -69,11 +70,11 @@ async def open_billing_token(rt: Runtime, token: str) -> BillingAccess:
     of ``invalid``, ``expired``, ``not_owner`` otherwise."""
     body, _, signature = token.rpartition(".")
     claims = _claims(body) if body and signature else None
-    if claims is None or not any(hmac.compare_digest(signature, _signature(key, body))
+    if claims is None or not any(same_secret(signature, _signature(key, body))
                                  for key in rt.settings.secret_keys()):
         raise Unauthorized("This billing link is not valid.", details={"reason": "invalid"})
     org_id, member_id, expires = claims
-    if datetime.fromtimestamp(expires, UTC) <= rt.clock.now():
+    if expires <= rt.clock.now().timestamp():
         raise Unauthorized("This billing link has expired.", details={"reason": "expired"})
     org = await rt.store.get_organization(org_id)
     member = next((m for m in await rt.store.list_members(org_id) if m.id == member_id), None)

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from postflow.chatops.accounts import asker_name
 from postflow.chatops.callers import Caller, Membership, resolve_member
 from postflow.chatops.formatting import local_time, user_mention
 from postflow.chatops.permissions import Permission, allows, refuse, require
@@ -173,7 +174,8 @@ async def _reconnect(rt: Runtime, who: Membership, connection_id: str) -> Reply:
     require(who.member.role, Permission.MANAGE_CONNECTIONS)
     connection = await rt.store.get_connection(who.org.id, connection_id)
     if connection.network in consent_networks(rt):
-        link = await connect_link(rt, who.org.id, connection.network, actor=who.actor)
+        link = await connect_link(rt, who.org.id, connection.network, actor=who.actor,
+                                  asked_by=asker_name(who))
         return Reply(text=f"Open this link to connect {connection.display_name} "
                           f"({connection.network}) again; it works once, for the next 10 "
                           f"minutes: {link.url}")

@@ -4,26 +4,24 @@
 1. :func:`offer_accounts` (the hub's callback, instead of connecting at once) spends the consent
    state, exchanges the code for every account it grants, and hands out a **pick token**: a
    signed, single-use, 10-minute state (:mod:`postflow.chatops.oauth_state`) bound to the same
-   organization and asker as the consent and to a fresh browser key the hub puts in a cookie.
+   organization, asker and browser (the digest of its cookie's key) as the consent.
    The accounts and their tokens ride inside the token sealed by the token vault, so nothing is
    stored server-side and no token can be read from the page that carries it.
-2. :func:`pick_accounts` (the form's POST) spends the pick token in that browser and connects
-   each chosen account, or updates it in place when it was connected before.
+2. :func:`pick_accounts` (the form's POST) checks the pick token against the browser, then
+   spends it and connects each chosen account, or updates it in place when it was connected
+   before. A pick from another browser spends nothing.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
-import secrets
 from dataclasses import dataclass
 
 from pydantic import TypeAdapter
 
-from postflow.chatops.oauth_state import issue_state, redeem_state
+from postflow.chatops.oauth_state import check_browser, claim_state, issue_state, read_state
 from postflow.connections import Connection
-from postflow.errors import BadInput, LimitReached, Unauthorized
+from postflow.errors import BadInput, LimitReached
 from postflow.providers import AccountPicker, ConnectedAccount
 from postflow.runtime import Runtime
 from postflow.usecases.oauth_connect import (
@@ -53,10 +51,9 @@ class AccountOffer:
     org_name: str
     accounts: tuple[OfferedAccount, ...]
     missing_scopes: tuple[str, ...]
-    #: Goes into the form; signed, single-use, holds the accounts sealed.
+    #: Goes into the form; signed, single-use, holds the accounts sealed; accepted only from
+    #: the browser the consent was bound to.
     pick_token: str
-    #: Goes into an HttpOnly cookie; the pick is accepted only with it.
-    browser_key: str
 
 
 @dataclass(frozen=True)
@@ -73,14 +70,16 @@ def picks_accounts(rt: Runtime, network: str) -> bool:
     return network in consent_networks(rt) and _is_picker(rt.providers.get(network))
 
 
-async def offer_accounts(rt: Runtime, network: str, state: str, code: str) -> AccountOffer:
-    """Spend the consent state, exchange ``code`` and offer the accounts it grants.
+async def offer_accounts(rt: Runtime, network: str, state: str, code: str, *,
+                         browser_key: str) -> AccountOffer:
+    """Spend the consent state (in its browser), exchange ``code`` and offer the accounts it
+    grants.
 
-    Raises Unauthorized for a bad, reused or expired state, ProviderError when the network
-    refuses the code, BadInput when the grant holds no account.
+    Raises Unauthorized for a bad, reused or expired state or another browser, ProviderError
+    when the network refuses the code, BadInput when the grant holds no account.
     """
     provider = _picker(rt, network)
-    binding, code_verifier = await redeem_consent(rt, network, state)
+    binding, code_verifier = await redeem_consent(rt, network, state, browser_key=browser_key)
     org = await rt.store.get_organization(binding["org"])
     accounts = await provider.exchange_code_for_accounts(
         code=code, redirect_uri=callback_url(rt, network), code_verifier=code_verifier)
@@ -89,13 +88,12 @@ async def offer_accounts(rt: Runtime, network: str, state: str, code: str) -> Ac
                        "to PostFlow: nothing was connected. On the consent screen, choose the "
                        "accounts PostFlow may use.", details={"network": network})
     known = {c.account_id for c in await rt.store.list_connections(org.id, network)}
-    browser_key = secrets.token_urlsafe(24)
     sealed = rt.vault.seal(_ACCOUNTS.dump_json(accounts, context={"reveal_secrets": True})
                            .decode())
-    pick_token = issue_state(rt, _pick_purpose(network), binding=json.dumps({
-        **binding, "browser": _browser_digest(browser_key), "accounts": sealed}))
+    pick_token = issue_state(rt, _pick_purpose(network),
+                             binding=json.dumps({**binding, "accounts": sealed}))
     return AccountOffer(
-        network=network, org_name=org.name, pick_token=pick_token, browser_key=browser_key,
+        network=network, org_name=org.name, pick_token=pick_token,
         accounts=tuple(OfferedAccount(a.account_id, a.display_name, a.avatar_url,
                                       a.account_id in known) for a in accounts),
         missing_scopes=tuple(accounts[0].missing_scopes))
@@ -106,18 +104,16 @@ async def pick_accounts(rt: Runtime, network: str, pick_token: str, browser_key:
     """Connect the ``chosen`` account ids of an offer, once, in the browser it was made for.
 
     Raises BadInput when nothing (or something not offered) is chosen, Unauthorized for a bad,
-    reused or expired pick token or another browser. Choosing nothing spends nothing, so the
-    person can go back and choose.
+    reused or expired pick token or another browser. Choosing nothing, or choosing in another
+    browser, spends nothing, so the person can go back and choose.
     """
     _picker(rt, network)
     if not chosen:
         raise BadInput("Choose at least one account to connect.", details={"network": network})
-    redeemed = await redeem_state(rt, pick_token, _pick_purpose(network))
-    binding = json.loads(redeemed.binding)
-    if not browser_key or not hmac.compare_digest(_browser_digest(browser_key),
-                                                  str(binding.get("browser", ""))):
-        raise Unauthorized("This choice was made in another browser than the one that started.",
-                           details={"reason": "browser"})
+    read = read_state(rt, pick_token, _pick_purpose(network))
+    binding = json.loads(read.binding)
+    check_browser(binding.get("browser"), browser_key)
+    await claim_state(rt, read)
     offered = {a.account_id: a for a in _ACCOUNTS.validate_json(
         rt.vault.open(str(binding["accounts"])))}
     unknown = sorted(set(chosen) - set(offered))
@@ -155,6 +151,3 @@ def _picker(rt: Runtime, network: str) -> AccountPicker:
 def _pick_purpose(network: str) -> str:
     return f"oauth-pick:{network}"
 
-
-def _browser_digest(browser_key: str) -> str:
-    return hashlib.sha256(browser_key.encode()).hexdigest()

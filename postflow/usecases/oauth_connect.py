@@ -3,10 +3,15 @@
 1. :func:`connect_link` gives a person (CLI, chat) a single-use link to the hub,
    ``/oauth/{network}/start?state=...``, whose state is bound to the organization and to who
    asked, and lives 10 minutes.
-2. :func:`begin_consent` (the hub's start route) redeems that link and sends the browser to the
-   network with a fresh consent state and the PKCE challenge.
-3. :func:`finish_consent` (the hub's callback) redeems the consent state, exchanges the code
-   with the PKCE verifier and stores the account, or updates it when it was connected before.
+2. :func:`open_link` (the hub's ``GET`` of the link) reads the link without spending it: the
+   page it shows names the organization, the network and who asked, so a link sent to someone
+   else cannot connect their account unnoticed. Its Continue form carries a CSRF token
+   (:func:`link_csrf_token`) tied to the link and to the browser's key (a cookie).
+3. :func:`begin_consent` (the form's ``POST``) spends the link and sends the browser to the
+   network with a fresh consent state, bound to that browser, and the PKCE challenge.
+4. :func:`finish_consent` (the hub's callback) checks the consent state against the browser,
+   spends it, exchanges the code with the PKCE verifier and stores the account, or updates it
+   when it was connected before.
 
 The verifier never leaves the server and is never stored: it is an HMAC of the consent state's
 id under a key derived from the secret key, so whichever hub process gets the callback derives it
@@ -26,12 +31,20 @@ from urllib.parse import urlencode
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
 from postflow.account_gates import RefreshLockBusy
-from postflow.chatops.oauth_state import STATE_TTL, issue_state, redeem_state
+from postflow.chatops.oauth_state import (
+    STATE_TTL,
+    browser_digest,
+    check_browser,
+    claim_state,
+    issue_state,
+    read_state,
+)
 from postflow.connections import Connection, ConnectionStatus
-from postflow.errors import BadInput
+from postflow.errors import BadInput, Forbidden
 from postflow.plans import Limit, check_limit
 from postflow.providers import ConnectedAccount, Provider
 from postflow.runtime import Runtime
+from postflow.secret_compare import same_secret
 from postflow.usecases.audit_log import record
 from postflow.usecases.connections import add_connection, open_tokens
 
@@ -40,12 +53,27 @@ CALLBACK_PATH = "/oauth/{network}/callback"
 #: The networks whose consent flow is built and tested; each is offered once it is configured
 #: (the sandbox connects without a consent screen: ``postflow connect sandbox``).
 CONSENT_NETWORKS = frozenset({"x", "facebook", "linkedin"})
+#: The asker's name a link carries (chat display names are short; a link must stay usable).
+MAX_ASKER_NAME = 80
 
 
 @dataclass(frozen=True)
 class ConnectLink:
     network: str
     url: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class LinkRequest:
+    """What a connect link asks, shown before anything happens: for whom, where, by whom."""
+
+    network: str
+    network_name: str
+    org_name: str
+    #: Who asked: their name in chat, or the command line.
+    asked_by: str
+    actor: str
     expires_at: datetime
 
 
@@ -76,36 +104,75 @@ def callback_url(rt: Runtime, network: str) -> str:
     return rt.settings.base_url + CALLBACK_PATH.format(network=network)
 
 
-async def connect_link(rt: Runtime, org_id: str, network: str, *, actor: str) -> ConnectLink:
-    """A single-use, 10-minute link that connects an account of ``network`` to the organization."""
+async def connect_link(rt: Runtime, org_id: str, network: str, *, actor: str,
+                       asked_by: str = "") -> ConnectLink:
+    """A single-use, 10-minute link that connects an account of ``network`` to the organization;
+    ``asked_by`` is the asker's name, shown on the link's page."""
     _consent_provider(rt, network)
     org = await rt.store.get_organization(org_id)
-    state = issue_state(rt, _link_purpose(network),
-                        binding=json.dumps({"org": org.id, "actor": actor}))
+    state = issue_state(rt, _link_purpose(network), binding=json.dumps(
+        {"org": org.id, "actor": actor, "by": asked_by[:MAX_ASKER_NAME]}))
     url = (rt.settings.base_url + START_PATH.format(network=network) + "?"
            + urlencode({"state": state}))
     return ConnectLink(network=network, url=url, expires_at=rt.clock.now() + STATE_TTL)
 
 
-async def begin_consent(rt: Runtime, network: str, link_state: str) -> ConsentRedirect:
-    """Spend the link and hand out the network's consent URL (Unauthorized for a bad link)."""
+async def open_link(rt: Runtime, network: str, link_state: str) -> LinkRequest:
+    """What the link asks, without spending it (Unauthorized for a forged or expired link,
+    NotFound when its organization is gone)."""
     provider = _consent_provider(rt, network)
-    redeemed = await redeem_state(rt, link_state, _link_purpose(network))
-    state = issue_state(rt, _consent_purpose(network), binding=redeemed.binding)
+    read = read_state(rt, link_state, _link_purpose(network))
+    binding = json.loads(read.binding)
+    org = await rt.store.get_organization(str(binding["org"]))
+    actor = str(binding["actor"])
+    asked_by = str(binding.get("by") or "")
+    return LinkRequest(network=network, network_name=provider.display_name, org_name=org.name,
+                       asked_by=asked_by or ("the PostFlow command line" if actor == "cli"
+                                             else actor),
+                       actor=actor, expires_at=read.expires_at)
+
+
+def link_csrf_token(rt: Runtime, link_state: str, browser_key: str) -> str:
+    """The token the link page's Continue form carries: only that page, in that browser, has
+    it (an HMAC of the link and the browser's key under a key derived from the secret key)."""
+    return _link_csrf_tokens(rt, link_state, browser_key)[0]
+
+
+async def begin_consent(rt: Runtime, network: str, link_state: str, *, csrf_token: str,
+                        browser_key: str) -> ConsentRedirect:
+    """Spend the link and hand out the network's consent URL, its state bound to the browser.
+
+    Raises Forbidden when the CSRF token is not the one the page in this browser carried
+    (nothing is spent then), Unauthorized for a bad, expired or used link.
+    """
+    provider = _consent_provider(rt, network)
+    if not (browser_key and any(same_secret(csrf_token, token) for token
+                                in _link_csrf_tokens(rt, link_state, browser_key))):
+        raise Forbidden("This form was not sent from the page of this link in this browser. "
+                        "Open the link again and press Continue.",
+                        details={"reason": "csrf"})
+    redeemed = await claim_state(rt, read_state(rt, link_state, _link_purpose(network)))
+    binding = json.loads(redeemed.binding)
+    state = issue_state(rt, _consent_purpose(network), binding=json.dumps(
+        {"org": binding["org"], "actor": binding["actor"],
+         "browser": browser_digest(browser_key)}))
     challenge = str(create_s256_code_challenge(_code_verifier(rt, state.partition(".")[0])))
     return ConsentRedirect(url=provider.consent_url(
         state=state, redirect_uri=callback_url(rt, network), code_challenge=challenge),
         state=state)
 
 
-async def finish_consent(rt: Runtime, network: str, state: str, code: str) -> ConnectOutcome:
-    """Redeem the consent state, exchange ``code`` and store the account.
+async def finish_consent(rt: Runtime, network: str, state: str, code: str, *,
+                         browser_key: str) -> ConnectOutcome:
+    """Redeem the consent state in the browser it was bound to, exchange ``code`` and store the
+    account.
 
-    Raises Unauthorized for a bad, reused or expired state, ProviderError when the network
-    refuses the code, LimitReached when a new account would pass the plan's limit.
+    Raises Unauthorized for a bad, reused or expired state or another browser (reason
+    ``browser``; nothing is spent then), ProviderError when the network refuses the code,
+    LimitReached when a new account would pass the plan's limit.
     """
     provider = _consent_provider(rt, network)
-    binding, code_verifier = await redeem_consent(rt, network, state)
+    binding, code_verifier = await redeem_consent(rt, network, state, browser_key=browser_key)
     org = await rt.store.get_organization(binding["org"])
     account = await provider.exchange_code(code=code, redirect_uri=callback_url(rt, network),
                                            code_verifier=code_verifier)
@@ -115,14 +182,20 @@ async def finish_consent(rt: Runtime, network: str, state: str, code: str) -> Co
                           missing_scopes=tuple(account.missing_scopes))
 
 
-async def redeem_consent(rt: Runtime, network: str, state: str) -> tuple[dict[str, str], str]:
-    """Spend the consent state: its binding (``org``, ``actor``) and the PKCE verifier.
+async def redeem_consent(rt: Runtime, network: str, state: str, *,
+                         browser_key: str) -> tuple[dict[str, str], str]:
+    """Spend the consent state in its browser: its binding (``org``, ``actor``, ``browser``)
+    and the PKCE verifier.
 
-    Raises Unauthorized for a bad, reused or expired state.
+    Raises Unauthorized for a bad, reused or expired state, or another browser (checked before
+    the state is spent, so the right browser can still use it).
     """
-    redeemed = await redeem_state(rt, state, _consent_purpose(network))
-    binding = json.loads(redeemed.binding)
-    return ({"org": str(binding["org"]), "actor": str(binding["actor"])},
+    read = read_state(rt, state, _consent_purpose(network))
+    binding = json.loads(read.binding)
+    check_browser(binding.get("browser"), browser_key)
+    redeemed = await claim_state(rt, read)
+    return ({"org": str(binding["org"]), "actor": str(binding["actor"]),
+             "browser": str(binding["browser"])},
             _code_verifier(rt, redeemed.state_id))
 
 
@@ -182,6 +255,14 @@ def _link_purpose(network: str) -> str:
 
 def _consent_purpose(network: str) -> str:
     return f"oauth-consent:{network}"
+
+
+def _link_csrf_tokens(rt: Runtime, link_state: str, browser_key: str) -> list[str]:
+    """The CSRF token under each configured secret key (the first is the one handed out)."""
+    message = f"{link_state}\n{browser_digest(browser_key)}".encode("utf-8", "surrogatepass")
+    return [hmac.new(hmac.new(key.encode(), b"postflow connect link csrf", hashlib.sha256)
+                     .digest(), message, hashlib.sha256).hexdigest()
+            for key in rt.settings.secret_keys()]
 
 
 def _code_verifier(rt: Runtime, state_id: str) -> str:

@@ -33,6 +33,7 @@ from tests.e2e.test_slack_story import (
 from tests.fakes.media_files import png_of
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.x_api import FakeX, running_fake_x, x_settings_fields
+from tests.hub.connect_page import consent_location
 from tests.workers.scenario import eventually, post_in_status
 
 PUBLIC_URL = "http://127.0.0.1:8080"  # what links say; the hub listens elsewhere
@@ -61,13 +62,11 @@ def on_hub(url: str, hub_url: str) -> str:
 
 
 async def connect_in_browser(link: str, hub_url: str) -> str:
-    """What a browser does with the link: start -> X's consent -> the callback, one cookie jar
-    throughout (unsafe: the hub is an IP address). The final page's text."""
+    """What a browser does with the link: its page's Continue -> X's consent -> the callback,
+    one cookie jar throughout (unsafe: the hub is an IP address). The final page's text."""
     jar = aiohttp.CookieJar(unsafe=True)
     async with aiohttp.ClientSession(cookie_jar=jar) as browser:
-        async with browser.get(on_hub(link, hub_url), allow_redirects=False) as started:
-            assert started.status == 302, await started.text()
-            consent = started.headers["Location"]
+        consent = await consent_location(browser, hub_url, link)
         async with browser.get(consent, allow_redirects=False) as consented:
             assert consented.status == 302
             callback = consented.headers["Location"]

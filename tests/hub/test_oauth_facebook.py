@@ -1,4 +1,5 @@
-"""Connecting Facebook Pages through the hub: start link -> fake login dialog -> callback ->
+"""Connecting Facebook Pages through the hub: start link -> its page's Continue -> fake login
+dialog -> callback ->
 the page that lists the member's Pages -> POST /oauth/facebook/pages -> one connection a Page."""
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from tests.fakes.clock import ManualClock
 from tests.fakes.facebook_api import FakeFacebook, facebook_settings_fields, running_fake_facebook
 from tests.fakes.x_api import FakeX, running_fake_x, x_settings_fields
 from tests.hub.conftest import HubClient
+from tests.hub.connect_page import consent_location
 
 PICK = "/oauth/facebook/pages"
 
@@ -56,10 +58,9 @@ def local(url: str) -> str:
 async def choice_page(client: HubClient, rt: Runtime, org: Organization) -> aiohttp.ClientResponse:
     """Start, consent at the fake Facebook, come back: the page listing the Pages."""
     link = await connect_link(rt, org.id, "facebook", actor="cli")
-    started = await client.get(local(link.url), allow_redirects=False)
-    assert started.status == 302
+    location = await consent_location(client.session, str(client.make_url("")), link.url)
     async with aiohttp.ClientSession() as session, session.get(
-            started.headers["Location"], allow_redirects=False) as dialog:
+            location, allow_redirects=False) as dialog:
         assert dialog.status == 302
         callback = dialog.headers["Location"]
     return await client.get(local(callback))
@@ -216,13 +217,11 @@ async def test_a_declined_consent_connects_nothing(client: HubClient, rt: Runtim
 async def test_a_reused_callback_is_refused_before_facebook_is_asked(
         client: HubClient, rt: Runtime, org: Organization, fake_facebook: FakeFacebook) -> None:
     link = await connect_link(rt, org.id, "facebook", actor="cli")
-    started = await client.get(local(link.url), allow_redirects=False)
+    location = await consent_location(client.session, str(client.make_url("")), link.url)
     async with aiohttp.ClientSession() as session, session.get(
-            started.headers["Location"], allow_redirects=False) as dialog:
+            location, allow_redirects=False) as dialog:
         callback = dialog.headers["Location"]
-    state = started.cookies["postflow_oauth_state"].value
     assert (await client.get(local(callback))).status == 200
-    client.session.cookie_jar.update_cookies({"postflow_oauth_state": state})
 
     again = await client.get(local(callback))
 
@@ -234,9 +233,9 @@ async def test_a_reused_callback_is_refused_before_facebook_is_asked(
 async def test_x_still_connects_at_once_next_to_facebook(client: HubClient, rt: Runtime,
                                                          org: Organization) -> None:
     link = await connect_link(rt, org.id, "x", actor="cli")
-    started = await client.get(local(link.url), allow_redirects=False)
+    location = await consent_location(client.session, str(client.make_url("")), link.url)
     async with aiohttp.ClientSession() as session, session.get(
-            started.headers["Location"], allow_redirects=False) as consent:
+            location, allow_redirects=False) as consent:
         callback = consent.headers["Location"]
 
     page = await client.get(local(callback))

@@ -1,5 +1,6 @@
-"""Connecting LinkedIn through the hub: start link -> fake LinkedIn consent -> callback; with
-Page scopes, the shared account-picking page -> POST the chosen member and Pages."""
+"""Connecting LinkedIn through the hub: start link -> its page's Continue -> fake LinkedIn
+consent -> callback; with Page scopes, the shared account-picking page -> POST the chosen
+member and Pages."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from postflow.usecases.oauth_connect import connect_link
 from tests.conftest import TEST_SECRET_KEY
 from tests.fakes.linkedin_api import FakeLinkedIn, linkedin_settings_fields, running_fake_linkedin
 from tests.hub.conftest import HubClient
+from tests.hub.connect_page import consent_location
 
 
 @pytest.fixture
@@ -46,10 +48,9 @@ def local(url: str) -> str:
 
 async def callback_page(client: HubClient, rt: Runtime, org: Organization) -> str:
     link = await connect_link(rt, org.id, "linkedin", actor="cli")
-    started = await client.get(local(link.url), allow_redirects=False)
-    assert started.status == 302
+    location = await consent_location(client.session, str(client.make_url("")), link.url)
     async with aiohttp.ClientSession() as session, session.get(
-            started.headers["Location"], allow_redirects=False) as consent:
+            location, allow_redirects=False) as consent:
         assert consent.status == 302
         callback = consent.headers["Location"]
     page = await client.get(local(callback))

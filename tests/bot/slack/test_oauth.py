@@ -45,7 +45,7 @@ async def finish(client: HubClient, state: str, code: str = "code-1", *,
     (the state cookie set by /slack/install; it is Secure, so sent here by hand over http)."""
     cookie = state if cookie is None else cookie
     response = await client.get("/slack/oauth_redirect", params={"code": code, "state": state},
-                                headers={"Cookie": f"postflow_slack_state={cookie}"}
+                                headers={"Cookie": f"__Host-postflow_slack_state={cookie}"}
                                 if cookie else {})
     return response.status, await response.text()
 
@@ -67,9 +67,10 @@ async def test_install_redirects_to_slacks_consent_page(client: HubClient,
     assert query["client_id"] == [fake_slack.client_id]
     assert query["scope"] == ["commands,chat:write,users:read,im:write,files:read"]
     assert query["redirect_uri"] == ["https://postflow.example.com/slack/oauth_redirect"]
-    cookie = response.cookies["postflow_slack_state"]
+    cookie = response.cookies["__Host-postflow_slack_state"]
     assert cookie.value == query["state"][0]
     assert cookie["httponly"] and cookie["secure"] and cookie["samesite"] == "Lax"
+    assert cookie["path"] == "/"
 
 
 async def test_install_round_trip_creates_the_organization_and_its_owner(

@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 import aiohttp
 import pytest
 
+from postflow.chatops.oauth_state import new_browser_key
 from postflow.config import Settings
 from postflow.connections import Connection, ConnectionStatus
 from postflow.errors import LimitReached
@@ -20,7 +21,12 @@ from postflow.posts import Post, PostSource, PostStatus, TargetStatus
 from postflow.runtime import Runtime
 from postflow.usecases.connections import connect_sandbox, disconnect_connection, open_tokens
 from postflow.usecases.dispatch import claim_post
-from postflow.usecases.oauth_connect import begin_consent, connect_link, finish_consent
+from postflow.usecases.oauth_connect import (
+    begin_consent,
+    connect_link,
+    finish_consent,
+    link_csrf_token,
+)
 from postflow.usecases.organizations import create_organization
 from postflow.usecases.publish_post import PostPublisher
 from postflow.usecases.queues import queue_settings_for, set_queue_settings
@@ -49,11 +55,15 @@ async def org(rt: Runtime) -> Organization:
 async def connect_x(rt: Runtime, org: Organization) -> Connection:
     """The whole OAuth flow as the hub runs it: link -> consent at the fake X -> callback."""
     link = await connect_link(rt, org.id, "x", actor="cli")
-    redirect = await begin_consent(rt, "x", parse_qs(urlsplit(link.url).query)["state"][0])
+    link_state = parse_qs(urlsplit(link.url).query)["state"][0]
+    browser = new_browser_key()
+    redirect = await begin_consent(rt, "x", link_state, browser_key=browser,
+                                   csrf_token=link_csrf_token(rt, link_state, browser))
     async with aiohttp.ClientSession() as session, session.get(
             redirect.url, allow_redirects=False) as answer:
         back = parse_qs(urlsplit(answer.headers["Location"]).query)
-    outcome = await finish_consent(rt, "x", back["state"][0], back["code"][0])
+    outcome = await finish_consent(rt, "x", back["state"][0], back["code"][0],
+                                   browser_key=browser)
     return outcome.connection
 
 

@@ -1,0 +1,22 @@
+"""A hub with every surface switched on (X, Facebook, LinkedIn, Slack events and install) on an
+https public URL, for the tests that look at all its routes and pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from postflow.config import Settings
+from tests.conftest import TEST_SECRET_KEY
+
+
+def every_surface_settings(data_dir: Path) -> Settings:
+    """Settings whose hub serves every route; no network is called before a valid state."""
+    return Settings(
+        data_dir=data_dir, secret_key=TEST_SECRET_KEY, http_port=0,  # type: ignore[arg-type]
+        public_url="https://postflow.example", x_client_id="x-client",
+        x_client_secret="x-secret", facebook_app_id="fb-app",  # type: ignore[arg-type]
+        facebook_app_secret="fb-secret", linkedin_client_id="li-client",  # type: ignore[arg-type]
+        linkedin_client_secret="li-secret",  # type: ignore[arg-type]
+        slack_signing_secret="signing-secret", slack_client_id="slack-client",  # type: ignore[arg-type]
+        slack_client_secret="slack-secret",  # type: ignore[arg-type]
+        slack_api_url="http://127.0.0.1:9/")
