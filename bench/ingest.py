@@ -32,6 +32,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from composition.runtime import open_runtime
 from hub.app import create_app
 from hub.event_loop import loop_factory
 from hub.server import serve
@@ -40,7 +41,6 @@ from postflow.signatures import HEADER, signature_header
 from postflow.usecases.connections import connect_sandbox
 from postflow.usecases.hooks import create_hook
 from postflow.usecases.organizations import create_organization
-from postflow.wiring import open_runtime
 from workers.heap import settle_heap
 
 HOST = "127.0.0.1"
@@ -120,7 +120,7 @@ async def _hub(stop: Any, conn: multiprocessing.connection.Connection) -> None:
             hook = await create_hook(rt, org.id, "bench", actor="bench")
             queue = CountingQueue()
             app = create_app(rt, queue, _no_broker)
-            settle_heap()  # as `postflow hub` does once started (workers/service.py)
+            settle_heap()  # as `postflow hub` does once started (composition/processes.py)
             await _serve_until(app, stop, lambda port: conn.send({
                 "url": f"http://{HOST}:{port}/v1/hooks/{hook.hook.id}", "secret": hook.secret,
                 "target": sandbox.id}))

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import argparse
 
-from postflow.cli.context import CLI_ACTOR, CommandContext, Subcommands
-from postflow.cli.output import iso, table, when
+from cli.context import CLI_ACTOR, CommandContext, Subcommands
+from cli.output import iso, table, when
 from postflow.connections import Connection
 from postflow.organizations import Organization
 from postflow.runtime import Runtime

@@ -10,13 +10,13 @@ from typing import TypeAlias, TypeVar
 
 from pydantic import ValidationError
 
-from postflow.cli.output import Output
+from cli.output import Output
+from composition.runtime import open_runtime
 from postflow.config import Settings
 from postflow.errors import ConfigurationError, Conflict, NotFound
 from postflow.organizations import Organization
 from postflow.runtime import Runtime
 from postflow.usecases.organizations import describe_organizations, organizations_matching
-from postflow.wiring import open_runtime
 
 #: The audit log's actor for everything done at the shell.
 CLI_ACTOR = "cli"

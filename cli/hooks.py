@@ -10,8 +10,8 @@ import argparse
 import re
 from datetime import timedelta
 
-from postflow.cli.context import CLI_ACTOR, CommandContext, Subcommands
-from postflow.cli.output import iso, table, when
+from cli.context import CLI_ACTOR, CommandContext, Subcommands
+from cli.output import iso, table, when
 from postflow.config import Settings
 from postflow.hooks import IncomingHook
 from postflow.usecases.hooks import (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from postflow.cli.context import CommandContext, Subcommands
+from cli.context import CommandContext, Subcommands
 from postflow.usecases.connections import reseal_all
 
 

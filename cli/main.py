@@ -11,8 +11,7 @@ import sys
 import traceback
 from collections.abc import Sequence
 
-from postflow import __version__
-from postflow.cli import (
+from cli import (
     connections,
     hooks,
     keys,
@@ -23,9 +22,10 @@ from postflow.cli import (
     serve,
     validate,
 )
-from postflow.cli.context import CommandContext, load_settings
-from postflow.cli.log_config import configure_logging
-from postflow.cli.output import Output
+from cli.context import CommandContext, load_settings
+from cli.log_config import configure_logging
+from cli.output import Output
+from postflow import __version__
 from postflow.config import Settings
 from postflow.errors import PostFlowError
 

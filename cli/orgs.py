@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from postflow.cli.context import CLI_ACTOR, CommandContext, Subcommands
-from postflow.cli.output import iso, table, when
+from cli.context import CLI_ACTOR, CommandContext, Subcommands
+from cli.output import iso, table, when
 from postflow.organizations import Organization
 from postflow.usecases.organizations import create_organization
 

@@ -10,9 +10,9 @@ import argparse
 import sys
 from datetime import datetime
 
-from postflow.cli.context import CLI_ACTOR, CommandContext, Subcommands
-from postflow.cli.output import when
-from postflow.cli.posts import post_view, when_in, worker_queue
+from cli.context import CLI_ACTOR, CommandContext, Subcommands
+from cli.output import when
+from cli.posts import post_view, when_in, worker_queue
 from postflow.errors import BadInput
 from postflow.organizations import Organization
 from postflow.posts import Post, PostSource, PostStatus

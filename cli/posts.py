@@ -9,10 +9,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
+from cli.context import CLI_ACTOR, CommandContext, Subcommands
+from cli.output import excerpt, iso, table, to_json, when
 from postflow.attempts import PublishAttempt
 from postflow.audit import AuditEvent
-from postflow.cli.context import CLI_ACTOR, CommandContext, Subcommands
-from postflow.cli.output import excerpt, iso, table, to_json, when
 from postflow.config import Settings
 from postflow.errors import BadInput
 from postflow.local_time import in_zone, resolve_local_time
@@ -32,7 +32,7 @@ def register(commands: Subcommands, common: argparse.ArgumentParser) -> None:
     actions = group.add_subparsers(dest="action", required=True, metavar="ACTION")
 
     # Imported here: post_create uses this module's views.
-    from postflow.cli.post_create import register_create
+    from cli.post_create import register_create
     register_create(actions, common)
 
     listing = actions.add_parser("list", parents=[common], help="list posts, newest first")

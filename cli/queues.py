@@ -6,9 +6,9 @@ from __future__ import annotations
 import argparse
 from datetime import datetime
 
-from postflow.cli.context import CLI_ACTOR, CommandContext, Subcommands
-from postflow.cli.output import excerpt, iso, table, when
-from postflow.cli.posts import post_view
+from cli.context import CLI_ACTOR, CommandContext, Subcommands
+from cli.output import excerpt, iso, table, when
+from cli.posts import post_view
 from postflow.organizations import Organization
 from postflow.posts import Post
 from postflow.queues import QueueSettings, parse_slot, slot_label

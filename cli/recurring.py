@@ -7,9 +7,9 @@ import argparse
 from dataclasses import dataclass
 from datetime import date
 
-from postflow.cli.context import CLI_ACTOR, CommandContext, Subcommands
-from postflow.cli.output import excerpt, iso, table, when
-from postflow.cli.posts import post_view, when_in
+from cli.context import CLI_ACTOR, CommandContext, Subcommands
+from cli.output import excerpt, iso, table, when
+from cli.posts import post_view, when_in
 from postflow.errors import BadInput
 from postflow.organizations import Organization
 from postflow.posts import Post

@@ -14,7 +14,7 @@ import os
 import signal
 from collections.abc import Awaitable, Callable
 
-from postflow.cli.context import CommandContext, Subcommands
+from cli.context import CommandContext, Subcommands
 from postflow.config import EventLoopChoice, Settings
 from postflow.errors import ConfigurationError
 
@@ -38,7 +38,7 @@ def register(commands: Subcommands, common: argparse.ArgumentParser) -> None:
 
 
 def up(args: argparse.Namespace, ctx: CommandContext) -> None:
-    from workers.service import run_embedded
+    from composition.processes import run_embedded
 
     def ready(url: str) -> None:
         ctx.out.result({"url": url, **_storage(ctx.settings)}, ready_lines(ctx.settings, url))
@@ -48,7 +48,7 @@ def up(args: argparse.Namespace, ctx: CommandContext) -> None:
 
 
 def hub(args: argparse.Namespace, ctx: CommandContext) -> None:
-    from workers.service import run_hub
+    from composition.processes import run_hub
 
     _require_shared_broker(ctx.settings, "hub")
 
@@ -60,14 +60,14 @@ def hub(args: argparse.Namespace, ctx: CommandContext) -> None:
 
 
 def scheduler(args: argparse.Namespace, ctx: CommandContext) -> None:
-    from workers.service import run_scheduler
+    from composition.processes import run_scheduler
 
     _require_shared_broker(ctx.settings, "scheduler")
     _serve_until_signalled(lambda stop: run_scheduler(ctx.settings, stop))
 
 
 def worker(args: argparse.Namespace, ctx: CommandContext) -> None:
-    from workers.service import run_worker
+    from composition.processes import run_worker
 
     _require_shared_broker(ctx.settings, "worker")
     run_worker(ctx.settings)  # installs its own SIGINT/SIGTERM handlers: it blocks this thread

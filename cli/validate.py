@@ -10,11 +10,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from postflow.cli.context import CommandContext, Subcommands
+from cli.context import CommandContext, Subcommands
+from composition.runtime import validation_registry
 from postflow.providers import PublishContent, ValidationReport
 from postflow.runtime import Runtime
 from postflow.text_caps import validate_within_cap
-from postflow.wiring import validation_registry
 
 
 def register(commands: Subcommands, common: argparse.ArgumentParser) -> None:

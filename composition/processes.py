@@ -20,10 +20,10 @@ from types import FrameType
 import dramatiq
 from dramatiq.brokers.stub import StubBroker
 
+from composition.runtime import open_runtime
 from postflow.config import Settings
 from postflow.runtime import Runtime
 from postflow.usecases.dispatch import requeue_stale_posts
-from postflow.wiring import open_runtime
 from workers import worker_runtime
 from workers.broker import close_broker, configure_broker, ping_broker
 from workers.dramatiq_queue import DramatiqPublishQueue

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from composition.runtime import with_read_cache
 from hub import security_headers
 from hub.errors import error_middleware
 from hub.routes import (
@@ -22,7 +23,6 @@ from hub.routes import (
 from hub.server import CONNECTION_DEADLINES, ConnectionDeadlines
 from postflow.publish_queue import PublishQueue
 from postflow.runtime import Runtime
-from postflow.wiring import with_read_cache
 
 #: Room above the webhook limit: the hook route reads the body itself and answers a JSON 413,
 #: which aiohttp's own limit would turn into a plain-text one.
@@ -33,7 +33,7 @@ def create_app(rt: Runtime, queue: PublishQueue, broker_ping: BrokerPing) -> web
     """Build the hub; the caller owns ``rt``, ``queue`` and the broker and closes them.
 
     The hub reads a hook, its organization and its connections on every webhook, so it reads
-    them through a short-lived cache (see :func:`postflow.wiring.with_read_cache`).
+    them through a short-lived cache (see :func:`composition.runtime.with_read_cache`).
     """
     app = web.Application(middlewares=[error_middleware],
                           client_max_size=rt.settings.webhook_max_body_bytes + BODY_SIZE_HEADROOM)

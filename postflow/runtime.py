@@ -34,6 +34,6 @@ class Runtime:
     refresh_locks: RefreshLock = field(default_factory=InProcessRefreshLock)
     #: Tells people about posts that need them; a chat adapter's when one is configured.
     notifier: Notifier = field(default_factory=LoggingNotifier)
-    #: Where post media are stored, and how media URLs are fetched (``postflow/wiring.py``).
+    #: Where post media are stored, and how media URLs are fetched (``composition/runtime.py``).
     media_store: MediaStore | None = None
     media_fetcher: MediaFetcher | None = None

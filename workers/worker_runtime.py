@@ -21,11 +21,11 @@ import redis.asyncio
 from dramatiq.asyncio import get_event_loop_thread
 from dramatiq.middleware import Middleware
 
+from composition.runtime import open_runtime
 from integrations.http_session import close_http_sessions
 from postflow.clock import Clock
 from postflow.config import Settings
 from postflow.runtime import Runtime
-from postflow.wiring import open_runtime
 from workers.redis_gates import RedisAccountGate, RedisRefreshLock, open_gates_client
 
 log = logging.getLogger(__name__)

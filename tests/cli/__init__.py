@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from postflow.cli.main import main
+from cli.main import main
 from tests.conftest import TEST_SECRET_KEY
 
 

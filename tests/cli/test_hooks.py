@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.postflow.cli import run_cli, use_cli_env
+from tests.cli import run_cli, use_cli_env
 
 
 @pytest.fixture(autouse=True)

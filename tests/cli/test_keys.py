@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli import run_cli, use_cli_env
 from tests.conftest import TEST_SECRET_KEY
-from tests.postflow.cli import run_cli, use_cli_env
 
 
 @pytest.fixture(autouse=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import postflow
-from tests.postflow.cli import run_cli, use_cli_env
+from tests.cli import run_cli, use_cli_env
 
 
 @pytest.fixture(autouse=True)
@@ -85,7 +85,7 @@ def test_unexpected_error_exits_1_with_one_line_and_no_traceback(
     async def broken(rt: object) -> int:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr("postflow.cli.keys.reseal_all", broken)
+    monkeypatch.setattr("cli.keys.reseal_all", broken)
 
     result = run_cli(capsys, "keys", "reseal")
 
@@ -99,7 +99,7 @@ def test_unexpected_error_shows_the_traceback_at_debug(
     async def broken(rt: object) -> int:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr("postflow.cli.keys.reseal_all", broken)
+    monkeypatch.setattr("cli.keys.reseal_all", broken)
     monkeypatch.setenv("POSTFLOW_LOG_LEVEL", "DEBUG")
 
     result = run_cli(capsys, "keys", "reseal")
@@ -109,7 +109,7 @@ def test_unexpected_error_shows_the_traceback_at_debug(
 
 
 def test_python_dash_m_runs_the_cli() -> None:
-    done = subprocess.run([sys.executable, "-m", "postflow.cli.main", "--version"],
+    done = subprocess.run([sys.executable, "-m", "cli.main", "--version"],
                           capture_output=True, text=True, timeout=60, check=False)
 
     assert done.returncode == 0

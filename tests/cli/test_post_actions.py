@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 import redis
 
+from composition.runtime import open_runtime
 from postflow.config import Settings
 from postflow.posts import PostSource
 from postflow.usecases.submit_post import PostRequest, submit_post
-from postflow.wiring import open_runtime
-from tests.postflow.cli import run_cli, use_cli_env
+from tests.cli import run_cli, use_cli_env
 
 
 @pytest.fixture(autouse=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from tests.postflow.cli import CliResult, run_cli, use_cli_env
+from tests.cli import CliResult, run_cli, use_cli_env
 
 NEXT_YEAR = datetime.now(UTC).year + 1
 #: 09:00 on 1 December next year: ahead of the real clock, within the two years allowed.

@@ -5,13 +5,13 @@ from pathlib import Path
 
 import pytest
 
+from composition.runtime import open_runtime
 from postflow.attempts import AttemptOutcome, PublishAttempt
 from postflow.config import Settings
 from postflow.ids import new_id
 from postflow.posts import PostSource
 from postflow.usecases.submit_post import PostRequest, submit_post
-from postflow.wiring import open_runtime
-from tests.postflow.cli import run_cli, use_cli_env
+from tests.cli import run_cli, use_cli_env
 
 
 @pytest.fixture(autouse=True)

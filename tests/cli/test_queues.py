@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from postflow.queues import WEEKDAYS
-from tests.postflow.cli import run_cli, use_cli_env
+from tests.cli import run_cli, use_cli_env
 
 
 @pytest.fixture(autouse=True)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.postflow.cli import run_cli, use_cli_env
+from tests.cli import run_cli, use_cli_env
 
 #: A default plan with recurring posts, so organizations created by the CLI can use them.
 PLANS = """

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli import run_cli, use_cli_env
 from tests.conftest import TEST_SECRET_KEY
-from tests.postflow.cli import run_cli, use_cli_env
 
 START_DEADLINE_SECONDS = 30.0
 STOP_DEADLINE_SECONDS = 45.0
@@ -42,7 +42,7 @@ def test_up_serves_healthz_and_exits_0_on_sigterm(tmp_path: Path) -> None:
            "POSTFLOW_SECRET_KEY": TEST_SECRET_KEY, "POSTFLOW_HTTP_PORT": str(port)}
     out_path, err_path = tmp_path / "stdout.txt", tmp_path / "stderr.txt"
     with out_path.open("w") as out, err_path.open("w") as err:
-        process = subprocess.Popen([sys.executable, "-m", "postflow.cli.main", "up"],
+        process = subprocess.Popen([sys.executable, "-m", "cli.main", "up"],
                                    env=env, stdout=out, stderr=err)
     try:
         deadline = time.monotonic() + START_DEADLINE_SECONDS
@@ -66,7 +66,7 @@ def test_up_serves_healthz_and_exits_0_on_sigterm(tmp_path: Path) -> None:
 
 SLOW_SHUTDOWN = """
 import asyncio, sys
-from postflow.cli.serve import _until_signalled
+from cli.serve import _until_signalled
 
 async def serve(stop):
     print("ready", flush=True)
@@ -117,7 +117,7 @@ def test_scale_out_process_without_redis_exits_2(command: str, tmp_path: Path,
 def test_up_and_hub_run_on_the_configured_event_loop(
         setting: str, expected: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
         monkeypatch: pytest.MonkeyPatch) -> None:
-    import workers.service
+    import composition.processes
 
     use_cli_env(monkeypatch, tmp_path / "var")
     monkeypatch.setenv("POSTFLOW_EVENT_LOOP", setting)
@@ -127,8 +127,8 @@ def test_up_and_hub_run_on_the_configured_event_loop(
     async def record_loop(*args: object, **kwargs: object) -> None:
         loops.append(type(asyncio.get_running_loop()).__module__.split(".")[0])
 
-    monkeypatch.setattr(workers.service, "run_embedded", record_loop)
-    monkeypatch.setattr(workers.service, "run_hub", record_loop)
+    monkeypatch.setattr(composition.processes, "run_embedded", record_loop)
+    monkeypatch.setattr(composition.processes, "run_hub", record_loop)
 
     assert run_cli(capsys, "up").code == 0
     assert run_cli(capsys, "hub").code == 0

@@ -6,9 +6,9 @@ from contextlib import AsyncExitStack
 
 import pytest
 
+from composition.runtime import open_runtime
 from postflow.account_gates import NetworkBusy
 from postflow.config import Settings
-from postflow.wiring import open_runtime
 
 
 async def test_the_configured_network_cap_is_the_one_enforced(settings: Settings) -> None:

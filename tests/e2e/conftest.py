@@ -16,18 +16,18 @@ import aiohttp
 import pytest
 from pydantic import SecretStr
 
+from composition.processes import run_embedded
+from composition.runtime import open_runtime
 from hub.app import create_app
 from hub.server import serve
 from postflow.config import Settings
 from postflow.runtime import Runtime
 from postflow.signatures import HEADER, signature_header
 from postflow.usecases.hooks import CreatedHook, create_hook
-from postflow.wiring import open_runtime
 from tests.fakes.processes import SchedulerTask, WorkerProcess, worker_env
 from tests.workers.scenario import SandboxAccount, sandbox_account
 from workers.broker import close_broker, configure_broker, ping_broker
 from workers.dramatiq_queue import DramatiqPublishQueue
-from workers.service import run_embedded
 
 
 @pytest.fixture

@@ -17,13 +17,13 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
+from composition.runtime import open_runtime
 from hub.app import create_app
 from postflow.chatops.install import WorkspaceOwner, link_or_create
 from postflow.config import Settings
 from postflow.organizations import ChatIdentity, Organization
 from postflow.runtime import Runtime
 from postflow.signatures import HEADER
-from postflow.wiring import open_runtime
 from tests.bot.slack.conftest import SlackSender, fake_slack, signing_secret  # noqa: F401
 from tests.conftest import TEST_SECRET_KEY
 from tests.fakes.clock import ManualClock

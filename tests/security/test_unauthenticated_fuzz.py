@@ -22,12 +22,12 @@ from aiohttp import web
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from composition.runtime import open_runtime
 from hub.app import create_app
 from hub.server import serve
 from postflow.usecases.connections import connect_sandbox
 from postflow.usecases.hooks import create_hook
 from postflow.usecases.organizations import create_organization
-from postflow.wiring import open_runtime
 from tests.hub.conftest import Broker, RecordingQueue
 from tests.security.every_surface import every_surface_settings
 

@@ -169,7 +169,7 @@ async def redis_worker(redis_settings: Settings,
 async def test_with_redis_a_429_is_retried_after_the_delay_and_delivered_once(
         redis_settings: Settings, redis_worker: dramatiq.Broker, fake_slack: FakeSlack) -> None:
     from bot.slack.chat_delivery import chat_outbox
-    from postflow.wiring import open_runtime
+    from composition.runtime import open_runtime
 
     fake_slack.rate_limit_next, fake_slack.retry_after = 1, 1
     hub_rt = await open_runtime(redis_settings)

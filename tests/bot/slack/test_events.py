@@ -113,8 +113,8 @@ async def test_single_workspace_mode_asks_auth_test_once(slack: SlackSender,
 
 
 async def test_no_slack_routes_without_a_signing_secret(tmp_path: Path) -> None:
+    from composition.runtime import open_runtime
     from postflow.config import Settings
-    from postflow.wiring import open_runtime
 
     rt = await open_runtime(Settings(data_dir=tmp_path, secret_key=TEST_SECRET_KEY))
     try:
@@ -129,8 +129,8 @@ async def test_socket_mode_handler_is_built_with_the_app_token_on_the_same_app(
         tmp_path: Path) -> None:
     from bot.slack.app import SLACK_BOT
     from bot.slack.socket_mode import socket_mode_handler
+    from composition.runtime import open_runtime
     from postflow.config import Settings
-    from postflow.wiring import open_runtime
 
     rt = await open_runtime(Settings(data_dir=tmp_path, secret_key=TEST_SECRET_KEY,
                                      slack_signing_secret="s" * 32,

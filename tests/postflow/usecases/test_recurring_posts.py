@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from composition.runtime import open_runtime
 from postflow.config import Settings
 from postflow.connections import Connection
 from postflow.errors import BadInput, InvalidTransition, LimitReached
@@ -29,7 +30,6 @@ from postflow.usecases.recurring_posts import (
     pause_series,
     resume_series,
 )
-from postflow.wiring import open_runtime
 from tests.fakes.clock import ManualClock
 from tests.workers.scenario import RecordingQueue
 from workers.leader import LocalLeader
