@@ -32,8 +32,8 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from composition.hub import build_hub
 from composition.runtime import open_runtime
-from hub.app import create_app
 from hub.event_loop import loop_factory
 from hub.server import serve
 from postflow.config import Settings
@@ -113,13 +113,13 @@ async def _hub(stop: Any, conn: multiprocessing.connection.Connection) -> None:
         plans.write_text(BENCH_PLANS, encoding="utf-8")
         settings = Settings(data_dir=Path(tmp) / "var", plans_file=plans,
                             secret_key="bench-secret-key-0123456789")
-        rt = await open_runtime(settings)
+        rt = await open_runtime(settings, read_cache=True)  # as `postflow hub` builds it
         try:
             org = await create_organization(rt, "Bench", actor="bench")
             sandbox = await connect_sandbox(rt, org.id, "bench", actor="bench")
             hook = await create_hook(rt, org.id, "bench", actor="bench")
             queue = CountingQueue()
-            app = create_app(rt, queue, _no_broker)
+            app = build_hub(rt, queue, _no_broker)
             settle_heap()  # as `postflow hub` does once started (composition/processes.py)
             await _serve_until(app, stop, lambda port: conn.send({
                 "url": f"http://{HOST}:{port}/v1/hooks/{hook.hook.id}", "secret": hook.secret,

@@ -53,8 +53,8 @@ from _redis_db import claimed_redis_db
 from pydantic import SecretStr
 
 from composition.processes import WORKER_STOP_TIMEOUT_SECONDS
+from composition.worker import install_worker_runtime
 from postflow.config import Settings
-from workers import worker_runtime
 from workers.broker import close_broker, configure_broker
 from workers.embedded import InProcessWorker, worker_threads
 
@@ -160,7 +160,7 @@ def _queue_consumer(redis_url: str, data_dir: str, messages: int, ready: Any, st
     import workers.actors  # noqa: F401 - the production worker consumes these queues too
 
     declare_noop_actor(broker)
-    worker_runtime.install(settings)
+    install_worker_runtime(settings)
     worker = InProcessWorker(broker, settings)
     worker.start()
     try:

@@ -12,7 +12,8 @@ from datetime import datetime
 
 from cli.context import CLI_ACTOR, CommandContext, Subcommands
 from cli.output import when
-from cli.posts import post_view, when_in, worker_queue
+from cli.post_views import post_view, when_in
+from composition.publish_queues import worker_queue
 from postflow.errors import BadInput
 from postflow.organizations import Organization
 from postflow.posts import Post, PostSource, PostStatus

@@ -4,21 +4,20 @@ what happened on the way, and changing a post's course (``posts create`` is in p
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
 from cli.context import CLI_ACTOR, CommandContext, Subcommands
 from cli.output import excerpt, iso, table, to_json, when
+from cli.post_create import register_create
+from cli.post_views import post_view, when_in
+from composition.publish_queues import worker_queue
 from postflow.attempts import PublishAttempt
 from postflow.audit import AuditEvent
-from postflow.config import Settings
 from postflow.errors import BadInput
-from postflow.local_time import in_zone, resolve_local_time
+from postflow.local_time import resolve_local_time
 from postflow.organizations import Organization
-from postflow.posts import Post, PostStatus, PostTarget
-from postflow.publish_queue import PublishQueue
+from postflow.posts import Post, PostStatus
 from postflow.runtime import Runtime
 from postflow.usecases.post_actions import cancel_post, publish_now, reschedule_post
 
@@ -31,8 +30,6 @@ def register(commands: Subcommands, common: argparse.ArgumentParser) -> None:
         "posts", help="create, list, show, reschedule, cancel or publish posts")
     actions = group.add_subparsers(dest="action", required=True, metavar="ACTION")
 
-    # Imported here: post_create uses this module's views.
-    from cli.post_create import register_create
     register_create(actions, common)
 
     listing = actions.add_parser("list", parents=[common], help="list posts, newest first")
@@ -143,22 +140,6 @@ def publish_post_now(args: argparse.Namespace, ctx: CommandContext) -> None:
                     "handed_to": "worker" if queue is not None else "scheduler"}, [line])
 
 
-@contextmanager
-def worker_queue(settings: Settings) -> Iterator[PublishQueue | None]:
-    """The Dramatiq queue when Redis is configured, else None (leave it to the scheduler)."""
-    if settings.redis_url is None:
-        yield None
-        return
-    from workers.broker import close_broker, configure_broker
-    from workers.dramatiq_queue import DramatiqPublishQueue
-
-    broker = configure_broker(settings)
-    try:
-        yield DramatiqPublishQueue()
-    finally:
-        close_broker(broker)
-
-
 def parse_at(text: str, timezone: str | None = None) -> tuple[datetime, str]:
     """``--at``: ISO 8601 with a UTC offset (``Z`` counts), or a local time read in
     ``timezone``; returns the instant and a note when the local time had to be adjusted."""
@@ -175,11 +156,6 @@ def parse_at(text: str, timezone: str | None = None) -> tuple[datetime, str]:
                        "which zone it is in with --timezone.", details={"at": text})
     resolved = resolve_local_time(at, timezone)
     return resolved.utc, resolved.note
-
-
-def when_in(moment: datetime | None, timezone: str) -> str:
-    """``moment`` on the wall clock of ``timezone``: ``2026-12-01 09:00 CET``."""
-    return in_zone(moment, timezone).strftime("%Y-%m-%d %H:%M %Z") if moment else "-"
 
 
 def _history_lines(history: PostHistory) -> list[str]:
@@ -213,29 +189,6 @@ def _history_lines(history: PostHistory) -> list[str]:
                         for e in history.audit])),
     ]
     return lines
-
-
-def post_view(post: Post) -> dict[str, object]:
-    return {"id": post.id, "org_id": post.org_id, "status": post.status.value,
-            "status_reason": post.status_reason, "text": post.text, "variants": post.variants,
-            "media": [m.url for m in post.media], "timezone": post.timezone,
-            "scheduled_at": iso(post.scheduled_at),
-            "scheduled_local": iso(in_zone(post.scheduled_at, post.timezone)
-                                   if post.scheduled_at else None),
-            "time_note": post.time_note or None, "due_at": iso(post.due_at),
-            "from_queue": post.from_queue, "source": {"kind": post.source.kind,
-                                                      "ref": post.source.ref},
-            "created_by": post.created_by, "version": post.version,
-            "targets": [target_view(t) for t in post.targets],
-            "created_at": iso(post.created_at), "updated_at": iso(post.updated_at)}
-
-
-def target_view(target: PostTarget) -> dict[str, object]:
-    return {"connection_id": target.connection_id, "network": target.network,
-            "status": target.status.value, "attempt_count": target.attempt_count,
-            "platform_post_id": target.platform_post_id, "url": target.url,
-            "error_kind": target.error_kind, "error_message": target.error_message,
-            "published_at": iso(target.published_at)}
 
 
 def attempt_view(attempt: PublishAttempt) -> dict[str, object]:

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from cli.context import CLI_ACTOR, CommandContext, Subcommands
 from cli.output import excerpt, iso, table, when
-from cli.posts import post_view
+from cli.post_views import post_view
 from postflow.organizations import Organization
 from postflow.posts import Post
 from postflow.queues import QueueSettings, parse_slot, slot_label

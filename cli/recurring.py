@@ -9,7 +9,7 @@ from datetime import date
 
 from cli.context import CLI_ACTOR, CommandContext, Subcommands
 from cli.output import excerpt, iso, table, when
-from cli.posts import post_view, when_in
+from cli.post_views import post_view, when_in
 from postflow.errors import BadInput
 from postflow.organizations import Organization
 from postflow.posts import Post

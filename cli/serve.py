@@ -15,6 +15,8 @@ import signal
 from collections.abc import Awaitable, Callable
 
 from cli.context import CommandContext, Subcommands
+from composition import processes
+from hub.event_loop import loop_factory
 from postflow.config import EventLoopChoice, Settings
 from postflow.errors import ConfigurationError
 
@@ -38,39 +40,32 @@ def register(commands: Subcommands, common: argparse.ArgumentParser) -> None:
 
 
 def up(args: argparse.Namespace, ctx: CommandContext) -> None:
-    from composition.processes import run_embedded
-
     def ready(url: str) -> None:
         ctx.out.result({"url": url, **_storage(ctx.settings)}, ready_lines(ctx.settings, url))
 
-    _serve_until_signalled(lambda stop: run_embedded(ctx.settings, stop, on_ready=ready),
+    _serve_until_signalled(lambda stop: processes.run_embedded(ctx.settings, stop, on_ready=ready),
                            ctx.settings.event_loop)
 
 
 def hub(args: argparse.Namespace, ctx: CommandContext) -> None:
-    from composition.processes import run_hub
-
     _require_shared_broker(ctx.settings, "hub")
 
     def ready(url: str) -> None:
         ctx.out.result({"url": url}, [f"PostFlow hub listening at {url}"])
 
-    _serve_until_signalled(lambda stop: run_hub(ctx.settings, stop, on_ready=ready),
+    _serve_until_signalled(lambda stop: processes.run_hub(ctx.settings, stop, on_ready=ready),
                            ctx.settings.event_loop)
 
 
 def scheduler(args: argparse.Namespace, ctx: CommandContext) -> None:
-    from composition.processes import run_scheduler
-
     _require_shared_broker(ctx.settings, "scheduler")
-    _serve_until_signalled(lambda stop: run_scheduler(ctx.settings, stop))
+    _serve_until_signalled(lambda stop: processes.run_scheduler(ctx.settings, stop))
 
 
 def worker(args: argparse.Namespace, ctx: CommandContext) -> None:
-    from composition.processes import run_worker
-
     _require_shared_broker(ctx.settings, "worker")
-    run_worker(ctx.settings)  # installs its own SIGINT/SIGTERM handlers: it blocks this thread
+    # Installs its own SIGINT/SIGTERM handlers: it blocks this thread.
+    processes.run_worker(ctx.settings)
 
 
 def _require_shared_broker(settings: Settings, command: str) -> None:
@@ -113,8 +108,6 @@ def _storage(settings: Settings) -> dict[str, str]:
 def _serve_until_signalled(serve: Callable[[asyncio.Event], Awaitable[None]],
                            event_loop: EventLoopChoice | None = None) -> None:
     """Run ``serve`` until a signal; on the chosen loop, or as ``asyncio.run`` would."""
-    from hub.event_loop import loop_factory
-
     factory = None if event_loop is None else loop_factory(event_loop)
     with asyncio.Runner(loop_factory=factory) as runner:
         runner.run(_until_signalled(serve))

@@ -1,8 +1,11 @@
 """The long-running processes the CLI starts: worker, scheduler, hub, and all three in one.
 
-Each configures the broker first (before any actor is imported), opens what it needs, settles
-its start-up heap out of the garbage collector's way (:mod:`workers.heap`), runs until stopped,
-and closes everything in the reverse order.
+Each configures the broker first (before any actor is imported and before anything that picks
+the chat queue), opens its backends once and builds its runtime from them, settles its
+start-up heap out of the garbage collector's way (:mod:`workers.heap`), runs until stopped, and
+closes everything in the reverse order. The hub's runtime reads hooks, organizations and
+connections through a short-lived cache; the scheduler's does not (it must read fresh records
+before it writes them), so ``postflow up`` builds one of each on its one set of backends.
 """
 
 from __future__ import annotations
@@ -20,11 +23,13 @@ from types import FrameType
 import dramatiq
 from dramatiq.brokers.stub import StubBroker
 
-from composition.runtime import open_runtime
+from composition.hub import build_hub, close_slack_socket, connect_slack_socket
+from composition.runtime import open_backends
+from composition.worker import install_worker_runtime
+from hub.server import serve
 from postflow.config import Settings
 from postflow.runtime import Runtime
 from postflow.usecases.dispatch import requeue_stale_posts
-from workers import worker_runtime
 from workers.broker import close_broker, configure_broker, ping_broker
 from workers.dramatiq_queue import DramatiqPublishQueue
 from workers.embedded import InProcessWorker
@@ -45,7 +50,7 @@ def _start_worker(settings: Settings) -> tuple[dramatiq.Broker, InProcessWorker]
     broker = configure_broker(settings)
     import workers.actors  # noqa: F401 - declares the queues the worker consumes
 
-    worker_runtime.install(settings)
+    install_worker_runtime(settings)
     worker = InProcessWorker(broker, settings)
     worker.start()
     return broker, worker
@@ -90,41 +95,38 @@ async def _close_leader(leader: LeaderLock) -> None:
 async def run_scheduler(settings: Settings, stop: asyncio.Event) -> None:
     """Dispatch due posts, send canaries and reconcile, while leading, until ``stop`` is set."""
     broker = configure_broker(settings)
-    rt = await open_runtime(settings)
+    backends = await open_backends(settings)
     leader = _leader_for(settings)
     settle_heap()
     try:
-        await Scheduler(rt, DramatiqPublishQueue(), leader).run(stop)
+        await Scheduler(backends.runtime(), DramatiqPublishQueue(), leader).run(stop)
     finally:
         await _close_leader(leader)
-        await rt.store.close()
+        await backends.close()
         close_broker(broker)
 
 
 async def run_hub(settings: Settings, stop: asyncio.Event,
                   on_ready: Callable[[str], None] | None = None) -> None:
     """Serve the hub on ``http_host:http_port`` until ``stop`` is set."""
-    from bot.slack.socket_mode import start_socket_mode, stop_socket_mode
-    from hub.app import create_app
-    from hub.server import serve
-
     broker = configure_broker(settings)
-    rt = await open_runtime(settings)
+    backends = await open_backends(settings)
     try:
-        app = create_app(rt, DramatiqPublishQueue(), partial(ping_broker, broker))
+        app = build_hub(backends.runtime(read_cache=True), DramatiqPublishQueue(),
+                        partial(ping_broker, broker))
         served = await serve(app, settings.http_host, settings.http_port)
         socket = None
         try:
-            socket = await start_socket_mode(app)
+            socket = await connect_slack_socket(app)
             settle_heap()
             if on_ready is not None:
                 on_ready(f"http://{settings.http_host}:{served.port}")
             await stop.wait()
         finally:
-            await stop_socket_mode(socket)
+            await close_slack_socket(socket)
             await served.stop()
     finally:
-        await rt.store.close()
+        await backends.close()
         close_broker(broker)
 
 
@@ -146,13 +148,10 @@ async def run_embedded(settings: Settings, stop: asyncio.Event,
 
     ``on_ready`` gets the hub's URL once it accepts requests (with the real port when 0 was set).
     """
-    from bot.slack.socket_mode import start_socket_mode, stop_socket_mode
-    from hub.app import create_app
-    from hub.server import serve
-
     broker = configure_broker(settings)
     queue = DramatiqPublishQueue()
-    rt = await open_runtime(settings)
+    backends = await open_backends(settings)
+    rt = backends.runtime()
     worker: InProcessWorker | None = None
     scheduler_stop = asyncio.Event()
     scheduler_task: asyncio.Task[None] | None = None
@@ -160,23 +159,23 @@ async def run_embedded(settings: Settings, stop: asyncio.Event,
         resumed = await resume_unfinished_posts(rt, queue, broker)
         if resumed:
             log.info("resumed %d unfinished posts", resumed)
-        worker_runtime.install(settings)
+        install_worker_runtime(settings)
         worker = InProcessWorker(broker, settings, embedded=True,
                                  worker_timeout_ms=EMBEDDED_WORKER_TIMEOUT_MS)
         worker.start()
         scheduler_task = asyncio.create_task(
             Scheduler(rt, queue, LocalLeader()).run(scheduler_stop), name="postflow-scheduler")
-        app = create_app(rt, queue, partial(ping_broker, broker))
+        app = build_hub(backends.runtime(read_cache=True), queue, partial(ping_broker, broker))
         served = await serve(app, settings.http_host, settings.http_port)
         socket = None
         try:
-            socket = await start_socket_mode(app)
+            socket = await connect_slack_socket(app)
             settle_heap()
             if on_ready is not None:
                 on_ready(f"http://{settings.http_host}:{served.port}")
             await _wait_for_stop(stop, scheduler_task)
         finally:
-            await stop_socket_mode(socket)
+            await close_slack_socket(socket)
             await served.stop()
     finally:
         scheduler_stop.set()
@@ -185,7 +184,7 @@ async def run_embedded(settings: Settings, stop: asyncio.Event,
                 await scheduler_task
         if worker is not None:
             await asyncio.to_thread(worker.stop, WORKER_STOP_TIMEOUT_SECONDS)
-        await rt.store.close()
+        await backends.close()
         close_broker(broker)
 
 

@@ -16,9 +16,9 @@ import aiohttp
 import pytest
 from pydantic import SecretStr
 
+from composition.hub import build_hub
 from composition.processes import run_embedded
 from composition.runtime import open_runtime
-from hub.app import create_app
 from hub.server import serve
 from postflow.config import Settings
 from postflow.runtime import Runtime
@@ -92,7 +92,7 @@ async def make_sender(rt: Runtime, base_url: str) -> Sender:
 async def redis_hub(redis_settings: Settings, live_rt: Runtime) -> AsyncIterator[str]:
     """The real hub on a loopback port, sending to Redis; yields its URL."""
     broker = configure_broker(redis_settings)
-    app = create_app(live_rt, DramatiqPublishQueue(), partial(ping_broker, broker))
+    app = build_hub(live_rt, DramatiqPublishQueue(), partial(ping_broker, broker))
     served = await serve(app, "127.0.0.1", 0, access_log=False)
     try:
         yield f"http://127.0.0.1:{served.port}"

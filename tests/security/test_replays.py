@@ -17,8 +17,8 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
+from composition.hub import build_hub
 from composition.runtime import open_runtime
-from hub.app import create_app
 from postflow.chatops.install import WorkspaceOwner, link_or_create
 from postflow.config import Settings
 from postflow.organizations import ChatIdentity, Organization
@@ -132,7 +132,7 @@ async def second_hub(settings: Settings, clock: ManualClock,
     """Another hub process on the same database (its own runtime and read cache)."""
     other = await open_runtime(settings, clock=clock)
     try:
-        async with TestClient(TestServer(create_app(other, RecordingQueue(), Broker().ping),
+        async with TestClient(TestServer(build_hub(other, RecordingQueue(), Broker().ping),
                                          host="127.0.0.1")) as client:
             yield client
     finally:

@@ -22,8 +22,8 @@ from aiohttp import web
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from composition.hub import build_hub
 from composition.runtime import open_runtime
-from hub.app import create_app
 from hub.server import serve
 from postflow.usecases.connections import connect_sandbox
 from postflow.usecases.hooks import create_hook
@@ -103,7 +103,7 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
         org = await create_organization(rt, "Acme", actor="test")
         sandbox = await connect_sandbox(rt, org.id, "acme-sandbox", actor="test")
         created = await create_hook(rt, org.id, "CI", actor="test")
-        app = create_app(rt, RecordingQueue(), Broker().ping)
+        app = build_hub(rt, RecordingQueue(), Broker().ping)
         served = await serve(app, "127.0.0.1", 0, access_log=False)
         known = {"network": tuple(rt.providers.networks()), "hook_id": (created.hook.id,),
                  "media_id": ("0" * 64, "ab" * 32), "post_id": ("pst_0",),
