@@ -16,6 +16,7 @@ from postflow.usecases.organizations import change_plan, create_organization
 from postflow.usecases.submit_post import PostRequest, submit_post
 from tests.polling import eventually
 
+
 @dataclass
 class RecordingQueue:
     """A PublishQueue that remembers what it was sent; ``failure`` makes it raise (broker down)."""
