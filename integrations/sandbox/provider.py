@@ -41,6 +41,9 @@ class SandboxProvider:
     display_name = "Sandbox"
     #: Ten times the sandbox's 5,000.
     max_text_code_points = 50_000
+    #: Connected by name (``postflow connect sandbox``), with no consent screen.
+    connects_by_oauth = False
+    account_noun = "a test account that publishes nowhere"
 
     def __init__(self, records: SandboxPostRecords, clock: Clock, public_url: str) -> None:
         self._posts = records

@@ -50,9 +50,6 @@ from postflow.usecases.connections import add_connection, open_tokens
 
 START_PATH = "/oauth/{network}/start"
 CALLBACK_PATH = "/oauth/{network}/callback"
-#: The networks whose consent flow is built and tested; each is offered once it is configured
-#: (the sandbox connects without a consent screen: ``postflow connect sandbox``).
-CONSENT_NETWORKS = frozenset({"x", "facebook", "linkedin"})
 #: The asker's name a link carries (chat display names are short; a link must stay usable).
 MAX_ASKER_NAME = 80
 
@@ -95,8 +92,9 @@ class ConnectOutcome:
 
 
 def consent_networks(rt: Runtime) -> list[str]:
-    """The configured networks that connect through a consent screen."""
-    return [n for n in rt.providers.networks() if n in CONSENT_NETWORKS]
+    """The configured networks that connect through a consent screen (each provider declares
+    it: ``connects_by_oauth``; the sandbox connects without one: ``postflow connect sandbox``)."""
+    return rt.providers.consent_networks()
 
 
 def callback_url(rt: Runtime, network: str) -> str:
