@@ -1,4 +1,4 @@
-"""``postflow connect sandbox`` and ``postflow connections list|set-timezone|disconnect``:
+"""``postflow connect NETWORK`` and ``postflow connections list|set-timezone|disconnect``:
 accounts posts go to, the zone each reads local times in, and letting one go.
 
 Tokens are never printed: a connection's view holds no sealed or plain token.
@@ -11,35 +11,32 @@ import argparse
 from cli.context import CLI_ACTOR, CommandContext, Subcommands
 from cli.output import iso, table, when
 from postflow.connections import Connection
+from postflow.errors import BadInput
 from postflow.organizations import Organization
 from postflow.runtime import Runtime
 from postflow.usecases.connections import (
+    SANDBOX,
     connect_sandbox,
     disconnect_connection,
     set_connection_timezone,
 )
-from postflow.usecases.oauth_connect import connect_link
-
-#: Networks connected through their consent screen, with what one connects (offered when
-#: configured).
-CONSENT_NETWORKS = {"x": "an X account", "facebook": "Facebook Pages"}
+from postflow.usecases.oauth_connect import ConnectLink, connect_link
 
 
 def register(commands: Subcommands, common: argparse.ArgumentParser) -> None:
-    connect = commands.add_parser("connect", help="connect a social account")
-    networks = connect.add_subparsers(dest="network", required=True, metavar="NETWORK")
-    sandbox = networks.add_parser(
-        "sandbox", parents=[common],
-        help="connect a sandbox account: the whole flow with no social network behind it")
-    sandbox.add_argument("--org", required=True, help="organization id or name")
-    sandbox.add_argument("--name", required=True, help="the account's display name")
-    sandbox.set_defaults(handler=connect_sandbox_account)
-    for network, name in CONSENT_NETWORKS.items():
-        consent = networks.add_parser(
-            network, parents=[common],
-            help=f"print a single-use link that connects {name} (10 minutes)")
-        consent.add_argument("--org", required=True, help="organization id or name")
-        consent.set_defaults(handler=print_connect_link)
+    # The networks come from the runtime's registry (plugins included), so NETWORK is checked
+    # when the command runs, not by the parser.
+    connect = commands.add_parser(
+        "connect", parents=[common], help="connect a social account",
+        description="Connect an account of NETWORK: `sandbox` (with --name) connects a test "
+                    "account that publishes nowhere; any other network set up here prints a "
+                    "single-use link to its consent screen (10 minutes). An unknown network is "
+                    "refused with the list of those offered.")
+    connect.add_argument("network", metavar="NETWORK",
+                         help="sandbox, or a network that connects through its consent screen")
+    connect.add_argument("--org", required=True, help="organization id or name")
+    connect.add_argument("--name", help="the sandbox account's display name")
+    connect.set_defaults(handler=connect_account)
 
     group = commands.add_parser("connections",
                                 help="list connected accounts, set their zone, disconnect one")
@@ -68,6 +65,20 @@ def register(commands: Subcommands, common: argparse.ArgumentParser) -> None:
     disconnecting.set_defaults(handler=disconnect)
 
 
+def connect_account(args: argparse.Namespace, ctx: CommandContext) -> None:
+    network = args.network.lower()
+    if network == SANDBOX:
+        if not args.name:
+            raise BadInput("A sandbox account needs a name: postflow connect sandbox --org ORG "
+                           "--name NAME.", details={"network": network})
+        connect_sandbox_account(args, ctx)
+    elif args.name is not None:
+        raise BadInput(f"--name is for sandbox accounts; a {network} account is named by "
+                       f"{network} itself.", details={"network": network})
+    else:
+        print_connect_link(network, args, ctx)
+
+
 def connect_sandbox_account(args: argparse.Namespace, ctx: CommandContext) -> None:
     connection = ctx.run_in_org(
         args.org, lambda rt, org: connect_sandbox(rt, org.id, args.name, actor=CLI_ACTOR))
@@ -77,12 +88,15 @@ def connect_sandbox_account(args: argparse.Namespace, ctx: CommandContext) -> No
     ])
 
 
-def print_connect_link(args: argparse.Namespace, ctx: CommandContext) -> None:
-    link = ctx.run_in_org(args.org, lambda rt, org: connect_link(rt, org.id, args.network,
-                                                                 actor=CLI_ACTOR))
+def print_connect_link(network: str, args: argparse.Namespace, ctx: CommandContext) -> None:
+    async def work(rt: Runtime, org: Organization) -> tuple[ConnectLink, str]:
+        link = await connect_link(rt, org.id, network, actor=CLI_ACTOR)
+        return link, rt.providers.account_noun(network)
+
+    link, account_noun = ctx.run_in_org(args.org, work)
     ctx.out.result({"network": link.network, "url": link.url,
                     "expires_at": iso(link.expires_at)}, [
-        f"Open this link in a browser to connect {CONSENT_NETWORKS[link.network]} "
+        f"Open this link in a browser to connect {account_noun} "
         f"(it works once, until {when(link.expires_at)}):",
         link.url,
     ])

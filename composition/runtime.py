@@ -103,7 +103,7 @@ async def open_runtime(settings: Settings, *, clock: Clock | None = None,
 def validation_registry(rt: Runtime) -> ProviderRegistry:
     """``rt``'s networks plus every built-in one without its app configured: checking a text
     needs no credentials (``postflow validate``)."""
-    return build_validation_registry(rt.store, rt.clock, rt.settings)
+    return build_validation_registry(rt.providers, rt.clock, rt.settings)
 
 
 def in_process_gates(settings: Settings, clock: Clock) -> Gates:

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Mapping
+from typing import Protocol
 
 from pydantic import SecretStr
 
 from integrations.facebook import FacebookConfig, FacebookProvider
 from integrations.linkedin import LinkedInConfig, LinkedInProvider
 from integrations.sandbox import SandboxProvider
+from integrations.sandbox.records import SandboxPostRecords
 from integrations.x import XConfig, XProvider
 from integrations.x.media import XMediaSettings
 from postflow.clock import Clock
@@ -29,7 +31,12 @@ ProviderPlugin = Callable[[Store, Clock, Settings], Mapping[str, Provider]]
 PLUGINS_SETTING = "POSTFLOW_PROVIDER_PLUGINS"
 
 
-def build_provider_registry(store: Store, clock: Clock, settings: Settings) -> ProviderRegistry:
+class StoreWithSandboxPosts(Store, SandboxPostRecords, Protocol):
+    """The core store, which also keeps the sandbox network's records (SQLite and MongoDB do)."""
+
+
+def build_provider_registry(store: StoreWithSandboxPosts, clock: Clock,
+                            settings: Settings) -> ProviderRegistry:
     """The built-in networks plus those of the configured plugins, which may only add."""
     providers = built_in_providers(store, clock, settings)
     built_in = set(providers)
@@ -53,14 +60,23 @@ def build_provider_registry(store: Store, clock: Clock, settings: Settings) -> P
     return ProviderRegistry(providers)
 
 
-def built_in_providers(store: Store, clock: Clock, settings: Settings, *,
-                       offline: bool = False) -> dict[str, Provider]:
-    """The built-in networks whose app is configured. ``offline``: every built-in network, those
-    without an app built with empty credentials, fit only to validate (counting needs none)."""
-    unset = SecretStr("")
+def built_in_providers(store: StoreWithSandboxPosts, clock: Clock,
+                       settings: Settings) -> dict[str, Provider]:
+    """The sandbox, which keeps its posts in ``store``, and the networks whose app is
+    configured."""
     providers: dict[str, Provider] = {
         "sandbox": SandboxProvider(store, clock, settings.base_url),
     }
+    return providers | network_app_providers(clock, settings)
+
+
+def network_app_providers(clock: Clock, settings: Settings, *,
+                          offline: bool = False) -> dict[str, Provider]:
+    """The built-in networks with an app of their own, whose app is configured. ``offline``:
+    every one, those without an app built with empty credentials, fit only to validate
+    (counting needs none)."""
+    unset = SecretStr("")
+    providers: dict[str, Provider] = {}
     if offline or (settings.x_client_id and settings.x_client_secret is not None):
         providers["x"] = XProvider(XConfig(
             client_id=settings.x_client_id or "", client_secret=settings.x_client_secret or unset,
@@ -82,12 +98,11 @@ def built_in_providers(store: Store, clock: Clock, settings: Settings, *,
     return providers
 
 
-def build_validation_registry(store: Store, clock: Clock,
+def build_validation_registry(configured: ProviderRegistry, clock: Clock,
                               settings: Settings) -> ProviderRegistry:
-    """Every network ``postflow validate`` can check offline: the configured ones (plugins
-    too), and each built-in network whose app is not configured."""
-    configured = build_provider_registry(store, clock, settings)
-    offline = built_in_providers(store, clock, settings, offline=True)
+    """Every network ``postflow validate`` can check offline: the ``configured`` ones (plugins
+    and the sandbox too), and each built-in network whose app is not configured."""
+    offline = network_app_providers(clock, settings, offline=True)
     return ProviderRegistry(offline | {n: configured.get(n) for n in configured.networks()})
 
 

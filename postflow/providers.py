@@ -133,6 +133,12 @@ class Provider(Protocol):
     #: or parses it (``postflow.text_caps``), so ``validate`` only ever sees bounded texts.
     #: A plugin provider without it gets ``MAX_TEXT_CAP``.
     max_text_code_points: int
+    #: True when an account connects through the network's consent screen (OAuth); the sandbox
+    #: connects without one. A plugin provider without it is taken to connect by consent.
+    connects_by_oauth: bool
+    #: What one connection brings, for people: "an X account", "Facebook Pages". A plugin
+    #: provider without it gets "a <display name> account".
+    account_noun: str
 
     def validate(self, content: PublishContent) -> ValidationReport:
         """Check ``content`` against the network's rules without calling it."""
@@ -194,3 +200,14 @@ class ProviderRegistry:
 
     def networks(self) -> list[str]:
         return sorted(self._providers)
+
+    def consent_networks(self) -> list[str]:
+        """The networks whose accounts connect through a consent screen (OAuth)."""
+        return [n for n in self.networks()
+                if getattr(self._providers[n], "connects_by_oauth", True) is not False]
+
+    def account_noun(self, network: str) -> str:
+        """What connecting ``network`` brings, for people: "an X account", "Facebook Pages"."""
+        provider = self.get(network)
+        noun = getattr(provider, "account_noun", None)
+        return noun if isinstance(noun, str) and noun else f"a {provider.display_name} account"

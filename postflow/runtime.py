@@ -20,6 +20,7 @@ from postflow.media import MediaFetcher, MediaStore
 from postflow.notifications import LoggingNotifier, Notifier
 from postflow.plans import PlanCatalog
 from postflow.providers import ProviderRegistry
+from postflow.signed_tokens import TokenSigner
 from postflow.store.port import Store
 from postflow.token_vault import TokenVault
 
@@ -41,3 +42,8 @@ class Runtime:
     #: Where post media are stored, and how media URLs are fetched (``composition/runtime.py``).
     media_store: MediaStore | None = None
     media_fetcher: MediaFetcher | None = None
+
+    @property
+    def tokens(self) -> TokenSigner:
+        """Signs and opens expiring tokens with the configured secret keys and this clock."""
+        return TokenSigner(self.settings.secret_keys(), self.clock)

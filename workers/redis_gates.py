@@ -226,6 +226,11 @@ class RedisAccountGate:
         # The ends of the cool-downs this process set (see _remember_cool_down).
         self._cooling: dict[str, datetime] = {}
 
+    def waiting(self, network: str) -> int:
+        """How many jobs of this process wait in line for a slot of ``network``."""
+        line = self._lines.get(f"{KEY_PREFIX}slots:{network}")
+        return 0 if line is None else sum(not w.slot.done() for w in line.waiters)
+
     async def cooling_until(self, connection_id: str) -> datetime | None:
         stored = await self._client.get(_cooldown_key(connection_id))
         if stored is None:

@@ -170,21 +170,23 @@ class ComposerListeners:
                       token: str) -> Composed | dict[str, str]:
         """The uploads stored and the post created, or the problems by field."""
         try:
-            state = await self._store_uploads(state, token, choices.who.org.id)
+            state = await self._store_uploads(state, token, choices)
             return await compose.submit_composer(self._rt, self._queue, choices, state)
         except Exception as err:  # each kind becomes field errors
             return _problems(err)
 
     async def _store_uploads(self, state: ComposerState, token: str,
-                             org_id: str) -> ComposerState:
-        """Each uploaded file downloaded from Slack with the bot token and stored once, held
-        by the author's organization; a refusal is the file field's error."""
+                             choices: ComposerChoices) -> ComposerState:
+        """Each uploaded file downloaded from Slack with the bot token, under the picked
+        networks' limits, and stored once, held by the author's organization; a refusal is the
+        file field's error."""
+        org_id = choices.who.org.id
+        limits = media_size_limits(self._rt, compose.picked_networks(choices, state))
         for index, upload in enumerate(state.files):
             if upload.media_id:
                 continue
             try:
-                async with self._files.download(upload, token,
-                                                media_size_limits(self._rt, ())) as fetched:
+                async with self._files.download(upload, token, limits) as fetched:
                     stored = await add_media_from_file(self._rt, fetched, org_id=org_id,
                                                        source=f"The file {upload.name[:80]}")
             except PostFlowError as err:

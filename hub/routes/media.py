@@ -25,8 +25,8 @@ async def get_media(request: web.Request) -> web.StreamResponse:
     media_id = check_media_id(request.match_info["media_id"])
     if not isinstance(store, LocalMediaStore):
         raise NotFound("No medium has this id.")
-    verify_media_signature(rt.settings.secret_keys(), media_id, request.query.get("exp"),
-                           request.query.get("sig"), now=rt.clock.now())
+    verify_media_signature(rt.tokens, media_id, request.query.get("exp"),
+                           request.query.get("sig"))
     media = await store.get(media_id)
     return web.FileResponse(store.path_of(media_id), headers={
         "Content-Type": media.content_type, "X-Content-Type-Options": "nosniff",

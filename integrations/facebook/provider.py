@@ -139,6 +139,8 @@ class FacebookProvider:
     display_name = "Facebook"
     #: Facebook takes 63,206 characters; the ceiling of every cap is just above.
     max_text_code_points = 65_536
+    connects_by_oauth = True
+    account_noun = "Facebook Pages"
     #: The hub lets the person pick which of their Pages to connect.
     picks_accounts = True
     #: Media are stored at submit and posted from the store's URLs (videos' facts validated).

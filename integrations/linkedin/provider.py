@@ -130,6 +130,7 @@ class LinkedInProvider:
     display_name = "LinkedIn"
     #: Ten times LinkedIn's 3,000.
     max_text_code_points = 30_000
+    connects_by_oauth = True
     #: Images are stored by PostFlow when the post is submitted (fetched safely, see
     #: integrations/media/fetch.py) and uploaded from the store, never read from the sender's URL.
     uploads_media = True
@@ -144,6 +145,8 @@ class LinkedInProvider:
                                              self._trusted)
         #: With Page scopes the hub lets the person pick the member and Pages to connect.
         self.picks_accounts = bool(PAGE_SCOPES & set(config.scopes))
+        self.account_noun = ("a LinkedIn profile or Pages" if self.picks_accounts
+                             else "a LinkedIn profile")
 
     @property
     def media_limits(self) -> MediaLimits:

@@ -27,14 +27,14 @@ from integrations.media.signed_urls import signed_media_url
 from postflow.clock import Clock
 from postflow.errors import NotFound
 from postflow.media import READ_CHUNK_BYTES, MediaObject, check_media_id, media_id_of_file
+from postflow.signed_tokens import TokenSigner
 
 
 class LocalMediaStore:
     def __init__(self, root: Path, *, base_url: str, secret_key: str, clock: Clock) -> None:
         self._root = root
         self._base_url = base_url
-        self._secret_key = secret_key
-        self._clock = clock
+        self._signer = TokenSigner([secret_key], clock)
 
     def path_of(self, media_id: str) -> Path:
         """Where the bytes of ``media_id`` are (or would be)."""
@@ -72,9 +72,8 @@ class LocalMediaStore:
             handle.close()
 
     async def url(self, media_id: str, expires_in: timedelta) -> str:
-        expires = int((self._clock.now() + expires_in).timestamp())
-        return signed_media_url(self._base_url, self._secret_key, check_media_id(media_id),
-                                expires)
+        return signed_media_url(self._base_url, self._signer, check_media_id(media_id),
+                                expires_in)
 
     async def delete(self, media_id: str) -> None:
         await asyncio.to_thread(self._delete, media_id)

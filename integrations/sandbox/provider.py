@@ -13,9 +13,9 @@ reconciliation paths can be tried by hand (see docs/networks.md):
 
 from __future__ import annotations
 
-from typing import Protocol
 from urllib.parse import urlencode
 
+from integrations.sandbox.records import SandboxPostRecords
 from postflow.clock import Clock
 from postflow.ids import new_id
 from postflow.media import MediaLimits
@@ -36,23 +36,17 @@ MAX_LENGTH = 5000
 MAX_MEDIA = 4
 
 
-class SandboxFeed(Protocol):
-    """Where sandbox posts are kept: PostFlow's store implements it."""
-
-    async def insert_sandbox_post(self, post: SandboxPost) -> None: ...
-
-    async def find_sandbox_posts(self, connection_id: str,
-                                 idempotency_key: str | None = None) -> list[SandboxPost]: ...
-
-
 class SandboxProvider:
     network = "sandbox"
     display_name = "Sandbox"
     #: Ten times the sandbox's 5,000.
     max_text_code_points = 50_000
+    #: Connected by name (``postflow connect sandbox``), with no consent screen.
+    connects_by_oauth = False
+    account_noun = "a test account that publishes nowhere"
 
-    def __init__(self, feed: SandboxFeed, clock: Clock, public_url: str) -> None:
-        self._feed = feed
+    def __init__(self, records: SandboxPostRecords, clock: Clock, public_url: str) -> None:
+        self._posts = records
         self._clock = clock
         self._public_url = public_url.rstrip("/")
 
@@ -106,21 +100,25 @@ class SandboxProvider:
                                 retry_after=1.0, platform_code="429")
         record = await self._write(account, content, idempotency_key, outcome="published")
         if "[sandbox:lost-answer]" in text and len(
-                await self._feed.find_sandbox_posts(account.connection_id, idempotency_key)) == 1:
+                await self._posts.find_sandbox_posts(account.connection_id, idempotency_key)) == 1:
             raise ProviderError(ErrorKind.UNKNOWN, "The sandbox created the post but its answer "
                                 "was lost.", platform_code="502")
         return self._result(record)
 
     async def check(self, account: AccountContext, *,
                     idempotency_key: str) -> PublishResult | None:
-        for record in await self._feed.find_sandbox_posts(account.connection_id, idempotency_key):
+        for record in await self._posts.find_sandbox_posts(account.connection_id, idempotency_key):
             if record.outcome == "published":
                 return self._result(record)
         return None
 
+    async def published_post(self, sandbox_post_id: str) -> SandboxPost | None:
+        """The record a publish wrote (what ``/sandbox/posts/{id}`` shows); None if unknown."""
+        return await self._posts.get_sandbox_post(sandbox_post_id)
+
     async def _rejected_before(self, account: AccountContext, text: str) -> bool:
         return any(r.outcome == "rejected" and r.text == text
-                   for r in await self._feed.find_sandbox_posts(account.connection_id))
+                   for r in await self._posts.find_sandbox_posts(account.connection_id))
 
     async def _write(self, account: AccountContext, content: PublishContent, key: str, *,
                      outcome: str) -> SandboxPost:
@@ -128,7 +126,7 @@ class SandboxProvider:
                              idempotency_key=key, text=content.text,
                              media_urls=list(content.media_urls), outcome=outcome,
                              created_at=self._clock.now())
-        await self._feed.insert_sandbox_post(record)
+        await self._posts.insert_sandbox_post(record)
         return record
 
     def _result(self, record: SandboxPost) -> PublishResult:

@@ -94,6 +94,8 @@ class XProvider:
     #: 280 weighted characters, but a link counts 23 whatever its length: room for long links,
     #: small enough that the count stays within a few milliseconds (bench/validate.py).
     max_text_code_points = 4_096
+    connects_by_oauth = True
+    account_noun = "an X account"
     #: X takes media as uploaded bytes: posts to X get their media stored at submit time.
     uploads_media = True
 

@@ -13,12 +13,10 @@ from postflow.connections import Connection, ConnectionStatus
 from postflow.errors import BadInput, NotFound
 from postflow.queues import WEEKDAYS
 from postflow.runtime import Runtime
-from postflow.usecases.connections import connect_sandbox, disconnect_connection
+from postflow.usecases.connections import SANDBOX, connect_sandbox, disconnect_connection
 from postflow.usecases.oauth_connect import connect_link, consent_networks
 from postflow.usecases.queues import queue_settings_for, upcoming_queue
 
-#: Networks that can be connected from chat today.
-CHAT_CONNECTABLE = frozenset({"sandbox"})
 #: Queued posts shown by ``queue``; the rest are counted.
 QUEUE_SHOWN = 10
 
@@ -66,10 +64,9 @@ async def connect(rt: Runtime, who: Membership, network: str, name: str) -> Repl
     if network in consent_networks(rt):
         link = await connect_link(rt, who.org.id, network, actor=who.actor,
                                   asked_by=asker_name(who))
-        name_shown = rt.providers.get(network).display_name
-        return Reply(text=f"Open this link to connect a {name_shown} account to "
+        return Reply(text=f"Open this link to connect {rt.providers.account_noun(network)} to "
                           f"{who.org.name}; it works once, for the next 10 minutes: {link.url}")
-    if network not in CHAT_CONNECTABLE:
+    if network != SANDBOX:
         raise BadInput(f"Connecting {network} is not available yet; today PostFlow connects "
                        "sandbox accounts (`/postflow connect sandbox`).",
                        details={"network": network})
@@ -80,6 +77,13 @@ async def connect(rt: Runtime, who: Membership, network: str, name: str) -> Repl
     conn = await connect_sandbox(rt, who.org.id, name, actor=who.actor)
     return Reply(text=f"Connected the sandbox account {conn.display_name} (`{conn.id}`). Posts "
                       "to it are kept in PostFlow, nothing goes to a real network.")
+
+
+def connectable_networks(rt: Runtime) -> str:
+    """The networks ``/postflow connect`` takes here, for people, from the provider registry."""
+    offered = [SANDBOX] if SANDBOX in rt.providers.networks() else []
+    return ", ".join(f"`{network}` ({rt.providers.account_noun(network)})"
+                     for network in offered + consent_networks(rt))
 
 
 def asker_name(who: Membership) -> str:

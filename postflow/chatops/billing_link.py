@@ -1,18 +1,14 @@
 """The billing page link an Owner gets from ``/postflow billing``: signed, short-lived, bound to
 one organization and one member.
 
-A link token is ``<body>.<hmac>`` where the body is base64url JSON ``{"o": org id, "m": member
-id, "e": expires unix s}``, signed with a key derived from the secret key (any configured key is
-accepted, so rotating keys keeps links working until they expire). Issuing writes nothing; the page
-checks the signature, the expiry, and that the member is still an Owner of that organization.
+A link token is a token of :mod:`postflow.signed_tokens` whose payload is the JSON
+``{"o": org id, "m": member id}`` (any configured secret key opens it, so rotating keys keeps
+links working until they expire). Issuing writes nothing; the page checks the signature, the
+expiry, and that the member is still an Owner of that organization.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import hmac
 import json
 from dataclasses import dataclass
 from datetime import timedelta
@@ -24,10 +20,11 @@ from postflow.chatops.replies import Reply
 from postflow.errors import Unauthorized
 from postflow.organizations import Member, Organization, Role
 from postflow.runtime import Runtime
-from postflow.secret_compare import same_secret
+from postflow.signed_tokens import TokenRefused
 
 LINK_TTL = timedelta(minutes=15)
 PAGE_PATH = "/billing"
+_PURPOSE = "billing-link"
 
 
 @dataclass(frozen=True)
@@ -38,17 +35,10 @@ class BillingAccess:
     member: Member
 
 
-def _signature(key: str, body: str) -> str:
-    derived = hmac.new(key.encode(), b"postflow billing link", hashlib.sha256).digest()
-    return hmac.new(derived, body.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
-
-
 def issue_billing_token(rt: Runtime, org_id: str, member_id: str) -> str:
     """A token for ``member_id`` of ``org_id``, good for :data:`LINK_TTL`."""
-    expires = int((rt.clock.now() + LINK_TTL).timestamp())
-    claims = json.dumps({"o": org_id, "m": member_id, "e": expires}, separators=(",", ":"))
-    body = base64.urlsafe_b64encode(claims.encode()).decode().rstrip("=")
-    return f"{body}.{_signature(rt.settings.secret_keys()[0], body)}"
+    claims = json.dumps({"o": org_id, "m": member_id}, separators=(",", ":"))
+    return rt.tokens.sign(_PURPOSE, claims, LINK_TTL)
 
 
 def billing_url(rt: Runtime, org_id: str, member_id: str) -> str:
@@ -68,14 +58,16 @@ async def billing_link(rt: Runtime, who: Membership) -> Reply:
 async def open_billing_token(rt: Runtime, token: str) -> BillingAccess:
     """The organization and Owner a token is for; Unauthorized with ``details["reason"]`` one
     of ``invalid``, ``expired``, ``not_owner`` otherwise."""
-    body, _, signature = token.rpartition(".")
-    claims = _claims(body) if body and signature else None
-    if claims is None or not any(same_secret(signature, _signature(key, body))
-                                 for key in rt.settings.secret_keys()):
+    try:
+        claims = _claims(rt.tokens.open(_PURPOSE, token).payload)
+    except TokenRefused as refused:
+        if refused.reason == "expired":
+            raise Unauthorized("This billing link has expired.",
+                               details={"reason": "expired"}) from None
+        claims = None
+    if claims is None:
         raise Unauthorized("This billing link is not valid.", details={"reason": "invalid"})
-    org_id, member_id, expires = claims
-    if expires <= rt.clock.now().timestamp():
-        raise Unauthorized("This billing link has expired.", details={"reason": "expired"})
+    org_id, member_id = claims
     org = await rt.store.get_organization(org_id)
     member = next((m for m in await rt.store.list_members(org_id) if m.id == member_id), None)
     if member is None or member.role is not Role.OWNER:
@@ -84,14 +76,14 @@ async def open_billing_token(rt: Runtime, token: str) -> BillingAccess:
     return BillingAccess(org=org, member=member)
 
 
-def _claims(body: str) -> tuple[str, str, int] | None:
+def _claims(payload: str) -> tuple[str, str] | None:
     try:
-        data = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
-    except (binascii.Error, ValueError):
+        data = json.loads(payload)
+    except ValueError:
         return None
     if not isinstance(data, dict):
         return None
-    org_id, member_id, expires = data.get("o"), data.get("m"), data.get("e")
-    if not (isinstance(org_id, str) and isinstance(member_id, str) and isinstance(expires, int)):
+    org_id, member_id = data.get("o"), data.get("m")
+    if not (isinstance(org_id, str) and isinstance(member_id, str)):
         return None
-    return org_id, member_id, expires
+    return org_id, member_id

@@ -75,7 +75,8 @@ async def _billing(req: Request, args: list[str]) -> Reply:
 
 async def _connect(req: Request, args: list[str]) -> Reply:
     if not args:
-        raise BadInput("Say which network: `/postflow connect sandbox`.")
+        raise BadInput("Say which network: `/postflow connect <network>`. Networks here: "
+                       f"{accounts.connectable_networks(req.rt)}.")
     return await accounts.connect(req.rt, req.who, args[0], " ".join(args[1:]))
 
 
@@ -119,7 +120,7 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
             "/postflow queue sandbox-1 set mon,wed,fri 09:00 13:00", Permission.MANAGE_QUEUES,
             _queue),
     Command("connect", "connect <network> [name]",
-            "Connect a social account: sandbox (a test network) or any network set up here.",
+            "Connect a social account.",
             "/postflow connect sandbox", Permission.MANAGE_CONNECTIONS, _connect),
     Command("disconnect", "disconnect <account>",
             "Stop posting to an account and forget its access; its posts and queue stay until "
@@ -187,8 +188,11 @@ async def help_reply(rt: Runtime, caller: Caller) -> Reply:
         if command.name == "help":
             continue
         needed = NEEDED_ROLE[command.permission]
+        summary = command.summary
+        if command.name == "connect":
+            summary += f" Networks here: {accounts.connectable_networks(rt)}."
         items.append(Item(title=f"`/postflow {command.usage}`",
-                          lines=(command.summary, f"Example: `{command.example}`",
+                          lines=(summary, f"Example: `{command.example}`",
                                  f"Needs: {role_name(needed)}" + (
                                      " (viewers may look)" if command.name in VIEWABLE
                                      else ""))))

@@ -26,7 +26,7 @@ from postflow.publish_queue import PublishQueue
 from postflow.runtime import Runtime
 from postflow.text_caps import validate_within_cap
 from postflow.usecases.dispatch import claim_and_enqueue
-from postflow.usecases.media import uploads_media
+from postflow.usecases.media import check_media_count, media_size_limits, uploads_media
 from postflow.usecases.submit_post import MAX_AHEAD, PostRequest, submit_post
 
 #: The form's fields; the Slack modal uses them as block ids, so errors land under the field.
@@ -196,6 +196,12 @@ def when_summary(state: ComposerState, choices: ComposerChoices) -> str:
     return f"{summary} {resolved.note}" if resolved.note else summary
 
 
+def picked_networks(choices: ComposerChoices, state: ComposerState) -> set[str]:
+    """The networks of the accounts the form picks (of those still connected)."""
+    by_id = {c.id: c for c in choices.connections}
+    return {by_id[t].network for t in state.targets if t in by_id}
+
+
 def post_request(rt: Runtime, choices: ComposerChoices, state: ComposerState) -> PostRequest:
     """The request the form describes; ComposerInvalid naming every field that is wrong."""
     errors: dict[str, str] = {}
@@ -257,18 +263,30 @@ def _check_files(rt: Runtime, state: ComposerState, networks: set[str],
     and size, and whether the chosen networks take uploaded bytes at all."""
     if not state.files:
         return
-    limit = rt.settings.media_max_bytes
     if len(state.files) + len(state.media_urls) > MAX_UPLOADS:
         errors[MEDIA_FILES] = f"Give at most {MAX_UPLOADS} media in all (files and URLs)."
         return
+    try:
+        check_media_count(rt, networks, len(state.files) + len(state.media_urls))
+    except BadInput as err:
+        errors[MEDIA_FILES] = err.message
+        return
+    # The chosen networks' own limits, as a fetch of the file would hold it to.
+    limits = media_size_limits(rt, networks)
     for upload in state.files:
         if upload.content_type.lower() not in MEDIA_KINDS:
             kind = upload.content_type or "of no known type"
             errors[MEDIA_FILES] = (f"{upload.name[:80]} is {kind}; upload JPEG, PNG, WebP or GIF "
                                    "images, or an MP4 or MOV video.")
             return
-        if upload.size > limit:
-            errors[MEDIA_FILES] = f"{upload.name[:80]} is larger than the {limit} bytes allowed."
+        limit = limits.for_type(upload.content_type.lower())
+        if limit is None:
+            errors[MEDIA_FILES] = (f"{upload.name[:80]} is {upload.content_type}, which the "
+                                   "picked accounts do not take.")
+            return
+        if upload.size > limit.max_bytes:
+            errors[MEDIA_FILES] = (f"{upload.name[:80]} is larger than the {limit.max_bytes} "
+                                   f"bytes allowed ({limit.set_by}).")
             return
     others = sorted(n for n in networks if not uploads_media(rt, [n]))
     if others:

@@ -1,10 +1,9 @@
 """OAuth ``state`` values: signed, short-lived and single-use.
 
-A state is ``<id>.<expires unix s>.<hmac>``, signed with a key derived from the secret key, so
-issuing one writes nothing; redeeming one claims its id in the store, so it works once across
-every hub process. A state may carry a signed ``binding`` (``<id>.<expires>.<binding>.<hmac>``,
-the binding base64url-encoded): who asked, for which organization, in which browser; it is
-readable, not secret.
+A state is a token of :mod:`postflow.signed_tokens` (one purpose per use: Slack install, connect
+link, consent, pick) whose payload is ``<id>:<binding>``, so issuing one writes nothing;
+redeeming one claims its id in the store, so it works once across every hub process. The
+binding (who asked, for which organization, in which browser) is readable, not secret.
 
 :func:`read_state` checks a state without spending it (to show a page, or to check the
 browser first); :func:`claim_state` spends one that was read; :func:`redeem_state` does both.
@@ -12,29 +11,19 @@ browser first); :func:`claim_state` spends one that was read; :func:`redeem_stat
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
-import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from postflow.errors import Unauthorized
 from postflow.runtime import Runtime
 from postflow.secret_compare import same_secret
+from postflow.signed_tokens import TokenRefused
 
 STATE_TTL = timedelta(minutes=10)
-#: Longer than any state a browser key is checked against could be (its digits, in seconds).
-_MAX_EXPIRES_DIGITS = 12
 #: Browser keys are made by :func:`new_browser_key`; anything else in the cookie is ignored.
 _BROWSER_KEY_LENGTH = 32
-
-
-def _signature(key: str, purpose: str, body: str) -> str:
-    derived = hmac.new(key.encode(), f"postflow oauth state {purpose}".encode(),
-                       hashlib.sha256).digest()
-    return hmac.new(derived, body.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -56,31 +45,23 @@ class ReadState:
 
 def issue_state(rt: Runtime, purpose: str, binding: str = "") -> str:
     """A new state for one trip through a platform's consent screen."""
-    expires = int((rt.clock.now() + STATE_TTL).timestamp())
-    body = f"{secrets.token_urlsafe(16)}.{expires}"
-    if binding:
-        body += "." + base64.urlsafe_b64encode(binding.encode()).decode().rstrip("=")
-    return f"{body}.{_signature(rt.settings.secret_keys()[0], purpose, body)}"
+    return rt.tokens.sign(_token_purpose(purpose), f"{secrets.token_urlsafe(16)}:{binding}",
+                          STATE_TTL)
 
 
 def read_state(rt: Runtime, state: str, purpose: str) -> ReadState:
     """Check ``state``'s signature and expiry without spending it; Unauthorized with
     ``details["reason"]`` ``invalid`` or ``expired`` otherwise."""
-    body, _, signature = state.rpartition(".")
-    state_id, _, rest = body.partition(".")
-    expires_text, _, encoded_binding = rest.partition(".")
-    binding = _decode_binding(encoded_binding)
-    well_formed = bool(state_id and signature and binding is not None and expires_text.isascii()
-                       and expires_text.isdigit() and len(expires_text) <= _MAX_EXPIRES_DIGITS)
-    if not well_formed or not any(same_secret(signature, _signature(key, purpose, body))
-                                  for key in rt.settings.secret_keys()):
+    try:
+        opened = rt.tokens.open(_token_purpose(purpose), state)
+    except TokenRefused as refused:
+        if refused.reason == "expired":
+            raise Unauthorized("This install link has expired. Start the installation again.",
+                               details={"reason": "expired"}) from None
         raise Unauthorized("This install link is not valid. Start the installation again.",
-                           details={"reason": "invalid"})
-    expires = datetime.fromtimestamp(int(expires_text), UTC)
-    if expires <= rt.clock.now():
-        raise Unauthorized("This install link has expired. Start the installation again.",
-                           details={"reason": "expired"})
-    return ReadState(state_id=state_id, binding=binding or "", expires_at=expires)
+                           details={"reason": "invalid"}) from None
+    state_id, _, binding = opened.payload.partition(":")
+    return ReadState(state_id=state_id, binding=binding, expires_at=opened.expires_at)
 
 
 async def claim_state(rt: Runtime, read: ReadState) -> RedeemedState:
@@ -123,10 +104,5 @@ def check_browser(expected_digest: object, browser_key: str) -> None:
                            details={"reason": "browser"})
 
 
-def _decode_binding(encoded: str) -> str | None:
-    if not encoded:
-        return ""
-    try:
-        return base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode()
-    except (binascii.Error, ValueError):
-        return None
+def _token_purpose(purpose: str) -> str:
+    return f"oauth-state:{purpose}"

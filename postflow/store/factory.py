@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from postflow.config import Settings
-from postflow.store.port import Store
+
+if TYPE_CHECKING:  # the backends are imported only when chosen
+    from postflow.store.mongo import MongoStore
+    from postflow.store.sqlite import SqliteStore
 
 
-async def open_store(settings: Settings) -> Store:
+async def open_store(settings: Settings) -> MongoStore | SqliteStore:
+    """The chosen backend, typed as itself: besides the core's :class:`Store` it keeps records
+    the core does not read (the sandbox network's), which the composition root hands out."""
     if settings.mongodb_url is not None:
         from postflow.store.mongo import MongoStore
 

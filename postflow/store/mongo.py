@@ -729,7 +729,7 @@ class MongoStore:
         doc = await self._coll("heartbeats").find_one({"_id": name})
         return None if doc is None else as_utc(doc["at"])
 
-    # -- the sandbox network's own records ----------------------------------------------------
+    # -- the sandbox network's own records (its port: integrations/sandbox/records.py) --------
     async def insert_sandbox_post(self, post: SandboxPost) -> None:
         await self._insert("sandbox_posts", model_document(post),
                            f"Sandbox post {post.id} already exists.")

@@ -883,7 +883,7 @@ class SqliteStore:
         rows = await self._fetch("SELECT at FROM heartbeats WHERE name = ?", (name,))
         return _parse_ts(rows[0][0]) if rows else None
 
-    # -- the sandbox network's own records ----------------------------------------------------
+    # -- the sandbox network's own records (its port: integrations/sandbox/records.py) --------
     async def insert_sandbox_post(self, post: SandboxPost) -> None:
         await self._write(
             "INSERT INTO sandbox_posts (id, connection_id, idempotency_key, created_at, doc)"

@@ -17,6 +17,8 @@ from postflow.timezones import require_timezone
 from postflow.usecases.audit_log import record
 
 log = logging.getLogger(__name__)
+#: The test network, connected by name with no consent screen (:func:`connect_sandbox`).
+SANDBOX = "sandbox"
 
 
 async def add_connection(rt: Runtime, org_id: str, network: str, account: ConnectedAccount, *,
@@ -42,10 +44,10 @@ async def add_connection(rt: Runtime, org_id: str, network: str, account: Connec
 
 async def connect_sandbox(rt: Runtime, org_id: str, name: str, *, actor: str) -> Connection:
     """Connect a sandbox account: the whole flow, with no social network behind it."""
-    provider = rt.providers.get("sandbox")
+    provider = rt.providers.get(SANDBOX)
     account = await provider.exchange_code(code=f"sandbox:{name}", redirect_uri="",
                                            code_verifier="")
-    return await add_connection(rt, org_id, "sandbox", account, actor=actor)
+    return await add_connection(rt, org_id, SANDBOX, account, actor=actor)
 
 
 async def set_connection_timezone(rt: Runtime, org_id: str, connection_id: str,

@@ -13,16 +13,15 @@
    spends it, exchanges the code with the PKCE verifier and stores the account, or updates it
    when it was connected before.
 
-The verifier never leaves the server and is never stored: it is an HMAC of the consent state's
-id under a key derived from the secret key, so whichever hub process gets the callback derives it
-again, and issuing a state still writes nothing (:mod:`postflow.chatops.oauth_state`).
+The verifier never leaves the server and is never stored: it is derived from the consent state
+and the secret key (:meth:`postflow.signed_tokens.TokenSigner.derive`), so whichever hub process
+gets the callback derives it again, and issuing a state still writes nothing
+(:mod:`postflow.chatops.oauth_state`).
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import hmac
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -45,14 +44,12 @@ from postflow.plans import Limit, check_limit
 from postflow.providers import ConnectedAccount, Provider
 from postflow.runtime import Runtime
 from postflow.secret_compare import same_secret
+from postflow.signed_tokens import TokenRefused
 from postflow.usecases.audit_log import record
 from postflow.usecases.connections import add_connection, open_tokens
 
 START_PATH = "/oauth/{network}/start"
 CALLBACK_PATH = "/oauth/{network}/callback"
-#: The networks whose consent flow is built and tested; each is offered once it is configured
-#: (the sandbox connects without a consent screen: ``postflow connect sandbox``).
-CONSENT_NETWORKS = frozenset({"x", "facebook", "linkedin"})
 #: The asker's name a link carries (chat display names are short; a link must stay usable).
 MAX_ASKER_NAME = 80
 
@@ -95,8 +92,9 @@ class ConnectOutcome:
 
 
 def consent_networks(rt: Runtime) -> list[str]:
-    """The configured networks that connect through a consent screen."""
-    return [n for n in rt.providers.networks() if n in CONSENT_NETWORKS]
+    """The configured networks that connect through a consent screen (each provider declares
+    it: ``connects_by_oauth``; the sandbox connects without one: ``postflow connect sandbox``)."""
+    return rt.providers.consent_networks()
 
 
 def callback_url(rt: Runtime, network: str) -> str:
@@ -134,8 +132,8 @@ async def open_link(rt: Runtime, network: str, link_state: str) -> LinkRequest:
 
 def link_csrf_token(rt: Runtime, link_state: str, browser_key: str) -> str:
     """The token the link page's Continue form carries: only that page, in that browser, has
-    it (an HMAC of the link and the browser's key under a key derived from the secret key)."""
-    return _link_csrf_tokens(rt, link_state, browser_key)[0]
+    it (a signed token holding a digest of the link and of the browser's key)."""
+    return rt.tokens.sign(_CSRF_PURPOSE, _csrf_binding(link_state, browser_key), STATE_TTL)
 
 
 async def begin_consent(rt: Runtime, network: str, link_state: str, *, csrf_token: str,
@@ -146,8 +144,7 @@ async def begin_consent(rt: Runtime, network: str, link_state: str, *, csrf_toke
     (nothing is spent then), Unauthorized for a bad, expired or used link.
     """
     provider = _consent_provider(rt, network)
-    if not (browser_key and any(same_secret(csrf_token, token) for token
-                                in _link_csrf_tokens(rt, link_state, browser_key))):
+    if not (browser_key and _is_link_csrf_token(rt, csrf_token, link_state, browser_key)):
         raise Forbidden("This form was not sent from the page of this link in this browser. "
                         "Open the link again and press Continue.",
                         details={"reason": "csrf"})
@@ -156,7 +153,7 @@ async def begin_consent(rt: Runtime, network: str, link_state: str, *, csrf_toke
     state = issue_state(rt, _consent_purpose(network), binding=json.dumps(
         {"org": binding["org"], "actor": binding["actor"],
          "browser": browser_digest(browser_key)}))
-    challenge = str(create_s256_code_challenge(_code_verifier(rt, state.partition(".")[0])))
+    challenge = str(create_s256_code_challenge(_code_verifier(rt, state)))
     return ConsentRedirect(url=provider.consent_url(
         state=state, redirect_uri=callback_url(rt, network), code_challenge=challenge),
         state=state)
@@ -193,10 +190,10 @@ async def redeem_consent(rt: Runtime, network: str, state: str, *,
     read = read_state(rt, state, _consent_purpose(network))
     binding = json.loads(read.binding)
     check_browser(binding.get("browser"), browser_key)
-    redeemed = await claim_state(rt, read)
+    await claim_state(rt, read)
     return ({"org": str(binding["org"]), "actor": str(binding["actor"]),
              "browser": str(binding["browser"])},
-            _code_verifier(rt, redeemed.state_id))
+            _code_verifier(rt, state))
 
 
 async def save_connected_account(rt: Runtime, org_id: str, network: str,
@@ -257,17 +254,23 @@ def _consent_purpose(network: str) -> str:
     return f"oauth-consent:{network}"
 
 
-def _link_csrf_tokens(rt: Runtime, link_state: str, browser_key: str) -> list[str]:
-    """The CSRF token under each configured secret key (the first is the one handed out)."""
-    message = f"{link_state}\n{browser_digest(browser_key)}".encode("utf-8", "surrogatepass")
-    return [hmac.new(hmac.new(key.encode(), b"postflow connect link csrf", hashlib.sha256)
-                     .digest(), message, hashlib.sha256).hexdigest()
-            for key in rt.settings.secret_keys()]
+_CSRF_PURPOSE = "connect-link-csrf"
 
 
-def _code_verifier(rt: Runtime, state_id: str) -> str:
+def _csrf_binding(link_state: str, browser_key: str) -> str:
+    """What a CSRF token holds: a digest of the link and of the browser's key (both stay out)."""
+    return hashlib.sha256(f"{link_state}\n{browser_digest(browser_key)}"
+                          .encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _is_link_csrf_token(rt: Runtime, csrf_token: str, link_state: str, browser_key: str) -> bool:
+    try:
+        opened = rt.tokens.open(_CSRF_PURPOSE, csrf_token)
+    except TokenRefused:
+        return False
+    return same_secret(opened.payload, _csrf_binding(link_state, browser_key))
+
+
+def _code_verifier(rt: Runtime, consent_state: str) -> str:
     """The PKCE verifier for one consent state (43 URL-safe characters, RFC 7636)."""
-    key = hmac.new(rt.settings.secret_keys()[0].encode(), b"postflow oauth pkce verifier",
-                   hashlib.sha256).digest()
-    digest = hmac.new(key, state_id.encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+    return rt.tokens.derive("oauth-pkce-verifier", consent_state)

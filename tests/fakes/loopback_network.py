@@ -66,6 +66,8 @@ class LoopbackProvider:
     network = NETWORK
     display_name = "Loopback (fake platform)"
     max_text_code_points = 65_536
+    connects_by_oauth = True
+    account_noun = "a Loopback account"
 
     def __init__(self, base_url: str, *,
                  timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS) -> None:

@@ -65,6 +65,8 @@ RefreshAnswer = TokenSet | Exception
 class ScriptedProvider:
     display_name = "Scripted"
     max_text_code_points = 65_536
+    connects_by_oauth = True
+    account_noun = "a Scripted account"
 
     def __init__(self, network: str = "scripted", *,
                  publish_answers: list[PublishAnswer] | None = None,

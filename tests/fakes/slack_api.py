@@ -75,8 +75,11 @@ class FakeSlack:
     retry_after: int = 1
     #: Channel id -> the error Slack answers for messages there (``channel_not_found``, ...).
     refuse_channels: dict[str, str] = field(default_factory=dict)
-    #: Seconds every Web API call and response_url post waits before answering (a slow Slack).
-    delay_seconds: float = 0.0
+    #: Set by :meth:`hold`: every Web API call and response_url post then waits until
+    #: :meth:`release` (a Slack slower than anything the hub may wait for).
+    holding: asyncio.Event | None = None
+    #: What arrived while held, in order: the API method, or ``response:<id>``.
+    held: list[str] = field(default_factory=list)
     #: Uploaded files by id: (name, mimetype, bytes); see ``add_file``.
     files: dict[str, tuple[str, str, bytes]] = field(default_factory=dict)
     #: File id -> a Location its download redirects to instead of the bytes.
@@ -96,6 +99,21 @@ class FakeSlack:
 
     def response_url(self, response_id: str) -> str:
         return f"{self.base_url}/response/{response_id}"
+
+    def hold(self) -> None:
+        """Keep every later call waiting, unanswered, until :meth:`release`."""
+        self.holding = asyncio.Event()
+
+    def release(self) -> None:
+        """Answer the held calls, and every later one at once."""
+        if self.holding is not None:
+            self.holding.set()
+        self.holding = None
+
+    async def _wait_if_held(self, what: str) -> None:
+        if self.holding is not None:
+            self.held.append(what)
+            await self.holding.wait()
 
     def calls_to(self, method: str) -> list[SlackCall]:
         return [c for c in self.calls if c.method == method]
@@ -126,8 +144,7 @@ class FakeSlack:
             params.update(dict(await request.post()))
         auth = request.headers.get("Authorization", "")
         token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else ""
-        if self.delay_seconds:
-            await asyncio.sleep(self.delay_seconds)
+        await self._wait_if_held(method)
         self.calls.append(SlackCall(method, params, token))
         handler = {"auth.test": self._auth_test, "oauth.v2.access": self._oauth_access,
                    "chat.postMessage": self._post_message,
@@ -256,8 +273,7 @@ class FakeSlack:
         return web.Response(body=data, content_type=mimetype)
 
     async def _response(self, request: web.Request) -> web.Response:
-        if self.delay_seconds:
-            await asyncio.sleep(self.delay_seconds)
+        await self._wait_if_held(f"response:{request.match_info['response_id']}")
         self.responses.setdefault(request.match_info["response_id"], []).append(
             await request.json())
         return web.Response(text="ok")

@@ -87,6 +87,13 @@ def _stored(content_type: str, size: int) -> MediaAttachment:
     return MediaAttachment(media=media, url=None, store=cast(MediaStore, None))
 
 
+def test_it_declares_how_its_accounts_connect_for_the_lists_of_networks(kit: NetworkKit) -> None:
+    """The CLI, the chat help and the consent routes list networks from these declarations."""
+    assert kit.provider.connects_by_oauth is True  # every real network has a consent screen
+    assert kit.provider.account_noun.strip() and kit.provider.display_name in (
+        kit.provider.account_noun)
+
+
 def test_the_declared_media_limits_are_the_ones_validate_applies(kit: NetworkKit) -> None:
     """What a provider declares (media are counted and fetched under it) and what its validate
     refuses come from the same place."""

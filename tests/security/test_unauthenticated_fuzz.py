@@ -50,11 +50,12 @@ HEADER_TEXT = st.text(st.characters(blacklist_characters="\r\n\x00",
                                     blacklist_categories=("Cs",)), max_size=300)
 NUMBERS = st.one_of(st.integers(), st.integers(min_value=10**18, max_value=10**400),
                     st.floats(allow_nan=True)).map(str)
-#: Shaped like the hub's tokens (``<id>.<expires>.<binding>.<hmac>``, ``<body>.<hmac>``):
-#: parts of any text, numbers out of range, digits of other scripts.
+#: Shaped like the hub's tokens (``<payload>.<expires>.<signature>``, postflow/signed_tokens.py)
+#: and older ones: parts of any text, numbers out of range, digits of other scripts.
 TOKEN_PART = st.one_of(
     st.sampled_from(["", "a", "1", "9" * 40, "\u00b2", "\u0661", "\u00e9", "=", "%", "{}"]),
     st.text(max_size=3), NUMBERS, st.text("0123456789abcdef", min_size=64, max_size=64),
+    st.text("ABCDEFabcdef0123456789-_", min_size=43, max_size=43),
     st.text(st.characters(whitelist_categories=("Nd",)), min_size=1, max_size=30),
     st.text(max_size=40))
 TOKENS = st.lists(TOKEN_PART, min_size=1, max_size=4).map(".".join)

@@ -3,12 +3,7 @@ posts due now, a recording queue, and polling with a deadline."""
 
 from __future__ import annotations
 
-import asyncio
-import inspect
-import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar, overload
 
 from postflow.connections import Connection
 from postflow.ids import new_id
@@ -19,8 +14,7 @@ from postflow.sandbox_posts import SandboxPost
 from postflow.usecases.connections import connect_sandbox
 from postflow.usecases.organizations import change_plan, create_organization
 from postflow.usecases.submit_post import PostRequest, submit_post
-
-T = TypeVar("T")
+from tests.polling import eventually
 
 
 @dataclass
@@ -74,31 +68,6 @@ async def due_post(rt: Runtime, account: SandboxAccount, text: str = "Hello from
 async def published_records(rt: Runtime, connection_id: str) -> list[SandboxPost]:
     return [r for r in await rt.store.find_sandbox_posts(connection_id)
             if r.outcome == "published"]
-
-
-@overload
-async def eventually(check: Callable[[], Awaitable[T | None]], *, timeout: float = ...,
-                     interval: float = ..., what: str = ...) -> T: ...
-
-
-@overload
-async def eventually(check: Callable[[], T | None], *, timeout: float = ...,
-                     interval: float = ..., what: str = ...) -> T: ...
-
-
-async def eventually(check: Callable[[], Any], *, timeout: float = 10.0,
-                     interval: float = 0.05, what: str = "the condition") -> Any:
-    """Poll ``check`` (sync or async) until it returns something other than None/False, or
-    fail at the deadline."""
-    deadline = time.monotonic() + timeout
-    while True:
-        outcome = check()
-        result = await outcome if inspect.isawaitable(outcome) else outcome
-        if result is not None and result is not False:
-            return result
-        if time.monotonic() >= deadline:
-            raise AssertionError(f"{what} did not happen within {timeout} s")
-        await asyncio.sleep(interval)
 
 
 async def post_in_status(rt: Runtime, post: Post, *statuses: PostStatus,

@@ -60,6 +60,7 @@ async def fake_slack() -> AsyncIterator[FakeSlack]:
     try:
         yield fake
     finally:
+        fake.release()
         await server.close()
 
 

@@ -21,22 +21,13 @@ from postflow.runtime import Runtime
 from tests.conftest import TEST_SECRET_KEY
 from tests.fakes.clock import ManualClock
 from tests.fakes.slack_api import FakeSlack, SlackCall
+from tests.polling import eventually
 from workers import worker_runtime
 from workers.broker import CHAT_QUEUE, close_broker, configure_broker
 from workers.chat_pacing import InProcessChatPacer, RedisChatPacer
 from workers.embedded import InProcessWorker
 
 DEADLINE_SECONDS = 15.0
-
-
-async def until(check: Callable[[], bool], what: str) -> None:
-    """Poll ``check`` until it holds; fail after the deadline."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + DEADLINE_SECONDS
-    while not check():
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.02)
 
 
 def posted(fake: FakeSlack, channel: str) -> list[SlackCall]:
@@ -95,7 +86,8 @@ async def test_the_notifier_hands_messages_to_the_chat_queue_when_the_broker_is_
 
     await outbox_send(rt)(notice(fake_slack, "CNOTE", "hello"))
 
-    await until(lambda: len(posted(fake_slack, "CNOTE")) == 1, "the notice")
+    await eventually(lambda: len(posted(fake_slack, "CNOTE")) == 1, timeout=DEADLINE_SECONDS,
+                     what="the notice")
     assert posted(fake_slack, "CNOTE")[0].token == fake_slack.bot_token
 
 
@@ -106,7 +98,8 @@ async def test_a_429_is_sent_again_after_retry_after_and_delivered_once(
     caplog.set_level(logging.INFO)
 
     await outbox_send(rt)(notice(fake_slack, "CBUSY", "once"))
-    await until(lambda: len(posted(fake_slack, "CBUSY")) == 2, "the retry")
+    await eventually(lambda: len(posted(fake_slack, "CBUSY")) == 2, timeout=DEADLINE_SECONDS,
+                     what="the retry")
     await asyncio.to_thread(worker.join, CHAT_QUEUE, timeout=10_000)
 
     # Two calls: the 429, then the delivery; the message was not sent a third time.
@@ -124,7 +117,8 @@ async def test_a_busy_channel_does_not_hold_up_another(
     await send(notice(fake_slack, "CBUSY", "second"))
     await send(notice(fake_slack, "COTHER", "other"))
 
-    await until(lambda: len(posted(fake_slack, "CBUSY")) == 2, "both busy-channel notices")
+    await eventually(lambda: len(posted(fake_slack, "CBUSY")) == 2, timeout=DEADLINE_SECONDS,
+                     what="both busy-channel notices")
     order = [(c.params["channel"], c.params["text"]) for c in fake_slack.calls_to(
         "chat.postMessage")]
     # "second" waited for CBUSY's next turn; COTHER's notice did not wait behind it.
@@ -139,7 +133,8 @@ async def test_a_permanent_refusal_is_dropped_with_one_log_line(
     caplog.set_level(logging.INFO, logger="workers.chat_actors")
 
     await outbox_send(rt)(notice(fake_slack, "CGONE", "lost"))
-    await until(lambda: len(posted(fake_slack, "CGONE")) == 1, "the refused call")
+    await eventually(lambda: len(posted(fake_slack, "CGONE")) == 1, timeout=DEADLINE_SECONDS,
+                     what="the refused call")
     await asyncio.to_thread(worker.join, CHAT_QUEUE, timeout=10_000)
 
     assert len(posted(fake_slack, "CGONE")) == 1
@@ -154,7 +149,8 @@ async def test_a_direct_message_opens_the_conversation_from_the_worker(
     await outbox_send(rt)(ChatSend(workspace_id=fake_slack.team_id, user_id="UMEMBER",
                                    text="psst"))
 
-    await until(lambda: len(posted(fake_slack, "DUMEMBER")) == 1, "the DM")
+    await eventually(lambda: len(posted(fake_slack, "DUMEMBER")) == 1, timeout=DEADLINE_SECONDS,
+                     what="the DM")
 
     [opened] = fake_slack.calls_to("conversations.open")
     assert opened.params["users"] == "UMEMBER"
@@ -188,7 +184,8 @@ async def test_with_redis_a_429_is_retried_after_the_delay_and_delivered_once(
         outbox = chat_outbox(redis_settings, None)  # type: ignore[arg-type]
         assert type(outbox).__name__ == "DramatiqChatOutbox"
         await outbox.send(notice(fake_slack, "CREDIS", "via redis"))
-        await until(lambda: len(posted(fake_slack, "CREDIS")) == 2, "the retried delivery")
+        await eventually(lambda: len(posted(fake_slack, "CREDIS")) == 2, timeout=DEADLINE_SECONDS,
+                         what="the retried delivery")
     finally:
         await hub_rt.store.close()
     assert [c.params["text"] for c in posted(fake_slack, "CREDIS")] == ["via redis"] * 2

@@ -12,7 +12,6 @@ HTTP(S)_PROXY from the environment itself (and ignores NO_PROXY), so the test cl
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
@@ -27,6 +26,7 @@ from postflow.organizations import Organization
 from tests.bot.slack.conftest import HubClient, SlackSender, all_text
 from tests.conftest import TEST_SECRET_KEY
 from tests.fakes.slack_api import FakeSlack
+from tests.polling import eventually
 
 DEADLINE_SECONDS = 10.0
 
@@ -44,16 +44,6 @@ def settings(tmp_path: Path, fake_slack: FakeSlack, signing_secret: str,
                     slack_signing_secret=signing_secret,
                     slack_bot_token=fake_slack.bot_token,
                     slack_api_url=fake_slack.api_url)
-
-
-async def eventually(condition: Callable[[], bool], what: str) -> None:
-    """Wait until ``condition()`` holds; fail with ``what`` past the deadline."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + DEADLINE_SECONDS
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError(f"still waiting after {DEADLINE_SECONDS} s for {what}")
-        await asyncio.sleep(0.01)
 
 
 def acks_for(fake: FakeSlack, envelope_id: str) -> list[dict[str, Any]]:
@@ -76,7 +66,7 @@ async def test_a_command_over_the_socket_is_acknowledged_with_the_help_reply(
     assert handler is not None
     try:
         await eventually(lambda: bool(acks_for(fake_slack, envelope_id)),
-                         f"the ack of envelope {envelope_id}")
+                         timeout=DEADLINE_SECONDS, what=f"the ack of envelope {envelope_id}")
     finally:
         await stop_socket_mode(handler)
 
@@ -93,7 +83,8 @@ async def test_a_command_over_the_socket_is_acknowledged_with_the_help_reply(
 
     # Stopped: the client sent a normal close and the fake saw it end with code 1000, once
     # (no reconnection), and the client's session and HTTP session are closed.
-    await eventually(lambda: bool(fake_slack.socket_close_codes), "the socket to close")
+    await eventually(lambda: bool(fake_slack.socket_close_codes), timeout=DEADLINE_SECONDS,
+                     what="the socket to close")
     assert fake_slack.socket_close_codes == [WSCloseCode.OK]
     assert handler.client.closed
     session = handler.client.current_session
@@ -131,10 +122,12 @@ async def test_a_slow_command_over_the_socket_is_acknowledged_before_its_reply_i
     assert handler is not None
     try:
         await eventually(lambda: bool(acks_for(fake_slack, envelope_id)),
-                         f"the ack of envelope {envelope_id} while its listener still works")
+                         timeout=DEADLINE_SECONDS,
+                         what=f"the ack of envelope {envelope_id} while its listener still works")
         assert fake_slack.responses == {}  # the reply is not ready: it was acked first
         reply_ready.set()
-        await eventually(lambda: "cmd" in fake_slack.responses, "the reply at the response_url")
+        await eventually(lambda: "cmd" in fake_slack.responses, timeout=DEADLINE_SECONDS,
+                         what="the reply at the response_url")
     finally:
         await stop_socket_mode(handler)
 

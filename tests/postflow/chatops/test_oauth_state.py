@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
+from pydantic import SecretStr
 
 from postflow.chatops.oauth_state import STATE_TTL, issue_state, redeem_state
 from postflow.errors import Unauthorized
@@ -44,3 +47,26 @@ async def test_a_state_for_another_purpose_is_refused(rt: Runtime) -> None:
 
     with pytest.raises(Unauthorized, match="not valid"):
         await redeem_state(rt, state, "slack-install")
+
+
+def rotated(rt: Runtime, *, keep_old: bool) -> Runtime:
+    """``rt`` after a new secret key came in, with or without the old one among the previous."""
+    assert rt.settings.secret_key is not None
+    return replace(rt, settings=rt.settings.model_copy(update={
+        "secret_key": SecretStr("a-new-secret-key-0123456789"),
+        "previous_secret_keys": [rt.settings.secret_key] if keep_old else []}))
+
+
+async def test_a_state_issued_before_a_key_rotation_is_accepted_after_it(rt: Runtime) -> None:
+    state = issue_state(rt, "slack-install")
+
+    redeemed = await redeem_state(rotated(rt, keep_old=True), state, "slack-install")
+
+    assert redeemed.state_id
+
+
+async def test_a_state_signed_with_a_key_no_longer_configured_is_refused(rt: Runtime) -> None:
+    state = issue_state(rt, "slack-install")
+
+    with pytest.raises(Unauthorized, match="not valid"):
+        await redeem_state(rotated(rt, keep_old=False), state, "slack-install")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +17,16 @@ from postflow.connections import ConnectionStatus
 from postflow.errors import NotFound
 from postflow.hooks import IncomingHook
 from postflow.store.port import Store
-from postflow.store.read_cache import ReadCachedStore
+from postflow.store.read_cache import (
+    CACHED_READS,
+    INVALIDATING_WRITES,
+    UNCACHED_READS,
+    UNCACHED_WRITES,
+    ReadCachedStore,
+)
+from postflow.store.records.connections import ConnectionRecords
+from postflow.store.records.hooks import HookRecords
+from postflow.store.records.organizations import OrganizationRecords
 from postflow.store.sqlite import SqliteStore
 from tests.postflow.store.factories import make_connection, make_hook, make_org, make_post
 
@@ -187,13 +196,147 @@ async def test_a_read_that_raced_an_own_write_is_not_kept(monotonic: FakeMonoton
     assert await cached.find_hook(hook.id) == disabled
 
 
-def test_every_write_of_a_cached_kind_empties_the_cache() -> None:
-    """A new Store method that changes hooks, organizations or connections must be overridden."""
-    read_verbs = ("get_", "find_", "list_", "count_")
-    cached_kinds = ("hook", "organization", "connection")
-    members = [name for name, _ in inspect.getmembers(Store, inspect.isfunction)
-               if not name.startswith("_")]
-    writes = [name for name in members
-              if any(kind in name for kind in cached_kinds) and not name.startswith(read_verbs)]
-    assert writes
-    assert [name for name in writes if name not in vars(ReadCachedStore)] == []
+# -- every method of the port, written out ------------------------------------------------------
+
+STORE_METHODS = frozenset(name for name, _ in inspect.getmembers(Store, inspect.isfunction)
+                          if not name.startswith("_"))
+READS = CACHED_READS | UNCACHED_READS
+WRITES = INVALIDATING_WRITES | UNCACHED_WRITES
+#: How the port names its reads; checked against the cache's sets, so a write filed as a read
+#: (and so never emptying the cache) stands out.
+READ_VERBS = ("get_", "find_", "list_", "count_", "next_", "media_", "ping")
+
+
+def test_every_store_method_is_sorted_into_exactly_one_set() -> None:
+    sets = (CACHED_READS, UNCACHED_READS, INVALIDATING_WRITES, UNCACHED_WRITES)
+    assert sum(len(names) for names in sets) == len(READS | WRITES)  # no name in two sets
+    assert READS | WRITES == STORE_METHODS
+
+
+def test_reads_and_writes_are_named_as_such() -> None:
+    assert sorted(name for name in READS if not name.startswith(READ_VERBS)) == []
+    assert sorted(name for name in WRITES if name.startswith(READ_VERBS)) == []
+
+
+def test_the_cache_defines_every_store_method_itself() -> None:
+    assert sorted(name for name in STORE_METHODS if name not in vars(ReadCachedStore)) == []
+    assert not hasattr(ReadCachedStore, "__getattr__")
+
+
+def test_a_method_the_port_lacks_is_an_attribute_error(cached: ReadCachedStore) -> None:
+    # The backing SQLite store keeps the sandbox network's records; the cache does not forward.
+    assert hasattr(cached.wrapped, "insert_sandbox_post")
+    with pytest.raises(AttributeError):
+        cached.insert_sandbox_post  # type: ignore[attr-defined]  # noqa: B018
+
+
+@pytest.mark.parametrize("protocol", [OrganizationRecords, ConnectionRecords, HookRecords],
+                         ids=lambda protocol: protocol.__name__)
+def test_every_write_of_a_cached_record_type_empties_the_cache(protocol: type) -> None:
+    """A new write of hooks, organizations (members, workspaces) or connections cannot be
+    filed as a write that leaves the cache alone."""
+    methods = {name for name in vars(protocol) if name in STORE_METHODS}
+    assert methods & CACHED_READS
+    assert sorted(methods & UNCACHED_WRITES) == []
+
+
+class RecordingStore:
+    """Answers every Store method (a cached read with a record of its kind, anything else with
+    None) and records each call with its arguments, as the port's signature binds them."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, dict[str, object]]] = []
+        connection = make_connection("org_a")
+        self._answers: dict[str, object] = {
+            "find_hook": make_hook("org_a"), "get_organization": make_org(),
+            "get_connection": connection, "list_connections": [connection]}
+
+    def __getattr__(self, name: str) -> Callable[..., Awaitable[object]]:
+        if name not in STORE_METHODS:
+            raise AttributeError(name)
+
+        async def method(*args: object, **kwargs: object) -> object:
+            self.calls.append((name, bind(name, args, kwargs)))
+            return self._answers.get(name)
+        return method
+
+    def reached(self, names: Collection[str]) -> int:
+        return sum(1 for name, _ in self.calls if name in names)
+
+
+def bind(name: str, args: tuple[object, ...], kwargs: dict[str, object]) -> dict[str, object]:
+    bound = inspect.signature(getattr(Store, name)).bind(None, *args, **kwargs)
+    bound.apply_defaults()
+    return {key: value for key, value in bound.arguments.items() if key != "self"}
+
+
+def placeholder_call(name: str) -> tuple[tuple[object, ...], dict[str, object]]:
+    """A call of the Store method ``name`` with a distinct placeholder for every parameter."""
+    args: list[object] = []
+    kwargs: dict[str, object] = {}
+    for parameter in list(inspect.signature(getattr(Store, name)).parameters.values())[1:]:
+        if parameter.kind is inspect.Parameter.KEYWORD_ONLY:
+            kwargs[parameter.name] = f"<{parameter.name}>"
+        else:
+            args.append(f"<{parameter.name}>")
+    return tuple(args), kwargs
+
+
+async def read_every_cached_kind(cached: ReadCachedStore) -> None:
+    await cached.find_hook("hook_1")
+    await cached.get_organization("org_a")
+    await cached.get_connection("org_a", "conn_1")
+    await cached.list_connections("org_a")
+
+
+@pytest.mark.parametrize("name", sorted(STORE_METHODS))
+async def test_every_method_reaches_the_store_with_its_arguments(name: str) -> None:
+    inner = RecordingStore()
+    cached = ReadCachedStore(inner, ttl_seconds=TTL)  # type: ignore[arg-type]
+    args, kwargs = placeholder_call(name)
+
+    await getattr(cached, name)(*args, **kwargs)
+
+    assert inner.calls == [(name, bind(name, args, kwargs))]
+
+
+@pytest.mark.parametrize("name", sorted(INVALIDATING_WRITES))
+async def test_a_write_that_empties_the_cache_drops_every_cached_read(
+        name: str, monotonic: FakeMonotonic) -> None:
+    inner = RecordingStore()
+    cached = ReadCachedStore(inner, ttl_seconds=TTL, monotonic=monotonic)  # type: ignore[arg-type]
+    await read_every_cached_kind(cached)
+    await read_every_cached_kind(cached)
+    assert inner.reached(CACHED_READS) == 4  # the second round came from memory
+    args, kwargs = placeholder_call(name)
+
+    await getattr(cached, name)(*args, **kwargs)
+    await read_every_cached_kind(cached)
+
+    assert inner.reached(CACHED_READS) == 8
+
+
+@pytest.mark.parametrize("name", sorted(UNCACHED_WRITES | UNCACHED_READS))
+async def test_other_methods_keep_the_cached_reads(name: str, monotonic: FakeMonotonic) -> None:
+    inner = RecordingStore()
+    cached = ReadCachedStore(inner, ttl_seconds=TTL, monotonic=monotonic)  # type: ignore[arg-type]
+    await read_every_cached_kind(cached)
+    args, kwargs = placeholder_call(name)
+
+    await getattr(cached, name)(*args, **kwargs)
+    await read_every_cached_kind(cached)
+
+    assert inner.reached(CACHED_READS) == 4
+
+
+async def test_a_failed_write_still_empties_the_cache(cached: ReadCachedStore,
+                                                      backing: SqliteStore) -> None:
+    org = make_org(plan="free")
+    await backing.insert_organization(org)
+    assert await cached.get_organization(org.id) == org
+    await backing.update_organization(org.model_copy(update={"plan": "elsewhere"}))
+
+    with pytest.raises(NotFound):
+        await cached.update_connection(make_connection(org.id))
+
+    assert (await cached.get_organization(org.id)).plan == "elsewhere"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -17,6 +18,7 @@ from postflow.store import sqlite as sqlite_module
 from postflow.store.port import UsageCharge
 from postflow.store.sqlite import MIGRATIONS, SqliteStore
 from postflow.store.writer_lock import WriterLock
+from tests.polling import eventually
 from tests.postflow.store.factories import make_attempt, make_audit_event, make_org, make_post
 
 
@@ -196,6 +198,20 @@ async def test_posts_inserted_together_are_written_in_one_call(
         await store.close()
 
 
+def writer_lock_taken(db_path: Path) -> bool:
+    """Whether some store holds the writer lock of ``db_path`` (a try that does not wait)."""
+    probe = WriterLock(db_path, timeout_seconds=0)
+    try:
+        probe.__enter__()
+    except sqlite3.OperationalError:
+        return True
+    else:
+        probe.__exit__(None, None, None)
+        return False
+    finally:
+        probe.close()
+
+
 async def test_reads_do_not_queue_behind_a_write_waiting_for_the_lock(db_path: Path) -> None:
     """Plain reads go through their own connection, so one of this store's writes stuck on
     another process's transaction holds up no read (WAL serves them meanwhile)."""
@@ -206,7 +222,8 @@ async def test_reads_do_not_queue_behind_a_write_waiting_for_the_lock(db_path: P
         await store.insert_organization(org)
         outside.execute("BEGIN IMMEDIATE")  # another process holds the write lock
         write = asyncio.ensure_future(store.insert_organization(make_org()))
-        await asyncio.sleep(0.3)
+        await eventually(lambda: writer_lock_taken(db_path), timeout=5, interval=0.01,
+                         what="the store's write reaching SQLite's lock")
         assert not write.done()  # this store's write waits for the lock ...
 
         assert await asyncio.wait_for(store.get_organization(org.id), 2) == org  # reads don't
@@ -219,14 +236,25 @@ async def test_reads_do_not_queue_behind_a_write_waiting_for_the_lock(db_path: P
 
 
 async def test_writers_in_several_stores_take_turns_through_the_writer_lock(
-        two_stores: tuple[SqliteStore, SqliteStore], db_path: Path) -> None:
+        two_stores: tuple[SqliteStore, SqliteStore], db_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     """A store waits on the lock file (woken when it frees), not in SQLite's busy sleeps."""
     first, second = two_stores
     lock = WriterLock(db_path)
+    waiting = threading.Event()
+    take = WriterLock.__enter__
+
+    def taking(self: WriterLock) -> None:
+        if self is not lock:
+            waiting.set()
+        take(self)
+
+    monkeypatch.setattr(WriterLock, "__enter__", taking)
     try:
         await asyncio.to_thread(lock.__enter__)
         write = asyncio.ensure_future(second.insert_organization(make_org()))
-        await asyncio.sleep(0.3)
+        await eventually(waiting.is_set, timeout=5, interval=0.01,
+                         what="the second store's write asking for the writer lock")
         assert not write.done()
 
         lock.__exit__(None, None, None)
@@ -267,6 +295,8 @@ def test_the_writer_lock_gives_up_like_busy_timeout(db_path: Path) -> None:
         started = time.monotonic()
         with pytest.raises(sqlite3.OperationalError, match="database is locked"):
             waiter.__enter__()
+        # Its own timeout, then the error: never sooner (a monotonic deadline), and far from a
+        # hang (a bound ten times the timeout, for a busy machine).
         assert 0.2 <= time.monotonic() - started < 2
 
         holder.__exit__(None, None, None)
