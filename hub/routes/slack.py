@@ -30,11 +30,11 @@ from bot.slack.signing import TOLERANCE_SECONDS, signed_by
 from hub.cookies import delete_cookie, read_cookie, set_cookie
 from hub.request_body import read_body
 from hub.routes import RUNTIME
-from postflow.chatops.oauth_state import STATE_TTL, redeem_state
 from postflow.errors import PostFlowError, Unauthorized
 from postflow.publish_queue import PublishQueue
 from postflow.runtime import Runtime
 from postflow.secret_compare import same_secret
+from postflow.usecases.oauth_states import STATE_TTL, redeem_state
 from postflow.usecases.seen_signatures import SLACK_SCOPE, first_sight
 
 log = logging.getLogger(__name__)

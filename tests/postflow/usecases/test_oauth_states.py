@@ -7,9 +7,9 @@ from dataclasses import replace
 import pytest
 from pydantic import SecretStr
 
-from postflow.chatops.oauth_state import STATE_TTL, issue_state, redeem_state
 from postflow.errors import Unauthorized
 from postflow.runtime import Runtime
+from postflow.usecases.oauth_states import STATE_TTL, issue_state, redeem_state
 from tests.fakes.clock import ManualClock
 
 
