@@ -12,6 +12,8 @@ COPY hub ./hub
 COPY workers ./workers
 COPY integrations ./integrations
 COPY bot ./bot
+COPY cli ./cli
+COPY composition ./composition
 COPY templates ./templates
 # Not root: its own user, whose only writable place is the data volume (0700).
 RUN pip install --no-cache-dir --no-deps . \

@@ -35,6 +35,8 @@ import aiohttp
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from composition.processes import run_embedded
+from composition.runtime import open_runtime
 from hub.event_loop import loop_factory
 from hub.server import serve
 from postflow.chatops.install import WorkspaceOwner, link_or_create
@@ -44,9 +46,7 @@ from postflow.signatures import HEADER, signature_header
 from postflow.usecases.connections import connect_sandbox
 from postflow.usecases.hooks import create_hook
 from postflow.usecases.organizations import change_plan
-from postflow.wiring import open_runtime
 from tests.fakes.slack_api import FakeSlack
-from workers.service import run_embedded
 
 HOST = "127.0.0.1"
 SIGNING_SECRET = "bench-signing-secret-0123456789abcdef"

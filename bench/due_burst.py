@@ -58,9 +58,9 @@ from pipeline import (
     delivery_window,
 )
 
+from composition.runtime import open_runtime
 from postflow.connections import Connection
 from postflow.runtime import Runtime
-from postflow.wiring import open_runtime
 from workers.broker import close_broker, configure_broker
 
 DEFAULT_SIZES = (100, 1_000, 10_000)

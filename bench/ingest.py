@@ -32,7 +32,8 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from hub.app import create_app
+from composition.hub import build_hub
+from composition.runtime import open_runtime
 from hub.event_loop import loop_factory
 from hub.server import serve
 from postflow.config import Settings
@@ -40,7 +41,6 @@ from postflow.signatures import HEADER, signature_header
 from postflow.usecases.connections import connect_sandbox
 from postflow.usecases.hooks import create_hook
 from postflow.usecases.organizations import create_organization
-from postflow.wiring import open_runtime
 from workers.heap import settle_heap
 
 HOST = "127.0.0.1"
@@ -113,14 +113,14 @@ async def _hub(stop: Any, conn: multiprocessing.connection.Connection) -> None:
         plans.write_text(BENCH_PLANS, encoding="utf-8")
         settings = Settings(data_dir=Path(tmp) / "var", plans_file=plans,
                             secret_key="bench-secret-key-0123456789")
-        rt = await open_runtime(settings)
+        rt = await open_runtime(settings, read_cache=True)  # as `postflow hub` builds it
         try:
             org = await create_organization(rt, "Bench", actor="bench")
             sandbox = await connect_sandbox(rt, org.id, "bench", actor="bench")
             hook = await create_hook(rt, org.id, "bench", actor="bench")
             queue = CountingQueue()
-            app = create_app(rt, queue, _no_broker)
-            settle_heap()  # as `postflow hub` does once started (workers/service.py)
+            app = build_hub(rt, queue, _no_broker)
+            settle_heap()  # as `postflow hub` does once started (composition/processes.py)
             await _serve_until(app, stop, lambda port: conn.send({
                 "url": f"http://{HOST}:{port}/v1/hooks/{hook.hook.id}", "secret": hook.secret,
                 "target": sandbox.id}))

@@ -62,7 +62,7 @@ from _publish_rig import (
 )
 from _redis_db import claimed_redis_db
 
-from postflow.wiring import open_runtime
+from composition.runtime import open_runtime
 from tests.fakes.platform_server import ReceivedPublish
 from workers.broker import close_broker, configure_broker
 

@@ -9,7 +9,7 @@ the case that matters (a scheduler tick hands out every due post at once), and a
 alongside would take CPU from the consumer on this 2-core machine and measure that contention.
 
 - queue: the consumer process is built the way ``postflow worker`` builds its worker
-  (``workers.service._start_worker``): ``configure_broker`` (our RedisBroker settings and the
+  (``composition.processes._start_worker``): ``configure_broker`` (our RedisBroker settings and the
   AsyncIO middleware), ``workers.actors`` imported (so its queues are consumed too),
   ``worker_runtime.install``, one ``InProcessWorker`` with a ``postflow worker``'s threads.
   The job is a no-op ``async def`` actor declared on that broker, sent with ``actor.send``.
@@ -52,11 +52,11 @@ import redis.asyncio
 from _redis_db import claimed_redis_db
 from pydantic import SecretStr
 
+from composition.processes import WORKER_STOP_TIMEOUT_SECONDS
+from composition.worker import install_worker_runtime
 from postflow.config import Settings
-from workers import worker_runtime
 from workers.broker import close_broker, configure_broker
 from workers.embedded import InProcessWorker, worker_threads
-from workers.service import WORKER_STOP_TIMEOUT_SECONDS
 
 DEFAULT_MESSAGES = 20_000
 QUICK_MESSAGES = 5_000
@@ -160,7 +160,7 @@ def _queue_consumer(redis_url: str, data_dir: str, messages: int, ready: Any, st
     import workers.actors  # noqa: F401 - the production worker consumes these queues too
 
     declare_noop_actor(broker)
-    worker_runtime.install(settings)
+    install_worker_runtime(settings)
     worker = InProcessWorker(broker, settings)
     worker.start()
     try:

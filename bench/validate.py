@@ -26,10 +26,10 @@ from pathlib import Path
 
 import _repo_root  # noqa: F401  (puts the repository root on sys.path)
 
+from composition.runtime import open_runtime, validation_registry
 from postflow.config import Settings
 from postflow.providers import Provider, PublishContent
 from postflow.text_caps import text_cap, validate_within_cap
-from postflow.wiring import open_runtime, validation_registry
 
 TARGET_MAX_MS = 20.0
 REPEATS = 10

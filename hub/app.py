@@ -22,7 +22,6 @@ from hub.routes import (
 from hub.server import CONNECTION_DEADLINES, ConnectionDeadlines
 from postflow.publish_queue import PublishQueue
 from postflow.runtime import Runtime
-from postflow.wiring import with_read_cache
 
 #: Room above the webhook limit: the hook route reads the body itself and answers a JSON 413,
 #: which aiohttp's own limit would turn into a plain-text one.
@@ -32,12 +31,13 @@ BODY_SIZE_HEADROOM = 64 * 1024
 def create_app(rt: Runtime, queue: PublishQueue, broker_ping: BrokerPing) -> web.Application:
     """Build the hub; the caller owns ``rt``, ``queue`` and the broker and closes them.
 
-    The hub reads a hook, its organization and its connections on every webhook, so it reads
-    them through a short-lived cache (see :func:`postflow.wiring.with_read_cache`).
+    The hub reads a hook, its organization and its connections on every webhook, so a hub
+    process builds ``rt`` on a short-lived read cache (``composition/runtime.py``). Chat
+    adapters' routes are added by the composition root (``composition/hub.py``).
     """
     app = web.Application(middlewares=[error_middleware],
                           client_max_size=rt.settings.webhook_max_body_bytes + BODY_SIZE_HEADROOM)
-    app[RUNTIME] = with_read_cache(rt)
+    app[RUNTIME] = rt
     app[CONNECTION_DEADLINES] = ConnectionDeadlines(
         headers_seconds=rt.settings.http_header_timeout_seconds,
         linger_seconds=min(ConnectionDeadlines.linger_seconds,
@@ -47,8 +47,4 @@ def create_app(rt: Runtime, queue: PublishQueue, broker_ping: BrokerPing) -> web
     security_headers.install(app)
     for feature in (health, hooks, sandbox, oauth, media, billing, assets):
         feature.add_routes(app)
-    if rt.settings.slack_signing_secret is not None:
-        from hub.routes import slack  # slack-bolt loads only for a hub that serves Slack
-
-        slack.add_routes(app, app[RUNTIME], queue)
     return app

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from postflow.chatops.oauth_state import is_browser_key
 from postflow.config import Settings
+from postflow.usecases.oauth_states import is_browser_key
 
 HOST_PREFIX = "__Host-"
 

@@ -1,4 +1,8 @@
-"""The dependencies every use case works with, bundled once per process."""
+"""The dependencies every use case works with, bundled once per process.
+
+Built by the composition root (``composition/runtime.py``) with every part passed in; frozen,
+so nothing is swapped on it afterwards.
+"""
 
 from __future__ import annotations
 
@@ -21,7 +25,7 @@ from postflow.store.port import Store
 from postflow.token_vault import TokenVault
 
 
-@dataclass
+@dataclass(frozen=True)
 class Runtime:
     settings: Settings
     store: Store
@@ -29,13 +33,13 @@ class Runtime:
     vault: TokenVault
     plans: PlanCatalog
     clock: Clock = field(default_factory=SystemClock)
-    #: Rate-limit cool-downs and per-network caps; the worker swaps in Redis ones when shared.
+    #: Rate-limit cool-downs and per-network caps; Redis ones in a worker when Redis is set.
     gates: AccountGate = field(default_factory=InProcessAccountGate)
     #: Single-flight token refresh per connection; Redis-backed in workers when configured.
     refresh_locks: RefreshLock = field(default_factory=InProcessRefreshLock)
     #: Tells people about posts that need them; a chat adapter's when one is configured.
     notifier: Notifier = field(default_factory=LoggingNotifier)
-    #: Where post media are stored, and how media URLs are fetched (``postflow/wiring.py``).
+    #: Where post media are stored, and how media URLs are fetched (``composition/runtime.py``).
     media_store: MediaStore | None = None
     media_fetcher: MediaFetcher | None = None
 

@@ -14,9 +14,9 @@ import aiohttp
 import aioresponses.core as _aioresponses_core
 import pytest
 
+from composition.runtime import open_runtime
 from postflow.config import Settings
 from postflow.runtime import Runtime
-from postflow.wiring import open_runtime
 from tests.fakes.clock import ManualClock
 
 # aioresponses 0.7.9 builds ClientResponse without aiohttp>=3.14's `stream_writer`

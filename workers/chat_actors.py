@@ -21,13 +21,12 @@ from typing import TYPE_CHECKING, Any
 import dramatiq
 
 from postflow.config import Settings
-from postflow.runtime import Runtime
 from workers.broker import CHAT_QUEUE, PostFlowRedisBroker, configured_broker
 from workers.chat_pacing import PACE_SECONDS, ChatPacer, InProcessChatPacer, RedisChatPacer
-from workers.worker_runtime import get_runtime
+from workers.worker_runtime import get_services
 
 if TYPE_CHECKING:
-    from bot.slack.chat_delivery import ChatSend, SlackChatDelivery
+    from bot.slack.chat_delivery import ChatSend
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +44,6 @@ class ChatUnreachable(Exception):
 
 
 _in_process_pacer = InProcessChatPacer(PACE_SECONDS)
-_delivery: tuple[Runtime, SlackChatDelivery] | None = None
 
 
 def chat_pacer(broker: dramatiq.Broker) -> ChatPacer:
@@ -53,16 +51,6 @@ def chat_pacer(broker: dramatiq.Broker) -> ChatPacer:
     if isinstance(broker, PostFlowRedisBroker):
         return RedisChatPacer(broker.client, _in_process_pacer.interval)
     return _in_process_pacer
-
-
-def _delivery_for(rt: Runtime) -> SlackChatDelivery:
-    """One delivery per runtime: it remembers the single-workspace token's team."""
-    global _delivery
-    if _delivery is None or _delivery[0] is not rt:
-        from bot.slack.chat_delivery import SlackChatDelivery
-
-        _delivery = (rt, SlackChatDelivery(rt))
-    return _delivery[1]
 
 
 def _retry_when(retries: int, exception: BaseException) -> bool:
@@ -79,6 +67,7 @@ _configured = configured_broker()
 async def send_chat_message(send: dict[str, Any], paced: bool = False) -> None:
     """Send one message (a :class:`~bot.slack.chat_delivery.ChatSend` as a dict) when its
     channel's turn comes; ``paced`` says its turn was already reserved."""
+    # slack-sdk loads only in a worker that sends chat messages.
     from bot.slack.chat_delivery import ChatSend, SendOutcome
 
     message = ChatSend.from_message(send)
@@ -90,7 +79,12 @@ async def send_chat_message(send: dict[str, Any], paced: bool = False) -> None:
             await asyncio.to_thread(send_chat_message.send_with_options, args=(send, True),
                                     delay=int(wait * 1000))
             return
-    result = await _delivery_for(await get_runtime()).deliver(message)
+    delivery = (await get_services()).chat_delivery
+    if delivery is None:
+        log.warning("No chat adapter is configured in this worker to %s in workspace %s; "
+                    "the message is dropped", message.what, message.workspace_id)
+        return
+    result = await delivery.deliver(message)
     if result.outcome is SendOutcome.SENT:
         return
     if result.outcome is SendOutcome.RATE_LIMITED:

@@ -11,6 +11,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.authorize import SlackAuthorizer
+from bot.slack.chat_delivery import ChatOutbox
 from bot.slack.composer_listeners import ComposerListeners
 from bot.slack.events import InstallationEvents
 from bot.slack.listeners import SlackListeners
@@ -46,8 +47,9 @@ class SlackBot:
 SLACK_BOT = web.AppKey("slack_bot", SlackBot)
 
 
-def build_slack_bot(rt: Runtime, queue: PublishQueue | None) -> SlackBot:
-    """The Slack bot for these settings; ConfigurationError for settings that cannot work."""
+def build_slack_bot(rt: Runtime, queue: PublishQueue | None, outbox: ChatOutbox) -> SlackBot:
+    """The Slack bot for these settings, updating notices through ``outbox``;
+    ConfigurationError for settings that cannot work."""
     settings = rt.settings
     if settings.slack_signing_secret is None:
         raise ConfigurationError("POSTFLOW_SLACK_SIGNING_SECRET is not set.")
@@ -57,7 +59,7 @@ def build_slack_bot(rt: Runtime, queue: PublishQueue | None) -> SlackBot:
                                  "or neither.")
     api_url = settings.slack_api_url.rstrip("/") + "/"
     secret = settings.slack_signing_secret.get_secret_value()
-    authorizer = SlackAuthorizer(rt, api_url)
+    authorizer = SlackAuthorizer.for_settings(settings, rt.store, rt.vault, api_url)
 
     async def authorize(enterprise_id: str | None, team_id: str | None,
                         user_id: str | None) -> object:
@@ -76,7 +78,7 @@ def build_slack_bot(rt: Runtime, queue: PublishQueue | None) -> SlackBot:
     ComposerListeners(rt, queue).register(app)
     SlackListeners(rt, queue, authorizer).register(app)
     ReviewListeners(rt, queue).register(app)
-    NoticeListeners(rt, queue).register(app)
+    NoticeListeners(rt, queue, outbox).register(app)
     InstallationEvents(rt).register(app)
     oauth_client = None
     if settings.slack_client_id is not None and settings.slack_client_secret is not None:

@@ -11,7 +11,9 @@ from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from postflow.runtime import Runtime
+from postflow.config import Settings
+from postflow.store.port import Store
+from postflow.token_vault import TokenVault
 
 log = logging.getLogger(__name__)
 
@@ -31,27 +33,32 @@ class TokenTeam:
 class SlackAuthorizer:
     """Bolt's ``authorize``: no network call except one ``auth.test`` for a configured token."""
 
-    def __init__(self, rt: Runtime, api_url: str) -> None:
-        self._rt = rt
+    def __init__(self, store: Store, vault: TokenVault, single_token: str | None,
+                 api_url: str) -> None:
+        self._store = store
+        self._vault = vault
+        #: POSTFLOW_SLACK_BOT_TOKEN: the single-workspace bot token, when set.
+        self.single_token = single_token
         self._api_url = api_url
         self._token_team: TokenTeam | None = None
 
-    @property
-    def single_token(self) -> str | None:
-        token = self._rt.settings.slack_bot_token
-        return None if token is None else token.get_secret_value()
+    @classmethod
+    def for_settings(cls, settings: Settings, store: Store, vault: TokenVault,
+                     api_url: str) -> SlackAuthorizer:
+        token = settings.slack_bot_token
+        return cls(store, vault, None if token is None else token.get_secret_value(), api_url)
 
     async def authorize(self, enterprise_id: str | None, team_id: str | None,
                         user_id: str | None) -> AuthorizeResult | None:
         if team_id:
-            installation = await self._rt.store.find_chat_installation(PLATFORM, team_id)
+            installation = await self._store.find_chat_installation(PLATFORM, team_id)
             if installation is not None and installation.removed_at is not None:
                 return None  # uninstalled or token revoked: nothing answers there any more
             if installation is not None:
                 return AuthorizeResult(
                     enterprise_id=enterprise_id, team_id=team_id,
                     team=installation.workspace_name,
-                    bot_token=self._rt.vault.open(installation.sealed_bot_token),
+                    bot_token=self._vault.open(installation.sealed_bot_token),
                     bot_user_id=installation.bot_user_id, bot_scopes=installation.bot_scopes,
                     user_id=user_id)
         team = await self.token_team()

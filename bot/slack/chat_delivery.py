@@ -1,6 +1,7 @@
 """One Slack message on its way: what to send (:class:`ChatSend`, plain data that fits in a
 Dramatiq message), how it is delivered (:class:`SlackChatDelivery`, one Web API call with the
-workspace's bot token), and which way it goes (:func:`chat_outbox`).
+workspace's bot token), and where the notifier hands it (:class:`ChatOutbox`: the ``chat``
+queue, or :class:`InlineChatOutbox`; the composition root picks one per process).
 
 Slack allows about one message per second per channel (``chat.postMessage``, with short bursts)
 and answers more with HTTP 429 and ``Retry-After`` (seconds). The delivery only classifies the
@@ -21,7 +22,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.authorize import SlackAuthorizer
 from bot.slack.blocks import SECTION_MAX
-from postflow.runtime import Runtime
+from postflow.config import Settings
+from postflow.store.port import Store
+from postflow.token_vault import TokenVault
 
 log = logging.getLogger(__name__)
 
@@ -89,12 +92,20 @@ class SendResult:
     ts: str = ""
 
 
+def slack_chat_delivery(settings: Settings, store: Store, vault: TokenVault,
+                        api_url: str | None = None) -> SlackChatDelivery:
+    """The delivery for these settings: installations' tokens from ``store``, opened by
+    ``vault``, or the configured single-workspace token; ``api_url`` overrides Slack's."""
+    url = (api_url or settings.slack_api_url).rstrip("/") + "/"
+    return SlackChatDelivery(SlackAuthorizer.for_settings(settings, store, vault, url), url)
+
+
 class SlackChatDelivery:
     """Delivers a :class:`ChatSend` with the workspace's bot token (settings or installation)."""
 
-    def __init__(self, rt: Runtime, api_url: str | None = None) -> None:
-        self._api_url = (api_url or rt.settings.slack_api_url).rstrip("/") + "/"
-        self._authorizer = SlackAuthorizer(rt, self._api_url)
+    def __init__(self, authorizer: SlackAuthorizer, api_url: str) -> None:
+        self._api_url = api_url
+        self._authorizer = authorizer
 
     async def client(self, workspace_id: str) -> AsyncWebClient | None:
         """A Web API client with the workspace's bot token; None when PostFlow has none."""
@@ -185,19 +196,3 @@ class InlineChatOutbox:
         if result.outcome is not SendOutcome.SENT:
             log.warning("Slack message not sent (%s): %s %s", send.what, result.outcome.value,
                         result.error)
-
-
-def chat_outbox(rt: Runtime, delivery: SlackChatDelivery) -> ChatOutbox:
-    """The ``chat`` Dramatiq queue when this process configured the broker for ``rt``'s
-    settings (hub, worker, scheduler, ``postflow up``), else :class:`InlineChatOutbox`."""
-    from workers.broker import BrokerNotConfigured, configured_broker
-
-    try:
-        configured = configured_broker()
-    except BrokerNotConfigured:
-        return InlineChatOutbox(delivery)
-    if configured.settings != rt.settings:
-        return InlineChatOutbox(delivery)
-    from workers.chat_actors import DramatiqChatOutbox  # needs the configured broker
-
-    return DramatiqChatOutbox()

@@ -25,7 +25,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.authorize import PLATFORM
 from bot.slack.blocks import SECTION_MAX, escape, render
-from bot.slack.chat_delivery import ChatSend, SlackChatDelivery, chat_outbox
+from bot.slack.chat_delivery import ChatOutbox, ChatSend
 from bot.slack.outcome_notices import NOTICE_PREFIX, NOTICE_TEXT_BLOCK
 from bot.slack.users import read_user
 from postflow.chatops.callers import Caller
@@ -67,10 +67,10 @@ Body = dict[str, Any]
 
 
 class NoticeListeners:
-    def __init__(self, rt: Runtime, queue: PublishQueue | None) -> None:
+    def __init__(self, rt: Runtime, queue: PublishQueue | None, outbox: ChatOutbox) -> None:
         self._rt = rt
         self._queue = queue
-        self._delivery = SlackChatDelivery(rt)
+        self._outbox = outbox
 
     def register(self, app: AsyncApp) -> None:
         async def on_notice_button(ack: Ack, body: Body, respond: Ack,
@@ -186,8 +186,7 @@ class NoticeListeners:
             {"type": "section", "block_id": NOTICE_TEXT_BLOCK,
              "text": {"type": "mrkdwn", "text": text[:SECTION_MAX] or " "}},
             {"type": "context", "elements": [{"type": "mrkdwn", "text": done}]}]
-        outbox = chat_outbox(self._rt, self._delivery)
-        await outbox.send(ChatSend(workspace_id=team, channel_id=channel, ts=ts,
+        await self._outbox.send(ChatSend(workspace_id=team, channel_id=channel, ts=ts,
                                    text=f"{text}\n{done}", blocks=blocks,
                                    what="update a notice"))
 

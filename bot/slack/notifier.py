@@ -3,10 +3,11 @@ review channel, updated in place, with each step said in the card's thread; late
 publish outcomes and accounts needing a reconnect in the post's thread or the notification
 channel, and to a Slack author by direct message (:mod:`bot.slack.outcome_notices`).
 
-Every message is handed to an outbox (:func:`bot.slack.chat_delivery.chat_outbox`: the ``chat``
-Dramatiq queue, paced per channel and retried on 429 by a worker), except one: the first review
-card of a post is posted here, synchronously, because ``review_requested`` must return where the
-card is (its ``ts``) for the review record, and every later update and thread reply needs it.
+Every message is handed to the outbox the composition root gave it (the ``chat`` Dramatiq
+queue, paced per channel and retried on 429 by a worker; or at once in a one-off CLI command),
+except one: the first review card of a post is posted here, synchronously, because
+``review_requested`` must return where the card is (its ``ts``) for the review record, and every
+later update and thread reply needs it.
 The use cases calling this already stored what happened, so a failed message changes nothing else.
 """
 
@@ -16,13 +17,7 @@ import logging
 
 from bot.slack.authorize import PLATFORM
 from bot.slack.blocks import escape
-from bot.slack.chat_delivery import (
-    ChatOutbox,
-    ChatSend,
-    SendOutcome,
-    SlackChatDelivery,
-    chat_outbox,
-)
+from bot.slack.chat_delivery import ChatOutbox, ChatSend, SendOutcome, SlackChatDelivery
 from bot.slack.outcome_notices import OutcomeNotices
 from bot.slack.review_blocks import VERDICT_WORDS, person, review_card
 from postflow.chatops.formatting import local_time
@@ -32,7 +27,7 @@ from postflow.errors import NotFound
 from postflow.organizations import Organization
 from postflow.posts import Post, PostStatus
 from postflow.reviews import ChatMessageRef, ReviewDecision, ReviewRequest, ReviewState, Verdict
-from postflow.runtime import Runtime
+from postflow.store.port import Store
 
 log = logging.getLogger(__name__)
 
@@ -40,17 +35,13 @@ log = logging.getLogger(__name__)
 class SlackNotifier:
     """Posts to the Slack channels an organization chose (``/postflow settings``)."""
 
-    def __init__(self, rt: Runtime, api_url: str | None = None,
-                 outbox: ChatOutbox | None = None) -> None:
-        self._rt = rt
-        self._delivery = SlackChatDelivery(rt, api_url)
-        self._fixed_outbox = outbox
+    def __init__(self, store: Store, delivery: SlackChatDelivery, outbox: ChatOutbox) -> None:
+        self._store = store
+        self._delivery = delivery
+        #: Where every message but a first review card goes.
+        self.outbox = outbox
         #: Publish outcomes, late posts and reconnect notices (thread or channel, and DMs).
-        self._outcomes = OutcomeNotices(rt, self.outbox)
-
-    def outbox(self) -> ChatOutbox:
-        """Asked on every send: the broker may be configured after this notifier was built."""
-        return self._fixed_outbox or chat_outbox(self._rt, self._delivery)
+        self._outcomes = OutcomeNotices(store, outbox)
 
     # -- events -----------------------------------------------------------------------------
     async def post_late(self, post: Post) -> None:
@@ -69,12 +60,12 @@ class SlackNotifier:
         await self._outcomes.needs_reconnect(connection)
 
     async def token_expiring(self, connection: Connection, days_left: int) -> None:
-        org = await self._rt.store.get_organization(connection.org_id)
+        org = await self._store.get_organization(connection.org_id)
         await self._outcomes.to_channel(
             org, f":hourglass: {escape(expiry_warning_text(connection, days_left))}")
 
     async def review_requested(self, post: Post, review: ReviewRequest) -> ChatMessageRef | None:
-        org = await self._rt.store.get_organization(post.org_id)
+        org = await self._store.get_organization(post.org_id)
         ref = review.message
         if ref is not None:
             if ref.platform != PLATFORM:
@@ -108,7 +99,7 @@ class SlackNotifier:
         ref = review.message
         if ref is None or ref.platform != PLATFORM:
             return
-        org = await self._rt.store.get_organization(post.org_id)
+        org = await self._store.get_organization(post.org_id)
         await self._update_card(ref, org, post, review)
         text = f"{person(decision.actor)} {VERDICT_WORDS[decision.verdict]}"
         if decision.comment:
@@ -128,7 +119,7 @@ class SlackNotifier:
         ref = review.message
         if ref is None or ref.platform != PLATFORM:
             return
-        org = await self._rt.store.get_organization(post.org_id)
+        org = await self._store.get_organization(post.org_id)
         await self._update_card(ref, org, post, review)
         await self._reply(ref, f":hourglass: This review expired "
                           f"({review.progress()}). {person(post.created_by or review.requested_by)}"
@@ -138,12 +129,12 @@ class SlackNotifier:
     async def _update_card(self, ref: ChatMessageRef, org: Organization, post: Post,
                            review: ReviewRequest) -> None:
         text, blocks = review_card(post, review, await self._connections(post), org.timezone)
-        await self.outbox().send(ChatSend(workspace_id=ref.workspace_id,
+        await self.outbox.send(ChatSend(workspace_id=ref.workspace_id,
                                           channel_id=ref.channel_id, ts=ref.message_id,
                                           text=text, blocks=blocks, what="update a review card"))
 
     async def _reply(self, ref: ChatMessageRef, text: str) -> None:
-        await self.outbox().send(ChatSend(workspace_id=ref.workspace_id,
+        await self.outbox.send(ChatSend(workspace_id=ref.workspace_id,
                                           channel_id=ref.channel_id, thread_ts=ref.message_id,
                                           text=text, what="reply in a review thread"))
 
@@ -151,7 +142,7 @@ class SlackNotifier:
         found = {}
         for target in post.targets:
             try:
-                found[target.connection_id] = await self._rt.store.get_connection(
+                found[target.connection_id] = await self._store.get_connection(
                     post.org_id, target.connection_id)
             except NotFound:
                 continue

@@ -11,10 +11,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.slack.authorize import PLATFORM
 from bot.slack.users import read_user
 from postflow.chatops.install import AppInstall, LinkedWorkspace, WorkspaceOwner, install_app
-from postflow.chatops.oauth_state import issue_state
 from postflow.errors import BadInput
 from postflow.organizations import ChatIdentity
 from postflow.runtime import Runtime
+from postflow.usecases.oauth_states import issue_state
 
 AUTHORIZE_URL = "https://slack.com/oauth/v2/authorize"
 #: What the bot does: answer /postflow (commands), post review requests and notifications

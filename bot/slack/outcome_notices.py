@@ -13,7 +13,6 @@ The wording is :mod:`postflow.chatops.post_outcomes`; the buttons are answered b
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,7 +34,7 @@ from postflow.connections import Connection
 from postflow.errors import NotFound
 from postflow.organizations import Organization
 from postflow.posts import Post, PostStatus
-from postflow.runtime import Runtime
+from postflow.store.port import Store
 
 log = logging.getLogger(__name__)
 
@@ -91,10 +90,10 @@ def _button(button: NoticeButton) -> Block:
 
 
 class OutcomeNotices:
-    """``outbox()`` gives where messages are handed (chosen per send: see ``chat_outbox``)."""
+    """Hands every notice to ``outbox``."""
 
-    def __init__(self, rt: Runtime, outbox: Callable[[], ChatOutbox]) -> None:
-        self._rt = rt
+    def __init__(self, store: Store, outbox: ChatOutbox) -> None:
+        self._store = store
         self._outbox = outbox
 
     async def post_outcome(self, post: Post) -> None:
@@ -102,26 +101,26 @@ class OutcomeNotices:
         accounts = {}
         for target in post.targets:
             try:
-                accounts[target.connection_id] = await self._rt.store.get_connection(
+                accounts[target.connection_id] = await self._store.get_connection(
                     post.org_id, target.connection_id)
             except NotFound:
                 continue
         emoji = EMOJI.get(post.status, ":information_source:")
         text = f"{emoji} {escape(outcome_text(post, accounts))}"
-        org = await self._rt.store.get_organization(post.org_id)
+        org = await self._store.get_organization(post.org_id)
         await self.about_post(org, post, text, outcome_buttons(post, accounts),
                               "post a publish outcome",
                               details=escape(codes_text(post, accounts)))
         await self.to_author(org, post.created_by, text)
 
     async def post_late(self, post: Post) -> None:
-        org = await self._rt.store.get_organization(post.org_id)
+        org = await self._store.get_organization(post.org_id)
         text = f":alarm_clock: {escape(late_text(post))}"
         await self.about_post(org, post, text, late_buttons(post), "post a late notice")
         await self.to_author(org, post.created_by, text)
 
     async def needs_reconnect(self, connection: Connection) -> None:
-        org = await self._rt.store.get_organization(connection.org_id)
+        org = await self._store.get_organization(connection.org_id)
         await self.to_channel(org, f":electric_plug: {escape(reconnect_text(connection))}",
                               (reconnect_button(connection.id),))
 
@@ -149,24 +148,24 @@ class OutcomeNotices:
         if author is None or author.platform != PLATFORM:
             return
         if author.workspace_id:  # a name written before workspaces were recorded has none
-            linked = await self._rt.store.find_workspace(PLATFORM, author.workspace_id)
+            linked = await self._store.find_workspace(PLATFORM, author.workspace_id)
             workspace_id = linked.external_id if linked and linked.org_id == org.id else None
         else:
             workspace_id = await self._workspace_of(org)
         if workspace_id is None:
             return
-        await self._outbox().send(ChatSend(workspace_id=workspace_id, user_id=author.user_id,
+        await self._outbox.send(ChatSend(workspace_id=workspace_id, user_id=author.user_id,
                                            text=text, what="message the author"))
 
     async def _send(self, place: Place, text: str, buttons: tuple[NoticeButton, ...],
                     what: str, details: str = "") -> None:
-        await self._outbox().send(ChatSend(
+        await self._outbox.send(ChatSend(
             workspace_id=place.workspace_id, channel_id=place.channel_id, text=text,
             blocks=notice_blocks(text, buttons, details) if buttons or details else None,
             thread_ts=place.thread_ts, what=what))
 
     async def _thread_of(self, post: Post) -> Place | None:
-        review = await self._rt.store.find_review_for_post(post.org_id, post.id)
+        review = await self._store.find_review_for_post(post.org_id, post.id)
         ref = None if review is None else review.message
         if ref is None or ref.platform != PLATFORM:
             return None
@@ -183,7 +182,7 @@ class OutcomeNotices:
         channel = org.notification_channel or org.review_channel
         if channel is not None and channel.platform == PLATFORM and channel.workspace_id:
             return channel.workspace_id
-        for workspace in await self._rt.store.list_workspaces(org.id):
+        for workspace in await self._store.list_workspaces(org.id):
             if workspace.platform == PLATFORM:
                 return workspace.external_id
         return None

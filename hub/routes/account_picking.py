@@ -19,7 +19,6 @@ from hub.errors import REQUEST_ID
 from hub.forms import read_form
 from hub.routes import RUNTIME
 from hub.templates import render
-from postflow.chatops.oauth_state import STATE_TTL
 from postflow.errors import BadInput, LimitReached, PostFlowError, Unauthorized
 from postflow.runtime import Runtime
 from postflow.usecases.account_picking import (
@@ -28,6 +27,7 @@ from postflow.usecases.account_picking import (
     offer_accounts,
     pick_accounts,
 )
+from postflow.usecases.oauth_states import STATE_TTL
 
 log = logging.getLogger(__name__)
 

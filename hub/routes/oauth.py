@@ -22,7 +22,6 @@ from hub.errors import REQUEST_ID, status_for
 from hub.forms import read_form
 from hub.routes import RUNTIME, account_picking
 from hub.templates import render
-from postflow.chatops.oauth_state import STATE_TTL, new_browser_key
 from postflow.errors import Forbidden, LimitReached, PostFlowError, Unauthorized
 from postflow.providers import ProviderError
 from postflow.runtime import Runtime
@@ -34,6 +33,7 @@ from postflow.usecases.oauth_connect import (
     link_csrf_token,
     open_link,
 )
+from postflow.usecases.oauth_states import STATE_TTL, new_browser_key
 
 log = logging.getLogger(__name__)
 

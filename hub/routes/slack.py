@@ -23,17 +23,18 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.slack.app import SLACK_BOT, build_slack_bot
+from bot.slack.chat_delivery import ChatOutbox
 from bot.slack.dispatch import SlackWork, answer_in_time, is_repeated_event
 from bot.slack.oauth import STATE_PURPOSE, finish_install, install_url
 from bot.slack.signing import TOLERANCE_SECONDS, signed_by
 from hub.cookies import delete_cookie, read_cookie, set_cookie
 from hub.request_body import read_body
 from hub.routes import RUNTIME
-from postflow.chatops.oauth_state import STATE_TTL, redeem_state
 from postflow.errors import PostFlowError, Unauthorized
 from postflow.publish_queue import PublishQueue
 from postflow.runtime import Runtime
 from postflow.secret_compare import same_secret
+from postflow.usecases.oauth_states import STATE_TTL, redeem_state
 from postflow.usecases.seen_signatures import SLACK_SCOPE, first_sight
 
 log = logging.getLogger(__name__)
@@ -46,8 +47,10 @@ STOP_GRACE_SECONDS = 10.0
 STATE_COOKIE = "postflow_slack_state"
 
 
-def add_routes(app: web.Application, rt: Runtime, queue: PublishQueue | None) -> None:
-    bot = build_slack_bot(rt, queue)
+def add_routes(app: web.Application, rt: Runtime, queue: PublishQueue | None,
+               outbox: ChatOutbox) -> None:
+    """Serve Slack for ``rt``; notices its buttons update go through ``outbox``."""
+    bot = build_slack_bot(rt, queue, outbox)
     app[SLACK_BOT] = bot
     app[SLACK_WORK] = set()
     app.on_cleanup.append(_finish_work)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from postflow.chat_actors import chat_actor
-from postflow.chatops.installation import ChatInstallation
+from postflow.chat_installations import ChatInstallation
 from postflow.errors import BadInput, Conflict
 from postflow.ids import new_id
 from postflow.organizations import ChatIdentity, Organization, Role

@@ -22,7 +22,7 @@ from pymongo.errors import DuplicateKeyError
 from postflow.approvals import ApprovalPolicy
 from postflow.attempts import AttemptOutcome, PublishAttempt
 from postflow.audit import AuditEvent
-from postflow.chatops.installation import ChatInstallation
+from postflow.chat_installations import ChatInstallation
 from postflow.clock import as_utc
 from postflow.connections import Connection, ConnectionStatus
 from postflow.errors import Conflict, NotFound

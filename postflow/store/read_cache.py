@@ -30,7 +30,7 @@ from datetime import datetime
 from postflow.approvals import ApprovalPolicy
 from postflow.attempts import PublishAttempt
 from postflow.audit import AuditEvent
-from postflow.chatops.installation import ChatInstallation
+from postflow.chat_installations import ChatInstallation
 from postflow.connections import Connection
 from postflow.hooks import IdempotencyRecord, IncomingHook
 from postflow.org_media import OrgMedia

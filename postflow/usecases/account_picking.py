@@ -3,7 +3,7 @@
 
 1. :func:`offer_accounts` (the hub's callback, instead of connecting at once) spends the consent
    state, exchanges the code for every account it grants, and hands out a **pick token**: a
-   signed, single-use, 10-minute state (:mod:`postflow.chatops.oauth_state`) bound to the same
+   signed, single-use, 10-minute state (:mod:`postflow.usecases.oauth_states`) bound to the same
    organization, asker and browser (the digest of its cookie's key) as the consent.
    The accounts and their tokens ride inside the token sealed by the token vault, so nothing is
    stored server-side and no token can be read from the page that carries it.
@@ -19,7 +19,6 @@ from dataclasses import dataclass
 
 from pydantic import TypeAdapter
 
-from postflow.chatops.oauth_state import check_browser, claim_state, issue_state, read_state
 from postflow.connections import Connection
 from postflow.errors import BadInput, LimitReached
 from postflow.providers import AccountPicker, ConnectedAccount
@@ -30,6 +29,7 @@ from postflow.usecases.oauth_connect import (
     redeem_consent,
     save_connected_account,
 )
+from postflow.usecases.oauth_states import check_browser, claim_state, issue_state, read_state
 
 _ACCOUNTS = TypeAdapter(list[ConnectedAccount])
 

@@ -16,7 +16,7 @@
 The verifier never leaves the server and is never stored: it is derived from the consent state
 and the secret key (:meth:`postflow.signed_tokens.TokenSigner.derive`), so whichever hub process
 gets the callback derives it again, and issuing a state still writes nothing
-(:mod:`postflow.chatops.oauth_state`).
+(:mod:`postflow.usecases.oauth_states`).
 """
 
 from __future__ import annotations
@@ -30,14 +30,6 @@ from urllib.parse import urlencode
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
 from postflow.account_gates import RefreshLockBusy
-from postflow.chatops.oauth_state import (
-    STATE_TTL,
-    browser_digest,
-    check_browser,
-    claim_state,
-    issue_state,
-    read_state,
-)
 from postflow.connections import Connection, ConnectionStatus
 from postflow.errors import BadInput, Forbidden
 from postflow.plans import Limit, check_limit
@@ -47,6 +39,14 @@ from postflow.secret_compare import same_secret
 from postflow.signed_tokens import TokenRefused
 from postflow.usecases.audit_log import record
 from postflow.usecases.connections import add_connection, open_tokens
+from postflow.usecases.oauth_states import (
+    STATE_TTL,
+    browser_digest,
+    check_browser,
+    claim_state,
+    issue_state,
+    read_state,
+)
 
 START_PATH = "/oauth/{network}/start"
 CALLBACK_PATH = "/oauth/{network}/callback"

@@ -16,18 +16,18 @@ import aiohttp
 import pytest
 from pydantic import SecretStr
 
-from hub.app import create_app
+from composition.hub import build_hub
+from composition.processes import run_embedded
+from composition.runtime import open_runtime
 from hub.server import serve
 from postflow.config import Settings
 from postflow.runtime import Runtime
 from postflow.signatures import HEADER, signature_header
 from postflow.usecases.hooks import CreatedHook, create_hook
-from postflow.wiring import open_runtime
 from tests.fakes.processes import SchedulerTask, WorkerProcess, worker_env
 from tests.workers.scenario import SandboxAccount, sandbox_account
 from workers.broker import close_broker, configure_broker, ping_broker
 from workers.dramatiq_queue import DramatiqPublishQueue
-from workers.service import run_embedded
 
 
 @pytest.fixture
@@ -92,7 +92,7 @@ async def make_sender(rt: Runtime, base_url: str) -> Sender:
 async def redis_hub(redis_settings: Settings, live_rt: Runtime) -> AsyncIterator[str]:
     """The real hub on a loopback port, sending to Redis; yields its URL."""
     broker = configure_broker(redis_settings)
-    app = create_app(live_rt, DramatiqPublishQueue(), partial(ping_broker, broker))
+    app = build_hub(live_rt, DramatiqPublishQueue(), partial(ping_broker, broker))
     served = await serve(app, "127.0.0.1", 0, access_log=False)
     try:
         yield f"http://127.0.0.1:{served.port}"

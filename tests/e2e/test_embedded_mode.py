@@ -7,6 +7,7 @@ import gc
 
 import aiohttp
 
+from composition.processes import run_embedded
 from postflow.attempts import AttemptOutcome
 from postflow.config import Settings
 from postflow.posts import PostStatus
@@ -14,7 +15,6 @@ from postflow.runtime import Runtime
 from postflow.usecases.dispatch import claim_post
 from tests.e2e.conftest import make_sender
 from tests.workers.scenario import due_post, post_in_status, published_records, sandbox_account
-from workers.service import run_embedded
 
 
 async def test_a_signed_webhook_is_published_in_embedded_mode(live_rt: Runtime,

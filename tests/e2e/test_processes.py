@@ -9,8 +9,8 @@ from typing import Any
 import aiohttp
 import pytest
 
+from composition.processes import run_hub
 from postflow.config import Settings
-from workers.service import run_hub
 
 
 @pytest.fixture

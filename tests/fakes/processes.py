@@ -55,7 +55,7 @@ class WorkerProcess:
     def start(self) -> None:
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(  # noqa: S603 - argv: this Python and a postflow command
-                [sys.executable, "-m", "postflow.cli.main", self.command], cwd=REPO_ROOT,
+                [sys.executable, "-m", "cli.main", self.command], cwd=REPO_ROOT,
                 env=self.env, stdout=log, stderr=subprocess.STDOUT)
 
     @property

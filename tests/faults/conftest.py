@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
+from composition.runtime import open_runtime
 from postflow.config import Settings
-from postflow.wiring import open_runtime
 from tests.fakes.loopback_network import TIMEOUT_VARIABLE, URL_VARIABLE
 from tests.fakes.platform_server import PlatformServer
 from tests.faults.harness import PLUGIN, PrivateRedis, Rig

@@ -13,7 +13,7 @@ import pytest
 from aiohttp import ClientResponse, web
 from aiohttp.test_utils import TestClient, TestServer
 
-from hub.app import create_app
+from composition.hub import build_hub
 from postflow.connections import Connection
 from postflow.organizations import Organization
 from postflow.runtime import Runtime
@@ -67,7 +67,7 @@ def broker() -> Broker:
 async def running_hub(rt: Runtime, queue: RecordingQueue | None = None,
                       broker: Broker | None = None) -> AsyncIterator[HubClient]:
     """The real hub app on a loopback port, and a client for it."""
-    app = create_app(rt, queue or RecordingQueue(), (broker or Broker()).ping)
+    app = build_hub(rt, queue or RecordingQueue(), (broker or Broker()).ping)
     async with TestClient(TestServer(app, host="127.0.0.1")) as test_client:
         yield test_client
 

@@ -12,13 +12,13 @@ from urllib.parse import parse_qs, urlsplit
 import aiohttp
 import pytest
 
-from postflow.chatops.oauth_state import STATE_TTL
 from postflow.config import Settings
 from postflow.connections import ConnectionStatus
 from postflow.organizations import Organization
 from postflow.runtime import Runtime
 from postflow.usecases.connections import mark_needs_reconnect, open_tokens
 from postflow.usecases.oauth_connect import connect_link
+from postflow.usecases.oauth_states import STATE_TTL
 from tests.conftest import TEST_SECRET_KEY
 from tests.fakes.clock import ManualClock
 from tests.fakes.x_api import FakeX, running_fake_x, x_settings_fields

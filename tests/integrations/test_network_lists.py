@@ -10,14 +10,14 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from composition.runtime import open_runtime
 from postflow.chatops.commands import run_command
 from postflow.config import Settings
 from postflow.runtime import Runtime
-from postflow.wiring import open_runtime
+from tests.cli import run_cli, use_cli_env
 from tests.fakes.loopback_network import URL_VARIABLE
 from tests.postflow.chatops import conftest as chatops_fixtures
 from tests.postflow.chatops.conftest import Team
-from tests.postflow.cli import run_cli, use_cli_env
 
 #: The chat-ops ``team`` fixture: an organization "Acme" with one member per role.
 team = chatops_fixtures.team

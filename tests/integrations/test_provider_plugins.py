@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from composition.runtime import open_runtime
 from integrations.registry import build_provider_registry
 from postflow.clock import Clock
 from postflow.config import Settings
@@ -14,7 +15,6 @@ from postflow.errors import ConfigurationError
 from postflow.providers import Provider
 from postflow.store.port import Store
 from postflow.store.sqlite import SqliteStore
-from postflow.wiring import open_runtime
 from tests.conftest import TEST_SECRET_KEY
 from tests.fakes.clock import ManualClock
 from tests.fakes.loopback_network import URL_VARIABLE, LoopbackProvider

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
-from hub.app import create_app
+from composition.hub import build_hub
 from hub.server import ServedApp, serve
 from postflow.runtime import Runtime
 from tests.hub.conftest import Broker, RecordingQueue
@@ -29,7 +29,7 @@ REQUESTS = [
 
 @pytest.fixture
 async def hub(rt: Runtime) -> AsyncIterator[ServedApp]:
-    served = await serve(create_app(rt, RecordingQueue(), Broker().ping), "127.0.0.1", 0)
+    served = await serve(build_hub(rt, RecordingQueue(), Broker().ping), "127.0.0.1", 0)
     try:
         yield served
     finally:

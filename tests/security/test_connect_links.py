@@ -12,11 +12,11 @@ import aiohttp
 import pytest
 
 from postflow.chatops.commands import run_command
-from postflow.chatops.oauth_state import STATE_TTL
 from postflow.config import Settings
 from postflow.organizations import Organization
 from postflow.runtime import Runtime
 from postflow.usecases.oauth_connect import connect_link
+from postflow.usecases.oauth_states import STATE_TTL
 from tests.conftest import TEST_SECRET_KEY
 from tests.fakes.clock import ManualClock
 from tests.fakes.x_api import FakeX, running_fake_x, x_settings_fields

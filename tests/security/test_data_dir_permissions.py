@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from postflow.config import SECRET_KEY_FILE
-from tests.postflow.cli import run_cli
+from tests.cli import run_cli
 
 
 @pytest.fixture(autouse=True)

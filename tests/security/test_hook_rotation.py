@@ -16,9 +16,9 @@ from postflow.usecases.hooks import (
     rotate_hook_secret,
     set_hook_disabled,
 )
+from tests.cli import run_cli, use_cli_env
 from tests.fakes.clock import ManualClock
 from tests.hub.conftest import Sender, error_code
-from tests.postflow.cli import run_cli, use_cli_env
 from tests.security.hook_fixtures import *  # noqa: F403
 
 

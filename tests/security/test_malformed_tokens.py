@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from hub.app import create_app
+from composition.hub import build_hub
 from hub.server import ServedApp, serve
 from postflow.config import Settings
 from postflow.runtime import Runtime
@@ -33,7 +33,7 @@ def settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 async def served(rt: Runtime) -> AsyncIterator[ServedApp]:
-    hub = await serve(create_app(rt, RecordingQueue(), Broker().ping), "127.0.0.1", 0,
+    hub = await serve(build_hub(rt, RecordingQueue(), Broker().ping), "127.0.0.1", 0,
                       access_log=False)
     try:
         yield hub

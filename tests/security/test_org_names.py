@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.postflow.cli import run_cli, use_cli_env
+from tests.cli import run_cli, use_cli_env
 
 
 @pytest.fixture(autouse=True)

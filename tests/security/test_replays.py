@@ -17,13 +17,13 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from hub.app import create_app
+from composition.hub import build_hub
+from composition.runtime import open_runtime
 from postflow.chatops.install import WorkspaceOwner, link_or_create
 from postflow.config import Settings
 from postflow.organizations import ChatIdentity, Organization
 from postflow.runtime import Runtime
 from postflow.signatures import HEADER
-from postflow.wiring import open_runtime
 from tests.bot.slack.conftest import SlackSender, fake_slack, signing_secret  # noqa: F401
 from tests.conftest import TEST_SECRET_KEY
 from tests.fakes.clock import ManualClock
@@ -132,7 +132,7 @@ async def second_hub(settings: Settings, clock: ManualClock,
     """Another hub process on the same database (its own runtime and read cache)."""
     other = await open_runtime(settings, clock=clock)
     try:
-        async with TestClient(TestServer(create_app(other, RecordingQueue(), Broker().ping),
+        async with TestClient(TestServer(build_hub(other, RecordingQueue(), Broker().ping),
                                          host="127.0.0.1")) as client:
             yield client
     finally:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from hub.app import create_app
+from composition.hub import build_hub
 from hub.server import ServedApp, serve
 from postflow.config import Settings
 from postflow.runtime import Runtime
@@ -49,7 +49,7 @@ def settings(tmp_path: Path, timeouts: dict[str, float]) -> Settings:
 
 @pytest.fixture
 async def hub(rt: Runtime) -> AsyncIterator[ServedApp]:
-    served = await serve(create_app(rt, RecordingQueue(), Broker().ping), "127.0.0.1", 0,
+    served = await serve(build_hub(rt, RecordingQueue(), Broker().ping), "127.0.0.1", 0,
                          access_log=False)
     try:
         yield served

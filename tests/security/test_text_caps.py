@@ -16,7 +16,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from pydantic import SecretStr
 
-from hub.app import create_app
+from composition.hub import build_hub
 from postflow.chatops.callers import resolve_member
 from postflow.chatops.compose import ComposerState, composer_choices, network_counts
 from postflow.config import Settings
@@ -68,7 +68,7 @@ async def sender(rt: Runtime, clock: ManualClock, org: Organization,
                  sandbox: Connection) -> AsyncIterator[Sender]:
     """Signed requests to a hook of the organization, through the real hub app."""
     hook = await create_hook(rt, org.id, "CI releases", actor="test")
-    app = create_app(rt, RecordingQueue(), Broker().ping)
+    app = build_hub(rt, RecordingQueue(), Broker().ping)
     async with TestClient(TestServer(app, host="127.0.0.1")) as client:
         yield Sender(client, clock, hook, sandbox)
 

@@ -22,12 +22,12 @@ from aiohttp import web
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hub.app import create_app
+from composition.hub import build_hub
+from composition.runtime import open_runtime
 from hub.server import serve
 from postflow.usecases.connections import connect_sandbox
 from postflow.usecases.hooks import create_hook
 from postflow.usecases.organizations import create_organization
-from postflow.wiring import open_runtime
 from tests.hub.conftest import Broker, RecordingQueue
 from tests.security.every_surface import every_surface_settings
 
@@ -104,7 +104,7 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
         org = await create_organization(rt, "Acme", actor="test")
         sandbox = await connect_sandbox(rt, org.id, "acme-sandbox", actor="test")
         created = await create_hook(rt, org.id, "CI", actor="test")
-        app = create_app(rt, RecordingQueue(), Broker().ping)
+        app = build_hub(rt, RecordingQueue(), Broker().ping)
         served = await serve(app, "127.0.0.1", 0, access_log=False)
         known = {"network": tuple(rt.providers.networks()), "hook_id": (created.hook.id,),
                  "media_id": ("0" * 64, "ab" * 32), "post_id": ("pst_0",),

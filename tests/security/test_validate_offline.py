@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.postflow.cli import run_cli, use_cli_env
+from tests.cli import run_cli, use_cli_env
 
 #: Each built-in network, a text, and the length that network counts for it.
 BUILT_IN = {

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import dramatiq
 import pytest
 
+from composition.worker import install_worker_runtime
 from postflow.config import Settings
 from postflow.runtime import Runtime
 from tests.fakes.clock import ManualClock
@@ -47,7 +48,7 @@ async def running_worker(settings: Settings, clock: ManualClock) -> AsyncIterato
     """The in-process broker with a worker consuming it, on the test's clock."""
     broker = configure_broker(settings)
     queue = DramatiqPublishQueue()
-    worker_runtime.install(settings, clock=clock)
+    install_worker_runtime(settings, clock=clock)
     worker = InProcessWorker(broker, settings, worker_timeout_ms=100)
     worker.start()
     try:

@@ -14,6 +14,8 @@ import pytest
 import redis.asyncio
 from pydantic import SecretStr
 
+from composition.runtime import open_runtime
+from composition.worker import install_worker_runtime
 from postflow.account_gates import CoolingDown, NetworkBusy, RefreshLockBusy
 from postflow.config import Settings
 from postflow.organizations import Organization
@@ -554,7 +556,7 @@ async def test_publishers_in_two_processes_refresh_an_expired_token_once(
     platform = ScriptedProvider(expired_tokens={"access-1"}, refresh_pause=0.05)
     first = dataclasses.replace(runtime_with(rt, platform),
                                 refresh_locks=RedisRefreshLock(clients()))
-    other_store = (await worker_runtime.open_runtime(settings, clock=clock)).store
+    other_store = (await open_runtime(settings, clock=clock)).store
     second = dataclasses.replace(first, store=other_store,
                                  refresh_locks=RedisRefreshLock(clients()))
     try:
@@ -582,7 +584,7 @@ async def test_without_the_shared_lock_two_processes_would_refresh_twice(
     # The control for the test above: in-process locks are per process.
     platform = ScriptedProvider(expired_tokens={"access-1"}, refresh_pause=0.05)
     first = runtime_with(rt, platform)
-    other = await worker_runtime.open_runtime(settings, clock=clock)
+    other = await open_runtime(settings, clock=clock)
     second = dataclasses.replace(first, store=other.store, refresh_locks=other.refresh_locks)
     try:
         org = await create_organization(first, "Acme", actor="cli")
@@ -604,7 +606,7 @@ async def test_without_the_shared_lock_two_processes_would_refresh_twice(
 
 async def test_the_worker_runtime_uses_the_redis_gates_when_redis_is_configured(
         settings: Settings, redis_url: str) -> None:
-    worker_runtime.install(settings.model_copy(update={"redis_url": SecretStr(redis_url)}))
+    install_worker_runtime(settings.model_copy(update={"redis_url": SecretStr(redis_url)}))
     try:
         runtime = await worker_runtime.get_runtime()
         assert isinstance(runtime.gates, RedisAccountGate)
@@ -616,7 +618,7 @@ async def test_the_worker_runtime_uses_the_redis_gates_when_redis_is_configured(
 
 async def test_the_worker_runtimes_redis_gate_enforces_the_configured_cap(
         settings: Settings, redis_url: str) -> None:
-    worker_runtime.install(settings.model_copy(update={
+    install_worker_runtime(settings.model_copy(update={
         "redis_url": SecretStr(redis_url), "network_concurrency": {"x": 1},
         "network_slot_wait_seconds": 0.1}))
     try:
@@ -632,7 +634,7 @@ async def test_the_worker_runtimes_redis_gate_enforces_the_configured_cap(
 
 async def test_the_worker_runtime_keeps_in_process_gates_without_redis(
         settings: Settings) -> None:
-    worker_runtime.install(settings)
+    install_worker_runtime(settings)
     try:
         runtime = await worker_runtime.get_runtime()
         assert not isinstance(runtime.gates, RedisAccountGate)

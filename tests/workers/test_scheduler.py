@@ -8,11 +8,11 @@ from datetime import timedelta
 
 import pytest
 
+from composition.runtime import open_runtime
 from postflow.config import Settings
 from postflow.posts import PostSource, PostStatus
 from postflow.runtime import Runtime
 from postflow.usecases.submit_post import PostRequest, submit_post
-from postflow.wiring import open_runtime
 from tests.fakes.clock import ManualClock
 from tests.workers.scenario import RecordingQueue, SandboxAccount, due_post, eventually
 from workers.leader import LocalLeader

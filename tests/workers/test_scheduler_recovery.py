@@ -14,11 +14,11 @@ import pytest
 import redis.asyncio
 from pydantic import SecretStr
 
+from composition.processes import run_scheduler
+from composition.runtime import open_runtime
 from postflow.config import Settings
 from postflow.posts import PostStatus
-from postflow.wiring import open_runtime
 from tests.workers.scenario import due_post, eventually, post_in_status, sandbox_account
-from workers.service import run_scheduler
 
 REDIS_SERVER = shutil.which("redis-server")
 

@@ -7,6 +7,7 @@ import threading
 
 import pytest
 
+from composition.worker import install_worker_runtime
 from postflow.config import Settings
 from postflow.runtime import Runtime
 from workers import worker_runtime
@@ -18,7 +19,7 @@ async def test_an_actor_in_a_process_without_install_fails_clearly() -> None:
 
 
 async def test_concurrent_callers_share_one_runtime(settings: Settings) -> None:
-    worker_runtime.install(settings)
+    install_worker_runtime(settings)
     try:
         runtimes = await asyncio.gather(*(worker_runtime.get_runtime() for _ in range(5)))
         again = await worker_runtime.get_runtime()
@@ -29,7 +30,7 @@ async def test_concurrent_callers_share_one_runtime(settings: Settings) -> None:
 
 
 async def test_another_event_loop_cannot_use_the_runtime(settings: Settings) -> None:
-    worker_runtime.install(settings)
+    install_worker_runtime(settings)
     await worker_runtime.get_runtime()
     errors: list[BaseException] = []
 
@@ -50,7 +51,7 @@ async def test_another_event_loop_cannot_use_the_runtime(settings: Settings) -> 
 
 
 async def test_after_closing_the_next_call_opens_a_fresh_runtime(settings: Settings) -> None:
-    worker_runtime.install(settings)
+    install_worker_runtime(settings)
     first: Runtime = await worker_runtime.get_runtime()
     await worker_runtime.close_runtime()
     try:

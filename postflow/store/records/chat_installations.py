@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from postflow.chatops.installation import ChatInstallation
+from postflow.chat_installations import ChatInstallation
 
 
 class ChatInstallationRecords(Protocol):

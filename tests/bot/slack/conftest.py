@@ -17,7 +17,7 @@ import pytest
 from aiohttp import ClientResponse, web
 from aiohttp.test_utils import TestClient, TestServer
 
-from hub.app import create_app
+from composition.hub import build_hub
 from postflow.chatops.install import WorkspaceOwner, link_or_create
 from postflow.config import Settings
 from postflow.organizations import ChatIdentity, Organization, Role
@@ -86,7 +86,7 @@ def queue() -> RecordingQueue:
 
 @pytest.fixture
 async def client(rt: Runtime, queue: RecordingQueue) -> AsyncIterator[HubClient]:
-    async with TestClient(TestServer(create_app(rt, queue, _no_broker),
+    async with TestClient(TestServer(build_hub(rt, queue, _no_broker),
                                      host="127.0.0.1")) as test_client:
         yield test_client
 

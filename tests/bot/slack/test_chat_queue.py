@@ -13,6 +13,9 @@ import pytest
 
 from bot.slack.chat_delivery import ChatSend
 from bot.slack.notifier import SlackNotifier
+from composition.chat import chat_outbox
+from composition.runtime import open_runtime
+from composition.worker import install_worker_runtime
 from postflow.config import Settings
 from postflow.runtime import Runtime
 from tests.conftest import TEST_SECRET_KEY
@@ -37,7 +40,7 @@ async def running(settings: Settings, clock: ManualClock) -> AsyncIterator[drama
     from workers import chat_actors
 
     chat_actors._in_process_pacer = InProcessChatPacer()  # each test starts with a fresh budget
-    worker_runtime.install(settings, clock=clock)
+    install_worker_runtime(settings, clock=clock)
     worker = InProcessWorker(broker, settings, worker_timeout_ms=100)
     worker.start()
     try:
@@ -55,10 +58,21 @@ async def worker(settings: Settings, clock: ManualClock) -> AsyncIterator[dramat
         yield broker
 
 
+@pytest.fixture
+async def rt(settings: Settings, clock: ManualClock,
+             worker: dramatiq.Broker) -> AsyncIterator[Runtime]:
+    """Built once the broker is configured, as every process builds its runtime."""
+    runtime = await open_runtime(settings, clock=clock)
+    try:
+        yield runtime
+    finally:
+        await runtime.store.close()
+
+
 def outbox_send(rt: Runtime) -> Callable[[ChatSend], Awaitable[None]]:
     notifier = rt.notifier
     assert isinstance(notifier, SlackNotifier)
-    return notifier.outbox().send
+    return notifier.outbox.send
 
 
 def notice(fake: FakeSlack, channel: str, text: str) -> ChatSend:
@@ -67,7 +81,7 @@ def notice(fake: FakeSlack, channel: str, text: str) -> ChatSend:
 
 async def test_the_notifier_hands_messages_to_the_chat_queue_when_the_broker_is_configured(
         rt: Runtime, worker: dramatiq.Broker, fake_slack: FakeSlack) -> None:
-    assert type(rt.notifier.outbox()).__name__ == "DramatiqChatOutbox"  # type: ignore[attr-defined]
+    assert type(rt.notifier.outbox).__name__ == "DramatiqChatOutbox"  # type: ignore[attr-defined]
     assert CHAT_QUEUE in worker.get_declared_queues()
 
     await outbox_send(rt)(notice(fake_slack, "CNOTE", "hello"))
@@ -164,13 +178,10 @@ async def redis_worker(redis_settings: Settings,
 
 async def test_with_redis_a_429_is_retried_after_the_delay_and_delivered_once(
         redis_settings: Settings, redis_worker: dramatiq.Broker, fake_slack: FakeSlack) -> None:
-    from bot.slack.chat_delivery import chat_outbox
-    from postflow.wiring import open_runtime
-
     fake_slack.rate_limit_next, fake_slack.retry_after = 1, 1
     hub_rt = await open_runtime(redis_settings)
     try:
-        outbox = chat_outbox(hub_rt, None)  # type: ignore[arg-type]
+        outbox = chat_outbox(redis_settings, None)  # type: ignore[arg-type]
         assert type(outbox).__name__ == "DramatiqChatOutbox"
         await outbox.send(notice(fake_slack, "CREDIS", "via redis"))
         await eventually(lambda: len(posted(fake_slack, "CREDIS")) == 2, timeout=DEADLINE_SECONDS,

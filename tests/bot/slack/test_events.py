@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from hub.app import create_app
+from composition.hub import build_hub
 from postflow.organizations import Organization
 from postflow.runtime import Runtime
 from tests.bot.slack.conftest import HubClient, RecordingQueue, SlackSender, all_text
@@ -113,12 +113,12 @@ async def test_single_workspace_mode_asks_auth_test_once(slack: SlackSender,
 
 
 async def test_no_slack_routes_without_a_signing_secret(tmp_path: Path) -> None:
+    from composition.runtime import open_runtime
     from postflow.config import Settings
-    from postflow.wiring import open_runtime
 
     rt = await open_runtime(Settings(data_dir=tmp_path, secret_key=TEST_SECRET_KEY))
     try:
-        async with TestClient(TestServer(create_app(rt, RecordingQueue(), _ping))) as client:
+        async with TestClient(TestServer(build_hub(rt, RecordingQueue(), _ping))) as client:
             assert (await client.post("/slack/events", data=b"")).status == 404
             assert (await client.get("/slack/install")).status == 404
     finally:
@@ -129,15 +129,15 @@ async def test_socket_mode_handler_is_built_with_the_app_token_on_the_same_app(
         tmp_path: Path) -> None:
     from bot.slack.app import SLACK_BOT
     from bot.slack.socket_mode import socket_mode_handler
+    from composition.runtime import open_runtime
     from postflow.config import Settings
-    from postflow.wiring import open_runtime
 
     rt = await open_runtime(Settings(data_dir=tmp_path, secret_key=TEST_SECRET_KEY,
                                      slack_signing_secret="s" * 32,
                                      slack_api_url="http://127.0.0.1:9/api/",
                                      slack_app_token="xapp-1-abc"))
     try:
-        app = create_app(rt, RecordingQueue(), _ping)
+        app = build_hub(rt, RecordingQueue(), _ping)
         handler = socket_mode_handler(app)
         assert handler is not None
         assert handler.app_token == "xapp-1-abc"
@@ -152,7 +152,7 @@ async def test_socket_mode_handler_is_built_with_the_app_token_on_the_same_app(
 async def test_no_socket_mode_without_an_app_token(rt: Runtime) -> None:
     from bot.slack.socket_mode import socket_mode_handler
 
-    assert socket_mode_handler(create_app(rt, RecordingQueue(), _ping)) is None
+    assert socket_mode_handler(build_hub(rt, RecordingQueue(), _ping)) is None
 
 
 async def _ping() -> None:

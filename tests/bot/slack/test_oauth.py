@@ -8,10 +8,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from postflow.chatops.oauth_state import STATE_TTL
 from postflow.config import Settings
 from postflow.organizations import Role
 from postflow.runtime import Runtime
+from postflow.usecases.oauth_states import STATE_TTL
 from tests.bot.slack.conftest import HubClient, SlackSender, all_text
 from tests.conftest import TEST_SECRET_KEY
 from tests.fakes.clock import ManualClock

@@ -8,6 +8,7 @@ import random
 import pytest
 
 from bot.slack.notifier import SlackNotifier
+from composition.worker import install_worker_runtime
 from postflow.config import Settings
 from postflow.connections import Connection, ConnectionStatus
 from postflow.organizations import ChatChannel, Organization
@@ -125,7 +126,7 @@ async def test_without_a_channel_only_the_author_is_told(
 
 async def test_the_worker_runtime_notifies_through_slack(
         settings: Settings, clock: ManualClock, fake_slack: FakeSlack) -> None:
-    worker_runtime.install(settings, clock=clock)
+    install_worker_runtime(settings, clock=clock)
     try:
         wrt = await worker_runtime.get_runtime()
         assert isinstance(wrt.notifier, SlackNotifier)

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.postflow.cli import run_cli, use_cli_env
+from tests.cli import run_cli, use_cli_env
 
 
 @pytest.fixture(autouse=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from postflow.chatops.installation import ChatInstallation
+from postflow.chat_installations import ChatInstallation
 from postflow.ids import new_id
 from postflow.store.port import Store
 from tests.postflow.store.factories import T0, at, make_workspace

@@ -12,7 +12,6 @@ from urllib.parse import parse_qs, urlsplit
 import aiohttp
 import pytest
 
-from postflow.chatops.oauth_state import new_browser_key
 from postflow.config import Settings
 from postflow.connections import Connection, ConnectionStatus
 from postflow.errors import LimitReached
@@ -27,6 +26,7 @@ from postflow.usecases.oauth_connect import (
     finish_consent,
     link_csrf_token,
 )
+from postflow.usecases.oauth_states import new_browser_key
 from postflow.usecases.organizations import create_organization
 from postflow.usecases.publish_post import PostPublisher
 from postflow.usecases.queues import queue_settings_for, set_queue_settings

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 import pytest
@@ -52,8 +53,8 @@ async def test_creating_a_hook_is_audited(rt: Runtime, org: Organization) -> Non
 
 async def test_a_plan_without_incoming_hooks_cannot_create_one(rt: Runtime,
                                                                org: Organization) -> None:
-    rt.plans = PlanCatalog(default="free", plans=[
-        Plan(key="free", name="Free", limits=PlanLimits()), *DEFAULT_PLANS.plans[1:]])
+    rt = dataclasses.replace(rt, plans=PlanCatalog(default="free", plans=[
+        Plan(key="free", name="Free", limits=PlanLimits()), *DEFAULT_PLANS.plans[1:]]))
 
     with pytest.raises(LimitReached, match="incoming hooks"):
         await create_hook(rt, org.id, "CI", actor="cli")

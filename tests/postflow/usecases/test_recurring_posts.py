@@ -4,11 +4,13 @@ time and once only, publishing only when due, pause, resume, cancel, and the pla
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 
+from composition.runtime import open_runtime
 from postflow.config import Settings
 from postflow.connections import Connection
 from postflow.errors import BadInput, InvalidTransition, LimitReached
@@ -29,7 +31,6 @@ from postflow.usecases.recurring_posts import (
     pause_series,
     resume_series,
 )
-from postflow.wiring import open_runtime
 from tests.fakes.clock import ManualClock
 from tests.workers.scenario import RecordingQueue
 from workers.leader import LocalLeader
@@ -165,7 +166,8 @@ async def test_an_occurrence_over_the_plan_limit_is_skipped_saying_why(
         rt: Runtime, org: Organization, sandbox: Connection, clock: ManualClock) -> None:
     tight = Plan(key="team", name="Team", limits=PlanLimits(scheduled_posts_per_month=1),
                  features=frozenset({Feature.RECURRING_POSTS}))
-    rt.plans = PlanCatalog(default="free", plans=[*DEFAULT_PLANS.plans, tight])
+    rt = dataclasses.replace(rt, plans=PlanCatalog(default="free",
+                                                   plans=[*DEFAULT_PLANS.plans, tight]))
     await change_plan(rt, org.id, "team", actor="test")
     series = await create(rt, org, sandbox)
     await materialize_due_occurrences(rt)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -67,10 +68,14 @@ def actor(member: Member) -> str:
 
 
 @pytest.fixture
-def notes(rt: Runtime) -> ReviewRecorder:
-    recorder = ReviewRecorder()
-    rt.notifier = recorder
-    return recorder
+def notes() -> ReviewRecorder:
+    return ReviewRecorder()
+
+
+@pytest.fixture
+def rt(rt: Runtime, notes: ReviewRecorder) -> Runtime:
+    """The runtime telling ``notes``."""
+    return dataclasses.replace(rt, notifier=notes)
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@ unrefreshable grant ends (once each), and a reconnect mark with one notice when 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -39,9 +40,14 @@ def settings(tmp_path: Path, fake_linkedin: FakeLinkedIn) -> Settings:
 
 
 @pytest.fixture
-def notifier(rt: Runtime) -> RecordingNotifier:
-    rt.notifier = RecordingNotifier()
-    return rt.notifier
+def notifier() -> RecordingNotifier:
+    return RecordingNotifier()
+
+
+@pytest.fixture
+def rt(rt: Runtime, notifier: RecordingNotifier) -> Runtime:
+    """The runtime telling ``notifier``."""
+    return dataclasses.replace(rt, notifier=notifier)
 
 
 @pytest.fixture

@@ -1,0 +1,47 @@
+"""``postflow org create|list``: the organizations this PostFlow serves."""
+
+from __future__ import annotations
+
+import argparse
+
+from cli.context import CLI_ACTOR, CommandContext, Subcommands
+from cli.output import iso, table, when
+from postflow.organizations import Organization
+from postflow.usecases.organizations import create_organization
+
+
+def register(commands: Subcommands, common: argparse.ArgumentParser) -> None:
+    group = commands.add_parser("org", help="create and list organizations")
+    actions = group.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    create = actions.add_parser("create", parents=[common], help="create an organization")
+    create.add_argument("name", metavar="NAME")
+    create.add_argument("--timezone", default="UTC", metavar="TZ",
+                        help="IANA zone posts are scheduled in by default (default: UTC)")
+    create.set_defaults(handler=create_org)
+
+    listing = actions.add_parser("list", parents=[common], help="list organizations")
+    listing.set_defaults(handler=list_orgs)
+
+
+def create_org(args: argparse.Namespace, ctx: CommandContext) -> None:
+    org = ctx.run(lambda rt: create_organization(rt, args.name, actor=CLI_ACTOR,
+                                                 timezone=args.timezone))
+    ctx.out.result({"organization": org_view(org)}, [
+        f"Created organization {org.name!r}: id {org.id}, plan {org.plan}, "
+        f"timezone {org.timezone}.",
+        f"Next: postflow connect sandbox --org {org.id} --name demo",
+    ])
+
+
+def list_orgs(args: argparse.Namespace, ctx: CommandContext) -> None:
+    orgs = ctx.run(lambda rt: rt.store.list_organizations())
+    lines = table(["ID", "NAME", "PLAN", "TIMEZONE", "CREATED"],
+                  [[o.id, o.name, o.plan, o.timezone, when(o.created_at)] for o in orgs])
+    empty = ["No organizations yet. Create one: postflow org create NAME"]
+    ctx.out.result({"organizations": [org_view(o) for o in orgs]}, lines if orgs else empty)
+
+
+def org_view(org: Organization) -> dict[str, object]:
+    return {"id": org.id, "name": org.name, "plan": org.plan, "timezone": org.timezone,
+            "created_at": iso(org.created_at)}

@@ -1,0 +1,101 @@
+"""The composition root: the runtime it builds follows the settings, once, with every part."""
+
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+import sys
+from contextlib import AsyncExitStack
+from pathlib import Path
+
+import pytest
+
+from composition.runtime import open_backends, open_runtime
+from postflow.account_gates import NetworkBusy
+from postflow.config import Settings
+from postflow.notifications import LoggingNotifier
+from postflow.runtime import Runtime
+from postflow.store.read_cache import ReadCachedStore
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+async def test_the_configured_network_cap_is_the_one_enforced(settings: Settings) -> None:
+    rt = await open_runtime(settings.model_copy(update={
+        "network_concurrency": {"x": 2}, "network_slot_wait_seconds": 0.05}))
+    try:
+        async with AsyncExitStack() as held:
+            for _ in range(2):
+                await held.enter_async_context(rt.gates.acquire("x"))
+            with pytest.raises(NetworkBusy, match="All 2 slots for x"):
+                async with rt.gates.acquire("x"):
+                    pass
+    finally:
+        await rt.store.close()
+
+
+async def test_the_configured_default_cap_applies_to_unnamed_networks(
+        settings: Settings) -> None:
+    rt = await open_runtime(settings.model_copy(update={
+        "network_concurrency_default": 1, "network_slot_wait_seconds": 0.05}))
+    try:
+        async with rt.gates.acquire("linkedin"):
+            with pytest.raises(NetworkBusy):
+                async with rt.gates.acquire("linkedin"):
+                    pass
+            async with rt.gates.acquire("sandbox"):  # still uncapped
+                pass
+    finally:
+        await rt.store.close()
+
+
+async def test_without_settings_the_built_in_caps_hold(settings: Settings) -> None:
+    rt = await open_runtime(settings.model_copy(update={"network_slot_wait_seconds": 0.05}))
+    try:
+        async with AsyncExitStack() as held:
+            for _ in range(16):
+                await held.enter_async_context(rt.gates.acquire("x"))
+            with pytest.raises(NetworkBusy, match="All 16 slots"):
+                async with rt.gates.acquire("x"):
+                    pass
+    finally:
+        await rt.store.close()
+
+
+async def test_nothing_is_set_on_a_built_runtime(rt: Runtime) -> None:
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        rt.notifier = LoggingNotifier()  # type: ignore[misc]
+
+
+async def test_the_hub_and_the_scheduler_share_the_backends_and_only_the_hub_caches(
+        settings: Settings) -> None:
+    backends = await open_backends(settings)
+    try:
+        scheduler, hub = backends.runtime(), backends.runtime(read_cache=True)
+        assert scheduler.store is backends.store
+        assert isinstance(hub.store, ReadCachedStore) and hub.store.wrapped is backends.store
+        assert hub.notifier is scheduler.notifier and hub.providers is scheduler.providers
+    finally:
+        await backends.close()
+
+
+SLACK_FREE = """
+import asyncio, sys
+from pathlib import Path
+from composition.runtime import open_runtime
+from postflow.config import Settings
+
+async def main() -> None:
+    rt = await open_runtime(Settings(data_dir=Path(sys.argv[1]), secret_key="k" * 32))
+    await rt.store.close()
+
+asyncio.run(main())
+loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("slack_sdk", "slack_bolt", "bot"))
+sys.exit(", ".join(loaded[:5]) or 0)
+"""
+
+
+def test_a_process_without_slack_loads_no_slack_module(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-c", SLACK_FREE, str(tmp_path)],  # noqa: S603
+                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
