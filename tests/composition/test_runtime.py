@@ -13,7 +13,7 @@ import pytest
 from composition.runtime import open_backends, open_runtime
 from postflow.account_gates import NetworkBusy
 from postflow.config import Settings
-from postflow.notifications import LoggingNotifier
+from postflow.notices.router import NoticeRouter
 from postflow.runtime import Runtime
 from postflow.store.read_cache import ReadCachedStore
 
@@ -64,7 +64,7 @@ async def test_without_settings_the_built_in_caps_hold(settings: Settings) -> No
 
 async def test_nothing_is_set_on_a_built_runtime(rt: Runtime) -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
-        rt.notifier = LoggingNotifier()  # type: ignore[misc]
+        rt.notices = NoticeRouter([])  # type: ignore[misc]
 
 
 async def test_the_hub_and_the_scheduler_share_the_backends_and_only_the_hub_caches(
@@ -74,7 +74,7 @@ async def test_the_hub_and_the_scheduler_share_the_backends_and_only_the_hub_cac
         scheduler, hub = backends.runtime(), backends.runtime(read_cache=True)
         assert scheduler.store is backends.store
         assert isinstance(hub.store, ReadCachedStore) and hub.store.wrapped is backends.store
-        assert hub.notifier is scheduler.notifier and hub.providers is scheduler.providers
+        assert hub.notices is scheduler.notices and hub.providers is scheduler.providers
     finally:
         await backends.close()
 
