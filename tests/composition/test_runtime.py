@@ -99,3 +99,29 @@ def test_a_process_without_slack_loads_no_slack_module(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-c", SLACK_FREE, str(tmp_path)],  # noqa: S603
                           cwd=REPO_ROOT, capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
+
+
+async def test_without_chat_the_log_is_the_one_sink_and_no_platform_posts_cards(
+        rt: Runtime) -> None:
+    from postflow.notifications import LogSink
+
+    assert isinstance(rt.notices, NoticeRouter)
+    assert [type(sink) for sink in rt.notices.sinks] == [LogSink]
+    assert dict(rt.review_cards) == {}
+
+
+async def test_with_slack_its_sink_and_review_cards_are_registered(settings: Settings) -> None:
+    slack = Settings(**{**settings.model_dump(), "slack_bot_token": "xoxb-test"})
+    backends = await open_backends(slack)
+    try:
+        from bot.slack.chat_delivery import SlackChatDelivery
+        from bot.slack.notice_sink import SlackNoticeSink
+        from bot.slack.review_cards import SlackReviewCards
+
+        rt = backends.runtime()
+        assert isinstance(rt.notices, NoticeRouter)
+        assert [type(sink) for sink in rt.notices.sinks] == [SlackNoticeSink]
+        assert isinstance(rt.review_cards["slack"], SlackReviewCards)
+        assert isinstance(backends.chat.deliveries["slack"], SlackChatDelivery)
+    finally:
+        await backends.close()
