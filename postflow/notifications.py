@@ -63,7 +63,7 @@ class LogSink:
                 log.warning("review %s of post %s expired; the post is a draft again",
                             review.id, post.id)
             case PlanLimitReached(limit=limit):
-                log.warning("organization %s reached its plan's %s limit", notice.org_id,
+                log.info("organization %s reached its plan's %s limit", notice.org_id,
                             limit)
             case _:
                 log.info("%s about %s of organization %s", notice.kind, notice.subject,
