@@ -63,8 +63,8 @@ UNCACHED_READS = frozenset({
 #: connections, hooks): each empties the cache before and after it.
 INVALIDATING_WRITES = frozenset({
     "insert_organization", "update_organization", "insert_member", "update_member",
-    "insert_workspace", "relink_workspace", "insert_connection", "update_connection", "insert_hook", "update_hook",
-    "delete_hook",
+    "insert_workspace", "insert_connection", "update_connection", "insert_hook", "update_hook",
+    "delete_hook", "relink_workspace",
 })
 #: Writes of records never cached here: passed to the store as they are. Emptying the cache on
 #: them would empty it on every webhook (idempotency keys, posts, usage), for nothing.
