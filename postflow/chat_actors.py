@@ -11,8 +11,9 @@ Records written before the workspace was part of the name say ``slack:U456``. Th
 in any workspace: a refusal that depends on it (an author approving their own post) errs toward
 refusing. A grant compares names exactly (``==``), so it errs toward refusing too.
 
-A member may hold several identities (``/postflow link``): :func:`may_be_member` asks whether a
-recorded name is any of them, so a person is one person whichever workspace they act from.
+A member may hold several identities (``/postflow link``): :func:`may_be_member` (for a refusal)
+and :func:`names_member` (for a grant) ask whether a recorded name is any of them, so a person is
+one person whichever workspace they act from.
 """
 
 from __future__ import annotations
@@ -62,3 +63,8 @@ def may_be_member(recorded: str, member: Member, actor: str) -> bool:
     itself or any identity of the member (:func:`may_be_same_person` for each)."""
     names = {actor, *(chat_actor(identity) for identity in member.identities)}
     return any(may_be_same_person(recorded, name) for name in names)
+
+
+def names_member(recorded: str, member: Member) -> bool:
+    """Whether ``recorded`` is exactly the name of one of ``member``'s identities (a grant)."""
+    return recorded in {chat_actor(identity) for identity in member.identities}

@@ -9,10 +9,13 @@ import re
 from postflow.chatops.callers import Caller, resolve_member
 from postflow.chatops.commands import run_command
 from postflow.chatops.install import WorkspaceOwner, link_or_create
+from postflow.chatops.notice_actions import EditDraft, edit_draft
 from postflow.organizations import ChatIdentity, Role
+from postflow.posts import PostSource
 from postflow.runtime import Runtime
 from postflow.usecases.connections import connect_sandbox
-from postflow.usecases.organizations import change_plan
+from postflow.usecases.organizations import add_member, change_plan, link_workspace
+from postflow.usecases.submit_post import PostRequest, submit_post
 from tests.fakes.clock import ManualClock
 from tests.postflow.chatops.conftest import Team
 
@@ -143,3 +146,20 @@ async def test_the_plans_workspace_limit_holds_and_keeps_the_code_good(
     assert await rt.store.find_workspace("discord", "G1") is None
     await change_plan(rt, team.org.id, "pro", actor="test")
     assert not (await run_command(rt, None, on_discord(), f"link {code}")).error
+
+
+async def test_a_member_edits_their_own_post_from_their_linked_identity_only(
+        rt: Runtime, team: Team) -> None:
+    await link_workspace(rt, team.org.id, "discord", "G1", actor="test")
+    writer = (await resolve_member(rt, team.member)).member
+    await rt.store.update_member(writer.model_copy(
+        update={"linked_identities": [on_discord("D1").identity]}))
+    await add_member(rt, team.org.id, on_discord("D2").identity, Role.MEMBER, actor="test")
+    conn = await connect_sandbox(rt, team.org.id, "acme", actor="test")
+    post = await submit_post(rt, team.org.id, PostRequest(text="Hi", targets=[conn.id]),
+                             source=PostSource(kind="slack"), actor=team.member.actor,
+                             review_required=True)
+
+    assert isinstance(await edit_draft(rt, on_discord("D1"), post.id), EditDraft)
+    refused = await edit_draft(rt, on_discord("D2"), post.id)
+    assert not isinstance(refused, EditDraft) and "someone else's post" in refused.text
