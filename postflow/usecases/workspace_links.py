@@ -171,7 +171,9 @@ async def _move_workspace(rt: Runtime, org: Organization, leaving: Organization 
     if installation is not None:
         await rt.store.save_chat_installation(installation.model_copy(
             update={"org_id": org.id, "updated_at": rt.clock.now()}))
-    await record(rt, leaving.id, actor, "workspace.moved", external_id, platform=platform,
+    moved = await rt.store.find_workspace(platform, external_id)
+    subject = moved.id if moved is not None else external_id
+    await record(rt, leaving.id, actor, "workspace.moved", subject, platform=platform,
                  to_org_id=org.id)
-    await record(rt, org.id, actor, "workspace.linked", external_id, platform=platform,
+    await record(rt, org.id, actor, "workspace.linked", subject, platform=platform,
                  from_org_id=leaving.id)
