@@ -10,11 +10,15 @@ Records written before the workspace was part of the name say ``slack:U456``. Th
 "user U456 of a workspace not recorded", which :func:`may_be_same_person` takes to be that user id
 in any workspace: a refusal that depends on it (an author approving their own post) errs toward
 refusing. A grant compares names exactly (``==``), so it errs toward refusing too.
+
+A member may hold several identities (``/postflow link``): :func:`may_be_member` (for a refusal)
+and :func:`names_member` (for a grant) ask whether a recorded name is any of them, so a person is
+one person whichever workspace they act from.
 """
 
 from __future__ import annotations
 
-from postflow.organizations import ChatIdentity
+from postflow.organizations import ChatIdentity, Member
 
 #: The platforms whose actors name a person (``cli`` is the shell, not a chat identity).
 CHAT_PLATFORMS = frozenset({"slack", "discord"})
@@ -52,3 +56,15 @@ def may_be_same_person(recorded: str, actor: str) -> bool:
     if (earlier.platform, earlier.user_id) != (now.platform, now.user_id):
         return False
     return not earlier.workspace_id or not now.workspace_id
+
+
+def may_be_member(recorded: str, member: Member, actor: str) -> bool:
+    """Whether the person ``recorded`` may be ``member``, now acting as ``actor``: the actor
+    itself or any identity of the member (:func:`may_be_same_person` for each)."""
+    names = {actor, *(chat_actor(identity) for identity in member.identities)}
+    return any(may_be_same_person(recorded, name) for name in names)
+
+
+def names_member(recorded: str, member: Member) -> bool:
+    """Whether ``recorded`` is exactly the name of one of ``member``'s identities (a grant)."""
+    return recorded in {chat_actor(identity) for identity in member.identities}

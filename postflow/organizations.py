@@ -1,4 +1,5 @@
-"""Organizations, their members (a chat identity with a role) and linked chat workspaces."""
+"""Organizations, their members (a person with a role, known by one or more chat identities) and
+linked chat workspaces."""
 
 from __future__ import annotations
 
@@ -60,12 +61,23 @@ class Organization(BaseModel):
 
 
 class Member(BaseModel):
+    """A person in an organization. Their role is theirs, whichever identity they act from."""
+
     id: str
     org_id: str
+    #: The identity they were added with.
     identity: ChatIdentity
+    #: Identities linked since (``/postflow link`` run by them on another workspace). Stored in
+    #: the record's JSON document: records written before it existed read as no linked identity.
+    linked_identities: list[ChatIdentity] = Field(default_factory=list)
     display_name: str = ""
     role: Role
     created_at: UtcDatetime
+
+    @property
+    def identities(self) -> tuple[ChatIdentity, ...]:
+        """Every identity of the member, the one they were added with first."""
+        return (self.identity, *self.linked_identities)
 
 
 class Workspace(BaseModel):

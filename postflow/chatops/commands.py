@@ -14,6 +14,7 @@ from postflow.chatops.formatting import parse_user, user_mention
 from postflow.chatops.permissions import NEEDED_ROLE, Permission, require, role_name
 from postflow.chatops.replies import ButtonAction, Item, Reply
 from postflow.chatops.roles import parse_role, set_role
+from postflow.chatops.workspace_links import link_command
 from postflow.errors import BadInput, PostFlowError
 from postflow.organizations import ChatIdentity
 from postflow.publish_queue import PublishQueue
@@ -41,7 +42,7 @@ class Command:
     example: str
     #: The permission that running it (in its changing form, if it has one) needs.
     permission: Permission
-    #: None for ``help``, which answers non-members too.
+    #: None for ``help`` and ``link``, which answer non-members too.
     run: Run | None
 
 
@@ -134,6 +135,10 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
             "/postflow role @ada admin", Permission.MANAGE_MEMBERS, _role),
     Command("billing", "billing", "A link to the organization's billing page (15 minutes, "
             "for you only).", "/postflow billing", Permission.BILLING, _billing),
+    Command("link", "link [CODE]",
+            "Link another Slack workspace or Discord server to the organization: get a "
+            "one-time code (15 minutes) and run `/postflow link CODE` there yourself.",
+            "/postflow link", Permission.LINK_WORKSPACES, None),
 )}
 
 
@@ -147,6 +152,8 @@ async def run_command(rt: Runtime, queue: PublishQueue | None, caller: Caller,
         return Reply(text=f"There is no command `{words[0]}`. `/postflow help` lists them.",
                      error=True)
     try:
+        if command.name == "link":
+            return await link_command(rt, caller, words[1:])
         if command.run is None:
             return await help_reply(rt, caller)
         who = await resolve_member(rt, caller)

@@ -116,7 +116,7 @@ async def _owner_if_none(rt: Runtime, org: Organization, owner: WorkspaceOwner, 
     if any(m.role is Role.OWNER for m in members):
         return
     who = owner.identity
-    current = next((m for m in members if m.identity == who), None)
+    current = next((m for m in members if who in m.identities), None)
     if current is None:
         await add_member(rt, org.id, who, Role.OWNER, actor=actor,
                          display_name=owner.display_name)

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from postflow.chat_actors import names_member
 from postflow.chatops.accounts import asker_name
 from postflow.chatops.callers import Caller, Membership, resolve_member
 from postflow.chatops.formatting import local_time, user_mention
@@ -136,7 +137,7 @@ def _may_edit(who: Membership, post: Post) -> bool:
     """
     role = who.member.role
     require(role, Permission.DRAFT, action="Editing posts")
-    if not allows(role, Permission.PUBLISH) and post.created_by != who.actor:
+    if not allows(role, Permission.PUBLISH) and not names_member(post.created_by, who.member):
         refuse(role, Role.ADMIN, "Editing someone else's post")
     return not allows(role, Permission.SCHEDULE_DIRECTLY)
 

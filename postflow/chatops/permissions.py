@@ -22,6 +22,7 @@ class Permission(StrEnum):
     MANAGE_SETTINGS = "manage_settings"
     MANAGE_MEMBERS = "manage_members"
     BILLING = "billing"
+    LINK_WORKSPACES = "link_workspaces"
 
 
 #: The least role that has each permission; every role has what the roles below it have.
@@ -37,6 +38,7 @@ NEEDED_ROLE: dict[Permission, Role] = {
     Permission.MANAGE_SETTINGS: Role.ADMIN,
     Permission.MANAGE_MEMBERS: Role.ADMIN,
     Permission.BILLING: Role.OWNER,
+    Permission.LINK_WORKSPACES: Role.OWNER,
 }
 
 #: How a refusal names the action, as the start of a sentence.
@@ -52,6 +54,7 @@ ACTION_WORDS: dict[Permission, str] = {
     Permission.MANAGE_SETTINGS: "Changing settings",
     Permission.MANAGE_MEMBERS: "Changing roles",
     Permission.BILLING: "Billing",
+    Permission.LINK_WORKSPACES: "Linking another workspace",
 }
 
 

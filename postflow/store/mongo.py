@@ -45,6 +45,7 @@ INDEXES: list[tuple[str, IndexKeys, bool]] = [
     ("organizations", [("name", ASCENDING)], True),
     ("members", [("org_id", ASCENDING), ("identity.platform", ASCENDING),
                  ("identity.workspace_id", ASCENDING), ("identity.user_id", ASCENDING)], True),
+    ("members", [("org_id", ASCENDING), ("linked_identities.user_id", ASCENDING)], False),
     ("workspaces", [("platform", ASCENDING), ("external_id", ASCENDING)], True),
     ("workspaces", [("org_id", ASCENDING)], False),
     ("connections", [("org_id", ASCENDING), ("network", ASCENDING),
@@ -255,10 +256,11 @@ class MongoStore:
 
     async def find_member(self, org_id: str, platform: str, workspace_id: str,
                           user_id: str) -> Member | None:
-        doc = await self._coll("members").find_one({
-            "org_id": org_id, "identity.platform": platform,
-            "identity.workspace_id": workspace_id, "identity.user_id": user_id,
-        })
+        who = {"platform": platform, "workspace_id": workspace_id, "user_id": user_id}
+        doc = await self._coll("members").find_one({"org_id": org_id, "$or": [
+            {f"identity.{field}": value for field, value in who.items()},
+            {"linked_identities": {"$elemMatch": who}},
+        ]})
         return None if doc is None else document_model(Member, doc)
 
     async def list_members(self, org_id: str) -> list[Member]:
@@ -275,6 +277,14 @@ class MongoStore:
     async def insert_workspace(self, workspace: Workspace) -> None:
         await self._insert("workspaces", model_document(workspace),
                            "That workspace is already linked to an organization.")
+
+    async def relink_workspace(self, platform: str, external_id: str, from_org_id: str,
+                               to_org_id: str) -> None:
+        moved = await self._coll("workspaces").update_one(
+            {"platform": platform, "external_id": external_id, "org_id": from_org_id},
+            {"$set": {"org_id": to_org_id}})
+        if moved.matched_count == 0:
+            raise NotFound("That workspace is not linked to that organization.")
 
     async def list_workspaces(self, org_id: str) -> list[Workspace]:
         return await self._find_models(Workspace, "workspaces", {"org_id": org_id}, OLDEST_FIRST)

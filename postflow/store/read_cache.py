@@ -64,7 +64,7 @@ UNCACHED_READS = frozenset({
 INVALIDATING_WRITES = frozenset({
     "insert_organization", "update_organization", "insert_member", "update_member",
     "insert_workspace", "insert_connection", "update_connection", "insert_hook", "update_hook",
-    "delete_hook",
+    "delete_hook", "relink_workspace",
 })
 #: Writes of records never cached here: passed to the store as they are. Emptying the cache on
 #: them would empty it on every webhook (idempotency keys, posts, usage), for nothing.
@@ -185,6 +185,11 @@ class ReadCachedStore:
     async def insert_workspace(self, workspace: Workspace) -> None:
         with self._writing():
             await self._store.insert_workspace(workspace)
+
+    async def relink_workspace(self, platform: str, external_id: str, from_org_id: str,
+                               to_org_id: str) -> None:
+        with self._writing():
+            await self._store.relink_workspace(platform, external_id, from_org_id, to_org_id)
 
     async def list_workspaces(self, org_id: str) -> list[Workspace]:
         return await self._store.list_workspaces(org_id)

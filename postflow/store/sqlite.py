@@ -466,9 +466,14 @@ class SqliteStore:
 
     async def find_member(self, org_id: str, platform: str, workspace_id: str,
                           user_id: str) -> Member | None:
+        who = (platform, workspace_id, user_id)
         docs = await self._docs(
-            Member, "SELECT doc FROM members WHERE org_id = ? AND platform = ?"
-            " AND workspace_id = ? AND user_id = ?", (org_id, platform, workspace_id, user_id))
+            Member, "SELECT doc FROM members WHERE org_id = ? AND ((platform = ?"
+            " AND workspace_id = ? AND user_id = ?) OR EXISTS (SELECT 1 FROM"
+            " json_each(doc, '$.linked_identities') AS linked WHERE"
+            " json_extract(linked.value, '$.platform') = ?"
+            " AND json_extract(linked.value, '$.workspace_id') = ?"
+            " AND json_extract(linked.value, '$.user_id') = ?))", (org_id, *who, *who))
         return docs[0] if docs else None
 
     async def list_members(self, org_id: str) -> list[Member]:
@@ -496,6 +501,16 @@ class SqliteStore:
             (workspace.id, workspace.org_id, workspace.platform, workspace.external_id,
              _ts(workspace.created_at), _dump(workspace)),
             "That workspace is already linked to an organization.")
+
+    async def relink_workspace(self, platform: str, external_id: str, from_org_id: str,
+                               to_org_id: str) -> None:
+        changed = await self._write(
+            "UPDATE workspaces SET org_id = ?, doc = json_set(doc, '$.org_id', ?)"
+            " WHERE platform = ? AND external_id = ? AND org_id = ?",
+            (to_org_id, to_org_id, platform, external_id, from_org_id),
+            "That workspace is already linked to an organization.")
+        if not changed:
+            raise NotFound("That workspace is not linked to that organization.")
 
     async def list_workspaces(self, org_id: str) -> list[Workspace]:
         return await self._docs(

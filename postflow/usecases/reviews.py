@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from postflow.approvals import ApprovalPolicy, ApprovalRules
-from postflow.chat_actors import may_be_same_person
+from postflow.chat_actors import may_be_member
 from postflow.errors import BadInput, Conflict, Forbidden, InvalidTransition
 from postflow.ids import new_id
 from postflow.notices.events import ReviewDecided, ReviewExpired, ReviewRequested
@@ -253,7 +253,8 @@ def _check_open(review: ReviewRequest, post: Post) -> None:
 def _check_reviewer(review: ReviewRequest, post: Post, member: Member, actor: str,
                     verdict: Verdict) -> None:
     """Forbidden saying why when ``member`` may not decide; BadInput for a second approval."""
-    is_author = any(may_be_same_person(by, actor) for by in (post.created_by, review.requested_by))
+    is_author = any(may_be_member(by, member, actor)
+                    for by in (post.created_by, review.requested_by))
     refusal = review.rules.refusal(member.role, member.id,
                                    is_author=is_author and verdict is Verdict.APPROVE)
     if refusal is not None:

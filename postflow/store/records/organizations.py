@@ -29,7 +29,10 @@ class OrganizationRecords(Protocol):
         ...
 
     async def find_member(self, org_id: str, platform: str, workspace_id: str,
-                          user_id: str) -> Member | None: ...
+                          user_id: str) -> Member | None:
+        """The member of the organization with that identity, the one they were added with
+        or one linked since."""
+        ...
 
     async def list_members(self, org_id: str) -> list[Member]: ...
 
@@ -41,6 +44,12 @@ class OrganizationRecords(Protocol):
 
     async def insert_workspace(self, workspace: Workspace) -> None:
         """Raises Conflict when (platform, external_id) is already linked to any organization."""
+        ...
+
+    async def relink_workspace(self, platform: str, external_id: str, from_org_id: str,
+                               to_org_id: str) -> None:
+        """Move a linked workspace to another organization; NotFound unless it is linked to
+        ``from_org_id`` (so of two racing moves, one wins)."""
         ...
 
     async def list_workspaces(self, org_id: str) -> list[Workspace]: ...

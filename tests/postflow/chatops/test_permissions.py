@@ -14,7 +14,7 @@ P = Permission
 @pytest.mark.parametrize(("role", "granted"), [
     (Role.VIEWER, {P.READ}),
     (Role.MEMBER, {P.READ, P.DRAFT, P.REQUEST_REVIEW}),
-    (Role.ADMIN, set(P) - {P.BILLING}),
+    (Role.ADMIN, set(P) - {P.BILLING, P.LINK_WORKSPACES}),
     (Role.OWNER, set(P)),
 ])
 def test_each_role_has_exactly_its_permissions(role: Role, granted: set[Permission]) -> None:

@@ -137,6 +137,46 @@ async def test_update_member_of_another_organization_raises_not_found(store: Sto
     assert await store.list_members("org_a") == [member]
 
 
+async def test_find_member_by_an_identity_linked_since(store: Store) -> None:
+    member = make_member("org_a")
+    await store.insert_member(member)
+    discord = ChatIdentity(platform="discord", workspace_id="G1", user_id="U9")
+    linked = member.model_copy(update={"linked_identities": [discord]})
+
+    await store.update_member(linked)
+
+    assert await store.find_member("org_a", "discord", "G1", "U9") == linked
+    first = member.identity
+    assert await store.find_member("org_a", first.platform, first.workspace_id,
+                                   first.user_id) == linked
+    assert await store.find_member("org_b", "discord", "G1", "U9") is None
+    assert await store.find_member("org_a", "discord", "G2", "U9") is None
+
+
+async def test_relink_workspace_moves_it_to_another_organization(store: Store) -> None:
+    workspace = make_workspace("org_a", external_id="T2")
+    await store.insert_workspace(workspace)
+
+    await store.relink_workspace("slack", "T2", "org_a", "org_b")
+
+    assert await store.find_workspace("slack", "T2") == workspace.model_copy(
+        update={"org_id": "org_b"})
+    assert await store.list_workspaces("org_a") == []
+    assert await store.count_workspaces("org_b") == 1
+
+
+async def test_relink_workspace_from_an_organization_it_is_not_in_raises_not_found(
+        store: Store) -> None:
+    workspace = make_workspace("org_a", external_id="T2")
+    await store.insert_workspace(workspace)
+
+    with pytest.raises(NotFound):
+        await store.relink_workspace("slack", "T2", "org_c", "org_b")
+    with pytest.raises(NotFound):
+        await store.relink_workspace("slack", "T3", "org_a", "org_b")
+    assert await store.find_workspace("slack", "T2") == workspace
+
+
 async def test_workspace_round_trip_keeps_every_field(store: Store) -> None:
     workspace = make_workspace("org_a", platform="discord", name="Guild")
     await store.insert_workspace(workspace)

@@ -19,7 +19,13 @@ from postflow.store.port import UsageCharge
 from postflow.store.sqlite import MIGRATIONS, SqliteStore
 from postflow.store.writer_lock import WriterLock
 from tests.polling import eventually
-from tests.postflow.store.factories import make_attempt, make_audit_event, make_org, make_post
+from tests.postflow.store.factories import (
+    make_attempt,
+    make_audit_event,
+    make_member,
+    make_org,
+    make_post,
+)
 
 
 @pytest.fixture
@@ -96,6 +102,22 @@ async def test_a_failing_migration_is_rolled_back_whole(
     with sqlite3.connect(db_path) as db:
         tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
     assert "half_done" not in tables
+
+
+async def test_a_member_written_before_linked_identities_reads_with_its_one_identity(
+        db_path: Path) -> None:
+    member = make_member("org_a")
+    store = await SqliteStore.open(db_path)
+    try:
+        await store.insert_member(member)
+        with sqlite3.connect(db_path) as db:  # the document as it was written before
+            db.execute("UPDATE members SET doc = json_remove(doc, '$.linked_identities')")
+        who = member.identity
+        found = await store.find_member("org_a", who.platform, who.workspace_id, who.user_id)
+    finally:
+        await store.close()
+
+    assert found is not None and found.identities == (member.identity,)
 
 
 async def test_duplicate_insert_message_does_not_leak_sqlite_text(db_path: Path) -> None:

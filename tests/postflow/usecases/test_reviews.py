@@ -188,6 +188,23 @@ async def test_the_author_may_not_approve_their_own_post(
     assert (await rt.store.get_post(team.org.id, post.id)).status is PostStatus.IN_REVIEW
 
 
+async def test_the_author_may_not_approve_their_own_post_from_a_linked_identity(
+        rt: Runtime, team: Team, clock: ManualClock) -> None:
+    author = team.author.model_copy(update={"linked_identities": [
+        ChatIdentity(platform="slack", workspace_id="T2", user_id="U9")]})
+    await rt.store.update_member(author)
+    post = await submit_post(rt, team.org.id, PostRequest(
+        text="Launch day!", targets=[team.connection_id],
+        schedule_at=clock.now() + timedelta(hours=2)), source=PostSource(kind="slack"),
+        actor="slack:T1:UAUTHOR", review_required=True)
+    review = await rt.store.find_review_for_post(team.org.id, post.id)
+    assert review is not None
+
+    with pytest.raises(Forbidden, match="Authors may not approve their own posts"):
+        await decide(rt, team.org.id, review.id, author, Verdict.APPROVE, actor="slack:T2:U9")
+    assert (await rt.store.get_post(team.org.id, post.id)).status is PostStatus.IN_REVIEW
+
+
 async def test_authors_may_approve_when_the_policy_allows_it(
         rt: Runtime, team: Team, clock: ManualClock) -> None:
     await rt.store.save_approval_policy(team.org.id, "",
