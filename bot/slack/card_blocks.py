@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.slack.blocks import SECTION_MAX
-from postflow.chat.messages import ButtonStyle, ChatButton, ChatCard
+from bot.slack.blocks import SECTION_MAX, button_element
+from postflow.chat.messages import ChatCard
 
 Block = dict[str, Any]
 
@@ -41,21 +41,6 @@ def card_blocks(card: ChatCard) -> list[Block]:
                        "block_id": NOTICE_ACTIONS_BLOCK if notice else card.key,
                        "elements": [button_element(b) for b in card.buttons]})
     return blocks
-
-
-def button_element(button: ChatButton) -> Block:
-    element: Block = {"type": "button", "action_id": button.action_id,
-                      "text": {"type": "plain_text", "text": button.label},
-                      "value": button.value}
-    if button.style is not ButtonStyle.DEFAULT:
-        element["style"] = button.style.value
-    if button.confirm:
-        element["confirm"] = {
-            "title": {"type": "plain_text", "text": "Are you sure?"},
-            "text": {"type": "plain_text", "text": button.confirm},
-            "confirm": {"type": "plain_text", "text": button.confirm_yes},
-            "deny": {"type": "plain_text", "text": button.confirm_no}}
-    return element
 
 
 def _section(text: str, block_id: str = "") -> Block:

@@ -15,11 +15,10 @@ from bot.slack.authorize import PLATFORM
 from bot.slack.blocks import escape
 from bot.slack.outcome_notices import OutcomeNotices
 from bot.slack.review_blocks import VERDICT_WORDS, person, review_card
-from bot.slack.review_cards import post_connections
 from postflow.chat.delivery import ChatOutbox
 from postflow.chat.messages import ChatDestination, ChatMessage
 from postflow.chatops.formatting import local_time
-from postflow.chatops.post_outcomes import expiry_warning_text
+from postflow.chatops.post_outcomes import expiry_warning_text, post_accounts
 from postflow.notices.events import (
     ConnectionBroken,
     Notice,
@@ -122,7 +121,7 @@ class SlackNoticeSink:
 
     async def _update_card(self, ref: ChatMessageRef, org: Organization, post: Post,
                            review: ReviewRequest) -> None:
-        text, card = review_card(post, review, await post_connections(self._store, post),
+        text, card = review_card(post, review, await post_accounts(self._store, post),
                                  org.timezone)
         await self.outbox.send(ChatMessage(
             destination=ChatDestination(PLATFORM, ref.workspace_id, ref.channel_id),

@@ -28,11 +28,11 @@ from postflow.chatops.post_outcomes import (
     late_text,
     outcome_buttons,
     outcome_text,
+    post_accounts,
     reconnect_button,
     reconnect_text,
 )
 from postflow.connections import Connection
-from postflow.errors import NotFound
 from postflow.organizations import Organization
 from postflow.posts import Post, PostStatus
 from postflow.store.port import Store
@@ -77,13 +77,7 @@ class OutcomeNotices:
 
     async def post_outcome(self, post: Post) -> None:
         """Published, Partial or Failed, as the post's status says."""
-        accounts = {}
-        for target in post.targets:
-            try:
-                accounts[target.connection_id] = await self._store.get_connection(
-                    post.org_id, target.connection_id)
-            except NotFound:
-                continue
+        accounts = await post_accounts(self._store, post)
         emoji = EMOJI.get(post.status, ":information_source:")
         text = f"{emoji} {escape(outcome_text(post, accounts))}"
         org = await self._store.get_organization(post.org_id)

@@ -12,8 +12,7 @@ from bot.slack.chat_delivery import SlackChatDelivery
 from bot.slack.review_blocks import review_card
 from postflow.chat.delivery import DeliveryOutcome
 from postflow.chat.messages import ChatDestination, ChatMessage
-from postflow.connections import Connection
-from postflow.errors import NotFound
+from postflow.chatops.post_outcomes import post_accounts
 from postflow.organizations import ChatChannel
 from postflow.posts import Post
 from postflow.reviews import ChatMessageRef, ReviewRequest
@@ -30,7 +29,7 @@ class SlackReviewCards:
     async def post_card(self, post: Post, review: ReviewRequest,
                         channel: ChatChannel) -> ChatMessageRef | None:
         org = await self._store.get_organization(post.org_id)
-        text, card = review_card(post, review, await post_connections(self._store, post),
+        text, card = review_card(post, review, await post_accounts(self._store, post),
                                  org.timezone)
         sent = await self._delivery.deliver(ChatMessage(
             destination=ChatDestination(PLATFORM, channel.workspace_id, channel.channel_id),
@@ -42,14 +41,3 @@ class SlackReviewCards:
             return None
         return ref
 
-
-async def post_connections(store: Store, post: Post) -> dict[str, Connection]:
-    """The connections ``post`` targets that still exist, by id."""
-    found = {}
-    for target in post.targets:
-        try:
-            found[target.connection_id] = await store.get_connection(post.org_id,
-                                                                     target.connection_id)
-        except NotFound:
-            continue
-    return found

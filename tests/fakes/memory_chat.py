@@ -19,9 +19,9 @@ from postflow.chat.messages import ButtonStyle, ChatButton, ChatCard, ChatDestin
 from postflow.chatops.callers import Caller, resolve_member
 from postflow.chatops.commands import run_command
 from postflow.chatops.compose import ComposerState, When, composer_choices, submit_composer
-from postflow.chatops.post_outcomes import outcome_text
+from postflow.chatops.post_outcomes import outcome_text, post_accounts
 from postflow.chatops.review import press_review
-from postflow.errors import NotFound, PostFlowError
+from postflow.errors import PostFlowError
 from postflow.notices.events import (
     Notice,
     PostFailed,
@@ -145,13 +145,7 @@ class MemoryNoticeSink:
             return
         assert isinstance(notice, PostPublished | PostPartiallyPublished | PostFailed)
         post = notice.post
-        accounts = {}
-        for target in post.targets:
-            try:
-                accounts[target.connection_id] = await self._store.get_connection(
-                    post.org_id, target.connection_id)
-            except NotFound:
-                continue
+        accounts = await post_accounts(self._store, post)
         review = await self._store.find_review_for_post(post.org_id, post.id)
         ref = None if review is None else review.message
         text = outcome_text(post, accounts)
