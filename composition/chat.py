@@ -1,22 +1,25 @@
-"""Which chat adapter tells people about posts, and which way its messages go.
+"""A process's chat side: the chat adapters it has (their deliveries, by platform), the notice
+sinks it registers on the one router, the review-card posters, and which way messages go (the
+paced ``chat`` queue or at once).
 
 Slack's modules load only when Slack is configured: a process without Slack never imports
-slack-sdk or slack-bolt.
+slack-sdk or slack-bolt. A second platform is one more adapter registered in
+:func:`chat_adapters`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
+from postflow.chat.delivery import ChatDeliveries, ChatDelivery, ChatOutbox, InlineChatOutbox
 from postflow.config import Settings
-from postflow.notifications import LoggingNotifier, Notifier
+from postflow.notices.review_cards import ReviewCardPosters, ReviewCards
+from postflow.notices.router import NoticeRouter, NoticeSink
+from postflow.notifications import LogSink
 from postflow.store.port import Store
 from postflow.token_vault import TokenVault
 from workers.broker import BrokerNotConfigured, configured_broker
-
-if TYPE_CHECKING:
-    from bot.slack.chat_delivery import ChatOutbox, SlackChatDelivery
 
 
 def posts_to_slack(settings: Settings) -> bool:
@@ -25,45 +28,77 @@ def posts_to_slack(settings: Settings) -> bool:
 
 
 @dataclass(frozen=True)
-class Chat:
-    """A process's chat side: who tells people about posts, and how a Slack message is sent
-    (the ``chat`` actor's delivery)."""
+class ChatAdapter:
+    """What one chat platform registers: how it delivers a message, the sink that turns
+    notices into its messages, and how it posts a review card."""
 
-    notifier: Notifier
-    slack_delivery: SlackChatDelivery | None
+    platform: str
+    delivery: ChatDelivery
+    sink: NoticeSink
+    review_cards: ReviewCards
+
+
+@dataclass(frozen=True)
+class Chat:
+    """A process's chat side."""
+
+    #: The one router: each chat adapter's sink, or the log's when there is none.
+    notices: NoticeRouter
+    review_cards: ReviewCardPosters
+    #: The ``chat`` actor's deliveries, by platform.
+    deliveries: ChatDeliveries
 
 
 def open_chat(settings: Settings, store: Store, vault: TokenVault) -> Chat:
-    """Slack's notifier and delivery when PostFlow can post to Slack, else the log."""
-    if not posts_to_slack(settings):
-        return Chat(notifier=LoggingNotifier(), slack_delivery=None)
-    from bot.slack.notifier import SlackNotifier
-
-    delivery = slack_delivery(settings, store, vault)
-    return Chat(notifier=SlackNotifier(store, delivery, chat_outbox(settings, delivery)),
-                slack_delivery=delivery)
-
-
-def slack_delivery(settings: Settings, store: Store, vault: TokenVault) -> SlackChatDelivery:
-    """Delivers one Slack message with the workspace's bot token."""
-    from bot.slack.chat_delivery import slack_chat_delivery
-
-    return slack_chat_delivery(settings, store, vault)
+    """The chat adapters these settings configure, registered; the log sink when none is."""
+    deliveries = chat_deliveries(settings, store, vault)
+    adapters = chat_adapters(settings, store, deliveries) if deliveries else ()
+    sinks: list[NoticeSink] = [adapter.sink for adapter in adapters] or [LogSink()]
+    return Chat(notices=NoticeRouter(sinks),
+                review_cards={adapter.platform: adapter.review_cards for adapter in adapters},
+                deliveries=deliveries)
 
 
-def chat_outbox(settings: Settings, delivery: SlackChatDelivery) -> ChatOutbox:
+def chat_deliveries(settings: Settings, store: Store,
+                    vault: TokenVault) -> Mapping[str, ChatDelivery]:
+    """The deliveries of the chat platforms these settings can post to, by platform."""
+    deliveries: dict[str, ChatDelivery] = {}
+    if posts_to_slack(settings):
+        from bot.slack.chat_delivery import slack_chat_delivery
+
+        deliveries["slack"] = slack_chat_delivery(settings, store, vault)
+    return deliveries
+
+
+def chat_adapters(settings: Settings, store: Store,
+                  deliveries: ChatDeliveries) -> tuple[ChatAdapter, ...]:
+    """Each platform of ``deliveries`` with its sink and review cards, sending through the
+    outbox this process uses."""
+    outbox = chat_outbox(settings, deliveries)
+    adapters = []
+    slack = deliveries.get("slack")
+    if slack is not None:
+        from bot.slack.chat_delivery import SlackChatDelivery
+        from bot.slack.notice_sink import SlackNoticeSink
+        from bot.slack.review_cards import SlackReviewCards
+
+        assert isinstance(slack, SlackChatDelivery)
+        adapters.append(ChatAdapter("slack", slack, SlackNoticeSink(store, outbox),
+                                    SlackReviewCards(store, slack)))
+    return tuple(adapters)
+
+
+def chat_outbox(settings: Settings, deliveries: ChatDeliveries) -> ChatOutbox:
     """The ``chat`` Dramatiq queue when this process configured its broker for ``settings``
     (hub, worker, scheduler, ``postflow up``: they configure it before building anything),
     else at once without pacing (a one-off CLI command, whose queued message no one would
-    consume). Chosen once, when the process builds its notifier and its Slack listeners."""
-    from bot.slack.chat_delivery import InlineChatOutbox
-
+    consume). Chosen once, when the process builds its notice sinks and its chat listeners."""
     try:
         configured = configured_broker()
     except BrokerNotConfigured:
-        return InlineChatOutbox(delivery)
+        return InlineChatOutbox(deliveries)
     if configured.settings != settings:
-        return InlineChatOutbox(delivery)
+        return InlineChatOutbox(deliveries)
     from workers.chat_actors import DramatiqChatOutbox  # declares its actor on that broker
 
     return DramatiqChatOutbox()

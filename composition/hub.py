@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from composition.chat import chat_outbox, slack_delivery
+from composition.chat import chat_deliveries, chat_outbox
 from hub.app import create_app
 from hub.routes import RUNTIME, BrokerPing
 from postflow.publish_queue import PublishQueue
@@ -27,7 +27,7 @@ def build_hub(rt: Runtime, queue: PublishQueue, broker_ping: BrokerPing) -> web.
     if settings.slack_signing_secret is not None:
         from hub.routes import slack
 
-        outbox = chat_outbox(settings, slack_delivery(settings, rt.store, rt.vault))
+        outbox = chat_outbox(settings, chat_deliveries(settings, rt.store, rt.vault))
         slack.add_routes(app, rt, queue, outbox)
     return app
 

@@ -1,7 +1,7 @@
 """Opening a process's backends from the settings and building its runtime from them, once.
 
 This is the one place that knows which concrete store, providers, media backends and chat
-notifier exist. Every part is passed to :class:`~postflow.runtime.Runtime` when it is built:
+adapters exist. Every part is passed to :class:`~postflow.runtime.Runtime` when it is built:
 nothing is set on a runtime afterwards, and a runtime is never copied.
 """
 
@@ -63,7 +63,8 @@ class Backends:
         return Runtime(settings=self.settings, store=store, providers=self.providers,
                        vault=self.vault, plans=self.plans, clock=self.clock,
                        gates=self.gates.gates, refresh_locks=self.gates.refresh_locks,
-                       notifier=self.chat.notifier, media_store=self.media_store,
+                       notices=self.chat.notices, review_cards=self.chat.review_cards,
+                       media_store=self.media_store,
                        media_fetcher=self.media_fetcher)
 
     async def close(self) -> None:

@@ -49,7 +49,7 @@ async def open_worker_services(settings: Settings, clock: Clock | None = None) -
                 await close_http_sessions()
 
     return WorkerServices(runtime=backends.runtime(),
-                          chat_delivery=backends.chat.slack_delivery, close=close)
+                          chat_deliveries=backends.chat.deliveries, close=close)
 
 
 def _redis_gates(settings: Settings,

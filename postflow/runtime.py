@@ -17,7 +17,9 @@ from postflow.account_gates import (
 from postflow.clock import Clock, SystemClock
 from postflow.config import Settings
 from postflow.media import MediaFetcher, MediaStore
-from postflow.notifications import LoggingNotifier, Notifier
+from postflow.notices.review_cards import ReviewCardPosters
+from postflow.notices.router import NoticeRouter, Notices
+from postflow.notifications import LogSink
 from postflow.plans import PlanCatalog
 from postflow.providers import ProviderRegistry
 from postflow.signed_tokens import TokenSigner
@@ -37,8 +39,11 @@ class Runtime:
     gates: AccountGate = field(default_factory=InProcessAccountGate)
     #: Single-flight token refresh per connection; Redis-backed in workers when configured.
     refresh_locks: RefreshLock = field(default_factory=InProcessRefreshLock)
-    #: Tells people about posts that need them; a chat adapter's when one is configured.
-    notifier: Notifier = field(default_factory=LoggingNotifier)
+    #: Where every notice goes: the router over this process's sinks (a chat platform's, the
+    #: log's); ``composition/chat.py`` registers them.
+    notices: Notices = field(default_factory=lambda: NoticeRouter([LogSink()]))
+    #: The chat adapters that post review cards, by platform (``composition/chat.py``).
+    review_cards: ReviewCardPosters = field(default_factory=dict)
     #: Where post media are stored, and how media URLs are fetched (``composition/runtime.py``).
     media_store: MediaStore | None = None
     media_fetcher: MediaFetcher | None = None

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from postflow.notifications import Notifier
+from postflow.notices.router import Notices
 from postflow.publish_queue import PublishQueue
 from postflow.runtime import Runtime
 from postflow.usecases.dispatch import BATCH as DISPATCH_BATCH
@@ -72,11 +72,11 @@ class Scheduler:
     """Runs on every scheduler process; only the one holding ``leader`` does the work."""
 
     def __init__(self, rt: Runtime, queue: PublishQueue, leader: LeaderLock,
-                 notifier: Notifier | None = None) -> None:
+                 notices: Notices | None = None) -> None:
         self.rt = rt
         self.queue = queue
         self.leader = leader
-        self.notifier: Notifier = notifier or rt.notifier
+        self.notices: Notices = notices or rt.notices
         self._leading = False
         self._last_canary: datetime | None = None
         self._last_requeue: datetime | None = None
@@ -102,9 +102,9 @@ class Scheduler:
         # if it fails, the posts already scheduled still go out.
         recurring = await self._step("create recurring occurrences",
                                      materialize_due_occurrences(self.rt))
-        late = await self._step("mark late posts", mark_late_posts(self.rt, self.notifier))
+        late = await self._step("mark late posts", mark_late_posts(self.rt, self.notices))
         reviews_expired = await self._step("expire review requests",
-                                           expire_reviews(self.rt, self.notifier))
+                                           expire_reviews(self.rt, self.notices))
         dispatched = None
         # Only after the late check: otherwise a post due long ago would go out without a word.
         if late is not None:

@@ -17,16 +17,13 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import dramatiq
 from dramatiq.asyncio import get_event_loop_thread
 from dramatiq.middleware import Middleware
 
+from postflow.chat.delivery import ChatDeliveries
 from postflow.runtime import Runtime
-
-if TYPE_CHECKING:
-    from bot.slack.chat_delivery import SlackChatDelivery
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +37,9 @@ class WorkerServices:
     """What the actors use, opened together on the actors' loop and closed together."""
 
     runtime: Runtime
-    #: Sends the ``chat`` queue's messages; None when no chat adapter is configured.
-    chat_delivery: SlackChatDelivery | None
+    #: Send the ``chat`` queue's messages, by platform; empty when no chat adapter is
+    #: configured.
+    chat_deliveries: ChatDeliveries
     #: Closes the store and whatever else was opened with it.
     close: Callable[[], Awaitable[None]] = field(repr=False)
 

@@ -11,13 +11,13 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.authorize import SlackAuthorizer
-from bot.slack.chat_delivery import ChatOutbox
 from bot.slack.composer_listeners import ComposerListeners
 from bot.slack.events import InstallationEvents
 from bot.slack.listeners import SlackListeners
 from bot.slack.notice_listeners import NoticeListeners
 from bot.slack.review_listeners import ReviewListeners
 from bot.slack.signing import SlackRequestVerifier
+from postflow.chat.delivery import ChatOutbox
 from postflow.errors import ConfigurationError
 from postflow.publish_queue import PublishQueue
 from postflow.runtime import Runtime

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from postflow.chat.messages import ButtonStyle as ChatButtonStyle
+from postflow.chat.messages import ChatButton
 from postflow.chatops.replies import Button, ButtonStyle, Reply
 
 #: Buttons carry ``postflow:<action>:<n>``; ``n`` keeps action ids unique within a block.
@@ -61,15 +63,24 @@ def _actions(buttons: tuple[Button, ...]) -> Block:
 
 
 def _button(button: Button, n: int) -> Block:
-    element: Block = {"type": "button", "action_id": f"{ACTION_PREFIX}{button.action}:{n}",
+    style = (ChatButtonStyle.DEFAULT if button.style is ButtonStyle.DEFAULT
+             else ChatButtonStyle(button.style.value))
+    return button_element(ChatButton(action_id=f"{ACTION_PREFIX}{button.action}:{n}",
+                                     label=button.label, value=button.value, style=style,
+                                     confirm=button.confirm))
+
+
+def button_element(button: ChatButton) -> Block:
+    """A neutral button as a Block Kit button, with its "Are you sure?" dialog."""
+    element: Block = {"type": "button", "action_id": button.action_id,
                       "text": {"type": "plain_text", "text": button.label},
                       "value": button.value}
-    if button.style is not ButtonStyle.DEFAULT:
+    if button.style is not ChatButtonStyle.DEFAULT:
         element["style"] = button.style.value
     if button.confirm:
         element["confirm"] = {
             "title": {"type": "plain_text", "text": "Are you sure?"},
             "text": {"type": "plain_text", "text": button.confirm},
-            "confirm": {"type": "plain_text", "text": "Yes"},
-            "deny": {"type": "plain_text", "text": "No"}}
+            "confirm": {"type": "plain_text", "text": button.confirm_yes},
+            "deny": {"type": "plain_text", "text": button.confirm_no}}
     return element

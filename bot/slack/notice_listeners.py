@@ -24,10 +24,12 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.authorize import PLATFORM
-from bot.slack.blocks import SECTION_MAX, escape, render
-from bot.slack.chat_delivery import ChatOutbox, ChatSend
-from bot.slack.outcome_notices import NOTICE_PREFIX, NOTICE_TEXT_BLOCK
+from bot.slack.blocks import escape, render
+from bot.slack.card_blocks import NOTICE_KEY, NOTICE_TEXT_BLOCK
+from bot.slack.outcome_notices import NOTICE_PREFIX
 from bot.slack.users import read_user
+from postflow.chat.delivery import ChatOutbox
+from postflow.chat.messages import ChatCard, ChatDestination, ChatMessage
 from postflow.chatops.callers import Caller
 from postflow.chatops.notice_actions import (
     EditDraft,
@@ -182,13 +184,11 @@ class NoticeListeners:
         if not outcome.done or not channel or not ts or not team:
             return
         done = f":ballot_box_with_check: {escape(outcome.done)}"
-        blocks: list[dict[str, Any]] = [
-            {"type": "section", "block_id": NOTICE_TEXT_BLOCK,
-             "text": {"type": "mrkdwn", "text": text[:SECTION_MAX] or " "}},
-            {"type": "context", "elements": [{"type": "mrkdwn", "text": done}]}]
-        await self._outbox.send(ChatSend(workspace_id=team, channel_id=channel, ts=ts,
-                                   text=f"{text}\n{done}", blocks=blocks,
-                                   what="update a notice"))
+        await self._outbox.send(ChatMessage(
+            destination=ChatDestination(PLATFORM, team, channel), replaces=ts,
+            text=f"{text}\n{done}", card=ChatCard(key=NOTICE_KEY, paragraphs=(text,),
+                                                  context=(done,)),
+            what="update a notice"))
 
     async def _guarded_outcome(self, work: Awaitable[NoticeOutcome]) -> NoticeOutcome:
         try:

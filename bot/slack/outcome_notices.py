@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
 
 from bot.slack.authorize import PLATFORM
-from bot.slack.blocks import SECTION_MAX, escape
-from bot.slack.chat_delivery import ChatOutbox, ChatSend
+from bot.slack.blocks import escape
+from bot.slack.card_blocks import NOTICE_KEY
+from postflow.chat.delivery import ChatOutbox
+from postflow.chat.messages import ButtonStyle, ChatButton, ChatCard, ChatDestination, ChatMessage
 from postflow.chat_actors import read_chat_actor
 from postflow.chatops.post_outcomes import (
     NoticeButton,
@@ -27,11 +28,11 @@ from postflow.chatops.post_outcomes import (
     late_text,
     outcome_buttons,
     outcome_text,
+    post_accounts,
     reconnect_button,
     reconnect_text,
 )
 from postflow.connections import Connection
-from postflow.errors import NotFound
 from postflow.organizations import Organization
 from postflow.posts import Post, PostStatus
 from postflow.store.port import Store
@@ -42,10 +43,6 @@ EMOJI = {PostStatus.PUBLISHED: ":white_check_mark:", PostStatus.PARTIAL: ":warni
          PostStatus.FAILED: ":x:"}
 #: Notice buttons carry ``postflow-notice:<action>`` and the post (or connection) id.
 NOTICE_PREFIX = "postflow-notice:"
-NOTICE_TEXT_BLOCK = "notice-text"
-NOTICE_ACTIONS_BLOCK = "notice-actions"
-
-Block = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -57,36 +54,18 @@ class Place:
     thread_ts: str = ""
 
 
-def notice_blocks(text: str, buttons: tuple[NoticeButton, ...], details: str = "") -> list[Block]:
-    """The notice's text (already escaped) as a section, ``details`` (escaped) folded small
-    under it, then its buttons."""
-    if len(text) > SECTION_MAX:
-        text = text[:SECTION_MAX - 1] + "…"
-    blocks: list[Block] = [{"type": "section", "block_id": NOTICE_TEXT_BLOCK,
-                            "text": {"type": "mrkdwn", "text": text}}]
-    if details:
-        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": details}]})
-    if buttons:
-        blocks.append({"type": "actions", "block_id": NOTICE_ACTIONS_BLOCK,
-                       "elements": [_button(b) for b in buttons]})
-    return blocks
+def notice_card(text: str, buttons: tuple[NoticeButton, ...], details: str = "") -> ChatCard:
+    """The notice's text (already escaped), ``details`` (escaped) small under it, then its
+    buttons."""
+    return ChatCard(key=NOTICE_KEY, paragraphs=(text,), context=(details,) if details else (),
+                    buttons=tuple(notice_button(b) for b in buttons))
 
 
-def _button(button: NoticeButton) -> Block:
-    element: Block = {"type": "button", "action_id": f"{NOTICE_PREFIX}{button.action.value}",
-                      "text": {"type": "plain_text", "text": button.label},
-                      "value": button.value}
-    if button.primary:
-        element["style"] = "primary"
-    elif button.danger:
-        element["style"] = "danger"
-    if button.confirm:
-        element["confirm"] = {
-            "title": {"type": "plain_text", "text": "Are you sure?"},
-            "text": {"type": "plain_text", "text": button.confirm},
-            "confirm": {"type": "plain_text", "text": "Yes"},
-            "deny": {"type": "plain_text", "text": "No"}}
-    return element
+def notice_button(button: NoticeButton) -> ChatButton:
+    style = (ButtonStyle.PRIMARY if button.primary
+             else ButtonStyle.DANGER if button.danger else ButtonStyle.DEFAULT)
+    return ChatButton(action_id=f"{NOTICE_PREFIX}{button.action.value}", label=button.label,
+                      value=button.value, style=style, confirm=button.confirm)
 
 
 class OutcomeNotices:
@@ -98,13 +77,7 @@ class OutcomeNotices:
 
     async def post_outcome(self, post: Post) -> None:
         """Published, Partial or Failed, as the post's status says."""
-        accounts = {}
-        for target in post.targets:
-            try:
-                accounts[target.connection_id] = await self._store.get_connection(
-                    post.org_id, target.connection_id)
-            except NotFound:
-                continue
+        accounts = await post_accounts(self._store, post)
         emoji = EMOJI.get(post.status, ":information_source:")
         text = f"{emoji} {escape(outcome_text(post, accounts))}"
         org = await self._store.get_organization(post.org_id)
@@ -154,15 +127,16 @@ class OutcomeNotices:
             workspace_id = await self._workspace_of(org)
         if workspace_id is None:
             return
-        await self._outbox.send(ChatSend(workspace_id=workspace_id, user_id=author.user_id,
-                                           text=text, what="message the author"))
+        await self._outbox.send(ChatMessage(
+            destination=ChatDestination(PLATFORM, workspace_id, user_id=author.user_id),
+            text=text, what="message the author"))
 
     async def _send(self, place: Place, text: str, buttons: tuple[NoticeButton, ...],
                     what: str, details: str = "") -> None:
-        await self._outbox.send(ChatSend(
-            workspace_id=place.workspace_id, channel_id=place.channel_id, text=text,
-            blocks=notice_blocks(text, buttons, details) if buttons or details else None,
-            thread_ts=place.thread_ts, what=what))
+        await self._outbox.send(ChatMessage(
+            destination=ChatDestination(PLATFORM, place.workspace_id, place.channel_id),
+            text=text, card=notice_card(text, buttons, details) if buttons or details else None,
+            thread_id=place.thread_ts, what=what))
 
     async def _thread_of(self, post: Post) -> Place | None:
         review = await self._store.find_review_for_post(post.org_id, post.id)

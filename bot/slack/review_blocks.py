@@ -1,10 +1,12 @@
-"""The review card (Block Kit) and the "request changes" modal."""
+"""The review card (a neutral card, rendered as Block Kit by :mod:`bot.slack.card_blocks`)
+and the "request changes" modal."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from bot.slack.blocks import escape
+from postflow.chat.messages import ButtonStyle, ChatButton, ChatCard
 from postflow.chat_actors import read_chat_actor
 from postflow.chatops.formatting import excerpt, local_time
 from postflow.connections import Connection
@@ -18,8 +20,6 @@ CHANGES_VIEW = "postflow-review:changes"
 COMMENT_BLOCK = "comment"
 COMMENT_ACTION = "comment_text"
 TEXT_SHOWN = 600
-
-Block = dict[str, Any]
 
 STATE_WORDS: dict[ReviewState, str] = {
     ReviewState.OPEN: ":eyes: Waiting for review",
@@ -52,41 +52,43 @@ def when_text(review: ReviewRequest, post: Post, timezone: str) -> str:
 
 
 def review_card(post: Post, review: ReviewRequest, connections: dict[str, Connection],
-                timezone: str) -> tuple[str, list[Block]]:
-    """(fallback text, blocks): the post per network, media, time, targets, author, the
+                timezone: str) -> tuple[str, ChatCard]:
+    """(fallback text, card): the post per network, media, time, targets, author, the
     review's state and decisions, and the buttons while it is open."""
     state = STATE_WORDS[review.state]
     headline = f"{state} · {review.progress()} · post `{post.id}`"
     if review.round > 1:
         headline += f" · round {review.round}"
-    blocks: list[Block] = [_section(f"*{headline}*")]
-    networks = sorted({t.network for t in post.targets})
-    for network in networks:
+    paragraphs = []
+    for network in sorted({t.network for t in post.targets}):
         text = post.text_for(network)
-        blocks.append(_section(f"*{escape(network)}* ({len(text)} characters)\n"
-                               f"{escape(excerpt(text, TEXT_SHOWN))}"))
+        paragraphs.append(f"*{escape(network)}* ({len(text)} characters)\n"
+                          f"{escape(excerpt(text, TEXT_SHOWN))}")
     targets = ", ".join(escape(f"{connections[t.connection_id].display_name} ({t.network})")
                         if t.connection_id in connections else escape(t.connection_id)
                         for t in post.targets)
-    lines = [f"*When:* {escape(when_text(review, post, timezone))}",
-             f"*Targets:* {targets}",
-             f"*Author:* {person(post.created_by or review.requested_by)}"]
+    fields = [("When", escape(when_text(review, post, timezone))), ("Targets", targets),
+              ("Author", person(post.created_by or review.requested_by))]
     if post.media:
-        lines.append("*Media:* " + ", ".join(escape(m.url) for m in post.media))
+        fields.append(("Media", ", ".join(escape(m.url) for m in post.media)))
     if review.expires_at is not None and review.is_open:
-        lines.append(f"*Expires:* {local_time(review.expires_at, timezone)}")
-    blocks.append(_section("\n".join(lines)))
+        fields.append(("Expires", local_time(review.expires_at, timezone)))
     decided = [d for d in review.decisions if d.round == review.round]
-    if decided:
-        blocks.append(_context([decision_line(d, timezone) for d in decided]))
+    buttons: tuple[ChatButton, ...] = ()
     if review.is_open:
-        blocks.append({"type": "actions", "block_id": f"review:{review.id}", "elements": [
-            _button("Approve", Verdict.APPROVE, review.id, "primary"),
+        buttons = (
+            _button("Approve", Verdict.APPROVE, review.id, ButtonStyle.PRIMARY),
             _button("Request changes", Verdict.REQUEST_CHANGES, review.id),
-            _button("Reject", Verdict.REJECT, review.id, "danger",
-                    confirm="Reject this post? It will be canceled and not published."),
-        ]})
-    return f"{state}: post {post.id} ({review.progress()})", blocks
+            ChatButton(action_id=f"{REVIEW_PREFIX}{Verdict.REJECT.value}", label="Reject",
+                       value=review.id, style=ButtonStyle.DANGER,
+                       confirm="Reject this post? It will be canceled and not published.",
+                       confirm_yes="Reject", confirm_no="Keep it"),
+        )
+    card = ChatCard(key=f"review:{review.id}", title=headline, paragraphs=tuple(paragraphs),
+                    fields=tuple(fields),
+                    context=tuple(decision_line(d, timezone) for d in decided),
+                    buttons=buttons)
+    return f"{state}: post {post.id} ({review.progress()})", card
 
 
 def decision_line(decision: ReviewDecision, timezone: str) -> str:
@@ -110,25 +112,7 @@ def changes_modal(review_id: str) -> dict[str, Any]:
                                 "multiline": True, "max_length": 2000}}]}
 
 
-def _section(text: str) -> Block:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
-
-
-def _context(lines: list[str]) -> Block:
-    return {"type": "context",
-            "elements": [{"type": "mrkdwn", "text": line[:3000]} for line in lines[-10:]]}
-
-
-def _button(label: str, verdict: Verdict, review_id: str, style: str = "",
-            confirm: str = "") -> Block:
-    element: Block = {"type": "button", "action_id": f"{REVIEW_PREFIX}{verdict.value}",
-                      "text": {"type": "plain_text", "text": label}, "value": review_id}
-    if style:
-        element["style"] = style
-    if confirm:
-        element["confirm"] = {
-            "title": {"type": "plain_text", "text": "Are you sure?"},
-            "text": {"type": "plain_text", "text": confirm},
-            "confirm": {"type": "plain_text", "text": "Reject"},
-            "deny": {"type": "plain_text", "text": "Keep it"}}
-    return element
+def _button(label: str, verdict: Verdict, review_id: str,
+            style: ButtonStyle = ButtonStyle.DEFAULT) -> ChatButton:
+    return ChatButton(action_id=f"{REVIEW_PREFIX}{verdict.value}", label=label,
+                      value=review_id, style=style)

@@ -23,13 +23,13 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.slack.app import SLACK_BOT, build_slack_bot
-from bot.slack.chat_delivery import ChatOutbox
 from bot.slack.dispatch import SlackWork, answer_in_time, is_repeated_event
 from bot.slack.oauth import STATE_PURPOSE, finish_install, install_url
 from bot.slack.signing import TOLERANCE_SECONDS, signed_by
 from hub.cookies import delete_cookie, read_cookie, set_cookie
 from hub.request_body import read_body
 from hub.routes import RUNTIME
+from postflow.chat.delivery import ChatOutbox
 from postflow.errors import PostFlowError, Unauthorized
 from postflow.publish_queue import PublishQueue
 from postflow.runtime import Runtime

@@ -16,8 +16,10 @@ from enum import StrEnum
 from postflow.chat_actors import read_chat_actor
 from postflow.chatops.formatting import excerpt, user_mention
 from postflow.connections import Connection
+from postflow.errors import NotFound
 from postflow.posts import Post, PostStatus, PostTarget, TargetStatus
 from postflow.providers import ErrorKind
+from postflow.store.records.connections import ConnectionRecords
 
 #: Why a target failed, by its error kind.
 CAUSES: dict[str, str] = {
@@ -91,6 +93,18 @@ def target_cause(target: PostTarget) -> str:
     if target.error_kind == ErrorKind.BAD_INPUT.value and reason and not _looks_like_data(reason):
         cause += f": {excerpt(reason, REASON_LENGTH)}"
     return cause
+
+
+async def post_accounts(store: ConnectionRecords, post: Post) -> dict[str, Connection]:
+    """The connections ``post`` targets that still exist, by id (a notice names them)."""
+    found = {}
+    for target in post.targets:
+        try:
+            found[target.connection_id] = await store.get_connection(post.org_id,
+                                                                     target.connection_id)
+        except NotFound:
+            continue
+    return found
 
 
 def outcome_text(post: Post, accounts: Mapping[str, Connection]) -> str:

@@ -1,6 +1,6 @@
 """Review decisions from chat: a button on the review card (or the comment of a "request
 changes" form), checked against the member's role and the review's policy, answered with a
-short :class:`Reply` for the person who pressed it. The card itself is updated by the notifier."""
+short :class:`Reply` for the person who pressed it. The card itself is updated by the chat sinks."""
 
 from __future__ import annotations
 

@@ -9,6 +9,7 @@ from postflow.account_gates import RefreshLockBusy
 from postflow.connections import Connection, ConnectionStatus
 from postflow.errors import NotFound
 from postflow.ids import new_id
+from postflow.notices.events import ConnectionBroken
 from postflow.plans import Limit, check_limit
 from postflow.posts import PostStatus, TargetStatus
 from postflow.providers import AccountContext, ConnectedAccount, TokenSet
@@ -109,11 +110,7 @@ async def mark_needs_reconnect(rt: Runtime, connection: Connection, reason: str)
     await rt.store.update_connection(updated)
     await record(rt, connection.org_id, "worker", "connection.needs_reconnect", connection.id,
                  reason=reason)
-    try:
-        await rt.notifier.connection_needs_reconnect(updated, reason)
-    except Exception:  # the mark is stored; a notice that fails changes nothing
-        log.warning("could not notify that connection %s needs a reconnect", updated.id,
-                    exc_info=True)
+    await rt.notices.notify(ConnectionBroken(updated, reason))
     return updated
 
 

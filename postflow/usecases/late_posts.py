@@ -13,7 +13,8 @@ import logging
 from datetime import datetime, timedelta
 
 from postflow.errors import Conflict
-from postflow.notifications import Notifier
+from postflow.notices.events import PostLate
+from postflow.notices.router import Notices
 from postflow.post_status import transition
 from postflow.posts import Post, PostStatus, TargetStatus
 from postflow.runtime import Runtime
@@ -31,9 +32,9 @@ def never_attempted(post: Post) -> bool:
     return not any(t.attempt_count > 0 for t in post.targets if t.status in OPEN_TARGETS)
 
 
-async def mark_late_posts(rt: Runtime, notifier: Notifier, limit: int = BATCH) -> int:
+async def mark_late_posts(rt: Runtime, notices: Notices, limit: int = BATCH) -> int:
     """Mark Late every Scheduled, never-tried post due more than the grace period ago, record
-    it, and tell ``notifier`` once per post; returns how many. Run before dispatching."""
+    it, and tell ``notices`` once per post; returns how many. Run before dispatching."""
     now = rt.clock.now()
     cutoff = now - timedelta(minutes=rt.settings.late_grace_minutes)
     marked = 0
@@ -53,10 +54,7 @@ async def mark_late_posts(rt: Runtime, notifier: Notifier, limit: int = BATCH) -
         except Conflict:  # edited, rescheduled or claimed meanwhile: no longer ours to mark
             continue
         marked += 1
-        try:
-            await notifier.post_late(late)
-        except Exception:  # the post is Late and on record; one failed message stops nothing
-            log.warning("could not send the late notice for post %s", post.id, exc_info=True)
+        await notices.notify(PostLate(late))
     return marked
 
 

@@ -27,6 +27,7 @@ from postflow.connections import Connection, ConnectionStatus
 from postflow.errors import BadInput, Conflict, LimitReached, NotFound
 from postflow.ids import new_id
 from postflow.media import MediaUploader
+from postflow.notices.events import PUBLISH_OUTCOMES
 from postflow.post_status import outcome_status, revise, transition
 from postflow.posts import Post, PostStatus, PostTarget, TargetStatus
 from postflow.providers import (
@@ -465,13 +466,6 @@ class PostPublisher:
     async def _notify_outcome(self, post: Post) -> None:
         """Tell people how a finished publish ended; the outcome is already stored, so a
         notice that fails is only logged."""
-        notifier = self.rt.notifier
-        tell = {PostStatus.PUBLISHED: notifier.post_published,
-                PostStatus.PARTIAL: notifier.post_partially_published,
-                PostStatus.FAILED: notifier.post_failed}.get(post.status)
-        if tell is None:
-            return
-        try:
-            await tell(post)
-        except Exception:
-            log.warning("could not notify the outcome of post %s", post.id, exc_info=True)
+        notice = PUBLISH_OUTCOMES.get(post.status)
+        if notice is not None:
+            await self.rt.notices.notify(notice(post))

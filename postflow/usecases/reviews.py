@@ -3,7 +3,7 @@
 A review request is bound to the exact content it was asked for (:mod:`postflow.reviews`). When
 the policy's quorum of approvals is reached the post is approved and scheduled the way its author
 chose (at a time, in the next queue slot, now). Request changes and expiry send the post back to
-its author as a Draft; reject cancels it. Every step is audited and told through ``rt.notifier``;
+its author as a Draft; reject cancels it. Every step is audited and told through ``rt.notices``;
 a notice that fails is logged and changes nothing already stored.
 """
 
@@ -17,7 +17,9 @@ from postflow.approvals import ApprovalPolicy, ApprovalRules
 from postflow.chat_actors import may_be_member
 from postflow.errors import BadInput, Conflict, Forbidden, InvalidTransition
 from postflow.ids import new_id
-from postflow.notifications import Notifier
+from postflow.notices.events import ReviewDecided, ReviewExpired, ReviewRequested
+from postflow.notices.review_cards import post_review_card
+from postflow.notices.router import Notices
 from postflow.organizations import Member
 from postflow.plans import Feature, require_feature
 from postflow.post_status import transition
@@ -112,12 +114,17 @@ async def request_review(rt: Runtime, post_id: str, org_id: str, *,
     await record(rt, org_id, requested_by, "review.requested", post_id, review_id=review.id,
                  round=review.round, quorum=rules.quorum, fingerprint=fingerprint[:16],
                  changes="; ".join(review.changes))
+    if review.message is not None:  # a later round: the card is updated and told the changes
+        await rt.notices.notify(ReviewRequested(post, review))
+        return review
     try:
-        ref = await rt.notifier.review_requested(post, review)
+        ref = await post_review_card(rt.store, rt.review_cards, post, review)
     except Exception:
         log.warning("could not post the review request %s", review.id, exc_info=True)
-        return review
-    return await _remember_message(rt, review, ref)
+        ref = None
+    review = await _remember_message(rt, review, ref)
+    await rt.notices.notify(ReviewRequested(post, review, card_posted=ref is not None))
+    return review
 
 
 async def decide(rt: Runtime, org_id: str, review_id: str, member: Member, verdict: Verdict,
@@ -152,20 +159,17 @@ async def decide(rt: Runtime, org_id: str, review_id: str, member: Member, verdi
                      verdict=verdict.value, round=review.round, state=state.value,
                      progress=decided.progress(), comment=comment)
         after = await _apply(rt, decided, state, decision)
-        try:
-            await rt.notifier.review_decided(after, decided, decision)
-        except Exception:
-            log.warning("could not post the decision on review %s", review_id, exc_info=True)
+        await rt.notices.notify(ReviewDecided(after, decided, decision))
         return Decided(review=decided, post=after, decision=decision)
     raise Conflict("The review kept changing while PostFlow recorded your decision; try again.",
                    details={"review_id": review_id})
 
 
-async def expire_reviews(rt: Runtime, notifier: Notifier | None = None,
+async def expire_reviews(rt: Runtime, notices: Notices | None = None,
                          limit: int = BATCH) -> int:
     """Close every open review past its deadline, send its post back to Draft, tell the
     channel and the author; returns how many. Run from the scheduler tick."""
-    notifier = notifier or rt.notifier
+    notices = notices or rt.notices
     now = rt.clock.now()
     expired = 0
     for review in await rt.store.find_expired_reviews(now, limit):
@@ -182,10 +186,7 @@ async def expire_reviews(rt: Runtime, notifier: Notifier | None = None,
         await record(rt, review.org_id, "scheduler", "review.expired", review.post_id,
                      review_id=review.id, round=review.round, progress=review.progress())
         expired += 1
-        try:
-            await notifier.review_expired(post, closed)
-        except Exception:
-            log.warning("could not post the expiry of review %s", review.id, exc_info=True)
+        await notices.notify(ReviewExpired(post, closed))
     return expired
 
 

@@ -13,6 +13,7 @@ from postflow.errors import BadInput, LimitReached, NotFound
 from postflow.ids import new_id
 from postflow.local_time import resolve_local_time
 from postflow.media import MediaAttachment
+from postflow.notices.events import PlanLimitReached
 from postflow.plans import Limit, Plan, limit_reached
 from postflow.post_status import transition
 from postflow.posts import MediaRef, Post, PostSource, PostStatus, PostTarget
@@ -233,8 +234,13 @@ async def submit_post(rt: Runtime, org_id: str, request: PostRequest, *, source:
 
 async def _limit_reached(rt: Runtime, org_id: str, plan: Plan,
                          charge: UsageCharge) -> LimitReached:
-    return limit_reached(rt.plans, plan, Limit.SCHEDULED_POSTS_PER_MONTH,
-                         await rt.store.get_usage(org_id, charge.metric, charge.period))
+    """The refusal, said first as a notice to the sinks that want it."""
+    refusal = limit_reached(rt.plans, plan, Limit.SCHEDULED_POSTS_PER_MONTH,
+                            await rt.store.get_usage(org_id, charge.metric, charge.period))
+    await rt.notices.notify(PlanLimitReached(organization_id=org_id,
+                                             limit=Limit.SCHEDULED_POSTS_PER_MONTH.value,
+                                             message=refusal.message))
+    return refusal
 
 
 async def _insert(rt: Runtime, org_id: str, request: PostRequest, connections: list[Connection],

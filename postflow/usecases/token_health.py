@@ -7,7 +7,7 @@ Run by the scheduler every :data:`CHECK_EVERY`. For each active connection:
   publish refreshing at the same time does not spend the refresh token twice); the outcome is
   recorded on the connection (``last_refresh_at`` or ``last_refresh_error``);
 - a grant that ends for good (``reconnect_by``: an access token without a refresh token, like
-  most LinkedIn apps', or a refresh token's own end) gets one warning through the Notifier at
+  most LinkedIn apps', or a refresh token's own end) gets one warning (a notice) at
   each of :data:`WARNING_DAYS` before it ends, and once it has ended the connection is marked
   Needs reconnect, which notifies once.
 """
@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from postflow.account_gates import RefreshLockBusy
 from postflow.connections import Connection, ConnectionStatus
 from postflow.errors import NotFound
+from postflow.notices.events import TokenExpiring
 from postflow.runtime import Runtime
 from postflow.usecases.connections import open_tokens
 from postflow.usecases.token_refresh import Refreshed, RefreshFailed, mark_revoked, refresh_once
@@ -122,10 +123,7 @@ async def _check_expiry(rt: Runtime, connection: Connection) -> str | None:
     if updated is None:
         return None
     days_left = max(1, math.ceil(left / timedelta(days=1)))
-    try:
-        await rt.notifier.token_expiring(updated, days_left)
-    except Exception:  # the warning is recorded; a notice that fails changes nothing
-        log.warning("could not warn that connection %s expires", connection.id, exc_info=True)
+    await rt.notices.notify(TokenExpiring(updated, days_left))
     return "warned"
 
 

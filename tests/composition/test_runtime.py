@@ -13,7 +13,7 @@ import pytest
 from composition.runtime import open_backends, open_runtime
 from postflow.account_gates import NetworkBusy
 from postflow.config import Settings
-from postflow.notifications import LoggingNotifier
+from postflow.notices.router import NoticeRouter
 from postflow.runtime import Runtime
 from postflow.store.read_cache import ReadCachedStore
 
@@ -64,7 +64,7 @@ async def test_without_settings_the_built_in_caps_hold(settings: Settings) -> No
 
 async def test_nothing_is_set_on_a_built_runtime(rt: Runtime) -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
-        rt.notifier = LoggingNotifier()  # type: ignore[misc]
+        rt.notices = NoticeRouter([])  # type: ignore[misc]
 
 
 async def test_the_hub_and_the_scheduler_share_the_backends_and_only_the_hub_caches(
@@ -74,7 +74,7 @@ async def test_the_hub_and_the_scheduler_share_the_backends_and_only_the_hub_cac
         scheduler, hub = backends.runtime(), backends.runtime(read_cache=True)
         assert scheduler.store is backends.store
         assert isinstance(hub.store, ReadCachedStore) and hub.store.wrapped is backends.store
-        assert hub.notifier is scheduler.notifier and hub.providers is scheduler.providers
+        assert hub.notices is scheduler.notices and hub.providers is scheduler.providers
     finally:
         await backends.close()
 
@@ -99,3 +99,29 @@ def test_a_process_without_slack_loads_no_slack_module(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-c", SLACK_FREE, str(tmp_path)],  # noqa: S603
                           cwd=REPO_ROOT, capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
+
+
+async def test_without_chat_the_log_is_the_one_sink_and_no_platform_posts_cards(
+        rt: Runtime) -> None:
+    from postflow.notifications import LogSink
+
+    assert isinstance(rt.notices, NoticeRouter)
+    assert [type(sink) for sink in rt.notices.sinks] == [LogSink]
+    assert dict(rt.review_cards) == {}
+
+
+async def test_with_slack_its_sink_and_review_cards_are_registered(settings: Settings) -> None:
+    slack = Settings(**{**settings.model_dump(), "slack_bot_token": "xoxb-test"})
+    backends = await open_backends(slack)
+    try:
+        from bot.slack.chat_delivery import SlackChatDelivery
+        from bot.slack.notice_sink import SlackNoticeSink
+        from bot.slack.review_cards import SlackReviewCards
+
+        rt = backends.runtime()
+        assert isinstance(rt.notices, NoticeRouter)
+        assert [type(sink) for sink in rt.notices.sinks] == [SlackNoticeSink]
+        assert isinstance(rt.review_cards["slack"], SlackReviewCards)
+        assert isinstance(backends.chat.deliveries["slack"], SlackChatDelivery)
+    finally:
+        await backends.close()

@@ -69,6 +69,9 @@ class FakeSlack:
     base_url: str = ""
     #: Messages posted so far, for unique ``ts`` values (the first is ...000100).
     posted: int = 0
+    #: What each channel shows: ts -> the parameters of the message posted there, as last
+    #: updated, in the order they were posted.
+    shown: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: The next this-many chat.postMessage/chat.update calls answer HTTP 429 ``ratelimited``
     #: with ``Retry-After: retry_after`` (seconds), as Slack does past its per-channel budget.
     rate_limit_next: int = 0
@@ -222,11 +225,15 @@ class FakeSlack:
     def _post_message(self, params: dict[str, Any], request: web.Request) -> web.Response:
         ts = f"1700000000.{100 + self.posted:06d}"
         self.posted += 1
+        self.shown[ts] = dict(params)
         return _answer(ok=True, channel=params.get("channel"), ts=ts)
 
     def _update_message(self, params: dict[str, Any], request: web.Request) -> web.Response:
         if not params.get("ts") or not params.get("channel"):
             return _answer(ok=False, error="message_not_found")
+        ts = str(params["ts"])
+        if ts in self.shown:
+            self.shown[ts] = {**self.shown[ts], **params}
         return _answer(ok=True, channel=params.get("channel"), ts=params.get("ts"))
 
     def _post_ephemeral(self, params: dict[str, Any], request: web.Request) -> web.Response:

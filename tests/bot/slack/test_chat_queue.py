@@ -11,12 +11,13 @@ from pathlib import Path
 import dramatiq
 import pytest
 
-from bot.slack.chat_delivery import ChatSend
-from bot.slack.notifier import SlackNotifier
+from bot.slack.notice_sink import SlackNoticeSink
 from composition.chat import chat_outbox
 from composition.runtime import open_runtime
 from composition.worker import install_worker_runtime
+from postflow.chat.messages import ChatDestination, ChatMessage
 from postflow.config import Settings
+from postflow.notices.router import NoticeRouter
 from postflow.runtime import Runtime
 from tests.conftest import TEST_SECRET_KEY
 from tests.fakes.clock import ManualClock
@@ -69,19 +70,23 @@ async def rt(settings: Settings, clock: ManualClock,
         await runtime.store.close()
 
 
-def outbox_send(rt: Runtime) -> Callable[[ChatSend], Awaitable[None]]:
-    notifier = rt.notifier
-    assert isinstance(notifier, SlackNotifier)
-    return notifier.outbox.send
+def slack_sink(rt: Runtime) -> SlackNoticeSink:
+    assert isinstance(rt.notices, NoticeRouter)
+    [sink] = [s for s in rt.notices.sinks if isinstance(s, SlackNoticeSink)]
+    return sink
 
 
-def notice(fake: FakeSlack, channel: str, text: str) -> ChatSend:
-    return ChatSend(workspace_id=fake.team_id, channel_id=channel, text=text)
+def outbox_send(rt: Runtime) -> Callable[[ChatMessage], Awaitable[None]]:
+    return slack_sink(rt).outbox.send
+
+
+def notice(fake: FakeSlack, channel: str, text: str) -> ChatMessage:
+    return ChatMessage(destination=ChatDestination("slack", fake.team_id, channel), text=text)
 
 
 async def test_the_notifier_hands_messages_to_the_chat_queue_when_the_broker_is_configured(
         rt: Runtime, worker: dramatiq.Broker, fake_slack: FakeSlack) -> None:
-    assert type(rt.notifier.outbox).__name__ == "DramatiqChatOutbox"  # type: ignore[attr-defined]
+    assert type(slack_sink(rt).outbox).__name__ == "DramatiqChatOutbox"
     assert CHAT_QUEUE in worker.get_declared_queues()
 
     await outbox_send(rt)(notice(fake_slack, "CNOTE", "hello"))
@@ -146,8 +151,9 @@ async def test_a_permanent_refusal_is_dropped_with_one_log_line(
 
 async def test_a_direct_message_opens_the_conversation_from_the_worker(
         rt: Runtime, worker: dramatiq.Broker, fake_slack: FakeSlack) -> None:
-    await outbox_send(rt)(ChatSend(workspace_id=fake_slack.team_id, user_id="UMEMBER",
-                                   text="psst"))
+    await outbox_send(rt)(ChatMessage(
+        destination=ChatDestination("slack", fake_slack.team_id, user_id="UMEMBER"),
+        text="psst"))
 
     await eventually(lambda: len(posted(fake_slack, "DUMEMBER")) == 1, timeout=DEADLINE_SECONDS,
                      what="the DM")

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from postflow.connections import Connection
+from postflow.notices.events import PostFailed, PostLate
 from postflow.organizations import ChatChannel, Organization
 from postflow.posts import Post, PostStatus, PostTarget, TargetStatus
 from postflow.runtime import Runtime
@@ -104,7 +105,7 @@ def update_text(call: SlackCall) -> str:
 async def failed_notice(rt: Runtime, clock: ManualClock, org: Organization, fake: FakeSlack,
                         **target: Any) -> tuple[Post, Connection, SlackCall]:
     post, conn = await stored_post(rt, clock, org, PostStatus.FAILED, **target)
-    await rt.notifier.post_failed(post)
+    await rt.notices.notify(PostFailed(post))
     [notice] = messages(fake, NOTIFY)
     return post, conn, notice
 
@@ -122,7 +123,7 @@ async def test_a_notice_about_a_post_with_a_review_card_goes_to_the_cards_thread
         t.model_copy(update={"status": TargetStatus.FAILED, "error_kind": "unknown"})
         for t in post.targets]})
 
-    await rt.notifier.post_failed(failed)
+    await rt.notices.notify(PostFailed(failed))
 
     [notice] = [c for c in fake_slack.calls_to("chat.postMessage")
                 if f"Post `{post.id}`" in c.params["text"] and c.params["channel"] != "DUMEMBER"]
@@ -232,7 +233,7 @@ async def test_reconnect_answers_the_presser_and_refuses_a_member(
 async def late_notice(rt: Runtime, clock: ManualClock, org: Organization,
                       fake: FakeSlack) -> tuple[Post, SlackCall]:
     post, _ = await stored_post(rt, clock, org, PostStatus.LATE)
-    await rt.notifier.post_late(post)
+    await rt.notices.notify(PostLate(post))
     [notice] = messages(fake, NOTIFY)
     assert set(notice_buttons(notice)) == {"postflow-notice:publish_now",
                                            "postflow-notice:reschedule", "postflow-notice:drop"}

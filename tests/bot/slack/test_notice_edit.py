@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from integrations.sandbox.provider import MAX_LENGTH
+from postflow.notices.events import PostFailed
 from postflow.organizations import Organization
 from postflow.posts import PostStatus, TargetStatus
 from postflow.reviews import ReviewState
@@ -150,7 +151,7 @@ async def test_a_member_may_not_edit_someone_elses_post(
                                     "version": post.version + 1})
     await rt.store.replace_post(other, expected_version=post.version)
     fake_slack.calls.clear()
-    await rt.notifier.post_failed(other)
+    await rt.notices.notify(PostFailed(other))
     from tests.bot.slack.test_outcome_notices import NOTIFY, messages
     [notice] = messages(fake_slack, NOTIFY)
 

@@ -7,10 +7,11 @@ import random
 
 import pytest
 
-from bot.slack.notifier import SlackNotifier
+from bot.slack.notice_sink import SlackNoticeSink
 from composition.worker import install_worker_runtime
 from postflow.config import Settings
 from postflow.connections import Connection, ConnectionStatus
+from postflow.notices.router import NoticeRouter
 from postflow.organizations import ChatChannel, Organization
 from postflow.posts import Post, PostSource, PostStatus
 from postflow.providers import ErrorKind, ProviderError
@@ -129,7 +130,8 @@ async def test_the_worker_runtime_notifies_through_slack(
     install_worker_runtime(settings, clock=clock)
     try:
         wrt = await worker_runtime.get_runtime()
-        assert isinstance(wrt.notifier, SlackNotifier)
+        assert isinstance(wrt.notices, NoticeRouter)
+        assert any(isinstance(sink, SlackNoticeSink) for sink in wrt.notices.sinks)
     finally:
         await worker_runtime.close_runtime()
         worker_runtime.uninstall()

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import json
 
-from bot.slack.chat_delivery import ChatSend, slack_chat_delivery
+from bot.slack.chat_delivery import slack_chat_delivery
+from postflow.chat.messages import ChatDestination, ChatMessage
 from postflow.chatops.install import AppInstall, WorkspaceOwner, install_app
 from postflow.organizations import ChatIdentity, Organization
 from postflow.runtime import Runtime
@@ -58,8 +59,9 @@ async def test_notices_stop_once_uninstalled(
     await send(slack, event(fake_slack, "Ev1", {"type": "app_uninstalled"}))
     before = len(fake_slack.calls_to("chat.postMessage"))
 
-    result = await slack_chat_delivery(rt.settings, rt.store, rt.vault).deliver(ChatSend(
-        workspace_id=fake_slack.team_id, channel_id="C0001", text="hi", what="test"))
+    result = await slack_chat_delivery(rt.settings, rt.store, rt.vault).deliver(ChatMessage(
+        destination=ChatDestination("slack", fake_slack.team_id, "C0001"), text="hi",
+        what="test"))
 
     assert result.error == "no_bot_token"
     assert len(fake_slack.calls_to("chat.postMessage")) == before

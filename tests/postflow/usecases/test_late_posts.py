@@ -9,7 +9,8 @@ from datetime import timedelta
 import pytest
 
 from postflow.connections import Connection
-from postflow.notifications import LoggingNotifier
+from postflow.notices.router import NoticeRouter
+from postflow.notifications import LogSink
 from postflow.organizations import Organization
 from postflow.posts import Post, PostSource, PostStatus
 from postflow.providers import ErrorKind, ProviderError
@@ -177,7 +178,7 @@ async def test_the_logging_notifier_writes_one_line_without_the_text(
     clock.advance(20 * 60)
 
     with caplog.at_level("WARNING", logger="postflow.notifications"):
-        await mark_late_posts(rt, LoggingNotifier())
+        await mark_late_posts(rt, NoticeRouter([LogSink()]))
 
     lines = [r.getMessage() for r in caplog.records if r.name == "postflow.notifications"]
     assert len(lines) == 1

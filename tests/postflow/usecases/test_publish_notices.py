@@ -28,7 +28,7 @@ async def org(rt: Runtime) -> Organization:
 
 async def publish_once(rt: Runtime, org: Organization, provider: ScriptedProvider,
                        notifier: RecordingNotifier, accounts: int = 1) -> Post:
-    srt = dataclasses.replace(runtime_with(rt, provider), notifier=notifier)
+    srt = dataclasses.replace(runtime_with(rt, provider), notices=notifier)
     ids = []
     for n in range(accounts):
         account = await provider.exchange_code(code=f"a{n}", redirect_uri="", code_verifier="")
@@ -77,7 +77,6 @@ async def test_a_retry_is_not_an_outcome(rt: Runtime, org: Organization) -> None
 async def test_a_failing_notifier_leaves_the_outcome_stored(rt: Runtime,
                                                             org: Organization) -> None:
     notifier = RecordingNotifier(failure=RuntimeError("chat is down"))
-    notifier.post_published = notifier.post_late  # type: ignore[method-assign,assignment]
 
     post = await publish_once(rt, org, ScriptedProvider(), notifier)
 
@@ -87,7 +86,7 @@ async def test_a_failing_notifier_leaves_the_outcome_stored(rt: Runtime,
 async def test_needs_reconnect_is_told_once(rt: Runtime, org: Organization) -> None:
     notifier = RecordingNotifier()
     provider = ScriptedProvider()
-    srt = dataclasses.replace(runtime_with(rt, provider), notifier=notifier)
+    srt = dataclasses.replace(runtime_with(rt, provider), notices=notifier)
     account = await provider.exchange_code(code="a", redirect_uri="", code_verifier="")
     connection = await add_connection(srt, org.id, "scripted", account, actor="cli")
 

@@ -10,7 +10,15 @@ import pytest
 
 from postflow.approvals import ApprovalPolicy
 from postflow.errors import BadInput, Conflict, Forbidden
-from postflow.organizations import ChatIdentity, Member, Organization, Role
+from postflow.notices.events import (
+    Notice,
+    ReviewDecided,
+    ReviewExpired,
+    ReviewNotice,
+    ReviewRequested,
+)
+from postflow.notices.router import NoticeRouter
+from postflow.organizations import ChatChannel, ChatIdentity, Member, Organization, Role
 from postflow.posts import Post, PostSource, PostStatus
 from postflow.reviews import (
     ChatMessageRef,
@@ -34,23 +42,28 @@ from workers.scheduler import Scheduler
 
 @dataclass
 class ReviewRecorder:
+    """A notice sink for review notices, and the review cards of a chat platform."""
+
     requested: list[ReviewRequest] = field(default_factory=list)
     decided: list[tuple[Post, ReviewDecision]] = field(default_factory=list)
     expired: list[Post] = field(default_factory=list)
+    name: str = "reviews"
 
-    async def post_late(self, post: Post) -> None:
-        pass
-
-    async def review_requested(self, post: Post, review: ReviewRequest) -> ChatMessageRef:
-        self.requested.append(review)
+    async def post_card(self, post: Post, review: ReviewRequest,
+                        channel: ChatChannel) -> ChatMessageRef:
         return ChatMessageRef(platform="slack", channel_id="C1", message_id="1.0")
 
-    async def review_decided(self, post: Post, review: ReviewRequest,
-                             decision: ReviewDecision) -> None:
-        self.decided.append((post, decision))
+    def wants(self, notice: Notice) -> bool:
+        return isinstance(notice, ReviewNotice)
 
-    async def review_expired(self, post: Post, review: ReviewRequest) -> None:
-        self.expired.append(post)
+    async def deliver(self, notice: Notice) -> None:
+        match notice:
+            case ReviewRequested(review=review):
+                self.requested.append(review)
+            case ReviewDecided(post=post, decision=decision):
+                self.decided.append((post, decision))
+            case ReviewExpired(post=post):
+                self.expired.append(post)
 
 
 @dataclass
@@ -75,13 +88,16 @@ def notes() -> ReviewRecorder:
 @pytest.fixture
 def rt(rt: Runtime, notes: ReviewRecorder) -> Runtime:
     """The runtime telling ``notes``."""
-    return dataclasses.replace(rt, notifier=notes)
+    return dataclasses.replace(rt, notices=NoticeRouter([notes]), review_cards={"slack": notes})
 
 
 @pytest.fixture
 async def team(rt: Runtime, notes: ReviewRecorder) -> Team:
     org = await change_plan(rt, (await create_organization(rt, "Acme", actor="test")).id,
                             "pro", actor="test")
+    org = org.model_copy(update={"review_channel": ChatChannel(
+        platform="slack", workspace_id="T1", channel_id="C1")})
+    await rt.store.update_organization(org)
     people = {}
     for user_id, role in (("UAUTHOR", Role.ADMIN), ("UADMIN", Role.ADMIN),
                           ("UADMIN2", Role.OWNER), ("UMEMBER", Role.MEMBER)):

@@ -47,7 +47,7 @@ def notifier() -> RecordingNotifier:
 @pytest.fixture
 def rt(rt: Runtime, notifier: RecordingNotifier) -> Runtime:
     """The runtime telling ``notifier``."""
-    return dataclasses.replace(rt, notifier=notifier)
+    return dataclasses.replace(rt, notices=notifier)
 
 
 @pytest.fixture
