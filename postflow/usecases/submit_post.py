@@ -192,9 +192,10 @@ async def submit_post(rt: Runtime, org_id: str, request: PostRequest, *, source:
     plan = rt.plans.get(org.plan)
     charge = UsageCharge(Limit.SCHEDULED_POSTS_PER_MONTH.value, usage_period(now),
                          plan.limits.get(Limit.SCHEDULED_POSTS_PER_MONTH))
-    # Quota left this month? Asked, not taken (the charge is taken with the insert): a post
-    # the plan refuses costs no fetch.
-    if charge.limit is not None and \
+    # Quota left this month? Asked, not taken (the charge is taken with the insert), and only
+    # when there is media to fetch: a post the plan refuses costs no fetch, and one without
+    # URLs is refused by the charge itself, with no read spent on every post.
+    if request.media_urls and charge.limit is not None and \
             await rt.store.get_usage(org_id, charge.metric, charge.period) >= charge.limit:
         raise await _limit_reached(rt, org_id, plan, charge)
     # Fetched last, after every check that needs no bytes, and stored now rather than at
