@@ -18,10 +18,7 @@ one person whichever workspace they act from.
 
 from __future__ import annotations
 
-from postflow.organizations import ChatIdentity, Member
-
-#: The platforms whose actors name a person (``cli`` is the shell, not a chat identity).
-CHAT_PLATFORMS = frozenset({"slack", "discord"})
+from postflow.organizations import CHAT_PLATFORMS, ChatIdentity, Member
 
 
 def chat_actor(identity: ChatIdentity) -> str:

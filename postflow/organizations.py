@@ -27,12 +27,20 @@ class Role(StrEnum):
         return self.rank >= needed.rank
 
 
+#: The chat platforms PostFlow speaks on: the one list the records and actor names check.
+CHAT_PLATFORMS = ("slack", "discord")
+#: Where the shell's operators come from, as a platform of their identity.
+CLI_PLATFORM = "cli"
+_CHAT_PLATFORM = f"^({'|'.join(CHAT_PLATFORMS)})$"
+_IDENTITY_PLATFORM = f"^({'|'.join((*CHAT_PLATFORMS, CLI_PLATFORM))})$"
+
+
 class ChatIdentity(BaseModel):
     """Who a person is on a chat platform (``cli`` for operators at the shell)."""
 
     model_config = ConfigDict(frozen=True)
 
-    platform: str = Field(pattern=r"^(slack|discord|cli)$")
+    platform: str = Field(pattern=_IDENTITY_PLATFORM)
     workspace_id: str = ""
     user_id: str
 
@@ -42,7 +50,7 @@ class ChatChannel(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    platform: str = Field(pattern=r"^(slack|discord)$")
+    platform: str = Field(pattern=_CHAT_PLATFORM)
     workspace_id: str = ""
     channel_id: str = Field(min_length=1)
 
