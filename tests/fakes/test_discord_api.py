@@ -15,7 +15,7 @@ import yarl
 from discord import app_commands
 from discord.gateway import DiscordWebSocket
 
-from tests.fakes.discord_api import FakeDiscord
+from tests.fakes.discord_api import FakeDiscord, FakeInteraction
 from tests.fakes.discord_gateway import IDENTIFY, RESUME
 from tests.fakes.serving import serving
 from tests.polling import eventually
@@ -143,27 +143,20 @@ async def test_a_guild_sync_records_the_command_group(fake: FakeDiscord,
 
 async def test_a_slash_command_is_answered_with_a_type_4_callback(fake: FakeDiscord,
                                                                   bot: PostflowBot) -> None:
-    payload = fake.slash_command(GUILD, USER, "help", channel_id=CHANNEL)
-    await fake.gateway.interact(payload)
-
-    interaction = fake.interactions[payload["id"]]
-    callbacks = await eventually(lambda: interaction.callbacks or None, timeout=DISCORD_TIMEOUT,
-                                 what="the callback")
-    assert callbacks == [{"type": 4, "data": {"tts": False, "content": "postflow help text",
-                                              "flags": 64}}]
+    interaction = await _answered(fake, fake.slash_command(GUILD, USER, "help",
+                                                           channel_id=CHANNEL))
+    assert interaction.callbacks == [
+        {"type": 4, "data": {"tts": False, "content": "postflow help text", "flags": 64}}]
     assert interaction.original is not None
     assert interaction.original.data["content"] == "postflow help text"
 
 
 async def test_a_persistent_button_press_reaches_its_view(fake: FakeDiscord,
                                                           bot: PostflowBot) -> None:
-    payload = fake.button_press(GUILD, USER, "postflow:go", channel_id=CHANNEL)
-    await fake.gateway.interact(payload)
-
-    interaction = fake.interactions[payload["id"]]
-    callbacks = await eventually(lambda: interaction.callbacks or None, timeout=DISCORD_TIMEOUT,
-                                 what="the button's callback")
-    assert callbacks[0]["type"] == 4 and callbacks[0]["data"]["content"] == "went"
+    interaction = await _answered(fake, fake.button_press(GUILD, USER, "postflow:go",
+                                                          channel_id=CHANNEL))
+    [callback] = interaction.callbacks
+    assert callback["type"] == 4 and callback["data"]["content"] == "went"
 
 
 async def test_a_deferral_is_followed_by_edits_and_follow_ups(fake: FakeDiscord,
@@ -193,7 +186,7 @@ async def test_a_reconnect_request_leads_to_a_resume(fake: FakeDiscord,
     await eventually(lambda: bool(fake.gateway.dispatched("RESUMED")) and fake.gateway.ready,
                      timeout=DISCORD_TIMEOUT, what="RESUMED")
     assert len(fake.gateway.ops(IDENTIFY)) == 1
-    await _help_is_answered_again(fake)
+    await _answered(fake, fake.slash_command(GUILD, USER, "help", channel_id=CHANNEL))
 
 
 async def test_a_dropped_socket_is_resumed(fake: FakeDiscord, bot: PostflowBot) -> None:
@@ -202,14 +195,16 @@ async def test_a_dropped_socket_is_resumed(fake: FakeDiscord, bot: PostflowBot) 
     await eventually(lambda: bool(fake.gateway.ops(RESUME)) and fake.gateway.ready,
                      timeout=DISCORD_TIMEOUT, what="a resumed session")
     assert fake.gateway.connections == 2
-    await _help_is_answered_again(fake)
+    await _answered(fake, fake.slash_command(GUILD, USER, "help", channel_id=CHANNEL))
 
 
-async def _help_is_answered_again(fake: FakeDiscord) -> None:
-    payload = fake.slash_command(GUILD, USER, "help", channel_id=CHANNEL)
+async def _answered(fake: FakeDiscord, payload: dict[str, Any]) -> FakeInteraction:
+    """Dispatch an INTERACTION_CREATE; the interaction once the bot has answered it."""
     await fake.gateway.interact(payload)
-    await eventually(lambda: fake.interactions[payload["id"]].callbacks or None,
-                     timeout=DISCORD_TIMEOUT, what="an answer on the resumed session")
+    interaction = fake.interactions[payload["id"]]
+    await eventually(lambda: bool(interaction.callbacks), timeout=DISCORD_TIMEOUT,
+                     what=f"an answer to interaction {payload['id']}")
+    return interaction
 
 
 async def test_a_429_is_retried_after_retry_after(fake: FakeDiscord, bot: PostflowBot) -> None:
