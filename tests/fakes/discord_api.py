@@ -12,8 +12,9 @@ next N calls on a route answer 429 ``{"retry_after", "global": false}`` (with th
 header discord.py needs to retry instead of assuming a ban).
 
 The gateway (``/gateway``, tests/fakes/discord_gateway.py) speaks HELLO, heartbeats, IDENTIFY ->
-READY + GUILD_CREATE, RESUME -> RESUMED; the test sends RECONNECT, drops sockets and dispatches
-INTERACTION_CREATE (built by ``slash_command``/``button_press``/``modal_submit``).
+READY + GUILD_CREATE, RESUME -> RESUMED; the test sends RECONNECT, drops sockets, adds and
+removes the bot from servers (``join_guild``/``remove_guild``: GUILD_CREATE/GUILD_DELETE) and
+dispatches INTERACTION_CREATE (built by ``slash_command``/``button_press``/``modal_submit``).
 Point discord.py here with ``discord.http.Route.BASE = fake.api_url`` and
 ``DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(fake.gateway_url)``.
 """
@@ -33,7 +34,7 @@ from typing import Any
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from tests.fakes.discord_gateway import FakeGateway
+from tests.fakes.discord_gateway import FakeGateway, guild_create
 
 API = "/api/v10"
 JSON_TYPE = "application/json"  # exactly: discord.py parses nothing else as JSON
@@ -110,6 +111,8 @@ class FakeDiscord:
     bot_name: str = "PostFlow"
     client_secret: str = "fake-discord-client-secret"
     guilds: dict[str, FakeGuild] = field(default_factory=dict)
+    #: Servers the bot was removed from (``remove_guild``).
+    removed_guilds: dict[str, FakeGuild] = field(default_factory=dict)
     #: Users known for DMs: id -> username.
     users: dict[str, str] = field(default_factory=dict)
     #: Users whose DMs are closed to the bot: sends to their DM channel answer 403 50007.
@@ -159,6 +162,19 @@ class FakeDiscord:
         guild = FakeGuild(guild_id, name, owner_id, dict(channels or {"1100": "general"}))
         self.guilds[guild_id] = guild
         return guild
+
+    async def join_guild(self, guild_id: str, name: str = "Acme", *, owner_id: str = "1000",
+                         channels: dict[str, str] | None = None) -> FakeGuild:
+        """The bot is added to a server while connected: GUILD_CREATE on the live gateway."""
+        guild = self.add_guild(guild_id, name, owner_id=owner_id, channels=channels)
+        await self.gateway.dispatch("GUILD_CREATE", guild_create(guild, joined=True))
+        return guild
+
+    async def remove_guild(self, guild_id: str) -> None:
+        """The bot is removed from a server (kicked, or the server deleted): GUILD_DELETE
+        without ``unavailable``; calls about that server answer 403 Missing Access from then on."""
+        self.removed_guilds[guild_id] = self.guilds.pop(guild_id)
+        await self.gateway.dispatch("GUILD_DELETE", {"id": guild_id})
 
     def rate_limit(self, route: str, times: int = 1, retry_after: float = 0.1) -> None:
         """Answer the next ``times`` calls on ``route`` ("POST /channels/{channel_id}/messages")
@@ -469,9 +485,10 @@ class FakeDiscord:
         channel_id = request.match_info["channel_id"]
         known = (self._guild_of(channel_id) is not None or channel_id in self.threads
                  or channel_id in self.dm_channels)
-        if not known:
+        removed = any(channel_id in g.channels for g in self.removed_guilds.values())
+        if not known and not removed:
             return _error(404, 10003, "Unknown Channel")
-        if channel_id in self.forbidden_channels:
+        if channel_id in self.forbidden_channels or removed:
             return _error(403, 50001, "Missing Access")
         if self.dm_channels.get(channel_id) in self.dms_closed and request.method == "POST":
             return _error(403, 50007, "Cannot send messages to this user")

@@ -147,13 +147,15 @@ class FakeGateway:
             await asyncio.sleep(0)
 
 
-def guild_create(guild: FakeGuild) -> dict[str, Any]:
-    """The GUILD_CREATE payload of a FakeGuild (text channels, no roles or members)."""
+def guild_create(guild: FakeGuild, *, joined: bool = False) -> dict[str, Any]:
+    """The GUILD_CREATE payload of a FakeGuild (text channels, no roles or members): after
+    READY it says ``unavailable: false`` (a listed server became available); for a server the
+    bot was just added to (``joined``) it has no ``unavailable`` at all, as Discord sends it."""
     channels: list[dict[str, Any]] = [
         {"id": cid, "type": 0, "name": name, "position": i, "guild_id": guild.id,
          "permission_overwrites": [], "nsfw": False, "parent_id": None}
         for i, (cid, name) in enumerate(guild.channels.items())]
     return {"id": guild.id, "name": guild.name, "owner_id": guild.owner_id, "icon": None,
             "channels": channels, "roles": [], "members": [], "threads": [],
-            "member_count": 1, "large": False, "unavailable": False, "features": [],
-            "emojis": [], "stickers": [], "joined_at": "2026-01-01T00:00:00+00:00"}
+            "member_count": 1, "large": False, "features": [], "emojis": [], "stickers": [],
+            "joined_at": "2026-01-01T00:00:00+00:00", **({} if joined else {"unavailable": False})}

@@ -44,6 +44,8 @@ class PostflowBot(discord.Client):
         super().__init__(intents=discord.Intents.default(), guild_ready_timeout=0.05)
         self.tree = app_commands.CommandTree(self)
         self.is_up = asyncio.Event()
+        self.joined: list[str] = []
+        self.removed: list[str] = []
         group = app_commands.Group(name="postflow", description="Post flow commands")
 
         @group.command(name="help", description="Show help")
@@ -64,6 +66,12 @@ class PostflowBot(discord.Client):
 
     async def on_ready(self) -> None:
         self.is_up.set()
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        self.joined.append(str(guild.id))
+
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        self.removed.append(str(guild.id))
 
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False
                                    ) -> None:
@@ -172,6 +180,22 @@ async def test_a_deferral_is_followed_by_edits_and_follow_ups(fake: FakeDiscord,
     assert interaction.original is not None
     assert interaction.original.data["content"] == "queue: empty"
     assert interaction.followups[0].data["content"] == "page 2 (edited)"
+
+
+async def test_servers_joined_and_left_reach_the_bot(fake: FakeDiscord,
+                                                     bot: PostflowBot) -> None:
+    other = "500000000000000009"
+    await fake.join_guild(other, "Beta", channels={"500000000000000010": "news"})
+    await eventually(lambda: bot.joined == [other], timeout=DISCORD_TIMEOUT, what="on_guild_join")
+    assert bot.get_channel(500000000000000010) is not None
+
+    await fake.remove_guild(other)
+    await eventually(lambda: bot.removed == [other], timeout=DISCORD_TIMEOUT,
+                     what="on_guild_remove")
+    assert bot.get_guild(int(other)) is None
+    with pytest.raises(discord.Forbidden) as refused:
+        await bot.get_partial_messageable(500000000000000010).send("still here?")
+    assert refused.value.code == 50001
 
 
 async def test_a_reconnect_request_leads_to_a_resume(fake: FakeDiscord,
