@@ -39,6 +39,17 @@ class GoView(discord.ui.View):
         await interaction.response.send_message("went", ephemeral=True)
 
 
+class Composer(discord.ui.Modal, title="New post"):
+    text: discord.ui.TextInput[Composer] = discord.ui.TextInput(label="Text",
+                                                                custom_id="postflow:text")
+
+    def __init__(self) -> None:
+        super().__init__(custom_id="postflow:compose")
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        await interaction.response.send_message(f"drafted: {self.text.value}", ephemeral=True)
+
+
 class PostflowBot(discord.Client):
     def __init__(self) -> None:
         super().__init__(intents=discord.Intents.default(), guild_ready_timeout=0.05)
@@ -58,6 +69,10 @@ class PostflowBot(discord.Client):
             await interaction.edit_original_response(content="queue: empty")
             followup = await interaction.followup.send("page 2", ephemeral=True, wait=True)
             await followup.edit(content="page 2 (edited)")
+
+        @group.command(name="new", description="Compose a post")
+        async def new_command(interaction: discord.Interaction) -> None:
+            await interaction.response.send_modal(Composer())
 
         self.tree.add_command(group)
 
@@ -143,10 +158,18 @@ async def test_a_guild_sync_records_the_command_group(fake: FakeDiscord,
     assert [c.name for c in synced] == ["postflow"]
     definition = fake.commands[GUILD][0]
     assert definition["name"] == "postflow"
-    assert {o["name"] for o in definition["options"]} == {"help", "queue"}
+    assert {o["name"] for o in definition["options"]} == {"help", "new", "queue"}
     assert None not in fake.commands  # nothing global
     call = fake.calls_to("PUT /applications/{app_id}/guilds/{guild_id}/commands")[0]
     assert call.auth == f"Bot {fake.bot_token}"
+
+
+async def test_a_global_sync_is_kept_and_listed(fake: FakeDiscord, bot: PostflowBot) -> None:
+    await bot.tree.sync()
+
+    assert [c["name"] for c in fake.commands[None]] == ["postflow"]
+    assert [c.name for c in await bot.tree.fetch_commands()] == ["postflow"]
+    assert fake.commands.get(GUILD) is None
 
 
 async def test_a_slash_command_is_answered_with_a_type_4_callback(fake: FakeDiscord,
@@ -165,6 +188,17 @@ async def test_a_persistent_button_press_reaches_its_view(fake: FakeDiscord,
                                                           channel_id=CHANNEL))
     [callback] = interaction.callbacks
     assert callback["type"] == 4 and callback["data"]["content"] == "went"
+
+
+async def test_a_modal_is_opened_and_its_submission_answered(fake: FakeDiscord,
+                                                              bot: PostflowBot) -> None:
+    opened = await _answered(fake, fake.slash_command(GUILD, USER, "new", channel_id=CHANNEL))
+    [callback] = opened.callbacks
+    assert callback["type"] == 9 and callback["data"]["custom_id"] == "postflow:compose"
+
+    submitted = await _answered(fake, fake.modal_submit(
+        GUILD, USER, "postflow:compose", {"postflow:text": "hello"}, channel_id=CHANNEL))
+    assert submitted.callbacks[0]["data"]["content"] == "drafted: hello"
 
 
 async def test_a_deferral_is_followed_by_edits_and_follow_ups(fake: FakeDiscord,
