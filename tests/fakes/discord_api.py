@@ -5,7 +5,8 @@ REST under ``/api/v10``, answered the way Discord answers (JSON with exactly
 users/@me (``Authorization: Bot <token>``, 401 otherwise), oauth2/applications/@me, application
 commands (bulk overwrite and list, global and per guild; the definitions are kept), interaction
 callbacks (one per interaction, within ``ack_within`` seconds of its creation), the interaction
-webhooks (follow-ups and edits of ``@original`` or a follow-up, for ``token_life`` seconds),
+webhooks (follow-ups; reading, editing and deleting ``@original`` or a follow-up, for
+``token_life`` seconds),
 channel messages (post and edit), threads started from a message, and DM channels.
 Every answer carries ``X-RateLimit-Limit/Remaining/Reset-After/Bucket``; ``rate_limit`` makes the
 next N calls on a route answer 429 ``{"retry_after", "global": false}`` (with the ``Via``
@@ -38,6 +39,8 @@ from tests.fakes.discord_gateway import FakeGateway, guild_create
 
 API = "/api/v10"
 JSON_TYPE = "application/json"  # exactly: discord.py parses nothing else as JSON
+#: Message flags: ephemeral, and "the bot is thinking" (a deferred answer not yet edited).
+EPHEMERAL, LOADING = 64, 128
 #: What each REST request carried: its parsed body, and the names of the files it uploaded.
 BODY: web.RequestKey[Any] = web.RequestKey("body", object)
 FILES = web.RequestKey("files", list[str])
@@ -253,6 +256,8 @@ class FakeDiscord:
             self._webhook_message)
         add("PATCH", f"{API}/webhooks/{{app_id}}/{{token}}/messages/{{message_id}}",
             self._webhook_message)
+        add("DELETE", f"{API}/webhooks/{{app_id}}/{{token}}/messages/{{message_id}}",
+            self._webhook_message)
         add("POST", f"{API}/channels/{{channel_id}}/messages", self._post_message)
         add("PATCH", f"{API}/channels/{{channel_id}}/messages/{{message_id}}",
             self._edit_message)
@@ -370,13 +375,13 @@ class FakeDiscord:
                                                   "type": interaction.payload["type"]}}
         if kind in (4, 5):  # a new response message (5: "thinking" until edited)
             data = body.get("data") or {}
-            flags = int(data.get("flags", 0)) | (128 if kind == 5 else 0)
+            flags = int(data.get("flags", 0)) | (LOADING if kind == 5 else 0)
             message = self._new_message(_channel_of(interaction), {**data, "flags": flags},
                                         webhook_id=self.application_id)
             interaction.original = message
             answer["interaction"].update(response_message_id=message.id,
                                          response_message_loading=kind == 5,
-                                         response_message_ephemeral=bool(flags & 64))
+                                         response_message_ephemeral=bool(flags & EPHEMERAL))
             answer["resource"] = {"type": kind, "message": message.data}
         elif kind == 7 and "message" in interaction.payload:  # update the clicked message
             clicked = self.messages.get(str(interaction.payload["message"]["id"]))
@@ -420,7 +425,15 @@ class FakeDiscord:
             message = next((m for m in interaction.followups if m.id == message_id), None)
         if message is None:
             return _error(404, 10008, "Unknown Message")
+        if request.method == "DELETE":
+            del self.messages[message.id]
+            if message is interaction.original:
+                interaction.original = None
+            else:
+                interaction.followups.remove(message)
+            return web.Response(status=204)
         if request.method == "PATCH":
+            message.data["flags"] = int(message.data["flags"]) & ~LOADING  # no longer thinking
             self._edit(message, request[BODY])
         return _json(message.data)
 

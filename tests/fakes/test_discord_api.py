@@ -69,6 +69,8 @@ class PostflowBot(discord.Client):
             await interaction.edit_original_response(content="queue: empty")
             followup = await interaction.followup.send("page 2", ephemeral=True, wait=True)
             await followup.edit(content="page 2 (edited)")
+            gone = await interaction.followup.send("scratch", ephemeral=True, wait=True)
+            await gone.delete()
 
         @group.command(name="new", description="Compose a post")
         async def new_command(interaction: discord.Interaction) -> None:
@@ -207,12 +209,13 @@ async def test_a_deferral_is_followed_by_edits_and_follow_ups(fake: FakeDiscord,
     await fake.gateway.interact(payload)
 
     interaction = fake.interactions[payload["id"]]
-    await eventually(lambda: bool(interaction.followups)
-                     and len(interaction.followups[0].bodies) == 2,
-                     timeout=DISCORD_TIMEOUT, what="the edited follow-up")
+    await eventually(lambda: any(c.method == "DELETE" for c in fake.calls),
+                     timeout=DISCORD_TIMEOUT, what="the deleted follow-up")
     assert interaction.callbacks == [{"type": 5, "data": {"flags": 64}}]
     assert interaction.original is not None
     assert interaction.original.data["content"] == "queue: empty"
+    assert interaction.original.data["flags"] == 64  # ephemeral, no longer "thinking"
+    assert len(interaction.followups) == 1
     assert interaction.followups[0].data["content"] == "page 2 (edited)"
 
 
