@@ -6,8 +6,11 @@ users/@me (``Authorization: Bot <token>``, 401 otherwise), oauth2/applications/@
 commands (bulk overwrite and list, global and per guild; the definitions are kept), interaction
 callbacks (one per interaction, within ``ack_within`` seconds of its creation), the interaction
 webhooks (follow-ups; reading, editing and deleting ``@original`` or a follow-up, for
-``token_life`` seconds),
-channel messages (post and edit), threads started from a message, and DM channels.
+``token_life`` seconds), channel messages (post and edit), threads started from a message, and
+DM channels. Refusals use Discord's codes: 401 (bad token; 50027 expired interaction token),
+403 50001 (``forbidden_channels``, a server the bot left), 403 50007 (``dms_closed``),
+404 10003/10008/10015/10062 (unknown channel, message, webhook, interaction or a late ack),
+400 40060 (an interaction answered twice).
 Every answer carries ``X-RateLimit-Limit/Remaining/Reset-After/Bucket``; ``rate_limit`` makes the
 next N calls on a route answer 429 ``{"retry_after", "global": false}`` (with the ``Via``
 header discord.py needs to retry instead of assuming a ban).
