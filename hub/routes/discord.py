@@ -1,11 +1,12 @@
 """Discord's HTTP interactions endpoint, mounted by the composition root only when
 POSTFLOW_DISCORD_PUBLIC_KEY is set: ``POST /discord/interactions``.
 
-The signature is checked on the raw body before anything is parsed; any failure (missing or
-malformed headers, a wrong signature, a timestamp more than five minutes off, a request seen
-before) is ``401``, which is what Discord expects of an endpoint: it sends such requests on
-purpose and removes an endpoint that accepts them. Then malformed JSON or an unknown interaction
-type is ``400``; everything else is an interaction response (:mod:`bot.discord.interactions`).
+The signature is checked on the raw body before anything is parsed: a missing or malformed
+header, a wrong signature or a timestamp more than five minutes off is ``401``, which is what
+Discord expects (it sends such requests on purpose and removes an endpoint that accepts them).
+Then malformed JSON or an interaction PostFlow cannot read is ``400``, recording nothing; a
+request whose signed bytes were seen before (a replay) is ``401`` too and acted on never.
+Everything else is an interaction response (:mod:`bot.discord.interactions`).
 """
 
 from __future__ import annotations

@@ -8,16 +8,19 @@ from pathlib import Path
 
 from composition.hub import build_hub
 from composition.runtime import open_runtime
+from postflow.chatops.callers import Caller
+from postflow.chatops.commands import run_command
+from postflow.chatops.install import WorkspaceOwner, link_or_create
 from postflow.config import Settings
-from postflow.organizations import Organization
+from postflow.organizations import ChatIdentity, Organization
 from postflow.runtime import Runtime
 from tests.conftest import TEST_SECRET_KEY
 from tests.fakes.clock import ManualClock
 from tests.hub.conftest import Broker, RecordingQueue, error_code
 from tests.hub.discord_sender import *  # noqa: F403
 from tests.hub.discord_sender import (
+    GUILD_ID,
     MEMBER_ID,
-    OWNER_ID,
     PATH,
     DiscordSender,
     command_payload,
@@ -126,4 +129,20 @@ async def test_the_endpoint_is_mounted_only_with_a_public_key(tmp_path: Path) ->
         await rt.store.close()
 
 
-assert OWNER_ID  # the owner is who command_payload signs as by default
+
+async def test_an_owner_links_a_server_with_a_code_from_their_organization(
+        rt: Runtime, discord: DiscordSender) -> None:
+    owner = ChatIdentity(platform="slack", workspace_id="T1", user_id="UOWNER")
+    linked = await link_or_create(rt, "slack", "T1", "Acme", WorkspaceOwner(owner),
+                                  actor="test")
+    org = linked.org.model_copy(update={"plan": "pro"})  # Free allows one workspace
+    await rt.store.update_organization(org)
+    reply = await run_command(rt, None, Caller(identity=owner), "link")
+    code = reply.text.split("`/postflow link ")[1].split("`")[0]
+    response = await discord.post(command_payload(subcommand(
+        "link", {"type": 3, "name": "code", "value": code})))
+    answer = await response.json()
+    assert answer["data"]["content"] == (f"This workspace is now linked to {org.name}, and you "
+                                         "are Owner of it here too.")
+    workspace = await rt.store.find_workspace("discord", GUILD_ID)
+    assert workspace is not None and workspace.org_id == org.id
