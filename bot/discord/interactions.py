@@ -5,8 +5,6 @@ chat-neutral command handler Slack uses runs, and its reply becomes an interacti
 from __future__ import annotations
 
 import logging
-import secrets
-from collections.abc import Awaitable
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
@@ -16,8 +14,9 @@ from pydantic import BaseModel, ValidationError
 from bot.discord.reply_text import message_data
 from postflow.chatops.callers import Caller
 from postflow.chatops.commands import run_command
+from postflow.chatops.failure_replies import reply_or_apology
 from postflow.chatops.replies import Reply
-from postflow.errors import BadInput, PostFlowError
+from postflow.errors import BadInput
 from postflow.organizations import ChatIdentity
 from postflow.publish_queue import PublishQueue
 from postflow.runtime import Runtime
@@ -169,7 +168,8 @@ async def answer_interaction(rt: Runtime, queue: PublishQueue | None,
         return {"type": CallbackType.APPLICATION_COMMAND_AUTOCOMPLETE_RESULT,
                 "data": {"choices": []}}
     if interaction.command is not None:
-        reply = await _guarded(_command_reply(rt, queue, interaction.command))
+        reply = await reply_or_apology(_command_reply(rt, queue, interaction.command), log,
+                                        "Discord interaction")
     else:
         reply = Reply(text="Buttons and forms are not available in Discord yet: use the "
                            "`/postflow` commands.", error=True)
@@ -184,17 +184,3 @@ async def _command_reply(rt: Runtime, queue: PublishQueue | None, call: CommandC
         return Reply(text="PostFlow's commands work in a server, not in direct messages.",
                      error=True)
     return await run_command(rt, queue, call.caller, call.text)
-
-
-async def _guarded(work: Awaitable[Reply]) -> Reply:
-    """The reply, or for anything unexpected a short apology with a reference; the trace goes
-    to the log, never to Discord."""
-    try:
-        return await work
-    except PostFlowError as err:
-        return Reply(text=err.message, error=True)
-    except Exception:
-        reference = secrets.token_hex(6)
-        log.exception("Discord interaction failed (reference %s)", reference)
-        return Reply(text=f"Something went wrong on PostFlow's side. Reference: {reference}",
-                     error=True)

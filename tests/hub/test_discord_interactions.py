@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from composition.hub import build_hub
 from composition.runtime import open_runtime
 from postflow.chatops.callers import Caller
@@ -146,3 +148,19 @@ async def test_an_owner_links_a_server_with_a_code_from_their_organization(
                                          "are Owner of it here too.")
     workspace = await rt.store.find_workspace("discord", GUILD_ID)
     assert workspace is not None and workspace.org_id == org.id
+
+
+async def test_an_unexpected_failure_is_an_apology_with_a_reference_not_a_trace(
+        discord: DiscordSender, guild_org: Organization, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    async def broken(*args: object) -> None:
+        raise RuntimeError("secret detail")
+
+    monkeypatch.setattr("bot.discord.interactions.run_command", broken)
+    response = await discord.post(command_payload(subcommand("accounts")))
+    assert response.status == 200
+    content = (await response.json())["data"]["content"]
+    assert "Something went wrong on PostFlow's side. Reference: " in content
+    assert "secret detail" not in content
+    reference = content.rsplit(" ", 1)[1]
+    assert f"Discord interaction failed (reference {reference})" in caplog.text
