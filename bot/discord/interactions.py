@@ -108,13 +108,15 @@ class Interaction:
 def read_interaction(payload: object) -> Interaction:
     """Read an interaction payload (the JSON object Discord sends, over HTTP or the gateway)
     once; MalformedInteraction when it is not one PostFlow can read."""
-    kind = payload.get("type") if isinstance(payload, dict) else None
-    if type(kind) is not int or kind not in InteractionType._value2member_map_:
+    if not isinstance(payload, dict):
+        raise MalformedInteraction("The body is not an interaction (a JSON object).")
+    kind = payload.get("type")
+    # bool is an int to Python, and 2.0 equals 2: only a JSON integer names a type.
+    if type(kind) is not int or kind not in {t.value for t in InteractionType}:
         raise MalformedInteraction("The body is not an interaction of a type PostFlow knows.",
                                    details={"type": repr(kind)[:20]})
     if kind != InteractionType.APPLICATION_COMMAND:
         return Interaction(kind=InteractionType(kind))
-    assert isinstance(payload, dict)
     return Interaction(kind=InteractionType.APPLICATION_COMMAND, command=_command(payload))
 
 
