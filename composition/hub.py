@@ -1,6 +1,7 @@
 """The hub's application with the chat adapters this process serves.
 
-Slack's routes (and slack-bolt with them) load only when ``POSTFLOW_SLACK_SIGNING_SECRET`` is set.
+Slack's routes (and slack-bolt with them) load only when ``POSTFLOW_SLACK_SIGNING_SECRET`` is set,
+Discord's interactions endpoint only when ``POSTFLOW_DISCORD_PUBLIC_KEY`` is.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ if TYPE_CHECKING:
 
 def build_hub(rt: Runtime, queue: PublishQueue, broker_ping: BrokerPing) -> web.Application:
     """The hub serving ``rt`` (built with the read cache in a hub process), with Slack mounted
-    at ``/slack/events`` when configured; the caller owns ``rt``, ``queue`` and the broker."""
+    at ``/slack/events`` and Discord at ``/discord/interactions`` when configured; the caller
+    owns ``rt``, ``queue`` and the broker."""
     app = create_app(rt, queue, broker_ping)
     settings = rt.settings
     if settings.slack_signing_secret is not None:
@@ -29,6 +31,10 @@ def build_hub(rt: Runtime, queue: PublishQueue, broker_ping: BrokerPing) -> web.
 
         outbox = chat_outbox(settings, chat_deliveries(settings, rt.store, rt.vault))
         slack.add_routes(app, rt, queue, outbox)
+    if settings.discord_public_key is not None:
+        from hub.routes import discord
+
+        discord.add_routes(app, rt, settings.discord_public_key)
     return app
 
 

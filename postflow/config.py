@@ -97,6 +97,15 @@ class Settings(BaseSettings):
     #: Socket Mode app-level token (xapp-...): when set, Slack is also served over a websocket.
     slack_app_token: SecretStr | None = None
 
+    #: Discord (docs/discord.md): the hub serves /discord/interactions only when the
+    #: application's public key (hex, Ed25519, from the Developer Portal) is set.
+    discord_public_key: str | None = None
+    discord_application_id: str | None = None
+    discord_bot_token: SecretStr | None = None
+    discord_client_secret: SecretStr | None = None
+    #: Base URL of Discord's REST API; tests point it at a fake.
+    discord_api_url: str = "https://discord.com/api/v10"
+
     #: X (docs/networks.md): offered only when the client id and secret are both set.
     x_client_id: str | None = None
     x_client_secret: SecretStr | None = None

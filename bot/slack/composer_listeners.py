@@ -42,6 +42,7 @@ from bot.slack.users import read_user
 from postflow.chatops import compose
 from postflow.chatops.callers import Caller, resolve_member
 from postflow.chatops.compose import Composed, ComposerChoices, ComposerInvalid, ComposerState
+from postflow.chatops.failure_replies import reply_or_apology
 from postflow.chatops.replies import Reply
 from postflow.errors import PostFlowError
 from postflow.organizations import ChatIdentity
@@ -217,15 +218,7 @@ class ComposerListeners:
                         type(err).__name__)
 
     async def _guarded(self, work: Awaitable[Reply | None]) -> Reply | None:
-        try:
-            return await work
-        except PostFlowError as err:
-            return Reply(text=err.message, error=True)
-        except Exception:
-            reference = secrets.token_hex(6)
-            log.exception("Slack composer request failed (reference %s)", reference)
-            return Reply(text=f"Something went wrong on PostFlow's side. Reference: {reference}",
-                         error=True)
+        return await reply_or_apology(work, log, "Slack composer request")
 
 
 def _problems(err: Exception) -> dict[str, str]:

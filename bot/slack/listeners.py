@@ -10,7 +10,6 @@ its ``response_url``. A button acknowledges first: its answer always goes to its
 from __future__ import annotations
 
 import logging
-import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -24,9 +23,9 @@ from bot.slack.blocks import ACTION_ID_PATTERN, action_name, render
 from bot.slack.users import read_user
 from postflow.chatops.callers import Caller
 from postflow.chatops.commands import run_button, run_command
+from postflow.chatops.failure_replies import reply_or_apology
 from postflow.chatops.install import WorkspaceOwner, link_or_create
 from postflow.chatops.replies import Reply
-from postflow.errors import PostFlowError
 from postflow.organizations import ChatIdentity
 from postflow.publish_queue import PublishQueue
 from postflow.runtime import Runtime
@@ -106,17 +105,7 @@ class SlackListeners:
         return None
 
     async def _guarded(self, work: Awaitable[Reply]) -> Reply:
-        """The reply, or for anything unexpected a short apology with a reference; the trace
-        goes to the log, never to Slack."""
-        try:
-            return await work
-        except PostFlowError as err:
-            return Reply(text=err.message, error=True)
-        except Exception:
-            reference = secrets.token_hex(6)
-            log.exception("Slack request failed (reference %s)", reference)
-            return Reply(text=f"Something went wrong on PostFlow's side. Reference: {reference}",
-                         error=True)
+        return await reply_or_apology(work, log, "Slack request")
 
 
 async def answer_late(respond: Ack, reply: Reply, **options: Any) -> None:

@@ -10,6 +10,8 @@ from postflow.runtime import Runtime
 
 #: The scope of Slack's signed requests (one signing secret per app).
 SLACK_SCOPE = "slack"
+#: The scope of Discord's signed interactions (one public key per application).
+DISCORD_SCOPE = "discord"
 
 
 def hook_scope(hook_id: str) -> str:

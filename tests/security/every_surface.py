@@ -1,5 +1,6 @@
-"""A hub with every surface switched on (X, Facebook, LinkedIn, Slack events and install) on an
-https public URL, for the tests that look at all its routes and pages."""
+"""A hub with every surface switched on (X, Facebook, LinkedIn, Slack events and install,
+Discord's interactions) on an https public URL, for the tests that look at all its routes and
+pages."""
 
 from __future__ import annotations
 
@@ -19,4 +20,7 @@ def every_surface_settings(data_dir: Path) -> Settings:
         linkedin_client_secret="li-secret",  # type: ignore[arg-type]
         slack_signing_secret="signing-secret", slack_client_id="slack-client",  # type: ignore[arg-type]
         slack_client_secret="slack-secret",  # type: ignore[arg-type]
-        slack_api_url="http://127.0.0.1:9/")
+        slack_api_url="http://127.0.0.1:9/",
+        # A valid Ed25519 public key nobody holds the private half of (RFC 8032's test 1).
+        discord_public_key="d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a",
+        discord_api_url="http://127.0.0.1:9")

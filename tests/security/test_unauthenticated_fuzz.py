@@ -2,7 +2,8 @@
 headers, cookies), query strings and bodies, thrown at every route of the real hub.
 
 The routes are read from the app's router, so a new route is fuzzed without touching this file;
-Slack's routes are there because a Slack signing secret and OAuth client are configured. The
+Slack's routes are there because a Slack signing secret and OAuth client are configured, and
+Discord's interactions endpoint because a Discord public key is. The
 requests are raw bytes on a socket, so nothing a client library would refuse to send is left out.
 """
 
@@ -34,7 +35,8 @@ from tests.security.every_surface import every_surface_settings
 EXAMPLES_PER_ROUTE = 300
 #: Header names whose values the hub parses before it knows who is asking.
 HEADER_NAMES = ["PostFlow-Signature", "X-Slack-Signature", "X-Slack-Request-Timestamp",
-                "X-Slack-Retry-Num", "X-Slack-Retry-Reason", "Idempotency-Key", "Content-Type",
+                "X-Slack-Retry-Num", "X-Slack-Retry-Reason", "X-Signature-Ed25519",
+                "X-Signature-Timestamp", "Idempotency-Key", "Content-Type",
                 "Cookie", "Authorization", "Accept", "Accept-Encoding", "Range", "If-None-Match",
                 "Origin", "Referer", "X-Forwarded-For"]
 QUERY_KEYS = ["state", "code", "error", "token", "exp", "sig", "csrf", "pick", "account",
@@ -212,9 +214,10 @@ def send(port: int, method: str, target: str, header_lines: list[tuple[str, str]
     return int(status_line.split()[1]), answer
 
 
-def test_every_route_is_fuzzed_including_slacks(hub: Hub) -> None:
+def test_every_route_is_fuzzed_including_slacks_and_discords(hub: Hub) -> None:
     paths = {route.path for route in hub.routes}
-    assert {"/slack/events", "/slack/install", "/billing", "/healthz"} <= paths
+    assert {"/slack/events", "/slack/install", "/discord/interactions", "/billing",
+            "/healthz"} <= paths
     assert any(p.startswith("/oauth/") for p in paths)
     assert any(p.startswith("/v1/hooks/") for p in paths)
 

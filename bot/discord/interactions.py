@@ -1,0 +1,188 @@
+"""Discord interactions, whichever way they arrive (the hub's HTTP endpoint today, the gateway
+bot later): the payload is read once into the core's neutral caller and command text, the
+chat-neutral command handler Slack uses runs, and its reply becomes an interaction response."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from bot.discord.reply_text import message_data
+from postflow.chatops.callers import Caller
+from postflow.chatops.commands import run_command
+from postflow.chatops.failure_replies import reply_or_apology
+from postflow.chatops.replies import Reply
+from postflow.errors import BadInput
+from postflow.organizations import ChatIdentity
+from postflow.publish_queue import PublishQueue
+from postflow.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "discord"
+COMMAND = "postflow"
+
+
+class InteractionType(IntEnum):
+    PING = 1
+    APPLICATION_COMMAND = 2
+    MESSAGE_COMPONENT = 3
+    APPLICATION_COMMAND_AUTOCOMPLETE = 4
+    MODAL_SUBMIT = 5
+
+
+class CallbackType(IntEnum):
+    PONG = 1
+    CHANNEL_MESSAGE_WITH_SOURCE = 4
+    APPLICATION_COMMAND_AUTOCOMPLETE_RESULT = 8
+
+
+class OptionType(IntEnum):
+    SUB_COMMAND = 1
+    SUB_COMMAND_GROUP = 2
+    USER = 6
+    CHANNEL = 7
+    ROLE = 8
+
+
+class MalformedInteraction(BadInput):
+    """Raised for a payload that is not an interaction PostFlow can read (the HTTP endpoint
+    answers 400)."""
+
+    code = "malformed_interaction"
+
+
+class _User(BaseModel):
+    id: str
+    username: str = ""
+    global_name: str | None = None
+
+
+class _Member(BaseModel):
+    user: _User
+    nick: str | None = None
+
+
+class _Option(BaseModel):
+    name: str
+    type: int
+    value: str | int | float | bool | None = None
+    options: list[_Option] = []
+
+
+class _CommandData(BaseModel):
+    name: str
+    options: list[_Option] = []
+
+
+class _CommandInteraction(BaseModel):
+    guild_id: str | None = None
+    channel_id: str = ""
+    member: _Member | None = None
+    user: _User | None = None
+    data: _CommandData
+
+
+@dataclass(frozen=True)
+class CommandCall:
+    """A ``/postflow`` command: who asked (None outside a server) and the text after it."""
+
+    caller: Caller | None
+    command: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Interaction:
+    """A verified interaction as PostFlow reads it: its type, and for a command who asked and
+    what they typed."""
+
+    kind: InteractionType
+    command: CommandCall | None = None
+
+
+def read_interaction(payload: object) -> Interaction:
+    """Read an interaction payload (the JSON object Discord sends, over HTTP or the gateway)
+    once; MalformedInteraction when it is not one PostFlow can read."""
+    if not isinstance(payload, dict):
+        raise MalformedInteraction("The body is not an interaction (a JSON object).")
+    kind = payload.get("type")
+    # bool is an int to Python, and 2.0 equals 2: only a JSON integer names a type.
+    if type(kind) is not int or kind not in {t.value for t in InteractionType}:
+        raise MalformedInteraction("The body is not an interaction of a type PostFlow knows.",
+                                   details={"type": repr(kind)[:20]})
+    if kind != InteractionType.APPLICATION_COMMAND:
+        return Interaction(kind=InteractionType(kind))
+    return Interaction(kind=InteractionType.APPLICATION_COMMAND, command=_command(payload))
+
+
+def _command(payload: dict[str, Any]) -> CommandCall:
+    """The caller as the core names them (``discord:<guild>:<user>``) and the command's text
+    as ``/postflow`` words."""
+    try:
+        interaction = _CommandInteraction.model_validate(payload)
+    except (ValidationError, RecursionError):
+        raise MalformedInteraction("The interaction is not an application command PostFlow "
+                                   "can read.") from None
+    words = " ".join(_option_words(interaction.data.options))
+    if interaction.guild_id is None or interaction.member is None:
+        return CommandCall(caller=None, command=interaction.data.name, text=words)
+    member = interaction.member
+    user = member.user
+    caller = Caller(identity=ChatIdentity(platform=PLATFORM, workspace_id=interaction.guild_id,
+                                          user_id=user.id),
+                    display_name=member.nick or user.global_name or user.username,
+                    channel_id=interaction.channel_id)
+    return CommandCall(caller=caller, command=interaction.data.name, text=words)
+
+
+def _option_words(options: list[_Option]) -> list[str]:
+    """Subcommands by name, then their options' values in order; people, channels and roles
+    as the mentions the commands parse."""
+    words: list[str] = []
+    for option in options:
+        if option.type in (OptionType.SUB_COMMAND, OptionType.SUB_COMMAND_GROUP):
+            words += [option.name, *_option_words(option.options)]
+        elif option.value is None:
+            continue
+        elif option.type == OptionType.USER:
+            words.append(f"<@{option.value}>")
+        elif option.type == OptionType.CHANNEL:
+            words.append(f"<#{option.value}>")
+        elif option.type == OptionType.ROLE:
+            words.append(f"<@&{option.value}>")
+        else:
+            words.append(str(option.value))
+    return words
+
+
+async def answer_interaction(rt: Runtime, queue: PublishQueue | None,
+                             interaction: Interaction) -> dict[str, Any]:
+    """The interaction response (its JSON) to a verified interaction. Every failure is an
+    ephemeral reply, never a trace."""
+    if interaction.kind is InteractionType.PING:
+        return {"type": CallbackType.PONG}
+    if interaction.kind is InteractionType.APPLICATION_COMMAND_AUTOCOMPLETE:
+        return {"type": CallbackType.APPLICATION_COMMAND_AUTOCOMPLETE_RESULT,
+                "data": {"choices": []}}
+    if interaction.command is not None:
+        reply = await reply_or_apology(_command_reply(rt, queue, interaction.command), log,
+                                        "Discord interaction")
+    else:
+        reply = Reply(text="Buttons and forms are not available in Discord yet: use the "
+                           "`/postflow` commands.", error=True)
+    return {"type": CallbackType.CHANNEL_MESSAGE_WITH_SOURCE, "data": message_data(reply)}
+
+
+async def _command_reply(rt: Runtime, queue: PublishQueue | None, call: CommandCall) -> Reply:
+    if call.command != COMMAND:
+        return Reply(text=f"There is no command `/{call.command}`. `/postflow help` lists "
+                          "PostFlow's.", error=True)
+    if call.caller is None:
+        return Reply(text="PostFlow's commands work in a server, not in direct messages.",
+                     error=True)
+    return await run_command(rt, queue, call.caller, call.text)
