@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
+from aiohttp import web
 
 from bot.discord.card_render import (
     BUTTONS_MAX,
@@ -180,6 +181,30 @@ async def test_a_stopped_discord_is_unreachable(delivery: DiscordChatDelivery) -
 
     assert result.outcome is DeliveryOutcome.UNREACHABLE
     assert result.error
+
+
+async def test_a_discord_failing_on_its_side_is_unreachable() -> None:
+    async def bad_gateway(request: web.Request) -> web.Response:
+        return web.Response(status=502, text="<html>Bad Gateway</html>")
+
+    app = web.Application()
+    app.router.add_post("/api/v10/channels/{channel_id}/messages", bad_gateway)
+    async with serving(app) as url:
+        result = await DiscordChatDelivery("token", url + "/api/v10").deliver(
+            ChatMessage(TO_CHANNEL, "hello"))
+
+    assert (result.outcome, result.error) == (DeliveryOutcome.UNREACHABLE, "http_502")
+
+
+async def test_a_message_for_one_person_goes_to_their_direct_messages(
+        fake: FakeDiscord, delivery: DiscordChatDelivery) -> None:
+    only_ada = ChatDestination("discord", GUILD, channel_id=CHANNEL, user_id=USER)
+
+    result = await delivery.deliver(ChatMessage(only_ada, "Only you see this", ephemeral=True))
+
+    assert result.reference is not None
+    assert fake.dm_channels[result.reference.channel_id] == USER
+    assert fake.messages_in(CHANNEL) == []
 
 
 async def test_a_huge_card_fits_discords_limits(fake: FakeDiscord,
