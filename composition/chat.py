@@ -4,7 +4,8 @@ paced ``chat`` queue or at once).
 
 Slack's modules load only when Slack is configured: a process without Slack never imports
 slack-sdk or slack-bolt. A second platform is one more adapter registered in
-:func:`chat_adapters`.
+:func:`chat_adapters`. Discord (``POSTFLOW_DISCORD_BOT_TOKEN``) has its delivery only so far:
+the ``chat`` queue delivers its messages, but no notice sink or review cards make any yet.
 """
 
 from __future__ import annotations
@@ -67,6 +68,10 @@ def chat_deliveries(settings: Settings, store: Store,
         from bot.slack.chat_delivery import slack_chat_delivery
 
         deliveries["slack"] = slack_chat_delivery(settings, store, vault)
+    if settings.discord_bot_token is not None:
+        from bot.discord.chat_delivery import discord_chat_delivery
+
+        deliveries["discord"] = discord_chat_delivery(settings)
     return deliveries
 
 

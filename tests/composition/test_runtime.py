@@ -125,3 +125,19 @@ async def test_with_slack_its_sink_and_review_cards_are_registered(settings: Set
         assert isinstance(backends.chat.deliveries["slack"], SlackChatDelivery)
     finally:
         await backends.close()
+
+
+async def test_with_a_discord_bot_token_the_worker_delivers_discord_messages(
+        settings: Settings) -> None:
+    from bot.discord.chat_delivery import DiscordChatDelivery
+    from composition.worker import open_worker_services
+    from postflow.notifications import LogSink
+
+    discord = Settings(**{**settings.model_dump(), "discord_bot_token": "discord-test"})
+    services = await open_worker_services(discord)
+    try:
+        assert isinstance(services.chat_deliveries["discord"], DiscordChatDelivery)
+        # Its delivery only, so far: notices still go to the log.
+        assert [type(sink) for sink in services.runtime.notices.sinks] == [LogSink]
+    finally:
+        await services.close()
