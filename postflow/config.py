@@ -100,9 +100,8 @@ class Settings(BaseSettings):
     #: Discord (docs/discord.md): the hub serves /discord/interactions only when the
     #: application's public key (hex, Ed25519, from the Developer Portal) is set.
     discord_public_key: str | None = None
-    discord_application_id: str | None = None
+    #: The bot's token: the ``chat`` queue delivers Discord messages with it.
     discord_bot_token: SecretStr | None = None
-    discord_client_secret: SecretStr | None = None
     #: Base URL of Discord's REST API; tests point it at a fake.
     discord_api_url: str = "https://discord.com/api/v10"
 
