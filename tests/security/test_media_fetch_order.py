@@ -38,15 +38,19 @@ async def refused_without_fetching(rt: Runtime, org: Organization, server: Media
 async def test_invalid_text_fetches_nothing(rt: Runtime, org: Organization,
                                             x_account: Connection,
                                             media_server: MediaServer) -> None:
-    await refused_without_fetching(rt, org, media_server, PostRequest(
+    err = await refused_without_fetching(rt, org, media_server, PostRequest(
         text="a" * 400, targets=[x_account.id], media_urls=[media_server.url("/small.png")]))
+
+    assert "x" in err.details["problems"]
 
 
 async def test_unknown_targets_fetch_nothing(rt: Runtime, org: Organization,
                                              x_account: Connection,
                                              media_server: MediaServer) -> None:
-    await refused_without_fetching(rt, org, media_server, PostRequest(
+    err = await refused_without_fetching(rt, org, media_server, PostRequest(
         text="Hi", targets=["conn_nope"], media_urls=[media_server.url("/small.png")]))
+
+    assert err.details == {"target": "conn_nope"}
 
 
 async def test_no_quota_left_fetches_nothing_and_consumes_nothing(
