@@ -14,8 +14,8 @@ import asyncio
 import logging
 import signal
 import threading
-from collections.abc import Callable
-from contextlib import suppress
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager, suppress
 from datetime import timedelta
 from functools import partial
 from types import FrameType
@@ -24,7 +24,7 @@ import dramatiq
 from dramatiq.brokers.stub import StubBroker
 
 from composition.hub import build_hub, close_slack_socket, connect_slack_socket
-from composition.runtime import open_backends
+from composition.runtime import Backends, open_backends
 from composition.worker import install_worker_runtime
 from hub.server import serve
 from postflow.config import Settings
@@ -112,22 +112,31 @@ async def run_hub(settings: Settings, stop: asyncio.Event,
     broker = configure_broker(settings)
     backends = await open_backends(settings)
     try:
-        app = build_hub(backends.runtime(read_cache=True), DramatiqPublishQueue(),
-                        partial(ping_broker, broker))
-        served = await serve(app, settings.http_host, settings.http_port)
-        socket = None
-        try:
-            socket = await connect_slack_socket(app)
-            settle_heap()
-            if on_ready is not None:
-                on_ready(f"http://{settings.http_host}:{served.port}")
+        async with _hub_served(settings, backends, DramatiqPublishQueue(), broker, on_ready):
             await stop.wait()
-        finally:
-            await close_slack_socket(socket)
-            await served.stop()
     finally:
         await backends.close()
         close_broker(broker)
+
+
+@asynccontextmanager
+async def _hub_served(settings: Settings, backends: Backends, queue: DramatiqPublishQueue,
+                      broker: dramatiq.Broker,
+                      on_ready: Callable[[str], None] | None) -> AsyncIterator[None]:
+    """The hub serving (with Slack's socket when configured) for the body of the block; the
+    heap settled and ``on_ready`` told the URL once it accepts requests."""
+    app = build_hub(backends.runtime(read_cache=True), queue, partial(ping_broker, broker))
+    served = await serve(app, settings.http_host, settings.http_port)
+    socket = None
+    try:
+        socket = await connect_slack_socket(app)
+        settle_heap()
+        if on_ready is not None:
+            on_ready(f"http://{settings.http_host}:{served.port}")
+        yield
+    finally:
+        await close_slack_socket(socket)
+        await served.stop()
 
 
 async def resume_unfinished_posts(rt: Runtime, queue: DramatiqPublishQueue,
@@ -165,18 +174,8 @@ async def run_embedded(settings: Settings, stop: asyncio.Event,
         worker.start()
         scheduler_task = asyncio.create_task(
             Scheduler(rt, queue, LocalLeader()).run(scheduler_stop), name="postflow-scheduler")
-        app = build_hub(backends.runtime(read_cache=True), queue, partial(ping_broker, broker))
-        served = await serve(app, settings.http_host, settings.http_port)
-        socket = None
-        try:
-            socket = await connect_slack_socket(app)
-            settle_heap()
-            if on_ready is not None:
-                on_ready(f"http://{settings.http_host}:{served.port}")
+        async with _hub_served(settings, backends, queue, broker, on_ready):
             await _wait_for_stop(stop, scheduler_task)
-        finally:
-            await close_slack_socket(socket)
-            await served.stop()
     finally:
         scheduler_stop.set()
         if scheduler_task is not None:
