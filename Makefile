@@ -43,6 +43,7 @@ up: install
 
 test: install
 	@scripts/ensure-redis.sh
+	@scripts/ensure-chromium.sh
 	$(BIN)/python -m pytest
 
 lint: install
