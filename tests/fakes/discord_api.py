@@ -394,11 +394,15 @@ class FakeDiscord:
                                          response_message_loading=kind == 5,
                                          response_message_ephemeral=bool(flags & EPHEMERAL))
             answer["resource"] = {"type": kind, "message": message.data}
-        elif kind == 7 and "message" in interaction.payload:  # update the clicked message
+        elif kind in (6, 7) and "message" in interaction.payload:  # the clicked message
             clicked = self.messages.get(str(interaction.payload["message"]["id"]))
-            if clicked is not None:
+            # 7 updates it now; after 6 (deferred) ``@original`` edits it later.
+            interaction.original = clicked
+            if clicked is not None and kind == 7:
                 self._edit(clicked, body.get("data") or {})
                 answer["resource"] = {"type": kind, "message": clicked.data}
+            else:
+                answer["resource"] = {"type": kind}
         else:
             answer["resource"] = {"type": kind}
         return _json(answer)
