@@ -38,6 +38,8 @@ DEFAULT_RETRY_AFTER_SECONDS = 1.0
 REQUEST_TIMEOUT_SECONDS = 10.0
 #: Discord's limit on a thread's name.
 THREAD_NAME_MAX = 100
+#: A thread started for a reply (the reply does not know what its parent message says).
+THREAD_NAME = "PostFlow"
 #: Discord's code for a channel (here: a thread) it does not know.
 UNKNOWN_CHANNEL = "http_404_10003"
 MESSAGES = "/channels/{channel_id}/messages"
@@ -120,13 +122,12 @@ class DiscordChatDelivery:
         except Refused as refused:
             if refused.delivered.error != UNKNOWN_CHANNEL or not parent:
                 raise
-        name = (message.card.title if message.card and message.card.title else message.text)
-        await self._start_thread(http, parent, message.thread_id, name)
+        await self._start_thread(http, parent, message.thread_id, THREAD_NAME)
         return await self._call(http, "POST", MESSAGES, body, channel_id=message.thread_id)
 
     async def _start_thread(self, http: aiohttp.ClientSession, channel_id: str,
                             message_id: str, name: str) -> None:
-        name = " ".join(name.split())[:THREAD_NAME_MAX] or "PostFlow"
+        name = " ".join(name.split())[:THREAD_NAME_MAX] or THREAD_NAME
         try:
             await self._call(http, "POST", MESSAGES + "/{message_id}/threads",
                              {"name": name, "auto_archive_duration": 10080},

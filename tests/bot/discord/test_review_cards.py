@@ -252,3 +252,16 @@ async def test_an_edit_reopens_review_on_the_same_card_and_says_so_in_its_thread
     assert said[-1].startswith("\N{ANTICLOCKWISE DOWNWARDS AND UPWARDS OPEN CIRCLE ARROWS} "
                                "Review again (round 2)")
     assert "Earlier approvals no longer count" in said[-1]
+
+
+async def test_a_press_from_direct_messages_is_refused(
+        rt: Runtime, clock: ManualClock, org: Organization, fake_discord: FakeDiscord,
+        user: DiscordUser) -> None:
+    _, review, card = await post_in_review(rt, clock, org, fake_discord)
+    payload = fake_discord.button_press(GUILD, ADMIN, button(card, "approve"),
+                                        channel_id=card.channel_id, message=card.data)
+    payload["user"] = payload.pop("member")["user"]
+    del payload["guild_id"]
+
+    refused(await user.send(payload), "not in direct messages")
+    await nothing_decided(rt, review)
