@@ -180,18 +180,13 @@ def _command(payload: dict[str, Any]) -> CommandCall:
         raise MalformedInteraction("The interaction is not an application command PostFlow "
                                    "can read.") from None
     words = " ".join(_option_words(interaction.data.options))
-    if interaction.guild_id is None or interaction.member is None:
-        return CommandCall(caller=None, command=interaction.data.name, text=words)
-    member = interaction.member
-    user = member.user
-    caller = Caller(identity=ChatIdentity(platform=PLATFORM, workspace_id=interaction.guild_id,
-                                          user_id=user.id),
-                    display_name=member.nick or user.global_name or user.username,
-                    channel_id=interaction.channel_id)
+    caller = _caller(interaction.guild_id, interaction.member, interaction.channel_id)
     return CommandCall(caller=caller, command=interaction.data.name, text=words)
 
 
 def _caller(guild_id: str | None, member: _Member | None, channel_id: str) -> Caller | None:
+    """The person as the core names them (``discord:<guild>:<user>``); None outside a
+    server."""
     if guild_id is None or member is None:
         return None
     user = member.user
