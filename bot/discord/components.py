@@ -168,6 +168,11 @@ async def _notice_press(rt: Runtime, queue: PublishQueue | None,
         draft = await edit_draft(rt, caller, record)
         if isinstance(draft, Reply):
             return ephemeral(draft.text)
+        if max([len(draft.text), *(len(v) for v in draft.variants.values())]) > INPUT_MAX:
+            # A form field holds 4,000 characters: a longer text would be cut when saved.
+            return ephemeral(f"Post `{draft.post_id}` is longer than a Discord form holds "
+                             f"({INPUT_MAX:,} characters): it cannot be edited here without "
+                             "cutting it. Retry it, or drop it and write it again shorter.")
         inputs = [_input(TEXT, "Text", PARAGRAPH, value=draft.text)]
         inputs += [_input(f"{VARIANT_PREFIX}{network}", f"Text for {network} only (optional)",
                           PARAGRAPH, required=False, value=draft.variants.get(network, ""))

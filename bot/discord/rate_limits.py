@@ -24,6 +24,8 @@ from dataclasses import dataclass
 GLOBAL_PER_SECOND = 50
 #: Waits up to this long are slept before sending; longer ones are handed back.
 MAX_WAIT_SECONDS = 5.0
+#: Past this many buckets (one per route and channel), the ones already reset are forgotten.
+BUCKETS_KEPT = 10_000
 
 
 @dataclass
@@ -94,6 +96,9 @@ class RateLimits:
             reset_after = _number(headers.get("X-RateLimit-Reset-After"))
             if remaining is not None and reset_after is not None:
                 self._buckets[(bucket_id, major)] = _Bucket(int(remaining), now + reset_after)
+                if len(self._buckets) > BUCKETS_KEPT:
+                    self._buckets = {key: bucket for key, bucket in self._buckets.items()
+                                     if bucket.reset_at > now}
         if status != 429 or retry_after is None:
             return
         if is_global or headers.get("X-RateLimit-Global", "").lower() == "true":

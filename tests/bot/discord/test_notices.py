@@ -228,3 +228,16 @@ async def test_notices_need_a_discord_channel(rt: Runtime, clock: ManualClock,
     assert fake_discord.messages_in(REVIEWS) == [] and fake_discord.messages_in(NOTICES) == []
 
 
+
+
+async def test_edit_refuses_a_text_longer_than_a_discord_form_holds(
+        rt: Runtime, clock: ManualClock, notified_org: Organization, fake_discord: FakeDiscord,
+        user: DiscordUser) -> None:
+    post, _, notice = await failed_notice(rt, clock, notified_org, fake_discord)
+    long = post.model_copy(update={"text": "x" * 4001, "version": post.version + 1})
+    await rt.store.replace_post(long, expected_version=post.version)
+
+    answer = await user.press(ADMIN, notice, button(notice, "edit"))
+
+    refused(answer, "longer than a Discord form holds")
+    assert (await rt.store.get_post(notified_org.id, post.id)).text == "x" * 4001
