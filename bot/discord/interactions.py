@@ -1,6 +1,10 @@
 """Discord interactions, whichever way they arrive (the hub's HTTP endpoint today, the gateway
 bot later): the payload is read once into the core's neutral caller and command text, the
-chat-neutral command handler Slack uses runs, and its reply becomes an interaction response."""
+chat-neutral command handler Slack uses runs, and its reply becomes an interaction response.
+
+A button press or a submitted form goes to the handler its ``custom_id``'s prefix names
+(:data:`COMPONENT_HANDLERS`: ``pf:r:`` review cards, ``pf:n:`` notices); an id no handler
+claims gets a short ephemeral answer and nothing else."""
 
 from __future__ import annotations
 
@@ -11,6 +15,9 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from bot.discord import components
+from bot.discord.component_press import ComponentHandler, ComponentPress, PressedMessage
+from bot.discord.custom_ids import NOTICE_PREFIX, REVIEW_PREFIX
 from bot.discord.reply_text import message_data
 from postflow.chatops.callers import Caller
 from postflow.chatops.commands import run_command
@@ -38,7 +45,11 @@ class InteractionType(IntEnum):
 class CallbackType(IntEnum):
     PONG = 1
     CHANNEL_MESSAGE_WITH_SOURCE = 4
+    DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE = 5
+    DEFERRED_UPDATE_MESSAGE = 6
+    UPDATE_MESSAGE = 7
     APPLICATION_COMMAND_AUTOCOMPLETE_RESULT = 8
+    MODAL = 9
 
 
 class OptionType(IntEnum):
@@ -87,6 +98,42 @@ class _CommandInteraction(BaseModel):
     data: _CommandData
 
 
+class _TextInput(BaseModel):
+    custom_id: str = ""
+    value: str | None = None
+    components: list[_TextInput] = []
+
+
+class _ComponentData(BaseModel):
+    custom_id: str
+    components: list[_TextInput] = []
+
+
+class _Message(BaseModel):
+    id: str
+    channel_id: str = ""
+    content: str = ""
+    embeds: list[dict[str, Any]] = []
+
+
+class _ComponentInteraction(BaseModel):
+    application_id: str = ""
+    token: str = ""
+    guild_id: str | None = None
+    channel_id: str = ""
+    member: _Member | None = None
+    user: _User | None = None
+    data: _ComponentData
+    message: _Message | None = None
+
+
+#: Who answers a press, by its ``custom_id``'s prefix. The composer adds ``pf:c:``/``pf:p:``.
+COMPONENT_HANDLERS: dict[str, ComponentHandler] = {
+    REVIEW_PREFIX: components.answer_review_press,
+    NOTICE_PREFIX: components.answer_notice_press,
+}
+
+
 @dataclass(frozen=True)
 class CommandCall:
     """A ``/postflow`` command: who asked (None outside a server) and the text after it."""
@@ -103,6 +150,8 @@ class Interaction:
 
     kind: InteractionType
     command: CommandCall | None = None
+    #: A button press or a submitted form.
+    press: ComponentPress | None = None
 
 
 def read_interaction(payload: object) -> Interaction:
@@ -115,6 +164,8 @@ def read_interaction(payload: object) -> Interaction:
     if type(kind) is not int or kind not in {t.value for t in InteractionType}:
         raise MalformedInteraction("The body is not an interaction of a type PostFlow knows.",
                                    details={"type": repr(kind)[:20]})
+    if kind in (InteractionType.MESSAGE_COMPONENT, InteractionType.MODAL_SUBMIT):
+        return Interaction(kind=InteractionType(kind), press=_press(payload, kind))
     if kind != InteractionType.APPLICATION_COMMAND:
         return Interaction(kind=InteractionType(kind))
     return Interaction(kind=InteractionType.APPLICATION_COMMAND, command=_command(payload))
@@ -129,15 +180,44 @@ def _command(payload: dict[str, Any]) -> CommandCall:
         raise MalformedInteraction("The interaction is not an application command PostFlow "
                                    "can read.") from None
     words = " ".join(_option_words(interaction.data.options))
-    if interaction.guild_id is None or interaction.member is None:
-        return CommandCall(caller=None, command=interaction.data.name, text=words)
-    member = interaction.member
-    user = member.user
-    caller = Caller(identity=ChatIdentity(platform=PLATFORM, workspace_id=interaction.guild_id,
-                                          user_id=user.id),
-                    display_name=member.nick or user.global_name or user.username,
-                    channel_id=interaction.channel_id)
+    caller = _caller(interaction.guild_id, interaction.member, interaction.channel_id)
     return CommandCall(caller=caller, command=interaction.data.name, text=words)
+
+
+def _caller(guild_id: str | None, member: _Member | None, channel_id: str) -> Caller | None:
+    """The person as the core names them (``discord:<guild>:<user>``); None outside a
+    server."""
+    if guild_id is None or member is None:
+        return None
+    user = member.user
+    return Caller(identity=ChatIdentity(platform=PLATFORM, workspace_id=guild_id,
+                                        user_id=user.id),
+                  display_name=member.nick or user.global_name or user.username,
+                  channel_id=channel_id)
+
+
+def _press(payload: dict[str, Any], kind: int) -> ComponentPress:
+    """A button press or a form: its custom id, who, where, the form's values, the message."""
+    try:
+        interaction = _ComponentInteraction.model_validate(payload)
+    except (ValidationError, RecursionError):
+        raise MalformedInteraction("The interaction is not a button press or a form PostFlow "
+                                   "can read.") from None
+    values: dict[str, str] = {}
+    for row in interaction.data.components:
+        for text_input in [row, *row.components]:
+            if text_input.custom_id and text_input.value is not None:
+                values[text_input.custom_id] = text_input.value
+    message = interaction.message
+    return ComponentPress(
+        custom_id=interaction.data.custom_id,
+        caller=_caller(interaction.guild_id, interaction.member, interaction.channel_id),
+        guild_id=interaction.guild_id or "", form=kind == InteractionType.MODAL_SUBMIT,
+        values=values,
+        message=None if message is None else PressedMessage(
+            id=message.id, channel_id=message.channel_id or interaction.channel_id,
+            content=message.content, embeds=tuple(message.embeds)),
+        application_id=interaction.application_id, token=interaction.token)
 
 
 def _option_words(options: list[_Option]) -> list[str]:
@@ -169,13 +249,24 @@ async def answer_interaction(rt: Runtime, queue: PublishQueue | None,
     if interaction.kind is InteractionType.APPLICATION_COMMAND_AUTOCOMPLETE:
         return {"type": CallbackType.APPLICATION_COMMAND_AUTOCOMPLETE_RESULT,
                 "data": {"choices": []}}
+    if interaction.press is not None:
+        return await _press_answer(rt, queue, interaction.press)
     if interaction.command is not None:
         reply = await reply_or_apology(_command_reply(rt, queue, interaction.command), log,
                                         "Discord interaction")
     else:
-        reply = Reply(text="Buttons and forms are not available in Discord yet: use the "
+        reply = Reply(text="That is not something PostFlow can answer here: use the "
                            "`/postflow` commands.", error=True)
     return {"type": CallbackType.CHANNEL_MESSAGE_WITH_SOURCE, "data": message_data(reply)}
+
+
+async def _press_answer(rt: Runtime, queue: PublishQueue | None,
+                        press: ComponentPress) -> dict[str, Any]:
+    handler = next((h for prefix, h in COMPONENT_HANDLERS.items()
+                    if press.custom_id.startswith(prefix)), None)
+    if handler is None:
+        return components.ephemeral(components.UNKNOWN_BUTTON)
+    return await handler(rt, queue, press)
 
 
 async def _command_reply(rt: Runtime, queue: PublishQueue | None, call: CommandCall) -> Reply:

@@ -13,7 +13,8 @@ DM channels. Refusals use Discord's codes: 401 (bad token; 50027 expired interac
 400 40060 (an interaction answered twice).
 Every answer carries ``X-RateLimit-Limit/Remaining/Reset-After/Bucket``; ``rate_limit`` makes the
 next N calls on a route answer 429 ``{"retry_after", "global": false}`` (with the ``Via``
-header discord.py needs to retry instead of assuming a ban).
+header discord.py needs to retry instead of assuming a ban); with ``is_global`` they are
+Discord's global limit (``"global": true`` and ``X-RateLimit-Global: true``).
 
 The gateway (``/gateway``, tests/fakes/discord_gateway.py) speaks HELLO, heartbeats, IDENTIFY ->
 READY + GUILD_CREATE, RESUME -> RESUMED; the test sends RECONNECT, drops sockets, adds and
@@ -105,6 +106,8 @@ class FakeInteraction:
 class RateLimit:
     times: int
     retry_after: float
+    #: Discord's global limit (``X-RateLimit-Global``, ``"global": true``), not the route's.
+    is_global: bool = False
 
 
 @dataclass
@@ -182,10 +185,11 @@ class FakeDiscord:
         self.removed_guilds[guild_id] = self.guilds.pop(guild_id)
         await self.gateway.dispatch("GUILD_DELETE", {"id": guild_id})
 
-    def rate_limit(self, route: str, times: int = 1, retry_after: float = 0.1) -> None:
+    def rate_limit(self, route: str, times: int = 1, retry_after: float = 0.1, *,
+                   is_global: bool = False) -> None:
         """Answer the next ``times`` calls on ``route`` ("POST /channels/{channel_id}/messages")
-        with 429 and ``retry_after`` seconds."""
-        self.rate_limits[route] = RateLimit(times, retry_after)
+        with 429 and ``retry_after`` seconds (as Discord's global limit with ``is_global``)."""
+        self.rate_limits[route] = RateLimit(times, retry_after, is_global)
 
     def calls_to(self, route: str) -> list[DiscordCall]:
         return [c for c in self.calls if c.key == route]
@@ -289,9 +293,13 @@ class FakeDiscord:
         if limit is not None and limit.times > 0:
             limit.times -= 1
             refusal = _json({"message": "You are being rate limited.",
-                             "retry_after": limit.retry_after, "global": False}, status=429)
-            refusal.headers.update({"Via": "1.1 google", "X-RateLimit-Scope": "user",
+                             "retry_after": limit.retry_after, "global": limit.is_global},
+                            status=429)
+            refusal.headers.update({"Via": "1.1 google",
+                                    "X-RateLimit-Scope": "global" if limit.is_global else "user",
                                     "Retry-After": str(max(1, round(limit.retry_after)))})
+            if limit.is_global:
+                refusal.headers["X-RateLimit-Global"] = "true"
             self._announce(refusal, bucket, dict(request.match_info), remaining=0,
                            reset_after=limit.retry_after)
             return refusal
@@ -386,11 +394,15 @@ class FakeDiscord:
                                          response_message_loading=kind == 5,
                                          response_message_ephemeral=bool(flags & EPHEMERAL))
             answer["resource"] = {"type": kind, "message": message.data}
-        elif kind == 7 and "message" in interaction.payload:  # update the clicked message
+        elif kind in (6, 7) and "message" in interaction.payload:  # the clicked message
             clicked = self.messages.get(str(interaction.payload["message"]["id"]))
-            if clicked is not None:
+            # 7 updates it now; after 6 (deferred) ``@original`` edits it later.
+            interaction.original = clicked
+            if clicked is not None and kind == 7:
                 self._edit(clicked, body.get("data") or {})
                 answer["resource"] = {"type": kind, "message": clicked.data}
+            else:
+                answer["resource"] = {"type": kind}
         else:
             answer["resource"] = {"type": kind}
         return _json(answer)
