@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from bot.discord.install import admit_member
 from bot.discord.reply_text import message_data
 from postflow.chatops.callers import Caller
 from postflow.chatops.commands import run_command
@@ -65,6 +66,16 @@ class _User(BaseModel):
 class _Member(BaseModel):
     user: _User
     nick: str | None = None
+    #: The member's permissions in the channel, a decimal bit set (Discord sends it as text).
+    permissions: str = "0"
+
+
+class _Present(BaseModel):
+    """Who is interacting, whatever the interaction's type."""
+
+    guild_id: str | None = None
+    channel_id: str = ""
+    member: _Member | None = None
 
 
 class _Option(BaseModel):
@@ -103,6 +114,10 @@ class Interaction:
 
     kind: InteractionType
     command: CommandCall | None = None
+    #: Who interacts in a server (any type but PING), and their Discord permissions there:
+    #: a person's first interaction makes them a member (bot/discord/install.py).
+    member: Caller | None = None
+    permissions: int = 0
 
 
 def read_interaction(payload: object) -> Interaction:
@@ -115,9 +130,33 @@ def read_interaction(payload: object) -> Interaction:
     if type(kind) is not int or kind not in {t.value for t in InteractionType}:
         raise MalformedInteraction("The body is not an interaction of a type PostFlow knows.",
                                    details={"type": repr(kind)[:20]})
-    if kind != InteractionType.APPLICATION_COMMAND:
-        return Interaction(kind=InteractionType(kind))
-    return Interaction(kind=InteractionType.APPLICATION_COMMAND, command=_command(payload))
+    if kind == InteractionType.PING:
+        return Interaction(kind=InteractionType.PING)
+    member, permissions = _present(payload)
+    command = _command(payload) if kind == InteractionType.APPLICATION_COMMAND else None
+    return Interaction(kind=InteractionType(kind), command=command, member=member,
+                       permissions=permissions)
+
+
+def _present(payload: dict[str, Any]) -> tuple[Caller | None, int]:
+    """The person interacting in a server and their permissions; (None, 0) outside one."""
+    try:
+        present = _Present.model_validate(payload)
+    except (ValidationError, RecursionError):
+        return None, 0
+    member = present.member
+    if present.guild_id is None or member is None:
+        return None, 0
+    permissions = int(member.permissions) if member.permissions.isdigit() else 0
+    return _caller(present.guild_id, present.channel_id, member), permissions
+
+
+def _caller(guild_id: str, channel_id: str, member: _Member) -> Caller:
+    user = member.user
+    return Caller(identity=ChatIdentity(platform=PLATFORM, workspace_id=guild_id,
+                                        user_id=user.id),
+                  display_name=member.nick or user.global_name or user.username,
+                  channel_id=channel_id)
 
 
 def _command(payload: dict[str, Any]) -> CommandCall:
@@ -131,12 +170,7 @@ def _command(payload: dict[str, Any]) -> CommandCall:
     words = " ".join(_option_words(interaction.data.options))
     if interaction.guild_id is None or interaction.member is None:
         return CommandCall(caller=None, command=interaction.data.name, text=words)
-    member = interaction.member
-    user = member.user
-    caller = Caller(identity=ChatIdentity(platform=PLATFORM, workspace_id=interaction.guild_id,
-                                          user_id=user.id),
-                    display_name=member.nick or user.global_name or user.username,
-                    channel_id=interaction.channel_id)
+    caller = _caller(interaction.guild_id, interaction.channel_id, interaction.member)
     return CommandCall(caller=caller, command=interaction.data.name, text=words)
 
 
@@ -166,6 +200,8 @@ async def answer_interaction(rt: Runtime, queue: PublishQueue | None,
     ephemeral reply, never a trace."""
     if interaction.kind is InteractionType.PING:
         return {"type": CallbackType.PONG}
+    if interaction.member is not None:
+        await admit_member(rt, interaction.member, interaction.permissions)
     if interaction.kind is InteractionType.APPLICATION_COMMAND_AUTOCOMPLETE:
         return {"type": CallbackType.APPLICATION_COMMAND_AUTOCOMPLETE_RESULT,
                 "data": {"choices": []}}
