@@ -19,7 +19,8 @@ from typing import Any
 import aiohttp
 
 from bot.discord.command_tree import command_payload
-from postflow.errors import BadInput, ConfigurationError, PostFlowError
+from bot.discord.install import require_guild_id
+from postflow.errors import ConfigurationError, PostFlowError
 from postflow.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -49,15 +50,6 @@ def scope_of(guild_id: str | None) -> str:
     return GLOBAL_SCOPE if guild_id is None else f"guild:{guild_id}"
 
 
-def require_guild_id(guild_id: str | None) -> str | None:
-    """A server id as given on the command line: digits only (a Discord snowflake)."""
-    if guild_id is not None and not (guild_id.isascii() and guild_id.isdigit()
-                                     and 0 < len(guild_id) <= 20):
-        raise BadInput("A server id is a number (Developer Mode: right-click the server, "
-                       "Copy Server ID).", details={"guild": guild_id[:40]})
-    return guild_id
-
-
 def commands_digest(payload: list[dict[str, Any]]) -> str:
     """The same definition always hashes the same, whatever the order of its keys."""
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"))
@@ -76,16 +68,19 @@ class DiscordApp:
         return f"DiscordApp(application_id={self.application_id!r}, api_url={self.api_url!r})"
 
     @classmethod
-    def from_settings(cls, rt: Runtime) -> DiscordApp:
+    def from_settings(cls, rt: Runtime, *, needs_application_id: bool = True) -> DiscordApp:
+        """The application as configured; the gateway bot may go without the id (``""``),
+        learning it when it logs in."""
         settings = rt.settings
-        if settings.discord_bot_token is None or settings.discord_application_id is None:
+        if settings.discord_bot_token is None or (settings.discord_application_id is None
+                                                  and needs_application_id):
             raise ConfigurationError(
                 "Registering Discord's commands needs POSTFLOW_DISCORD_BOT_TOKEN and "
                 "POSTFLOW_DISCORD_APPLICATION_ID (docs/discord.md).",
                 details={"setting": "POSTFLOW_DISCORD_APPLICATION_ID"
                          if settings.discord_application_id is None
                          else "POSTFLOW_DISCORD_BOT_TOKEN"})
-        return cls(settings.discord_application_id,
+        return cls(settings.discord_application_id or "",
                    settings.discord_bot_token.get_secret_value(), settings.discord_api_url)
 
 

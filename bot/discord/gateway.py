@@ -19,6 +19,7 @@ At start (``setup_hook``) the commands are registered when their definition chan
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 from typing import Any
@@ -64,6 +65,9 @@ class GatewayBot(discord.Client):
         self._connection.parsers[INTERACTION_CREATE] = self._interaction_received
         self._callbacks = aiohttp.ClientSession(
             timeout=aiohttp.ClientTimeout(total=CALLBACK_TIMEOUT_SECONDS))
+        if not self._app.application_id and self.application_id is not None:
+            # Not configured: the id login read from Discord (GET /oauth2/applications/@me).
+            self._app = dataclasses.replace(self._app, application_id=str(self.application_id))
         await sync_commands(self._rt, self._app, self._guild_id)
 
     def _interaction_received(self, payload: dict[str, Any]) -> None:

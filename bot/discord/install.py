@@ -76,6 +76,15 @@ def install_url(application_id: str | None) -> str:
     return f"{AUTHORIZE_URL}?{query}"
 
 
+def require_guild_id(guild_id: str | None) -> str | None:
+    """A server id as given on the command line: digits only (a Discord snowflake)."""
+    if guild_id is not None and not (guild_id.isascii() and guild_id.isdigit()
+                                     and 0 < len(guild_id) <= 20):
+        raise BadInput("A server id is a number (Developer Mode: right-click the server, "
+                       "Copy Server ID).", details={"guild": guild_id[:40]})
+    return guild_id
+
+
 @dataclass(frozen=True)
 class Server:
     """A Discord server as the gateway describes it (GUILD_CREATE)."""
