@@ -31,6 +31,7 @@ from bot.discord.command_sync import DiscordApp, sync_commands
 from bot.discord.command_tree import build_command_tree
 from bot.discord.install import Server, server_joined, server_removed
 from bot.discord.interactions import MalformedInteraction, answer_interaction, read_interaction
+from postflow.errors import ConfigurationError
 from postflow.publish_queue import PublishQueue
 from postflow.runtime import Runtime
 
@@ -140,7 +141,11 @@ class GatewayBot(discord.Client):
             if not started.done():
                 await asyncio.wait({started})
         if not stop.is_set():
-            started.result()
+            try:
+                started.result()
+            except discord.LoginFailure:
+                raise ConfigurationError("Discord refused the bot token "
+                                         "(POSTFLOW_DISCORD_BOT_TOKEN).") from None
             raise RuntimeError("The Discord gateway connection stopped on its own.")
 
     async def close(self) -> None:
