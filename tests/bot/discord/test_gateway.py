@@ -203,3 +203,37 @@ def json_of(answer: dict[str, Any]) -> dict[str, Any]:
 def strip_ids(saved: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{k: v for k, v in c.items() if k not in ("id", "application_id", "version",
                                                        "guild_id")} for c in saved]
+
+
+async def test_an_interaction_sent_while_the_socket_was_down_is_answered_after_resume(
+        rt: Runtime, app: DiscordApp, fake: FakeDiscord) -> None:
+    fake.add_guild(GUILD, "Acme", owner_id=OWNER, channels={CHANNEL: "general"})
+    async with running_bot(rt, app):
+        await fake.gateway.drop()
+        assert not fake.gateway.ready
+        payload = fake.slash_command(GUILD, OWNER, "help", channel_id=CHANNEL)
+        await fake.gateway.interact(payload)  # kept by the session, replayed at RESUME
+        callback = await answered(fake, payload)
+    assert len(fake.gateway.ops(RESUME)) == 1
+    assert callback["type"] == 4
+
+
+async def test_asked_to_reconnect_the_bot_resumes_its_session(
+        rt: Runtime, app: DiscordApp, fake: FakeDiscord) -> None:
+    async with running_bot(rt, app):
+        await fake.gateway.reconnect()
+        await eventually(lambda: fake.gateway.ops(RESUME) or None, what="a RESUME")
+    assert len(fake.gateway.ops(IDENTIFY)) == 1
+
+
+async def test_an_invalid_session_identifies_afresh_and_keeps_answering(
+        rt: Runtime, app: DiscordApp, fake: FakeDiscord) -> None:
+    fake.add_guild(GUILD, "Acme", owner_id=OWNER, channels={CHANNEL: "general"})
+    async with running_bot(rt, app):
+        await fake.gateway.invalidate(resumable=False)
+        await eventually(lambda: len(fake.gateway.ops(IDENTIFY)) == 2 and fake.gateway.ready,
+                         what="a fresh IDENTIFY")
+        payload = fake.slash_command(GUILD, OWNER, "help", channel_id=CHANNEL)
+        await fake.gateway.interact(payload)
+        assert (await answered(fake, payload))["type"] == 4
+    assert [o.name for o in await rt.store.list_organizations()] == ["Acme"]
