@@ -106,6 +106,7 @@ class GatewayBot(discord.Client):
                             interaction_id, response.status, code)
 
     async def on_ready(self) -> None:
+        log.info("Discord gateway connected as %s, in %d servers", self.user, len(self.guilds))
         self.ready.set()
 
     async def on_guild_join(self, guild: discord.Guild) -> None:
