@@ -23,11 +23,12 @@ import dataclasses
 import json
 import logging
 from typing import Any
+from urllib.parse import quote
 
 import aiohttp
 import discord
 
-from bot.discord.command_sync import DiscordApp, sync_commands
+from bot.discord.command_sync import DiscordApp, RegistrationFailed, sync_commands
 from bot.discord.command_tree import build_command_tree
 from bot.discord.install import Server, server_joined, server_removed
 from bot.discord.interactions import MalformedInteraction, answer_interaction, read_interaction
@@ -69,7 +70,11 @@ class GatewayBot(discord.Client):
         if not self._app.application_id and self.application_id is not None:
             # Not configured: the id login read from Discord (GET /oauth2/applications/@me).
             self._app = dataclasses.replace(self._app, application_id=str(self.application_id))
-        await sync_commands(self._rt, self._app, self._guild_id)
+        try:
+            await sync_commands(self._rt, self._app, self._guild_id)
+        except RegistrationFailed as err:
+            # Discord has the commands of the last registration; the next start tries again.
+            log.warning("Discord commands not registered this time: %s", err.message)
 
     def _interaction_received(self, payload: dict[str, Any]) -> None:
         task = asyncio.get_running_loop().create_task(self._answer(payload))
@@ -94,7 +99,7 @@ class GatewayBot(discord.Client):
             log.warning("Discord interaction without an id or token: not answered")
             return
         url = (f"{self._app.api_url.rstrip('/')}/interactions/{interaction_id}/"
-               f"{token}/callback")
+               f"{quote(token, safe='')}/callback")
         assert self._callbacks is not None
         # No Authorization: the interaction's token is what Discord checks here.
         async with self._callbacks.post(url, data=json.dumps(answer),

@@ -237,3 +237,15 @@ async def test_an_invalid_session_identifies_afresh_and_keeps_answering(
         await fake.gateway.interact(payload)
         assert (await answered(fake, payload))["type"] == 4
     assert [o.name for o in await rt.store.list_organizations()] == ["Acme"]
+
+
+async def test_a_registration_discord_did_not_take_is_tried_at_the_next_start(
+        rt: Runtime, app: DiscordApp, fake: FakeDiscord) -> None:
+    fake.rate_limit("PUT /applications/{app_id}/commands", times=1, retry_after=30)
+    async with running_bot(rt, app):
+        pass  # the bot serves anyway
+    assert await rt.store.get_chat_commands_digest("discord", "global") is None
+    async with running_bot(rt, app):
+        pass
+    assert len(puts(fake)()) == 2
+    assert await rt.store.get_chat_commands_digest("discord", "global") is not None
