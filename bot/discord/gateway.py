@@ -30,7 +30,7 @@ import discord
 
 from bot.discord.command_sync import DiscordApp, RegistrationFailed, sync_commands
 from bot.discord.command_tree import build_command_tree
-from bot.discord.install import Server, server_joined, server_removed
+from bot.discord.install import Server, removal_message, server_joined, server_removed
 from bot.discord.interactions import MalformedInteraction, answer_interaction, read_interaction
 from postflow.errors import ConfigurationError
 from postflow.publish_queue import PublishQueue
@@ -124,8 +124,22 @@ class GatewayBot(discord.Client):
     async def on_guild_remove(self, guild: discord.Guild) -> None:
         # Only a removal: a server that is merely unavailable (an outage) is not this event.
         removed = await server_removed(self._rt, str(guild.id))
-        if removed is not None:
-            log.info("Discord server %s removed the bot", guild.id)
+        if removed is None:
+            return
+        log.info("Discord server %s removed the bot", guild.id)
+        if removed.installer_user_id:
+            await self._tell_owner(removed.installer_user_id,
+                                   await removal_message(self._rt, removed))
+
+    async def _tell_owner(self, user_id: str, text: str) -> None:
+        """A direct message, where Discord allows one (they share another server with the
+        bot and accept its messages); the notice router has said it already either way."""
+        try:
+            channel = await self.create_dm(discord.Object(id=int(user_id)))
+            await channel.send(text, allowed_mentions=discord.AllowedMentions.none())
+        except discord.HTTPException as err:
+            log.info("Discord owner %s not told of the removal in direct messages: code %s",
+                     user_id, err.code)
 
     async def _joined(self, guild: discord.Guild) -> None:
         owner_id = "" if guild.owner_id is None else str(guild.owner_id)

@@ -144,6 +144,15 @@ async def server_removed(rt: Runtime, guild_id: str) -> ChatInstallation | None:
     return removed
 
 
+async def removal_message(rt: Runtime, removed: ChatInstallation) -> str:
+    """What the Owner who installed the bot is told in direct messages after a removal."""
+    org = await rt.store.get_organization(removed.org_id)
+    name = removed.workspace_name or removed.workspace_id
+    return (f"PostFlow was removed from the Discord server {name}. The organization "
+            f"{org.name} keeps its posts, accounts and members; add the bot to the server "
+            "again (`postflow discord install-url`) to use it there.")
+
+
 async def admit_member(rt: Runtime, caller: Caller, permissions: int) -> Member | None:
     """Make a person of a linked server a member at their first interaction: Admin with
     Manage Server, Member otherwise. None when the server is not linked or they already are

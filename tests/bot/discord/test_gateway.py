@@ -156,6 +156,7 @@ async def test_a_removal_marks_the_server_gone_and_tells_the_organization(
         await eventually(lambda: told or None, what="the notice")
     installation = await rt.store.find_chat_installation("discord", GUILD)
     assert installation is not None and installation.removed_at is not None
+    assert fake.dm_channels == {}  # the owner shares no other server: no DM
     assert told == [ChatAppRemoved(organization_id=workspace.org_id, platform="discord",
                                    workspace_id=GUILD, workspace_name="Acme",
                                    owner_actor=f"discord:{GUILD}:{OWNER}")]
@@ -249,3 +250,18 @@ async def test_a_registration_discord_did_not_take_is_tried_at_the_next_start(
         pass
     assert len(puts(fake)()) == 2
     assert await rt.store.get_chat_commands_digest("discord", "global") is not None
+
+
+async def test_the_owner_is_told_in_direct_messages_when_discord_allows_it(
+        rt: Runtime, app: DiscordApp, fake: FakeDiscord) -> None:
+    fake.users[OWNER] = "ada"  # shares another server with the bot
+    fake.add_guild(GUILD, "Acme", owner_id=OWNER)
+    async with running_bot(rt, app):
+        await eventually(lambda: rt.store.find_workspace("discord", GUILD))
+        await fake.remove_guild(GUILD)
+        [dm] = await eventually(lambda: [c for c in fake.dm_channels if fake.messages_in(c)]
+                                or None, what="a direct message")
+    [message] = fake.messages_in(dm)
+    assert fake.dm_channels[dm] == OWNER
+    assert message.data["content"].startswith(
+        "PostFlow was removed from the Discord server Acme. The organization Acme keeps")
