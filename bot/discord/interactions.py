@@ -147,7 +147,9 @@ def _present(payload: dict[str, Any]) -> tuple[Caller | None, int]:
     member = present.member
     if present.guild_id is None or member is None:
         return None, 0
-    permissions = int(member.permissions) if member.permissions.isdigit() else 0
+    bits = member.permissions
+    # A 64-bit set at most: anything else (or a digit string too long for int()) is none.
+    permissions = int(bits) if bits.isascii() and bits.isdigit() and len(bits) <= 20 else 0
     return _caller(present.guild_id, present.channel_id, member), permissions
 
 

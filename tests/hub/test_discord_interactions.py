@@ -83,6 +83,17 @@ async def test_manage_server_makes_an_admin_at_the_first_interaction_over_http(
     assert member is not None and member.role is Role.ADMIN
 
 
+@pytest.mark.parametrize("permissions", ["9" * 5000, "-32", "0x20", "\u0663\u0662", "3.2e1"])
+async def test_permissions_that_are_not_a_bit_set_count_as_none(
+        rt: Runtime, discord: DiscordSender, guild_org: Organization, permissions: str) -> None:
+    payload = command_payload(subcommand("accounts"), user_id=MEMBER_ID)
+    payload["member"]["permissions"] = permissions
+    response = await discord.post(payload)
+    assert response.status == 200
+    member = await rt.store.find_member(guild_org.id, "discord", GUILD_ID, MEMBER_ID)
+    assert member is not None and member.role is Role.MEMBER
+
+
 async def test_a_person_of_a_server_not_linked_is_told_so_and_joins_nothing(
         rt: Runtime, discord: DiscordSender) -> None:
     response = await discord.post(command_payload(subcommand("accounts"), user_id=MEMBER_ID))
