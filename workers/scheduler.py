@@ -20,6 +20,9 @@ from typing import TypeVar
 from postflow.notices.router import Notices
 from postflow.publish_queue import PublishQueue
 from postflow.runtime import Runtime
+from postflow.usecases.billing.event_intake import BillingEventQueue, requeue_pending_events
+from postflow.usecases.billing.grace import RUN_EVERY as BILLING_PASS_EVERY
+from postflow.usecases.billing.grace import check_billing_grace
 from postflow.usecases.dispatch import BATCH as DISPATCH_BATCH
 from postflow.usecases.dispatch import dispatch_due_posts, requeue_stale_posts
 from postflow.usecases.late_posts import mark_late_posts
@@ -66,15 +69,23 @@ class TickReport:
     media_released: int = 0
     #: Expired idempotency keys and seen signatures deleted.
     records_purged: int = 0
+    #: Recorded Stripe events still pending, handed to the billing job again.
+    billing_events_requeued: int = 0
+    #: Organizations moved to the default plan because their grace period ended.
+    grace_ended: int = 0
 
 
 class Scheduler:
     """Runs on every scheduler process; only the one holding ``leader`` does the work."""
 
     def __init__(self, rt: Runtime, queue: PublishQueue, leader: LeaderLock,
-                 notices: Notices | None = None) -> None:
+                 notices: Notices | None = None,
+                 billing_queue: BillingEventQueue | None = None) -> None:
         self.rt = rt
         self.queue = queue
+        #: Where recorded Stripe events still pending are handed again (None: not here).
+        self.billing_queue = billing_queue
+        self._last_billing_pass: datetime | None = None
         self.leader = leader
         self.notices: Notices = notices or rt.notices
         self._leading = False
@@ -141,7 +152,20 @@ class Scheduler:
                           canary_sent=canary_sent, requeued=requeued,
                           reviews_expired=reviews_expired or 0,
                           tokens_refreshed=tokens_refreshed, media_released=media_released,
-                          records_purged=await self._purge_records(now))
+                          records_purged=await self._purge_records(now),
+                          **await self._billing_pass(now))
+
+    async def _billing_pass(self, now: datetime) -> dict[str, int]:
+        """Every billing RUN_EVERY: resend pending Stripe events, and end grace periods."""
+        if self._last_billing_pass is not None and \
+                now - self._last_billing_pass < BILLING_PASS_EVERY:
+            return {}
+        requeued = await self._step("resend pending Stripe events",
+                                    requeue_pending_events(self.rt, self.billing_queue))
+        grace = await self._step("end billing grace periods", check_billing_grace(self.rt))
+        if requeued is not None and grace is not None:
+            self._last_billing_pass = now
+        return {"billing_events_requeued": requeued or 0, "grace_ended": grace or 0}
 
     async def _purge_records(self, now: datetime) -> int:
         """Every PURGE_EVERY: delete idempotency keys and seen signatures past their window."""
