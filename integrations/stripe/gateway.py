@@ -1,8 +1,8 @@
 """The billing port on Stripe's API (stripe-python's ``StripeClient``, async calls).
 
 Every Stripe failure becomes :class:`~postflow.errors.BillingUnavailable` with a plain message
-(never the key); a subscription Stripe does not have is None. The HTTP client belongs to the
-event loop it first ran on: build one gateway per loop and close it there.
+(never the key); a subscription Stripe does not have is None. The HTTP client (aiohttp) belongs
+to the event loop it first ran on: build one gateway per loop and close it there.
 """
 
 from __future__ import annotations
@@ -20,11 +20,14 @@ log = logging.getLogger(__name__)
 
 #: The subscription's items with their prices, in one read.
 _EXPAND = {"expand": ["items.data.price"]}
+STRIPE_TIMEOUT_SECONDS = 30.0
 
 
 class StripeBillingGateway:
     def __init__(self, secret_key: str, api_url: str) -> None:
-        self._http = stripe.HTTPXClient()
+        # Async-only, on aiohttp (a dependency already); its session opens on the first call,
+        # on the loop that makes it.
+        self._http = stripe.AIOHTTPClient(timeout=STRIPE_TIMEOUT_SECONDS)
         self._client = stripe.StripeClient(secret_key, base_addresses={"api": api_url},
                                            http_client=self._http, max_network_retries=2)
 
