@@ -108,3 +108,7 @@ class BillingGateway(Protocol):
         """Make the subscription's ``price_id`` item have ``quantity`` (added when missing,
         removed at 0)."""
         ...
+
+    async def close(self) -> None:
+        """Release its connections (the process is done with it)."""
+        ...

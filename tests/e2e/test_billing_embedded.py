@@ -59,7 +59,7 @@ async def billed_rt(billed_settings: Settings) -> AsyncIterator[Runtime]:
         yield runtime
     finally:
         if runtime.billing is not None:
-            await runtime.billing.close()  # type: ignore[attr-defined]
+            await runtime.billing.close()
         await runtime.store.close()
 
 

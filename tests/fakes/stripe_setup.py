@@ -81,5 +81,5 @@ async def billing_kit(settings: Settings, clock: ManualClock,
             yield BillingKit(rt, stripe, clock)
         finally:
             if rt.billing is not None:
-                await rt.billing.close()  # type: ignore[attr-defined]
+                await rt.billing.close()
             await rt.store.close()
