@@ -13,7 +13,7 @@ from postflow.runtime import Runtime
 from postflow.usecases.audit_log import record
 from postflow.usecases.billing.access import gateway
 from postflow.usecases.billing.plan_enforcement import enforce_plan
-from postflow.usecases.billing.subscription_sync import apply_subscription
+from postflow.usecases.billing.subscription_sync import apply_current
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ async def sync_addon_quantity(rt: Runtime, org_id: str, *, actor: str) -> int | 
     updated = await gateway(rt).set_addon_quantity(subscription, price_id, quantity)
     await record(rt, org_id, actor, "billing.addon_quantity", org_id,
                  old=org.billing.addon_quantity, new=quantity)
-    await apply_subscription(rt, updated, actor=actor)
+    await apply_current(rt, updated.id, actor=actor)
     return quantity
 
 

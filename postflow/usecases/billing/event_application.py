@@ -15,8 +15,7 @@ from postflow.billing.state import SubscriptionStatus
 from postflow.notices.events import TrialEnding
 from postflow.runtime import Runtime
 from postflow.usecases.audit_log import record
-from postflow.usecases.billing.access import gateway
-from postflow.usecases.billing.subscription_sync import Applied, apply_subscription
+from postflow.usecases.billing.subscription_sync import Applied, apply_current
 
 log = logging.getLogger(__name__)
 
@@ -46,11 +45,10 @@ async def _apply(rt: Runtime, event: BillingEvent) -> Applied:
                        f"PostFlow does not act on {event.type} events.")
     if event.subscription_id is None:
         return Applied(EventOutcome.IGNORED, event.org_hint, "The event names no subscription.")
-    subscription = await gateway(rt).retrieve_subscription(event.subscription_id)
-    if subscription is None:
+    applied = await apply_current(rt, event.subscription_id, actor=ACTOR)
+    if applied is None:
         return Applied(EventOutcome.IGNORED, event.org_hint,
                        f"Stripe has no subscription {event.subscription_id}.")
-    applied = await apply_subscription(rt, subscription, actor=ACTOR)
     org = applied.org
     if applied.outcome is EventOutcome.APPLIED and org is not None and \
             event.type == TRIAL_WILL_END and \

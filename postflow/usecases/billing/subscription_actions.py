@@ -16,7 +16,7 @@ from postflow.plans import Plan
 from postflow.runtime import Runtime
 from postflow.usecases.audit_log import record
 from postflow.usecases.billing.access import gateway
-from postflow.usecases.billing.subscription_sync import apply_subscription
+from postflow.usecases.billing.subscription_sync import apply_current
 
 INVOICES_SHOWN = 10
 
@@ -125,5 +125,7 @@ async def _running(rt: Runtime, org_id: str) -> tuple[Organization, Subscription
 
 async def _applied(rt: Runtime, org: Organization, subscription: Subscription,
                    actor: str) -> Organization:
-    applied = await apply_subscription(rt, subscription, actor=actor)
-    return applied.org or org
+    """The organization once the changed subscription is applied (read again under the
+    subscription's lock, so a concurrent event job never leaves an older state)."""
+    applied = await apply_current(rt, subscription.id, actor=actor)
+    return applied.org if applied is not None and applied.org is not None else org

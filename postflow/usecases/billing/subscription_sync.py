@@ -114,6 +114,17 @@ def _refusal(org: Organization, subscription: Subscription) -> tuple[EventOutcom
     return None
 
 
+async def apply_current(rt: Runtime, subscription_id: str, *, actor: str) -> Applied | None:
+    """Read the subscription from Stripe and apply it, one at a time per subscription (the
+    runtime's keyed lock, shared through Redis by workers): a job that read Stripe earlier
+    never writes after one that read it later. None when Stripe has no such subscription."""
+    async with rt.refresh_locks.hold(f"billing:{subscription_id}"):
+        subscription = await gateway(rt).retrieve_subscription(subscription_id)
+        if subscription is None:
+            return None
+        return await apply_subscription(rt, subscription, actor=actor)
+
+
 async def sync_organization(rt: Runtime, org_id: str, *, actor: str) -> Applied:
     """Read the organization's subscription from Stripe again and apply it
     (``postflow billing sync``)."""
@@ -122,11 +133,11 @@ async def sync_organization(rt: Runtime, org_id: str, *, actor: str) -> Applied:
     if subscription_id is None:
         return Applied(EventOutcome.IGNORED, org.id,
                        "The organization has no Stripe subscription to read.", org)
-    subscription = await gateway(rt).retrieve_subscription(subscription_id)
-    if subscription is None:
+    applied = await apply_current(rt, subscription_id, actor=actor)
+    if applied is None:
         return Applied(EventOutcome.IGNORED, org.id,
                        f"Stripe has no subscription {subscription_id} any more.", org)
-    return await apply_subscription(rt, subscription, actor=actor)
+    return applied
 
 
 def current_plan(rt: Runtime, state: BillingState) -> str:

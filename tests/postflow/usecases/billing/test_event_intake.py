@@ -3,6 +3,7 @@ queue message is recovered by the scheduler's sweep."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -102,3 +103,18 @@ async def test_an_event_type_postflow_does_not_act_on_is_recorded_as_ignored(
 
     assert applied.outcome is EventOutcome.IGNORED
     assert "customer.updated" in applied.detail
+
+
+async def test_events_applied_at_once_change_the_plan_once(
+        rt: Runtime, stripe: FakeStripe, org: Organization, notices: NoticeLog) -> None:
+    start = await completed_checkout(rt, stripe, org)
+    records = [billing_event(sent.event, rt.clock.now()) for sent in stripe.emitted[start:]]
+    for record in records:
+        await receive_event(rt, record, None)
+
+    await asyncio.gather(*(apply_recorded_event(rt, record.id) for record in records))
+
+    assert (await rt.store.get_organization(org.id)).plan == "business"
+    assert notices.kinds().count("billing.plan_changed") == 1
+    assert [e.action for e in await rt.store.list_audit(org.id)].count(
+        "organization.plan_changed") == 1
