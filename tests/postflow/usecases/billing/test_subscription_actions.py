@@ -8,6 +8,7 @@ import pytest
 from postflow.errors import BadInput, Conflict
 from postflow.organizations import Organization
 from postflow.runtime import Runtime
+from postflow.usecases.billing.overview import billing_overview
 from postflow.usecases.billing.subscription_actions import (
     cancel_at_period_end,
     change_paid_plan,
@@ -94,3 +95,19 @@ async def test_prices_by_plan_and_recent_invoices(
     assert {key: [p.interval for p in found] for key, found in prices.items()} == \
         {"pro": ["month", "year"], "business": ["month"]}
     assert [i.amount for i in invoices] == [9900]
+
+
+async def test_the_overview_reads_plan_state_and_usage_without_calling_stripe(
+        rt: Runtime, stripe: FakeStripe, org: Organization) -> None:
+    await subscribe(rt, stripe, org, "pro")
+    calls = len(stripe.requests)
+
+    overview = await billing_overview(rt, org.id)
+
+    assert len(stripe.requests) == calls
+    assert (overview.plan.key, overview.state.status.value) == ("pro", "trialing")
+    assert overview.says == "On trial."
+    assert [p.key for p in overview.plans_for_sale] == ["pro", "business"]
+    assert overview.billing_enabled
+    assert {u.limit.value for u in overview.usage} >= {"connected_accounts",
+                                                        "scheduled_posts_per_month"}

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from postflow.billing.events import EventOutcome
 from postflow.billing.state import SubscriptionStatus
+from postflow.notices.events import TrialEnding
 from postflow.organizations import Organization
 from postflow.runtime import Runtime
 from postflow.usecases.billing.subscription_sync import sync_organization
@@ -150,3 +151,16 @@ async def test_sync_reads_the_subscription_again(
 
     assert applied.outcome is EventOutcome.APPLIED
     assert (await rt.store.get_organization(org.id)).billing.cancel_at_period_end is True
+
+
+async def test_a_trial_ending_soon_is_told_to_the_owners_once(
+        rt: Runtime, stripe: FakeStripe, org: Organization, notices: NoticeLog) -> None:
+    await subscribe(rt, stripe, org, "pro")
+    sent = await stripe.emit("customer.subscription.trial_will_end",
+                             stripe.latest_subscription())
+
+    await deliver(rt, sent)
+    await deliver(rt, sent)
+
+    [ending] = [n for n in notices.said if isinstance(n, TrialEnding)]
+    assert ending.trial_end == (await rt.store.get_organization(org.id)).billing.trial_end
