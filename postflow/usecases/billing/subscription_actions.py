@@ -44,9 +44,12 @@ async def start_checkout(rt: Runtime, org_id: str, plan_key: str, *, success_url
         raise Conflict("This organization already has a subscription: change its plan "
                        "instead.", details={"subscription": org.billing.subscription_id})
     plan, price = plan_for_sale(rt, plan_key, price_id)
+    # A trial is for a first subscription: an organization that subscribed before (it has a
+    # Stripe customer) starts paying at once.
+    trial_days = plan.trial_days if org.billing.customer_id is None else 0
     url = await gateway(rt).create_checkout_session(CheckoutRequest(
         org_id=org.id, price_id=price, success_url=success_url, cancel_url=cancel_url,
-        customer_id=org.billing.customer_id, trial_days=plan.trial_days))
+        customer_id=org.billing.customer_id, trial_days=trial_days))
     await record(rt, org.id, actor, "billing.checkout_started", org.id, plan=plan.key,
                  price=price)
     return url

@@ -18,7 +18,7 @@ from postflow.usecases.billing.subscription_actions import (
     start_checkout,
 )
 from tests.fakes.stripe_api import FakeStripe
-from tests.postflow.usecases.billing.conftest import subscribe
+from tests.postflow.usecases.billing.conftest import deliver_all, subscribe
 
 URLS = {"success_url": "https://app.example/ok", "cancel_url": "https://app.example/no"}
 
@@ -111,3 +111,17 @@ async def test_the_overview_reads_plan_state_and_usage_without_calling_stripe(
     assert overview.billing_enabled
     assert {u.limit.value for u in overview.usage} >= {"connected_accounts",
                                                         "scheduled_posts_per_month"}
+
+
+async def test_subscribing_again_reuses_the_customer_and_skips_the_trial(
+        rt: Runtime, stripe: FakeStripe, org: Organization) -> None:
+    first = await subscribe(rt, stripe, org, "pro")
+    start = len(stripe.emitted)
+    await stripe.set_status(stripe.latest_subscription()["id"], "canceled")
+    await deliver_all(rt, stripe, start)
+
+    await start_checkout(rt, org.id, "pro", actor="test", **URLS)
+
+    params = list(stripe.checkout_sessions.values())[-1]["_params"]
+    assert params["customer"] == first.billing.customer_id
+    assert "trial_period_days" not in params["subscription_data"]
