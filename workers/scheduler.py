@@ -23,6 +23,7 @@ from postflow.runtime import Runtime
 from postflow.usecases.billing.event_intake import BillingEventQueue, requeue_pending_events
 from postflow.usecases.billing.grace import RUN_EVERY as BILLING_PASS_EVERY
 from postflow.usecases.billing.grace import check_billing_grace
+from postflow.usecases.billing.plan_enforcement import release_quota_holds
 from postflow.usecases.dispatch import BATCH as DISPATCH_BATCH
 from postflow.usecases.dispatch import dispatch_due_posts, requeue_stale_posts
 from postflow.usecases.late_posts import mark_late_posts
@@ -31,6 +32,7 @@ from postflow.usecases.media_retention import release_unused_media
 from postflow.usecases.recurring_posts import materialize_due_occurrences
 from postflow.usecases.reviews import expire_reviews
 from postflow.usecases.seen_signatures import purge_expired_records
+from postflow.usecases.submit_post import usage_period
 from postflow.usecases.token_health import CHECK_EVERY, check_token_health
 from workers.leader import LeaderLock
 
@@ -86,6 +88,8 @@ class Scheduler:
         #: Where recorded Stripe events still pending are handed again (None: not here).
         self.billing_queue = billing_queue
         self._last_billing_pass: datetime | None = None
+        #: The quota month the held posts were last looked at in (``2026-11``).
+        self._quota_month: str | None = None
         self.leader = leader
         self.notices: Notices = notices or rt.notices
         self._leading = False
@@ -165,6 +169,11 @@ class Scheduler:
         grace = await self._step("end billing grace periods", check_billing_grace(self.rt))
         if requeued is not None and grace is not None:
             self._last_billing_pass = now
+        if self._quota_month != usage_period(now):
+            released = await self._step("release last month's quota holds",
+                                        release_quota_holds(self.rt))
+            if released is not None:
+                self._quota_month = usage_period(now)
         return {"billing_events_requeued": requeued or 0, "grace_ended": grace or 0}
 
     async def _purge_records(self, now: datetime) -> int:

@@ -136,3 +136,16 @@ def _held(post: Post, hold: str, reason: str, now: datetime) -> Post:
 def _released(post: Post, now: datetime) -> Post:
     return revise(post, at=now, plan_hold=None, status_reason="",
                   due_at=post.scheduled_at or now)
+
+
+async def release_quota_holds(rt: Runtime, *, actor: str = "scheduler") -> int:
+    """In a new month, let the posts held for last month's quota go (this month's counter
+    starts again): one plan pass for each organization that holds some. How many were
+    released."""
+    released = 0
+    for org in await rt.store.list_organizations():
+        posts = await rt.store.list_posts(org.id, [PostStatus.SCHEDULED], limit=MAX_POSTS)
+        if any(post.plan_hold == HOLD_QUOTA and
+               usage_period(post.created_at) != usage_period(rt.clock.now()) for post in posts):
+            released += (await enforce_plan(rt, org, actor=actor)).released
+    return released

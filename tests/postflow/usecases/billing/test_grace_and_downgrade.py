@@ -15,7 +15,11 @@ from postflow.organizations import Organization
 from postflow.posts import Post, PostSource, PostStatus
 from postflow.runtime import Runtime
 from postflow.usecases.billing.grace import check_billing_grace
-from postflow.usecases.billing.plan_enforcement import HOLD_PAUSED_ACCOUNT, HOLD_QUOTA
+from postflow.usecases.billing.plan_enforcement import (
+    HOLD_PAUSED_ACCOUNT,
+    HOLD_QUOTA,
+    release_quota_holds,
+)
 from postflow.usecases.connections import connect_sandbox, disconnect_connection
 from postflow.usecases.dispatch import dispatch_due_posts
 from postflow.usecases.submit_post import PostRequest, submit_post
@@ -174,3 +178,19 @@ async def test_disconnecting_an_account_resumes_a_paused_one(
     await disconnect_connection(rt, org.id, a1.id, actor="test")
 
     assert not (await rt.store.get_connection(org.id, a3.id)).paused_by_plan
+
+
+async def test_posts_held_for_a_months_quota_go_in_the_next_month(
+        rt: Runtime, stripe: FakeStripe, org: Organization, early_month: ManualClock) -> None:
+    await subscribe(rt, stripe, org, "pro")
+    a1, = await accounts(rt, org, 1, early_month)
+    posts = [await post_to(rt, org, a1, day) for day in (40, 41, 42, 43)]
+    await fall_due(rt, stripe, "canceled")
+    assert (await rt.store.get_post(org.id, posts[3].id)).plan_hold == HOLD_QUOTA
+    assert await release_quota_holds(rt) == 0  # still this month
+
+    early_month.set(datetime(2026, 12, 1, 0, 0, 1, tzinfo=UTC))
+
+    assert await release_quota_holds(rt) == 1
+    released = await rt.store.get_post(org.id, posts[3].id)
+    assert released.plan_hold is None and released.due_at == posts[3].scheduled_at
