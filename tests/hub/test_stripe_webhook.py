@@ -184,3 +184,12 @@ async def test_the_route_is_served_only_with_a_webhook_secret(rt: Runtime) -> No
         answer = await client.post(stripe_webhook.PATH, data=b"{}")
 
     assert answer.status in (404, 405)
+
+
+async def test_the_composed_hub_serves_the_route_when_the_secret_is_set(kit: BillingKit) -> None:
+    app = build_hub(kit.rt, RecordingQueue(), Broker().ping)
+    async with TestClient(TestServer(app, host="127.0.0.1")) as client:
+        answer = await client.post(stripe_webhook.PATH, data=b"{}")
+
+    assert answer.status == 400
+    assert (await answer.json())["error"]["code"] == "bad_signature"
