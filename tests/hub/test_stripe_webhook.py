@@ -190,6 +190,7 @@ async def test_the_composed_hub_serves_the_route_when_the_secret_is_set(kit: Bil
     app = build_hub(kit.rt, RecordingQueue(), Broker().ping)
     async with TestClient(TestServer(app, host="127.0.0.1")) as client:
         answer = await client.post(stripe_webhook.PATH, data=b"{}")
+        body = await answer.json()
 
     assert answer.status == 400
-    assert (await answer.json())["error"]["code"] == "bad_signature"
+    assert body["error"]["code"] == "bad_signature"
