@@ -21,6 +21,7 @@ from cli import (
     recurring,
     serve,
     validate,
+    webhooks,
 )
 from cli.context import CommandContext, load_settings
 from cli.log_config import configure_logging
@@ -29,7 +30,8 @@ from postflow import __version__
 from postflow.config import Settings
 from postflow.errors import PostFlowError
 
-COMMAND_GROUPS = (serve, orgs, connections, hooks, posts, queues, recurring, keys, validate)
+COMMAND_GROUPS = (serve, orgs, connections, hooks, posts, queues, recurring, keys, validate,
+                  webhooks)
 
 
 def build_parser() -> argparse.ArgumentParser:

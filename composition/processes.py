@@ -25,6 +25,7 @@ from dramatiq.brokers.stub import StubBroker
 
 from composition.hub import build_hub, close_slack_socket, connect_slack_socket
 from composition.runtime import Backends, open_backends
+from composition.webhooks import webhook_queue
 from composition.worker import install_worker_runtime
 from hub.server import serve
 from postflow.config import Settings
@@ -99,7 +100,8 @@ async def run_scheduler(settings: Settings, stop: asyncio.Event) -> None:
     leader = _leader_for(settings)
     settle_heap()
     try:
-        await Scheduler(backends.runtime(), DramatiqPublishQueue(), leader).run(stop)
+        await Scheduler(backends.runtime(), DramatiqPublishQueue(), leader,
+                        webhooks=webhook_queue(settings)).run(stop)
     finally:
         await _close_leader(leader)
         await backends.close()
@@ -173,7 +175,8 @@ async def run_embedded(settings: Settings, stop: asyncio.Event,
                                  worker_timeout_ms=EMBEDDED_WORKER_TIMEOUT_MS)
         worker.start()
         scheduler_task = asyncio.create_task(
-            Scheduler(rt, queue, LocalLeader()).run(scheduler_stop), name="postflow-scheduler")
+            Scheduler(rt, queue, LocalLeader(), webhooks=webhook_queue(settings)).run(
+                scheduler_stop), name="postflow-scheduler")
         async with _hub_served(settings, backends, queue, broker, on_ready):
             await _wait_for_stop(stop, scheduler_task)
     finally:

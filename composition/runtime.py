@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from composition.chat import Chat, open_chat
+from composition.webhooks import open_webhook_sender
 from integrations.media import open_media_fetcher, open_media_store
 from integrations.registry import build_provider_registry, build_validation_registry
 from postflow.account_gates import (
@@ -28,6 +29,7 @@ from postflow.store.factory import open_store
 from postflow.store.port import Store
 from postflow.store.read_cache import ReadCachedStore
 from postflow.token_vault import TokenVault
+from postflow.webhooks.sending import WebhookSender
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,7 @@ class Backends:
     chat: Chat
     media_store: MediaStore
     media_fetcher: MediaFetcher
+    webhook_sender: WebhookSender | None = None
 
     def runtime(self, *, read_cache: bool = False) -> Runtime:
         """The runtime on these backends; with ``read_cache``, hook, organization and connection
@@ -65,7 +68,8 @@ class Backends:
                        gates=self.gates.gates, refresh_locks=self.gates.refresh_locks,
                        notices=self.chat.notices, review_cards=self.chat.review_cards,
                        media_store=self.media_store,
-                       media_fetcher=self.media_fetcher)
+                       media_fetcher=self.media_fetcher,
+                       webhook_sender=self.webhook_sender)
 
     async def close(self) -> None:
         await self.store.close()
@@ -89,9 +93,10 @@ async def open_backends(settings: Settings, *, clock: Clock | None = None,
         raise
     return Backends(settings=settings, clock=clock, store=store, vault=vault, plans=plans,
                     providers=providers, gates=gates or in_process_gates(settings, clock),
-                    chat=open_chat(settings, store, vault),
+                    chat=open_chat(settings, store, vault, clock),
                     media_store=open_media_store(settings, clock),
-                    media_fetcher=open_media_fetcher(settings))
+                    media_fetcher=open_media_fetcher(settings),
+                    webhook_sender=open_webhook_sender(settings))
 
 
 async def open_runtime(settings: Settings, *, clock: Clock | None = None,

@@ -25,6 +25,7 @@ from postflow.providers import ProviderRegistry
 from postflow.signed_tokens import TokenSigner
 from postflow.store.port import Store
 from postflow.token_vault import TokenVault
+from postflow.webhooks.sending import WebhookSender
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,9 @@ class Runtime:
     #: Where post media are stored, and how media URLs are fetched (``composition/runtime.py``).
     media_store: MediaStore | None = None
     media_fetcher: MediaFetcher | None = None
+    #: POSTs outbound webhook deliveries (``composition/runtime.py``); None: this process
+    #: sends none.
+    webhook_sender: WebhookSender | None = None
 
     @property
     def tokens(self) -> TokenSigner:

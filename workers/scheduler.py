@@ -29,6 +29,8 @@ from postflow.usecases.recurring_posts import materialize_due_occurrences
 from postflow.usecases.reviews import expire_reviews
 from postflow.usecases.seen_signatures import purge_expired_records
 from postflow.usecases.token_health import CHECK_EVERY, check_token_health
+from postflow.usecases.webhook_deliveries import purge_webhook_log, queue_due_deliveries
+from postflow.webhooks.sending import WebhookQueue
 from workers.leader import LeaderLock
 
 log = logging.getLogger(__name__)
@@ -45,6 +47,8 @@ LOG_EVERY_FAILURES = 60
 #: Expired idempotency keys and seen signatures are deleted this often (MongoDB's TTL index
 #: does it too; SQLite has only this).
 PURGE_EVERY = timedelta(minutes=5)
+#: Outbound webhook deliveries whose next try is due are queued this often.
+WEBHOOK_SWEEP_EVERY = timedelta(seconds=5)
 
 
 @dataclass(frozen=True)
@@ -64,17 +68,23 @@ class TickReport:
     tokens_refreshed: int = 0
     #: Media holds released because nothing used them for the retention.
     media_released: int = 0
-    #: Expired idempotency keys and seen signatures deleted.
+    #: Expired idempotency keys and seen signatures deleted (and the webhook log's old rows).
     records_purged: int = 0
+    #: Outbound webhook deliveries queued because their next try was due.
+    webhooks_queued: int = 0
 
 
 class Scheduler:
     """Runs on every scheduler process; only the one holding ``leader`` does the work."""
 
     def __init__(self, rt: Runtime, queue: PublishQueue, leader: LeaderLock,
-                 notices: Notices | None = None) -> None:
+                 notices: Notices | None = None, *,
+                 webhooks: WebhookQueue | None = None) -> None:
         self.rt = rt
         self.queue = queue
+        #: Where due webhook deliveries are queued; None: this scheduler sweeps none.
+        self.webhooks = webhooks
+        self._last_webhook_sweep: datetime | None = None
         self.leader = leader
         self.notices: Notices = notices or rt.notices
         self._leading = False
@@ -141,7 +151,20 @@ class Scheduler:
                           canary_sent=canary_sent, requeued=requeued,
                           reviews_expired=reviews_expired or 0,
                           tokens_refreshed=tokens_refreshed, media_released=media_released,
-                          records_purged=await self._purge_records(now))
+                          records_purged=await self._purge_records(now),
+                          webhooks_queued=await self._sweep_webhooks(now))
+
+    async def _sweep_webhooks(self, now: datetime) -> int:
+        """Every WEBHOOK_SWEEP_EVERY: queue the webhook deliveries whose next try is due."""
+        if self.webhooks is None or (self._last_webhook_sweep is not None
+                                     and now - self._last_webhook_sweep < WEBHOOK_SWEEP_EVERY):
+            return 0
+        queued = await self._step("queue due webhook deliveries",
+                                  queue_due_deliveries(self.rt, self.webhooks))
+        if queued is None:
+            return 0
+        self._last_webhook_sweep = now
+        return queued
 
     async def _purge_records(self, now: datetime) -> int:
         """Every PURGE_EVERY: delete idempotency keys and seen signatures past their window."""
@@ -150,6 +173,7 @@ class Scheduler:
         purged = await self._step("purge expired request records", purge_expired_records(self.rt))
         if purged is None:
             return 0
+        purged += await self._step("purge the webhook log", purge_webhook_log(self.rt)) or 0
         self._last_purge = now
         return purged
 
