@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from composition.chat import Chat, open_chat
 from composition.webhooks import open_webhook_sender
+from integrations.hook_templates.engine import SandboxedHookTemplates
 from integrations.media import open_media_fetcher, open_media_store
 from integrations.registry import build_provider_registry, build_validation_registry
 from postflow.account_gates import (
@@ -21,6 +22,7 @@ from postflow.account_gates import (
 )
 from postflow.clock import Clock, SystemClock
 from postflow.config import Settings, make_data_dir
+from postflow.hook_templates import HookTemplateEngine
 from postflow.media import MediaFetcher, MediaStore
 from postflow.plans import PlanCatalog, load_plan_catalog
 from postflow.providers import ProviderRegistry
@@ -55,6 +57,7 @@ class Backends:
     media_store: MediaStore
     media_fetcher: MediaFetcher
     webhook_sender: WebhookSender | None = None
+    hook_templates: HookTemplateEngine | None = None
 
     def runtime(self, *, read_cache: bool = False) -> Runtime:
         """The runtime on these backends; with ``read_cache``, hook, organization and connection
@@ -69,7 +72,8 @@ class Backends:
                        notices=self.chat.notices, review_cards=self.chat.review_cards,
                        media_store=self.media_store,
                        media_fetcher=self.media_fetcher,
-                       webhook_sender=self.webhook_sender)
+                       webhook_sender=self.webhook_sender,
+                       hook_templates=self.hook_templates)
 
     async def close(self) -> None:
         await self.store.close()
@@ -96,7 +100,8 @@ async def open_backends(settings: Settings, *, clock: Clock | None = None,
                     chat=open_chat(settings, store, vault, clock),
                     media_store=open_media_store(settings, clock),
                     media_fetcher=open_media_fetcher(settings),
-                    webhook_sender=open_webhook_sender(settings))
+                    webhook_sender=open_webhook_sender(settings),
+                    hook_templates=SandboxedHookTemplates())
 
 
 async def open_runtime(settings: Settings, *, clock: Clock | None = None,

@@ -16,6 +16,7 @@ from postflow.account_gates import (
 )
 from postflow.clock import Clock, SystemClock
 from postflow.config import Settings
+from postflow.hook_templates import HookTemplateEngine
 from postflow.media import MediaFetcher, MediaStore
 from postflow.notices.review_cards import ReviewCardPosters
 from postflow.notices.router import NoticeRouter, Notices
@@ -51,6 +52,8 @@ class Runtime:
     #: POSTs outbound webhook deliveries (``composition/runtime.py``); None: this process
     #: sends none.
     webhook_sender: WebhookSender | None = None
+    #: Renders hook templates in a sandbox (``composition/runtime.py``).
+    hook_templates: HookTemplateEngine | None = None
 
     @property
     def tokens(self) -> TokenSigner:
