@@ -30,6 +30,7 @@ from postflow.notices.events import (
     ReviewExpired,
     ReviewRequested,
     TokenExpiring,
+    WebhookEndpointDisabled,
 )
 from postflow.organizations import Organization
 from postflow.posts import Post, PostStatus
@@ -38,7 +39,7 @@ from postflow.store.port import Store
 
 #: The notices Slack says; the others (a plan limit) are for other sinks.
 SAID = (PostPublished, PostPartiallyPublished, PostFailed, PostLate, ConnectionBroken,
-        TokenExpiring, ReviewRequested, ReviewDecided, ReviewExpired)
+        TokenExpiring, ReviewRequested, ReviewDecided, ReviewExpired, WebhookEndpointDisabled)
 
 
 class SlackNoticeSink:
@@ -75,6 +76,12 @@ class SlackNoticeSink:
                 await self._review_decided(notice)
             case ReviewExpired(post=post, review=review):
                 await self._review_expired(post, review)
+            case WebhookEndpointDisabled(endpoint_id=endpoint_id, shown_url=url, reason=reason):
+                org = await self._store.get_organization(notice.org_id)
+                await self._outcomes.to_owners(org, escape(
+                    f"PostFlow disabled the webhook endpoint {endpoint_id} ({url}): {reason}. "
+                    f"Once it answers again, enable it with `postflow webhook enable "
+                    f"{endpoint_id} --org {org.id}` and replay the events it missed."))
 
     async def _review_requested(self, notice: ReviewRequested) -> None:
         """A later round of a card on Slack: the card updated, the changes said under it."""
