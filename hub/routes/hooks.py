@@ -16,7 +16,9 @@ a replay with a made-up key creates nothing.
 Templated hooks (docs/webhooks.md, Hook templates) take any JSON payload: their template turns
 it into the post request (a template error is a 422 with the template's line), or into
 nothing when its ``skip`` block says so (a 200 ``{"skipped": true}``). A hook may be signed the
-way GitHub signs its webhooks (``X-Hub-Signature-256``) instead of ``PostFlow-Signature``.
+way GitHub signs its webhooks (``X-Hub-Signature-256``) instead of ``PostFlow-Signature``:
+GitHub signs no timestamp, so such a request's body is its ``Idempotency-Key`` when it sends
+none (the same body again gets the first answer).
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from postflow.usecases.hooks import (
     HOOK_SOURCE,
     admit_hook_post,
     find_requested_hook,
+    implicit_idempotency_key,
     read_hook_post,
     signature_header_name,
     verify_hook_request,
@@ -66,7 +69,7 @@ async def post_to_hook(request: web.Request) -> web.Response:
                            rt.settings.http_body_timeout_seconds)
     signed_at = verify_hook_request(rt, hook, request.headers.get(signature_header_name(hook)),
                                     body)
-    key = idempotency_key(request)
+    key = idempotency_key(request) or implicit_idempotency_key(hook, body)
     first_sight = await admit_hook_post(rt, hook, signed_at, body)
     if key is None and not first_sight:
         raise _replayed()

@@ -30,8 +30,6 @@ from postflow.usecases.seen_signatures import first_sight, hook_scope
 DEFAULT_GRACE = timedelta(hours=24)
 #: The longest grace a rotation may give: an old secret that lingers is not rotated.
 MAX_GRACE = timedelta(days=30)
-#: How long a GitHub-signed body is remembered, and refused if sent again.
-GITHUB_REPLAY_WINDOW_SECONDS = 7 * 24 * 3600
 #: The answer to an unknown hook, and to a disabled one for anybody without its secret.
 UNKNOWN_HOOK = "No such hook. Check the URL PostFlow printed when the hook was made."
 
@@ -178,12 +176,20 @@ async def admit_hook_post(rt: Runtime, hook: IncomingHook, signed_at: int,
     org = await rt.store.get_organization(hook.org_id)
     require_feature(rt.plans, org.plan, Feature.INCOMING_HOOKS)
     if hook.signature_scheme is SignatureScheme.GITHUB:
-        # No signed timestamp: the same body is the same request for a week.
-        return await first_sight(rt, hook_scope(hook.id),
-                                 "github:" + hashlib.sha256(payload).hexdigest(), signed_at,
-                                 GITHUB_REPLAY_WINDOW_SECONDS)
+        # No signed timestamp to bound a replay: the body itself is the request's
+        # idempotency key (implicit_idempotency_key), so the same body gets the first answer.
+        return True
     return await first_sight(rt, hook_scope(hook.id), request_fingerprint(signed_at, payload),
                              signed_at, rt.settings.webhook_tolerance_seconds)
+
+
+def implicit_idempotency_key(hook: IncomingHook, payload: bytes) -> str | None:
+    """The ``Idempotency-Key`` a request has without sending one: for a GitHub-signed hook,
+    its body (GitHub signs no timestamp, so the same body is the same delivery, answered
+    once for ``idempotency_ttl_hours``; one that failed can be delivered again)."""
+    if hook.signature_scheme is SignatureScheme.GITHUB:
+        return "github:" + hashlib.sha256(payload).hexdigest()
+    return None
 
 
 def signature_header_name(hook: IncomingHook) -> str:

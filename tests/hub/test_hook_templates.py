@@ -58,15 +58,35 @@ async def test_a_github_payload_with_a_bad_signature_is_refused(
     assert await rt.store.count_posts(org.id, list(PostStatus)) == 0
 
 
-async def test_the_same_github_delivery_twice_posts_once(client: HubClient,
-                                                        github_hook: CreatedHook) -> None:
+async def test_the_same_github_delivery_twice_posts_once(
+        client: HubClient, rt: Runtime, org: Organization, github_hook: CreatedHook) -> None:
     body = data("github_release.json").encode()
     headers = {GITHUB_HEADER: github_signature_header(github_hook.secret, body)}
 
     first = await client.post(f"/v1/hooks/{github_hook.hook.id}", data=body, headers=headers)
     again = await client.post(f"/v1/hooks/{github_hook.hook.id}", data=body, headers=headers)
 
-    assert (first.status, again.status) == (202, 409)
+    assert (first.status, again.status) == (202, 202)
+    assert (await again.json())["post_id"] == (await first.json())["post_id"]
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert await rt.store.count_posts(org.id, list(PostStatus)) == 1
+
+
+async def test_a_github_delivery_that_failed_can_be_delivered_again_once_fixed(
+        client: HubClient, rt: Runtime, org: Organization, github_hook: CreatedHook) -> None:
+    body = data("github_release.json").encode()
+    headers = {GITHUB_HEADER: github_signature_header(github_hook.secret, body)}
+    await update_hook_template(rt, org.id, github_hook.hook.id,
+                               "{% block text %}{{ payload.release.name.__class__ }}"
+                               "{% endblock %}", actor="test")
+    failed = await client.post(f"/v1/hooks/{github_hook.hook.id}", data=body, headers=headers)
+    await update_hook_template(rt, org.id, github_hook.hook.id, data("github_release.j2"),
+                               actor="test")
+
+    redelivered = await client.post(f"/v1/hooks/{github_hook.hook.id}", data=body,
+                                    headers=headers)
+
+    assert (failed.status, redelivered.status) == (422, 202)
 
 
 async def test_a_release_the_template_skips_posts_nothing(client: HubClient, rt: Runtime,
