@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import json
 import logging
+import time
+from collections import OrderedDict
+from collections.abc import Callable
 
 from postflow.clock import Clock
 from postflow.ids import new_id, new_sortable_id
@@ -50,20 +53,44 @@ async def queue_deliveries(queue: WebhookQueue, deliveries: list[WebhookDelivery
                         delivery.id, queue.requeue_after.total_seconds(), exc_info=True)
 
 
+#: How long an organization's endpoints are read from memory: every post scheduled asks, and
+#: most organizations have none. An endpoint added or changed elsewhere counts this much later.
+ENDPOINTS_TTL_SECONDS = 2.0
+MAX_CACHED_ORGANIZATIONS = 1024
+
+
 class WebhookEmitter:
     """Records events for the endpoints that subscribe to them, then queues the deliveries."""
 
-    def __init__(self, store: Store, clock: Clock, queue: WebhookQueue) -> None:
+    def __init__(self, store: Store, clock: Clock, queue: WebhookQueue, *,
+                 ttl_seconds: float = ENDPOINTS_TTL_SECONDS,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
         self._store = store
         self._clock = clock
         self._queue = queue
+        self._ttl = ttl_seconds
+        self._monotonic = monotonic
+        #: org id -> (read until, on ``monotonic``'s scale; its endpoints)
+        self._endpoints: OrderedDict[str, tuple[float, list[WebhookEndpoint]]] = OrderedDict()
+
+    async def _endpoints_of(self, org_id: str) -> list[WebhookEndpoint]:
+        now = self._monotonic()
+        cached = self._endpoints.get(org_id)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        endpoints = await self._store.list_webhook_endpoints(org_id)
+        if self._ttl > 0:
+            self._endpoints[org_id] = (now + self._ttl, endpoints)
+            self._endpoints.move_to_end(org_id)
+            while len(self._endpoints) > MAX_CACHED_ORGANIZATIONS:
+                self._endpoints.popitem(last=False)
+        return endpoints
 
     async def emit(self, org_id: str, event_type: WebhookEventType,
                    obj: JsonObject) -> WebhookEvent | None:
         """The recorded event, or None when no enabled endpoint of ``org_id`` subscribes to
         ``event_type`` (nothing is recorded then)."""
-        endpoints = [e for e in await self._store.list_webhook_endpoints(org_id)
-                     if e.subscribes(event_type)]
+        endpoints = [e for e in await self._endpoints_of(org_id) if e.subscribes(event_type)]
         if not endpoints:
             return None
         now = self._clock.now()

@@ -92,3 +92,19 @@ async def test_a_post_waiting_for_review_is_not_said_to_be_scheduled(
                       source=PostSource(kind="cli"), actor="cli", review_required=True)
 
     assert not any(isinstance(n, PostScheduled) for n in notices.said)
+
+
+async def test_an_organizations_endpoints_are_read_again_after_a_moment(
+        wrt: Runtime, org: Organization, queue: KeptQueue) -> None:
+    now = [100.0]
+    emitter = WebhookEmitter(wrt.store, wrt.clock, queue, ttl_seconds=2.0,
+                             monotonic=lambda: now[0])
+    assert await emitter.emit(org.id, EVENT_TYPES[1], {"object": "post"}) is None
+    await add_webhook_endpoint(wrt, org.id, "https://example.com/in", list(EVENT_TYPES),
+                               actor="cli")
+
+    still_none = await emitter.emit(org.id, EVENT_TYPES[1], {"object": "post"})
+    now[0] += 2.0
+    recorded = await emitter.emit(org.id, EVENT_TYPES[1], {"object": "post"})
+
+    assert still_none is None and recorded is not None
