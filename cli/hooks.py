@@ -209,8 +209,9 @@ def delete_webhook(args: argparse.Namespace, ctx: CommandContext) -> None:
 
 def list_webhooks(args: argparse.Namespace, ctx: CommandContext) -> None:
     hooks = ctx.run_in_org(args.org, lambda rt, org: rt.store.list_hooks(org.id))
-    lines = table(["ID", "NAME", "REVIEW", "DISABLED", "URL", "CREATED"],
+    lines = table(["ID", "NAME", "REVIEW", "DISABLED", "TEMPLATE", "SIGNED", "URL", "CREATED"],
                   [[h.id, h.name, _yes(h.review_required), _yes(h.disabled),
+                    _yes(h.template is not None), h.signature_scheme.value,
                     hook_url(ctx.settings, h), when(h.created_at)] for h in hooks])
     ctx.out.result({"hooks": [hook_view(ctx.settings, h) for h in hooks]},
                    lines if hooks else ["No hooks yet."])
