@@ -14,7 +14,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from composition.webhooks import webhook_sink
 from postflow.chat.delivery import ChatDeliveries, ChatDelivery, ChatOutbox, InlineChatOutbox
+from postflow.clock import Clock, SystemClock
 from postflow.config import Settings
 from postflow.notices.review_cards import ReviewCardPosters, ReviewCards
 from postflow.notices.router import NoticeRouter, NoticeSink
@@ -51,11 +53,14 @@ class Chat:
     deliveries: ChatDeliveries
 
 
-def open_chat(settings: Settings, store: Store, vault: TokenVault) -> Chat:
-    """The chat adapters these settings configure, registered; the log sink when none is."""
+def open_chat(settings: Settings, store: Store, vault: TokenVault,
+              clock: Clock | None = None) -> Chat:
+    """The chat adapters these settings configure, registered; the log sink when none is;
+    and the outbound webhooks' sink."""
     deliveries = chat_deliveries(settings, store, vault)
     adapters = chat_adapters(settings, store, deliveries) if deliveries else ()
     sinks: list[NoticeSink] = [adapter.sink for adapter in adapters] or [LogSink()]
+    sinks.append(webhook_sink(settings, store, clock or SystemClock()))
     return Chat(notices=NoticeRouter(sinks),
                 review_cards={adapter.platform: adapter.review_cards for adapter in adapters},
                 deliveries=deliveries)

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from contextlib import suppress
-from datetime import date, datetime
-from enum import Enum
+from datetime import datetime
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -35,6 +34,13 @@ from postflow.queues import QueueSettings
 from postflow.recurrence import RecurringSeries, SeriesStatus
 from postflow.reviews import ReviewRequest, ReviewState
 from postflow.sandbox_posts import SandboxPost
+from postflow.store.mongo_documents import (
+    document_model,
+    from_bson,
+    model_document,
+    to_bson,
+)
+from postflow.store.mongo_webhooks import WEBHOOK_INDEXES, MongoWebhookRecords
 from postflow.store.port import UsageCharge, UsageExhausted
 
 Document = dict[str, Any]
@@ -78,6 +84,7 @@ INDEXES: list[tuple[str, IndexKeys, bool]] = [
     ("seen_signatures", [("scope", ASCENDING), ("signature", ASCENDING)], True),
     ("billing_events", [("outcome", ASCENDING), ("received_at", ASCENDING)], False),
     ("billing_events", [("received_at", ASCENDING)], False),
+    *WEBHOOK_INDEXES,
 ]
 
 #: (collection, field): MongoDB deletes a record once the time in ``field`` has passed (its
@@ -93,49 +100,9 @@ RESERVE_ROUNDS = 5
 OLDEST_FIRST = [("created_at", ASCENDING), ("_id", ASCENDING)]
 
 
-def to_bson(value: Any) -> Any:
-    """Plain BSON-ready values: enums become their value, datetimes aware UTC, dates (which
-    BSON has no type for) ISO text."""
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, datetime):
-        return as_utc(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Mapping):
-        return {key: to_bson(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [to_bson(item) for item in value]
-    return value
-
-
-def from_bson(value: Any) -> Any:
-    """Undo the driver's datetime handling: naive (UTC) or any zone becomes aware UTC."""
-    if isinstance(value, datetime):
-        return as_utc(value)
-    if isinstance(value, Mapping):
-        return {key: from_bson(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [from_bson(item) for item in value]
-    return value
-
-
 def _any_of(statuses: Sequence[PostStatus]) -> Document:
     """A ``status`` condition: one of ``statuses``."""
     return {"$in": [PostStatus(s).value for s in statuses]}
-
-
-def model_document(model: BaseModel) -> Document:
-    """The document for a record with an ``id``: that id is the document's ``_id``."""
-    doc: Document = to_bson(model.model_dump(mode="python"))
-    doc["_id"] = doc.pop("id")
-    return doc
-
-
-def document_model(model_type: type[ModelT], doc: Mapping[str, Any]) -> ModelT:
-    data: Document = from_bson(doc)
-    data["id"] = data.pop("_id")
-    return model_type.model_validate(data)
 
 
 def idempotency_record(doc: Mapping[str, Any]) -> IdempotencyRecord:
@@ -150,7 +117,7 @@ def org_media_record(doc: Mapping[str, Any]) -> OrgMedia:
     return OrgMedia.model_validate(data)
 
 
-class MongoStore:
+class MongoStore(MongoWebhookRecords):
     """The :class:`~postflow.store.port.Store` on MongoDB; build it with :meth:`connect`."""
 
     def __init__(self, client: AsyncMongoClient[Document], database: AsyncDatabase[Document]):

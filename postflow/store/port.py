@@ -33,6 +33,7 @@ from postflow.store.records.reviews import ReviewRecords
 from postflow.store.records.seen_signatures import SeenSignatureRecords
 from postflow.store.records.series import SeriesRecords
 from postflow.store.records.usage import UsageCharge, UsageExhausted, UsageRecords
+from postflow.store.records.webhooks import WebhookRecords
 
 __all__ = ["Store", "UsageCharge", "UsageExhausted"]
 
@@ -40,7 +41,8 @@ __all__ = ["Store", "UsageCharge", "UsageExhausted"]
 class Store(OrganizationRecords, ChatInstallationRecords, OAuthStateRecords, ConnectionRecords,
             HookRecords, IdempotencyKeyRecords, SeenSignatureRecords, PostRecords, QueueRecords,
             AttemptRecords, AuditRecords, UsageRecords, OrgMediaRecords, HeartbeatRecords,
-            SeriesRecords, ReviewRecords, ChatCommandRecords, BillingEventRecords, Protocol):
+            SeriesRecords, ReviewRecords, ChatCommandRecords, BillingEventRecords, WebhookRecords,
+            Protocol):
     """Every record type, and the connection's lifecycle."""
 
     async def ping(self) -> None:

@@ -42,6 +42,12 @@ from postflow.recurrence import RecurringSeries, SeriesStatus
 from postflow.reviews import ReviewRequest
 from postflow.store.port import Store
 from postflow.store.records.usage import UsageCharge
+from postflow.webhooks.records import (
+    DeliveryAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+)
 
 DEFAULT_TTL_SECONDS = 2.0
 DEFAULT_MAX_ENTRIES = 1024
@@ -61,6 +67,10 @@ UNCACHED_READS = frozenset({
     "find_review_for_post", "find_expired_reviews", "get_chat_commands_digest",
     "get_billing_event",
     "list_pending_billing_events", "list_billing_events",
+    # outbound webhooks
+    "get_webhook_endpoint", "list_webhook_endpoints", "get_webhook_event",
+    "get_webhook_delivery", "find_due_webhook_deliveries", "list_webhook_deliveries",
+    "list_webhook_attempts",
 })
 #: Writes of the record types cached here (organizations with their members and workspaces,
 #: connections, hooks): each empties the cache before and after it.
@@ -80,6 +90,10 @@ UNCACHED_WRITES = frozenset({
     "insert_series", "replace_series", "save_approval_policy", "insert_review",
     "replace_review", "set_chat_commands_digest",
     "record_billing_event", "save_billing_event",
+    # outbound webhooks
+    "insert_webhook_endpoint", "update_webhook_endpoint", "delete_webhook_endpoint",
+    "insert_webhook_event", "insert_webhook_deliveries", "replace_webhook_delivery",
+    "record_webhook_attempt", "purge_webhook_log",
 })
 
 _Key = tuple[str, ...]
@@ -244,6 +258,60 @@ class ReadCachedStore:
     async def delete_hook(self, org_id: str, hook_id: str) -> None:
         with self._writing():
             await self._store.delete_hook(org_id, hook_id)
+
+    # -- WebhookRecords (webhooks.py): never cached ---------------------------------------------
+    async def insert_webhook_endpoint(self, endpoint: WebhookEndpoint) -> None:
+        await self._store.insert_webhook_endpoint(endpoint)
+
+    async def get_webhook_endpoint(self, org_id: str, endpoint_id: str) -> WebhookEndpoint:
+        return await self._store.get_webhook_endpoint(org_id, endpoint_id)
+
+    async def list_webhook_endpoints(self, org_id: str) -> list[WebhookEndpoint]:
+        return await self._store.list_webhook_endpoints(org_id)
+
+    async def update_webhook_endpoint(self, endpoint: WebhookEndpoint) -> None:
+        await self._store.update_webhook_endpoint(endpoint)
+
+    async def delete_webhook_endpoint(self, org_id: str, endpoint_id: str) -> None:
+        await self._store.delete_webhook_endpoint(org_id, endpoint_id)
+
+    async def insert_webhook_event(self, event: WebhookEvent,
+                                   deliveries: list[WebhookDelivery]) -> None:
+        await self._store.insert_webhook_event(event, deliveries)
+
+    async def get_webhook_event(self, org_id: str, event_id: str) -> WebhookEvent:
+        return await self._store.get_webhook_event(org_id, event_id)
+
+    async def insert_webhook_deliveries(self, deliveries: list[WebhookDelivery]) -> None:
+        await self._store.insert_webhook_deliveries(deliveries)
+
+    async def get_webhook_delivery(self, org_id: str, delivery_id: str) -> WebhookDelivery:
+        return await self._store.get_webhook_delivery(org_id, delivery_id)
+
+    async def replace_webhook_delivery(self, delivery: WebhookDelivery,
+                                       expected_version: int) -> None:
+        await self._store.replace_webhook_delivery(delivery, expected_version)
+
+    async def record_webhook_attempt(self, attempt: DeliveryAttempt, delivery: WebhookDelivery,
+                                     expected_version: int) -> None:
+        await self._store.record_webhook_attempt(attempt, delivery, expected_version)
+
+    async def find_due_webhook_deliveries(self, now: datetime,
+                                          limit: int) -> list[WebhookDelivery]:
+        return await self._store.find_due_webhook_deliveries(now, limit)
+
+    async def list_webhook_deliveries(self, org_id: str, *, endpoint_id: str | None = None,
+                                      event_id: str | None = None,
+                                      limit: int = 50) -> list[WebhookDelivery]:
+        return await self._store.list_webhook_deliveries(
+            org_id, endpoint_id=endpoint_id, event_id=event_id, limit=limit)
+
+    async def list_webhook_attempts(self, org_id: str,
+                                    delivery_id: str) -> list[DeliveryAttempt]:
+        return await self._store.list_webhook_attempts(org_id, delivery_id)
+
+    async def purge_webhook_log(self, before: datetime) -> int:
+        return await self._store.purge_webhook_log(before)
 
     # -- IdempotencyKeyRecords (idempotency_keys.py) -------------------------------------------
     async def reserve_idempotency_key(self, record: IdempotencyRecord) -> IdempotencyRecord | None:

@@ -40,6 +40,7 @@ from postflow.reviews import ReviewRequest, ReviewState
 from postflow.sandbox_posts import SandboxPost
 from postflow.store.port import UsageCharge, UsageExhausted
 from postflow.store.sqlite_lane import Lane, Work, connect
+from postflow.store.sqlite_webhooks import SqliteWebhookRecords
 from postflow.store.writer_lock import WriterLock
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -139,6 +140,25 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
            org_id TEXT, org_hint TEXT, received_at TEXT NOT NULL, doc TEXT NOT NULL)""",
         "CREATE INDEX billing_events_pending ON billing_events (outcome, received_at)",
         "CREATE INDEX billing_events_received ON billing_events (received_at)",
+    ),
+    (  # outbound webhooks: endpoints, events, deliveries and their attempts
+        """CREATE TABLE webhook_endpoints (id TEXT PRIMARY KEY, org_id TEXT NOT NULL,
+           created_at TEXT NOT NULL, doc TEXT NOT NULL)""",
+        "CREATE INDEX webhook_endpoints_org ON webhook_endpoints (org_id, created_at)",
+        """CREATE TABLE webhook_events (id TEXT PRIMARY KEY, org_id TEXT NOT NULL,
+           created_at TEXT NOT NULL, doc TEXT NOT NULL)""",
+        "CREATE INDEX webhook_events_created ON webhook_events (created_at)",
+        """CREATE TABLE webhook_deliveries (id TEXT PRIMARY KEY, org_id TEXT NOT NULL,
+           event_id TEXT NOT NULL, endpoint_id TEXT NOT NULL, status TEXT NOT NULL,
+           next_attempt_at TEXT, created_at TEXT NOT NULL, version INTEGER NOT NULL,
+           doc TEXT NOT NULL)""",
+        "CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_attempt_at)",
+        "CREATE INDEX webhook_deliveries_org ON webhook_deliveries (org_id, created_at)",
+        "CREATE INDEX webhook_deliveries_created ON webhook_deliveries (created_at)",
+        """CREATE TABLE webhook_attempts (id TEXT PRIMARY KEY, org_id TEXT NOT NULL,
+           delivery_id TEXT NOT NULL, at TEXT NOT NULL, doc TEXT NOT NULL)""",
+        "CREATE INDEX webhook_attempts_delivery ON webhook_attempts (org_id, delivery_id, at)",
+        "CREATE INDEX webhook_attempts_at ON webhook_attempts (at)",
     ),
 )
 
@@ -308,7 +328,7 @@ def _post_values(post: Post) -> tuple[object, ...]:
             _ts(post.updated_at), post.version)
 
 
-class SqliteStore:
+class SqliteStore(SqliteWebhookRecords):
     """The :class:`~postflow.store.port.Store` over one SQLite file.
 
     Two connections: writes (and the reads inside them) go through one, plain reads through
