@@ -30,6 +30,7 @@ from datetime import datetime
 from postflow.approvals import ApprovalPolicy
 from postflow.attempts import PublishAttempt
 from postflow.audit import AuditEvent
+from postflow.chat_drafts import ChatDraft
 from postflow.chat_installations import ChatInstallation
 from postflow.connections import Connection
 from postflow.hooks import IdempotencyRecord, IncomingHook
@@ -57,7 +58,7 @@ UNCACHED_READS = frozenset({
     "list_queue_posts", "list_attempts", "list_audit", "get_usage", "find_idle_media",
     "media_in_use", "media_last_named", "count_media_holders", "get_heartbeat", "get_series",
     "list_series", "find_due_series", "get_approval_policies", "get_review",
-    "find_review_for_post", "find_expired_reviews",
+    "find_review_for_post", "find_expired_reviews", "get_chat_draft",
 })
 #: Writes of the record types cached here (organizations with their members and workspaces,
 #: connections, hooks): each empties the cache before and after it.
@@ -75,7 +76,7 @@ UNCACHED_WRITES = frozenset({
     "save_queue_settings", "insert_attempt", "finish_attempt", "append_audit", "consume_usage",
     "release_usage", "hold_media", "use_held_media", "release_held_media", "set_heartbeat",
     "insert_series", "replace_series", "save_approval_policy", "insert_review",
-    "replace_review",
+    "replace_review", "save_chat_draft", "delete_chat_draft", "purge_chat_drafts",
 })
 
 _Key = tuple[str, ...]
@@ -254,6 +255,19 @@ class ReadCachedStore:
 
     async def purge_idempotency_keys(self, now: datetime) -> int:
         return await self._store.purge_idempotency_keys(now)
+
+    # -- ChatDraftRecords (chat_drafts.py) -------------------------------------------------------
+    async def save_chat_draft(self, draft: ChatDraft) -> None:
+        await self._store.save_chat_draft(draft)
+
+    async def get_chat_draft(self, draft_id: str, now: datetime) -> ChatDraft | None:
+        return await self._store.get_chat_draft(draft_id, now)
+
+    async def delete_chat_draft(self, draft_id: str) -> bool:
+        return await self._store.delete_chat_draft(draft_id)
+
+    async def purge_chat_drafts(self, now: datetime) -> int:
+        return await self._store.purge_chat_drafts(now)
 
     # -- SeenSignatureRecords (seen_signatures.py) ---------------------------------------------
     async def claim_signature(self, scope: str, signature: str, expires_at: datetime,
