@@ -5,12 +5,21 @@ chat-neutral command handler Slack uses runs, and its reply becomes an interacti
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from bot.discord.autocomplete import autocomplete_answer
+from bot.discord.composer import COMPOSER_PREFIX, composer_answer, open_composer
+from bot.discord.interaction_types import (
+    CallbackType,
+    CommandCall,
+    Handler,
+    Interaction,
+    InteractionType,
+)
+from bot.discord.paging import PAGE_PREFIX, page_answer, paged_message
 from bot.discord.reply_text import message_data
 from postflow.chatops.callers import Caller
 from postflow.chatops.commands import run_command
@@ -27,26 +36,13 @@ PLATFORM = "discord"
 COMMAND = "postflow"
 
 
-class InteractionType(IntEnum):
-    PING = 1
-    APPLICATION_COMMAND = 2
-    MESSAGE_COMPONENT = 3
-    APPLICATION_COMMAND_AUTOCOMPLETE = 4
-    MODAL_SUBMIT = 5
-
-
-class CallbackType(IntEnum):
-    PONG = 1
-    CHANNEL_MESSAGE_WITH_SOURCE = 4
-    APPLICATION_COMMAND_AUTOCOMPLETE_RESULT = 8
-
-
 class OptionType(IntEnum):
     SUB_COMMAND = 1
     SUB_COMMAND_GROUP = 2
     USER = 6
     CHANNEL = 7
     ROLE = 8
+    ATTACHMENT = 11
 
 
 class MalformedInteraction(BadInput):
@@ -87,22 +83,11 @@ class _CommandInteraction(BaseModel):
     data: _CommandData
 
 
-@dataclass(frozen=True)
-class CommandCall:
-    """A ``/postflow`` command: who asked (None outside a server) and the text after it."""
-
-    caller: Caller | None
-    command: str
-    text: str
-
-
-@dataclass(frozen=True)
-class Interaction:
-    """A verified interaction as PostFlow reads it: its type, and for a command who asked and
-    what they typed."""
-
-    kind: InteractionType
-    command: CommandCall | None = None
+class _ActedInteraction(BaseModel):
+    guild_id: str | None = None
+    channel_id: str = ""
+    member: _Member | None = None
+    user: _User | None = None
 
 
 def read_interaction(payload: object) -> Interaction:
@@ -115,9 +100,36 @@ def read_interaction(payload: object) -> Interaction:
     if type(kind) is not int or kind not in {t.value for t in InteractionType}:
         raise MalformedInteraction("The body is not an interaction of a type PostFlow knows.",
                                    details={"type": repr(kind)[:20]})
-    if kind != InteractionType.APPLICATION_COMMAND:
-        return Interaction(kind=InteractionType(kind))
-    return Interaction(kind=InteractionType.APPLICATION_COMMAND, command=_command(payload))
+    if kind == InteractionType.APPLICATION_COMMAND:
+        command = _command(payload)
+        return Interaction(kind=InteractionType.APPLICATION_COMMAND, command=command,
+                           caller=command.caller, payload=payload)
+    if kind == InteractionType.PING:
+        return Interaction(kind=InteractionType.PING)
+    return _acted(InteractionType(kind), payload)
+
+
+def _acted(kind: InteractionType, payload: dict[str, Any]) -> Interaction:
+    """A component press, a form submission or an autocomplete request: who, and which id."""
+    try:
+        acted = _ActedInteraction.model_validate(payload)
+    except (ValidationError, RecursionError):
+        raise MalformedInteraction("The interaction is not one PostFlow can read.") from None
+    data = payload.get("data")
+    custom_id = data.get("custom_id") if isinstance(data, dict) else None
+    caller = None
+    if acted.guild_id is not None and acted.member is not None:
+        caller = _caller(acted.guild_id, acted.member, acted.channel_id)
+    return Interaction(kind=kind, caller=caller, payload=payload,
+                       custom_id=custom_id if isinstance(custom_id, str) else "")
+
+
+def _caller(guild_id: str, member: _Member, channel_id: str) -> Caller:
+    user = member.user
+    return Caller(identity=ChatIdentity(platform=PLATFORM, workspace_id=guild_id,
+                                        user_id=user.id),
+                  display_name=member.nick or user.global_name or user.username,
+                  channel_id=channel_id)
 
 
 def _command(payload: dict[str, Any]) -> CommandCall:
@@ -131,12 +143,7 @@ def _command(payload: dict[str, Any]) -> CommandCall:
     words = " ".join(_option_words(interaction.data.options))
     if interaction.guild_id is None or interaction.member is None:
         return CommandCall(caller=None, command=interaction.data.name, text=words)
-    member = interaction.member
-    user = member.user
-    caller = Caller(identity=ChatIdentity(platform=PLATFORM, workspace_id=interaction.guild_id,
-                                          user_id=user.id),
-                    display_name=member.nick or user.global_name or user.username,
-                    channel_id=interaction.channel_id)
+    caller = _caller(interaction.guild_id, interaction.member, interaction.channel_id)
     return CommandCall(caller=caller, command=interaction.data.name, text=words)
 
 
@@ -167,14 +174,24 @@ async def answer_interaction(rt: Runtime, queue: PublishQueue | None,
     if interaction.kind is InteractionType.PING:
         return {"type": CallbackType.PONG}
     if interaction.kind is InteractionType.APPLICATION_COMMAND_AUTOCOMPLETE:
-        return {"type": CallbackType.APPLICATION_COMMAND_AUTOCOMPLETE_RESULT,
-                "data": {"choices": []}}
+        return await autocomplete_answer(rt, interaction)
     if interaction.command is not None:
-        reply = await reply_or_apology(_command_reply(rt, queue, interaction.command), log,
+        call = interaction.command
+        if call.command == COMMAND and call.caller is not None:
+            words = call.text.split()
+            handler = COMMAND_HANDLERS.get(words[0].lower() if words else "")
+            if handler is not None:
+                return await handler(rt, queue, interaction)
+        reply = await reply_or_apology(_command_reply(rt, queue, call), log,
                                         "Discord interaction")
-    else:
-        reply = Reply(text="Buttons and forms are not available in Discord yet: use the "
-                           "`/postflow` commands.", error=True)
+        return {"type": CallbackType.CHANNEL_MESSAGE_WITH_SOURCE,
+                "data": paged_message(reply, call.text if call.caller is not None else "")}
+    handler = next((h for prefix, h in COMPONENT_HANDLERS.items()
+                    if interaction.custom_id.startswith(prefix)), None)
+    if handler is not None:
+        return await handler(rt, queue, interaction)
+    reply = Reply(text="That button or form is out of date or not one PostFlow knows: use the "
+                       "`/postflow` commands.", error=True)
     return {"type": CallbackType.CHANNEL_MESSAGE_WITH_SOURCE, "data": message_data(reply)}
 
 
@@ -186,3 +203,14 @@ async def _command_reply(rt: Runtime, queue: PublishQueue | None, call: CommandC
         return Reply(text="PostFlow's commands work in a server, not in direct messages.",
                      error=True)
     return await run_command(rt, queue, call.caller, call.text)
+
+
+#: ``/postflow <word>`` answered by a handler of its own (a form) rather than a reply.
+COMMAND_HANDLERS: dict[str, Handler] = {
+    "new": open_composer,
+}
+#: Components and forms by the prefix of their custom id.
+COMPONENT_HANDLERS: dict[str, Handler] = {
+    COMPOSER_PREFIX: composer_answer,
+    PAGE_PREFIX: page_answer,
+}

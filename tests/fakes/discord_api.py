@@ -25,6 +25,7 @@ Point discord.py here with ``discord.http.Route.BASE = fake.api_url`` and
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import itertools
 import json
@@ -99,6 +100,8 @@ class FakeInteraction:
     #: The ``@original`` response message, once a callback or an edit made one.
     original: FakeMessage | None = None
     followups: list[FakeMessage] = field(default_factory=list)
+    #: Set once the interaction is answered (a callback, or an HTTP-mode answer).
+    answered: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 @dataclass
@@ -146,6 +149,10 @@ class FakeDiscord:
     clock: Callable[[], float] = time.monotonic
     base_url: str = ""
     gateway: FakeGateway = field(default_factory=FakeGateway)
+    #: Files served as Discord attachments: attachment id -> (content type, bytes), and the
+    #: ids downloaded, in order.
+    attachments: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+    attachment_downloads: list[str] = field(default_factory=list)
     _ids: itertools.count[int] = field(
         default_factory=lambda: itertools.count(900_000_000_000_000_001))
     _windows: dict[str, tuple[float, int]] = field(default_factory=dict)
@@ -225,6 +232,36 @@ class FakeDiscord:
         return self._interaction(5, {"custom_id": custom_id, "components": rows},
                                  guild_id, user_id, channel_id, permissions)
 
+    def add_attachment(self, filename: str, content_type: str, data: bytes) -> dict[str, Any]:
+        """A file uploaded as a command's attachment option: its resolved attachment object
+        (``data.resolved.attachments``), served at its ``url``."""
+        attachment_id = self.new_id()
+        self.attachments[attachment_id] = (content_type, data)
+        url = f"{self.base_url}/attachments/{attachment_id}/{filename}"
+        return {"id": attachment_id, "filename": filename, "size": len(data),
+                "content_type": content_type, "url": url, "proxy_url": url,
+                "ephemeral": True}
+
+    def answer_over_http(self, interaction_id: str, body: dict[str, Any]) -> None:
+        """Discord's side of an HTTP-mode answer: the endpoint's response body is the
+        interaction's callback (a new response message for 4 and 5; for 6 and 7 the message
+        the component is on, updated by 7)."""
+        interaction = self.interactions[interaction_id]
+        interaction.callbacks.append(body)
+        kind = int(body.get("type", 0))
+        if kind in (4, 5):
+            data = body.get("data") or {}
+            flags = int(data.get("flags", 0)) | (LOADING if kind == 5 else 0)
+            interaction.original = self._new_message(
+                _channel_of(interaction), {**data, "flags": flags},
+                webhook_id=self.application_id)
+        elif kind in (6, 7) and "message" in interaction.payload:
+            clicked = self.messages.get(str(interaction.payload["message"]["id"]))
+            if clicked is not None and kind == 7:
+                self._edit(clicked, body.get("data") or {})
+            interaction.original = clicked
+        interaction.answered.set()
+
     def _interaction(self, kind: int, data: dict[str, Any], guild_id: str, user_id: str,
                      channel_id: str, permissions: str) -> dict[str, Any]:
         interaction_id = self.new_id()
@@ -268,7 +305,15 @@ class FakeDiscord:
             self._start_thread)
         add("POST", f"{API}/users/@me/channels", self._open_dm)
         app.router.add_get("/gateway", self._gateway)
+        app.router.add_get("/attachments/{attachment_id}/{filename}", self._attachment)
         return app
+
+    async def _attachment(self, request: web.Request) -> web.Response:
+        found = self.attachments.get(request.match_info["attachment_id"])
+        if found is None:
+            return web.Response(status=404)
+        self.attachment_downloads.append(request.match_info["attachment_id"])
+        return web.Response(body=found[1], headers={"Content-Type": found[0]})
 
     async def _gateway(self, request: web.Request) -> web.StreamResponse:
         return await self.gateway.serve(request, self)
@@ -422,6 +467,11 @@ class FakeDiscord:
         if isinstance(interaction, web.Response):
             return interaction
         message_id = request.match_info["message_id"]
+        if not interaction.callbacks:  # an HTTP-mode answer may still be on its way
+            try:
+                await asyncio.wait_for(interaction.answered.wait(), 2.0)
+            except TimeoutError:
+                return _error(404, 10015, "Unknown Webhook")
         if message_id == "@original":
             message = interaction.original
         else:

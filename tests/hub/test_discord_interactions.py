@@ -80,13 +80,13 @@ async def test_a_command_in_direct_messages_says_to_use_a_server(
     assert answer["data"]["flags"] == EPHEMERAL
 
 
-async def test_autocomplete_gets_no_choices_and_buttons_a_short_answer(
+async def test_no_focused_option_gets_no_choices_and_an_unknown_button_a_short_answer(
         discord: DiscordSender) -> None:
     response = await discord.post({"type": 4, "data": {"name": "postflow", "options": []}})
     assert await response.json() == {"type": 8, "data": {"choices": []}}
     response = await discord.post({"type": 3, "data": {"custom_id": "x"}})
     answer = await response.json()
-    assert answer["type"] == 4 and "not available in Discord yet" in answer["data"]["content"]
+    assert answer["type"] == 4 and "not one PostFlow knows" in answer["data"]["content"]
 
 
 async def test_malformed_json_is_400_and_records_nothing(

@@ -1,0 +1,199 @@
+"""The Discord composer through the signed HTTP endpoint: ``/postflow new`` opens a modal, its
+submission shows counts and problems per network and saves nothing, Submit saves one post
+through the same core as Slack, and composer ids that are not the presser's live draft are
+refused with nothing written."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from postflow.connections import Connection
+from postflow.organizations import Organization
+from postflow.posts import Post, PostStatus
+from postflow.runtime import Runtime
+from tests.bot.discord.conftest import DiscordUser, component_ids
+from tests.hub.discord_sender import MEMBER_ID
+
+MODAL, MESSAGE, UPDATE = 9, 4, 7
+
+
+async def drafts(rt: Runtime) -> int:
+    """How many composer drafts are stored (purging them: call it once, at the end)."""
+    from datetime import timedelta
+    return await rt.store.purge_chat_drafts(rt.clock.now() + timedelta(days=1))
+
+
+async def posts(rt: Runtime, org: Organization) -> list[Post]:
+    return await rt.store.list_posts(org.id)
+
+
+async def composed(owner: DiscordUser, text: str = "Launch day!",
+                   **variants: str) -> dict[str, Any]:
+    """``/postflow new`` and its modal submitted: the composer message's answer."""
+    opened = await owner.run("new")
+    assert opened["type"] == MODAL
+    fields = {"text": text} | {f"variant_{n}": t for n, t in variants.items()}
+    return await owner.submit_form(opened["data"]["custom_id"], fields)
+
+
+async def test_new_opens_a_modal_for_the_text_and_each_networks_own_text(
+        owner: DiscordUser, sandbox: Connection, x_account: Connection) -> None:
+    answer = await owner.run("new")
+
+    assert answer["type"] == MODAL
+    modal = answer["data"]
+    assert modal["custom_id"].startswith("pf:c:m:")
+    inputs = [row["components"][0] for row in modal["components"]]
+    assert [i["custom_id"] for i in inputs] == ["text", "variant_sandbox", "variant_x"]
+    assert all(i["type"] == 4 and len(i["label"]) <= 45 for i in inputs)
+    assert len(modal["components"]) <= 5
+
+
+async def test_new_without_a_connected_account_says_so_instead_of_a_modal(
+        owner: DiscordUser, guild_org: Organization) -> None:
+    answer = await owner.run("new")
+
+    assert answer["type"] == MESSAGE
+    assert "no connected account" in answer["data"]["content"]
+
+
+async def test_the_submitted_modal_shows_counts_per_network_and_saves_no_post(
+        rt: Runtime, owner: DiscordUser, guild_org: Organization, sandbox: Connection,
+        x_account: Connection) -> None:
+    answer = await composed(owner, "Hello Discord")
+
+    assert answer["type"] == MESSAGE and answer["data"]["flags"] == 64
+    content = answer["data"]["content"]
+    assert "**Sandbox**: 13/5000" in content and "**X**: 13/280" in content
+    assert "Accounts: Pick at least one account" in content
+    assert set(component_ids(answer["data"])) >= {"Accounts to publish to", "When", "Submit",
+                                                   "Cancel"}
+    assert await posts(rt, guild_org) == []
+
+
+async def test_an_over_limit_text_shows_the_networks_error_before_anything_is_saved(
+        rt: Runtime, owner: DiscordUser, guild_org: Organization,
+        x_account: Connection) -> None:
+    answer = await composed(owner, "x" * 300)
+    ids = component_ids(answer["data"])
+
+    picked = await owner.press(ids["Accounts to publish to"], owner.shown().id,
+                               values=[x_account.id])
+
+    assert picked["type"] == UPDATE
+    content = picked["data"]["content"]
+    assert "**X**: 300/280" in content and "280" in content.split("**X**")[1]
+    assert "Text:" in content  # the core's refusal, under the field it is about
+    await owner.press(ids["Submit"], owner.shown().id)
+    assert await posts(rt, guild_org) == []
+
+
+async def test_submit_saves_exactly_one_post_for_review_with_the_chosen_targets(
+        rt: Runtime, owner: DiscordUser, guild_org: Organization, sandbox: Connection,
+        x_account: Connection) -> None:
+    ids = component_ids((await composed(owner, "Ship it", x="Ship it on X"))["data"])
+    message = owner.shown().id
+    await owner.press(ids["Accounts to publish to"], message, values=[sandbox.id, x_account.id])
+
+    done = await owner.press(ids["Submit"], message)
+    again = await owner.press(ids["Submit"], message)
+
+    assert done["type"] == UPDATE and done["data"]["components"] == []
+    [post] = await posts(rt, guild_org)
+    assert post.status is PostStatus.IN_REVIEW
+    assert {t.connection_id for t in post.targets} == {sandbox.id, x_account.id}
+    assert post.text == "Ship it" and post.variants == {"x": "Ship it on X"}
+    assert f"Post `{post.id}` is waiting for review" in done["data"]["content"]
+    assert "expired or is not yours" in again["data"]["content"]
+    assert await drafts(rt) == 0
+
+
+async def test_submit_schedules_at_the_local_time_picked_in_the_members_zone(
+        rt: Runtime, owner: DiscordUser, guild_org: Organization, sandbox: Connection) -> None:
+    ids = component_ids((await composed(owner, "Later"))["data"])
+    message = owner.shown().id
+    await owner.press(ids["Accounts to publish to"], message, values=[sandbox.id])
+    await owner.press(ids["Review"], message, values=["direct"])
+    form = await owner.press(ids["When"], message, values=["at"])
+    assert form["type"] == MODAL
+    shown = await owner.submit_form(form["data"]["custom_id"], {
+        "date": "2027-03-01", "time": "09:30", "zone": "Europe/Paris"}, on_message=message)
+    assert "Mon 01 Mar 2027 09:30 Europe/Paris" in shown["data"]["content"]
+
+    await owner.press(ids["Submit"], message)
+
+    [post] = await posts(rt, guild_org)
+    assert post.status is PostStatus.SCHEDULED
+    assert post.scheduled_at is not None and post.scheduled_at.isoformat().startswith(
+        "2027-03-01T08:30")
+    assert post.timezone == "Europe/Paris"
+
+
+async def test_a_member_cannot_skip_review(
+        rt: Runtime, owner: DiscordUser, guild_org: Organization, sandbox: Connection) -> None:
+    await owner.run("role", {"type": 6, "name": "person", "value": MEMBER_ID},
+                    {"type": 3, "name": "role", "value": "member"})
+    member = DiscordUser(owner.sender, owner.fake, MEMBER_ID)
+    ids = component_ids((await composed(member, "From a member"))["data"])
+    assert "Review" not in ids
+    await member.press(ids["Accounts to publish to"], member.shown().id, values=[sandbox.id])
+
+    await member.press(ids["Submit"], member.shown().id)
+
+    [post] = await posts(rt, guild_org)
+    assert post.status is PostStatus.IN_REVIEW
+
+
+async def test_cancel_discards_the_draft_and_saves_nothing(
+        rt: Runtime, owner: DiscordUser, guild_org: Organization, sandbox: Connection) -> None:
+    ids = component_ids((await composed(owner))["data"])
+
+    answer = await owner.press(ids["Cancel"], owner.shown().id)
+
+    assert answer["type"] == UPDATE and "nothing was saved" in answer["data"]["content"]
+    assert await posts(rt, guild_org) == []
+    assert await drafts(rt) == 0
+
+
+async def test_someone_elses_composer_is_refused_and_nothing_is_written(
+        rt: Runtime, owner: DiscordUser, guild_org: Organization, sandbox: Connection) -> None:
+    ids = component_ids((await composed(owner))["data"])
+    message = owner.shown().id
+    await owner.run("role", {"type": 6, "name": "person", "value": MEMBER_ID},
+                    {"type": 3, "name": "role", "value": "admin"})
+    other = DiscordUser(owner.sender, owner.fake, MEMBER_ID)
+    before = owner.fake.messages[message].data["content"]
+
+    picked = await other.press(ids["Accounts to publish to"], message, values=[sandbox.id])
+    submitted = await other.press(ids["Submit"], message)
+
+    for answer in (picked, submitted):
+        assert answer["type"] == MESSAGE and "expired or is not yours" in answer["data"]["content"]
+    assert owner.fake.messages[message].data["content"] == before
+    assert await posts(rt, guild_org) == []
+
+
+async def test_a_composer_id_from_another_server_is_refused(
+        rt: Runtime, owner: DiscordUser, guild_org: Organization, sandbox: Connection) -> None:
+    ids = component_ids((await composed(owner))["data"])
+    payload = owner.fake.button_press("99999999999999999", owner.user_id, ids["Submit"])
+
+    answer = await owner.send(payload)
+
+    assert "expired or is not yours" in answer["data"]["content"]
+    assert await posts(rt, guild_org) == []
+
+
+async def test_garbled_composer_ids_are_refused_with_nothing_written(
+        rt: Runtime, owner: DiscordUser, guild_org: Organization, sandbox: Connection) -> None:
+    ids = component_ids((await composed(owner))["data"])
+    real = ids["Submit"]
+    message = owner.shown().id
+
+    for garbled in (real[:-1], real + "A", real.replace(":s:", ":q:"), "pf:c:s:" + "A" * 22,
+                    "pf:c:", "pf:c:s:../../x", real.replace(":s:", ":m:")):
+        answer = await owner.press(garbled, message)
+        assert answer["type"] == MESSAGE, garbled
+        assert answer["data"]["flags"] == 64
+    assert await posts(rt, guild_org) == []
+    assert await drafts(rt) == 1  # the real draft, untouched
