@@ -1,0 +1,78 @@
+"""Autocomplete for ``/postflow`` options (type 4 -> type 8, at most 25 choices), keyed by the
+focused option's name: accounts, time zones and recent posts of the caller's organization."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from postflow.connections import Connection
+from postflow.organizations import Organization
+from postflow.posts import PostSource
+from postflow.runtime import Runtime
+from postflow.usecases.connections import connect_sandbox
+from postflow.usecases.organizations import create_organization
+from postflow.usecases.submit_post import PostRequest, submit_post
+from tests.bot.discord.conftest import DiscordUser
+from tests.hub.discord_sender import GUILD_ID, MEMBER_ID
+
+AUTOCOMPLETE_RESULT = 8
+
+
+def typing_into(owner: DiscordUser, subcommand: str, option: str, typed: str,
+                user_id: str | None = None) -> dict[str, Any]:
+    payload = owner.fake.slash_command(GUILD_ID, user_id or owner.user_id, subcommand, [
+        {"type": 3, "name": option, "value": typed, "focused": True}])
+    payload["type"] = 4
+    return payload
+
+
+async def choices(owner: DiscordUser, payload: dict[str, Any]) -> list[dict[str, str]]:
+    response = await owner.sender.post(payload)
+    answer = await response.json()
+    assert answer["type"] == AUTOCOMPLETE_RESULT
+    found: list[dict[str, str]] = answer["data"]["choices"]
+    return found
+
+
+async def test_account_offers_the_organizations_connected_accounts(
+        rt: Runtime, owner: DiscordUser, sandbox: Connection, x_account: Connection) -> None:
+    other = await create_organization(rt, "Elsewhere", actor="test")
+    await connect_sandbox(rt, other.id, "not-ours", actor="test")
+
+    offered = await choices(owner, typing_into(owner, "queue", "account", ""))
+    narrowed = await choices(owner, typing_into(owner, "queue", "account", "ACME_D"))
+
+    assert {c["value"] for c in offered} == {sandbox.id, x_account.id}
+    assert narrowed == [{"name": "acme_dev (x)", "value": x_account.id}]
+
+
+async def test_timezone_offers_at_most_25_iana_zones_matching_what_was_typed(
+        owner: DiscordUser, guild_org: Organization) -> None:
+    paris = await choices(owner, typing_into(owner, "settings", "timezone", "paris"))
+    europe = await choices(owner, typing_into(owner, "settings", "timezone", "Europe/"))
+
+    assert paris == [{"name": "Europe/Paris", "value": "Europe/Paris"}]
+    assert len(europe) == 25 and all(c["value"].startswith("Europe/") for c in europe)
+
+
+async def test_post_offers_the_organizations_recent_posts(
+        rt: Runtime, owner: DiscordUser, guild_org: Organization, sandbox: Connection) -> None:
+    for text in ("Spring launch", "Summer sale"):
+        await submit_post(rt, guild_org.id, PostRequest(text=text, targets=[sandbox.id]),
+                          source=PostSource(kind="api"), actor="test", review_required=True)
+
+    offered = await choices(owner, typing_into(owner, "list", "post", "summer"))
+
+    [post] = [p for p in await rt.store.list_posts(guild_org.id) if p.text == "Summer sale"]
+    assert offered == [{"name": "In review · Summer sale", "value": post.id}]
+
+
+async def test_someone_who_is_not_a_member_gets_no_choices(
+        owner: DiscordUser, sandbox: Connection) -> None:
+    assert await choices(owner, typing_into(owner, "queue", "account", "",
+                                            user_id=MEMBER_ID)) == []
+
+
+async def test_an_option_postflow_does_not_complete_gets_no_choices(
+        owner: DiscordUser, sandbox: Connection) -> None:
+    assert await choices(owner, typing_into(owner, "queue", "colour", "bl")) == []
