@@ -55,11 +55,13 @@ def complete_later(settings: Settings, interaction: Interaction,
 
 async def answer_within(settings: Settings, interaction: Interaction,
                         work: Coroutine[Any, Any, Answer], *, update: bool,
-                        budget: float = ANSWER_BUDGET_SECONDS) -> Answer:
-    """``work``'s answer when it comes within ``budget`` seconds; else a deferral, the work
-    going on and its answer's data sent as an edit when it ends."""
+                        budget: float | None = None) -> Answer:
+    """``work``'s answer when it comes within ``budget`` seconds (by default
+    :data:`ANSWER_BUDGET_SECONDS`); else a deferral, the work going on and its answer's data
+    sent as an edit when it ends."""
     task = asyncio.get_running_loop().create_task(work)
-    done, _ = await asyncio.wait({task}, timeout=budget)
+    done, _ = await asyncio.wait({task}, timeout=ANSWER_BUDGET_SECONDS if budget is None
+                                 else budget)
     if done:
         return task.result()
     complete_later(settings, interaction, task, answer_data=True)

@@ -5,21 +5,26 @@ refused with nothing written."""
 
 from __future__ import annotations
 
+import asyncio
+from datetime import timedelta
 from typing import Any
 
+import pytest
+
+from bot.discord import deferred_answers
 from postflow.connections import Connection
 from postflow.organizations import Organization
 from postflow.posts import Post, PostStatus
 from postflow.runtime import Runtime
 from tests.bot.discord.conftest import DiscordUser, component_ids
 from tests.hub.discord_sender import MEMBER_ID
+from tests.polling import eventually
 
-MODAL, MESSAGE, UPDATE = 9, 4, 7
+MODAL, MESSAGE, UPDATE, DEFERRED_UPDATE = 9, 4, 7, 6
 
 
 async def drafts(rt: Runtime) -> int:
     """How many composer drafts are stored (purging them: call it once, at the end)."""
-    from datetime import timedelta
     return await rt.store.purge_chat_drafts(rt.clock.now() + timedelta(days=1))
 
 
@@ -197,3 +202,48 @@ async def test_garbled_composer_ids_are_refused_with_nothing_written(
         assert answer["data"]["flags"] == 64
     assert await posts(rt, guild_org) == []
     assert await drafts(rt) == 1  # the real draft, untouched
+
+
+async def test_two_submit_presses_at_once_save_one_post(
+        rt: Runtime, owner: DiscordUser, guild_org: Organization, sandbox: Connection) -> None:
+    ids = component_ids((await composed(owner, "Only once"))["data"])
+    message = owner.shown().id
+    await owner.press(ids["Accounts to publish to"], message, values=[sandbox.id])
+
+    await asyncio.gather(*(owner.press(ids["Submit"], message) for _ in range(4)))
+
+    assert len(await posts(rt, guild_org)) == 1
+
+
+async def test_a_slow_submit_is_deferred_and_completed_by_editing_the_message(
+        rt: Runtime, owner: DiscordUser, guild_org: Organization, sandbox: Connection,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    ids = component_ids((await composed(owner, "Slowly"))["data"])
+    message = owner.shown()
+    await owner.press(ids["Accounts to publish to"], message.id, values=[sandbox.id])
+    monkeypatch.setattr(deferred_answers, "ANSWER_BUDGET_SECONDS", 0.0)
+
+    answer = await owner.press(ids["Submit"], message.id)
+
+    assert answer == {"type": DEFERRED_UPDATE}
+    await eventually(lambda: "waiting for review" in message.data["content"],
+                     what="the deferred Submit's edit")
+    assert message.data["components"] == []
+    assert owner.fake.calls_to("PATCH /webhooks/{app_id}/{token}/messages/{message_id}")
+    assert len(await posts(rt, guild_org)) == 1
+
+
+async def test_edit_text_reopens_the_modal_with_what_was_typed_and_updates_the_message(
+        rt: Runtime, owner: DiscordUser, guild_org: Organization, sandbox: Connection) -> None:
+    ids = component_ids((await composed(owner, "First words"))["data"])
+    message = owner.shown().id
+
+    form = await owner.press(ids["Edit text"], message)
+    [text_input] = [row["components"][0] for row in form["data"]["components"]
+                    if row["components"][0]["custom_id"] == "text"]
+    updated = await owner.submit_form(form["data"]["custom_id"], {"text": "Second words"},
+                                      on_message=message)
+
+    assert form["type"] == MODAL and text_input["value"] == "First words"
+    assert updated["type"] == UPDATE and "Second words" in updated["data"]["content"]
+    assert await posts(rt, guild_org) == []
