@@ -11,6 +11,9 @@ DM channels. Refusals use Discord's codes: 401 (bad token; 50027 expired interac
 403 50001 (``forbidden_channels``, a server the bot left), 403 50007 (``dms_closed``),
 404 10003/10008/10015/10062 (unknown channel, message, webhook, interaction or a late ack),
 400 40060 (an interaction answered twice).
+In HTTP mode the endpoint's response is the callback: ``answer_over_http`` hands it to the fake
+(a webhook edit that arrives before it waits for it, up to 2 s). ``add_attachment`` serves a
+file as a command's attachment (outside ``/api``, as Discord's CDN does), counting downloads.
 Every answer carries ``X-RateLimit-Limit/Remaining/Reset-After/Bucket``; ``rate_limit`` makes the
 next N calls on a route answer 429 ``{"retry_after", "global": false}`` (with the ``Via``
 header discord.py needs to retry instead of assuming a ban).
