@@ -247,3 +247,32 @@ async def test_edit_text_reopens_the_modal_with_what_was_typed_and_updates_the_m
     assert form["type"] == MODAL and text_input["value"] == "First words"
     assert updated["type"] == UPDATE and "Second words" in updated["data"]["content"]
     assert await posts(rt, guild_org) == []
+
+
+async def test_a_viewer_gets_no_composer_and_nothing_is_written(
+        rt: Runtime, owner: DiscordUser, guild_org: Organization, sandbox: Connection) -> None:
+    await owner.run("role", {"type": 6, "name": "person", "value": MEMBER_ID},
+                    {"type": 3, "name": "role", "value": "viewer"})
+    viewer = DiscordUser(owner.sender, owner.fake, MEMBER_ID)
+
+    answer = await viewer.run("new")
+
+    assert answer["type"] == MESSAGE and "Viewer" in answer["data"]["content"]
+    assert await drafts(rt) == 0
+
+
+async def test_a_member_demoted_to_viewer_cannot_submit_their_draft(
+        rt: Runtime, owner: DiscordUser, guild_org: Organization, sandbox: Connection) -> None:
+    await owner.run("role", {"type": 6, "name": "person", "value": MEMBER_ID},
+                    {"type": 3, "name": "role", "value": "member"})
+    member = DiscordUser(owner.sender, owner.fake, MEMBER_ID)
+    ids = component_ids((await composed(member, "Before the demotion"))["data"])
+    message = member.shown().id
+    await member.press(ids["Accounts to publish to"], message, values=[sandbox.id])
+    await owner.run("role", {"type": 6, "name": "person", "value": MEMBER_ID},
+                    {"type": 3, "name": "role", "value": "viewer"})
+
+    answer = await member.press(ids["Submit"], message)
+
+    assert answer["type"] == MESSAGE and answer["data"]["flags"] == 64
+    assert await posts(rt, guild_org) == []
