@@ -76,7 +76,7 @@ def composer_message(rt: Runtime, draft: ComposerDraft,
         lines.append("> " + excerpt(state.text, 300))
     for network, text in sorted(state.variants.items()):
         name = choices.network_names.get(network, network)
-        lines.append(f"{name} gets its own text: > {excerpt(text, 120)}")
+        lines.append(f"**{name}** gets its own text: {excerpt(text, 120)}")
     lines.append("")
     for count in compose.network_counts(rt, choices, state):
         bad = count.problems or count.length > count.limit
