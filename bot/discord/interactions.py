@@ -181,7 +181,7 @@ async def answer_interaction(rt: Runtime, queue: PublishQueue | None,
             words = call.text.split()
             handler = COMMAND_HANDLERS.get(words[0].lower() if words else "")
             if handler is not None:
-                return await handler(rt, queue, interaction)
+                return await _handled(handler, rt, queue, interaction)
         reply = await reply_or_apology(_command_reply(rt, queue, call), log,
                                         "Discord interaction")
         return {"type": CallbackType.CHANNEL_MESSAGE_WITH_SOURCE,
@@ -189,10 +189,26 @@ async def answer_interaction(rt: Runtime, queue: PublishQueue | None,
     handler = next((h for prefix, h in COMPONENT_HANDLERS.items()
                     if interaction.custom_id.startswith(prefix)), None)
     if handler is not None:
-        return await handler(rt, queue, interaction)
+        return await _handled(handler, rt, queue, interaction)
     reply = Reply(text="That button or form is out of date or not one PostFlow knows: use the "
                        "`/postflow` commands.", error=True)
     return {"type": CallbackType.CHANNEL_MESSAGE_WITH_SOURCE, "data": message_data(reply)}
+
+
+async def _handled(handler: Handler, rt: Runtime, queue: PublishQueue | None,
+                   interaction: Interaction) -> dict[str, Any]:
+    """What ``handler`` answers; when it raises, the one failure path every chat adapter uses
+    (a core error's message, else an apology with a reference) as an ephemeral reply."""
+    answers: list[dict[str, Any]] = []
+
+    async def run() -> Reply:
+        answers.append(await handler(rt, queue, interaction))
+        return Reply(text="")
+
+    failure = await reply_or_apology(run(), log, "Discord interaction")
+    if answers:
+        return answers[0]
+    return {"type": CallbackType.CHANNEL_MESSAGE_WITH_SOURCE, "data": message_data(failure)}
 
 
 async def _command_reply(rt: Runtime, queue: PublishQueue | None, call: CommandCall) -> Reply:

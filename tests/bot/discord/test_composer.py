@@ -276,3 +276,19 @@ async def test_a_member_demoted_to_viewer_cannot_submit_their_draft(
 
     assert answer["type"] == MESSAGE and answer["data"]["flags"] == 64
     assert await posts(rt, guild_org) == []
+
+
+async def test_a_store_failure_in_a_step_is_an_apology_with_a_reference_not_a_500(
+        rt: Runtime, owner: DiscordUser, guild_org: Organization, sandbox: Connection,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    ids = component_ids((await composed(owner))["data"])
+
+    async def broken(*args: object) -> None:
+        raise OSError("disk on fire")
+
+    monkeypatch.setattr(rt.store, "save_chat_draft", broken)
+    answer = await owner.press(ids["Accounts to publish to"], owner.shown().id,
+                               values=[sandbox.id])
+
+    content = answer["data"]["content"]
+    assert answer["type"] == MESSAGE and "Reference:" in content and "disk" not in content
