@@ -4,8 +4,9 @@ paced ``chat`` queue or at once).
 
 Slack's modules load only when Slack is configured: a process without Slack never imports
 slack-sdk or slack-bolt. A second platform is one more adapter registered in
-:func:`chat_adapters`. Discord (``POSTFLOW_DISCORD_BOT_TOKEN``) has its delivery only so far:
-the ``chat`` queue delivers its messages, but no notice sink or review cards make any yet.
+:func:`chat_adapters`: Discord (``POSTFLOW_DISCORD_BOT_TOKEN``) registers its delivery, its
+notice sink (:mod:`bot.discord.notice_sink`) and its review cards
+(:mod:`bot.discord.review_cards`), as Slack does.
 """
 
 from __future__ import annotations
@@ -90,6 +91,15 @@ def chat_adapters(settings: Settings, store: Store,
         assert isinstance(slack, SlackChatDelivery)
         adapters.append(ChatAdapter("slack", slack, SlackNoticeSink(store, outbox),
                                     SlackReviewCards(store, slack)))
+    discord = deliveries.get("discord")
+    if discord is not None:
+        from bot.discord.chat_delivery import DiscordChatDelivery
+        from bot.discord.notice_sink import DiscordNoticeSink
+        from bot.discord.review_cards import DiscordReviewCards
+
+        assert isinstance(discord, DiscordChatDelivery)
+        adapters.append(ChatAdapter("discord", discord, DiscordNoticeSink(store, outbox),
+                                    DiscordReviewCards(store, discord)))
     return tuple(adapters)
 
 

@@ -7,13 +7,13 @@ choices: autocomplete never says why, Discord shows nothing for an error."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from functools import cache
 from typing import Any
 from zoneinfo import available_timezones
 
-from bot.discord.interaction_types import Answer, CallbackType, Interaction
-from postflow.chatops.callers import Membership, resolve_member
+from bot.discord.interaction_types import Answer, CallbackType
+from postflow.chatops.callers import Caller, Membership, resolve_member
 from postflow.chatops.formatting import excerpt
 from postflow.chatops.permissions import Permission, allows
 from postflow.chatops.post_lists import STATUS_WORDS
@@ -32,22 +32,24 @@ Choice = dict[str, str]
 Complete = Callable[[Runtime, Membership, str], Awaitable[list[Choice]]]
 
 
-async def autocomplete_answer(rt: Runtime, interaction: Interaction) -> Answer:
-    """The choices for the focused option, or none."""
+async def autocomplete_answer(rt: Runtime, caller: Caller | None,
+                              payload: Mapping[str, Any]) -> Answer:
+    """The choices for the option ``caller`` is typing into, or none."""
     return {"type": CallbackType.APPLICATION_COMMAND_AUTOCOMPLETE_RESULT,
-            "data": {"choices": await _choices(rt, interaction)}}
+            "data": {"choices": await _choices(rt, caller, payload)}}
 
 
-async def _choices(rt: Runtime, interaction: Interaction) -> list[Choice]:
-    focused = focused_option(interaction.payload)
-    if focused is None or interaction.caller is None:
+async def _choices(rt: Runtime, caller: Caller | None,
+                   payload: Mapping[str, Any]) -> list[Choice]:
+    focused = focused_option(payload)
+    if focused is None or caller is None:
         return []
     name, typed = focused
     complete = COMPLETERS.get(name)
     if complete is None:
         return []
     try:
-        who = await resolve_member(rt, interaction.caller)
+        who = await resolve_member(rt, caller)
         return (await complete(rt, who, typed.strip().lower()))[:CHOICES_MAX]
     except PostFlowError:
         return []
@@ -56,9 +58,9 @@ async def _choices(rt: Runtime, interaction: Interaction) -> list[Choice]:
         return []
 
 
-def focused_option(payload: Any) -> tuple[str, str] | None:
+def focused_option(payload: Mapping[str, Any]) -> tuple[str, str] | None:
     """(name, what is typed so far) of the option being typed into; None when there is none."""
-    data = payload.get("data") if isinstance(payload, dict) else None
+    data = payload.get("data")
     options = data.get("options") if isinstance(data, dict) else None
     for option in _walk(options, depth=0):
         if option.get("focused") is True and isinstance(option.get("name"), str):

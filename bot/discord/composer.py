@@ -19,12 +19,13 @@ and is still a member with the role, before it reads or writes anything.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, time
 from typing import Any
 
 from bot.discord import composer_message as ui
+from bot.discord.component_press import ComponentPress
 from bot.discord.composer_drafts import (
     COMPOSER_PREFIX,
     ComposerDraft,
@@ -35,12 +36,13 @@ from bot.discord.composer_drafts import (
     save_draft,
 )
 from bot.discord.composer_media import command_attachments, store_attachment
-from bot.discord.deferred_answers import answer_within, complete_later, deferral
-from bot.discord.interaction_types import Answer, CallbackType, Interaction, InteractionType
+from bot.discord.deferred_answers import Webhook, answer_within, complete_later, deferral
+from bot.discord.interaction_types import Answer, CallbackType
 from bot.discord.reply_text import message_data
 from postflow.chatops import compose
-from postflow.chatops.callers import resolve_member
+from postflow.chatops.callers import Caller, resolve_member
 from postflow.chatops.compose import ComposerChoices, ComposerInvalid, When
+from postflow.chatops.failure_replies import reply_or_apology
 from postflow.chatops.replies import Reply
 from postflow.errors import PostFlowError
 from postflow.publish_queue import PublishQueue
@@ -62,54 +64,69 @@ class Step:
 
     rt: Runtime
     queue: PublishQueue | None
-    interaction: Interaction
+    press: ComponentPress
     draft: ComposerDraft
     choices: ComposerChoices
 
     @property
     def on_message(self) -> bool:
         """Whether it came from the composer's message (so it may update it in place)."""
-        return "message" in self.interaction.payload
+        return self.press.message is not None
+
+    @property
+    def webhook(self) -> Webhook:
+        return Webhook(self.press.application_id, self.press.token)
 
 
-async def open_composer(rt: Runtime, queue: PublishQueue | None,
-                        interaction: Interaction) -> Answer:
+async def open_composer(rt: Runtime, queue: PublishQueue | None, caller: Caller,
+                        payload: Mapping[str, Any]) -> Answer:
     """``/postflow new``: the modal, or why it cannot open."""
-    if interaction.caller is None:
-        return _refusal("PostFlow's commands work in a server, not in direct messages.")
     try:
-        who = await resolve_member(rt, interaction.caller)
+        who = await resolve_member(rt, caller)
         choices = await compose.composer_choices(rt, who, "")
     except PostFlowError as err:
         return _refusal(err.message)
     if not choices.connections:
         return _refusal(NO_ACCOUNTS)
-    draft = replace(new_draft(who, files=command_attachments(interaction.payload)),
+    draft = replace(new_draft(who, files=command_attachments(payload)),
                     networks=tuple(choices.networks[:ui.INPUTS_MAX - 1]))
     await save_draft(rt, draft)
     return {"type": CallbackType.MODAL, "data": ui.text_modal(draft, choices)}
 
 
 async def composer_answer(rt: Runtime, queue: PublishQueue | None,
-                          interaction: Interaction) -> Answer:
-    """A composer's component pressed or form submitted (``pf:c:`` ids)."""
-    read = read_composer_id(interaction.custom_id)
-    step_handler = STEPS.get((interaction.kind, read[0])) if read is not None else None
+                          press: ComponentPress) -> Answer:
+    """A composer's component pressed or form submitted (``pf:c:`` ids); a failure is an
+    ephemeral answer (the core's message, or an apology with a reference), never a trace."""
+    answers: list[Answer] = []
+
+    async def run() -> Reply:
+        answers.append(await _composer_step(rt, queue, press))
+        return Reply(text="")
+
+    failure = await reply_or_apology(run(), log, "Discord composer")
+    return answers[0] if answers else _refusal(failure.text)
+
+
+async def _composer_step(rt: Runtime, queue: PublishQueue | None,
+                         press: ComponentPress) -> Answer:
+    read = read_composer_id(press.custom_id)
+    step_handler = STEPS.get((press.form, read[0])) if read is not None else None
     if read is None or step_handler is None:
         return _refusal("That composer button is not one PostFlow made: start again with "
                         "`/postflow new`.")
     try:
-        draft, who = await open_draft(rt, read[1], interaction.caller)
+        draft, who = await open_draft(rt, read[1], press.caller)
         choices = await compose.composer_choices(rt, who, draft.timezone)
     except PostFlowError as err:
         return _refusal(err.message)
-    return await step_handler(Step(rt, queue, interaction, draft, choices))
+    return await step_handler(Step(rt, queue, press, draft, choices))
 
 
 # -- steps --------------------------------------------------------------------------------------
 
 async def _text_submitted(step: Step) -> Answer:
-    values = _form_values(step.interaction.payload)
+    values = step.press.values
     variants = {network: values[compose.variant_field(network)]
                 for network in step.draft.networks
                 if values.get(compose.variant_field(network), "").strip()}
@@ -118,7 +135,7 @@ async def _text_submitted(step: Step) -> Answer:
     await save_draft(step.rt, draft)
     if any(f.media_id is None for f in state.files):
         # Downloading and storing the attachment may outlast Discord's 3 seconds.
-        complete_later(step.rt.settings, step.interaction,
+        complete_later(step.rt.settings, step.webhook,
                        _with_files_stored(replace(step, draft=draft)))
         return deferral(update=step.on_message)
     message = ui.composer_message(step.rt, draft, step.choices)
@@ -151,12 +168,12 @@ async def _with_files_stored(step: Step) -> dict[str, Any]:
 
 async def _targets_picked(step: Step) -> Answer:
     known = {c.id for c in step.choices.connections}
-    picked = tuple(v for v in _select_values(step.interaction.payload) if v in known)
+    picked = tuple(v for v in step.press.selected if v in known)
     return await _changed(step, replace(step.draft.state, targets=picked))
 
 
 async def _when_picked(step: Step) -> Answer:
-    values = _select_values(step.interaction.payload)
+    values = step.press.selected
     when = When(values[0]) if values and values[0] in When.__members__.values() else When.NOW
     draft = replace(step.draft, state=replace(step.draft.state, when=when), notice="")
     await save_draft(step.rt, draft)
@@ -166,7 +183,7 @@ async def _when_picked(step: Step) -> Answer:
 
 
 async def _mode_picked(step: Step) -> Answer:
-    values = _select_values(step.interaction.payload)
+    values = step.press.selected
     return await _changed(step, replace(step.draft.state,
                                         review=not values or values[0] != "direct"))
 
@@ -180,7 +197,7 @@ async def _set_time(step: Step) -> Answer:
 
 
 async def _time_submitted(step: Step) -> Answer:
-    values = _form_values(step.interaction.payload)
+    values = step.press.values
     problems = []
     picked_date = _parse(date.fromisoformat, values.get(ui.DATE_INPUT, ""))
     picked_time = _parse(time.fromisoformat, values.get(ui.TIME_INPUT, ""))
@@ -204,7 +221,7 @@ async def _time_submitted(step: Step) -> Answer:
 
 
 async def _submit(step: Step) -> Answer:
-    return await answer_within(step.rt.settings, step.interaction, _create(step), update=True)
+    return await answer_within(step.rt.settings, step.webhook, _create(step), update=True)
 
 
 async def _create(step: Step) -> Answer:
@@ -240,8 +257,9 @@ async def _changed(step: Step, state: compose.ComposerState) -> Answer:
 
 
 StepHandler = Callable[[Step], Awaitable[Answer]]
-_COMPONENT, _FORM = InteractionType.MESSAGE_COMPONENT, InteractionType.MODAL_SUBMIT
-STEPS: dict[tuple[InteractionType, str], StepHandler] = {
+_COMPONENT, _FORM = False, True
+#: (a form's submission?, the step's letter) -> what does it.
+STEPS: dict[tuple[bool, str], StepHandler] = {
     (_FORM, ui.TEXT_FORM): _text_submitted,
     (_FORM, ui.TIME_FORM): _time_submitted,
     (_COMPONENT, ui.TARGETS): _targets_picked,
@@ -255,27 +273,6 @@ STEPS: dict[tuple[InteractionType, str], StepHandler] = {
 
 
 # -- reading payloads ---------------------------------------------------------------------------
-
-def _form_values(payload: Any) -> dict[str, str]:
-    """A submitted modal's text inputs by custom id (in action rows, or in labels)."""
-    data = payload.get("data") if isinstance(payload, dict) else None
-    values: dict[str, str] = {}
-    for row in (data or {}).get("components") or []:
-        if not isinstance(row, dict):
-            continue
-        inner = row.get("components") or ([row["component"]] if "component" in row else [])
-        for component in inner:
-            if isinstance(component, dict) and isinstance(component.get("custom_id"), str):
-                value = component.get("value")
-                values[component["custom_id"]] = value if isinstance(value, str) else ""
-    return values
-
-
-def _select_values(payload: Any) -> list[str]:
-    data = payload.get("data") if isinstance(payload, dict) else None
-    values = (data or {}).get("values")
-    return [v for v in values if isinstance(v, str)] if isinstance(values, list) else []
-
 
 def _parse(parse: Callable[[str], Any], text: str) -> Any:
     try:

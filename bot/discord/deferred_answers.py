@@ -15,11 +15,11 @@ import asyncio
 import logging
 import secrets
 from collections.abc import Coroutine
+from dataclasses import dataclass
 from typing import Any
 
-import aiohttp
-
-from bot.discord.interaction_types import Answer, CallbackType, Interaction
+from bot.discord.interaction_types import Answer, CallbackType
+from bot.discord.interaction_webhooks import edit_original
 from bot.discord.reply_text import EPHEMERAL
 from postflow.config import Settings
 
@@ -29,8 +29,6 @@ log = logging.getLogger(__name__)
 ANSWER_BUDGET_SECONDS = 2.0
 #: The deferred work must end while the token still works (15 minutes), with room to edit.
 WORK_DEADLINE_SECONDS = 14 * 60.0
-REQUEST_TIMEOUT_SECONDS = 10.0
-
 _running: set[asyncio.Task[None]] = set()
 
 
@@ -42,18 +40,26 @@ def deferral(*, update: bool) -> Answer:
             "data": {"flags": EPHEMERAL}}
 
 
-def complete_later(settings: Settings, interaction: Interaction,
+@dataclass(frozen=True)
+class Webhook:
+    """Where an interaction's later answers go: its application and token (15 minutes)."""
+
+    application_id: str
+    token: str
+
+
+def complete_later(settings: Settings, webhook: Webhook,
                    work: Coroutine[Any, Any, dict[str, Any]] | asyncio.Task[Answer],
                    *, answer_data: bool = False) -> None:
     """Run ``work`` (its outcome: message data, or with ``answer_data`` a whole answer) and
     put what it gives in place of the original response."""
     task = asyncio.get_running_loop().create_task(
-        _complete(settings, interaction, work, answer_data))
+        _complete(settings, webhook, work, answer_data))
     _running.add(task)
     task.add_done_callback(_running.discard)
 
 
-async def answer_within(settings: Settings, interaction: Interaction,
+async def answer_within(settings: Settings, webhook: Webhook,
                         work: Coroutine[Any, Any, Answer], *, update: bool,
                         budget: float | None = None) -> Answer:
     """``work``'s answer when it comes within ``budget`` seconds (by default
@@ -64,7 +70,7 @@ async def answer_within(settings: Settings, interaction: Interaction,
                                  else budget)
     if done:
         return task.result()
-    complete_later(settings, interaction, task, answer_data=True)
+    complete_later(settings, webhook, task, answer_data=True)
     return deferral(update=update)
 
 
@@ -74,7 +80,7 @@ async def finished() -> None:
         await asyncio.gather(*list(_running), return_exceptions=True)
 
 
-async def _complete(settings: Settings, interaction: Interaction,
+async def _complete(settings: Settings, webhook: Webhook,
                     work: Coroutine[Any, Any, dict[str, Any]] | asyncio.Task[Answer],
                     answer_data: bool) -> None:
     try:
@@ -86,22 +92,5 @@ async def _complete(settings: Settings, interaction: Interaction,
         data = {"content": "\N{WARNING SIGN}\N{VARIATION SELECTOR-16} Something went wrong on "
                            f"PostFlow's side. Reference: {reference}", "components": []}
     data.pop("flags", None)  # an edit cannot change them
-    await edit_original(settings.discord_api_url, interaction, data)
+    await edit_original(settings.discord_api_url, webhook.application_id, webhook.token, data)
 
-
-async def edit_original(api_url: str, interaction: Interaction, data: dict[str, Any]) -> bool:
-    """Replace the interaction's original response with ``data``; False (logged by status,
-    never with the token) when Discord refuses."""
-    url = (f"{api_url.rstrip('/')}/webhooks/{interaction.application_id}/"
-           f"{interaction.token}/messages/@original")
-    timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_SECONDS)
-    try:
-        async with aiohttp.ClientSession(timeout=timeout, trust_env=False) as session, \
-                session.patch(url, json=data) as response:
-            if response.status < 300:
-                return True
-            log.warning("Discord refused the edit of a deferred answer: HTTP %s",
-                        response.status)
-    except (aiohttp.ClientError, TimeoutError) as err:
-        log.warning("could not edit a deferred Discord answer: %s", type(err).__name__)
-    return False

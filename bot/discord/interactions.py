@@ -1,26 +1,30 @@
 """Discord interactions, whichever way they arrive (the hub's HTTP endpoint today, the gateway
 bot later): the payload is read once into the core's neutral caller and command text, the
-chat-neutral command handler Slack uses runs, and its reply becomes an interaction response."""
+chat-neutral command handler Slack uses runs, and its reply becomes an interaction response.
+
+A button press or a submitted form goes to the handler its ``custom_id``'s prefix names
+(:data:`COMPONENT_HANDLERS`: ``pf:r:`` review cards, ``pf:n:`` notices, ``pf:c:`` the
+composer, ``pf:p:`` pages of a long reply); an id no handler claims gets a short ephemeral
+answer and nothing else. ``/postflow new`` opens the composer (:data:`COMMAND_HANDLERS`); an
+autocomplete request is answered by :mod:`bot.discord.autocomplete`."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from bot.discord import components
 from bot.discord.autocomplete import autocomplete_answer
+from bot.discord.component_press import ComponentHandler, ComponentPress, PressedMessage
 from bot.discord.composer import COMPOSER_PREFIX, composer_answer, open_composer
-from bot.discord.interaction_types import (
-    CallbackType,
-    CommandCall,
-    Handler,
-    Interaction,
-    InteractionType,
-)
+from bot.discord.custom_ids import NOTICE_PREFIX, REVIEW_PREFIX
+from bot.discord.interaction_types import CallbackType
 from bot.discord.paging import PAGE_PREFIX, page_answer, paged_message
-from bot.discord.reply_text import message_data
 from postflow.chatops.callers import Caller
 from postflow.chatops.commands import run_command
 from postflow.chatops.failure_replies import reply_or_apology
@@ -36,13 +40,20 @@ PLATFORM = "discord"
 COMMAND = "postflow"
 
 
+class InteractionType(IntEnum):
+    PING = 1
+    APPLICATION_COMMAND = 2
+    MESSAGE_COMPONENT = 3
+    APPLICATION_COMMAND_AUTOCOMPLETE = 4
+    MODAL_SUBMIT = 5
+
+
 class OptionType(IntEnum):
     SUB_COMMAND = 1
     SUB_COMMAND_GROUP = 2
     USER = 6
     CHANNEL = 7
     ROLE = 8
-    ATTACHMENT = 11
 
 
 class MalformedInteraction(BadInput):
@@ -83,11 +94,81 @@ class _CommandInteraction(BaseModel):
     data: _CommandData
 
 
-class _ActedInteraction(BaseModel):
+class _TextInput(BaseModel):
+    custom_id: str = ""
+    value: str | None = None
+    components: list[_TextInput] = []
+
+
+class _ComponentData(BaseModel):
+    custom_id: str
+    components: list[_TextInput] = []
+    #: What a select has selected.
+    values: list[str] = []
+
+
+class _Message(BaseModel):
+    id: str
+    channel_id: str = ""
+    content: str = ""
+    embeds: list[dict[str, Any]] = []
+
+
+class _ComponentInteraction(BaseModel):
+    application_id: str = ""
+    token: str = ""
     guild_id: str | None = None
     channel_id: str = ""
     member: _Member | None = None
     user: _User | None = None
+    data: _ComponentData
+    message: _Message | None = None
+
+
+class _AutocompleteInteraction(BaseModel):
+    guild_id: str | None = None
+    channel_id: str = ""
+    member: _Member | None = None
+
+
+#: Who answers a press, by its ``custom_id``'s prefix.
+COMPONENT_HANDLERS: dict[str, ComponentHandler] = {
+    REVIEW_PREFIX: components.answer_review_press,
+    NOTICE_PREFIX: components.answer_notice_press,
+    COMPOSER_PREFIX: composer_answer,
+    PAGE_PREFIX: page_answer,
+}
+#: ``/postflow <word>`` answered by a handler of its own (a form) rather than a reply: it gets
+#: who asked and the interaction's payload (the command's options and resolved attachments).
+CommandHandler = Callable[[Runtime, PublishQueue | None, Caller, Mapping[str, Any]],
+                          Awaitable[dict[str, Any]]]
+COMMAND_HANDLERS: dict[str, CommandHandler] = {
+    "new": open_composer,
+}
+
+
+@dataclass(frozen=True)
+class CommandCall:
+    """A ``/postflow`` command: who asked (None outside a server) and the text after it."""
+
+    caller: Caller | None
+    command: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Interaction:
+    """A verified interaction as PostFlow reads it: its type, and for a command who asked and
+    what they typed."""
+
+    kind: InteractionType
+    command: CommandCall | None = None
+    #: A button press or a submitted form.
+    press: ComponentPress | None = None
+    #: Who is typing into an autocompleted option (None outside a server).
+    caller: Caller | None = None
+    #: The payload, for commands and autocomplete (options, resolved attachments).
+    payload: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
 
 def read_interaction(payload: object) -> Interaction:
@@ -100,36 +181,24 @@ def read_interaction(payload: object) -> Interaction:
     if type(kind) is not int or kind not in {t.value for t in InteractionType}:
         raise MalformedInteraction("The body is not an interaction of a type PostFlow knows.",
                                    details={"type": repr(kind)[:20]})
-    if kind == InteractionType.APPLICATION_COMMAND:
-        command = _command(payload)
-        return Interaction(kind=InteractionType.APPLICATION_COMMAND, command=command,
-                           caller=command.caller, payload=payload)
-    if kind == InteractionType.PING:
-        return Interaction(kind=InteractionType.PING)
-    return _acted(InteractionType(kind), payload)
+    if kind in (InteractionType.MESSAGE_COMPONENT, InteractionType.MODAL_SUBMIT):
+        return Interaction(kind=InteractionType(kind), press=_press(payload, kind))
+    if kind == InteractionType.APPLICATION_COMMAND_AUTOCOMPLETE:
+        return Interaction(kind=InteractionType(kind), caller=_typing(payload), payload=payload)
+    if kind != InteractionType.APPLICATION_COMMAND:
+        return Interaction(kind=InteractionType(kind))
+    return Interaction(kind=InteractionType.APPLICATION_COMMAND, command=_command(payload),
+                       payload=payload)
 
 
-def _acted(kind: InteractionType, payload: dict[str, Any]) -> Interaction:
-    """A component press, a form submission or an autocomplete request: who, and which id."""
+def _typing(payload: dict[str, Any]) -> Caller | None:
+    """Who an autocomplete request is from; None outside a server or when unreadable (it then
+    gets no choices)."""
     try:
-        acted = _ActedInteraction.model_validate(payload)
+        interaction = _AutocompleteInteraction.model_validate(payload)
     except (ValidationError, RecursionError):
-        raise MalformedInteraction("The interaction is not one PostFlow can read.") from None
-    data = payload.get("data")
-    custom_id = data.get("custom_id") if isinstance(data, dict) else None
-    caller = None
-    if acted.guild_id is not None and acted.member is not None:
-        caller = _caller(acted.guild_id, acted.member, acted.channel_id)
-    return Interaction(kind=kind, caller=caller, payload=payload,
-                       custom_id=custom_id if isinstance(custom_id, str) else "")
-
-
-def _caller(guild_id: str, member: _Member, channel_id: str) -> Caller:
-    user = member.user
-    return Caller(identity=ChatIdentity(platform=PLATFORM, workspace_id=guild_id,
-                                        user_id=user.id),
-                  display_name=member.nick or user.global_name or user.username,
-                  channel_id=channel_id)
+        return None
+    return _caller(interaction.guild_id, interaction.member, interaction.channel_id)
 
 
 def _command(payload: dict[str, Any]) -> CommandCall:
@@ -141,10 +210,45 @@ def _command(payload: dict[str, Any]) -> CommandCall:
         raise MalformedInteraction("The interaction is not an application command PostFlow "
                                    "can read.") from None
     words = " ".join(_option_words(interaction.data.options))
-    if interaction.guild_id is None or interaction.member is None:
-        return CommandCall(caller=None, command=interaction.data.name, text=words)
     caller = _caller(interaction.guild_id, interaction.member, interaction.channel_id)
     return CommandCall(caller=caller, command=interaction.data.name, text=words)
+
+
+def _caller(guild_id: str | None, member: _Member | None, channel_id: str) -> Caller | None:
+    """The person as the core names them (``discord:<guild>:<user>``); None outside a
+    server."""
+    if guild_id is None or member is None:
+        return None
+    user = member.user
+    return Caller(identity=ChatIdentity(platform=PLATFORM, workspace_id=guild_id,
+                                        user_id=user.id),
+                  display_name=member.nick or user.global_name or user.username,
+                  channel_id=channel_id)
+
+
+def _press(payload: dict[str, Any], kind: int) -> ComponentPress:
+    """A button press or a form: its custom id, who, where, the form's values, the message."""
+    try:
+        interaction = _ComponentInteraction.model_validate(payload)
+    except (ValidationError, RecursionError):
+        raise MalformedInteraction("The interaction is not a button press or a form PostFlow "
+                                   "can read.") from None
+    values: dict[str, str] = {}
+    for row in interaction.data.components:
+        for text_input in [row, *row.components]:
+            if text_input.custom_id and text_input.value is not None:
+                values[text_input.custom_id] = text_input.value
+    message = interaction.message
+    return ComponentPress(
+        custom_id=interaction.data.custom_id,
+        caller=_caller(interaction.guild_id, interaction.member, interaction.channel_id),
+        guild_id=interaction.guild_id or "", form=kind == InteractionType.MODAL_SUBMIT,
+        values=values,
+        message=None if message is None else PressedMessage(
+            id=message.id, channel_id=message.channel_id or interaction.channel_id,
+            content=message.content, embeds=tuple(message.embeds)),
+        application_id=interaction.application_id, token=interaction.token,
+        selected=tuple(interaction.data.values))
 
 
 def _option_words(options: list[_Option]) -> list[str]:
@@ -174,41 +278,37 @@ async def answer_interaction(rt: Runtime, queue: PublishQueue | None,
     if interaction.kind is InteractionType.PING:
         return {"type": CallbackType.PONG}
     if interaction.kind is InteractionType.APPLICATION_COMMAND_AUTOCOMPLETE:
-        return await autocomplete_answer(rt, interaction)
+        return await autocomplete_answer(rt, interaction.caller, interaction.payload)
+    if interaction.press is not None:
+        return await _press_answer(rt, queue, interaction.press)
     if interaction.command is not None:
         call = interaction.command
-        if call.command == COMMAND and call.caller is not None:
-            words = call.text.split()
-            handler = COMMAND_HANDLERS.get(words[0].lower() if words else "")
-            if handler is not None:
-                return await _handled(handler, rt, queue, interaction)
+        handler = _command_handler(call)
+        if handler is not None and call.caller is not None:
+            return await handler(rt, queue, call.caller, interaction.payload)
         reply = await reply_or_apology(_command_reply(rt, queue, call), log,
-                                        "Discord interaction")
+                                       "Discord interaction")
         return {"type": CallbackType.CHANNEL_MESSAGE_WITH_SOURCE,
                 "data": paged_message(reply, call.text if call.caller is not None else "")}
-    handler = next((h for prefix, h in COMPONENT_HANDLERS.items()
-                    if interaction.custom_id.startswith(prefix)), None)
-    if handler is not None:
-        return await _handled(handler, rt, queue, interaction)
-    reply = Reply(text="That button or form is out of date or not one PostFlow knows: use the "
+    reply = Reply(text="That is not something PostFlow can answer here: use the "
                        "`/postflow` commands.", error=True)
-    return {"type": CallbackType.CHANNEL_MESSAGE_WITH_SOURCE, "data": message_data(reply)}
+    return {"type": CallbackType.CHANNEL_MESSAGE_WITH_SOURCE, "data": paged_message(reply, "")}
 
 
-async def _handled(handler: Handler, rt: Runtime, queue: PublishQueue | None,
-                   interaction: Interaction) -> dict[str, Any]:
-    """What ``handler`` answers; when it raises, the one failure path every chat adapter uses
-    (a core error's message, else an apology with a reference) as an ephemeral reply."""
-    answers: list[dict[str, Any]] = []
+def _command_handler(call: CommandCall) -> CommandHandler | None:
+    words = call.text.split()
+    if call.command != COMMAND or not words:
+        return None
+    return COMMAND_HANDLERS.get(words[0].lower())
 
-    async def run() -> Reply:
-        answers.append(await handler(rt, queue, interaction))
-        return Reply(text="")
 
-    failure = await reply_or_apology(run(), log, "Discord interaction")
-    if answers:
-        return answers[0]
-    return {"type": CallbackType.CHANNEL_MESSAGE_WITH_SOURCE, "data": message_data(failure)}
+async def _press_answer(rt: Runtime, queue: PublishQueue | None,
+                        press: ComponentPress) -> dict[str, Any]:
+    handler = next((h for prefix, h in COMPONENT_HANDLERS.items()
+                    if press.custom_id.startswith(prefix)), None)
+    if handler is None:
+        return components.ephemeral(components.UNKNOWN_BUTTON)
+    return await handler(rt, queue, press)
 
 
 async def _command_reply(rt: Runtime, queue: PublishQueue | None, call: CommandCall) -> Reply:
@@ -219,14 +319,3 @@ async def _command_reply(rt: Runtime, queue: PublishQueue | None, call: CommandC
         return Reply(text="PostFlow's commands work in a server, not in direct messages.",
                      error=True)
     return await run_command(rt, queue, call.caller, call.text)
-
-
-#: ``/postflow <word>`` answered by a handler of its own (a form) rather than a reply.
-COMMAND_HANDLERS: dict[str, Handler] = {
-    "new": open_composer,
-}
-#: Components and forms by the prefix of their custom id.
-COMPONENT_HANDLERS: dict[str, Handler] = {
-    COMPOSER_PREFIX: composer_answer,
-    PAGE_PREFIX: page_answer,
-}

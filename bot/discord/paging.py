@@ -13,7 +13,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from bot.discord.interaction_types import Answer, CallbackType, Interaction
+from bot.discord.component_press import ComponentPress
+from bot.discord.interaction_types import Answer, CallbackType
 from bot.discord.reply_text import EPHEMERAL, MESSAGE_MAX
 from postflow.chatops.commands import run_command
 from postflow.chatops.failure_replies import reply_or_apology
@@ -113,17 +114,17 @@ def paged_message(reply: Reply, command_text: str, page: int = 0) -> dict[str, A
 
 
 async def page_answer(rt: Runtime, queue: PublishQueue | None,
-                      interaction: Interaction) -> Answer:
+                      press: ComponentPress) -> Answer:
     """A page button pressed: the command run again for the presser, the page shown in place
     of the message (``UPDATE_MESSAGE``)."""
-    read = read_page_id(interaction.custom_id)
-    if read is None or interaction.caller is None:
+    read = read_page_id(press.custom_id)
+    if read is None or press.caller is None or press.form:
         reply = Reply(text="That page button is out of date; run the command again.",
                       error=True)
         return {"type": CallbackType.CHANNEL_MESSAGE_WITH_SOURCE,
                 "data": paged_message(reply, "")}
     page, text = read
-    reply = await reply_or_apology(run_command(rt, queue, interaction.caller, text), log,
+    reply = await reply_or_apology(run_command(rt, queue, press.caller, text), log,
                                    "Discord page button")
     data = paged_message(reply, text, page)
     data.pop("flags", None)  # an update keeps the message's own flags

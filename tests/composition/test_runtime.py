@@ -127,17 +127,20 @@ async def test_with_slack_its_sink_and_review_cards_are_registered(settings: Set
         await backends.close()
 
 
-async def test_with_a_discord_bot_token_the_worker_delivers_discord_messages(
+async def test_with_a_discord_bot_token_its_sink_and_review_cards_are_registered(
         settings: Settings) -> None:
     from bot.discord.chat_delivery import DiscordChatDelivery
+    from bot.discord.notice_sink import DiscordNoticeSink
+    from bot.discord.review_cards import DiscordReviewCards
     from composition.worker import open_worker_services
-    from postflow.notifications import LogSink
 
     discord = Settings(**{**settings.model_dump(), "discord_bot_token": "discord-test"})
     services = await open_worker_services(discord)
     try:
         assert isinstance(services.chat_deliveries["discord"], DiscordChatDelivery)
-        # Its delivery only, so far: notices still go to the log.
-        assert [type(sink) for sink in services.runtime.notices.sinks] == [LogSink]
+        rt = services.runtime
+        assert isinstance(rt.notices, NoticeRouter)
+        assert [type(sink) for sink in rt.notices.sinks] == [DiscordNoticeSink]
+        assert isinstance(rt.review_cards["discord"], DiscordReviewCards)
     finally:
         await services.close()

@@ -11,12 +11,14 @@ DM channels. Refusals use Discord's codes: 401 (bad token; 50027 expired interac
 403 50001 (``forbidden_channels``, a server the bot left), 403 50007 (``dms_closed``),
 404 10003/10008/10015/10062 (unknown channel, message, webhook, interaction or a late ack),
 400 40060 (an interaction answered twice).
-In HTTP mode the endpoint's response is the callback: ``answer_over_http`` hands it to the fake
-(a webhook edit that arrives before it waits for it, up to 2 s). ``add_attachment`` serves a
-file as a command's attachment (outside ``/api``, as Discord's CDN does), counting downloads.
+In HTTP mode the endpoint's response is the callback (tests post it to the callback route); a
+webhook edit that arrives before it waits for it, up to 2 s, as Discord applies the answer
+first. ``add_attachment`` serves a file as a command's attachment (outside ``/api``, as
+Discord's CDN does), counting downloads.
 Every answer carries ``X-RateLimit-Limit/Remaining/Reset-After/Bucket``; ``rate_limit`` makes the
 next N calls on a route answer 429 ``{"retry_after", "global": false}`` (with the ``Via``
-header discord.py needs to retry instead of assuming a ban).
+header discord.py needs to retry instead of assuming a ban); with ``is_global`` they are
+Discord's global limit (``"global": true`` and ``X-RateLimit-Global: true``).
 
 The gateway (``/gateway``, tests/fakes/discord_gateway.py) speaks HELLO, heartbeats, IDENTIFY ->
 READY + GUILD_CREATE, RESUME -> RESUMED; the test sends RECONNECT, drops sockets, adds and
@@ -103,7 +105,7 @@ class FakeInteraction:
     #: The ``@original`` response message, once a callback or an edit made one.
     original: FakeMessage | None = None
     followups: list[FakeMessage] = field(default_factory=list)
-    #: Set once the interaction is answered (a callback, or an HTTP-mode answer).
+    #: Set once the interaction is answered (its callback taken).
     answered: asyncio.Event = field(default_factory=asyncio.Event)
 
 
@@ -111,6 +113,8 @@ class FakeInteraction:
 class RateLimit:
     times: int
     retry_after: float
+    #: Discord's global limit (``X-RateLimit-Global``, ``"global": true``), not the route's.
+    is_global: bool = False
 
 
 @dataclass
@@ -192,10 +196,11 @@ class FakeDiscord:
         self.removed_guilds[guild_id] = self.guilds.pop(guild_id)
         await self.gateway.dispatch("GUILD_DELETE", {"id": guild_id})
 
-    def rate_limit(self, route: str, times: int = 1, retry_after: float = 0.1) -> None:
+    def rate_limit(self, route: str, times: int = 1, retry_after: float = 0.1, *,
+                   is_global: bool = False) -> None:
         """Answer the next ``times`` calls on ``route`` ("POST /channels/{channel_id}/messages")
-        with 429 and ``retry_after`` seconds."""
-        self.rate_limits[route] = RateLimit(times, retry_after)
+        with 429 and ``retry_after`` seconds (as Discord's global limit with ``is_global``)."""
+        self.rate_limits[route] = RateLimit(times, retry_after, is_global)
 
     def calls_to(self, route: str) -> list[DiscordCall]:
         return [c for c in self.calls if c.key == route]
@@ -244,26 +249,6 @@ class FakeDiscord:
         return {"id": attachment_id, "filename": filename, "size": len(data),
                 "content_type": content_type, "url": url, "proxy_url": url,
                 "ephemeral": True}
-
-    def answer_over_http(self, interaction_id: str, body: dict[str, Any]) -> None:
-        """Discord's side of an HTTP-mode answer: the endpoint's response body is the
-        interaction's callback (a new response message for 4 and 5; for 6 and 7 the message
-        the component is on, updated by 7)."""
-        interaction = self.interactions[interaction_id]
-        interaction.callbacks.append(body)
-        kind = int(body.get("type", 0))
-        if kind in (4, 5):
-            data = body.get("data") or {}
-            flags = int(data.get("flags", 0)) | (LOADING if kind == 5 else 0)
-            interaction.original = self._new_message(
-                _channel_of(interaction), {**data, "flags": flags},
-                webhook_id=self.application_id)
-        elif kind in (6, 7) and "message" in interaction.payload:
-            clicked = self.messages.get(str(interaction.payload["message"]["id"]))
-            if clicked is not None and kind == 7:
-                self._edit(clicked, body.get("data") or {})
-            interaction.original = clicked
-        interaction.answered.set()
 
     def _interaction(self, kind: int, data: dict[str, Any], guild_id: str, user_id: str,
                      channel_id: str, permissions: str) -> dict[str, Any]:
@@ -337,9 +322,13 @@ class FakeDiscord:
         if limit is not None and limit.times > 0:
             limit.times -= 1
             refusal = _json({"message": "You are being rate limited.",
-                             "retry_after": limit.retry_after, "global": False}, status=429)
-            refusal.headers.update({"Via": "1.1 google", "X-RateLimit-Scope": "user",
+                             "retry_after": limit.retry_after, "global": limit.is_global},
+                            status=429)
+            refusal.headers.update({"Via": "1.1 google",
+                                    "X-RateLimit-Scope": "global" if limit.is_global else "user",
                                     "Retry-After": str(max(1, round(limit.retry_after)))})
+            if limit.is_global:
+                refusal.headers["X-RateLimit-Global"] = "true"
             self._announce(refusal, bucket, dict(request.match_info), remaining=0,
                            reset_after=limit.retry_after)
             return refusal
@@ -434,13 +423,18 @@ class FakeDiscord:
                                          response_message_loading=kind == 5,
                                          response_message_ephemeral=bool(flags & EPHEMERAL))
             answer["resource"] = {"type": kind, "message": message.data}
-        elif kind == 7 and "message" in interaction.payload:  # update the clicked message
+        elif kind in (6, 7) and "message" in interaction.payload:  # the clicked message
             clicked = self.messages.get(str(interaction.payload["message"]["id"]))
-            if clicked is not None:
+            # 7 updates it now; after 6 (deferred) ``@original`` edits it later.
+            interaction.original = clicked
+            if clicked is not None and kind == 7:
                 self._edit(clicked, body.get("data") or {})
                 answer["resource"] = {"type": kind, "message": clicked.data}
+            else:
+                answer["resource"] = {"type": kind}
         else:
             answer["resource"] = {"type": kind}
+        interaction.answered.set()
         return _json(answer)
 
     def _webhook_interaction(self, request: web.Request) -> FakeInteraction | web.Response:

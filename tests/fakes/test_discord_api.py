@@ -337,7 +337,7 @@ async def _callback(http: aiohttp.ClientSession, fake: FakeDiscord,
         return answer.status, (await answer.json()).get("code")
 
 
-async def test_an_http_mode_answer_makes_the_original_a_webhook_edit_changes(
+async def test_a_webhook_edit_before_the_callback_waits_for_it(
         fake: FakeDiscord) -> None:
     payload = fake.modal_submit(GUILD, USER, "pf:c:m:x", {"text": "hi"}, channel_id=CHANNEL)
     url = f"{fake.api_url}/webhooks/{fake.application_id}/{payload['token']}/messages/@original"
@@ -346,7 +346,9 @@ async def test_an_http_mode_answer_makes_the_original_a_webhook_edit_changes(
         # The edit arrives before Discord took the HTTP answer: it waits for it.
         await eventually(lambda: fake.calls_to(
             "PATCH /webhooks/{app_id}/{token}/messages/{message_id}"), what="the edit")
-        fake.answer_over_http(payload["id"], {"type": 5, "data": {"flags": 64}})
+        callback = f"{fake.api_url}/interactions/{payload['id']}/{payload['token']}/callback"
+        async with session.post(callback, json={"type": 5, "data": {"flags": 64}}) as taken:
+            assert taken.status == 200
         async with await edit as answer:
             assert answer.status == 200
     original = fake.interactions[payload["id"]].original

@@ -84,9 +84,17 @@ async def test_no_focused_option_gets_no_choices_and_an_unknown_button_a_short_a
         discord: DiscordSender) -> None:
     response = await discord.post({"type": 4, "data": {"name": "postflow", "options": []}})
     assert await response.json() == {"type": 8, "data": {"choices": []}}
-    response = await discord.post({"type": 3, "data": {"custom_id": "x"}})
-    answer = await response.json()
-    assert answer["type"] == 4 and "not one PostFlow knows" in answer["data"]["content"]
+    for kind in (3, 5):
+        response = await discord.post({"type": kind, "data": {"custom_id": "x"}})
+        answer = await response.json()
+        assert answer["type"] == 4 and answer["data"]["flags"] == EPHEMERAL
+        assert "does not know this button" in answer["data"]["content"]
+
+
+async def test_a_press_payload_without_its_custom_id_is_400(discord: DiscordSender) -> None:
+    response = await discord.post({"type": 3, "data": {"component_type": 2}})
+    assert response.status == 400
+    assert await error_code(response) == "malformed_interaction"
 
 
 async def test_malformed_json_is_400_and_records_nothing(

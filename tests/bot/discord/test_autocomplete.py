@@ -12,13 +12,14 @@ from postflow.runtime import Runtime
 from postflow.usecases.connections import connect_sandbox
 from postflow.usecases.organizations import create_organization
 from postflow.usecases.submit_post import PostRequest, submit_post
-from tests.bot.discord.conftest import DiscordUser
+from tests.bot.discord.composing import *  # noqa: F403 (its fixtures)
+from tests.bot.discord.composing import ComposerUser
 from tests.hub.discord_sender import GUILD_ID, MEMBER_ID
 
 AUTOCOMPLETE_RESULT = 8
 
 
-def typing_into(owner: DiscordUser, subcommand: str, option: str, typed: str,
+def typing_into(owner: ComposerUser, subcommand: str, option: str, typed: str,
                 user_id: str | None = None) -> dict[str, Any]:
     payload = owner.fake.slash_command(GUILD_ID, user_id or owner.user_id, subcommand, [
         {"type": 3, "name": option, "value": typed, "focused": True}])
@@ -26,7 +27,7 @@ def typing_into(owner: DiscordUser, subcommand: str, option: str, typed: str,
     return payload
 
 
-async def choices(owner: DiscordUser, payload: dict[str, Any]) -> list[dict[str, str]]:
+async def choices(owner: ComposerUser, payload: dict[str, Any]) -> list[dict[str, str]]:
     response = await owner.sender.post(payload)
     answer = await response.json()
     assert answer["type"] == AUTOCOMPLETE_RESULT
@@ -35,7 +36,7 @@ async def choices(owner: DiscordUser, payload: dict[str, Any]) -> list[dict[str,
 
 
 async def test_account_offers_the_organizations_connected_accounts(
-        rt: Runtime, owner: DiscordUser, sandbox: Connection, x_account: Connection) -> None:
+        rt: Runtime, owner: ComposerUser, sandbox: Connection, x_account: Connection) -> None:
     other = await create_organization(rt, "Elsewhere", actor="test")
     await connect_sandbox(rt, other.id, "not-ours", actor="test")
 
@@ -47,7 +48,7 @@ async def test_account_offers_the_organizations_connected_accounts(
 
 
 async def test_timezone_offers_at_most_25_iana_zones_matching_what_was_typed(
-        owner: DiscordUser, guild_org: Organization) -> None:
+        owner: ComposerUser, guild_org: Organization) -> None:
     paris = await choices(owner, typing_into(owner, "settings", "timezone", "paris"))
     europe = await choices(owner, typing_into(owner, "settings", "timezone", "Europe/"))
 
@@ -56,7 +57,7 @@ async def test_timezone_offers_at_most_25_iana_zones_matching_what_was_typed(
 
 
 async def test_post_offers_the_organizations_recent_posts(
-        rt: Runtime, owner: DiscordUser, guild_org: Organization, sandbox: Connection) -> None:
+        rt: Runtime, owner: ComposerUser, guild_org: Organization, sandbox: Connection) -> None:
     for text in ("Spring launch", "Summer sale"):
         await submit_post(rt, guild_org.id, PostRequest(text=text, targets=[sandbox.id]),
                           source=PostSource(kind="api"), actor="test", review_required=True)
@@ -68,11 +69,11 @@ async def test_post_offers_the_organizations_recent_posts(
 
 
 async def test_someone_who_is_not_a_member_gets_no_choices(
-        owner: DiscordUser, sandbox: Connection) -> None:
+        owner: ComposerUser, sandbox: Connection) -> None:
     assert await choices(owner, typing_into(owner, "queue", "account", "",
                                             user_id=MEMBER_ID)) == []
 
 
 async def test_an_option_postflow_does_not_complete_gets_no_choices(
-        owner: DiscordUser, sandbox: Connection) -> None:
+        owner: ComposerUser, sandbox: Connection) -> None:
     assert await choices(owner, typing_into(owner, "queue", "colour", "bl")) == []

@@ -16,7 +16,8 @@ from postflow.connections import Connection
 from postflow.organizations import Organization
 from postflow.posts import Post, PostStatus
 from postflow.runtime import Runtime
-from tests.bot.discord.conftest import DiscordUser, component_ids
+from tests.bot.discord.composing import *  # noqa: F403 (its fixtures)
+from tests.bot.discord.composing import ComposerUser, component_ids
 from tests.hub.discord_sender import MEMBER_ID
 from tests.polling import eventually
 
@@ -32,7 +33,7 @@ async def posts(rt: Runtime, org: Organization) -> list[Post]:
     return await rt.store.list_posts(org.id)
 
 
-async def composed(owner: DiscordUser, text: str = "Launch day!",
+async def composed(owner: ComposerUser, text: str = "Launch day!",
                    **variants: str) -> dict[str, Any]:
     """``/postflow new`` and its modal submitted: the composer message's answer."""
     opened = await owner.run("new")
@@ -42,7 +43,7 @@ async def composed(owner: DiscordUser, text: str = "Launch day!",
 
 
 async def test_new_opens_a_modal_for_the_text_and_each_networks_own_text(
-        owner: DiscordUser, sandbox: Connection, x_account: Connection) -> None:
+        owner: ComposerUser, sandbox: Connection, x_account: Connection) -> None:
     answer = await owner.run("new")
 
     assert answer["type"] == MODAL
@@ -55,7 +56,7 @@ async def test_new_opens_a_modal_for_the_text_and_each_networks_own_text(
 
 
 async def test_new_without_a_connected_account_says_so_instead_of_a_modal(
-        owner: DiscordUser, guild_org: Organization) -> None:
+        owner: ComposerUser, guild_org: Organization) -> None:
     answer = await owner.run("new")
 
     assert answer["type"] == MESSAGE
@@ -63,7 +64,7 @@ async def test_new_without_a_connected_account_says_so_instead_of_a_modal(
 
 
 async def test_the_submitted_modal_shows_counts_per_network_and_saves_no_post(
-        rt: Runtime, owner: DiscordUser, guild_org: Organization, sandbox: Connection,
+        rt: Runtime, owner: ComposerUser, guild_org: Organization, sandbox: Connection,
         x_account: Connection) -> None:
     answer = await composed(owner, "Hello Discord")
 
@@ -77,7 +78,7 @@ async def test_the_submitted_modal_shows_counts_per_network_and_saves_no_post(
 
 
 async def test_an_over_limit_text_shows_the_networks_error_before_anything_is_saved(
-        rt: Runtime, owner: DiscordUser, guild_org: Organization,
+        rt: Runtime, owner: ComposerUser, guild_org: Organization,
         x_account: Connection) -> None:
     answer = await composed(owner, "x" * 300)
     ids = component_ids(answer["data"])
@@ -94,7 +95,7 @@ async def test_an_over_limit_text_shows_the_networks_error_before_anything_is_sa
 
 
 async def test_submit_saves_exactly_one_post_for_review_with_the_chosen_targets(
-        rt: Runtime, owner: DiscordUser, guild_org: Organization, sandbox: Connection,
+        rt: Runtime, owner: ComposerUser, guild_org: Organization, sandbox: Connection,
         x_account: Connection) -> None:
     ids = component_ids((await composed(owner, "Ship it", x="Ship it on X"))["data"])
     message = owner.shown().id
@@ -114,7 +115,7 @@ async def test_submit_saves_exactly_one_post_for_review_with_the_chosen_targets(
 
 
 async def test_submit_schedules_at_the_local_time_picked_in_the_members_zone(
-        rt: Runtime, owner: DiscordUser, guild_org: Organization, sandbox: Connection) -> None:
+        rt: Runtime, owner: ComposerUser, guild_org: Organization, sandbox: Connection) -> None:
     ids = component_ids((await composed(owner, "Later"))["data"])
     message = owner.shown().id
     await owner.press(ids["Accounts to publish to"], message, values=[sandbox.id])
@@ -135,10 +136,10 @@ async def test_submit_schedules_at_the_local_time_picked_in_the_members_zone(
 
 
 async def test_a_member_cannot_skip_review(
-        rt: Runtime, owner: DiscordUser, guild_org: Organization, sandbox: Connection) -> None:
+        rt: Runtime, owner: ComposerUser, guild_org: Organization, sandbox: Connection) -> None:
     await owner.run("role", {"type": 6, "name": "person", "value": MEMBER_ID},
                     {"type": 3, "name": "role", "value": "member"})
-    member = DiscordUser(owner.sender, owner.fake, MEMBER_ID)
+    member = ComposerUser(owner.sender, owner.fake, MEMBER_ID)
     ids = component_ids((await composed(member, "From a member"))["data"])
     assert "Review" not in ids
     await member.press(ids["Accounts to publish to"], member.shown().id, values=[sandbox.id])
@@ -150,7 +151,7 @@ async def test_a_member_cannot_skip_review(
 
 
 async def test_cancel_discards_the_draft_and_saves_nothing(
-        rt: Runtime, owner: DiscordUser, guild_org: Organization, sandbox: Connection) -> None:
+        rt: Runtime, owner: ComposerUser, guild_org: Organization, sandbox: Connection) -> None:
     ids = component_ids((await composed(owner))["data"])
 
     answer = await owner.press(ids["Cancel"], owner.shown().id)
@@ -161,12 +162,12 @@ async def test_cancel_discards_the_draft_and_saves_nothing(
 
 
 async def test_someone_elses_composer_is_refused_and_nothing_is_written(
-        rt: Runtime, owner: DiscordUser, guild_org: Organization, sandbox: Connection) -> None:
+        rt: Runtime, owner: ComposerUser, guild_org: Organization, sandbox: Connection) -> None:
     ids = component_ids((await composed(owner))["data"])
     message = owner.shown().id
     await owner.run("role", {"type": 6, "name": "person", "value": MEMBER_ID},
                     {"type": 3, "name": "role", "value": "admin"})
-    other = DiscordUser(owner.sender, owner.fake, MEMBER_ID)
+    other = ComposerUser(owner.sender, owner.fake, MEMBER_ID)
     before = owner.fake.messages[message].data["content"]
 
     picked = await other.press(ids["Accounts to publish to"], message, values=[sandbox.id])
@@ -179,7 +180,7 @@ async def test_someone_elses_composer_is_refused_and_nothing_is_written(
 
 
 async def test_a_composer_id_from_another_server_is_refused(
-        rt: Runtime, owner: DiscordUser, guild_org: Organization, sandbox: Connection) -> None:
+        rt: Runtime, owner: ComposerUser, guild_org: Organization, sandbox: Connection) -> None:
     ids = component_ids((await composed(owner))["data"])
     payload = owner.fake.button_press("99999999999999999", owner.user_id, ids["Submit"])
 
@@ -190,7 +191,7 @@ async def test_a_composer_id_from_another_server_is_refused(
 
 
 async def test_garbled_composer_ids_are_refused_with_nothing_written(
-        rt: Runtime, owner: DiscordUser, guild_org: Organization, sandbox: Connection) -> None:
+        rt: Runtime, owner: ComposerUser, guild_org: Organization, sandbox: Connection) -> None:
     ids = component_ids((await composed(owner))["data"])
     real = ids["Submit"]
     message = owner.shown().id
@@ -205,7 +206,7 @@ async def test_garbled_composer_ids_are_refused_with_nothing_written(
 
 
 async def test_two_submit_presses_at_once_save_one_post(
-        rt: Runtime, owner: DiscordUser, guild_org: Organization, sandbox: Connection) -> None:
+        rt: Runtime, owner: ComposerUser, guild_org: Organization, sandbox: Connection) -> None:
     ids = component_ids((await composed(owner, "Only once"))["data"])
     message = owner.shown().id
     await owner.press(ids["Accounts to publish to"], message, values=[sandbox.id])
@@ -216,7 +217,7 @@ async def test_two_submit_presses_at_once_save_one_post(
 
 
 async def test_a_slow_submit_is_deferred_and_completed_by_editing_the_message(
-        rt: Runtime, owner: DiscordUser, guild_org: Organization, sandbox: Connection,
+        rt: Runtime, owner: ComposerUser, guild_org: Organization, sandbox: Connection,
         monkeypatch: pytest.MonkeyPatch) -> None:
     ids = component_ids((await composed(owner, "Slowly"))["data"])
     message = owner.shown()
@@ -234,7 +235,7 @@ async def test_a_slow_submit_is_deferred_and_completed_by_editing_the_message(
 
 
 async def test_edit_text_reopens_the_modal_with_what_was_typed_and_updates_the_message(
-        rt: Runtime, owner: DiscordUser, guild_org: Organization, sandbox: Connection) -> None:
+        rt: Runtime, owner: ComposerUser, guild_org: Organization, sandbox: Connection) -> None:
     ids = component_ids((await composed(owner, "First words"))["data"])
     message = owner.shown().id
 
@@ -250,10 +251,10 @@ async def test_edit_text_reopens_the_modal_with_what_was_typed_and_updates_the_m
 
 
 async def test_a_viewer_gets_no_composer_and_nothing_is_written(
-        rt: Runtime, owner: DiscordUser, guild_org: Organization, sandbox: Connection) -> None:
+        rt: Runtime, owner: ComposerUser, guild_org: Organization, sandbox: Connection) -> None:
     await owner.run("role", {"type": 6, "name": "person", "value": MEMBER_ID},
                     {"type": 3, "name": "role", "value": "viewer"})
-    viewer = DiscordUser(owner.sender, owner.fake, MEMBER_ID)
+    viewer = ComposerUser(owner.sender, owner.fake, MEMBER_ID)
 
     answer = await viewer.run("new")
 
@@ -262,10 +263,10 @@ async def test_a_viewer_gets_no_composer_and_nothing_is_written(
 
 
 async def test_a_member_demoted_to_viewer_cannot_submit_their_draft(
-        rt: Runtime, owner: DiscordUser, guild_org: Organization, sandbox: Connection) -> None:
+        rt: Runtime, owner: ComposerUser, guild_org: Organization, sandbox: Connection) -> None:
     await owner.run("role", {"type": 6, "name": "person", "value": MEMBER_ID},
                     {"type": 3, "name": "role", "value": "member"})
-    member = DiscordUser(owner.sender, owner.fake, MEMBER_ID)
+    member = ComposerUser(owner.sender, owner.fake, MEMBER_ID)
     ids = component_ids((await composed(member, "Before the demotion"))["data"])
     message = member.shown().id
     await member.press(ids["Accounts to publish to"], message, values=[sandbox.id])
@@ -279,7 +280,7 @@ async def test_a_member_demoted_to_viewer_cannot_submit_their_draft(
 
 
 async def test_a_store_failure_in_a_step_is_an_apology_with_a_reference_not_a_500(
-        rt: Runtime, owner: DiscordUser, guild_org: Organization, sandbox: Connection,
+        rt: Runtime, owner: ComposerUser, guild_org: Organization, sandbox: Connection,
         monkeypatch: pytest.MonkeyPatch) -> None:
     ids = component_ids((await composed(owner))["data"])
 

@@ -11,7 +11,8 @@ from postflow.media import media_id_of
 from postflow.organizations import Organization
 from postflow.runtime import Runtime
 from postflow.usecases.media_ledger import stored_media_bytes
-from tests.bot.discord.conftest import DiscordUser, component_ids
+from tests.bot.discord.composing import *  # noqa: F403 (its fixtures)
+from tests.bot.discord.composing import ComposerUser, component_ids
 from tests.fakes.media_files import png_of
 from tests.polling import eventually
 
@@ -23,13 +24,13 @@ def media_option(attachment: dict[str, Any]) -> dict[str, Any]:
     return {"type": MEDIA_OPTION, "name": "media", "value": attachment["id"]}
 
 
-async def composed_with(owner: DiscordUser, attachment: dict[str, Any]) -> dict[str, Any]:
+async def composed_with(owner: ComposerUser, attachment: dict[str, Any]) -> dict[str, Any]:
     """``/postflow new media:<file>``, the modal submitted; the deferred answer."""
     opened = await owner.run("new", media_option(attachment), attachments=(attachment,))
     return await owner.submit_form(opened["data"]["custom_id"], {"text": "With a picture"})
 
 
-async def edited(owner: DiscordUser) -> dict[str, Any]:
+async def edited(owner: ComposerUser) -> dict[str, Any]:
     """The deferred answer's message once PostFlow edited it."""
     message = owner.shown()
     await eventually(lambda: len(message.bodies) > 1, what="the edit of the deferred answer")
@@ -37,7 +38,7 @@ async def edited(owner: DiscordUser) -> dict[str, Any]:
 
 
 async def test_an_attachment_defers_the_answer_and_the_composer_comes_as_an_edit(
-        owner: DiscordUser, x_account: Connection) -> None:
+        owner: ComposerUser, x_account: Connection) -> None:
     image = png_of(64, 48)
     answer = await composed_with(owner, owner.fake.add_attachment("launch.png", "image/png",
                                                                   image))
@@ -50,7 +51,7 @@ async def test_an_attachment_defers_the_answer_and_the_composer_comes_as_an_edit
 
 
 async def test_the_attachment_is_stored_once_and_attached_to_the_submitted_post(
-        rt: Runtime, owner: DiscordUser, guild_org: Organization,
+        rt: Runtime, owner: ComposerUser, guild_org: Organization,
         x_account: Connection) -> None:
     image = png_of(64, 48)
     await composed_with(owner, owner.fake.add_attachment("launch.png", "image/png", image))
@@ -70,7 +71,7 @@ async def test_the_attachment_is_stored_once_and_attached_to_the_submitted_post(
 
 
 async def test_an_attachment_off_discords_hosts_is_not_downloaded(
-        rt: Runtime, owner: DiscordUser, guild_org: Organization,
+        rt: Runtime, owner: ComposerUser, guild_org: Organization,
         x_account: Connection) -> None:
     attachment = owner.fake.add_attachment("launch.png", "image/png", png_of(8, 8))
     attachment["url"] = "http://localhost:9/steal/launch.png"
@@ -84,7 +85,7 @@ async def test_an_attachment_off_discords_hosts_is_not_downloaded(
 
 
 async def test_a_file_that_is_not_an_image_or_video_is_refused_before_download(
-        owner: DiscordUser, x_account: Connection) -> None:
+        owner: ComposerUser, x_account: Connection) -> None:
     await composed_with(owner, owner.fake.add_attachment("notes.pdf", "application/pdf",
                                                          b"%PDF-1.7"))
 

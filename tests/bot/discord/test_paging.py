@@ -10,7 +10,8 @@ from postflow.runtime import Runtime
 from postflow.usecases.connections import connect_sandbox
 from postflow.usecases.queues import queue_settings_for
 from postflow.usecases.submit_post import PostRequest, submit_post
-from tests.bot.discord.conftest import DiscordUser, component_ids
+from tests.bot.discord.composing import *  # noqa: F403 (its fixtures)
+from tests.bot.discord.composing import ComposerUser, component_ids
 from tests.hub.discord_sender import MEMBER_ID
 
 MESSAGE, UPDATE = 4, 7
@@ -26,7 +27,7 @@ async def many_accounts(rt: Runtime, org: Organization, count: int = 30) -> None
 
 
 async def test_a_long_list_is_paged_within_2000_characters_with_next_and_previous(
-        rt: Runtime, owner: DiscordUser, guild_org: Organization) -> None:
+        rt: Runtime, owner: ComposerUser, guild_org: Organization) -> None:
     await many_accounts(rt, guild_org)
 
     first = await owner.run("accounts")
@@ -44,7 +45,7 @@ async def test_a_long_list_is_paged_within_2000_characters_with_next_and_previou
 
 
 async def test_lists_core_pages_become_page_buttons(
-        rt: Runtime, owner: DiscordUser, guild_org: Organization) -> None:
+        rt: Runtime, owner: ComposerUser, guild_org: Organization) -> None:
     conn = await connect_sandbox(rt, guild_org.id, "acme", actor="test")
     for n in range(7):
         await submit_post(rt, guild_org.id, PostRequest(text=f"Post {n}", targets=[conn.id]),
@@ -59,10 +60,10 @@ async def test_lists_core_pages_become_page_buttons(
 
 
 async def test_a_page_press_is_run_for_the_presser_with_their_role_checked_now(
-        rt: Runtime, owner: DiscordUser, guild_org: Organization) -> None:
+        rt: Runtime, owner: ComposerUser, guild_org: Organization) -> None:
     await many_accounts(rt, guild_org)
     ids = component_ids((await owner.run("accounts"))["data"])
-    stranger = DiscordUser(owner.sender, owner.fake, MEMBER_ID)
+    stranger = ComposerUser(owner.sender, owner.fake, MEMBER_ID)
 
     answer = await stranger.press(ids["Next"], owner.shown().id)
 
@@ -71,7 +72,7 @@ async def test_a_page_press_is_run_for_the_presser_with_their_role_checked_now(
 
 
 async def test_a_page_id_naming_a_changing_command_is_refused_and_changes_nothing(
-        rt: Runtime, owner: DiscordUser, guild_org: Organization) -> None:
+        rt: Runtime, owner: ComposerUser, guild_org: Organization) -> None:
     conn = await connect_sandbox(rt, guild_org.id, "acme", actor="test")
     before = await queue_settings_for(rt, guild_org.id, conn.id)
     message = (await owner.run("help")) and owner.shown().id
