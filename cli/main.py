@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from cli import (
     connections,
+    discord,
     hooks,
     keys,
     orgs,
@@ -29,7 +30,8 @@ from postflow import __version__
 from postflow.config import Settings
 from postflow.errors import PostFlowError
 
-COMMAND_GROUPS = (serve, orgs, connections, hooks, posts, queues, recurring, keys, validate)
+COMMAND_GROUPS = (serve, orgs, connections, hooks, posts, queues, recurring, keys, validate,
+                  discord)
 
 
 def build_parser() -> argparse.ArgumentParser:

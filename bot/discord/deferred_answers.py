@@ -29,6 +29,9 @@ log = logging.getLogger(__name__)
 ANSWER_BUDGET_SECONDS = 2.0
 #: The deferred work must end while the token still works (15 minutes), with room to edit.
 WORK_DEADLINE_SECONDS = 14 * 60.0
+EDIT_ATTEMPTS = 2
+EDIT_RETRY_SECONDS = 1.0
+
 _running: set[asyncio.Task[None]] = set()
 
 
@@ -92,5 +95,12 @@ async def _complete(settings: Settings, webhook: Webhook,
         data = {"content": "\N{WARNING SIGN}\N{VARIATION SELECTOR-16} Something went wrong on "
                            f"PostFlow's side. Reference: {reference}", "components": []}
     data.pop("flags", None)  # an edit cannot change them
-    await edit_original(settings.discord_api_url, webhook.application_id, webhook.token, data)
+    for attempt in range(EDIT_ATTEMPTS):
+        if attempt:
+            # Through the gateway the first answer is a callback posted after this work began:
+            # an edit that reached Discord before it is refused, so it is sent once more.
+            await asyncio.sleep(EDIT_RETRY_SECONDS)
+        if await edit_original(settings.discord_api_url, webhook.application_id,
+                               webhook.token, data):
+            return
 

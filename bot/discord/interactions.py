@@ -23,6 +23,7 @@ from bot.discord.autocomplete import autocomplete_answer
 from bot.discord.component_press import ComponentHandler, ComponentPress, PressedMessage
 from bot.discord.composer import COMPOSER_PREFIX, composer_answer, open_composer
 from bot.discord.custom_ids import NOTICE_PREFIX, REVIEW_PREFIX
+from bot.discord.install import admit_member
 from bot.discord.interaction_types import CallbackType
 from bot.discord.paging import PAGE_PREFIX, page_answer, paged_message
 from postflow.chatops.callers import Caller
@@ -72,6 +73,16 @@ class _User(BaseModel):
 class _Member(BaseModel):
     user: _User
     nick: str | None = None
+    #: The member's permissions in the channel, a decimal bit set (Discord sends it as text).
+    permissions: str = "0"
+
+
+class _Present(BaseModel):
+    """Who is interacting, whatever the interaction's type."""
+
+    guild_id: str | None = None
+    channel_id: str = ""
+    member: _Member | None = None
 
 
 class _Option(BaseModel):
@@ -125,12 +136,6 @@ class _ComponentInteraction(BaseModel):
     message: _Message | None = None
 
 
-class _AutocompleteInteraction(BaseModel):
-    guild_id: str | None = None
-    channel_id: str = ""
-    member: _Member | None = None
-
-
 #: Who answers a press, by its ``custom_id``'s prefix.
 COMPONENT_HANDLERS: dict[str, ComponentHandler] = {
     REVIEW_PREFIX: components.answer_review_press,
@@ -165,8 +170,10 @@ class Interaction:
     command: CommandCall | None = None
     #: A button press or a submitted form.
     press: ComponentPress | None = None
-    #: Who is typing into an autocompleted option (None outside a server).
-    caller: Caller | None = None
+    #: Who interacts in a server (any type but PING), and their Discord permissions there:
+    #: a person's first interaction makes them a member (bot/discord/install.py).
+    member: Caller | None = None
+    permissions: int = 0
     #: The payload, for commands and autocomplete (options, resolved attachments).
     payload: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
@@ -181,24 +188,34 @@ def read_interaction(payload: object) -> Interaction:
     if type(kind) is not int or kind not in {t.value for t in InteractionType}:
         raise MalformedInteraction("The body is not an interaction of a type PostFlow knows.",
                                    details={"type": repr(kind)[:20]})
-    if kind in (InteractionType.MESSAGE_COMPONENT, InteractionType.MODAL_SUBMIT):
-        return Interaction(kind=InteractionType(kind), press=_press(payload, kind))
-    if kind == InteractionType.APPLICATION_COMMAND_AUTOCOMPLETE:
-        return Interaction(kind=InteractionType(kind), caller=_typing(payload), payload=payload)
-    if kind != InteractionType.APPLICATION_COMMAND:
-        return Interaction(kind=InteractionType(kind))
-    return Interaction(kind=InteractionType.APPLICATION_COMMAND, command=_command(payload),
-                       payload=payload)
+    if kind == InteractionType.PING:
+        return Interaction(kind=InteractionType.PING)
+    member, permissions = _present(payload)
+    press = (_press(payload, kind)
+             if kind in (InteractionType.MESSAGE_COMPONENT, InteractionType.MODAL_SUBMIT)
+             else None)
+    command = _command(payload) if kind == InteractionType.APPLICATION_COMMAND else None
+    keeps_payload = kind in (InteractionType.APPLICATION_COMMAND,
+                             InteractionType.APPLICATION_COMMAND_AUTOCOMPLETE)
+    return Interaction(kind=InteractionType(kind), command=command, press=press,
+                       member=member, permissions=permissions,
+                       payload=payload if keeps_payload else {})
 
 
-def _typing(payload: dict[str, Any]) -> Caller | None:
-    """Who an autocomplete request is from; None outside a server or when unreadable (it then
-    gets no choices)."""
+def _present(payload: dict[str, Any]) -> tuple[Caller | None, int]:
+    """The person interacting in a server and their permissions; (None, 0) outside one."""
     try:
-        interaction = _AutocompleteInteraction.model_validate(payload)
+        present = _Present.model_validate(payload)
     except (ValidationError, RecursionError):
-        return None
-    return _caller(interaction.guild_id, interaction.member, interaction.channel_id)
+        return None, 0
+    member = present.member
+    caller = _caller(present.guild_id, member, present.channel_id)
+    if caller is None or member is None:
+        return None, 0
+    bits = member.permissions
+    # A 64-bit set at most: anything else (or a digit string too long for int()) is none.
+    permissions = int(bits) if bits.isascii() and bits.isdigit() and len(bits) <= 20 else 0
+    return caller, permissions
 
 
 def _command(payload: dict[str, Any]) -> CommandCall:
@@ -277,8 +294,10 @@ async def answer_interaction(rt: Runtime, queue: PublishQueue | None,
     ephemeral reply, never a trace."""
     if interaction.kind is InteractionType.PING:
         return {"type": CallbackType.PONG}
+    if interaction.member is not None:
+        await admit_member(rt, interaction.member, interaction.permissions)
     if interaction.kind is InteractionType.APPLICATION_COMMAND_AUTOCOMPLETE:
-        return await autocomplete_answer(rt, interaction.caller, interaction.payload)
+        return await autocomplete_answer(rt, interaction.member, interaction.payload)
     if interaction.press is not None:
         return await _press_answer(rt, queue, interaction.press)
     if interaction.command is not None:

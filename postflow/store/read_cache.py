@@ -58,7 +58,7 @@ UNCACHED_READS = frozenset({
     "list_queue_posts", "list_attempts", "list_audit", "get_usage", "find_idle_media",
     "media_in_use", "media_last_named", "count_media_holders", "get_heartbeat", "get_series",
     "list_series", "find_due_series", "get_approval_policies", "get_review",
-    "find_review_for_post", "find_expired_reviews", "get_chat_draft",
+    "find_review_for_post", "find_expired_reviews", "get_chat_commands_digest", "get_chat_draft",
 })
 #: Writes of the record types cached here (organizations with their members and workspaces,
 #: connections, hooks): each empties the cache before and after it.
@@ -76,7 +76,8 @@ UNCACHED_WRITES = frozenset({
     "save_queue_settings", "insert_attempt", "finish_attempt", "append_audit", "consume_usage",
     "release_usage", "hold_media", "use_held_media", "release_held_media", "set_heartbeat",
     "insert_series", "replace_series", "save_approval_policy", "insert_review",
-    "replace_review", "save_chat_draft", "delete_chat_draft", "purge_chat_drafts",
+    "replace_review", "set_chat_commands_digest", "save_chat_draft", "delete_chat_draft",
+    "purge_chat_drafts",
 })
 
 _Key = tuple[str, ...]
@@ -385,6 +386,14 @@ class ReadCachedStore:
 
     async def count_media_holders(self, media_id: str) -> int:
         return await self._store.count_media_holders(media_id)
+
+    # -- ChatCommandRecords (chat_commands.py) ------------------------------------------------
+    async def get_chat_commands_digest(self, platform: str, scope: str) -> str | None:
+        return await self._store.get_chat_commands_digest(platform, scope)
+
+    async def set_chat_commands_digest(self, platform: str, scope: str, digest: str,
+                                       at: datetime) -> None:
+        await self._store.set_chat_commands_digest(platform, scope, digest, at)
 
     # -- HeartbeatRecords (heartbeats.py) ------------------------------------------------------
     async def set_heartbeat(self, name: str, at: datetime) -> None:

@@ -14,14 +14,15 @@ from postflow.usecases.organizations import create_organization
 from postflow.usecases.submit_post import PostRequest, submit_post
 from tests.bot.discord.composing import *  # noqa: F403 (its fixtures)
 from tests.bot.discord.composing import ComposerUser
-from tests.hub.discord_sender import GUILD_ID, MEMBER_ID
+from tests.hub.discord_sender import GUILD_ID
 
 AUTOCOMPLETE_RESULT = 8
+UNLINKED_GUILD = "99999999999999999"
 
 
 def typing_into(owner: ComposerUser, subcommand: str, option: str, typed: str,
-                user_id: str | None = None) -> dict[str, Any]:
-    payload = owner.fake.slash_command(GUILD_ID, user_id or owner.user_id, subcommand, [
+                guild_id: str = GUILD_ID) -> dict[str, Any]:
+    payload = owner.fake.slash_command(guild_id, owner.user_id, subcommand, [
         {"type": 3, "name": option, "value": typed, "focused": True}])
     payload["type"] = 4
     return payload
@@ -68,10 +69,10 @@ async def test_post_offers_the_organizations_recent_posts(
     assert offered == [{"name": "In review · Summer sale", "value": post.id}]
 
 
-async def test_someone_who_is_not_a_member_gets_no_choices(
+async def test_someone_in_a_server_of_no_organization_gets_no_choices(
         owner: ComposerUser, sandbox: Connection) -> None:
     assert await choices(owner, typing_into(owner, "queue", "account", "",
-                                            user_id=MEMBER_ID)) == []
+                                            guild_id=UNLINKED_GUILD)) == []
 
 
 async def test_an_option_postflow_does_not_complete_gets_no_choices(

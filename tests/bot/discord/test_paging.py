@@ -59,15 +59,17 @@ async def test_lists_core_pages_become_page_buttons(
     assert "page 2 of 2" in second["data"]["content"]
 
 
-async def test_a_page_press_is_run_for_the_presser_with_their_role_checked_now(
+async def test_a_page_press_is_run_for_the_presser_in_their_own_organization(
         rt: Runtime, owner: ComposerUser, guild_org: Organization) -> None:
     await many_accounts(rt, guild_org)
     ids = component_ids((await owner.run("accounts"))["data"])
-    stranger = ComposerUser(owner.sender, owner.fake, MEMBER_ID)
+    message = owner.shown()
+    elsewhere = owner.fake.button_press("99999999999999999", MEMBER_ID, ids["Next"],
+                                        message=message.data)
 
-    answer = await stranger.press(ids["Next"], owner.shown().id)
+    answer = await owner.send(elsewhere)
 
-    assert "not a member" in answer["data"]["content"]
+    assert "not linked to a PostFlow organization" in answer["data"]["content"]
     assert "sandbox-account-number" not in answer["data"]["content"]
 
 
