@@ -22,6 +22,7 @@ from postflow.approvals import ApprovalPolicy
 from postflow.attempts import AttemptOutcome, PublishAttempt
 from postflow.audit import AuditEvent
 from postflow.billing.events import BillingEvent, EventOutcome
+from postflow.chat_drafts import ChatDraft
 from postflow.chat_installations import ChatInstallation
 from postflow.clock import as_utc
 from postflow.connections import Connection, ConnectionStatus
@@ -92,6 +93,7 @@ INDEXES: list[tuple[str, IndexKeys, bool]] = [
 TTL_INDEXES: list[tuple[str, str]] = [
     ("idempotency", "expires_at"),
     ("seen_signatures", "expires_at"),
+    ("chat_drafts", "expires_at"),
 ]
 
 #: How often a reservation retries when the key's holder changes under it (release, expiry).
@@ -443,6 +445,30 @@ class MongoStore(MongoWebhookRecords):
         return await self._find_models(BillingEvent, "billing_events", filter_,
                                        [("received_at", DESCENDING), ("_id", DESCENDING)],
                                        limit)
+
+    # -- chat drafts ----------------------------------------------------------------------------
+    async def save_chat_draft(self, draft: ChatDraft) -> None:
+        await self._coll("chat_drafts").replace_one(
+            {"_id": draft.id}, {"_id": draft.id, "org_id": draft.org_id, "actor": draft.actor,
+                                "state": draft.state, "expires_at": as_utc(draft.expires_at)},
+            upsert=True)
+
+    async def get_chat_draft(self, draft_id: str, now: datetime) -> ChatDraft | None:
+        doc = await self._coll("chat_drafts").find_one(
+            {"_id": draft_id, "expires_at": {"$gt": as_utc(now)}})
+        if doc is None:
+            return None
+        return ChatDraft(id=str(doc["_id"]), org_id=str(doc["org_id"]), actor=str(doc["actor"]),
+                         state=str(doc["state"]), expires_at=as_utc(doc["expires_at"]))
+
+    async def delete_chat_draft(self, draft_id: str) -> bool:
+        result = await self._coll("chat_drafts").delete_one({"_id": draft_id})
+        return bool(result.deleted_count)
+
+    async def purge_chat_drafts(self, now: datetime) -> int:
+        result = await self._coll("chat_drafts").delete_many(
+            {"expires_at": {"$lte": as_utc(now)}})
+        return result.deleted_count
 
     # -- posts ------------------------------------------------------------------------------
     async def insert_post(self, post: Post, audit: Sequence[AuditEvent] = (), *,

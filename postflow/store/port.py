@@ -19,6 +19,7 @@ from postflow.store.records.attempts import AttemptRecords
 from postflow.store.records.audit import AuditRecords
 from postflow.store.records.billing_events import BillingEventRecords
 from postflow.store.records.chat_commands import ChatCommandRecords
+from postflow.store.records.chat_drafts import ChatDraftRecords
 from postflow.store.records.chat_installations import ChatInstallationRecords
 from postflow.store.records.connections import ConnectionRecords
 from postflow.store.records.heartbeats import HeartbeatRecords
@@ -42,7 +43,7 @@ class Store(OrganizationRecords, ChatInstallationRecords, OAuthStateRecords, Con
             HookRecords, IdempotencyKeyRecords, SeenSignatureRecords, PostRecords, QueueRecords,
             AttemptRecords, AuditRecords, UsageRecords, OrgMediaRecords, HeartbeatRecords,
             SeriesRecords, ReviewRecords, ChatCommandRecords, BillingEventRecords, WebhookRecords,
-            Protocol):
+            ChatDraftRecords, Protocol):
     """Every record type, and the connection's lifecycle."""
 
     async def ping(self) -> None:

@@ -31,6 +31,7 @@ from postflow.approvals import ApprovalPolicy
 from postflow.attempts import PublishAttempt
 from postflow.audit import AuditEvent
 from postflow.billing.events import BillingEvent
+from postflow.chat_drafts import ChatDraft
 from postflow.chat_installations import ChatInstallation
 from postflow.connections import Connection
 from postflow.hooks import IdempotencyRecord, IncomingHook
@@ -71,6 +72,7 @@ UNCACHED_READS = frozenset({
     "get_webhook_endpoint", "list_webhook_endpoints", "get_webhook_event",
     "get_webhook_delivery", "find_due_webhook_deliveries", "list_webhook_deliveries",
     "list_webhook_attempts",
+    "get_chat_draft",
 })
 #: Writes of the record types cached here (organizations with their members and workspaces,
 #: connections, hooks): each empties the cache before and after it.
@@ -94,6 +96,7 @@ UNCACHED_WRITES = frozenset({
     "insert_webhook_endpoint", "update_webhook_endpoint", "delete_webhook_endpoint",
     "insert_webhook_event", "insert_webhook_deliveries", "replace_webhook_delivery",
     "record_webhook_attempt", "purge_webhook_log",
+    "save_chat_draft", "delete_chat_draft", "purge_chat_drafts",
 })
 
 _Key = tuple[str, ...]
@@ -326,6 +329,19 @@ class ReadCachedStore:
 
     async def purge_idempotency_keys(self, now: datetime) -> int:
         return await self._store.purge_idempotency_keys(now)
+
+    # -- ChatDraftRecords (chat_drafts.py) -------------------------------------------------------
+    async def save_chat_draft(self, draft: ChatDraft) -> None:
+        await self._store.save_chat_draft(draft)
+
+    async def get_chat_draft(self, draft_id: str, now: datetime) -> ChatDraft | None:
+        return await self._store.get_chat_draft(draft_id, now)
+
+    async def delete_chat_draft(self, draft_id: str) -> bool:
+        return await self._store.delete_chat_draft(draft_id)
+
+    async def purge_chat_drafts(self, now: datetime) -> int:
+        return await self._store.purge_chat_drafts(now)
 
     # -- SeenSignatureRecords (seen_signatures.py) ---------------------------------------------
     async def claim_signature(self, scope: str, signature: str, expires_at: datetime,

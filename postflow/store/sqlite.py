@@ -26,6 +26,7 @@ from postflow.approvals import ApprovalPolicy
 from postflow.attempts import AttemptOutcome, PublishAttempt
 from postflow.audit import AuditEvent
 from postflow.billing.events import BillingEvent, EventOutcome
+from postflow.chat_drafts import ChatDraft
 from postflow.chat_installations import ChatInstallation
 from postflow.clock import as_utc
 from postflow.connections import Connection, ConnectionStatus
@@ -159,6 +160,11 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
            delivery_id TEXT NOT NULL, at TEXT NOT NULL, doc TEXT NOT NULL)""",
         "CREATE INDEX webhook_attempts_delivery ON webhook_attempts (org_id, delivery_id, at)",
         "CREATE INDEX webhook_attempts_at ON webhook_attempts (at)",
+    ),
+    (  # drafts of multi-step chat forms (Discord's composer)
+        """CREATE TABLE chat_drafts (id TEXT PRIMARY KEY, org_id TEXT NOT NULL,
+           actor TEXT NOT NULL, state TEXT NOT NULL, expires_at TEXT NOT NULL)""",
+        "CREATE INDEX chat_drafts_expires ON chat_drafts (expires_at)",
     ),
 )
 
@@ -726,6 +732,30 @@ class SqliteStore(SqliteWebhookRecords):
             BillingEvent, "SELECT doc FROM billing_events WHERE ? IS NULL OR org_id = ?"
             " OR org_hint = ? ORDER BY received_at DESC, id DESC LIMIT ?",
             (org_id, org_id, org_id, limit))
+
+    # -- chat drafts ----------------------------------------------------------------------------
+    async def save_chat_draft(self, draft: ChatDraft) -> None:
+        await self._write(
+            "INSERT INTO chat_drafts (id, org_id, actor, state, expires_at) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (id) DO UPDATE SET org_id = excluded.org_id, actor = excluded.actor,"
+            " state = excluded.state, expires_at = excluded.expires_at",
+            (draft.id, draft.org_id, draft.actor, draft.state, _ts(draft.expires_at)))
+
+    async def get_chat_draft(self, draft_id: str, now: datetime) -> ChatDraft | None:
+        rows = await self._fetch(
+            "SELECT id, org_id, actor, state, expires_at FROM chat_drafts"
+            " WHERE id = ? AND expires_at > ?", (draft_id, _ts(now)))
+        if not rows:
+            return None
+        found = rows[0]
+        return ChatDraft(id=found[0], org_id=found[1], actor=found[2], state=found[3],
+                         expires_at=_parse_ts(found[4]))
+
+    async def delete_chat_draft(self, draft_id: str) -> bool:
+        return bool(await self._write("DELETE FROM chat_drafts WHERE id = ?", (draft_id,)))
+
+    async def purge_chat_drafts(self, now: datetime) -> int:
+        return await self._write("DELETE FROM chat_drafts WHERE expires_at <= ?", (_ts(now),))
 
     # -- posts ------------------------------------------------------------------------------
     async def insert_post(self, post: Post, audit: Sequence[AuditEvent] = (), *,

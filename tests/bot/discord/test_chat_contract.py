@@ -1,9 +1,9 @@
 """The chat contract kit (tests/chat_contract.py) run against the Discord adapter through the
 hub's HTTP interactions endpoint: signed interactions in, the fake Discord's REST API out.
 
-Two scenarios wait for the other halves of issue 17 and are skipped here, by name: the composer
-(``/postflow new``, a modal and its follow-up) and uninstalling (the bot removed from a server,
-GUILD_DELETE on the gateway). The others run unchanged."""
+One scenario waits for another half of issue 17 and is skipped here, by name: uninstalling
+(the bot removed from a server, GUILD_DELETE on the gateway). The others run unchanged; the
+composer's is ``/postflow new``, its modal, the account picked and Submit."""
 
 from __future__ import annotations
 
@@ -39,7 +39,6 @@ POST_MESSAGE = "POST /channels/{channel_id}/messages"
 PEOPLE = People(owner=OWNER, admin=ADMIN, member=MEMBER, viewer=VIEWER)
 #: Scenarios another engineer's part of issue 17 makes pass: skipped here until it lands.
 LEFT_FOR_OTHERS = {
-    "the_composer_creates_a_post_for_review": "the Discord composer is not built yet",
     "uninstalling_stops_commands_and_messages": "removal from a server (GUILD_DELETE) is the "
                                                 "gateway's, not built yet",
 }
@@ -68,7 +67,21 @@ class DiscordDriver:
         return _content(await self.user.send(payload))
 
     async def compose(self, user_id: str, text: str, connection_id: str) -> None:
-        raise NotImplementedError(LEFT_FOR_OTHERS["the_composer_creates_a_post_for_review"])
+        opened = await self.user.send(self.fake.slash_command(GUILD, user_id, "new",
+                                                              channel_id=self.channel_id))
+        form = self.fake.modal_submit(GUILD, user_id, opened["data"]["custom_id"],
+                                      {"text": text}, channel_id=self.channel_id)
+        await self.user.send(form)
+        composer = self.fake.interactions[form["id"]].original
+        assert composer is not None
+        ids = {c.get("placeholder") or c.get("label"): c["custom_id"]
+               for row in composer.data["components"] for c in row["components"]}
+        pick = self.fake.button_press(GUILD, user_id, ids["Accounts to publish to"],
+                                      channel_id=self.channel_id, message=composer.data)
+        pick["data"] = {"custom_id": ids["Accounts to publish to"], "component_type": 3,
+                        "values": [connection_id]}
+        await self.user.send(pick)
+        await self.user.press(user_id, composer, ids["Submit"])
 
     async def press(self, user_id: str, message: Seen, action_id: str) -> str:
         value = dict(message.buttons)[action_id]
