@@ -33,6 +33,7 @@ from postflow.audit import AuditEvent
 from postflow.chat_installations import ChatInstallation
 from postflow.connections import Connection
 from postflow.hooks import IdempotencyRecord, IncomingHook
+from postflow.inbox import InboxEntry
 from postflow.org_media import OrgMedia
 from postflow.organizations import Member, Organization, Workspace
 from postflow.posts import Post, PostStatus
@@ -57,7 +58,8 @@ UNCACHED_READS = frozenset({
     "list_queue_posts", "list_attempts", "list_audit", "get_usage", "find_idle_media",
     "media_in_use", "media_last_named", "count_media_holders", "get_heartbeat", "get_series",
     "list_series", "find_due_series", "get_approval_policies", "get_review",
-    "find_review_for_post", "find_expired_reviews",
+    "find_review_for_post", "find_expired_reviews", "list_inbox_entries",
+    "count_unread_inbox_entries",
 })
 #: Writes of the record types cached here (organizations with their members and workspaces,
 #: connections, hooks): each empties the cache before and after it.
@@ -75,7 +77,7 @@ UNCACHED_WRITES = frozenset({
     "save_queue_settings", "insert_attempt", "finish_attempt", "append_audit", "consume_usage",
     "release_usage", "hold_media", "use_held_media", "release_held_media", "set_heartbeat",
     "insert_series", "replace_series", "save_approval_policy", "insert_review",
-    "replace_review",
+    "replace_review", "insert_inbox_entries", "mark_inbox_read", "purge_inbox_entries",
 })
 
 _Key = tuple[str, ...]
@@ -418,6 +420,25 @@ class ReadCachedStore:
 
     async def find_expired_reviews(self, now: datetime, limit: int) -> list[ReviewRequest]:
         return await self._store.find_expired_reviews(now, limit)
+
+    # -- InboxRecords (inbox.py) ---------------------------------------------------------------
+    async def insert_inbox_entries(self, entries: Sequence[InboxEntry]) -> None:
+        await self._store.insert_inbox_entries(entries)
+
+    async def list_inbox_entries(self, org_id: str, member_id: str, *,
+                                 unread_only: bool = False,
+                                 limit: int = 20) -> list[InboxEntry]:
+        return await self._store.list_inbox_entries(org_id, member_id,
+                                                     unread_only=unread_only, limit=limit)
+
+    async def count_unread_inbox_entries(self, org_id: str, member_id: str) -> int:
+        return await self._store.count_unread_inbox_entries(org_id, member_id)
+
+    async def mark_inbox_read(self, org_id: str, member_id: str, at: datetime) -> int:
+        return await self._store.mark_inbox_read(org_id, member_id, at)
+
+    async def purge_inbox_entries(self, created_before: datetime, limit: int) -> int:
+        return await self._store.purge_inbox_entries(created_before, limit)
 
 
     # -- the cache itself ----------------------------------------------------------------------

@@ -101,12 +101,13 @@ def test_a_process_without_slack_loads_no_slack_module(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
 
 
-async def test_without_chat_the_log_is_the_one_sink_and_no_platform_posts_cards(
+async def test_without_chat_the_log_and_the_inbox_are_the_sinks_and_no_platform_posts_cards(
         rt: Runtime) -> None:
+    from postflow.notices.inbox_sink import InboxSink
     from postflow.notifications import LogSink
 
     assert isinstance(rt.notices, NoticeRouter)
-    assert [type(sink) for sink in rt.notices.sinks] == [LogSink]
+    assert [type(sink) for sink in rt.notices.sinks] == [LogSink, InboxSink]
     assert dict(rt.review_cards) == {}
 
 
@@ -117,10 +118,11 @@ async def test_with_slack_its_sink_and_review_cards_are_registered(settings: Set
         from bot.slack.chat_delivery import SlackChatDelivery
         from bot.slack.notice_sink import SlackNoticeSink
         from bot.slack.review_cards import SlackReviewCards
+        from postflow.notices.inbox_sink import InboxSink
 
         rt = backends.runtime()
         assert isinstance(rt.notices, NoticeRouter)
-        assert [type(sink) for sink in rt.notices.sinks] == [SlackNoticeSink]
+        assert [type(sink) for sink in rt.notices.sinks] == [SlackNoticeSink, InboxSink]
         assert isinstance(rt.review_cards["slack"], SlackReviewCards)
         assert isinstance(backends.chat.deliveries["slack"], SlackChatDelivery)
     finally:
@@ -133,6 +135,7 @@ async def test_with_a_discord_bot_token_its_sink_and_review_cards_are_registered
     from bot.discord.notice_sink import DiscordNoticeSink
     from bot.discord.review_cards import DiscordReviewCards
     from composition.worker import open_worker_services
+    from postflow.notices.inbox_sink import InboxSink
 
     discord = Settings(**{**settings.model_dump(), "discord_bot_token": "discord-test"})
     services = await open_worker_services(discord)
@@ -140,7 +143,7 @@ async def test_with_a_discord_bot_token_its_sink_and_review_cards_are_registered
         assert isinstance(services.chat_deliveries["discord"], DiscordChatDelivery)
         rt = services.runtime
         assert isinstance(rt.notices, NoticeRouter)
-        assert [type(sink) for sink in rt.notices.sinks] == [DiscordNoticeSink]
+        assert [type(sink) for sink in rt.notices.sinks] == [DiscordNoticeSink, InboxSink]
         assert isinstance(rt.review_cards["discord"], DiscordReviewCards)
     finally:
         await services.close()
