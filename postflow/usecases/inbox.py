@@ -44,6 +44,19 @@ async def latest_notices(rt: Runtime, org_id: str, member_id: str, *, limit: int
     return InboxView(entries=entries, unread=count)
 
 
+async def organization_notices(rt: Runtime, org_id: str, *, limit: int = 50,
+                               unread_only: bool = False) -> list[tuple[Member, InboxEntry]]:
+    """The latest notices of every member of the organization, newest first, each with the
+    member who received it."""
+    limit = max(0, min(limit, MAX_SHOWN))
+    found: list[tuple[Member, InboxEntry]] = []
+    for member in await rt.store.list_members(org_id):
+        found += [(member, e) for e in await rt.store.list_inbox_entries(
+            org_id, member.id, unread_only=unread_only, limit=limit)]
+    found.sort(key=lambda pair: (pair[1].created_at, pair[1].id), reverse=True)
+    return found[:limit]
+
+
 async def mark_all_read(rt: Runtime, org_id: str, member_id: str) -> int:
     """Mark every unread notice of the member read, now; how many were unread."""
     return await rt.store.mark_inbox_read(org_id, member_id, rt.clock.now())

@@ -45,7 +45,7 @@ async def test_inbox_lists_the_callers_notices_with_links(
 
 async def test_many_notices_fit_in_one_discord_message(
         rt: Runtime, org: Organization, user: DiscordUser, clock: ManualClock) -> None:
-    for n in range(12):
+    for _ in range(12):
         clock.advance(60)
         await rt.notices.notify(PostFailed(make_post(
             org.id, status=PostStatus.FAILED, created_by=actor(MEMBER), text="x" * 500,
