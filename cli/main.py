@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from cli import (
     connections,
+    discord,
     hooks,
     keys,
     notices,
@@ -31,7 +32,7 @@ from postflow.config import Settings
 from postflow.errors import PostFlowError
 
 COMMAND_GROUPS = (serve, orgs, connections, hooks, posts, queues, recurring, keys, validate,
-                  notices)
+                  discord, notices)
 
 
 def build_parser() -> argparse.ArgumentParser:

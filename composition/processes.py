@@ -1,4 +1,5 @@
-"""The long-running processes the CLI starts: worker, scheduler, hub, and all three in one.
+"""The long-running processes the CLI starts: worker, scheduler, hub, and all three in one
+(with Discord's gateway bot when a bot token is set).
 
 Each configures the broker first (before any actor is imported and before anything that picks
 the chat queue), opens its backends once and builds its runtime from them, settles its
@@ -23,6 +24,7 @@ from types import FrameType
 import dramatiq
 from dramatiq.brokers.stub import StubBroker
 
+from composition.discord_gateway import discord_gateway
 from composition.hub import build_hub, close_slack_socket, connect_slack_socket
 from composition.runtime import Backends, open_backends
 from composition.worker import install_worker_runtime
@@ -174,7 +176,8 @@ async def run_embedded(settings: Settings, stop: asyncio.Event,
         worker.start()
         scheduler_task = asyncio.create_task(
             Scheduler(rt, queue, LocalLeader()).run(scheduler_stop), name="postflow-scheduler")
-        async with _hub_served(settings, backends, queue, broker, on_ready):
+        async with (discord_gateway(backends.runtime(read_cache=True), queue),
+                    _hub_served(settings, backends, queue, broker, on_ready)):
             await _wait_for_stop(stop, scheduler_task)
     finally:
         scheduler_stop.set()

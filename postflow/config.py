@@ -104,6 +104,11 @@ class Settings(BaseSettings):
     discord_bot_token: SecretStr | None = None
     #: Base URL of Discord's REST API; tests point it at a fake.
     discord_api_url: str = "https://discord.com/api/v10"
+    #: The application's id (General Information): registering ``/postflow`` and the
+    #: install URL need it.
+    discord_application_id: str | None = Field(default=None, pattern=r"^[0-9]{1,20}$")
+    #: The application's OAuth2 client secret (install); never shown.
+    discord_client_secret: SecretStr | None = None
 
     #: X (docs/networks.md): offered only when the client id and secret are both set.
     x_client_id: str | None = None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 
 from postflow.notices.events import (
+    ChatAppRemoved,
     ConnectionBroken,
     Notice,
     PlanLimitReached,
@@ -62,6 +63,9 @@ class LogSink:
             case ReviewExpired(post=post, review=review):
                 log.warning("review %s of post %s expired; the post is a draft again",
                             review.id, post.id)
+            case ChatAppRemoved(platform=platform, workspace_id=workspace_id):
+                log.warning("PostFlow was removed from %s workspace %s of organization %s",
+                            platform, workspace_id, notice.org_id)
             case PlanLimitReached(limit=limit):
                 log.info("organization %s reached its plan's %s limit", notice.org_id,
                             limit)

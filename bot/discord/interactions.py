@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 from bot.discord import components
 from bot.discord.component_press import ComponentHandler, ComponentPress, PressedMessage
 from bot.discord.custom_ids import NOTICE_PREFIX, REVIEW_PREFIX
+from bot.discord.install import admit_member
 from bot.discord.reply_text import message_data
 from postflow.chatops.callers import Caller
 from postflow.chatops.commands import run_command
@@ -76,6 +77,16 @@ class _User(BaseModel):
 class _Member(BaseModel):
     user: _User
     nick: str | None = None
+    #: The member's permissions in the channel, a decimal bit set (Discord sends it as text).
+    permissions: str = "0"
+
+
+class _Present(BaseModel):
+    """Who is interacting, whatever the interaction's type."""
+
+    guild_id: str | None = None
+    channel_id: str = ""
+    member: _Member | None = None
 
 
 class _Option(BaseModel):
@@ -152,6 +163,10 @@ class Interaction:
     command: CommandCall | None = None
     #: A button press or a submitted form.
     press: ComponentPress | None = None
+    #: Who interacts in a server (any type but PING), and their Discord permissions there:
+    #: a person's first interaction makes them a member (bot/discord/install.py).
+    member: Caller | None = None
+    permissions: int = 0
 
 
 def read_interaction(payload: object) -> Interaction:
@@ -164,11 +179,31 @@ def read_interaction(payload: object) -> Interaction:
     if type(kind) is not int or kind not in {t.value for t in InteractionType}:
         raise MalformedInteraction("The body is not an interaction of a type PostFlow knows.",
                                    details={"type": repr(kind)[:20]})
-    if kind in (InteractionType.MESSAGE_COMPONENT, InteractionType.MODAL_SUBMIT):
-        return Interaction(kind=InteractionType(kind), press=_press(payload, kind))
-    if kind != InteractionType.APPLICATION_COMMAND:
-        return Interaction(kind=InteractionType(kind))
-    return Interaction(kind=InteractionType.APPLICATION_COMMAND, command=_command(payload))
+    if kind == InteractionType.PING:
+        return Interaction(kind=InteractionType.PING)
+    member, permissions = _present(payload)
+    press = (_press(payload, kind)
+             if kind in (InteractionType.MESSAGE_COMPONENT, InteractionType.MODAL_SUBMIT)
+             else None)
+    command = _command(payload) if kind == InteractionType.APPLICATION_COMMAND else None
+    return Interaction(kind=InteractionType(kind), command=command, press=press,
+                       member=member, permissions=permissions)
+
+
+def _present(payload: dict[str, Any]) -> tuple[Caller | None, int]:
+    """The person interacting in a server and their permissions; (None, 0) outside one."""
+    try:
+        present = _Present.model_validate(payload)
+    except (ValidationError, RecursionError):
+        return None, 0
+    member = present.member
+    caller = _caller(present.guild_id, member, present.channel_id)
+    if caller is None or member is None:
+        return None, 0
+    bits = member.permissions
+    # A 64-bit set at most: anything else (or a digit string too long for int()) is none.
+    permissions = int(bits) if bits.isascii() and bits.isdigit() and len(bits) <= 20 else 0
+    return caller, permissions
 
 
 def _command(payload: dict[str, Any]) -> CommandCall:
@@ -246,6 +281,8 @@ async def answer_interaction(rt: Runtime, queue: PublishQueue | None,
     ephemeral reply, never a trace."""
     if interaction.kind is InteractionType.PING:
         return {"type": CallbackType.PONG}
+    if interaction.member is not None:
+        await admit_member(rt, interaction.member, interaction.permissions)
     if interaction.kind is InteractionType.APPLICATION_COMMAND_AUTOCOMPLETE:
         return {"type": CallbackType.APPLICATION_COMMAND_AUTOCOMPLETE_RESULT,
                 "data": {"choices": []}}

@@ -26,6 +26,7 @@ KIND_WORDS = {
     "review.decided": "Review decided", "review.expired": "Review expired",
     "connection.token_expiring": "Account expiring",
     "connection.needs_reconnect": "Reconnect needed", "plan.limit_reached": "Plan limit",
+    "chat.app_removed": "App removed",
 }
 MARK_ALL_READ = Button(ButtonAction.INBOX_READ, "Mark all read", "all")
 

@@ -10,7 +10,8 @@ The rules mirror whom the chat sinks speak to, person by person:
   rules let authors approve);
 - a review decided or expired: the post's author and whoever asked for the review, not the
   member who decided;
-- a connection expiring or broken, a plan limit reached: the Owners and Admins.
+- a connection expiring or broken, a plan limit reached, the app removed from a chat workspace:
+  the Owners and Admins.
 
 Only members of the notice's own organization are ever returned.
 """
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 from postflow.chat_actors import chat_actor, may_be_same_person
 from postflow.notices.events import (
+    ChatAppRemoved,
     ConnectionNotice,
     Notice,
     PlanLimitReached,
@@ -63,7 +65,7 @@ def _chosen(everyone: list[Member], notice: Notice) -> set[str]:
             if isinstance(notice, ReviewDecided):
                 told.discard(notice.decision.member_id)
             return told
-        case ConnectionNotice() | PlanLimitReached():
+        case ConnectionNotice() | PlanLimitReached() | ChatAppRemoved():
             return managers
     return set()
 

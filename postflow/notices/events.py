@@ -183,3 +183,28 @@ class PlanLimitReached(Notice):
     @property
     def subject(self) -> str:
         return self.limit
+
+
+# -- chat installations ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ChatAppRemoved(Notice):
+    """PostFlow's app was removed from a chat workspace (a Discord server kicked the bot): the
+    organization hears it elsewhere (its other workspaces, the Owner's direct messages, the
+    log), since that workspace can no longer be told."""
+
+    kind: ClassVar[str] = "chat.app_removed"
+    organization_id: str
+    platform: str
+    workspace_id: str
+    workspace_name: str
+    #: The Owner who installed it, as ``platform:workspace:user`` (empty when unknown).
+    owner_actor: str = ""
+
+    @property
+    def org_id(self) -> str:
+        return self.organization_id
+
+    @property
+    def subject(self) -> str:
+        return self.workspace_id

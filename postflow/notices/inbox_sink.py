@@ -13,6 +13,7 @@ from postflow.ids import new_id
 from postflow.inbox import TEXT_MAX, InboxEntry
 from postflow.notices.audience import notice_audience
 from postflow.notices.events import (
+    ChatAppRemoved,
     ConnectionBroken,
     Notice,
     PlanLimitReached,
@@ -33,7 +34,8 @@ from postflow.store.port import Store
 
 #: The notices kept in members' notification centers: every kind the core sends.
 KEPT = (PostPublished, PostPartiallyPublished, PostFailed, PostLate, ReviewRequested,
-        ReviewDecided, ReviewExpired, TokenExpiring, ConnectionBroken, PlanLimitReached)
+        ReviewDecided, ReviewExpired, TokenExpiring, ConnectionBroken, PlanLimitReached,
+        ChatAppRemoved)
 #: How much of a post's text names it in an entry.
 POST_EXCERPT = 40
 VERDICTS = {Verdict.APPROVE: "approved", Verdict.REQUEST_CHANGES: "asked for changes on",
@@ -94,6 +96,10 @@ def inbox_text(notice: Notice) -> str:
                     f"reconnect: {reason}")
         case PlanLimitReached(message=message):
             text = message
+        case ChatAppRemoved(platform=platform, workspace_id=workspace_id,
+                            workspace_name=workspace_name):
+            text = (f"PostFlow was removed from the {platform.capitalize()} workspace "
+                    f"{workspace_name or workspace_id}: it can no longer post or answer there.")
         case _:
             text = f"{notice.kind} about {notice.subject}."
     flat = " ".join(text.split())

@@ -734,6 +734,17 @@ class MongoStore:
     async def count_media_holders(self, media_id: str) -> int:
         return await self._coll("org_media").count_documents({"media_id": media_id})
 
+    # -- chat commands registered ------------------------------------------------------------
+    async def get_chat_commands_digest(self, platform: str, scope: str) -> str | None:
+        doc = await self._coll("chat_commands").find_one({"_id": f"{platform}:{scope}"})
+        return None if doc is None else str(doc["digest"])
+
+    async def set_chat_commands_digest(self, platform: str, scope: str, digest: str,
+                                       at: datetime) -> None:
+        await self._coll("chat_commands").update_one(
+            {"_id": f"{platform}:{scope}"},
+            {"$set": {"digest": digest, "updated_at": as_utc(at)}}, upsert=True)
+
     # -- heartbeats (worker canary) ----------------------------------------------------------
     async def set_heartbeat(self, name: str, at: datetime) -> None:
         await self._coll("heartbeats").update_one(

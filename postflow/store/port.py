@@ -18,6 +18,7 @@ from typing import Protocol
 
 from postflow.store.records.attempts import AttemptRecords
 from postflow.store.records.audit import AuditRecords
+from postflow.store.records.chat_commands import ChatCommandRecords
 from postflow.store.records.chat_installations import ChatInstallationRecords
 from postflow.store.records.connections import ConnectionRecords
 from postflow.store.records.heartbeats import HeartbeatRecords
@@ -40,7 +41,7 @@ __all__ = ["Store", "UsageCharge", "UsageExhausted"]
 class Store(OrganizationRecords, ChatInstallationRecords, OAuthStateRecords, ConnectionRecords,
             HookRecords, IdempotencyKeyRecords, SeenSignatureRecords, PostRecords, QueueRecords,
             AttemptRecords, AuditRecords, UsageRecords, OrgMediaRecords, HeartbeatRecords,
-            SeriesRecords, ReviewRecords, InboxRecords, Protocol):
+            SeriesRecords, ReviewRecords, ChatCommandRecords, InboxRecords, Protocol):
     """Every record type, and the connection's lifecycle."""
 
     async def ping(self) -> None:

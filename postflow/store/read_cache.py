@@ -58,8 +58,8 @@ UNCACHED_READS = frozenset({
     "list_queue_posts", "list_attempts", "list_audit", "get_usage", "find_idle_media",
     "media_in_use", "media_last_named", "count_media_holders", "get_heartbeat", "get_series",
     "list_series", "find_due_series", "get_approval_policies", "get_review",
-    "find_review_for_post", "find_expired_reviews", "list_inbox_entries",
-    "count_unread_inbox_entries",
+    "find_review_for_post", "find_expired_reviews", "get_chat_commands_digest",
+    "list_inbox_entries", "count_unread_inbox_entries",
 })
 #: Writes of the record types cached here (organizations with their members and workspaces,
 #: connections, hooks): each empties the cache before and after it.
@@ -77,7 +77,8 @@ UNCACHED_WRITES = frozenset({
     "save_queue_settings", "insert_attempt", "finish_attempt", "append_audit", "consume_usage",
     "release_usage", "hold_media", "use_held_media", "release_held_media", "set_heartbeat",
     "insert_series", "replace_series", "save_approval_policy", "insert_review",
-    "replace_review", "insert_inbox_entries", "mark_inbox_read", "purge_inbox_entries",
+    "replace_review", "set_chat_commands_digest", "insert_inbox_entries", "mark_inbox_read",
+    "purge_inbox_entries",
 })
 
 _Key = tuple[str, ...]
@@ -373,6 +374,14 @@ class ReadCachedStore:
 
     async def count_media_holders(self, media_id: str) -> int:
         return await self._store.count_media_holders(media_id)
+
+    # -- ChatCommandRecords (chat_commands.py) ------------------------------------------------
+    async def get_chat_commands_digest(self, platform: str, scope: str) -> str | None:
+        return await self._store.get_chat_commands_digest(platform, scope)
+
+    async def set_chat_commands_digest(self, platform: str, scope: str, digest: str,
+                                       at: datetime) -> None:
+        await self._store.set_chat_commands_digest(platform, scope, digest, at)
 
     # -- HeartbeatRecords (heartbeats.py) ------------------------------------------------------
     async def set_heartbeat(self, name: str, at: datetime) -> None:

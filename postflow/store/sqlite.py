@@ -130,6 +130,10 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
            expires_at TEXT NOT NULL, PRIMARY KEY (scope, signature))""",
         "CREATE INDEX seen_signatures_expires ON seen_signatures (expires_at)",
     ),
+    (  # the digest of the chat commands last registered, per platform and scope
+        """CREATE TABLE chat_commands (platform TEXT NOT NULL, scope TEXT NOT NULL,
+           digest TEXT NOT NULL, updated_at TEXT NOT NULL, PRIMARY KEY (platform, scope))""",
+    ),
     (  # members' notification centers
         """CREATE TABLE inbox_entries (id TEXT PRIMARY KEY, org_id TEXT NOT NULL,
            member_id TEXT NOT NULL, created_at TEXT NOT NULL, read_at TEXT,
@@ -895,6 +899,19 @@ class SqliteStore:
     async def count_media_holders(self, media_id: str) -> int:
         return await self._count("SELECT COUNT(*) FROM org_media WHERE media_id = ?",
                                  (media_id,))
+
+    # -- chat commands registered ------------------------------------------------------------
+    async def get_chat_commands_digest(self, platform: str, scope: str) -> str | None:
+        rows = await self._fetch("SELECT digest FROM chat_commands WHERE platform = ? AND "
+                                 "scope = ?", (platform, scope))
+        return str(rows[0][0]) if rows else None
+
+    async def set_chat_commands_digest(self, platform: str, scope: str, digest: str,
+                                       at: datetime) -> None:
+        await self._write(
+            "INSERT INTO chat_commands (platform, scope, digest, updated_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (platform, scope) DO UPDATE SET digest = excluded.digest,"
+            " updated_at = excluded.updated_at", (platform, scope, digest, _ts(at)))
 
     # -- heartbeats (worker canary) ----------------------------------------------------------
     async def set_heartbeat(self, name: str, at: datetime) -> None:

@@ -14,6 +14,7 @@ from postflow.ids import new_id
 from postflow.inbox import InboxEntry
 from postflow.notices.audience import notice_audience
 from postflow.notices.events import (
+    ChatAppRemoved,
     ConnectionBroken,
     Notice,
     PlanLimitReached,
@@ -132,7 +133,7 @@ async def test_a_post_no_member_wrote_goes_to_the_owners_and_admins(
     assert await receivers(rt, people) == {"UOWNER", "UADMIN"}
 
 
-async def test_connection_and_billing_notices_go_to_the_owners_and_admins(
+async def test_connection_billing_and_app_removal_notices_go_to_the_owners_and_admins(
         rt: Runtime, people: People) -> None:
     connection = make_connection(people.org.id, display_name="acme")
 
@@ -141,11 +142,14 @@ async def test_connection_and_billing_notices_go_to_the_owners_and_admins(
     await rt.notices.notify(PlanLimitReached(organization_id=people.org.id,
                                              limit="posts_per_month",
                                              message="Your plan allows 10 posts a month."))
+    await rt.notices.notify(ChatAppRemoved(organization_id=people.org.id, platform="discord",
+                                           workspace_id="600000000000000001",
+                                           workspace_name="Acme"))
 
     assert await receivers(rt, people) == {"UOWNER", "UADMIN"}
     kinds = [e.kind for e in await inbox(rt.store, people.admin)]
-    assert sorted(kinds) == ["connection.needs_reconnect", "connection.token_expiring",
-                             "plan.limit_reached"]
+    assert sorted(kinds) == ["chat.app_removed", "connection.needs_reconnect",
+                             "connection.token_expiring", "plan.limit_reached"]
 
 
 async def test_a_review_request_goes_to_those_who_may_approve_not_its_author(
