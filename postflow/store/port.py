@@ -25,6 +25,10 @@ from postflow.store.records.idempotency_keys import IdempotencyKeyRecords
 from postflow.store.records.oauth_states import OAuthStateRecords
 from postflow.store.records.org_media import OrgMediaRecords
 from postflow.store.records.organizations import OrganizationRecords
+from postflow.store.records.outgoing_emails import (
+    EmailSuppressionRecords,
+    OutgoingEmailRecords,
+)
 from postflow.store.records.posts import PostRecords
 from postflow.store.records.queues import QueueRecords
 from postflow.store.records.reviews import ReviewRecords
@@ -38,7 +42,8 @@ __all__ = ["Store", "UsageCharge", "UsageExhausted"]
 class Store(OrganizationRecords, ChatInstallationRecords, OAuthStateRecords, ConnectionRecords,
             HookRecords, IdempotencyKeyRecords, SeenSignatureRecords, PostRecords, QueueRecords,
             AttemptRecords, AuditRecords, UsageRecords, OrgMediaRecords, HeartbeatRecords,
-            SeriesRecords, ReviewRecords, Protocol):
+            SeriesRecords, ReviewRecords, OutgoingEmailRecords, EmailSuppressionRecords,
+            Protocol):
     """Every record type, and the connection's lifecycle."""
 
     async def ping(self) -> None:

@@ -32,6 +32,7 @@ from postflow.attempts import PublishAttempt
 from postflow.audit import AuditEvent
 from postflow.chat_installations import ChatInstallation
 from postflow.connections import Connection
+from postflow.email.message import EmailStatus, EmailSuppression, OutgoingEmail
 from postflow.hooks import IdempotencyRecord, IncomingHook
 from postflow.org_media import OrgMedia
 from postflow.organizations import Member, Organization, Workspace
@@ -57,7 +58,8 @@ UNCACHED_READS = frozenset({
     "list_queue_posts", "list_attempts", "list_audit", "get_usage", "find_idle_media",
     "media_in_use", "media_last_named", "count_media_holders", "get_heartbeat", "get_series",
     "list_series", "find_due_series", "get_approval_policies", "get_review",
-    "find_review_for_post", "find_expired_reviews",
+    "find_review_for_post", "find_expired_reviews", "get_outgoing_email", "find_unsent_emails",
+    "list_outgoing_emails", "find_email_suppression",
 })
 #: Writes of the record types cached here (organizations with their members and workspaces,
 #: connections, hooks): each empties the cache before and after it.
@@ -75,7 +77,8 @@ UNCACHED_WRITES = frozenset({
     "save_queue_settings", "insert_attempt", "finish_attempt", "append_audit", "consume_usage",
     "release_usage", "hold_media", "use_held_media", "release_held_media", "set_heartbeat",
     "insert_series", "replace_series", "save_approval_policy", "insert_review",
-    "replace_review",
+    "replace_review", "insert_outgoing_email", "claim_outgoing_email", "finish_outgoing_email",
+    "release_outgoing_email", "suppress_email_address",
 })
 
 _Key = tuple[str, ...]
@@ -451,3 +454,35 @@ class ReadCachedStore:
         # Writes of these records are rare next to reads: emptying everything keeps it simple.
         self._generation += 1
         self._entries.clear()
+
+    # -- OutgoingEmailRecords, EmailSuppressionRecords (outgoing_emails.py) ---------------------
+    async def insert_outgoing_email(self, email: OutgoingEmail) -> None:
+        await self._store.insert_outgoing_email(email)
+
+    async def get_outgoing_email(self, email_id: str) -> OutgoingEmail:
+        return await self._store.get_outgoing_email(email_id)
+
+    async def claim_outgoing_email(self, email_id: str, now: datetime,
+                                   until: datetime) -> OutgoingEmail | None:
+        return await self._store.claim_outgoing_email(email_id, now, until)
+
+    async def finish_outgoing_email(self, email_id: str, status: EmailStatus, now: datetime,
+                                    *, error: str = "", transport_id: str = "") -> None:
+        await self._store.finish_outgoing_email(email_id, status, now, error=error,
+                                                transport_id=transport_id)
+
+    async def release_outgoing_email(self, email_id: str, error: str) -> None:
+        await self._store.release_outgoing_email(email_id, error)
+
+    async def find_unsent_emails(self, created_before: datetime, now: datetime,
+                                 limit: int) -> list[OutgoingEmail]:
+        return await self._store.find_unsent_emails(created_before, now, limit)
+
+    async def list_outgoing_emails(self, org_id: str, limit: int) -> list[OutgoingEmail]:
+        return await self._store.list_outgoing_emails(org_id, limit)
+
+    async def suppress_email_address(self, suppression: EmailSuppression) -> None:
+        await self._store.suppress_email_address(suppression)
+
+    async def find_email_suppression(self, address: str) -> EmailSuppression | None:
+        return await self._store.find_email_suppression(address)
