@@ -10,7 +10,7 @@ the ``chat`` queue delivers its messages, but no notice sink or review cards mak
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from postflow.chat.delivery import ChatDeliveries, ChatDelivery, ChatOutbox, InlineChatOutbox
@@ -50,11 +50,14 @@ class Chat:
     deliveries: ChatDeliveries
 
 
-def open_chat(settings: Settings, store: Store, vault: TokenVault) -> Chat:
-    """The chat adapters these settings configure, registered; the log sink when none is."""
+def open_chat(settings: Settings, store: Store, vault: TokenVault,
+              other_sinks: Sequence[NoticeSink] = ()) -> Chat:
+    """The chat adapters these settings configure, registered (the log sink when none is),
+    then ``other_sinks`` (email)."""
     deliveries = chat_deliveries(settings, store, vault)
     adapters = chat_adapters(settings, store, deliveries) if deliveries else ()
     sinks: list[NoticeSink] = [adapter.sink for adapter in adapters] or [LogSink()]
+    sinks.extend(other_sinks)
     return Chat(notices=NoticeRouter(sinks),
                 review_cards={adapter.platform: adapter.review_cards for adapter in adapters},
                 deliveries=deliveries)

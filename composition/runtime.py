@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from composition.chat import Chat, open_chat
+from composition.email import open_email
 from integrations.media import open_media_fetcher, open_media_store
 from integrations.registry import build_provider_registry, build_validation_registry
 from postflow.account_gates import (
@@ -20,6 +21,7 @@ from postflow.account_gates import (
 )
 from postflow.clock import Clock, SystemClock
 from postflow.config import Settings, make_data_dir
+from postflow.email.transport import Mail
 from postflow.media import MediaFetcher, MediaStore
 from postflow.plans import PlanCatalog, load_plan_catalog
 from postflow.providers import ProviderRegistry
@@ -52,6 +54,7 @@ class Backends:
     chat: Chat
     media_store: MediaStore
     media_fetcher: MediaFetcher
+    mail: Mail
 
     def runtime(self, *, read_cache: bool = False) -> Runtime:
         """The runtime on these backends; with ``read_cache``, hook, organization and connection
@@ -65,7 +68,7 @@ class Backends:
                        gates=self.gates.gates, refresh_locks=self.gates.refresh_locks,
                        notices=self.chat.notices, review_cards=self.chat.review_cards,
                        media_store=self.media_store,
-                       media_fetcher=self.media_fetcher)
+                       media_fetcher=self.media_fetcher, mail=self.mail)
 
     async def close(self) -> None:
         await self.store.close()
@@ -87,11 +90,12 @@ async def open_backends(settings: Settings, *, clock: Clock | None = None,
     except BaseException:  # a bad provider plugin: do not leave the store open
         await store.close()
         raise
+    email = open_email(settings, store, clock)
     return Backends(settings=settings, clock=clock, store=store, vault=vault, plans=plans,
                     providers=providers, gates=gates or in_process_gates(settings, clock),
-                    chat=open_chat(settings, store, vault),
+                    chat=open_chat(settings, store, vault, other_sinks=(email.sink,)),
                     media_store=open_media_store(settings, clock),
-                    media_fetcher=open_media_fetcher(settings))
+                    media_fetcher=open_media_fetcher(settings), mail=email.mail)
 
 
 async def open_runtime(settings: Settings, *, clock: Clock | None = None,

@@ -16,6 +16,7 @@ from postflow.account_gates import (
 )
 from postflow.clock import Clock, SystemClock
 from postflow.config import Settings
+from postflow.email.transport import Mail
 from postflow.media import MediaFetcher, MediaStore
 from postflow.notices.review_cards import ReviewCardPosters
 from postflow.notices.router import NoticeRouter, Notices
@@ -47,6 +48,9 @@ class Runtime:
     #: Where post media are stored, and how media URLs are fetched (``composition/runtime.py``).
     media_store: MediaStore | None = None
     media_fetcher: MediaFetcher | None = None
+    #: How mail is rendered, queued and sent (``composition/email.py``); None in a runtime
+    #: built without it (some tests), where mailing raises ConfigurationError.
+    mail: Mail | None = None
 
     @property
     def tokens(self) -> TokenSigner:

@@ -1,3 +1,3 @@
-"""Email: the messages PostFlow mails, how they are recorded and sent (through a transport
-port the composition root builds), members' addresses and preferences, and the notice sink
-that mails people about what they asked to hear."""
+"""Email's values and ports: the recorded email, members' addresses and preferences, what a
+mail says, the transport, renderer and queue ports, and the signed links mails carry. The use
+cases that mail people are in :mod:`postflow.mailing`."""

@@ -1,5 +1,5 @@
 """What an email says, as plain data the one layout renders (templates/email/): the wording
-comes from :mod:`postflow.email.wording`, the layout from the renderer."""
+comes from :mod:`postflow.mailing.wording`, the layout from the renderer."""
 
 from __future__ import annotations
 

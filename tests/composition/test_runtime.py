@@ -101,12 +101,13 @@ def test_a_process_without_slack_loads_no_slack_module(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
 
 
-async def test_without_chat_the_log_is_the_one_sink_and_no_platform_posts_cards(
+async def test_without_chat_the_log_and_email_are_the_sinks_and_no_platform_posts_cards(
         rt: Runtime) -> None:
+    from postflow.mailing.notice_sink import EmailNoticeSink
     from postflow.notifications import LogSink
 
     assert isinstance(rt.notices, NoticeRouter)
-    assert [type(sink) for sink in rt.notices.sinks] == [LogSink]
+    assert [type(sink) for sink in rt.notices.sinks] == [LogSink, EmailNoticeSink]
     assert dict(rt.review_cards) == {}
 
 
@@ -120,7 +121,9 @@ async def test_with_slack_its_sink_and_review_cards_are_registered(settings: Set
 
         rt = backends.runtime()
         assert isinstance(rt.notices, NoticeRouter)
-        assert [type(sink) for sink in rt.notices.sinks] == [SlackNoticeSink]
+        from postflow.mailing.notice_sink import EmailNoticeSink
+
+        assert [type(sink) for sink in rt.notices.sinks] == [SlackNoticeSink, EmailNoticeSink]
         assert isinstance(rt.review_cards["slack"], SlackReviewCards)
         assert isinstance(backends.chat.deliveries["slack"], SlackChatDelivery)
     finally:
@@ -131,13 +134,15 @@ async def test_with_a_discord_bot_token_the_worker_delivers_discord_messages(
         settings: Settings) -> None:
     from bot.discord.chat_delivery import DiscordChatDelivery
     from composition.worker import open_worker_services
+    from postflow.mailing.notice_sink import EmailNoticeSink
     from postflow.notifications import LogSink
 
     discord = Settings(**{**settings.model_dump(), "discord_bot_token": "discord-test"})
     services = await open_worker_services(discord)
     try:
         assert isinstance(services.chat_deliveries["discord"], DiscordChatDelivery)
-        # Its delivery only, so far: notices still go to the log.
-        assert [type(sink) for sink in services.runtime.notices.sinks] == [LogSink]
+        # Its delivery only, so far: notices still go to the log (and to email).
+        assert [type(sink) for sink in services.runtime.notices.sinks] == [LogSink,
+                                                                           EmailNoticeSink]
     finally:
         await services.close()
