@@ -13,6 +13,7 @@ from hub.routes import (
     BrokerPing,
     assets,
     billing,
+    email_links,
     health,
     hooks,
     media,
@@ -45,6 +46,6 @@ def create_app(rt: Runtime, queue: PublishQueue, broker_ping: BrokerPing) -> web
     app[PUBLISH_QUEUE] = queue
     app[BROKER_PING] = broker_ping
     security_headers.install(app)
-    for feature in (health, hooks, sandbox, oauth, media, billing, assets):
+    for feature in (health, hooks, sandbox, oauth, media, billing, email_links, assets):
         feature.add_routes(app)
     return app
