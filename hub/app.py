@@ -19,6 +19,7 @@ from hub.routes import (
     media,
     oauth,
     sandbox,
+    ses_notifications,
 )
 from hub.server import CONNECTION_DEADLINES, ConnectionDeadlines
 from postflow.publish_queue import PublishQueue
@@ -46,6 +47,7 @@ def create_app(rt: Runtime, queue: PublishQueue, broker_ping: BrokerPing) -> web
     app[PUBLISH_QUEUE] = queue
     app[BROKER_PING] = broker_ping
     security_headers.install(app)
-    for feature in (health, hooks, sandbox, oauth, media, billing, email_links, assets):
+    for feature in (health, hooks, sandbox, oauth, media, billing, email_links,
+                    ses_notifications, assets):
         feature.add_routes(app)
     return app
