@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
 
+from postflow.mailing.delivery import resend_unsent_emails
 from postflow.notices.router import Notices
 from postflow.publish_queue import PublishQueue
 from postflow.runtime import Runtime
@@ -45,6 +46,8 @@ LOG_EVERY_FAILURES = 60
 #: Expired idempotency keys and seen signatures are deleted this often (MongoDB's TTL index
 #: does it too; SQLite has only this).
 PURGE_EVERY = timedelta(minutes=5)
+#: Recorded emails still unsent are looked for this often (postflow/mailing/delivery.py).
+EMAIL_SWEEP_EVERY = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,8 @@ class TickReport:
     media_released: int = 0
     #: Expired idempotency keys and seen signatures deleted.
     records_purged: int = 0
+    #: Recorded emails never sent (their queue message lost) handed to the queue again.
+    emails_resent: int = 0
 
 
 class Scheduler:
@@ -83,6 +88,7 @@ class Scheduler:
         self._last_token_check: datetime | None = None
         self._last_media_pass: datetime | None = None
         self._last_purge: datetime | None = None
+        self._last_email_sweep: datetime | None = None
         #: Consecutive failures per step, so an outage logs once, not once per tick.
         self._failures: dict[str, int] = {}
 
@@ -141,7 +147,22 @@ class Scheduler:
                           canary_sent=canary_sent, requeued=requeued,
                           reviews_expired=reviews_expired or 0,
                           tokens_refreshed=tokens_refreshed, media_released=media_released,
-                          records_purged=await self._purge_records(now))
+                          records_purged=await self._purge_records(now),
+                          emails_resent=await self._resend_emails(now))
+
+    async def _resend_emails(self, now: datetime) -> int:
+        """Every EMAIL_SWEEP_EVERY: hand recorded emails whose queue message was lost to the
+        ``email`` queue again."""
+        mail = self.rt.mail
+        if mail is None or (self._last_email_sweep is not None
+                            and now - self._last_email_sweep < EMAIL_SWEEP_EVERY):
+            return 0
+        resent = await self._step("resend unsent emails",
+                                  resend_unsent_emails(self.rt.store, mail.queue, self.rt.clock))
+        if resent is None:
+            return 0
+        self._last_email_sweep = now
+        return resent
 
     async def _purge_records(self, now: datetime) -> int:
         """Every PURGE_EVERY: delete idempotency keys and seen signatures past their window."""

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from postflow.chatops import accounts, org_settings, post_lists, queue_edits
 from postflow.chatops.billing_link import billing_link
 from postflow.chatops.callers import Caller, Membership, resolve_member
+from postflow.chatops.email_settings import email_command
 from postflow.chatops.formatting import parse_user, user_mention
 from postflow.chatops.permissions import NEEDED_ROLE, Permission, require, role_name
 from postflow.chatops.replies import ButtonAction, Item, Reply
@@ -89,6 +90,10 @@ async def _settings(req: Request, args: list[str]) -> Reply:
     return await org_settings.settings_command(req.rt, req.who, args)
 
 
+async def _email(req: Request, args: list[str]) -> Reply:
+    return await email_command(req.rt, req.who, args)
+
+
 async def _role(req: Request, args: list[str]) -> Reply:
     if len(args) != 2:
         raise BadInput("Say who and which role: `/postflow role @ada admin` "
@@ -133,6 +138,10 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
     Command("role", "role @person <viewer|member|admin|owner>",
             "Give someone a role (adds them when they are not a member yet).",
             "/postflow role @ada admin", Permission.MANAGE_MEMBERS, _role),
+    Command("email", "email [set ADDRESS | prefs [KIND on|off] [digest daily|weekly|none]]",
+            "Your email address (confirmed by a link mailed to it) and what PostFlow mails "
+            "you: failures, connections, security, billing (Owners), a digest.",
+            "/postflow email prefs failures on digest weekly", Permission.READ, _email),
     Command("billing", "billing", "A link to the organization's billing page (15 minutes, "
             "for you only).", "/postflow billing", Permission.BILLING, _billing),
     Command("link", "link [CODE]",
