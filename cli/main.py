@@ -15,6 +15,7 @@ from cli import (
     connections,
     hooks,
     keys,
+    members,
     orgs,
     posts,
     queues,
@@ -29,7 +30,8 @@ from postflow import __version__
 from postflow.config import Settings
 from postflow.errors import PostFlowError
 
-COMMAND_GROUPS = (serve, orgs, connections, hooks, posts, queues, recurring, keys, validate)
+COMMAND_GROUPS = (serve, orgs, members, connections, hooks, posts, queues, recurring, keys,
+                  validate)
 
 
 def build_parser() -> argparse.ArgumentParser:

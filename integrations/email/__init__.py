@@ -22,4 +22,17 @@ def open_email_transport(settings: Settings) -> EmailTransport:
     return OutboxFolderTransport(settings.data_dir / "outbox", settings.email_from)
 
 
-__all__ = ["open_email_transport"]
+def describe_email(settings: Settings) -> str:
+    """Where mail goes, for ``postflow up`` to say at start (never a password)."""
+    if settings.smtp_url is not None:
+        from integrations.email.smtp import parse_smtp_url
+
+        server = parse_smtp_url(settings.smtp_url.get_secret_value())
+        return f"Email: sent by SMTP to {server.host}:{server.port}"
+    if settings.ses_region:
+        return f"Email: sent by Amazon SES in {settings.ses_region}"
+    return (f"Email: written to {(settings.data_dir / 'outbox').resolve()} as .eml files "
+            "(set POSTFLOW_SMTP_URL or POSTFLOW_SES_REGION to send it)")
+
+
+__all__ = ["describe_email", "open_email_transport"]

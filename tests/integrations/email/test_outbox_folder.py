@@ -31,3 +31,22 @@ async def test_each_mail_is_one_readable_eml_file(tmp_path: Path) -> None:
     parts = {part.get_content_type() for part in message.walk()}
     assert {"text/plain", "text/html"} <= parts
     assert written.stat().st_mode & 0o077 == 0
+
+
+def test_postflow_up_says_where_mail_goes(tmp_path: Path) -> None:
+    from cli.serve import ready_lines
+
+    lines = ready_lines(Settings(data_dir=tmp_path), "http://127.0.0.1:8080")
+
+    assert any("outbox" in line and "POSTFLOW_SMTP_URL" in line for line in lines)
+
+
+def test_postflow_up_names_the_smtp_server_but_never_its_password(tmp_path: Path) -> None:
+    from cli.serve import ready_lines
+
+    lines = ready_lines(Settings(data_dir=tmp_path,
+                                 smtp_url="smtp://ada:hunter2@mail.test:587"),  # type: ignore[arg-type]
+                        "http://127.0.0.1:8080")
+
+    assert any("mail.test:587" in line for line in lines)
+    assert not any("hunter2" in line for line in lines)
