@@ -1,7 +1,8 @@
 """``/postflow email``: a member's own address and what PostFlow mails them.
 
 - ``/postflow email``: the address, whether it is confirmed, and the preferences;
-- ``/postflow email set ADDRESS``: a new address, confirmed by a link mailed to it;
+- ``/postflow email set ADDRESS``: a new address, confirmed by a link mailed to it (without
+  ADDRESS: the chat profile's, when the adapter read it: Slack with ``users:read.email``);
 - ``/postflow email prefs [KIND on|off ...] [digest daily|weekly|none]``: choose what is mailed.
 """
 
@@ -31,10 +32,14 @@ async def email_command(rt: Runtime, who: Membership, args: list[str]) -> Reply:
         return _show(who.member)
     action, rest = args[0].lower(), args[1:]
     if action == "set":
-        if len(rest) != 1:
-            raise BadInput(f"Say the address: {USAGE}")
-        sent = await set_member_address(rt, who.org, who.member, rest[0], actor=who.actor,
-                                        source="chat")
+        if len(rest) > 1 or not (rest or who.caller.profile_email):
+            raise BadInput(f"Say the address: {USAGE} (On Slack, `/postflow email set` alone "
+                           "takes your profile's address when the app may read it.)")
+        address, source = (rest[0], "chat") if rest else (who.caller.profile_email,
+                                                          f"{who.caller.identity.platform}"
+                                                          "_profile")
+        sent = await set_member_address(rt, who.org, who.member, address, actor=who.actor,
+                                        source=source)
         if sent is None:
             return Reply(text="Mail to that address keeps failing (it bounced or was refused), "
                               "so PostFlow will not mail it. Give another address.", error=True)
