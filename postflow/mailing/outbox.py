@@ -63,6 +63,9 @@ class EmailOutbox:
             log.info("not mailing %s for organization %s: the address is failing", kind,
                      org_id or "-")
             return None
+        # One line: a name with a line break in it (an account's, an organization's) must not
+        # start a header of its own.
+        content = replace(content, subject=" ".join(content.subject.split())[:200])
         body = self.mail.renderer.render(content)
         email_id = new_id("mail")
         email = OutgoingEmail(

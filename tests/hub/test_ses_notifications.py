@@ -31,6 +31,16 @@ async def sns(tmp_path: Path) -> AsyncIterator[FakeSns]:
 
 
 @pytest.fixture
+async def elsewhere(sns: FakeSns) -> AsyncIterator[FakeSns]:
+    """Another server with the same certificate, on a URL that is not SNS's: what a forger
+    who got hold of a signing key would point SigningCertURL or SubscribeURL at."""
+    fake = FakeSns(sns.cert)
+    async with serving(fake.app()) as base_url:
+        fake.base_url = base_url
+        yield fake
+
+
+@pytest.fixture
 def settings(tmp_path: Path, sns: FakeSns) -> Settings:
     return Settings(data_dir=tmp_path / "var", secret_key=TEST_SECRET_KEY,  # type: ignore[arg-type]
                     http_port=0, public_url="http://127.0.0.1:8080",
@@ -81,14 +91,15 @@ async def test_a_forged_signature_is_refused_and_suppresses_nothing(
 
 
 async def test_a_certificate_from_a_host_that_is_not_sns_is_refused(
-        rt: Runtime, client: HubClient, sns: FakeSns) -> None:
-    # Signed with the right key, but the certificate is said to be elsewhere.
+        rt: Runtime, client: HubClient, sns: FakeSns, elsewhere: FakeSns) -> None:
+    # A valid signature, checkable with the certificate served elsewhere: only where the
+    # certificate comes from is wrong.
     message = sns.signed(bounce(TOPIC, "ada@example.test"),
-                         cert_url="https://sns.eu-west-1.amazonaws.com.evil.test/cert.pem")
+                         cert_url=f"{elsewhere.base_url}/cert.pem")
 
     assert await post(client, message) == 403
     assert await suppressed(rt, "ada@example.test") is None
-    assert sns.cert_fetches == 0
+    assert elsewhere.cert_fetches == 0
 
 
 async def test_a_message_for_another_topic_is_refused(rt: Runtime, client: HubClient,
@@ -116,15 +127,15 @@ async def test_a_subscription_is_confirmed_once_verified(client: HubClient,
     assert sns.confirmations == ["tok-1"]
 
 
-async def test_a_subscribe_url_that_is_not_sns_is_never_fetched(client: HubClient,
-                                                                sns: FakeSns) -> None:
+async def test_a_subscribe_url_that_is_not_sns_is_never_fetched(
+        client: HubClient, sns: FakeSns, elsewhere: FakeSns) -> None:
     message = sns.signed({"Type": "SubscriptionConfirmation", "MessageId": "m-4",
                           "TopicArn": TOPIC, "Token": "tok-2", "Message": "confirm?",
-                          "SubscribeURL": "http://169.254.169.254/latest/meta-data/",
+                          "SubscribeURL": f"{elsewhere.base_url}/confirm?token=tok-2",
                           "Timestamp": "2026-11-25T12:00:00.000Z"})
 
     assert await post(client, message) == 403
-    assert sns.confirmations == []
+    assert elsewhere.confirmations == []
 
 
 async def test_the_certificate_is_fetched_once(client: HubClient, sns: FakeSns) -> None:

@@ -116,3 +116,15 @@ async def test_the_mail_is_a_multipart_message_readable_as_text(mailing: Mailing
     message = message_from_string(mime_message(email, mailing.outbox.mail.sender).as_string())
     assert message["Message-ID"] == f"<{email.id}@example.test>"
     assert [p.get_content_type() for p in message.walk()][1:] == ["text/plain", "text/html"]
+
+
+async def test_a_line_break_in_a_name_cannot_add_a_header(mailing: Mailing) -> None:
+    from integrations.email.mime import mime_message
+
+    await mailing.member(Role.ADMIN)
+    sneaky = make_connection(mailing.org.id, display_name="@acme\r\nBcc: all@evil.test")
+    await EmailNoticeSink(mailing.outbox).deliver(ConnectionBroken(sneaky, "revoked"))
+
+    [email] = await mailing.rt.store.list_outgoing_emails(mailing.org.id, 10)
+    message = message_from_string(mime_message(email, mailing.outbox.mail.sender).as_string())
+    assert message["Bcc"] is None and "\n" not in email.subject
