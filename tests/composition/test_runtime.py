@@ -146,3 +146,26 @@ async def test_with_a_discord_bot_token_the_worker_delivers_discord_messages(
                                                                            EmailNoticeSink]
     finally:
         await services.close()
+
+
+async def test_mail_goes_to_the_email_queue_once_the_broker_is_configured(
+        settings: Settings) -> None:
+    from composition.email import InlineEmailQueue
+    from workers.broker import close_broker, configure_broker
+
+    before = await open_backends(settings)
+    try:
+        assert isinstance(before.mail.queue, InlineEmailQueue)
+    finally:
+        await before.close()
+    broker = configure_broker(settings)
+    try:
+        backends = await open_backends(settings)
+        try:
+            from workers.email_actors import DramatiqEmailQueue
+
+            assert isinstance(backends.mail.queue, DramatiqEmailQueue)
+        finally:
+            await backends.close()
+    finally:
+        close_broker(broker)
