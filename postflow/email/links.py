@@ -13,7 +13,6 @@ from datetime import timedelta
 from urllib.parse import urlencode
 
 from postflow.email.preferences import EmailKind
-from postflow.errors import BadInput
 from postflow.signed_tokens import TokenRefused, TokenSigner
 
 CONFIRM_PURPOSE = "email-confirm"
@@ -102,9 +101,3 @@ class EmailLinks:
             raise TokenRefused("invalid")
         return data
 
-
-def token_of(query_token: str | None) -> str:
-    """The ``token`` query parameter, or BadInput when there is none."""
-    if not query_token:
-        raise BadInput("This link has no token: open the link from the mail as it is.")
-    return query_token

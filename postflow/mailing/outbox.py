@@ -44,7 +44,8 @@ class EmailOutbox:
             return None
         assert member.email is not None
         unsubscribe = self.links.unsubscribe(member.org_id, member.id, kind)
-        content = replace(content, reason=content.reason or wording.REASONS[kind],
+        reason = content.reason or f"{wording.REASONS[kind]} {wording.PREFERENCES_HINT}"
+        content = replace(content, reason=reason,
                           unsubscribe_url=unsubscribe,
                           unsubscribe_label=wording.unsubscribe_label(kind))
         headers = {"List-Unsubscribe": f"<{unsubscribe}>",
@@ -58,7 +59,8 @@ class EmailOutbox:
                          headers: dict[str, str] | None = None,
                          dedupe_key: str = "") -> OutgoingEmail | None:
         """Mail ``content`` to ``address`` (an address confirmation, an invitation: mail
-        nobody unsubscribes from); None when the address is suppressed."""
+        nobody unsubscribes from); None when the address is suppressed. Conflict when an email
+        with ``dedupe_key`` was recorded already (a digest's period): nothing is queued."""
         if await self.store.find_email_suppression(address) is not None:
             log.info("not mailing %s for organization %s: the address is failing", kind,
                      org_id or "-")

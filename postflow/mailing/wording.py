@@ -35,7 +35,8 @@ KIND_NAMES: dict[EmailKind, str] = {
     EmailKind.DIGEST: "the digest",
 }
 
-PREFERENCES_HINT = ("Change what PostFlow mails you with `/postflow email prefs` in chat.")
+#: Said under the reason of mail a member chose.
+PREFERENCES_HINT = "Change what PostFlow mails you with `/postflow email prefs` in chat."
 
 
 def unsubscribe_label(kind: EmailKind) -> str:

@@ -113,3 +113,18 @@ async def test_the_sweep_leaves_an_email_a_worker_is_sending(mailing: Mailing) -
                                                 mailing.clock.now() + RESEND_AFTER)
 
     assert await resend_unsent_emails(mailing.rt.store, mailing.queue, mailing.clock) == 0
+
+
+async def test_a_second_email_with_the_same_dedupe_key_is_neither_recorded_nor_queued(
+        mailing: Mailing) -> None:
+    import pytest
+
+    from postflow.errors import Conflict
+
+    first = await mailing.outbox.to_address("ada@example.test", CONTENT, kind="digest",
+                                            dedupe_key="digest:mem_1:2026-W48")
+    with pytest.raises(Conflict):
+        await mailing.outbox.to_address("ada@example.test", CONTENT, kind="digest",
+                                        dedupe_key="digest:mem_1:2026-W48")
+
+    assert first is not None and mailing.queue.enqueued == [first.id]
