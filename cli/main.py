@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from cli import (
     connections,
+    emails,
     hooks,
     keys,
     members,
@@ -30,8 +31,8 @@ from postflow import __version__
 from postflow.config import Settings
 from postflow.errors import PostFlowError
 
-COMMAND_GROUPS = (serve, orgs, members, connections, hooks, posts, queues, recurring, keys,
-                  validate)
+COMMAND_GROUPS = (serve, orgs, members, emails, connections, hooks, posts, queues, recurring,
+                  keys, validate)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -903,6 +903,10 @@ class MongoStore:
         data.pop("_id", None)
         return EmailSuppression.model_validate(data)
 
+    async def lift_email_suppression(self, address: str) -> bool:
+        result = await self._coll("email_suppressions").delete_one({"_id": address_key(address)})
+        return result.deleted_count > 0
+
 
 def _email(doc: Mapping[str, Any]) -> OutgoingEmail:
     return document_model(OutgoingEmail, doc)

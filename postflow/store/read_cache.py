@@ -78,7 +78,7 @@ UNCACHED_WRITES = frozenset({
     "release_usage", "hold_media", "use_held_media", "release_held_media", "set_heartbeat",
     "insert_series", "replace_series", "save_approval_policy", "insert_review",
     "replace_review", "insert_outgoing_email", "claim_outgoing_email", "finish_outgoing_email",
-    "release_outgoing_email", "suppress_email_address",
+    "release_outgoing_email", "suppress_email_address", "lift_email_suppression",
 })
 
 _Key = tuple[str, ...]
@@ -486,3 +486,6 @@ class ReadCachedStore:
 
     async def find_email_suppression(self, address: str) -> EmailSuppression | None:
         return await self._store.find_email_suppression(address)
+
+    async def lift_email_suppression(self, address: str) -> bool:
+        return await self._store.lift_email_suppression(address)

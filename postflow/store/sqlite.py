@@ -1101,3 +1101,7 @@ class SqliteStore:
                                 "SELECT doc FROM email_suppressions WHERE address = ?",
                                 (address_key(address),))
         return docs[0] if docs else None
+
+    async def lift_email_suppression(self, address: str) -> bool:
+        return bool(await self._write("DELETE FROM email_suppressions WHERE address = ?",
+                                      (address_key(address),)))

@@ -72,3 +72,36 @@ def test_an_unknown_member_exits_2_and_says_how_to_list(
     result = run_cli(capsys, "member", "prefs", "--org", "Acme", "--member", "UNOBODY")
 
     assert result.code == 2 and "postflow member list" in result.err
+
+
+def test_email_list_shows_recorded_mail_without_its_links(
+        capsys: pytest.CaptureFixture[str], org_with_admin: tuple[str, str]) -> None:
+    run_cli(capsys, "member", "email", "set", "--org", "Acme", "--member", "UADA",
+            "--email", "ada@example.test")
+
+    result = run_cli(capsys, "email", "list", "--org", "Acme", "--json")
+
+    [email] = result.json()["emails"]
+    assert (email["kind"], email["to"], email["status"]) == (
+        "confirm_address", "ada@example.test", "sent")
+    assert "token" not in result.out
+
+
+def test_unsuppress_mails_an_address_again(capsys: pytest.CaptureFixture[str]) -> None:
+    from postflow.email.message import EmailSuppression, SuppressionReason
+    from tests.postflow.store.factories import T0
+
+    async def suppress() -> None:
+        rt = await open_runtime(Settings())
+        try:
+            await rt.store.suppress_email_address(EmailSuppression(
+                address="gone@example.test", reason=SuppressionReason.BOUNCE, at=T0))
+        finally:
+            await rt.store.close()
+
+    asyncio.run(suppress())
+
+    assert "mails gone@example.test again" in run_cli(
+        capsys, "email", "unsuppress", "Gone@example.test").out
+    assert "was not suppressed" in run_cli(capsys, "email", "unsuppress",
+                                           "gone@example.test").out

@@ -55,3 +55,7 @@ class EmailSuppressionRecords(Protocol):
     async def find_email_suppression(self, address: str) -> EmailSuppression | None:
         """The suppression of ``address`` (compared lower-case), if any."""
         ...
+
+    async def lift_email_suppression(self, address: str) -> bool:
+        """Mail ``address`` again (an operator's decision); False when it was not suppressed."""
+        ...

@@ -167,3 +167,12 @@ async def test_a_member_keeps_their_address_and_preferences(store: Store) -> Non
     [got] = await store.list_members(org.id)
 
     assert got == member
+
+
+async def test_a_lifted_suppression_is_gone(store: Store) -> None:
+    await store.suppress_email_address(EmailSuppression(
+        address="ada@example.test", reason=SuppressionReason.BOUNCE, at=at(0)))
+
+    assert await store.lift_email_suppression("ADA@example.test") is True
+    assert await store.find_email_suppression("ada@example.test") is None
+    assert await store.lift_email_suppression("ada@example.test") is False
