@@ -15,8 +15,10 @@ from cli import (
     billing,
     connections,
     discord,
+    emails,
     hooks,
     keys,
+    members,
     notices,
     orgs,
     posts,
@@ -33,8 +35,8 @@ from postflow import __version__
 from postflow.config import Settings
 from postflow.errors import PostFlowError
 
-COMMAND_GROUPS = (serve, orgs, connections, hooks, posts, queues, recurring, keys, validate,
-                  discord, billing, webhooks, notices)
+COMMAND_GROUPS = (serve, orgs, members, emails, connections, hooks, posts, queues, recurring,
+                  keys, validate, discord, billing, webhooks, notices)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from cli.context import CommandContext, Subcommands
 from composition import processes
 from hub.event_loop import loop_factory
+from integrations.email import describe_email
 from postflow.config import EventLoopChoice, Settings
 from postflow.errors import ConfigurationError
 
@@ -87,6 +88,7 @@ def ready_lines(settings: Settings, url: str) -> list[str]:
     return [
         f"PostFlow is running at {url}",
         where,
+        describe_email(settings),
         "",
         "Next steps, in another terminal:",
         '  postflow org create "My team"',

@@ -11,7 +11,7 @@ notice sink (:mod:`bot.discord.notice_sink`) and its review cards
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from composition.webhooks import webhook_sink
@@ -56,15 +56,17 @@ class Chat:
 
 
 def open_chat(settings: Settings, store: Store, vault: TokenVault,
-              clock: Clock | None = None) -> Chat:
+              clock: Clock | None = None,
+              other_sinks: Sequence[NoticeSink] = ()) -> Chat:
     """The chat adapters these settings configure, registered; the log sink when none is;
-    always the notification center's sink (:mod:`postflow.notices.inbox_sink`); and the
-    outbound webhooks' sink."""
+    always the notification center's sink (:mod:`postflow.notices.inbox_sink`); the
+    outbound webhooks' sink; then ``other_sinks`` (email)."""
     deliveries = chat_deliveries(settings, store, vault)
     adapters = chat_adapters(settings, store, deliveries) if deliveries else ()
     sinks: list[NoticeSink] = [adapter.sink for adapter in adapters] or [LogSink()]
     sinks.append(InboxSink(store, clock or SystemClock()))
     sinks.append(webhook_sink(settings, store, clock or SystemClock()))
+    sinks.extend(other_sinks)
     return Chat(notices=NoticeRouter(sinks),
                 review_cards={adapter.platform: adapter.review_cards for adapter in adapters},
                 deliveries=deliveries)

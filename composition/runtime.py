@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from composition.chat import Chat, open_chat
+from composition.email import open_email
 from composition.webhooks import open_webhook_sender
 from integrations.hook_templates.engine import SandboxedHookTemplates
 from integrations.media import open_media_fetcher, open_media_store
@@ -23,6 +24,7 @@ from postflow.account_gates import (
 )
 from postflow.clock import Clock, SystemClock
 from postflow.config import Settings, make_data_dir
+from postflow.email.transport import Mail
 from postflow.hook_templates import HookTemplateEngine
 from postflow.media import MediaFetcher, MediaStore
 from postflow.plans import PlanCatalog, load_plan_catalog
@@ -60,6 +62,7 @@ class Backends:
     chat: Chat
     media_store: MediaStore
     media_fetcher: MediaFetcher
+    mail: Mail
     #: Stripe, when its secret key is set.
     billing: StripeBillingGateway | None = None
     webhook_sender: WebhookSender | None = None
@@ -79,7 +82,7 @@ class Backends:
                        media_store=self.media_store,
                        media_fetcher=self.media_fetcher, billing=self.billing,
                        webhook_sender=self.webhook_sender,
-                       hook_templates=self.hook_templates)
+                       hook_templates=self.hook_templates, mail=self.mail)
 
     async def close(self) -> None:
         try:
@@ -105,14 +108,15 @@ async def open_backends(settings: Settings, *, clock: Clock | None = None,
     except BaseException:  # a bad provider plugin: do not leave the store open
         await store.close()
         raise
+    email = open_email(settings, store, clock)
     return Backends(settings=settings, clock=clock, store=store, vault=vault, plans=plans,
                     providers=providers, gates=gates or in_process_gates(settings, clock),
-                    chat=open_chat(settings, store, vault, clock),
+                    chat=open_chat(settings, store, vault, clock, other_sinks=(email.sink,)),
                     media_store=open_media_store(settings, clock),
                     media_fetcher=open_media_fetcher(settings),
                     billing=open_billing_gateway(settings),
                     webhook_sender=open_webhook_sender(settings),
-                    hook_templates=SandboxedHookTemplates())
+                    hook_templates=SandboxedHookTemplates(), mail=email.mail)
 
 
 def open_billing_gateway(settings: Settings) -> StripeBillingGateway | None:

@@ -13,11 +13,13 @@ from hub.routes import (
     BrokerPing,
     assets,
     billing,
+    email_links,
     health,
     hooks,
     media,
     oauth,
     sandbox,
+    ses_notifications,
 )
 from hub.server import CONNECTION_DEADLINES, ConnectionDeadlines
 from postflow.publish_queue import PublishQueue
@@ -45,6 +47,7 @@ def create_app(rt: Runtime, queue: PublishQueue, broker_ping: BrokerPing) -> web
     app[PUBLISH_QUEUE] = queue
     app[BROKER_PING] = broker_ping
     security_headers.install(app)
-    for feature in (health, hooks, sandbox, oauth, media, billing, assets):
+    for feature in (health, hooks, sandbox, oauth, media, billing, email_links,
+                    ses_notifications, assets):
         feature.add_routes(app)
     return app

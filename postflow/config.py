@@ -187,6 +187,25 @@ class Settings(BaseSettings):
     stripe_api_url: str = "https://api.stripe.com"
     #: How long a ``past_due`` subscription keeps its paid plan before falling to the default.
     billing_grace_days: int = Field(default=7, ge=0)
+    #: Email (docs/notifications.md): the From address of every mail.
+    email_from: str = "PostFlow <postflow@localhost>"
+    #: SMTP: ``smtp://user:pass@host:587`` (STARTTLS when offered; ``?tls=required`` insists)
+    #: or ``smtps://user:pass@host:465`` (TLS from the start). Wins over SES when both are set.
+    smtp_url: SecretStr | None = None
+    #: Extra certificate authorities (PEM) to trust for the SMTP server's certificate.
+    smtp_ca_file: Path | None = None
+    #: Amazon SES (API v2) in this region; credentials from boto3's usual chain.
+    ses_region: str | None = None
+    #: An SES-compatible endpoint instead of AWS's (tests point it at moto).
+    ses_endpoint_url: str | None = None
+    #: The SES configuration set every mail names (where SES publishes bounces), if any.
+    ses_configuration_set: str | None = None
+    #: The SNS topic SES reports bounces and complaints to; /ses/notifications refuses others
+    #: (and is off while unset).
+    ses_sns_topic_arn: str | None = None
+    #: Tests only: also accept SNS certificate and subscribe URLs starting with this (a
+    #: loopback server); real ones must be https://sns.<region>.amazonaws.com/.
+    ses_sns_test_url_prefix: str | None = None
 
     @field_validator("previous_secret_keys", "provider_plugins", mode="before")
     @classmethod

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from postflow.billing.state import BillingState
 from postflow.clock import UtcDatetime
+from postflow.email.preferences import EmailPreferences, MemberEmail
 
 
 class Role(StrEnum):
@@ -84,6 +85,11 @@ class Member(BaseModel):
     display_name: str = ""
     role: Role
     created_at: UtcDatetime
+    #: Their email address, if they gave one (postflow/email/addresses.py); stored in the
+    #: record's JSON document, so records written before it existed read as None.
+    email: MemberEmail | None = None
+    #: The mail they chose; None: their role's defaults (postflow/email/preferences.py).
+    email_preferences: EmailPreferences | None = None
 
     @property
     def identities(self) -> tuple[ChatIdentity, ...]:

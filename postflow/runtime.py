@@ -17,6 +17,7 @@ from postflow.account_gates import (
 from postflow.billing.gateway import BillingGateway
 from postflow.clock import Clock, SystemClock
 from postflow.config import Settings
+from postflow.email.transport import Mail
 from postflow.hook_templates import HookTemplateEngine
 from postflow.media import MediaFetcher, MediaStore
 from postflow.notices.review_cards import ReviewCardPosters
@@ -58,6 +59,9 @@ class Runtime:
     webhook_sender: WebhookSender | None = None
     #: Renders hook templates in a sandbox (``composition/runtime.py``).
     hook_templates: HookTemplateEngine | None = None
+    #: How mail is rendered, queued and sent (``composition/email.py``); None in a runtime
+    #: built without it (some tests), where mailing raises ConfigurationError.
+    mail: Mail | None = None
 
     @property
     def tokens(self) -> TokenSigner:

@@ -13,7 +13,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("postflow", "integrations", "bot", "hub", "workers", "composition", "cli")
 #: Modules that refuse to load before the broker is configured (workers/broker.py says why).
 NEED_A_BROKER = ("workers.actors", "workers.chat_actors", "workers.billing_actors",
-                 "workers.webhook_actors")
+                 "workers.webhook_actors", "workers.email_actors")
 
 WALK = """
 import importlib, pkgutil, sys

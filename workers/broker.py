@@ -33,6 +33,8 @@ CHAT_QUEUE = "chat"
 BILLING_QUEUE = "billing"
 #: Outbound webhook deliveries (workers/webhook_actors.py).
 WEBHOOKS_QUEUE = "webhooks"
+#: Recorded emails to send (workers/email_actors.py).
+EMAIL_QUEUE = "email"
 
 # Recovery of a killed worker's unacked messages (RedisBroker of dramatiq 2.x):
 # every process writes a heartbeat on each Redis command it sends (an idle worker fetches from
@@ -130,6 +132,9 @@ def configure_broker(settings: Settings) -> dramatiq.Broker:
     webhook_actors = sys.modules.get("workers.webhook_actors")
     if webhook_actors is not None:
         webhook_actors.bind_webhook_actors(broker, settings)
+    email_actors = sys.modules.get("workers.email_actors")
+    if email_actors is not None:
+        email_actors.bind_email_actors(broker, settings)
     return broker
 
 

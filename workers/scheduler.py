@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
 
+from postflow.mailing.delivery import resend_unsent_emails
 from postflow.notices.router import Notices
 from postflow.publish_queue import PublishQueue
 from postflow.runtime import Runtime
@@ -56,6 +57,8 @@ LOG_EVERY_FAILURES = 60
 PURGE_EVERY = timedelta(minutes=5)
 #: Outbound webhook deliveries whose next try is due are queued this often.
 WEBHOOK_SWEEP_EVERY = timedelta(seconds=5)
+#: Recorded emails still unsent are looked for this often (postflow/mailing/delivery.py).
+EMAIL_SWEEP_EVERY = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,8 @@ class TickReport:
     webhooks_queued: int = 0
     #: Notices deleted from notification centers, older than their retention.
     notices_deleted: int = 0
+    #: Recorded emails never sent (their queue message lost) handed to the queue again.
+    emails_resent: int = 0
 
 
 class Scheduler:
@@ -113,6 +118,7 @@ class Scheduler:
         self._last_media_pass: datetime | None = None
         self._last_purge: datetime | None = None
         self._last_notice_pass: datetime | None = None
+        self._last_email_sweep: datetime | None = None
         #: Consecutive failures per step, so an outage logs once, not once per tick.
         self._failures: dict[str, int] = {}
 
@@ -179,6 +185,7 @@ class Scheduler:
                           tokens_refreshed=tokens_refreshed, media_released=media_released,
                           records_purged=await self._purge_records(now),
                           notices_deleted=notices_deleted,
+                          emails_resent=await self._resend_emails(now),
                           webhooks_queued=await self._sweep_webhooks(now),
                           **await self._billing_pass(now))
 
@@ -210,6 +217,21 @@ class Scheduler:
             return 0
         self._last_webhook_sweep = now
         return queued
+
+
+    async def _resend_emails(self, now: datetime) -> int:
+        """Every EMAIL_SWEEP_EVERY: hand recorded emails whose queue message was lost to the
+        ``email`` queue again."""
+        mail = self.rt.mail
+        if mail is None or (self._last_email_sweep is not None
+                            and now - self._last_email_sweep < EMAIL_SWEEP_EVERY):
+            return 0
+        resent = await self._step("resend unsent emails",
+                                  resend_unsent_emails(self.rt.store, mail.queue, self.rt.clock))
+        if resent is None:
+            return 0
+        self._last_email_sweep = now
+        return resent
 
     async def _purge_records(self, now: datetime) -> int:
         """Every PURGE_EVERY: delete idempotency keys and seen signatures past their window."""

@@ -123,6 +123,9 @@ SUBCOMMANDS: tuple[Subcommand | SubcommandGroup, ...] = (
     Subcommand("billing", "A link to the billing page (Owner)."),
     Subcommand("link", "Link another Slack workspace or Discord server to the organization.", (
         Option("code", OptionKind.STRING, "A code from /postflow link on the other one"),)),
+    Subcommand("email", "Your email address and what PostFlow mails you.", (
+        Option("change", OptionKind.STRING,
+               "set ADDRESS, or prefs failures off digest weekly; empty: show"),)),
 )
 
 # -- the JSON Discord registers --------------------------------------------------------------

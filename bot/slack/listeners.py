@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 import aiohttp
@@ -71,7 +72,13 @@ class SlackListeners:
         refusal = await self._link_single_workspace(caller, client)
         if refusal is not None:
             return refusal
-        return await run_command(self._rt, self._queue, caller, str(body.get("text", "")))
+        text = str(body.get("text", ""))
+        if text.lower().split() == ["email", "set"]:
+            # No address given: the Slack profile's, when the app may read it.
+            user = await read_user(client, caller.identity.user_id)
+            if user is not None and user.email:
+                caller = replace(caller, profile_email=user.email)
+        return await run_command(self._rt, self._queue, caller, text)
 
     async def button_reply(self, body: Body) -> Reply:
         user = body.get("user") or {}

@@ -20,6 +20,8 @@ class SlackUser(BaseModel):
     tz: str = ""
     is_admin: bool = False
     is_owner: bool = False
+    #: The profile's address: Slack gives it only to apps with the ``users:read.email`` scope.
+    email: str = ""
 
     @property
     def administers_workspace(self) -> bool:
@@ -39,4 +41,5 @@ async def read_user(client: AsyncWebClient, user_id: str) -> SlackUser | None:
                      name=str(profile.get("display_name") or user.get("real_name")
                               or user.get("name") or ""),
                      tz=str(user.get("tz") or ""), is_admin=bool(user.get("is_admin")),
-                     is_owner=bool(user.get("is_owner")))
+                     is_owner=bool(user.get("is_owner")),
+                     email=str(profile.get("email") or ""))

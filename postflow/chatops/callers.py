@@ -19,6 +19,9 @@ class Caller:
     display_name: str = ""
     #: The channel the request came from ("here" in ``settings review-channel here``).
     channel_id: str = ""
+    #: The address on their chat profile, when the adapter read it (Slack's ``users.info``
+    #: with the ``users:read.email`` scope, for ``/postflow email set`` without an address).
+    profile_email: str = ""
 
     @property
     def actor(self) -> str:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from postflow.chatops import accounts, inbox, org_settings, post_lists, queue_edits
 from postflow.chatops.billing_link import billing_link
 from postflow.chatops.callers import Caller, Membership, resolve_member
+from postflow.chatops.email_settings import email_command
 from postflow.chatops.formatting import parse_user, user_mention
 from postflow.chatops.permissions import NEEDED_ROLE, Permission, require, role_name
 from postflow.chatops.replies import ButtonAction, Item, Reply
@@ -93,6 +94,10 @@ async def _inbox(req: Request, args: list[str]) -> Reply:
     return await inbox.inbox_command(req.rt, req.who, args)
 
 
+async def _email(req: Request, args: list[str]) -> Reply:
+    return await email_command(req.rt, req.who, args)
+
+
 async def _role(req: Request, args: list[str]) -> Reply:
     if len(args) != 2:
         raise BadInput("Say who and which role: `/postflow role @ada admin` "
@@ -140,6 +145,10 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
     Command("inbox", "inbox [read]",
             "Your latest notices, unread first, with links to the posts; `read` marks them "
             "all read.", "/postflow inbox", Permission.READ, _inbox),
+    Command("email", "email [set ADDRESS | prefs [KIND on|off] [digest daily|weekly|none]]",
+            "Your email address (confirmed by a link mailed to it) and what PostFlow mails "
+            "you: failures, connections, security, billing (Owners), a digest.",
+            "/postflow email prefs failures on digest weekly", Permission.READ, _email),
     Command("billing", "billing", "A link to the organization's billing page (15 minutes, "
             "for you only).", "/postflow billing", Permission.BILLING, _billing),
     Command("link", "link [CODE]",

@@ -19,21 +19,9 @@ from postflow.connections import Connection
 from postflow.errors import NotFound
 from postflow.posts import Post, PostStatus, PostTarget, TargetStatus
 from postflow.providers import ErrorKind
+from postflow.publish_causes import target_cause
 from postflow.store.records.connections import ConnectionRecords
 
-#: Why a target failed, by its error kind.
-CAUSES: dict[str, str] = {
-    ErrorKind.BAD_INPUT.value: "the network refused the content",
-    ErrorKind.RECONNECT.value: "PostFlow's access to the account was revoked or expired: an "
-                               "Admin reconnects it",
-    ErrorKind.RETRY_AFTER.value: "the network kept asking PostFlow to slow down or was "
-                                 "unavailable, and PostFlow gave up after several tries",
-    ErrorKind.REFRESH_TOKEN.value: "the account's sign-in could not be renewed",
-    ErrorKind.UNKNOWN.value: "the network did not answer clearly",
-}
-UNCONFIRMED = ("the network could not confirm whether it went out: look at the account, "
-               "then publish it again only if it is not there")
-REASON_LENGTH = 160
 CODE_LENGTH = 40
 #: Error kinds that only a reconnect fixes.
 RECONNECT_KINDS = frozenset({ErrorKind.RECONNECT.value, ErrorKind.REFRESH_TOKEN.value})
@@ -82,17 +70,6 @@ def author_mention(actor: str) -> str:
     """``<@U123>`` for a Slack or Discord author; "" for a hook, the CLI or a worker."""
     author = read_chat_actor(actor)
     return "" if author is None else user_mention(author.user_id)
-
-
-def target_cause(target: PostTarget) -> str:
-    """Why a target did not go out, in plain words."""
-    if target.status is TargetStatus.UNCONFIRMED:
-        return UNCONFIRMED
-    cause = CAUSES.get(target.error_kind or "", "it could not be published")
-    reason = target.error_message or ""
-    if target.error_kind == ErrorKind.BAD_INPUT.value and reason and not _looks_like_data(reason):
-        cause += f": {excerpt(reason, REASON_LENGTH)}"
-    return cause
 
 
 async def post_accounts(store: ConnectionRecords, post: Post) -> dict[str, Connection]:
@@ -207,7 +184,3 @@ def _account_name(target: PostTarget, accounts: Mapping[str, Connection]) -> str
     account = accounts.get(target.connection_id)
     return (f"{account.display_name} ({target.network})" if account is not None
             else f"{target.network} account")
-
-
-def _looks_like_data(text: str) -> bool:
-    return any(mark in text for mark in ("{", "[", "<html", "Traceback"))

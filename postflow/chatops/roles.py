@@ -5,6 +5,7 @@ from __future__ import annotations
 from postflow.chatops.callers import Membership
 from postflow.chatops.permissions import Permission, refuse, require, role_name
 from postflow.errors import BadInput
+from postflow.notices.events import MemberRoleChanged
 from postflow.organizations import ChatIdentity, Member, Role
 from postflow.runtime import Runtime
 from postflow.usecases.audit_log import record
@@ -35,8 +36,12 @@ async def set_role(rt: Runtime, acting: Membership, target: ChatIdentity, role: 
         refuse(acting.member.role, Role.OWNER, "Making someone an Owner, or changing an "
                "Owner's role,")
     if current is None:
-        return await add_member(rt, org_id, target, role, actor=acting.actor,
-                                display_name=display_name)
+        added = await add_member(rt, org_id, target, role, actor=acting.actor,
+                                 display_name=display_name)
+        await rt.notices.notify(MemberRoleChanged(
+            org_id, acting.actor, added.id, member_name=display_name or target.user_id,
+            old_role="", new_role=role.value))
+        return added
     if current.role is role:
         return current
     if current.role is Role.OWNER and await _owner_count(rt, org_id) <= 1:
@@ -49,6 +54,9 @@ async def set_role(rt: Runtime, acting: Membership, target: ChatIdentity, role: 
         raise _last_owner(current)
     await record(rt, org_id, acting.actor, "member.role_changed", current.id,
                  old=current.role.value, new=role.value, user_id=target.user_id)
+    await rt.notices.notify(MemberRoleChanged(
+        org_id, acting.actor, current.id, member_name=current.display_name or
+        target.user_id, old_role=current.role.value, new_role=role.value))
     return updated
 
 

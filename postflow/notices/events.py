@@ -304,3 +304,59 @@ class GraceEnding(BillingNotice):
 #: The billing notices (a sink that says them all picks them from here).
 BILLING_NOTICES: tuple[type[BillingNotice], ...] = (PaymentFailed, TrialEnding, PlanChanged,
                                                     GraceEnding)
+
+
+# -- security ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SecurityNotice(Notice):
+    """Something that changed who or what can act for the organization, and who did it
+    (``actor``, as records name people: ``slack:T1:U1``, ``cli``)."""
+
+    organization_id: str
+    actor: str
+    #: The record it is about (a connection, a member, a hook).
+    record_id: str
+
+    @property
+    def org_id(self) -> str:
+        return self.organization_id
+
+    @property
+    def subject(self) -> str:
+        return self.record_id
+
+
+@dataclass(frozen=True)
+class ConnectionAdded(SecurityNotice):
+    """A social account was connected: PostFlow may now post to it."""
+
+    kind: ClassVar[str] = "security.connection_added"
+    network: str
+    account_name: str
+
+
+@dataclass(frozen=True)
+class MemberRoleChanged(SecurityNotice):
+    """A member's role changed (``old_role`` "" when they were just added)."""
+
+    kind: ClassVar[str] = "security.role_changed"
+    member_name: str
+    old_role: str
+    new_role: str
+
+
+@dataclass(frozen=True)
+class HookCreated(SecurityNotice):
+    """An incoming hook was created: whoever holds its secret can create posts."""
+
+    kind: ClassVar[str] = "security.hook_created"
+    hook_name: str
+
+
+@dataclass(frozen=True)
+class HookRotated(SecurityNotice):
+    """An incoming hook's secret was rotated."""
+
+    kind: ClassVar[str] = "security.hook_rotated"
+    hook_name: str

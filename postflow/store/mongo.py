@@ -26,6 +26,7 @@ from postflow.chat_drafts import ChatDraft
 from postflow.chat_installations import ChatInstallation
 from postflow.clock import as_utc
 from postflow.connections import Connection, ConnectionStatus
+from postflow.email.message import EmailStatus, EmailSuppression, OutgoingEmail, address_key
 from postflow.errors import Conflict, NotFound
 from postflow.hooks import IdempotencyRecord, IdempotencyState, IncomingHook
 from postflow.inbox import InboxEntry
@@ -90,6 +91,9 @@ INDEXES: list[tuple[str, IndexKeys, bool]] = [
     ("inbox_entries", [("org_id", ASCENDING), ("member_id", ASCENDING),
                        ("created_at", DESCENDING)], False),
     ("inbox_entries", [("created_at", ASCENDING)], False),
+    ("outgoing_emails", [("dedupe_key", ASCENDING)], True),
+    ("outgoing_emails", [("status", ASCENDING), ("created_at", ASCENDING)], False),
+    ("outgoing_emails", [("org_id", ASCENDING), ("created_at", ASCENDING)], False),
 ]
 
 #: (collection, field): MongoDB deletes a record once the time in ``field`` has passed (its
@@ -915,3 +919,78 @@ class MongoStore(MongoWebhookRecords):
         result = await self._coll("inbox_entries").delete_many(
             {"_id": {"$in": [doc["_id"] for doc in old]}})
         return result.deleted_count
+    # -- outgoing emails and suppressed addresses -------------------------------------------
+    async def insert_outgoing_email(self, email: OutgoingEmail) -> None:
+        await self._insert("outgoing_emails", model_document(email),
+                           "That email is recorded already.")
+
+    async def get_outgoing_email(self, email_id: str) -> OutgoingEmail:
+        doc = await self._coll("outgoing_emails").find_one({"_id": email_id})
+        if doc is None:
+            raise NotFound("No such email.")
+        return _email(doc)
+
+    async def claim_outgoing_email(self, email_id: str, now: datetime,
+                                   until: datetime) -> OutgoingEmail | None:
+        doc = await self._coll("outgoing_emails").find_one_and_update(
+            {"_id": email_id, "status": EmailStatus.PENDING.value,
+             "$or": [{"claimed_until": None}, {"claimed_until": {"$lte": as_utc(now)}}]},
+            {"$set": {"claimed_until": as_utc(until)}, "$inc": {"attempts": 1}},
+            return_document=ReturnDocument.AFTER)
+        return None if doc is None else _email(doc)
+
+    async def finish_outgoing_email(self, email_id: str, status: EmailStatus, now: datetime,
+                                    *, error: str = "", transport_id: str = "") -> None:
+        update: Document = {"status": status.value, "claimed_until": None, "error": error,
+                            "transport_id": transport_id}
+        if status is EmailStatus.SENT:
+            update["sent_at"] = as_utc(now)
+        await self._update_email(email_id, update)
+
+    async def release_outgoing_email(self, email_id: str, error: str) -> None:
+        await self._update_email(email_id, {"claimed_until": None, "error": error})
+
+    async def _update_email(self, email_id: str, update: Document) -> None:
+        result = await self._coll("outgoing_emails").update_one({"_id": email_id},
+                                                                 {"$set": update})
+        if result.matched_count == 0:
+            raise NotFound("No such email.")
+
+    async def find_unsent_emails(self, created_before: datetime, now: datetime,
+                                 limit: int) -> list[OutgoingEmail]:
+        if limit <= 0:
+            return []
+        cursor = self._coll("outgoing_emails").find(
+            {"status": EmailStatus.PENDING.value, "created_at": {"$lte": as_utc(created_before)},
+             "$or": [{"claimed_until": None}, {"claimed_until": {"$lte": as_utc(now)}}]},
+        ).sort(OLDEST_FIRST).limit(limit)
+        return [_email(doc) for doc in await cursor.to_list()]
+
+    async def list_outgoing_emails(self, org_id: str, limit: int) -> list[OutgoingEmail]:
+        if limit <= 0:
+            return []
+        cursor = self._coll("outgoing_emails").find({"org_id": org_id}).sort(
+            [("created_at", DESCENDING), ("_id", DESCENDING)]).limit(limit)
+        return [_email(doc) for doc in await cursor.to_list()]
+
+    async def suppress_email_address(self, suppression: EmailSuppression) -> None:
+        key = address_key(suppression.address)
+        doc: Document = to_bson(suppression.model_dump(mode="python"))
+        await self._coll("email_suppressions").replace_one({"_id": key}, {**doc, "_id": key},
+                                                           upsert=True)
+
+    async def find_email_suppression(self, address: str) -> EmailSuppression | None:
+        doc = await self._coll("email_suppressions").find_one({"_id": address_key(address)})
+        if doc is None:
+            return None
+        data: Document = from_bson(doc)
+        data.pop("_id", None)
+        return EmailSuppression.model_validate(data)
+
+    async def lift_email_suppression(self, address: str) -> bool:
+        result = await self._coll("email_suppressions").delete_one({"_id": address_key(address)})
+        return result.deleted_count > 0
+
+
+def _email(doc: Mapping[str, Any]) -> OutgoingEmail:
+    return document_model(OutgoingEmail, doc)

@@ -30,6 +30,10 @@ from postflow.store.records.inbox import InboxRecords
 from postflow.store.records.oauth_states import OAuthStateRecords
 from postflow.store.records.org_media import OrgMediaRecords
 from postflow.store.records.organizations import OrganizationRecords
+from postflow.store.records.outgoing_emails import (
+    EmailSuppressionRecords,
+    OutgoingEmailRecords,
+)
 from postflow.store.records.posts import PostRecords
 from postflow.store.records.queues import QueueRecords
 from postflow.store.records.reviews import ReviewRecords
@@ -45,7 +49,8 @@ class Store(OrganizationRecords, ChatInstallationRecords, OAuthStateRecords, Con
             HookRecords, IdempotencyKeyRecords, SeenSignatureRecords, PostRecords, QueueRecords,
             AttemptRecords, AuditRecords, UsageRecords, OrgMediaRecords, HeartbeatRecords,
             SeriesRecords, ReviewRecords, ChatCommandRecords, BillingEventRecords, WebhookRecords,
-            ChatDraftRecords, InboxRecords, Protocol):
+            ChatDraftRecords, InboxRecords, OutgoingEmailRecords, EmailSuppressionRecords,
+            Protocol):
     """Every record type, and the connection's lifecycle."""
 
     async def ping(self) -> None:

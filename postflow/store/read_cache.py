@@ -34,6 +34,7 @@ from postflow.billing.events import BillingEvent
 from postflow.chat_drafts import ChatDraft
 from postflow.chat_installations import ChatInstallation
 from postflow.connections import Connection
+from postflow.email.message import EmailStatus, EmailSuppression, OutgoingEmail
 from postflow.hooks import IdempotencyRecord, IncomingHook
 from postflow.inbox import InboxEntry
 from postflow.org_media import OrgMedia
@@ -75,6 +76,8 @@ UNCACHED_READS = frozenset({
     "list_webhook_attempts",
     "get_chat_draft",
     "list_inbox_entries", "count_unread_inbox_entries",
+    "get_outgoing_email", "find_unsent_emails",
+    "list_outgoing_emails", "find_email_suppression",
 })
 #: Writes of the record types cached here (organizations with their members and workspaces,
 #: connections, hooks): each empties the cache before and after it.
@@ -100,6 +103,8 @@ UNCACHED_WRITES = frozenset({
     "record_webhook_attempt", "purge_webhook_log",
     "save_chat_draft", "delete_chat_draft", "purge_chat_drafts",
     "insert_inbox_entries", "mark_inbox_read", "purge_inbox_entries",
+    "insert_outgoing_email", "claim_outgoing_email", "finish_outgoing_email",
+    "release_outgoing_email", "suppress_email_address", "lift_email_suppression",
 })
 
 _Key = tuple[str, ...]
@@ -587,3 +592,38 @@ class ReadCachedStore:
     async def list_billing_events(self, org_id: str | None = None,
                                   limit: int = 100) -> list[BillingEvent]:
         return await self._store.list_billing_events(org_id, limit)
+
+    # -- OutgoingEmailRecords, EmailSuppressionRecords (outgoing_emails.py) ---------------------
+    async def insert_outgoing_email(self, email: OutgoingEmail) -> None:
+        await self._store.insert_outgoing_email(email)
+
+    async def get_outgoing_email(self, email_id: str) -> OutgoingEmail:
+        return await self._store.get_outgoing_email(email_id)
+
+    async def claim_outgoing_email(self, email_id: str, now: datetime,
+                                   until: datetime) -> OutgoingEmail | None:
+        return await self._store.claim_outgoing_email(email_id, now, until)
+
+    async def finish_outgoing_email(self, email_id: str, status: EmailStatus, now: datetime,
+                                    *, error: str = "", transport_id: str = "") -> None:
+        await self._store.finish_outgoing_email(email_id, status, now, error=error,
+                                                transport_id=transport_id)
+
+    async def release_outgoing_email(self, email_id: str, error: str) -> None:
+        await self._store.release_outgoing_email(email_id, error)
+
+    async def find_unsent_emails(self, created_before: datetime, now: datetime,
+                                 limit: int) -> list[OutgoingEmail]:
+        return await self._store.find_unsent_emails(created_before, now, limit)
+
+    async def list_outgoing_emails(self, org_id: str, limit: int) -> list[OutgoingEmail]:
+        return await self._store.list_outgoing_emails(org_id, limit)
+
+    async def suppress_email_address(self, suppression: EmailSuppression) -> None:
+        await self._store.suppress_email_address(suppression)
+
+    async def find_email_suppression(self, address: str) -> EmailSuppression | None:
+        return await self._store.find_email_suppression(address)
+
+    async def lift_email_suppression(self, address: str) -> bool:
+        return await self._store.lift_email_suppression(address)

@@ -30,6 +30,7 @@ from postflow.chat_drafts import ChatDraft
 from postflow.chat_installations import ChatInstallation
 from postflow.clock import as_utc
 from postflow.connections import Connection, ConnectionStatus
+from postflow.email.message import EmailStatus, EmailSuppression, OutgoingEmail, address_key
 from postflow.errors import Conflict, NotFound
 from postflow.hooks import IdempotencyRecord, IdempotencyState, IncomingHook
 from postflow.inbox import InboxEntry
@@ -173,6 +174,14 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
            doc TEXT NOT NULL)""",
         "CREATE INDEX inbox_entries_member ON inbox_entries (org_id, member_id, created_at)",
         "CREATE INDEX inbox_entries_created ON inbox_entries (created_at)",
+    ),
+    (  # emails recorded before they are sent, and addresses no longer mailed
+        """CREATE TABLE outgoing_emails (id TEXT PRIMARY KEY, dedupe_key TEXT NOT NULL UNIQUE,
+           org_id TEXT NOT NULL, status TEXT NOT NULL, created_at TEXT NOT NULL,
+           claimed_until TEXT, doc TEXT NOT NULL)""",
+        "CREATE INDEX outgoing_emails_unsent ON outgoing_emails (status, created_at)",
+        "CREATE INDEX outgoing_emails_org ON outgoing_emails (org_id, created_at)",
+        """CREATE TABLE email_suppressions (address TEXT PRIMARY KEY, doc TEXT NOT NULL)""",
     ),
 )
 
@@ -1166,3 +1175,89 @@ class SqliteStore(SqliteWebhookRecords):
             "DELETE FROM inbox_entries WHERE id IN (SELECT id FROM inbox_entries"
             " WHERE created_at < ? ORDER BY created_at LIMIT ?)",
             (_ts(created_before), max(limit, 0)))
+    # -- outgoing emails and suppressed addresses -------------------------------------------
+    async def insert_outgoing_email(self, email: OutgoingEmail) -> None:
+        await self._write(
+            "INSERT INTO outgoing_emails (id, dedupe_key, org_id, status, created_at,"
+            " claimed_until, doc) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (email.id, email.key, email.org_id, email.status.value, _ts(email.created_at),
+             _ts_or_none(email.claimed_until), _dump(email)),
+            "That email is recorded already.")
+
+    async def get_outgoing_email(self, email_id: str) -> OutgoingEmail:
+        return await self._doc(OutgoingEmail, "SELECT doc FROM outgoing_emails WHERE id = ?",
+                               (email_id,), "No such email.")
+
+    async def claim_outgoing_email(self, email_id: str, now: datetime,
+                                   until: datetime) -> OutgoingEmail | None:
+        def claim(conn: sqlite3.Connection) -> OutgoingEmail | None:
+            rows = conn.execute(
+                "SELECT doc FROM outgoing_emails WHERE id = ? AND status = ?"
+                " AND (claimed_until IS NULL OR claimed_until <= ?)",
+                (email_id, EmailStatus.PENDING.value, _ts(now))).fetchall()
+            if not rows:
+                return None
+            current = _load(OutgoingEmail, rows[0][0])
+            claimed = current.model_copy(update={"claimed_until": until,
+                                                 "attempts": current.attempts + 1})
+            conn.execute("UPDATE outgoing_emails SET claimed_until = ?, doc = ? WHERE id = ?",
+                         (_ts(until), _dump(claimed), email_id))
+            return claimed
+
+        return await self._call(claim)
+
+    async def finish_outgoing_email(self, email_id: str, status: EmailStatus, now: datetime,
+                                    *, error: str = "", transport_id: str = "") -> None:
+        update: dict[str, object] = {"status": status, "claimed_until": None, "error": error,
+                                     "transport_id": transport_id}
+        if status is EmailStatus.SENT:
+            update["sent_at"] = now
+        await self._update_email(email_id, update)
+
+    async def release_outgoing_email(self, email_id: str, error: str) -> None:
+        await self._update_email(email_id, {"claimed_until": None, "error": error})
+
+    async def _update_email(self, email_id: str, update: dict[str, object]) -> None:
+        def apply(conn: sqlite3.Connection) -> bool:
+            rows = conn.execute("SELECT doc FROM outgoing_emails WHERE id = ?",
+                                (email_id,)).fetchall()
+            if not rows:
+                return False
+            email = _load(OutgoingEmail, rows[0][0]).model_copy(update=update)
+            conn.execute("UPDATE outgoing_emails SET status = ?, claimed_until = ?, doc = ?"
+                         " WHERE id = ?", (email.status.value,
+                                           _ts_or_none(email.claimed_until), _dump(email),
+                                           email_id))
+            return True
+
+        if not await self._call(apply):
+            raise NotFound("No such email.")
+
+    async def find_unsent_emails(self, created_before: datetime, now: datetime,
+                                 limit: int) -> list[OutgoingEmail]:
+        return await self._docs(
+            OutgoingEmail, "SELECT doc FROM outgoing_emails WHERE status = ?"
+            " AND created_at <= ? AND (claimed_until IS NULL OR claimed_until <= ?)"
+            " ORDER BY created_at, id LIMIT ?",
+            (EmailStatus.PENDING.value, _ts(created_before), _ts(now), limit))
+
+    async def list_outgoing_emails(self, org_id: str, limit: int) -> list[OutgoingEmail]:
+        return await self._docs(
+            OutgoingEmail, "SELECT doc FROM outgoing_emails WHERE org_id = ?"
+            " ORDER BY created_at DESC, id DESC LIMIT ?", (org_id, limit))
+
+    async def suppress_email_address(self, suppression: EmailSuppression) -> None:
+        await self._write(
+            "INSERT INTO email_suppressions (address, doc) VALUES (?, ?)"
+            " ON CONFLICT (address) DO UPDATE SET doc = excluded.doc",
+            (address_key(suppression.address), _dump(suppression)))
+
+    async def find_email_suppression(self, address: str) -> EmailSuppression | None:
+        docs = await self._docs(EmailSuppression,
+                                "SELECT doc FROM email_suppressions WHERE address = ?",
+                                (address_key(address),))
+        return docs[0] if docs else None
+
+    async def lift_email_suppression(self, address: str) -> bool:
+        return bool(await self._write("DELETE FROM email_suppressions WHERE address = ?",
+                                      (address_key(address),)))

@@ -9,7 +9,7 @@ from postflow.account_gates import RefreshLockBusy
 from postflow.connections import Connection, ConnectionStatus
 from postflow.errors import NotFound
 from postflow.ids import new_id
-from postflow.notices.events import ConnectionBroken
+from postflow.notices.events import ConnectionAdded, ConnectionBroken
 from postflow.posts import PostStatus, TargetStatus
 from postflow.providers import AccountContext, ConnectedAccount, TokenSet
 from postflow.runtime import Runtime
@@ -40,6 +40,8 @@ async def add_connection(rt: Runtime, org_id: str, network: str, account: Connec
     await record(rt, org_id, actor, "connection.added", connection.id, network=network,
                  account_id=account.account_id)
     await accounts_changed(rt, org_id, actor=actor)
+    await rt.notices.notify(ConnectionAdded(org_id, actor, connection.id, network=network,
+                                            account_name=connection.display_name))
     return connection
 
 

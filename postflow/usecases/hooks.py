@@ -12,6 +12,7 @@ from postflow.errors import BadInput, NotFound, Unauthorized
 from postflow.hook_templates import SignatureScheme
 from postflow.hooks import HookDisabled, IncomingHook
 from postflow.ids import new_id
+from postflow.notices.events import HookCreated, HookRotated
 from postflow.plans import Feature, require_feature
 from postflow.posts import Post
 from postflow.runtime import Runtime
@@ -64,6 +65,7 @@ async def create_hook(rt: Runtime, org_id: str, name: str, *, actor: str,
     await record(rt, org_id, actor, "hook.created", hook.id, name=hook.name,
                  review_required=review_required, templated=template is not None,
                  signature=signature_scheme.value)
+    await rt.notices.notify(HookCreated(org_id, actor, hook.id, hook_name=hook.name))
     return CreatedHook(hook=hook, secret=secret)
 
 
@@ -103,6 +105,7 @@ async def rotate_hook_secret(rt: Runtime, org_id: str, hook_id: str, *, actor: s
     await rt.store.update_hook(rotated)
     await record(rt, org_id, actor, "hook.secret_rotated", hook.id,
                  grace_seconds=int(grace.total_seconds()))
+    await rt.notices.notify(HookRotated(org_id, actor, hook.id, hook_name=hook.name))
     return CreatedHook(hook=rotated, secret=secret)
 
 

@@ -105,12 +105,14 @@ def test_a_process_without_slack_loads_no_slack_module(tmp_path: Path) -> None:
 
 async def test_without_chat_the_log_inbox_and_webhooks_are_the_sinks_and_no_cards_are_posted(
         rt: Runtime) -> None:
+    from postflow.mailing.notice_sink import EmailNoticeSink
     from postflow.notices.inbox_sink import InboxSink
     from postflow.notifications import LogSink
     from postflow.usecases.webhook_events import WebhookNoticeSink
 
     assert isinstance(rt.notices, NoticeRouter)
-    assert [type(sink) for sink in rt.notices.sinks] == [LogSink, InboxSink, WebhookNoticeSink]
+    assert [type(sink) for sink in rt.notices.sinks] == [LogSink, InboxSink, WebhookNoticeSink,
+                                                         EmailNoticeSink]
     assert dict(rt.review_cards) == {}
 
 
@@ -125,10 +127,11 @@ async def test_with_slack_its_sink_and_review_cards_are_registered(settings: Set
 
         rt = backends.runtime()
         assert isinstance(rt.notices, NoticeRouter)
+        from postflow.mailing.notice_sink import EmailNoticeSink
         from postflow.usecases.webhook_events import WebhookNoticeSink
 
         assert [type(sink) for sink in rt.notices.sinks] == [SlackNoticeSink, InboxSink,
-                                                            WebhookNoticeSink]
+                                                            WebhookNoticeSink, EmailNoticeSink]
         assert isinstance(rt.review_cards["slack"], SlackReviewCards)
         assert isinstance(backends.chat.deliveries["slack"], SlackChatDelivery)
     finally:
@@ -141,6 +144,7 @@ async def test_with_a_discord_bot_token_its_sink_and_review_cards_are_registered
     from bot.discord.notice_sink import DiscordNoticeSink
     from bot.discord.review_cards import DiscordReviewCards
     from composition.worker import open_worker_services
+    from postflow.mailing.notice_sink import EmailNoticeSink
     from postflow.notices.inbox_sink import InboxSink
 
     discord = Settings(**{**settings.model_dump(), "discord_bot_token": "discord-test"})
@@ -152,7 +156,7 @@ async def test_with_a_discord_bot_token_its_sink_and_review_cards_are_registered
         from postflow.usecases.webhook_events import WebhookNoticeSink
 
         assert [type(sink) for sink in rt.notices.sinks] == [DiscordNoticeSink, InboxSink,
-                                                            WebhookNoticeSink]
+                                                            WebhookNoticeSink, EmailNoticeSink]
         assert isinstance(rt.review_cards["discord"], DiscordReviewCards)
     finally:
         await services.close()
@@ -170,3 +174,26 @@ async def test_billing_is_built_only_when_a_stripe_secret_key_is_set(settings: S
     finally:
         await without.close()
         await with_key.close()
+
+
+async def test_mail_goes_to_the_email_queue_once_the_broker_is_configured(
+        settings: Settings) -> None:
+    from composition.email import InlineEmailQueue
+    from workers.broker import close_broker, configure_broker
+
+    before = await open_backends(settings)
+    try:
+        assert isinstance(before.mail.queue, InlineEmailQueue)
+    finally:
+        await before.close()
+    broker = configure_broker(settings)
+    try:
+        backends = await open_backends(settings)
+        try:
+            from workers.email_actors import DramatiqEmailQueue
+
+            assert isinstance(backends.mail.queue, DramatiqEmailQueue)
+        finally:
+            await backends.close()
+    finally:
+        close_broker(broker)

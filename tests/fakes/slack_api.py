@@ -44,6 +44,8 @@ class FakeUser:
     tz: str = "Europe/Paris"
     is_admin: bool = False
     is_owner: bool = False
+    #: The profile's address: given only when the app has ``users:read.email`` ("" : none).
+    email: str = ""
 
 
 @dataclass
@@ -264,7 +266,8 @@ class FakeSlack:
         return _answer(ok=True, user={
             "id": user.id, "name": user.name, "real_name": user.name.title(), "tz": user.tz,
             "is_admin": user.is_admin, "is_owner": user.is_owner,
-            "profile": {"display_name": user.name}})
+            "profile": {"display_name": user.name,
+                        **({"email": user.email} if user.email else {})}})
 
     async def _file(self, request: web.Request) -> web.Response:
         auth = request.headers.get("Authorization", "")

@@ -23,4 +23,5 @@ def every_surface_settings(data_dir: Path) -> Settings:
         slack_api_url="http://127.0.0.1:9/",
         # A valid Ed25519 public key nobody holds the private half of (RFC 8032's test 1).
         discord_public_key="d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a",
-        discord_api_url="http://127.0.0.1:9")
+        discord_api_url="http://127.0.0.1:9",
+        ses_sns_topic_arn="arn:aws:sns:eu-west-1:123456789012:postflow-ses")

@@ -1,0 +1,125 @@
+"""Every word PostFlow mails, in one voice: plain sentences, what happened first, then what to
+do. The layout (templates/email/) only places these; nothing here is markup (the HTML part is
+autoescaped), and every mail reads whole in plain text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from postflow.connections import Connection
+from postflow.email.content import EmailAction, EmailContent
+from postflow.email.preferences import EmailKind
+from postflow.posts import Post, PostStatus, TargetStatus
+from postflow.publish_causes import one_line, target_cause
+
+#: Why a member gets each kind of mail (the footer).
+REASONS: dict[EmailKind, str] = {
+    EmailKind.FAILURES: "You get this mail because you asked PostFlow to mail you when a post "
+                        "fails.",
+    EmailKind.CONNECTIONS: "You get this mail because you asked PostFlow to mail you when a "
+                           "connected account needs attention.",
+    EmailKind.SECURITY: "You get this mail because you asked PostFlow to mail you about "
+                        "security changes in your organization.",
+    EmailKind.BILLING: "You get this mail because you are an Owner and asked PostFlow to mail "
+                       "you about billing.",
+    EmailKind.DIGEST: "You get this mail because you asked PostFlow for a digest.",
+}
+
+#: How each kind is named in preferences and on the unsubscribe page.
+KIND_NAMES: dict[EmailKind, str] = {
+    EmailKind.FAILURES: "failed posts",
+    EmailKind.CONNECTIONS: "accounts that need attention",
+    EmailKind.SECURITY: "security changes",
+    EmailKind.BILLING: "billing",
+    EmailKind.DIGEST: "the digest",
+}
+
+#: Said under the reason of mail a member chose.
+PREFERENCES_HINT = "Change what PostFlow mails you with `/postflow email prefs` in chat."
+
+
+def unsubscribe_label(kind: EmailKind) -> str:
+    return f"Stop mail about {KIND_NAMES[kind]}"
+
+
+def confirm_address(org_name: str, address: str, link: str) -> EmailContent:
+    return EmailContent(
+        subject="Confirm your email address for PostFlow",
+        headline=f"Confirm that PostFlow may mail {address} for {org_name}.",
+        paragraphs=("PostFlow mails you only once you confirm, and only the kinds of mail you "
+                    "choose. The link works for two days.",
+                    "If you did not ask for this, ignore this mail: nothing will be sent to "
+                    "this address."),
+        action=EmailAction("Confirm my address", link),
+        reason=f"Someone in {org_name} gave this address to PostFlow.")
+
+
+def post_outcome(org_name: str, post: Post, accounts: Mapping[str, Connection],
+                 link: str) -> EmailContent:
+    """A post that went out nowhere, or only on some accounts: which, why, where to look."""
+    missed = [t for t in post.targets if t.status is not TargetStatus.PUBLISHED]
+    quoted = f"“{one_line(post.text, 80)}”"
+    if post.status is PostStatus.PARTIAL:
+        subject = f"A post went out on {len(post.targets) - len(missed)} of " \
+                  f"{len(post.targets)} accounts"
+        headline = f"Post {post.id} went out on some accounts only: {quoted}"
+    else:
+        subject = "A post was not published"
+        headline = f"Post {post.id} was not published: {quoted}"
+    facts = []
+    for target in post.targets:
+        name = _account_name(accounts, target.connection_id, target.network)
+        if target.status is TargetStatus.PUBLISHED:
+            facts.append((name, f"published: {target.url or 'yes'}"))
+        else:
+            facts.append((name, f"not published: {target_cause(target)}."))
+    return EmailContent(
+        subject=f"{subject} ({org_name})", headline=headline, facts=tuple(facts),
+        paragraphs=("An Admin can publish it again (only the accounts it missed are tried) or "
+                    "cancel it: `/postflow list failed` in chat, or the buttons on the notice.",),
+        action=EmailAction("See the post", link))
+
+
+def connection_broken(org_name: str, connection: Connection) -> EmailContent:
+    return EmailContent(
+        subject=f"Reconnect {connection.display_name} on {connection.network} ({org_name})",
+        headline=f"PostFlow can no longer post to the {connection.network} account "
+                 f"{connection.display_name}.",
+        paragraphs=("Its access was revoked or expired, so posts to it fail until an Admin "
+                    f"connects it again: `/postflow connect {connection.network}` in chat.",))
+
+
+def token_expiring(org_name: str, connection: Connection, days_left: int) -> EmailContent:
+    when = "within a day" if days_left <= 1 else f"in {days_left} days"
+    return EmailContent(
+        subject=f"{connection.display_name} on {connection.network} stops working {when} "
+                f"({org_name})",
+        headline=f"The {connection.network} account {connection.display_name} stops working "
+                 f"{when}.",
+        paragraphs=(f"{connection.network} does not let PostFlow renew its access. An Admin "
+                    f"keeps it working by connecting it again: `/postflow connect "
+                    f"{connection.network}` in chat.",))
+
+
+def security_change(org_name: str, what: str, who: str) -> EmailContent:
+    """``what``: a sentence saying what changed; ``who``: who did it."""
+    return EmailContent(
+        subject=f"Security change in {org_name} on PostFlow",
+        headline=what,
+        facts=(("Done by", who), ("Organization", org_name)),
+        paragraphs=("If this was expected, there is nothing to do. If not, tell an Owner of "
+                    "the organization at once.",))
+
+
+def plan_limit(org_name: str, limit: str, message: str) -> EmailContent:
+    return EmailContent(
+        subject=f"{org_name} reached a limit of its PostFlow plan",
+        headline=f"{org_name} reached its plan's limit of {limit.replace('_', ' ')}.",
+        paragraphs=(message, "An Owner can see the plan and its limits with `/postflow billing` "
+                             "in chat."))
+
+
+def _account_name(accounts: Mapping[str, Connection], connection_id: str, network: str) -> str:
+    account = accounts.get(connection_id)
+    return f"{account.display_name} ({network})" if account is not None else f"{network} account"
