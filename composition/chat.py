@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from postflow.chat.delivery import ChatDeliveries, ChatDelivery, ChatOutbox, InlineChatOutbox
+from postflow.clock import Clock
 from postflow.config import Settings
 from postflow.notices.review_cards import ReviewCardPosters, ReviewCards
 from postflow.notices.router import NoticeRouter, NoticeSink
@@ -51,18 +52,28 @@ class Chat:
     deliveries: ChatDeliveries
 
 
-def open_chat(settings: Settings, store: Store, vault: TokenVault) -> Chat:
+def open_chat(settings: Settings, store: Store, vault: TokenVault,
+              clock: Clock | None = None) -> Chat:
     """The chat adapters these settings configure, registered; the log sink when none is."""
-    deliveries = chat_deliveries(settings, store, vault)
+    deliveries = chat_deliveries(settings, store, vault, clock)
     adapters = chat_adapters(settings, store, deliveries) if deliveries else ()
     sinks: list[NoticeSink] = [adapter.sink for adapter in adapters] or [LogSink()]
-    return Chat(notices=NoticeRouter(sinks),
+    notices = NoticeRouter(sinks)
+    discord = deliveries.get("discord")
+    if discord is not None:
+        from bot.discord.chat_delivery import DiscordChatDelivery
+
+        # A server found gone from Discord's refusals is said through the router, which is
+        # built on the deliveries: given to it here, once (bot/discord/server_removals.py).
+        assert isinstance(discord, DiscordChatDelivery) and discord.removals is not None
+        discord.removals.report_to(notices)
+    return Chat(notices=notices,
                 review_cards={adapter.platform: adapter.review_cards for adapter in adapters},
                 deliveries=deliveries)
 
 
-def chat_deliveries(settings: Settings, store: Store,
-                    vault: TokenVault) -> Mapping[str, ChatDelivery]:
+def chat_deliveries(settings: Settings, store: Store, vault: TokenVault,
+                    clock: Clock | None = None) -> Mapping[str, ChatDelivery]:
     """The deliveries of the chat platforms these settings can post to, by platform."""
     deliveries: dict[str, ChatDelivery] = {}
     if posts_to_slack(settings):
@@ -71,8 +82,10 @@ def chat_deliveries(settings: Settings, store: Store,
         deliveries["slack"] = slack_chat_delivery(settings, store, vault)
     if settings.discord_bot_token is not None:
         from bot.discord.chat_delivery import discord_chat_delivery
+        from bot.discord.server_removals import ServerRemovals
 
-        deliveries["discord"] = discord_chat_delivery(settings)
+        deliveries["discord"] = discord_chat_delivery(
+            settings, removals=ServerRemovals(store, clock))
     return deliveries
 
 

@@ -89,7 +89,7 @@ async def open_backends(settings: Settings, *, clock: Clock | None = None,
         raise
     return Backends(settings=settings, clock=clock, store=store, vault=vault, plans=plans,
                     providers=providers, gates=gates or in_process_gates(settings, clock),
-                    chat=open_chat(settings, store, vault),
+                    chat=open_chat(settings, store, vault, clock),
                     media_store=open_media_store(settings, clock),
                     media_fetcher=open_media_fetcher(settings))
 
