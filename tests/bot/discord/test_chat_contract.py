@@ -1,9 +1,11 @@
 """The chat contract kit (tests/chat_contract.py) run against the Discord adapter through the
-hub's HTTP interactions endpoint: signed interactions in, the fake Discord's REST API out.
+hub's HTTP interactions endpoint: signed interactions in, the fake Discord's REST API out
+(tests/bot/discord/test_chat_contract_gateway.py runs it through the gateway bot).
 
-Two scenarios wait for the other halves of issue 17 and are skipped here, by name: the composer
-(``/postflow new``, a modal and its follow-up) and uninstalling (the bot removed from a server,
-GUILD_DELETE on the gateway). The others run unchanged."""
+Uninstalling is what an HTTP-endpoint-only deployment sees of it: no GUILD_DELETE (no gateway
+connection), every call to the server refused with Missing Access, over a minute
+(bot/discord/server_removals.py). The composer scenario waits for the composer and is skipped
+here, by name, until it lands."""
 
 from __future__ import annotations
 
@@ -12,9 +14,12 @@ from typing import Any
 
 import pytest
 
+from bot.discord.install import Server, server_joined
+from bot.discord.server_removals import OVER_AT_LEAST, REFUSALS_IN_A_ROW
 from composition.chat import chat_deliveries
 from composition.worker import open_worker_services
 from postflow.chat.delivery import ChatDeliveries
+from postflow.chat.messages import ChatDestination, ChatMessage
 from postflow.config import Settings
 from postflow.organizations import Organization
 from postflow.runtime import Runtime
@@ -22,6 +27,7 @@ from tests.bot.discord.conftest import (
     ADMIN,
     GUILD,
     MEMBER,
+    NOTICES,
     OWNER,
     REVIEWS,
     VIEWER,
@@ -40,8 +46,6 @@ PEOPLE = People(owner=OWNER, admin=ADMIN, member=MEMBER, viewer=VIEWER)
 #: Scenarios another engineer's part of issue 17 makes pass: skipped here until it lands.
 LEFT_FOR_OTHERS = {
     "the_composer_creates_a_post_for_review": "the Discord composer is not built yet",
-    "uninstalling_stops_commands_and_messages": "removal from a server (GUILD_DELETE) is the "
-                                                "gateway's, not built yet",
 }
 
 
@@ -94,10 +98,26 @@ class DiscordDriver:
         self.fake.rate_limit(POST_MESSAGE, times=1, retry_after=retry_after_seconds)
 
     async def uninstall(self) -> None:
-        raise NotImplementedError(LEFT_FOR_OTHERS["uninstalling_stops_commands_and_messages"])
+        """The bot kicked while no gateway connection sees it: PostFlow's messages to the
+        server are refused until it tells, from Discord's answers, that it is gone."""
+        await self.fake.remove_guild(GUILD, on_gateway=False)
+        await refused_until_gone(self, NOTICES)
 
     async def open_worker_services(self) -> WorkerServices:
         return await open_worker_services(self.settings, self.clock)
+
+
+async def refused_until_gone(chat: DiscordDriver, channel_id: str) -> None:
+    """Messages into ``channel_id`` (another than the driver's) refused for long enough that
+    the delivery asks Discord about the server and marks it removed."""
+    delivery = chat.deliveries["discord"]
+    for n in range(REFUSALS_IN_A_ROW):
+        if n:
+            chat.clock.advance(OVER_AT_LEAST.total_seconds())
+        await delivery.deliver(ChatMessage(
+            destination=ChatDestination("discord", GUILD, channel_id), text="anyone there?"))
+    installation = await chat.rt.store.find_chat_installation("discord", GUILD)
+    assert installation is not None and installation.removed_at is not None
 
 
 def _seen(message: FakeMessage, thread_id: str = "") -> Seen:
@@ -118,8 +138,10 @@ def _content(answer: dict[str, Any]) -> str:
 @pytest.fixture
 async def driver(rt: Runtime, settings: Settings, clock: ManualClock, org: Organization,
                  user: DiscordUser, fake_discord: FakeDiscord) -> DiscordDriver:
-    return DiscordDriver(rt, settings, clock, org, chat_deliveries(settings, rt.store, rt.vault),
-                         user, fake_discord)
+    await server_joined(rt, Server(GUILD, "Acme", OWNER))  # the bot was added to it
+    return DiscordDriver(rt, settings, clock, org,
+                         chat_deliveries(settings, rt.store, rt.vault, clock), user,
+                         fake_discord)
 
 
 @pytest.mark.parametrize("scenario", [
