@@ -12,6 +12,7 @@ import traceback
 from collections.abc import Sequence
 
 from cli import (
+    billing,
     connections,
     discord,
     hooks,
@@ -31,7 +32,7 @@ from postflow.config import Settings
 from postflow.errors import PostFlowError
 
 COMMAND_GROUPS = (serve, orgs, connections, hooks, posts, queues, recurring, keys, validate,
-                  discord)
+                  discord, billing)
 
 
 def build_parser() -> argparse.ArgumentParser:

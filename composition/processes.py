@@ -24,6 +24,7 @@ from types import FrameType
 import dramatiq
 from dramatiq.brokers.stub import StubBroker
 
+from composition.billing import billing_event_queue
 from composition.discord_gateway import discord_gateway
 from composition.hub import build_hub, close_slack_socket, connect_slack_socket
 from composition.runtime import Backends, open_backends
@@ -101,7 +102,8 @@ async def run_scheduler(settings: Settings, stop: asyncio.Event) -> None:
     leader = _leader_for(settings)
     settle_heap()
     try:
-        await Scheduler(backends.runtime(), DramatiqPublishQueue(), leader).run(stop)
+        await Scheduler(backends.runtime(), DramatiqPublishQueue(), leader,
+                        billing_queue=billing_event_queue(settings)).run(stop)
     finally:
         await _close_leader(leader)
         await backends.close()
@@ -175,7 +177,8 @@ async def run_embedded(settings: Settings, stop: asyncio.Event,
                                  worker_timeout_ms=EMBEDDED_WORKER_TIMEOUT_MS)
         worker.start()
         scheduler_task = asyncio.create_task(
-            Scheduler(rt, queue, LocalLeader()).run(scheduler_stop), name="postflow-scheduler")
+            Scheduler(rt, queue, LocalLeader(), billing_queue=billing_event_queue(settings))
+            .run(scheduler_stop), name="postflow-scheduler")
         async with (discord_gateway(backends.runtime(read_cache=True), queue),
                     _hub_served(settings, backends, queue, broker, on_ready)):
             await _wait_for_stop(stop, scheduler_task)

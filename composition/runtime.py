@@ -8,6 +8,7 @@ nothing is set on a runtime afterwards, and a runtime is never copied.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from composition.chat import Chat, open_chat
 from integrations.media import open_media_fetcher, open_media_store
@@ -28,6 +29,9 @@ from postflow.store.factory import open_store
 from postflow.store.port import Store
 from postflow.store.read_cache import ReadCachedStore
 from postflow.token_vault import TokenVault
+
+if TYPE_CHECKING:
+    from integrations.stripe.gateway import StripeBillingGateway
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,8 @@ class Backends:
     chat: Chat
     media_store: MediaStore
     media_fetcher: MediaFetcher
+    #: Stripe, when its secret key is set.
+    billing: StripeBillingGateway | None = None
 
     def runtime(self, *, read_cache: bool = False) -> Runtime:
         """The runtime on these backends; with ``read_cache``, hook, organization and connection
@@ -65,10 +71,14 @@ class Backends:
                        gates=self.gates.gates, refresh_locks=self.gates.refresh_locks,
                        notices=self.chat.notices, review_cards=self.chat.review_cards,
                        media_store=self.media_store,
-                       media_fetcher=self.media_fetcher)
+                       media_fetcher=self.media_fetcher, billing=self.billing)
 
     async def close(self) -> None:
-        await self.store.close()
+        try:
+            if self.billing is not None:
+                await self.billing.close()
+        finally:
+            await self.store.close()
 
 
 async def open_backends(settings: Settings, *, clock: Clock | None = None,
@@ -91,7 +101,18 @@ async def open_backends(settings: Settings, *, clock: Clock | None = None,
                     providers=providers, gates=gates or in_process_gates(settings, clock),
                     chat=open_chat(settings, store, vault, clock),
                     media_store=open_media_store(settings, clock),
-                    media_fetcher=open_media_fetcher(settings))
+                    media_fetcher=open_media_fetcher(settings),
+                    billing=open_billing_gateway(settings))
+
+
+def open_billing_gateway(settings: Settings) -> StripeBillingGateway | None:
+    """Stripe when ``POSTFLOW_STRIPE_SECRET_KEY`` is set, else None (billing off)."""
+    if settings.stripe_secret_key is None:
+        return None
+    from integrations.stripe.gateway import StripeBillingGateway  # stripe loads only when used
+
+    return StripeBillingGateway(settings.stripe_secret_key.get_secret_value(),
+                                settings.stripe_api_url)
 
 
 async def open_runtime(settings: Settings, *, clock: Clock | None = None,

@@ -173,6 +173,15 @@ class Settings(BaseSettings):
     #: The longest video X takes from the account (140 s; some accounts may post longer).
     x_video_max_seconds: float = Field(default=140.0, gt=0)
 
+    #: Stripe (docs/billing.md): billing works only when the secret key is set; the hub serves
+    #: /stripe/webhook only when the webhook signing secret is set.
+    stripe_secret_key: SecretStr | None = None
+    stripe_webhook_secret: SecretStr | None = None
+    #: Base URL of Stripe's API (no ``/v1``); tests point it at a fake.
+    stripe_api_url: str = "https://api.stripe.com"
+    #: How long a ``past_due`` subscription keeps its paid plan before falling to the default.
+    billing_grace_days: int = Field(default=7, ge=0)
+
     @field_validator("previous_secret_keys", "provider_plugins", mode="before")
     @classmethod
     def _split_comma_list(cls, value: object) -> object:

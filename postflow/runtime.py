@@ -14,6 +14,7 @@ from postflow.account_gates import (
     InProcessRefreshLock,
     RefreshLock,
 )
+from postflow.billing.gateway import BillingGateway
 from postflow.clock import Clock, SystemClock
 from postflow.config import Settings
 from postflow.media import MediaFetcher, MediaStore
@@ -47,6 +48,9 @@ class Runtime:
     #: Where post media are stored, and how media URLs are fetched (``composition/runtime.py``).
     media_store: MediaStore | None = None
     media_fetcher: MediaFetcher | None = None
+    #: Stripe, when ``POSTFLOW_STRIPE_SECRET_KEY`` is set (``composition/runtime.py``); None:
+    #: billing is off and organizations keep the plan they have.
+    billing: BillingGateway | None = None
 
     @property
     def tokens(self) -> TokenSigner:

@@ -56,6 +56,7 @@ async def consume_canary() -> None:
 ACTORS = (publish_post, consume_canary)
 
 # The chat queue's actor is declared wherever the publish actors are, so every worker consumes it.
+import workers.billing_actors  # noqa: E402
 import workers.chat_actors  # noqa: E402,F401
 
 

@@ -20,6 +20,10 @@ from typing import TypeVar
 from postflow.notices.router import Notices
 from postflow.publish_queue import PublishQueue
 from postflow.runtime import Runtime
+from postflow.usecases.billing.event_intake import BillingEventQueue, requeue_pending_events
+from postflow.usecases.billing.grace import RUN_EVERY as BILLING_PASS_EVERY
+from postflow.usecases.billing.grace import check_billing_grace
+from postflow.usecases.billing.plan_enforcement import release_quota_holds
 from postflow.usecases.dispatch import BATCH as DISPATCH_BATCH
 from postflow.usecases.dispatch import dispatch_due_posts, requeue_stale_posts
 from postflow.usecases.late_posts import mark_late_posts
@@ -28,6 +32,7 @@ from postflow.usecases.media_retention import release_unused_media
 from postflow.usecases.recurring_posts import materialize_due_occurrences
 from postflow.usecases.reviews import expire_reviews
 from postflow.usecases.seen_signatures import purge_expired_records
+from postflow.usecases.submit_post import usage_period
 from postflow.usecases.token_health import CHECK_EVERY, check_token_health
 from workers.leader import LeaderLock
 
@@ -66,15 +71,25 @@ class TickReport:
     media_released: int = 0
     #: Expired idempotency keys and seen signatures deleted.
     records_purged: int = 0
+    #: Recorded Stripe events still pending, handed to the billing job again.
+    billing_events_requeued: int = 0
+    #: Organizations moved to the default plan because their grace period ended.
+    grace_ended: int = 0
 
 
 class Scheduler:
     """Runs on every scheduler process; only the one holding ``leader`` does the work."""
 
     def __init__(self, rt: Runtime, queue: PublishQueue, leader: LeaderLock,
-                 notices: Notices | None = None) -> None:
+                 notices: Notices | None = None,
+                 billing_queue: BillingEventQueue | None = None) -> None:
         self.rt = rt
         self.queue = queue
+        #: Where recorded Stripe events still pending are handed again (None: not here).
+        self.billing_queue = billing_queue
+        self._last_billing_pass: datetime | None = None
+        #: The quota month the held posts were last looked at in (``2026-11``).
+        self._quota_month: str | None = None
         self.leader = leader
         self.notices: Notices = notices or rt.notices
         self._leading = False
@@ -141,7 +156,25 @@ class Scheduler:
                           canary_sent=canary_sent, requeued=requeued,
                           reviews_expired=reviews_expired or 0,
                           tokens_refreshed=tokens_refreshed, media_released=media_released,
-                          records_purged=await self._purge_records(now))
+                          records_purged=await self._purge_records(now),
+                          **await self._billing_pass(now))
+
+    async def _billing_pass(self, now: datetime) -> dict[str, int]:
+        """Every billing RUN_EVERY: resend pending Stripe events, and end grace periods."""
+        if self._last_billing_pass is not None and \
+                now - self._last_billing_pass < BILLING_PASS_EVERY:
+            return {}
+        requeued = await self._step("resend pending Stripe events",
+                                    requeue_pending_events(self.rt, self.billing_queue))
+        grace = await self._step("end billing grace periods", check_billing_grace(self.rt))
+        if requeued is not None and grace is not None:
+            self._last_billing_pass = now
+        if self._quota_month != usage_period(now):
+            released = await self._step("release last month's quota holds",
+                                        release_quota_holds(self.rt))
+            if released is not None:
+                self._quota_month = usage_period(now)
+        return {"billing_events_requeued": requeued or 0, "grace_ended": grace or 0}
 
     async def _purge_records(self, now: datetime) -> int:
         """Every PURGE_EVERY: delete idempotency keys and seen signatures past their window."""

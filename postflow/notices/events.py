@@ -8,6 +8,7 @@ the sinks that do not want it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import ClassVar
 
 from postflow.connections import Connection
@@ -208,3 +209,67 @@ class ChatAppRemoved(Notice):
     @property
     def subject(self) -> str:
         return self.workspace_id
+
+
+# -- billing -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class BillingNotice(Notice):
+    """About an organization's subscription; said to its Owners (``plan_name``: the plan it is
+    on after the change)."""
+
+    organization_id: str
+    plan_name: str
+
+    @property
+    def org_id(self) -> str:
+        return self.organization_id
+
+    @property
+    def subject(self) -> str:
+        return self.organization_id
+
+
+@dataclass(frozen=True)
+class PaymentFailed(BillingNotice):
+    """A payment failed: the subscription is past due; the paid plan holds until
+    ``grace_until``."""
+
+    kind: ClassVar[str] = "billing.payment_failed"
+    grace_until: datetime
+
+
+@dataclass(frozen=True)
+class TrialEnding(BillingNotice):
+    """The trial ends at ``trial_end`` (Stripe tells three days before)."""
+
+    kind: ClassVar[str] = "billing.trial_ending"
+    trial_end: datetime
+
+
+@dataclass(frozen=True)
+class PlanChanged(BillingNotice):
+    """The organization moved from ``old_plan_name`` to ``plan_name``; ``paused`` names the
+    accounts paused over the new limit, ``held_posts`` counts posts waiting for quota or for
+    a paused account, ``resumed`` names accounts resumed."""
+
+    kind: ClassVar[str] = "billing.plan_changed"
+    old_plan_name: str
+    reason: str
+    paused: tuple[str, ...] = ()
+    resumed: tuple[str, ...] = ()
+    held_posts: int = 0
+
+
+@dataclass(frozen=True)
+class GraceEnding(BillingNotice):
+    """The grace period of a past-due subscription ends at ``grace_until``; then the
+    organization falls to the default plan (``plan_name`` is the paid plan until then)."""
+
+    kind: ClassVar[str] = "billing.grace_ending"
+    grace_until: datetime
+
+
+#: The billing notices (a sink that says them all picks them from here).
+BILLING_NOTICES: tuple[type[BillingNotice], ...] = (PaymentFailed, TrialEnding, PlanChanged,
+                                                    GraceEnding)

@@ -22,6 +22,7 @@ from pymongo.errors import DuplicateKeyError
 from postflow.approvals import ApprovalPolicy
 from postflow.attempts import AttemptOutcome, PublishAttempt
 from postflow.audit import AuditEvent
+from postflow.billing.events import BillingEvent, EventOutcome
 from postflow.chat_installations import ChatInstallation
 from postflow.clock import as_utc
 from postflow.connections import Connection, ConnectionStatus
@@ -75,6 +76,8 @@ INDEXES: list[tuple[str, IndexKeys, bool]] = [
     ("reviews", [("state", ASCENDING), ("expires_at", ASCENDING)], False),
     ("approval_policies", [("org_id", ASCENDING)], False),
     ("seen_signatures", [("scope", ASCENDING), ("signature", ASCENDING)], True),
+    ("billing_events", [("outcome", ASCENDING), ("received_at", ASCENDING)], False),
+    ("billing_events", [("received_at", ASCENDING)], False),
 ]
 
 #: (collection, field): MongoDB deletes a record once the time in ``field`` has passed (its
@@ -439,6 +442,40 @@ class MongoStore:
         result = await self._coll("seen_signatures").delete_many(
             {"expires_at": {"$lte": as_utc(now)}})
         return result.deleted_count
+
+    # -- Stripe events --------------------------------------------------------------------------
+    async def record_billing_event(self, event: BillingEvent) -> bool:
+        try:
+            await self._coll("billing_events").insert_one(model_document(event))
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def get_billing_event(self, event_id: str) -> BillingEvent:
+        doc = await self._coll("billing_events").find_one({"_id": event_id})
+        if doc is None:
+            raise NotFound("No such billing event.")
+        return document_model(BillingEvent, doc)
+
+    async def save_billing_event(self, event: BillingEvent) -> None:
+        await self._replace("billing_events", {"_id": event.id}, model_document(event),
+                            "No such billing event.", "That billing event already exists.")
+
+    async def list_pending_billing_events(self, received_before: datetime,
+                                          limit: int) -> list[BillingEvent]:
+        return await self._find_models(
+            BillingEvent, "billing_events",
+            {"outcome": EventOutcome.PENDING.value,
+             "received_at": {"$lt": as_utc(received_before)}},
+            [("received_at", ASCENDING), ("_id", ASCENDING)], limit)
+
+    async def list_billing_events(self, org_id: str | None = None,
+                                  limit: int = 100) -> list[BillingEvent]:
+        filter_: Document = ({} if org_id is None
+                             else {"$or": [{"org_id": org_id}, {"org_hint": org_id}]})
+        return await self._find_models(BillingEvent, "billing_events", filter_,
+                                       [("received_at", DESCENDING), ("_id", DESCENDING)],
+                                       limit)
 
     # -- posts ------------------------------------------------------------------------------
     async def insert_post(self, post: Post, audit: Sequence[AuditEvent] = (), *,

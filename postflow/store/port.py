@@ -17,6 +17,7 @@ from typing import Protocol
 
 from postflow.store.records.attempts import AttemptRecords
 from postflow.store.records.audit import AuditRecords
+from postflow.store.records.billing_events import BillingEventRecords
 from postflow.store.records.chat_commands import ChatCommandRecords
 from postflow.store.records.chat_installations import ChatInstallationRecords
 from postflow.store.records.connections import ConnectionRecords
@@ -39,7 +40,7 @@ __all__ = ["Store", "UsageCharge", "UsageExhausted"]
 class Store(OrganizationRecords, ChatInstallationRecords, OAuthStateRecords, ConnectionRecords,
             HookRecords, IdempotencyKeyRecords, SeenSignatureRecords, PostRecords, QueueRecords,
             AttemptRecords, AuditRecords, UsageRecords, OrgMediaRecords, HeartbeatRecords,
-            SeriesRecords, ReviewRecords, ChatCommandRecords, Protocol):
+            SeriesRecords, ReviewRecords, ChatCommandRecords, BillingEventRecords, Protocol):
     """Every record type, and the connection's lifecycle."""
 
     async def ping(self) -> None:

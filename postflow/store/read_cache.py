@@ -30,6 +30,7 @@ from datetime import datetime
 from postflow.approvals import ApprovalPolicy
 from postflow.attempts import PublishAttempt
 from postflow.audit import AuditEvent
+from postflow.billing.events import BillingEvent
 from postflow.chat_installations import ChatInstallation
 from postflow.connections import Connection
 from postflow.hooks import IdempotencyRecord, IncomingHook
@@ -58,6 +59,8 @@ UNCACHED_READS = frozenset({
     "media_in_use", "media_last_named", "count_media_holders", "get_heartbeat", "get_series",
     "list_series", "find_due_series", "get_approval_policies", "get_review",
     "find_review_for_post", "find_expired_reviews", "get_chat_commands_digest",
+    "get_billing_event",
+    "list_pending_billing_events", "list_billing_events",
 })
 #: Writes of the record types cached here (organizations with their members and workspaces,
 #: connections, hooks): each empties the cache before and after it.
@@ -76,6 +79,7 @@ UNCACHED_WRITES = frozenset({
     "release_usage", "hold_media", "use_held_media", "release_held_media", "set_heartbeat",
     "insert_series", "replace_series", "save_approval_policy", "insert_review",
     "replace_review", "set_chat_commands_digest",
+    "record_billing_event", "save_billing_event",
 })
 
 _Key = tuple[str, ...]
@@ -459,3 +463,21 @@ class ReadCachedStore:
         # Writes of these records are rare next to reads: emptying everything keeps it simple.
         self._generation += 1
         self._entries.clear()
+
+    # -- BillingEventRecords (billing_events.py) ---------------------------------------------
+    async def record_billing_event(self, event: BillingEvent) -> bool:
+        return await self._store.record_billing_event(event)
+
+    async def get_billing_event(self, event_id: str) -> BillingEvent:
+        return await self._store.get_billing_event(event_id)
+
+    async def save_billing_event(self, event: BillingEvent) -> None:
+        await self._store.save_billing_event(event)
+
+    async def list_pending_billing_events(self, received_before: datetime,
+                                          limit: int) -> list[BillingEvent]:
+        return await self._store.list_pending_billing_events(received_before, limit)
+
+    async def list_billing_events(self, org_id: str | None = None,
+                                  limit: int = 100) -> list[BillingEvent]:
+        return await self._store.list_billing_events(org_id, limit)

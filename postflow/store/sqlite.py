@@ -25,6 +25,7 @@ from pydantic import BaseModel
 from postflow.approvals import ApprovalPolicy
 from postflow.attempts import AttemptOutcome, PublishAttempt
 from postflow.audit import AuditEvent
+from postflow.billing.events import BillingEvent, EventOutcome
 from postflow.chat_installations import ChatInstallation
 from postflow.clock import as_utc
 from postflow.connections import Connection, ConnectionStatus
@@ -132,6 +133,12 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     (  # the digest of the chat commands last registered, per platform and scope
         """CREATE TABLE chat_commands (platform TEXT NOT NULL, scope TEXT NOT NULL,
            digest TEXT NOT NULL, updated_at TEXT NOT NULL, PRIMARY KEY (platform, scope))""",
+    ),
+    (  # Stripe events, recorded before they are applied
+        """CREATE TABLE billing_events (id TEXT PRIMARY KEY, outcome TEXT NOT NULL,
+           org_id TEXT, org_hint TEXT, received_at TEXT NOT NULL, doc TEXT NOT NULL)""",
+        "CREATE INDEX billing_events_pending ON billing_events (outcome, received_at)",
+        "CREATE INDEX billing_events_received ON billing_events (received_at)",
     ),
 )
 
@@ -665,6 +672,40 @@ class SqliteStore:
     async def purge_seen_signatures(self, now: datetime) -> int:
         return await self._write("DELETE FROM seen_signatures WHERE expires_at <= ?",
                                  (_ts(now),))
+
+    # -- Stripe events --------------------------------------------------------------------------
+    async def record_billing_event(self, event: BillingEvent) -> bool:
+        return bool(await self._write(
+            "INSERT INTO billing_events (id, outcome, org_id, org_hint, received_at, doc)"
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+            (event.id, event.outcome.value, event.org_id, event.org_hint,
+             _ts(event.received_at), _dump(event))))
+
+    async def get_billing_event(self, event_id: str) -> BillingEvent:
+        return await self._doc(BillingEvent, "SELECT doc FROM billing_events WHERE id = ?",
+                               (event_id,), "No such billing event.")
+
+    async def save_billing_event(self, event: BillingEvent) -> None:
+        changed = await self._write(
+            "UPDATE billing_events SET outcome = ?, org_id = ?, org_hint = ?, doc = ?"
+            " WHERE id = ?",
+            (event.outcome.value, event.org_id, event.org_hint, _dump(event), event.id))
+        if not changed:
+            raise NotFound("No such billing event.")
+
+    async def list_pending_billing_events(self, received_before: datetime,
+                                          limit: int) -> list[BillingEvent]:
+        return await self._docs(
+            BillingEvent, "SELECT doc FROM billing_events WHERE outcome = ? AND received_at < ?"
+            " ORDER BY received_at, id LIMIT ?",
+            (EventOutcome.PENDING.value, _ts(received_before), limit))
+
+    async def list_billing_events(self, org_id: str | None = None,
+                                  limit: int = 100) -> list[BillingEvent]:
+        return await self._docs(
+            BillingEvent, "SELECT doc FROM billing_events WHERE ? IS NULL OR org_id = ?"
+            " OR org_hint = ? ORDER BY received_at DESC, id DESC LIMIT ?",
+            (org_id, org_id, org_id, limit))
 
     # -- posts ------------------------------------------------------------------------------
     async def insert_post(self, post: Post, audit: Sequence[AuditEvent] = (), *,

@@ -86,6 +86,12 @@ async def resolve_targets(rt: Runtime, org_id: str, request: PostRequest) -> lis
                            details={"network": network})
         chosen.update((c.id, c) for c in found)
     unusable = [c for c in chosen.values() if c.status is not ConnectionStatus.ACTIVE]
+    paused = [c for c in chosen.values() if c.paused_by_plan]
+    if paused and not unusable:
+        names = ", ".join(f"{c.display_name} ({c.network})" for c in paused)
+        raise LimitReached(f"These accounts are paused because the plan allows fewer connected "
+                           f"accounts: {names}. Upgrade, or disconnect another account.",
+                           details={"targets": [c.id for c in paused]})
     if unusable:
         names = ", ".join(f"{c.display_name} ({c.network})" for c in unusable)
         raise BadInput(f"Reconnect these accounts before posting to them: {names}.",

@@ -9,8 +9,10 @@ from contextlib import AsyncExitStack
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from composition.runtime import open_backends, open_runtime
+from integrations.stripe.gateway import StripeBillingGateway
 from postflow.account_gates import NetworkBusy
 from postflow.config import Settings
 from postflow.notices.router import NoticeRouter
@@ -144,3 +146,17 @@ async def test_with_a_discord_bot_token_its_sink_and_review_cards_are_registered
         assert isinstance(rt.review_cards["discord"], DiscordReviewCards)
     finally:
         await services.close()
+
+
+async def test_billing_is_built_only_when_a_stripe_secret_key_is_set(settings: Settings) -> None:
+
+
+    without = await open_backends(settings)
+    with_key = await open_backends(settings.model_copy(update={
+        "stripe_secret_key": SecretStr("sk_test_x")}))
+    try:
+        assert without.runtime().billing is None
+        assert isinstance(with_key.runtime().billing, StripeBillingGateway)
+    finally:
+        await without.close()
+        await with_key.close()
