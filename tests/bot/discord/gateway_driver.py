@@ -25,10 +25,8 @@ from postflow.runtime import Runtime
 from tests.bot.discord.conftest import GUILD, DiscordUser
 from tests.bot.discord.gateway_harness import QuickBot, answered, running_bot
 from tests.bot.discord.test_chat_contract import DiscordDriver
-from tests.chat_contract import Seen
 from tests.fakes.clock import ManualClock
 from tests.fakes.discord_api import FakeDiscord
-from tests.hub.discord_sender import subcommand
 from tests.polling import eventually
 
 
@@ -37,21 +35,6 @@ class GatewayDriver(DiscordDriver):
     """Types and presses through the gateway bot instead of the HTTP endpoint."""
 
     bot: QuickBot | None = None
-
-    async def command(self, user_id: str, text: str) -> str:
-        first, *rest = text.split()
-        options = [{"type": 3, "name": f"word{n}", "value": word} for n, word in enumerate(rest)]
-        payload = self.fake.slash_command(GUILD, user_id, first, options,
-                                          channel_id=self.channel_id)
-        payload["data"]["options"] = [subcommand(first, *options)]
-        return _content(await self.interact(payload))
-
-    async def press(self, user_id: str, message: Seen, action_id: str) -> str:
-        value = dict(message.buttons)[action_id]
-        pressed = self.fake.messages[message.message_id]
-        payload = self.fake.button_press(GUILD, user_id, f"{action_id}:{value}",
-                                         channel_id=pressed.channel_id, message=pressed.data)
-        return _content(await self.interact(payload))
 
     async def interact(self, payload: dict[str, Any]) -> dict[str, Any]:
         """INTERACTION_CREATE on the live connection; the bot's callback (which the fake
@@ -66,10 +49,6 @@ class GatewayDriver(DiscordDriver):
     async def _removed(self) -> bool:
         installation = await self.rt.store.find_chat_installation("discord", GUILD)
         return installation is not None and installation.removed_at is not None
-
-
-def _content(answer: dict[str, Any]) -> str:
-    return str((answer.get("data") or {}).get("content", ""))
 
 
 @pytest.fixture

@@ -69,7 +69,7 @@ class DiscordDriver:
         payload = self.fake.slash_command(GUILD, user_id, first, options,
                                           channel_id=self.channel_id)
         payload["data"]["options"] = [subcommand(first, *options)]
-        return _content(await self.user.send(payload))
+        return _content(await self.interact(payload))
 
     async def compose(self, user_id: str, text: str, connection_id: str) -> None:
         raise NotImplementedError(LEFT_FOR_OTHERS["the_composer_creates_a_post_for_review"])
@@ -77,7 +77,14 @@ class DiscordDriver:
     async def press(self, user_id: str, message: Seen, action_id: str) -> str:
         value = dict(message.buttons)[action_id]
         pressed = self.fake.messages[message.message_id]
-        return _content(await self.user.press(user_id, pressed, f"{action_id}:{value}"))
+        payload = self.fake.button_press(GUILD, user_id, f"{action_id}:{value}",
+                                         channel_id=pressed.channel_id, message=pressed.data)
+        return _content(await self.interact(payload))
+
+    async def interact(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """The interaction delivered the driver's way (here: signed to the hub's endpoint);
+        its answer, which the fake Discord applied as Discord does."""
+        return await self.user.send(payload)
 
     def seen(self, channel_id: str) -> list[Seen]:
         shown_here = []
