@@ -23,6 +23,7 @@ from cli import (
     recurring,
     serve,
     validate,
+    webhooks,
 )
 from cli.context import CommandContext, load_settings
 from cli.log_config import configure_logging
@@ -32,7 +33,7 @@ from postflow.config import Settings
 from postflow.errors import PostFlowError
 
 COMMAND_GROUPS = (serve, orgs, connections, hooks, posts, queues, recurring, keys, validate,
-                  discord, billing)
+                  discord, billing, webhooks)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -14,8 +14,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from composition.webhooks import webhook_sink
 from postflow.chat.delivery import ChatDeliveries, ChatDelivery, ChatOutbox, InlineChatOutbox
-from postflow.clock import Clock
+from postflow.clock import Clock, SystemClock
 from postflow.config import Settings
 from postflow.notices.review_cards import ReviewCardPosters, ReviewCards
 from postflow.notices.router import NoticeRouter, NoticeSink
@@ -54,10 +55,12 @@ class Chat:
 
 def open_chat(settings: Settings, store: Store, vault: TokenVault,
               clock: Clock | None = None) -> Chat:
-    """The chat adapters these settings configure, registered; the log sink when none is."""
+    """The chat adapters these settings configure, registered; the log sink when none is;
+    and the outbound webhooks' sink."""
     deliveries = chat_deliveries(settings, store, vault, clock)
     adapters = chat_adapters(settings, store, deliveries) if deliveries else ()
     sinks: list[NoticeSink] = [adapter.sink for adapter in adapters] or [LogSink()]
+    sinks.append(webhook_sink(settings, store, clock or SystemClock()))
     notices = NoticeRouter(sinks)
     discord = deliveries.get("discord")
     if discord is not None:

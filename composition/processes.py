@@ -28,6 +28,7 @@ from composition.billing import billing_event_queue
 from composition.discord_gateway import discord_gateway
 from composition.hub import build_hub, close_slack_socket, connect_slack_socket
 from composition.runtime import Backends, open_backends
+from composition.webhooks import webhook_queue
 from composition.worker import install_worker_runtime
 from hub.server import serve
 from postflow.config import Settings
@@ -103,7 +104,8 @@ async def run_scheduler(settings: Settings, stop: asyncio.Event) -> None:
     settle_heap()
     try:
         await Scheduler(backends.runtime(), DramatiqPublishQueue(), leader,
-                        billing_queue=billing_event_queue(settings)).run(stop)
+                        billing_queue=billing_event_queue(settings),
+                        webhooks=webhook_queue(settings)).run(stop)
     finally:
         await _close_leader(leader)
         await backends.close()
@@ -177,7 +179,8 @@ async def run_embedded(settings: Settings, stop: asyncio.Event,
                                  worker_timeout_ms=EMBEDDED_WORKER_TIMEOUT_MS)
         worker.start()
         scheduler_task = asyncio.create_task(
-            Scheduler(rt, queue, LocalLeader(), billing_queue=billing_event_queue(settings))
+            Scheduler(rt, queue, LocalLeader(), billing_queue=billing_event_queue(settings),
+                      webhooks=webhook_queue(settings))
             .run(scheduler_stop), name="postflow-scheduler")
         async with (discord_gateway(backends.runtime(read_cache=True), queue),
                     _hub_served(settings, backends, queue, broker, on_ready)):

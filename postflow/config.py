@@ -9,7 +9,7 @@ import stat
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from postflow.account_gates import (
@@ -151,8 +151,12 @@ class Settings(BaseSettings):
     media_fetch_timeout_seconds: float = Field(default=300.0, gt=0)
     media_fetch_connect_timeout_seconds: float = Field(default=10.0, gt=0)
     media_fetch_max_redirects: int = Field(default=3, ge=0, le=10)
-    #: Tests only: let media URLs point at loopback, private and link-local addresses.
-    media_allow_private_hosts: bool = False
+    #: Development and tests only: let media URLs and outbound webhook endpoints point at
+    #: loopback, private and link-local addresses. ``POSTFLOW_MEDIA_ALLOW_PRIVATE_HOSTS`` is
+    #: its deprecated old name.
+    allow_private_hosts: bool = Field(default=False, validation_alias=AliasChoices(
+        "allow_private_hosts", "POSTFLOW_ALLOW_PRIVATE_HOSTS",
+        "POSTFLOW_MEDIA_ALLOW_PRIVATE_HOSTS"))
     #: How long a signed or presigned media URL handed to a network stays valid.
     media_url_ttl_seconds: int = Field(default=3600, ge=60)
     #: How long a medium no live post names is kept after its last use (media_retention.py).

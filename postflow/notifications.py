@@ -17,10 +17,12 @@ from postflow.notices.events import (
     PostLate,
     PostPartiallyPublished,
     PostPublished,
+    PostScheduled,
     ReviewDecided,
     ReviewExpired,
     ReviewRequested,
     TokenExpiring,
+    WebhookEndpointDisabled,
 )
 
 log = logging.getLogger(__name__)
@@ -32,7 +34,8 @@ class LogSink:
     name = "log"
 
     def wants(self, notice: Notice) -> bool:
-        return True
+        # A post scheduled is the normal course of things: said to webhooks, not to the log.
+        return not isinstance(notice, PostScheduled)
 
     async def deliver(self, notice: Notice) -> None:
         match notice:
@@ -69,6 +72,9 @@ class LogSink:
             case PlanLimitReached(limit=limit):
                 log.info("organization %s reached its plan's %s limit", notice.org_id,
                             limit)
+            case WebhookEndpointDisabled(endpoint_id=endpoint_id, reason=reason):
+                log.warning("webhook endpoint %s of organization %s is disabled: %s",
+                            endpoint_id, notice.org_id, reason)
             case _:
                 log.info("%s about %s of organization %s", notice.kind, notice.subject,
                          notice.org_id)

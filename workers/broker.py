@@ -31,6 +31,8 @@ CANARY_QUEUE = "canary"
 CHAT_QUEUE = "chat"
 #: Stripe events applied (workers/billing_actors.py).
 BILLING_QUEUE = "billing"
+#: Outbound webhook deliveries (workers/webhook_actors.py).
+WEBHOOKS_QUEUE = "webhooks"
 
 # Recovery of a killed worker's unacked messages (RedisBroker of dramatiq 2.x):
 # every process writes a heartbeat on each Redis command it sends (an idle worker fetches from
@@ -125,6 +127,9 @@ def configure_broker(settings: Settings) -> dramatiq.Broker:
     billing_actors = sys.modules.get("workers.billing_actors")
     if billing_actors is not None:
         billing_actors.bind_billing_actors(broker)
+    webhook_actors = sys.modules.get("workers.webhook_actors")
+    if webhook_actors is not None:
+        webhook_actors.bind_webhook_actors(broker, settings)
     return broker
 
 

@@ -34,6 +34,8 @@ from postflow.usecases.reviews import expire_reviews
 from postflow.usecases.seen_signatures import purge_expired_records
 from postflow.usecases.submit_post import usage_period
 from postflow.usecases.token_health import CHECK_EVERY, check_token_health
+from postflow.usecases.webhook_deliveries import purge_webhook_log, queue_due_deliveries
+from postflow.webhooks.sending import WebhookQueue
 from workers.leader import LeaderLock
 
 log = logging.getLogger(__name__)
@@ -50,6 +52,8 @@ LOG_EVERY_FAILURES = 60
 #: Expired idempotency keys and seen signatures are deleted this often (MongoDB's TTL index
 #: does it too; SQLite has only this).
 PURGE_EVERY = timedelta(minutes=5)
+#: Outbound webhook deliveries whose next try is due are queued this often.
+WEBHOOK_SWEEP_EVERY = timedelta(seconds=5)
 
 
 @dataclass(frozen=True)
@@ -69,12 +73,14 @@ class TickReport:
     tokens_refreshed: int = 0
     #: Media holds released because nothing used them for the retention.
     media_released: int = 0
-    #: Expired idempotency keys and seen signatures deleted.
+    #: Expired idempotency keys and seen signatures deleted (and the webhook log's old rows).
     records_purged: int = 0
     #: Recorded Stripe events still pending, handed to the billing job again.
     billing_events_requeued: int = 0
     #: Organizations moved to the default plan because their grace period ended.
     grace_ended: int = 0
+    #: Outbound webhook deliveries queued because their next try was due.
+    webhooks_queued: int = 0
 
 
 class Scheduler:
@@ -82,7 +88,8 @@ class Scheduler:
 
     def __init__(self, rt: Runtime, queue: PublishQueue, leader: LeaderLock,
                  notices: Notices | None = None,
-                 billing_queue: BillingEventQueue | None = None) -> None:
+                 billing_queue: BillingEventQueue | None = None, *,
+                 webhooks: WebhookQueue | None = None) -> None:
         self.rt = rt
         self.queue = queue
         #: Where recorded Stripe events still pending are handed again (None: not here).
@@ -90,6 +97,9 @@ class Scheduler:
         self._last_billing_pass: datetime | None = None
         #: The quota month the held posts were last looked at in (``2026-11``).
         self._quota_month: str | None = None
+        #: Where due webhook deliveries are queued; None: this scheduler sweeps none.
+        self.webhooks = webhooks
+        self._last_webhook_sweep: datetime | None = None
         self.leader = leader
         self.notices: Notices = notices or rt.notices
         self._leading = False
@@ -157,6 +167,7 @@ class Scheduler:
                           reviews_expired=reviews_expired or 0,
                           tokens_refreshed=tokens_refreshed, media_released=media_released,
                           records_purged=await self._purge_records(now),
+                          webhooks_queued=await self._sweep_webhooks(now),
                           **await self._billing_pass(now))
 
     async def _billing_pass(self, now: datetime) -> dict[str, int]:
@@ -176,6 +187,19 @@ class Scheduler:
                 self._quota_month = usage_period(now)
         return {"billing_events_requeued": requeued or 0, "grace_ended": grace or 0}
 
+
+    async def _sweep_webhooks(self, now: datetime) -> int:
+        """Every WEBHOOK_SWEEP_EVERY: queue the webhook deliveries whose next try is due."""
+        if self.webhooks is None or (self._last_webhook_sweep is not None
+                                     and now - self._last_webhook_sweep < WEBHOOK_SWEEP_EVERY):
+            return 0
+        queued = await self._step("queue due webhook deliveries",
+                                  queue_due_deliveries(self.rt, self.webhooks))
+        if queued is None:
+            return 0
+        self._last_webhook_sweep = now
+        return queued
+
     async def _purge_records(self, now: datetime) -> int:
         """Every PURGE_EVERY: delete idempotency keys and seen signatures past their window."""
         if self._last_purge is not None and now - self._last_purge < PURGE_EVERY:
@@ -183,6 +207,7 @@ class Scheduler:
         purged = await self._step("purge expired request records", purge_expired_records(self.rt))
         if purged is None:
             return 0
+        purged += await self._step("purge the webhook log", purge_webhook_log(self.rt)) or 0
         self._last_purge = now
         return purged
 

@@ -39,6 +39,8 @@ class ComponentPress:
     #: For answering later through the interaction's webhook (15 minutes).
     application_id: str = ""
     token: str = ""
+    #: What a select (a list to pick from) has selected, in order.
+    selected: tuple[str, ...] = ()
 
 
 #: A handler: the interaction response (its JSON) to a press.

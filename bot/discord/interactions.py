@@ -3,22 +3,29 @@ bot later): the payload is read once into the core's neutral caller and command 
 chat-neutral command handler Slack uses runs, and its reply becomes an interaction response.
 
 A button press or a submitted form goes to the handler its ``custom_id``'s prefix names
-(:data:`COMPONENT_HANDLERS`: ``pf:r:`` review cards, ``pf:n:`` notices); an id no handler
-claims gets a short ephemeral answer and nothing else."""
+(:data:`COMPONENT_HANDLERS`: ``pf:r:`` review cards, ``pf:n:`` notices, ``pf:c:`` the
+composer, ``pf:p:`` pages of a long reply); an id no handler claims gets a short ephemeral
+answer and nothing else. ``/postflow new`` opens the composer (:data:`COMMAND_HANDLERS`); an
+autocomplete request is answered by :mod:`bot.discord.autocomplete`."""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from bot.discord import components
+from bot.discord.autocomplete import autocomplete_answer
 from bot.discord.component_press import ComponentHandler, ComponentPress, PressedMessage
+from bot.discord.composer import COMPOSER_PREFIX, composer_answer, open_composer
 from bot.discord.custom_ids import NOTICE_PREFIX, REVIEW_PREFIX
 from bot.discord.install import REMOVED_TEXT, admit_member, removed_from
+from bot.discord.interaction_types import CallbackType
+from bot.discord.paging import PAGE_PREFIX, page_answer, paged_message
 from bot.discord.reply_text import message_data
 from postflow.chatops.callers import Caller
 from postflow.chatops.commands import run_command
@@ -41,16 +48,6 @@ class InteractionType(IntEnum):
     MESSAGE_COMPONENT = 3
     APPLICATION_COMMAND_AUTOCOMPLETE = 4
     MODAL_SUBMIT = 5
-
-
-class CallbackType(IntEnum):
-    PONG = 1
-    CHANNEL_MESSAGE_WITH_SOURCE = 4
-    DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE = 5
-    DEFERRED_UPDATE_MESSAGE = 6
-    UPDATE_MESSAGE = 7
-    APPLICATION_COMMAND_AUTOCOMPLETE_RESULT = 8
-    MODAL = 9
 
 
 class OptionType(IntEnum):
@@ -118,6 +115,8 @@ class _TextInput(BaseModel):
 class _ComponentData(BaseModel):
     custom_id: str
     components: list[_TextInput] = []
+    #: What a select has selected.
+    values: list[str] = []
 
 
 class _Message(BaseModel):
@@ -138,10 +137,19 @@ class _ComponentInteraction(BaseModel):
     message: _Message | None = None
 
 
-#: Who answers a press, by its ``custom_id``'s prefix. The composer adds ``pf:c:``/``pf:p:``.
+#: Who answers a press, by its ``custom_id``'s prefix.
 COMPONENT_HANDLERS: dict[str, ComponentHandler] = {
     REVIEW_PREFIX: components.answer_review_press,
     NOTICE_PREFIX: components.answer_notice_press,
+    COMPOSER_PREFIX: composer_answer,
+    PAGE_PREFIX: page_answer,
+}
+#: ``/postflow <word>`` answered by a handler of its own (a form) rather than a reply: it gets
+#: who asked and the interaction's payload (the command's options and resolved attachments).
+CommandHandler = Callable[[Runtime, PublishQueue | None, Caller, Mapping[str, Any]],
+                          Awaitable[dict[str, Any]]]
+COMMAND_HANDLERS: dict[str, CommandHandler] = {
+    "new": open_composer,
 }
 
 
@@ -167,6 +175,8 @@ class Interaction:
     #: a person's first interaction makes them a member (bot/discord/install.py).
     member: Caller | None = None
     permissions: int = 0
+    #: The payload, for commands and autocomplete (options, resolved attachments).
+    payload: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
 
 def read_interaction(payload: object) -> Interaction:
@@ -186,8 +196,11 @@ def read_interaction(payload: object) -> Interaction:
              if kind in (InteractionType.MESSAGE_COMPONENT, InteractionType.MODAL_SUBMIT)
              else None)
     command = _command(payload) if kind == InteractionType.APPLICATION_COMMAND else None
+    keeps_payload = kind in (InteractionType.APPLICATION_COMMAND,
+                             InteractionType.APPLICATION_COMMAND_AUTOCOMPLETE)
     return Interaction(kind=InteractionType(kind), command=command, press=press,
-                       member=member, permissions=permissions)
+                       member=member, permissions=permissions,
+                       payload=payload if keeps_payload else {})
 
 
 def _present(payload: dict[str, Any]) -> tuple[Caller | None, int]:
@@ -252,7 +265,8 @@ def _press(payload: dict[str, Any], kind: int) -> ComponentPress:
         message=None if message is None else PressedMessage(
             id=message.id, channel_id=message.channel_id or interaction.channel_id,
             content=message.content, embeds=tuple(message.embeds)),
-        application_id=interaction.application_id, token=interaction.token)
+        application_id=interaction.application_id, token=interaction.token,
+        selected=tuple(interaction.data.values))
 
 
 def _option_words(options: list[_Option]) -> list[str]:
@@ -287,17 +301,28 @@ async def answer_interaction(rt: Runtime, queue: PublishQueue | None,
     if interaction.member is not None:
         await admit_member(rt, interaction.member, interaction.permissions)
     if interaction.kind is InteractionType.APPLICATION_COMMAND_AUTOCOMPLETE:
-        return {"type": CallbackType.APPLICATION_COMMAND_AUTOCOMPLETE_RESULT,
-                "data": {"choices": []}}
+        return await autocomplete_answer(rt, interaction.member, interaction.payload)
     if interaction.press is not None:
         return await _press_answer(rt, queue, interaction.press)
     if interaction.command is not None:
-        reply = await reply_or_apology(_command_reply(rt, queue, interaction.command), log,
-                                        "Discord interaction")
-    else:
-        reply = Reply(text="That is not something PostFlow can answer here: use the "
-                           "`/postflow` commands.", error=True)
-    return {"type": CallbackType.CHANNEL_MESSAGE_WITH_SOURCE, "data": message_data(reply)}
+        call = interaction.command
+        handler = _command_handler(call)
+        if handler is not None and call.caller is not None:
+            return await handler(rt, queue, call.caller, interaction.payload)
+        reply = await reply_or_apology(_command_reply(rt, queue, call), log,
+                                       "Discord interaction")
+        return {"type": CallbackType.CHANNEL_MESSAGE_WITH_SOURCE,
+                "data": paged_message(reply, call.text if call.caller is not None else "")}
+    reply = Reply(text="That is not something PostFlow can answer here: use the "
+                       "`/postflow` commands.", error=True)
+    return {"type": CallbackType.CHANNEL_MESSAGE_WITH_SOURCE, "data": paged_message(reply, "")}
+
+
+def _command_handler(call: CommandCall) -> CommandHandler | None:
+    words = call.text.split()
+    if call.command != COMMAND or not words:
+        return None
+    return COMMAND_HANDLERS.get(words[0].lower())
 
 
 def _removed_answer(kind: InteractionType) -> dict[str, Any]:

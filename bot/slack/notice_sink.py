@@ -33,6 +33,7 @@ from postflow.notices.events import (
     ReviewExpired,
     ReviewRequested,
     TokenExpiring,
+    WebhookEndpointDisabled,
 )
 from postflow.organizations import Organization, Role
 from postflow.posts import Post, PostStatus
@@ -41,7 +42,8 @@ from postflow.store.port import Store
 
 #: The notices Slack says; the others (a plan limit) are for other sinks.
 SAID = (PostPublished, PostPartiallyPublished, PostFailed, PostLate, ConnectionBroken,
-        TokenExpiring, ReviewRequested, ReviewDecided, ReviewExpired, *BILLING_NOTICES)
+        TokenExpiring, ReviewRequested, ReviewDecided, ReviewExpired, WebhookEndpointDisabled,
+        *BILLING_NOTICES)
 
 
 class SlackNoticeSink:
@@ -80,6 +82,12 @@ class SlackNoticeSink:
                 await self._review_expired(post, review)
             case BillingNotice():
                 await self._to_owners(notice)
+            case WebhookEndpointDisabled(endpoint_id=endpoint_id, shown_url=url, reason=reason):
+                org = await self._store.get_organization(notice.org_id)
+                await self._outcomes.to_owners(org, escape(
+                    f"PostFlow disabled the webhook endpoint {endpoint_id} ({url}): {reason}. "
+                    f"Once it answers again, enable it with `postflow webhook enable "
+                    f"{endpoint_id} --org {org.id}` and replay the events it missed."))
 
     async def _to_owners(self, notice: BillingNotice) -> None:
         """A billing notice by direct message to each Owner known on Slack; in the

@@ -55,6 +55,14 @@ class PostNotice(Notice):
 
 
 @dataclass(frozen=True)
+class PostScheduled(PostNotice):
+    """The post is Scheduled to go out (``post.scheduled_at``; None: as soon as possible):
+    created without review, or approved. Said for outbound webhooks; chat says nothing."""
+
+    kind: ClassVar[str] = "post.scheduled"
+
+
+@dataclass(frozen=True)
 class PostPublished(PostNotice):
     """The post went out on every target (each target's ``url`` links to it)."""
 
@@ -163,6 +171,29 @@ class ConnectionBroken(ConnectionNotice):
 
     kind: ClassVar[str] = "connection.needs_reconnect"
     reason: str
+
+
+# -- outbound webhooks ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class WebhookEndpointDisabled(Notice):
+    """PostFlow disabled an outbound webhook endpoint that failed every delivery for a day;
+    its Owners enable it again once it answers (``postflow webhook enable``)."""
+
+    kind: ClassVar[str] = "webhook.endpoint_disabled"
+    organization_id: str
+    endpoint_id: str
+    #: The endpoint's URL without its query string (which may hold a token).
+    shown_url: str
+    reason: str
+
+    @property
+    def org_id(self) -> str:
+        return self.organization_id
+
+    @property
+    def subject(self) -> str:
+        return self.endpoint_id
 
 
 # -- plans ---------------------------------------------------------------------------------

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from contextlib import suppress
-from datetime import date, datetime
-from enum import Enum
+from datetime import datetime
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -23,6 +22,7 @@ from postflow.approvals import ApprovalPolicy
 from postflow.attempts import AttemptOutcome, PublishAttempt
 from postflow.audit import AuditEvent
 from postflow.billing.events import BillingEvent, EventOutcome
+from postflow.chat_drafts import ChatDraft
 from postflow.chat_installations import ChatInstallation
 from postflow.clock import as_utc
 from postflow.connections import Connection, ConnectionStatus
@@ -35,6 +35,13 @@ from postflow.queues import QueueSettings
 from postflow.recurrence import RecurringSeries, SeriesStatus
 from postflow.reviews import ReviewRequest, ReviewState
 from postflow.sandbox_posts import SandboxPost
+from postflow.store.mongo_documents import (
+    document_model,
+    from_bson,
+    model_document,
+    to_bson,
+)
+from postflow.store.mongo_webhooks import WEBHOOK_INDEXES, MongoWebhookRecords
 from postflow.store.port import UsageCharge, UsageExhausted
 
 Document = dict[str, Any]
@@ -78,6 +85,7 @@ INDEXES: list[tuple[str, IndexKeys, bool]] = [
     ("seen_signatures", [("scope", ASCENDING), ("signature", ASCENDING)], True),
     ("billing_events", [("outcome", ASCENDING), ("received_at", ASCENDING)], False),
     ("billing_events", [("received_at", ASCENDING)], False),
+    *WEBHOOK_INDEXES,
 ]
 
 #: (collection, field): MongoDB deletes a record once the time in ``field`` has passed (its
@@ -85,6 +93,7 @@ INDEXES: list[tuple[str, IndexKeys, bool]] = [
 TTL_INDEXES: list[tuple[str, str]] = [
     ("idempotency", "expires_at"),
     ("seen_signatures", "expires_at"),
+    ("chat_drafts", "expires_at"),
 ]
 
 #: How often a reservation retries when the key's holder changes under it (release, expiry).
@@ -93,49 +102,9 @@ RESERVE_ROUNDS = 5
 OLDEST_FIRST = [("created_at", ASCENDING), ("_id", ASCENDING)]
 
 
-def to_bson(value: Any) -> Any:
-    """Plain BSON-ready values: enums become their value, datetimes aware UTC, dates (which
-    BSON has no type for) ISO text."""
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, datetime):
-        return as_utc(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Mapping):
-        return {key: to_bson(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [to_bson(item) for item in value]
-    return value
-
-
-def from_bson(value: Any) -> Any:
-    """Undo the driver's datetime handling: naive (UTC) or any zone becomes aware UTC."""
-    if isinstance(value, datetime):
-        return as_utc(value)
-    if isinstance(value, Mapping):
-        return {key: from_bson(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [from_bson(item) for item in value]
-    return value
-
-
 def _any_of(statuses: Sequence[PostStatus]) -> Document:
     """A ``status`` condition: one of ``statuses``."""
     return {"$in": [PostStatus(s).value for s in statuses]}
-
-
-def model_document(model: BaseModel) -> Document:
-    """The document for a record with an ``id``: that id is the document's ``_id``."""
-    doc: Document = to_bson(model.model_dump(mode="python"))
-    doc["_id"] = doc.pop("id")
-    return doc
-
-
-def document_model(model_type: type[ModelT], doc: Mapping[str, Any]) -> ModelT:
-    data: Document = from_bson(doc)
-    data["id"] = data.pop("_id")
-    return model_type.model_validate(data)
 
 
 def idempotency_record(doc: Mapping[str, Any]) -> IdempotencyRecord:
@@ -150,7 +119,7 @@ def org_media_record(doc: Mapping[str, Any]) -> OrgMedia:
     return OrgMedia.model_validate(data)
 
 
-class MongoStore:
+class MongoStore(MongoWebhookRecords):
     """The :class:`~postflow.store.port.Store` on MongoDB; build it with :meth:`connect`."""
 
     def __init__(self, client: AsyncMongoClient[Document], database: AsyncDatabase[Document]):
@@ -476,6 +445,30 @@ class MongoStore:
         return await self._find_models(BillingEvent, "billing_events", filter_,
                                        [("received_at", DESCENDING), ("_id", DESCENDING)],
                                        limit)
+
+    # -- chat drafts ----------------------------------------------------------------------------
+    async def save_chat_draft(self, draft: ChatDraft) -> None:
+        await self._coll("chat_drafts").replace_one(
+            {"_id": draft.id}, {"_id": draft.id, "org_id": draft.org_id, "actor": draft.actor,
+                                "state": draft.state, "expires_at": as_utc(draft.expires_at)},
+            upsert=True)
+
+    async def get_chat_draft(self, draft_id: str, now: datetime) -> ChatDraft | None:
+        doc = await self._coll("chat_drafts").find_one(
+            {"_id": draft_id, "expires_at": {"$gt": as_utc(now)}})
+        if doc is None:
+            return None
+        return ChatDraft(id=str(doc["_id"]), org_id=str(doc["org_id"]), actor=str(doc["actor"]),
+                         state=str(doc["state"]), expires_at=as_utc(doc["expires_at"]))
+
+    async def delete_chat_draft(self, draft_id: str) -> bool:
+        result = await self._coll("chat_drafts").delete_one({"_id": draft_id})
+        return bool(result.deleted_count)
+
+    async def purge_chat_drafts(self, now: datetime) -> int:
+        result = await self._coll("chat_drafts").delete_many(
+            {"expires_at": {"$lte": as_utc(now)}})
+        return result.deleted_count
 
     # -- posts ------------------------------------------------------------------------------
     async def insert_post(self, post: Post, audit: Sequence[AuditEvent] = (), *,

@@ -19,6 +19,7 @@ from postflow.store.records.attempts import AttemptRecords
 from postflow.store.records.audit import AuditRecords
 from postflow.store.records.billing_events import BillingEventRecords
 from postflow.store.records.chat_commands import ChatCommandRecords
+from postflow.store.records.chat_drafts import ChatDraftRecords
 from postflow.store.records.chat_installations import ChatInstallationRecords
 from postflow.store.records.connections import ConnectionRecords
 from postflow.store.records.heartbeats import HeartbeatRecords
@@ -33,6 +34,7 @@ from postflow.store.records.reviews import ReviewRecords
 from postflow.store.records.seen_signatures import SeenSignatureRecords
 from postflow.store.records.series import SeriesRecords
 from postflow.store.records.usage import UsageCharge, UsageExhausted, UsageRecords
+from postflow.store.records.webhooks import WebhookRecords
 
 __all__ = ["Store", "UsageCharge", "UsageExhausted"]
 
@@ -40,7 +42,8 @@ __all__ = ["Store", "UsageCharge", "UsageExhausted"]
 class Store(OrganizationRecords, ChatInstallationRecords, OAuthStateRecords, ConnectionRecords,
             HookRecords, IdempotencyKeyRecords, SeenSignatureRecords, PostRecords, QueueRecords,
             AttemptRecords, AuditRecords, UsageRecords, OrgMediaRecords, HeartbeatRecords,
-            SeriesRecords, ReviewRecords, ChatCommandRecords, BillingEventRecords, Protocol):
+            SeriesRecords, ReviewRecords, ChatCommandRecords, BillingEventRecords, WebhookRecords,
+            ChatDraftRecords, Protocol):
     """Every record type, and the connection's lifecycle."""
 
     async def ping(self) -> None:

@@ -31,6 +31,7 @@ from postflow.approvals import ApprovalPolicy
 from postflow.attempts import PublishAttempt
 from postflow.audit import AuditEvent
 from postflow.billing.events import BillingEvent
+from postflow.chat_drafts import ChatDraft
 from postflow.chat_installations import ChatInstallation
 from postflow.connections import Connection
 from postflow.hooks import IdempotencyRecord, IncomingHook
@@ -42,6 +43,12 @@ from postflow.recurrence import RecurringSeries, SeriesStatus
 from postflow.reviews import ReviewRequest
 from postflow.store.port import Store
 from postflow.store.records.usage import UsageCharge
+from postflow.webhooks.records import (
+    DeliveryAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+)
 
 DEFAULT_TTL_SECONDS = 2.0
 DEFAULT_MAX_ENTRIES = 1024
@@ -61,6 +68,11 @@ UNCACHED_READS = frozenset({
     "find_review_for_post", "find_expired_reviews", "get_chat_commands_digest",
     "get_billing_event",
     "list_pending_billing_events", "list_billing_events",
+    # outbound webhooks
+    "get_webhook_endpoint", "list_webhook_endpoints", "get_webhook_event",
+    "get_webhook_delivery", "find_due_webhook_deliveries", "list_webhook_deliveries",
+    "list_webhook_attempts",
+    "get_chat_draft",
 })
 #: Writes of the record types cached here (organizations with their members and workspaces,
 #: connections, hooks): each empties the cache before and after it.
@@ -80,6 +92,11 @@ UNCACHED_WRITES = frozenset({
     "insert_series", "replace_series", "save_approval_policy", "insert_review",
     "replace_review", "set_chat_commands_digest",
     "record_billing_event", "save_billing_event",
+    # outbound webhooks
+    "insert_webhook_endpoint", "update_webhook_endpoint", "delete_webhook_endpoint",
+    "insert_webhook_event", "insert_webhook_deliveries", "replace_webhook_delivery",
+    "record_webhook_attempt", "purge_webhook_log",
+    "save_chat_draft", "delete_chat_draft", "purge_chat_drafts",
 })
 
 _Key = tuple[str, ...]
@@ -245,6 +262,60 @@ class ReadCachedStore:
         with self._writing():
             await self._store.delete_hook(org_id, hook_id)
 
+    # -- WebhookRecords (webhooks.py): never cached ---------------------------------------------
+    async def insert_webhook_endpoint(self, endpoint: WebhookEndpoint) -> None:
+        await self._store.insert_webhook_endpoint(endpoint)
+
+    async def get_webhook_endpoint(self, org_id: str, endpoint_id: str) -> WebhookEndpoint:
+        return await self._store.get_webhook_endpoint(org_id, endpoint_id)
+
+    async def list_webhook_endpoints(self, org_id: str) -> list[WebhookEndpoint]:
+        return await self._store.list_webhook_endpoints(org_id)
+
+    async def update_webhook_endpoint(self, endpoint: WebhookEndpoint) -> None:
+        await self._store.update_webhook_endpoint(endpoint)
+
+    async def delete_webhook_endpoint(self, org_id: str, endpoint_id: str) -> None:
+        await self._store.delete_webhook_endpoint(org_id, endpoint_id)
+
+    async def insert_webhook_event(self, event: WebhookEvent,
+                                   deliveries: list[WebhookDelivery]) -> None:
+        await self._store.insert_webhook_event(event, deliveries)
+
+    async def get_webhook_event(self, org_id: str, event_id: str) -> WebhookEvent:
+        return await self._store.get_webhook_event(org_id, event_id)
+
+    async def insert_webhook_deliveries(self, deliveries: list[WebhookDelivery]) -> None:
+        await self._store.insert_webhook_deliveries(deliveries)
+
+    async def get_webhook_delivery(self, org_id: str, delivery_id: str) -> WebhookDelivery:
+        return await self._store.get_webhook_delivery(org_id, delivery_id)
+
+    async def replace_webhook_delivery(self, delivery: WebhookDelivery,
+                                       expected_version: int) -> None:
+        await self._store.replace_webhook_delivery(delivery, expected_version)
+
+    async def record_webhook_attempt(self, attempt: DeliveryAttempt, delivery: WebhookDelivery,
+                                     expected_version: int) -> None:
+        await self._store.record_webhook_attempt(attempt, delivery, expected_version)
+
+    async def find_due_webhook_deliveries(self, now: datetime,
+                                          limit: int) -> list[WebhookDelivery]:
+        return await self._store.find_due_webhook_deliveries(now, limit)
+
+    async def list_webhook_deliveries(self, org_id: str, *, endpoint_id: str | None = None,
+                                      event_id: str | None = None,
+                                      limit: int = 50) -> list[WebhookDelivery]:
+        return await self._store.list_webhook_deliveries(
+            org_id, endpoint_id=endpoint_id, event_id=event_id, limit=limit)
+
+    async def list_webhook_attempts(self, org_id: str,
+                                    delivery_id: str) -> list[DeliveryAttempt]:
+        return await self._store.list_webhook_attempts(org_id, delivery_id)
+
+    async def purge_webhook_log(self, before: datetime) -> int:
+        return await self._store.purge_webhook_log(before)
+
     # -- IdempotencyKeyRecords (idempotency_keys.py) -------------------------------------------
     async def reserve_idempotency_key(self, record: IdempotencyRecord) -> IdempotencyRecord | None:
         return await self._store.reserve_idempotency_key(record)
@@ -258,6 +329,19 @@ class ReadCachedStore:
 
     async def purge_idempotency_keys(self, now: datetime) -> int:
         return await self._store.purge_idempotency_keys(now)
+
+    # -- ChatDraftRecords (chat_drafts.py) -------------------------------------------------------
+    async def save_chat_draft(self, draft: ChatDraft) -> None:
+        await self._store.save_chat_draft(draft)
+
+    async def get_chat_draft(self, draft_id: str, now: datetime) -> ChatDraft | None:
+        return await self._store.get_chat_draft(draft_id, now)
+
+    async def delete_chat_draft(self, draft_id: str) -> bool:
+        return await self._store.delete_chat_draft(draft_id)
+
+    async def purge_chat_drafts(self, now: datetime) -> int:
+        return await self._store.purge_chat_drafts(now)
 
     # -- SeenSignatureRecords (seen_signatures.py) ---------------------------------------------
     async def claim_signature(self, scope: str, signature: str, expires_at: datetime,

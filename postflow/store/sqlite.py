@@ -26,6 +26,7 @@ from postflow.approvals import ApprovalPolicy
 from postflow.attempts import AttemptOutcome, PublishAttempt
 from postflow.audit import AuditEvent
 from postflow.billing.events import BillingEvent, EventOutcome
+from postflow.chat_drafts import ChatDraft
 from postflow.chat_installations import ChatInstallation
 from postflow.clock import as_utc
 from postflow.connections import Connection, ConnectionStatus
@@ -40,6 +41,7 @@ from postflow.reviews import ReviewRequest, ReviewState
 from postflow.sandbox_posts import SandboxPost
 from postflow.store.port import UsageCharge, UsageExhausted
 from postflow.store.sqlite_lane import Lane, Work, connect
+from postflow.store.sqlite_webhooks import SqliteWebhookRecords
 from postflow.store.writer_lock import WriterLock
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -139,6 +141,30 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
            org_id TEXT, org_hint TEXT, received_at TEXT NOT NULL, doc TEXT NOT NULL)""",
         "CREATE INDEX billing_events_pending ON billing_events (outcome, received_at)",
         "CREATE INDEX billing_events_received ON billing_events (received_at)",
+    ),
+    (  # outbound webhooks: endpoints, events, deliveries and their attempts
+        """CREATE TABLE webhook_endpoints (id TEXT PRIMARY KEY, org_id TEXT NOT NULL,
+           created_at TEXT NOT NULL, doc TEXT NOT NULL)""",
+        "CREATE INDEX webhook_endpoints_org ON webhook_endpoints (org_id, created_at)",
+        """CREATE TABLE webhook_events (id TEXT PRIMARY KEY, org_id TEXT NOT NULL,
+           created_at TEXT NOT NULL, doc TEXT NOT NULL)""",
+        "CREATE INDEX webhook_events_created ON webhook_events (created_at)",
+        """CREATE TABLE webhook_deliveries (id TEXT PRIMARY KEY, org_id TEXT NOT NULL,
+           event_id TEXT NOT NULL, endpoint_id TEXT NOT NULL, status TEXT NOT NULL,
+           next_attempt_at TEXT, created_at TEXT NOT NULL, version INTEGER NOT NULL,
+           doc TEXT NOT NULL)""",
+        "CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_attempt_at)",
+        "CREATE INDEX webhook_deliveries_org ON webhook_deliveries (org_id, created_at)",
+        "CREATE INDEX webhook_deliveries_created ON webhook_deliveries (created_at)",
+        """CREATE TABLE webhook_attempts (id TEXT PRIMARY KEY, org_id TEXT NOT NULL,
+           delivery_id TEXT NOT NULL, at TEXT NOT NULL, doc TEXT NOT NULL)""",
+        "CREATE INDEX webhook_attempts_delivery ON webhook_attempts (org_id, delivery_id, at)",
+        "CREATE INDEX webhook_attempts_at ON webhook_attempts (at)",
+    ),
+    (  # drafts of multi-step chat forms (Discord's composer)
+        """CREATE TABLE chat_drafts (id TEXT PRIMARY KEY, org_id TEXT NOT NULL,
+           actor TEXT NOT NULL, state TEXT NOT NULL, expires_at TEXT NOT NULL)""",
+        "CREATE INDEX chat_drafts_expires ON chat_drafts (expires_at)",
     ),
 )
 
@@ -308,7 +334,7 @@ def _post_values(post: Post) -> tuple[object, ...]:
             _ts(post.updated_at), post.version)
 
 
-class SqliteStore:
+class SqliteStore(SqliteWebhookRecords):
     """The :class:`~postflow.store.port.Store` over one SQLite file.
 
     Two connections: writes (and the reads inside them) go through one, plain reads through
@@ -706,6 +732,30 @@ class SqliteStore:
             BillingEvent, "SELECT doc FROM billing_events WHERE ? IS NULL OR org_id = ?"
             " OR org_hint = ? ORDER BY received_at DESC, id DESC LIMIT ?",
             (org_id, org_id, org_id, limit))
+
+    # -- chat drafts ----------------------------------------------------------------------------
+    async def save_chat_draft(self, draft: ChatDraft) -> None:
+        await self._write(
+            "INSERT INTO chat_drafts (id, org_id, actor, state, expires_at) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (id) DO UPDATE SET org_id = excluded.org_id, actor = excluded.actor,"
+            " state = excluded.state, expires_at = excluded.expires_at",
+            (draft.id, draft.org_id, draft.actor, draft.state, _ts(draft.expires_at)))
+
+    async def get_chat_draft(self, draft_id: str, now: datetime) -> ChatDraft | None:
+        rows = await self._fetch(
+            "SELECT id, org_id, actor, state, expires_at FROM chat_drafts"
+            " WHERE id = ? AND expires_at > ?", (draft_id, _ts(now)))
+        if not rows:
+            return None
+        found = rows[0]
+        return ChatDraft(id=found[0], org_id=found[1], actor=found[2], state=found[3],
+                         expires_at=_parse_ts(found[4]))
+
+    async def delete_chat_draft(self, draft_id: str) -> bool:
+        return bool(await self._write("DELETE FROM chat_drafts WHERE id = ?", (draft_id,)))
+
+    async def purge_chat_drafts(self, now: datetime) -> int:
+        return await self._write("DELETE FROM chat_drafts WHERE expires_at <= ?", (_ts(now),))
 
     # -- posts ------------------------------------------------------------------------------
     async def insert_post(self, post: Post, audit: Sequence[AuditEvent] = (), *,

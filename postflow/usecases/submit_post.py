@@ -13,7 +13,7 @@ from postflow.errors import BadInput, LimitReached, NotFound
 from postflow.ids import new_id
 from postflow.local_time import resolve_local_time
 from postflow.media import MediaAttachment
-from postflow.notices.events import PlanLimitReached
+from postflow.notices.events import PlanLimitReached, PostScheduled
 from postflow.plans import Limit, Plan, limit_reached
 from postflow.post_status import transition
 from postflow.posts import MediaRef, Post, PostSource, PostStatus, PostTarget
@@ -285,6 +285,8 @@ async def _insert(rt: Runtime, org_id: str, request: PostRequest, connections: l
     await rt.store.insert_post(final, [created], charge=charge)
     if final.status is PostStatus.IN_REVIEW:
         await open_review(rt, final, actor)
+    else:
+        await rt.notices.notify(PostScheduled(final))
     return final
 
 

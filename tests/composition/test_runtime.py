@@ -103,12 +103,13 @@ def test_a_process_without_slack_loads_no_slack_module(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
 
 
-async def test_without_chat_the_log_is_the_one_sink_and_no_platform_posts_cards(
+async def test_without_chat_the_log_and_outbound_webhooks_are_the_sinks_and_no_platform_posts_cards(
         rt: Runtime) -> None:
     from postflow.notifications import LogSink
+    from postflow.usecases.webhook_events import WebhookNoticeSink
 
     assert isinstance(rt.notices, NoticeRouter)
-    assert [type(sink) for sink in rt.notices.sinks] == [LogSink]
+    assert [type(sink) for sink in rt.notices.sinks] == [LogSink, WebhookNoticeSink]
     assert dict(rt.review_cards) == {}
 
 
@@ -122,7 +123,9 @@ async def test_with_slack_its_sink_and_review_cards_are_registered(settings: Set
 
         rt = backends.runtime()
         assert isinstance(rt.notices, NoticeRouter)
-        assert [type(sink) for sink in rt.notices.sinks] == [SlackNoticeSink]
+        from postflow.usecases.webhook_events import WebhookNoticeSink
+
+        assert [type(sink) for sink in rt.notices.sinks] == [SlackNoticeSink, WebhookNoticeSink]
         assert isinstance(rt.review_cards["slack"], SlackReviewCards)
         assert isinstance(backends.chat.deliveries["slack"], SlackChatDelivery)
     finally:
@@ -142,7 +145,9 @@ async def test_with_a_discord_bot_token_its_sink_and_review_cards_are_registered
         assert isinstance(services.chat_deliveries["discord"], DiscordChatDelivery)
         rt = services.runtime
         assert isinstance(rt.notices, NoticeRouter)
-        assert [type(sink) for sink in rt.notices.sinks] == [DiscordNoticeSink]
+        from postflow.usecases.webhook_events import WebhookNoticeSink
+
+        assert [type(sink) for sink in rt.notices.sinks] == [DiscordNoticeSink, WebhookNoticeSink]
         assert isinstance(rt.review_cards["discord"], DiscordReviewCards)
     finally:
         await services.close()

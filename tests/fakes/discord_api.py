@@ -13,6 +13,10 @@ DM channels. Refusals use Discord's codes: 401 (bad token; 50027 expired interac
 403 50001 (``forbidden_channels``, a server the bot left), 403 50007 (``dms_closed``),
 404 10003/10008/10015/10062 (unknown channel, message, webhook, interaction or a late ack),
 400 40060 (an interaction answered twice).
+In HTTP mode the endpoint's response is the callback (tests post it to the callback route); a
+webhook edit that arrives before it waits for it, up to 2 s, as Discord applies the answer
+first. ``add_attachment`` serves a file as a command's attachment (outside ``/api``, as
+Discord's CDN does), counting downloads.
 Every answer carries ``X-RateLimit-Limit/Remaining/Reset-After/Bucket``; ``rate_limit`` makes the
 next N calls on a route answer 429 ``{"retry_after", "global": false}`` (with the ``Via``
 header discord.py needs to retry instead of assuming a ban); with ``is_global`` they are
@@ -28,6 +32,7 @@ Point discord.py here with ``discord.http.Route.BASE = fake.api_url`` and
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import itertools
@@ -103,6 +108,8 @@ class FakeInteraction:
     #: The ``@original`` response message, once a callback or an edit made one.
     original: FakeMessage | None = None
     followups: list[FakeMessage] = field(default_factory=list)
+    #: Set once the interaction is answered (its callback taken).
+    answered: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 @dataclass(frozen=True)
@@ -166,6 +173,10 @@ class FakeDiscord:
     #: takes it once (with the client secret and the same redirect URI).
     oauth_codes: dict[str, OAuthGrant] = field(default_factory=dict)
     access_tokens: dict[str, str] = field(default_factory=dict)
+    #: Files served as Discord attachments: attachment id -> (content type, bytes), and the
+    #: ids downloaded, in order.
+    attachments: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+    attachment_downloads: list[str] = field(default_factory=list)
     _ids: itertools.count[int] = field(
         default_factory=lambda: itertools.count(900_000_000_000_000_001))
     _windows: dict[str, tuple[float, int]] = field(default_factory=dict)
@@ -258,6 +269,16 @@ class FakeDiscord:
         return self._interaction(5, {"custom_id": custom_id, "components": rows},
                                  guild_id, user_id, channel_id, permissions)
 
+    def add_attachment(self, filename: str, content_type: str, data: bytes) -> dict[str, Any]:
+        """A file uploaded as a command's attachment option: its resolved attachment object
+        (``data.resolved.attachments``), served at its ``url``."""
+        attachment_id = self.new_id()
+        self.attachments[attachment_id] = (content_type, data)
+        url = f"{self.base_url}/attachments/{attachment_id}/{filename}"
+        return {"id": attachment_id, "filename": filename, "size": len(data),
+                "content_type": content_type, "url": url, "proxy_url": url,
+                "ephemeral": True}
+
     def _interaction(self, kind: int, data: dict[str, Any], guild_id: str, user_id: str,
                      channel_id: str, permissions: str) -> dict[str, Any]:
         interaction_id = self.new_id()
@@ -303,7 +324,15 @@ class FakeDiscord:
             self._start_thread)
         add("POST", f"{API}/users/@me/channels", self._open_dm)
         app.router.add_get("/gateway", self._gateway)
+        app.router.add_get("/attachments/{attachment_id}/{filename}", self._attachment)
         return app
+
+    async def _attachment(self, request: web.Request) -> web.Response:
+        found = self.attachments.get(request.match_info["attachment_id"])
+        if found is None:
+            return web.Response(status=404)
+        self.attachment_downloads.append(request.match_info["attachment_id"])
+        return web.Response(body=found[1], headers={"Content-Type": found[0]})
 
     async def _gateway(self, request: web.Request) -> web.StreamResponse:
         return await self.gateway.serve(request, self)
@@ -481,6 +510,7 @@ class FakeDiscord:
                 answer["resource"] = {"type": kind}
         else:
             answer["resource"] = {"type": kind}
+        interaction.answered.set()
         return _json(answer)
 
     def _webhook_interaction(self, request: web.Request) -> FakeInteraction | web.Response:
@@ -510,6 +540,11 @@ class FakeDiscord:
         if isinstance(interaction, web.Response):
             return interaction
         message_id = request.match_info["message_id"]
+        if not interaction.callbacks:  # an HTTP-mode answer may still be on its way
+            try:
+                await asyncio.wait_for(interaction.answered.wait(), 2.0)
+            except TimeoutError:
+                return _error(404, 10015, "Unknown Webhook")
         if message_id == "@original":
             message = interaction.original
         else:

@@ -110,7 +110,7 @@ async def test_a_command_in_direct_messages_says_to_use_a_server(
     assert answer["data"]["flags"] == EPHEMERAL
 
 
-async def test_autocomplete_gets_no_choices_and_an_unknown_button_a_short_answer(
+async def test_no_focused_option_gets_no_choices_and_an_unknown_button_a_short_answer(
         discord: DiscordSender) -> None:
     response = await discord.post({"type": 4, "data": {"name": "postflow", "options": []}})
     assert await response.json() == {"type": 8, "data": {"choices": []}}
