@@ -3,7 +3,8 @@ the embedded worker and scheduler, and the gateway bot connected to the fake Dis
 
 a new server added through the install link with a redirect (the OAuth callback makes it an
 organization; the gateway's GUILD_CREATE for it afterwards changes nothing) -> ``/postflow
-connect sandbox`` -> a post submitted for review -> its review card in the review channel ->
+connect sandbox`` -> ``/postflow new`` (its modal, the account picked, Submit) by a Member ->
+its review card in the review channel ->
 two approvals (quorum 2) -> published to the sandbox -> the "published" notice in the card's
 thread. Commands and presses go through the HTTP interactions endpoint, signed, on the real
 clock; the answers are handed to the fake Discord's interaction callback as Discord does."""
@@ -27,14 +28,12 @@ from postflow.config import Settings
 from postflow.organizations import Role
 from postflow.posts import PostStatus
 from postflow.runtime import Runtime
-from postflow.usecases.hooks import create_hook
 from postflow.usecases.organizations import change_plan
 from tests.conftest import TEST_SECRET_KEY
-from tests.e2e.conftest import Sender
 from tests.fakes.discord_api import FakeDiscord, FakeMessage
 from tests.fakes.serving import serving
 from tests.hub.discord_sender import public_key_hex
-from tests.workers.scenario import SandboxAccount, eventually, post_in_status
+from tests.workers.scenario import eventually, post_in_status
 
 GUILD, REVIEWS = "620000000000000001", "620000000000000010"
 OWNER, ADA, BO, MO = ("620000000000000101", "620000000000000102", "620000000000000103",
@@ -188,12 +187,27 @@ async def test_a_new_server_installs_reviews_twice_publishes_and_is_told_in_the_
     assert "sandbox" in (await chat.command(OWNER, sub("connect", network="sandbox"))).lower()
     [connection] = await rt.store.list_connections(org.id)
 
-    # A post submitted for review (the composer's part: a hook asking for review).
-    hook = await create_hook(rt, org.id, "Releases", actor="test", review_required=True)
-    post_id = await Sender(embedded, hook, SandboxAccount(org, connection)).send(
-        "Launch day, from Discord!")
-    post = await rt.store.get_post(org.id, post_id)
+    # /postflow new -> the modal -> the composer message; Mo (a Member) picks the account
+    # and submits: for review, now.
+    opened = await chat.send(chat.fake.slash_command(GUILD, MO, "new", channel_id=REVIEWS))
+    assert opened["type"] == 9  # a modal
+    form = fake.modal_submit(GUILD, MO, opened["data"]["custom_id"],
+                             {"text": "Launch day, from Discord!"}, channel_id=REVIEWS)
+    await chat.send(form)
+    composer = fake.interactions[form["id"]].original
+    assert composer is not None
+    ids = {c.get("placeholder") or c.get("label"): c["custom_id"]
+           for row in composer.data["components"] for c in row["components"]}
+    assert "Review" not in ids  # a Member's post is always reviewed
+    pick = fake.button_press(GUILD, MO, ids["Accounts to publish to"], channel_id=REVIEWS,
+                             message=composer.data)
+    pick["data"] = {"custom_id": ids["Accounts to publish to"], "component_type": 3,
+                    "values": [connection.id]}
+    await chat.send(pick)
+    await chat.press(MO, fake.messages[composer.id], ids["Submit"])
+    [post] = await eventually(lambda: rt.store.list_posts(org.id), what="the composed post")
     assert post.status is PostStatus.IN_REVIEW
+    assert post.created_by == f"discord:{GUILD}:{MO}"
 
     # The review card in the review channel; two Admins approve.
     card = await eventually(lambda: [m for m in fake.messages_in(REVIEWS)
