@@ -17,6 +17,7 @@ from cli import (
     discord,
     hooks,
     keys,
+    notices,
     orgs,
     posts,
     queues,
@@ -33,7 +34,7 @@ from postflow.config import Settings
 from postflow.errors import PostFlowError
 
 COMMAND_GROUPS = (serve, orgs, connections, hooks, posts, queues, recurring, keys, validate,
-                  discord, billing, webhooks)
+                  discord, billing, webhooks, notices)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -18,6 +18,7 @@ from composition.webhooks import webhook_sink
 from postflow.chat.delivery import ChatDeliveries, ChatDelivery, ChatOutbox, InlineChatOutbox
 from postflow.clock import Clock, SystemClock
 from postflow.config import Settings
+from postflow.notices.inbox_sink import InboxSink
 from postflow.notices.review_cards import ReviewCardPosters, ReviewCards
 from postflow.notices.router import NoticeRouter, NoticeSink
 from postflow.notifications import LogSink
@@ -46,7 +47,8 @@ class ChatAdapter:
 class Chat:
     """A process's chat side."""
 
-    #: The one router: each chat adapter's sink, or the log's when there is none.
+    #: The one router: each chat adapter's sink, or the log's when there is none; then the
+    #: notification center's, always.
     notices: NoticeRouter
     review_cards: ReviewCardPosters
     #: The ``chat`` actor's deliveries, by platform.
@@ -56,10 +58,12 @@ class Chat:
 def open_chat(settings: Settings, store: Store, vault: TokenVault,
               clock: Clock | None = None) -> Chat:
     """The chat adapters these settings configure, registered; the log sink when none is;
-    and the outbound webhooks' sink."""
+    always the notification center's sink (:mod:`postflow.notices.inbox_sink`); and the
+    outbound webhooks' sink."""
     deliveries = chat_deliveries(settings, store, vault, clock)
     adapters = chat_adapters(settings, store, deliveries) if deliveries else ()
     sinks: list[NoticeSink] = [adapter.sink for adapter in adapters] or [LogSink()]
+    sinks.append(InboxSink(store, clock or SystemClock()))
     sinks.append(webhook_sink(settings, store, clock or SystemClock()))
     notices = NoticeRouter(sinks)
     discord = deliveries.get("discord")

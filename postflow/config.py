@@ -161,6 +161,8 @@ class Settings(BaseSettings):
     media_url_ttl_seconds: int = Field(default=3600, ge=60)
     #: How long a medium no live post names is kept after its last use (media_retention.py).
     media_retention_hours: float = Field(default=24.0, gt=0)
+    #: How long a notice stays in members' notification centers (postflow/usecases/inbox.py).
+    notice_retention_days: int = Field(default=90, ge=1)
     s3_bucket: str | None = None
     #: An S3-compatible store (MinIO, R2...): its endpoint; unset means AWS.
     s3_endpoint_url: str | None = None

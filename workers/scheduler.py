@@ -1,6 +1,6 @@
 """The scheduler loop: create the posts of recurring occurrences, set aside late posts, hand due
 posts to workers, send canaries, resend what got stuck, delete media nobody uses any more,
-purge expired request records.
+purge expired request records, delete notices past their retention.
 
 Every step tolerates an unreachable broker or store: it logs and the next tick tries again, so a
 scheduler started before Redis (or the database) is up recovers by itself once it is.
@@ -26,6 +26,8 @@ from postflow.usecases.billing.grace import check_billing_grace
 from postflow.usecases.billing.plan_enforcement import release_quota_holds
 from postflow.usecases.dispatch import BATCH as DISPATCH_BATCH
 from postflow.usecases.dispatch import dispatch_due_posts, requeue_stale_posts
+from postflow.usecases.inbox import RUN_EVERY as NOTICE_PASS_EVERY
+from postflow.usecases.inbox import delete_old_notices
 from postflow.usecases.late_posts import mark_late_posts
 from postflow.usecases.media_retention import RUN_EVERY as MEDIA_PASS_EVERY
 from postflow.usecases.media_retention import release_unused_media
@@ -81,6 +83,8 @@ class TickReport:
     grace_ended: int = 0
     #: Outbound webhook deliveries queued because their next try was due.
     webhooks_queued: int = 0
+    #: Notices deleted from notification centers, older than their retention.
+    notices_deleted: int = 0
 
 
 class Scheduler:
@@ -108,6 +112,7 @@ class Scheduler:
         self._last_token_check: datetime | None = None
         self._last_media_pass: datetime | None = None
         self._last_purge: datetime | None = None
+        self._last_notice_pass: datetime | None = None
         #: Consecutive failures per step, so an outage logs once, not once per tick.
         self._failures: dict[str, int] = {}
 
@@ -160,6 +165,12 @@ class Scheduler:
             if media is not None:
                 self._last_media_pass = now
                 media_released = media.released
+        notices_deleted = 0
+        if self._last_notice_pass is None or now - self._last_notice_pass >= NOTICE_PASS_EVERY:
+            deleted = await self._step("delete old notices", delete_old_notices(self.rt))
+            if deleted is not None:
+                self._last_notice_pass = now
+                notices_deleted = deleted
         return TickReport(leader=True,
                           materialized=recurring.created if recurring is not None else 0,
                           late=late or 0, dispatched=dispatched or 0,
@@ -167,6 +178,7 @@ class Scheduler:
                           reviews_expired=reviews_expired or 0,
                           tokens_refreshed=tokens_refreshed, media_released=media_released,
                           records_purged=await self._purge_records(now),
+                          notices_deleted=notices_deleted,
                           webhooks_queued=await self._sweep_webhooks(now),
                           **await self._billing_pass(now))
 
@@ -186,7 +198,6 @@ class Scheduler:
             if released is not None:
                 self._quota_month = usage_period(now)
         return {"billing_events_requeued": requeued or 0, "grace_ended": grace or 0}
-
 
     async def _sweep_webhooks(self, now: datetime) -> int:
         """Every WEBHOOK_SWEEP_EVERY: queue the webhook deliveries whose next try is due."""

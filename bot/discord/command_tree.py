@@ -89,6 +89,9 @@ SUBCOMMANDS: tuple[Subcommand | SubcommandGroup, ...] = (
         Option("which", OptionKind.STRING, "Which posts (upcoming by default)",
                choices=("upcoming", "drafts", "review", "failed")),
         Option("page", OptionKind.INTEGER, "The page (five posts a page)", min_value=1))),
+    Subcommand("inbox", "Your latest notices, unread first; read: mark them all read.", (
+        Option("action", OptionKind.STRING, "read: mark all your notices read",
+               choices=("read",)),)),
     Subcommand("queue", "An account's queue slots and queued posts; Admins change the slots.", (
         _account(),
         Option("change", OptionKind.STRING,

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from postflow.chatops import accounts, org_settings, post_lists, queue_edits
+from postflow.chatops import accounts, inbox, org_settings, post_lists, queue_edits
 from postflow.chatops.billing_link import billing_link
 from postflow.chatops.callers import Caller, Membership, resolve_member
 from postflow.chatops.formatting import parse_user, user_mention
@@ -89,6 +89,10 @@ async def _settings(req: Request, args: list[str]) -> Reply:
     return await org_settings.settings_command(req.rt, req.who, args)
 
 
+async def _inbox(req: Request, args: list[str]) -> Reply:
+    return await inbox.inbox_command(req.rt, req.who, args)
+
+
 async def _role(req: Request, args: list[str]) -> Reply:
     if len(args) != 2:
         raise BadInput("Say who and which role: `/postflow role @ada admin` "
@@ -133,6 +137,9 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
     Command("role", "role @person <viewer|member|admin|owner>",
             "Give someone a role (adds them when they are not a member yet).",
             "/postflow role @ada admin", Permission.MANAGE_MEMBERS, _role),
+    Command("inbox", "inbox [read]",
+            "Your latest notices, unread first, with links to the posts; `read` marks them "
+            "all read.", "/postflow inbox", Permission.READ, _inbox),
     Command("billing", "billing", "A link to the organization's billing page (15 minutes, "
             "for you only).", "/postflow billing", Permission.BILLING, _billing),
     Command("link", "link [CODE]",
@@ -174,6 +181,8 @@ async def run_button(rt: Runtime, queue: PublishQueue | None, caller: Caller, ac
             return await post_lists.press_publish_now(rt, queue, who, value)
         if action == ButtonAction.LIST_PAGE:
             return await post_lists.list_page(rt, who, value)
+        if action == ButtonAction.INBOX_READ:
+            return await inbox.read_inbox(rt, who)
         raise BadInput("That button is out of date; run the command again.")
     except PostFlowError as err:
         return Reply(text=err.message, error=True)

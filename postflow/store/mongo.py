@@ -28,6 +28,7 @@ from postflow.clock import as_utc
 from postflow.connections import Connection, ConnectionStatus
 from postflow.errors import Conflict, NotFound
 from postflow.hooks import IdempotencyRecord, IdempotencyState, IncomingHook
+from postflow.inbox import InboxEntry
 from postflow.org_media import MEDIA_BYTES_METRIC, MEDIA_BYTES_PERIOD, OrgMedia
 from postflow.organizations import Member, Organization, Workspace
 from postflow.posts import Post, PostStatus
@@ -86,6 +87,9 @@ INDEXES: list[tuple[str, IndexKeys, bool]] = [
     ("billing_events", [("outcome", ASCENDING), ("received_at", ASCENDING)], False),
     ("billing_events", [("received_at", ASCENDING)], False),
     *WEBHOOK_INDEXES,
+    ("inbox_entries", [("org_id", ASCENDING), ("member_id", ASCENDING),
+                       ("created_at", DESCENDING)], False),
+    ("inbox_entries", [("created_at", ASCENDING)], False),
 ]
 
 #: (collection, field): MongoDB deletes a record once the time in ``field`` has passed (its
@@ -871,3 +875,43 @@ class MongoStore(MongoWebhookRecords):
             ReviewRequest, "reviews",
             {"state": ReviewState.OPEN.value, "expires_at": {"$ne": None, "$lte": as_utc(now)}},
             [("expires_at", ASCENDING), ("_id", ASCENDING)], limit)
+
+    # -- members' notification centers -------------------------------------------------------
+    async def insert_inbox_entries(self, entries: Sequence[InboxEntry]) -> None:
+        if not entries:
+            return
+        try:
+            await self._coll("inbox_entries").insert_many([model_document(e) for e in entries])
+        except DuplicateKeyError as err:
+            raise Conflict("That inbox entry already exists.") from err
+
+    async def list_inbox_entries(self, org_id: str, member_id: str, *,
+                                 unread_only: bool = False,
+                                 limit: int = 20) -> list[InboxEntry]:
+        filter_: Document = {"org_id": org_id, "member_id": member_id}
+        if unread_only:
+            filter_["read_at"] = None
+        return await self._find_models(InboxEntry, "inbox_entries", filter_,
+                                       [("created_at", DESCENDING), ("_id", DESCENDING)], limit)
+
+    async def count_unread_inbox_entries(self, org_id: str, member_id: str) -> int:
+        return await self._coll("inbox_entries").count_documents(
+            {"org_id": org_id, "member_id": member_id, "read_at": None})
+
+    async def mark_inbox_read(self, org_id: str, member_id: str, at: datetime) -> int:
+        result = await self._coll("inbox_entries").update_many(
+            {"org_id": org_id, "member_id": member_id, "read_at": None},
+            {"$set": {"read_at": as_utc(at)}})
+        return result.modified_count
+
+    async def purge_inbox_entries(self, created_before: datetime, limit: int) -> int:
+        if limit <= 0:
+            return 0
+        old = await self._coll("inbox_entries").find(
+            {"created_at": {"$lt": as_utc(created_before)}}, {"_id": 1}).sort(
+            [("created_at", ASCENDING)]).limit(limit).to_list()
+        if not old:
+            return 0
+        result = await self._coll("inbox_entries").delete_many(
+            {"_id": {"$in": [doc["_id"] for doc in old]}})
+        return result.deleted_count

@@ -7,7 +7,8 @@ on purpose, because they are entry points that find the organization: ``find_hoo
 URL names only the hook), ``find_due_posts``, ``find_stale_posts`` and ``find_idle_media``
 (the scheduler serves all organizations), ``count_media_holders`` (media bytes are shared),
 ``find_workspace`` and ``find_chat_installation`` (a chat request names only
-its workspace). Writes of posts are compare-and-swap on ``version``, which is what makes claiming
+its workspace), ``purge_inbox_entries`` (the scheduler's retention, for all organizations).
+Writes of posts are compare-and-swap on ``version``, which is what makes claiming
 work atomic: of two racers replacing the same version, exactly one wins.
 """
 
@@ -25,6 +26,7 @@ from postflow.store.records.connections import ConnectionRecords
 from postflow.store.records.heartbeats import HeartbeatRecords
 from postflow.store.records.hooks import HookRecords
 from postflow.store.records.idempotency_keys import IdempotencyKeyRecords
+from postflow.store.records.inbox import InboxRecords
 from postflow.store.records.oauth_states import OAuthStateRecords
 from postflow.store.records.org_media import OrgMediaRecords
 from postflow.store.records.organizations import OrganizationRecords
@@ -43,7 +45,7 @@ class Store(OrganizationRecords, ChatInstallationRecords, OAuthStateRecords, Con
             HookRecords, IdempotencyKeyRecords, SeenSignatureRecords, PostRecords, QueueRecords,
             AttemptRecords, AuditRecords, UsageRecords, OrgMediaRecords, HeartbeatRecords,
             SeriesRecords, ReviewRecords, ChatCommandRecords, BillingEventRecords, WebhookRecords,
-            ChatDraftRecords, Protocol):
+            ChatDraftRecords, InboxRecords, Protocol):
     """Every record type, and the connection's lifecycle."""
 
     async def ping(self) -> None:

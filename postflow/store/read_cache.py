@@ -35,6 +35,7 @@ from postflow.chat_drafts import ChatDraft
 from postflow.chat_installations import ChatInstallation
 from postflow.connections import Connection
 from postflow.hooks import IdempotencyRecord, IncomingHook
+from postflow.inbox import InboxEntry
 from postflow.org_media import OrgMedia
 from postflow.organizations import Member, Organization, Workspace
 from postflow.posts import Post, PostStatus
@@ -73,6 +74,7 @@ UNCACHED_READS = frozenset({
     "get_webhook_delivery", "find_due_webhook_deliveries", "list_webhook_deliveries",
     "list_webhook_attempts",
     "get_chat_draft",
+    "list_inbox_entries", "count_unread_inbox_entries",
 })
 #: Writes of the record types cached here (organizations with their members and workspaces,
 #: connections, hooks): each empties the cache before and after it.
@@ -97,6 +99,7 @@ UNCACHED_WRITES = frozenset({
     "insert_webhook_event", "insert_webhook_deliveries", "replace_webhook_delivery",
     "record_webhook_attempt", "purge_webhook_log",
     "save_chat_draft", "delete_chat_draft", "purge_chat_drafts",
+    "insert_inbox_entries", "mark_inbox_read", "purge_inbox_entries",
 })
 
 _Key = tuple[str, ...]
@@ -514,6 +517,25 @@ class ReadCachedStore:
 
     async def find_expired_reviews(self, now: datetime, limit: int) -> list[ReviewRequest]:
         return await self._store.find_expired_reviews(now, limit)
+
+    # -- InboxRecords (inbox.py) ---------------------------------------------------------------
+    async def insert_inbox_entries(self, entries: Sequence[InboxEntry]) -> None:
+        await self._store.insert_inbox_entries(entries)
+
+    async def list_inbox_entries(self, org_id: str, member_id: str, *,
+                                 unread_only: bool = False,
+                                 limit: int = 20) -> list[InboxEntry]:
+        return await self._store.list_inbox_entries(org_id, member_id,
+                                                     unread_only=unread_only, limit=limit)
+
+    async def count_unread_inbox_entries(self, org_id: str, member_id: str) -> int:
+        return await self._store.count_unread_inbox_entries(org_id, member_id)
+
+    async def mark_inbox_read(self, org_id: str, member_id: str, at: datetime) -> int:
+        return await self._store.mark_inbox_read(org_id, member_id, at)
+
+    async def purge_inbox_entries(self, created_before: datetime, limit: int) -> int:
+        return await self._store.purge_inbox_entries(created_before, limit)
 
 
     # -- the cache itself ----------------------------------------------------------------------

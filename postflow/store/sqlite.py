@@ -32,6 +32,7 @@ from postflow.clock import as_utc
 from postflow.connections import Connection, ConnectionStatus
 from postflow.errors import Conflict, NotFound
 from postflow.hooks import IdempotencyRecord, IdempotencyState, IncomingHook
+from postflow.inbox import InboxEntry
 from postflow.org_media import MEDIA_BYTES_METRIC, MEDIA_BYTES_PERIOD, OrgMedia
 from postflow.organizations import Member, Organization, Workspace
 from postflow.posts import Post, PostStatus
@@ -165,6 +166,13 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         """CREATE TABLE chat_drafts (id TEXT PRIMARY KEY, org_id TEXT NOT NULL,
            actor TEXT NOT NULL, state TEXT NOT NULL, expires_at TEXT NOT NULL)""",
         "CREATE INDEX chat_drafts_expires ON chat_drafts (expires_at)",
+    ),
+    (  # members' notification centers
+        """CREATE TABLE inbox_entries (id TEXT PRIMARY KEY, org_id TEXT NOT NULL,
+           member_id TEXT NOT NULL, created_at TEXT NOT NULL, read_at TEXT,
+           doc TEXT NOT NULL)""",
+        "CREATE INDEX inbox_entries_member ON inbox_entries (org_id, member_id, created_at)",
+        "CREATE INDEX inbox_entries_created ON inbox_entries (created_at)",
     ),
 )
 
@@ -1117,3 +1125,44 @@ class SqliteStore(SqliteWebhookRecords):
             ReviewRequest, "SELECT doc FROM reviews WHERE state = ?"
             " AND expires_at IS NOT NULL AND expires_at <= ? ORDER BY expires_at, id LIMIT ?",
             (ReviewState.OPEN.value, _ts(now), limit))
+
+    # -- members' notification centers -------------------------------------------------------
+    async def insert_inbox_entries(self, entries: Sequence[InboxEntry]) -> None:
+        rows = [(e.id, e.org_id, e.member_id, _ts(e.created_at), _ts_or_none(e.read_at),
+                 _dump(e)) for e in entries]
+        if not rows:
+            return
+
+        def insert(conn: sqlite3.Connection) -> None:
+            try:
+                conn.executemany("INSERT INTO inbox_entries (id, org_id, member_id, created_at,"
+                                 " read_at, doc) VALUES (?, ?, ?, ?, ?, ?)", rows)
+            except sqlite3.IntegrityError as err:
+                raise Conflict("That inbox entry already exists.") from err
+
+        await self._call(insert)
+
+    async def list_inbox_entries(self, org_id: str, member_id: str, *,
+                                 unread_only: bool = False,
+                                 limit: int = 20) -> list[InboxEntry]:
+        return await self._docs(
+            InboxEntry, "SELECT doc FROM inbox_entries WHERE org_id = ? AND member_id = ?"
+            " AND (? = 0 OR read_at IS NULL) ORDER BY created_at DESC, id DESC LIMIT ?",
+            (org_id, member_id, int(unread_only), max(limit, 0)))
+
+    async def count_unread_inbox_entries(self, org_id: str, member_id: str) -> int:
+        return await self._count(
+            "SELECT COUNT(*) FROM inbox_entries WHERE org_id = ? AND member_id = ?"
+            " AND read_at IS NULL", (org_id, member_id))
+
+    async def mark_inbox_read(self, org_id: str, member_id: str, at: datetime) -> int:
+        return await self._write(
+            "UPDATE inbox_entries SET read_at = ?, doc = json_set(doc, '$.read_at', ?)"
+            " WHERE org_id = ? AND member_id = ? AND read_at IS NULL",
+            (_ts(at), _ts(at), org_id, member_id))
+
+    async def purge_inbox_entries(self, created_before: datetime, limit: int) -> int:
+        return await self._write(
+            "DELETE FROM inbox_entries WHERE id IN (SELECT id FROM inbox_entries"
+            " WHERE created_at < ? ORDER BY created_at LIMIT ?)",
+            (_ts(created_before), max(limit, 0)))

@@ -103,13 +103,14 @@ def test_a_process_without_slack_loads_no_slack_module(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
 
 
-async def test_without_chat_the_log_and_outbound_webhooks_are_the_sinks_and_no_platform_posts_cards(
+async def test_without_chat_the_log_inbox_and_webhooks_are_the_sinks_and_no_cards_are_posted(
         rt: Runtime) -> None:
+    from postflow.notices.inbox_sink import InboxSink
     from postflow.notifications import LogSink
     from postflow.usecases.webhook_events import WebhookNoticeSink
 
     assert isinstance(rt.notices, NoticeRouter)
-    assert [type(sink) for sink in rt.notices.sinks] == [LogSink, WebhookNoticeSink]
+    assert [type(sink) for sink in rt.notices.sinks] == [LogSink, InboxSink, WebhookNoticeSink]
     assert dict(rt.review_cards) == {}
 
 
@@ -120,12 +121,14 @@ async def test_with_slack_its_sink_and_review_cards_are_registered(settings: Set
         from bot.slack.chat_delivery import SlackChatDelivery
         from bot.slack.notice_sink import SlackNoticeSink
         from bot.slack.review_cards import SlackReviewCards
+        from postflow.notices.inbox_sink import InboxSink
 
         rt = backends.runtime()
         assert isinstance(rt.notices, NoticeRouter)
         from postflow.usecases.webhook_events import WebhookNoticeSink
 
-        assert [type(sink) for sink in rt.notices.sinks] == [SlackNoticeSink, WebhookNoticeSink]
+        assert [type(sink) for sink in rt.notices.sinks] == [SlackNoticeSink, InboxSink,
+                                                            WebhookNoticeSink]
         assert isinstance(rt.review_cards["slack"], SlackReviewCards)
         assert isinstance(backends.chat.deliveries["slack"], SlackChatDelivery)
     finally:
@@ -138,6 +141,7 @@ async def test_with_a_discord_bot_token_its_sink_and_review_cards_are_registered
     from bot.discord.notice_sink import DiscordNoticeSink
     from bot.discord.review_cards import DiscordReviewCards
     from composition.worker import open_worker_services
+    from postflow.notices.inbox_sink import InboxSink
 
     discord = Settings(**{**settings.model_dump(), "discord_bot_token": "discord-test"})
     services = await open_worker_services(discord)
@@ -147,7 +151,8 @@ async def test_with_a_discord_bot_token_its_sink_and_review_cards_are_registered
         assert isinstance(rt.notices, NoticeRouter)
         from postflow.usecases.webhook_events import WebhookNoticeSink
 
-        assert [type(sink) for sink in rt.notices.sinks] == [DiscordNoticeSink, WebhookNoticeSink]
+        assert [type(sink) for sink in rt.notices.sinks] == [DiscordNoticeSink, InboxSink,
+                                                            WebhookNoticeSink]
         assert isinstance(rt.review_cards["discord"], DiscordReviewCards)
     finally:
         await services.close()

@@ -86,3 +86,13 @@ async def test_settings_show_shows_the_settings(rt: Runtime) -> None:
     answer = await answer_interaction(rt, None, read_interaction(interaction_of(show)))
     assert answer["data"]["content"].startswith("Settings of Acme.")
 
+
+
+def test_inbox_read_is_an_optional_choice_that_reads_as_the_core_words() -> None:
+    action = subcommand_options("inbox")["action"]
+    assert action["type"] == 3 and action["required"] is False
+    assert action["choices"] == [{"name": "read", "value": "read"}]
+    inbox = {"type": 1, "name": "inbox",
+             "options": [{"type": 3, "name": "action", "value": "read"}]}
+    interaction = read_interaction(interaction_of(inbox))
+    assert interaction.command is not None and interaction.command.text == "inbox read"
