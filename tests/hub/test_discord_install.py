@@ -204,7 +204,7 @@ async def test_discord_unreachable_is_a_page_and_nothing_recorded(
     state = await start(client)
     code = fake.authorize(OWNER, GUILD, CALLBACK)
     fake.base_url = "http://127.0.0.1:9"  # nothing listens: the exchange cannot connect
-    rt.settings.__dict__["discord_api_url"] = fake.api_url
+    rt.settings.discord_api_url = fake.api_url
 
     status, page = await back(client, code=code, state=state)
 
