@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 
 from bot.discord.install import PERMISSIONS, install_url, permissions_integer, require_guild_id
+from bot.discord.oauth_install import INSTALL_PATH
 from cli.context import CommandContext, Subcommands
 from cli.serve import _serve_until_signalled
 from composition.discord_gateway import run_discord
@@ -60,6 +61,14 @@ def sync_now(args: argparse.Namespace, ctx: CommandContext) -> None:
 def print_install_url(args: argparse.Namespace, ctx: CommandContext) -> None:
     url = install_url(ctx.settings.discord_application_id)
     names = [name for name, _why in PERMISSIONS.values()]
-    ctx.out.result({"url": url, "permissions": permissions_integer(),
-                    "permission_names": names},
-                   [url, "", "Permissions asked for: " + ", ".join(names) + "."])
+    lines = [url, "", "Permissions asked for: " + ", ".join(names) + "."]
+    result: dict[str, object] = {"url": url, "permissions": permissions_integer(),
+                                 "permission_names": names}
+    if ctx.settings.discord_client_secret is not None:
+        # The hub's link: Discord sends the person back to PostFlow, which makes the server
+        # an organization even with no gateway bot running (bot/discord/oauth_install.py).
+        link = ctx.settings.base_url + INSTALL_PATH
+        result["install_link"] = link
+        lines += ["", f"With the client secret set, the hub's install link brings people "
+                      f"back to PostFlow: {link}"]
+    ctx.out.result(result, lines)

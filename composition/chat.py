@@ -61,19 +61,28 @@ def open_chat(settings: Settings, store: Store, vault: TokenVault,
     """The chat adapters these settings configure, registered; the log sink when none is;
     always the notification center's sink (:mod:`postflow.notices.inbox_sink`); the
     outbound webhooks' sink; then ``other_sinks`` (email)."""
-    deliveries = chat_deliveries(settings, store, vault)
+    deliveries = chat_deliveries(settings, store, vault, clock)
     adapters = chat_adapters(settings, store, deliveries) if deliveries else ()
     sinks: list[NoticeSink] = [adapter.sink for adapter in adapters] or [LogSink()]
     sinks.append(InboxSink(store, clock or SystemClock()))
     sinks.append(webhook_sink(settings, store, clock or SystemClock()))
     sinks.extend(other_sinks)
-    return Chat(notices=NoticeRouter(sinks),
+    notices = NoticeRouter(sinks)
+    discord = deliveries.get("discord")
+    if discord is not None:
+        from bot.discord.chat_delivery import DiscordChatDelivery
+
+        # A server found gone from Discord's refusals is said through the router, which is
+        # built on the deliveries: given to it here, once (bot/discord/server_removals.py).
+        assert isinstance(discord, DiscordChatDelivery) and discord.removals is not None
+        discord.removals.report_to(notices)
+    return Chat(notices=notices,
                 review_cards={adapter.platform: adapter.review_cards for adapter in adapters},
                 deliveries=deliveries)
 
 
-def chat_deliveries(settings: Settings, store: Store,
-                    vault: TokenVault) -> Mapping[str, ChatDelivery]:
+def chat_deliveries(settings: Settings, store: Store, vault: TokenVault,
+                    clock: Clock | None = None) -> Mapping[str, ChatDelivery]:
     """The deliveries of the chat platforms these settings can post to, by platform."""
     deliveries: dict[str, ChatDelivery] = {}
     if posts_to_slack(settings):
@@ -82,8 +91,10 @@ def chat_deliveries(settings: Settings, store: Store,
         deliveries["slack"] = slack_chat_delivery(settings, store, vault)
     if settings.discord_bot_token is not None:
         from bot.discord.chat_delivery import discord_chat_delivery
+        from bot.discord.server_removals import ServerRemovals
 
-        deliveries["discord"] = discord_chat_delivery(settings)
+        deliveries["discord"] = discord_chat_delivery(
+            settings, removals=ServerRemovals(store, clock))
     return deliveries
 
 

@@ -36,6 +36,10 @@ def build_hub(rt: Runtime, queue: PublishQueue, broker_ping: BrokerPing) -> web.
         from hub.routes import discord
 
         discord.add_routes(app, rt, settings.discord_public_key)
+    if settings.discord_application_id and settings.discord_client_secret is not None:
+        from hub.routes import discord_install
+
+        discord_install.add_routes(app)
     if settings.stripe_webhook_secret is not None:
         from hub.routes import stripe_webhook
 

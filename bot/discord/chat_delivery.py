@@ -21,16 +21,20 @@ an answer to an interaction.
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 import aiohttp
 
 from bot.discord.card_render import message_body
 from bot.discord.rate_limits import RateLimits
+from bot.discord.server_removals import MISSING_ACCESS, ServerRemovals
 from postflow.chat.delivery import Delivered, DeliveryOutcome
 from postflow.chat.messages import ChatMessage
 from postflow.config import Settings
 from postflow.reviews import ChatMessageRef
+
+log = logging.getLogger(__name__)
 
 PLATFORM = "discord"
 #: When Discord says 429 without a usable ``retry_after`` or ``Retry-After``.
@@ -43,15 +47,19 @@ THREAD_NAME = "PostFlow"
 #: Discord's code for a channel (here: a thread) it does not know.
 UNKNOWN_CHANNEL = "http_404_10003"
 MESSAGES = "/channels/{channel_id}/messages"
+#: Discord's answers to ``GET /guilds/{id}`` for a server the bot is not in.
+GONE_ERRORS = (MISSING_ACCESS, "http_404_10004")
 
 
-def discord_chat_delivery(settings: Settings, api_url: str | None = None) -> DiscordChatDelivery:
+def discord_chat_delivery(settings: Settings, api_url: str | None = None, *,
+                          removals: ServerRemovals | None = None) -> DiscordChatDelivery:
     """The delivery for these settings (``POSTFLOW_DISCORD_BOT_TOKEN`` must be set);
-    ``api_url`` overrides ``POSTFLOW_DISCORD_API_URL``."""
+    ``api_url`` overrides ``POSTFLOW_DISCORD_API_URL``; ``removals`` notices servers that
+    removed the bot from Discord's refusals (:mod:`bot.discord.server_removals`)."""
     if settings.discord_bot_token is None:
         raise ValueError("POSTFLOW_DISCORD_BOT_TOKEN is not set")
     return DiscordChatDelivery(settings.discord_bot_token.get_secret_value(),
-                               api_url or settings.discord_api_url)
+                               api_url or settings.discord_api_url, removals=removals)
 
 
 class Refused(Exception):
@@ -66,12 +74,43 @@ class DiscordChatDelivery:
     """Delivers a message with the bot's token (one bot for every server)."""
 
     def __init__(self, bot_token: str, api_url: str,
-                 rate_limits: RateLimits | None = None) -> None:
+                 rate_limits: RateLimits | None = None, *,
+                 removals: ServerRemovals | None = None) -> None:
         self._api_url = api_url.rstrip("/")
         self._headers = {"Authorization": f"Bot {bot_token}"}
         self.rate_limits = rate_limits or RateLimits()
+        self.removals = removals
 
     async def deliver(self, message: ChatMessage) -> Delivered:
+        delivered = await self._deliver(message)
+        guild_id = message.destination.workspace_id
+        if self.removals is None or not guild_id:
+            return delivered
+        if delivered.outcome is DeliveryOutcome.SENT:
+            self.removals.delivered(guild_id)
+        elif delivered.error == MISSING_ACCESS and self.removals.refused(guild_id):
+            still_there = await self._bot_in_server(guild_id)
+            if still_there is False:
+                await self.removals.gone(guild_id, self.deliver)
+            elif still_there:
+                log.info("Discord server %s still has the bot: the refusals were a "
+                         "channel's (Missing Access)", guild_id)
+                self.removals.delivered(guild_id)
+        return delivered
+
+    async def _bot_in_server(self, guild_id: str) -> bool | None:
+        """Whether Discord shows the bot the server (``GET /guilds/{id}``): False when it
+        refuses (Missing Access, Unknown Guild), None when it cannot say now."""
+        try:
+            async with self._session() as http:
+                await self._call(http, "GET", "/guilds/{guild_id}", None, guild_id=guild_id)
+        except Refused as refused:
+            return None if refused.delivered.error not in GONE_ERRORS else False
+        except (aiohttp.ClientError, TimeoutError):
+            return None
+        return True
+
+    async def _deliver(self, message: ChatMessage) -> Delivered:
         to = message.destination
         body = message_body(message)
         try:
@@ -144,7 +183,7 @@ class DiscordChatDelivery:
         return str(opened.get("id") or "")
 
     async def _call(self, http: aiohttp.ClientSession, method: str, route: str,
-                    body: dict[str, Any], **params: str) -> dict[str, Any]:
+                    body: dict[str, Any] | None, **params: str) -> dict[str, Any]:
         """Discord's JSON answer to a 2xx on ``route`` (a template: ``/channels/{channel_id}/
         messages``) with ``params``, once its rate limits allow; raises :class:`Refused` for
         anything else."""

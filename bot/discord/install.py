@@ -144,6 +144,20 @@ async def server_removed(rt: Runtime, guild_id: str) -> ChatInstallation | None:
     return removed
 
 
+#: The answer to an interaction from a server PostFlow was removed from.
+REMOVED_TEXT = ("PostFlow was removed from this server, so it does nothing here. Someone with "
+                "Manage Server can add it again (the install link); the organization kept "
+                "everything.")
+
+
+async def removed_from(rt: Runtime, guild_id: str) -> bool:
+    """Whether the bot was removed from this server (GUILD_DELETE, or every call refused):
+    its interactions are refused until it is added again. A server linked without an
+    installation (``/postflow link`` over the HTTP endpoint) is not removed."""
+    installation = await rt.store.find_chat_installation(PLATFORM, guild_id)
+    return installation is not None and installation.removed_at is not None
+
+
 async def removal_message(rt: Runtime, removed: ChatInstallation) -> str:
     """What the Owner who installed the bot is told in direct messages after a removal."""
     org = await rt.store.get_organization(removed.org_id)

@@ -23,9 +23,10 @@ from bot.discord.autocomplete import autocomplete_answer
 from bot.discord.component_press import ComponentHandler, ComponentPress, PressedMessage
 from bot.discord.composer import COMPOSER_PREFIX, composer_answer, open_composer
 from bot.discord.custom_ids import NOTICE_PREFIX, REVIEW_PREFIX
-from bot.discord.install import admit_member
+from bot.discord.install import REMOVED_TEXT, admit_member, removed_from
 from bot.discord.interaction_types import CallbackType
 from bot.discord.paging import PAGE_PREFIX, page_answer, paged_message
+from bot.discord.reply_text import message_data
 from postflow.chatops.callers import Caller
 from postflow.chatops.commands import run_command
 from postflow.chatops.failure_replies import reply_or_apology
@@ -294,6 +295,9 @@ async def answer_interaction(rt: Runtime, queue: PublishQueue | None,
     ephemeral reply, never a trace."""
     if interaction.kind is InteractionType.PING:
         return {"type": CallbackType.PONG}
+    if interaction.member is not None and await removed_from(
+            rt, interaction.member.identity.workspace_id):
+        return _removed_answer(interaction.kind)
     if interaction.member is not None:
         await admit_member(rt, interaction.member, interaction.permissions)
     if interaction.kind is InteractionType.APPLICATION_COMMAND_AUTOCOMPLETE:
@@ -319,6 +323,15 @@ def _command_handler(call: CommandCall) -> CommandHandler | None:
     if call.command != COMMAND or not words:
         return None
     return COMMAND_HANDLERS.get(words[0].lower())
+
+
+def _removed_answer(kind: InteractionType) -> dict[str, Any]:
+    """A server the bot was removed from: nothing is done, nobody is admitted."""
+    if kind is InteractionType.APPLICATION_COMMAND_AUTOCOMPLETE:
+        return {"type": CallbackType.APPLICATION_COMMAND_AUTOCOMPLETE_RESULT,
+                "data": {"choices": []}}
+    return {"type": CallbackType.CHANNEL_MESSAGE_WITH_SOURCE,
+            "data": message_data(Reply(text=REMOVED_TEXT, error=True))}
 
 
 async def _press_answer(rt: Runtime, queue: PublishQueue | None,

@@ -5,6 +5,7 @@ tests/composition/test_discord_gateway.py)."""
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,6 +35,18 @@ def test_install_url_prints_the_url_and_the_permissions_it_asks_for(
     assert human.code == 0 and human.out.splitlines()[0] == url
     assert "Create Public Threads" in human.out
     assert as_json["url"] == url and as_json["permissions"] == permissions_integer()
+
+
+def test_install_url_with_the_client_secret_also_gives_the_hubs_install_link(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("POSTFLOW_DISCORD_APPLICATION_ID", APP_ID)
+    monkeypatch.setenv("POSTFLOW_DISCORD_CLIENT_SECRET", "s3cret-value")
+    monkeypatch.setenv("POSTFLOW_PUBLIC_URL", "https://postflow.example")
+    human = run_cli(capsys, "discord", "install-url")
+    as_json = run_cli(capsys, "discord", "install-url", "--json").json()
+    assert as_json["install_link"] == "https://postflow.example/discord/install"
+    assert "https://postflow.example/discord/install" in human.out
+    assert "s3cret-value" not in human.out + json.dumps(as_json)
 
 
 def test_install_url_without_the_application_id_says_which_setting(

@@ -2,7 +2,9 @@
 
 REST under ``/api/v10``, answered the way Discord answers (JSON with exactly
 ``Content-Type: application/json``, errors as ``{"message", "code"}``):
-users/@me (``Authorization: Bot <token>``, 401 otherwise), oauth2/applications/@me, application
+users/@me (``Authorization: Bot <token>``, or a user's ``Bearer`` access token; 401 otherwise),
+oauth2/applications/@me, oauth2/token (the install's authorization-code exchange: ``authorize``
+hands out the code), guilds/{id} (403 50001 for a server the bot is not in), application
 commands (bulk overwrite and list, global and per guild; the definitions are kept), interaction
 callbacks (one per interaction, within ``ack_within`` seconds of its creation), the interaction
 webhooks (follow-ups; reading, editing and deleting ``@original`` or a follow-up, for
@@ -31,6 +33,7 @@ Point discord.py here with ``discord.http.Route.BASE = fake.api_url`` and
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 import itertools
 import json
@@ -109,6 +112,15 @@ class FakeInteraction:
     answered: asyncio.Event = field(default_factory=asyncio.Event)
 
 
+@dataclass(frozen=True)
+class OAuthGrant:
+    """What an OAuth2 code Discord handed out grants."""
+
+    user_id: str
+    guild_id: str
+    redirect_uri: str
+
+
 @dataclass
 class RateLimit:
     times: int
@@ -156,6 +168,11 @@ class FakeDiscord:
     clock: Callable[[], float] = time.monotonic
     base_url: str = ""
     gateway: FakeGateway = field(default_factory=FakeGateway)
+    #: OAuth2 (the install with a redirect): codes Discord handed out -> what they grant,
+    #: and user access tokens -> user id. ``authorize`` makes a code; ``POST /oauth2/token``
+    #: takes it once (with the client secret and the same redirect URI).
+    oauth_codes: dict[str, OAuthGrant] = field(default_factory=dict)
+    access_tokens: dict[str, str] = field(default_factory=dict)
     #: Files served as Discord attachments: attachment id -> (content type, bytes), and the
     #: ids downloaded, in order.
     attachments: dict[str, tuple[str, bytes]] = field(default_factory=dict)
@@ -190,11 +207,23 @@ class FakeDiscord:
         await self.gateway.dispatch("GUILD_CREATE", guild_create(guild, joined=True))
         return guild
 
-    async def remove_guild(self, guild_id: str) -> None:
+    async def remove_guild(self, guild_id: str, *, on_gateway: bool = True) -> None:
         """The bot is removed from a server (kicked, or the server deleted): GUILD_DELETE
-        without ``unavailable``; calls about that server answer 403 Missing Access from then on."""
+        without ``unavailable`` (``on_gateway=False``: no bot is connected to see it); calls
+        about that server answer 403 Missing Access from then on."""
         self.removed_guilds[guild_id] = self.guilds.pop(guild_id)
-        await self.gateway.dispatch("GUILD_DELETE", {"id": guild_id})
+        if on_gateway:
+            await self.gateway.dispatch("GUILD_DELETE", {"id": guild_id})
+
+    def authorize(self, user_id: str, guild_id: str, redirect_uri: str) -> str:
+        """``user_id`` picks ``guild_id`` on Discord's authorize page and accepts: the bot is
+        in the server (no GUILD_CREATE sent here: ``join_guild`` for that), and the code
+        Discord appends to ``redirect_uri`` is returned."""
+        if guild_id in self.removed_guilds:
+            self.guilds[guild_id] = self.removed_guilds.pop(guild_id)
+        code = f"code-{secrets.token_hex(8)}"
+        self.oauth_codes[code] = OAuthGrant(user_id, guild_id, redirect_uri)
+        return code
 
     def rate_limit(self, route: str, times: int = 1, retry_after: float = 0.1, *,
                    is_global: bool = False) -> None:
@@ -275,6 +304,8 @@ class FakeDiscord:
         add = app.router.add_route
         add("GET", f"{API}/users/@me", self._me)
         add("GET", f"{API}/oauth2/applications/@me", self._application)
+        add("POST", f"{API}/oauth2/token", self._oauth_token)
+        add("GET", f"{API}/guilds/{{guild_id}}", self._guild)
         for scope in ("", "/guilds/{guild_id}"):
             add("PUT", f"{API}/applications/{{app_id}}{scope}/commands", self._overwrite_commands)
             add("GET", f"{API}/applications/{{app_id}}{scope}/commands", self._list_commands)
@@ -357,6 +388,11 @@ class FakeDiscord:
         return request.headers.get("Authorization", "") == f"Bot {self.bot_token}"
 
     async def _me(self, request: web.Request) -> web.Response:
+        bearer = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        if bearer in self.access_tokens:  # a user's OAuth2 access token
+            user_id = self.access_tokens[bearer]
+            return _json({"id": user_id, "username": self.users.get(user_id, f"user{user_id}"),
+                          "discriminator": "0", "global_name": None, "avatar": None})
         if not self._authorized(request):
             return _error(401, 0, "401: Unauthorized")
         return _json({**self.bot_user(), "flags": 0, "mfa_enabled": False, "verified": True})
@@ -369,6 +405,46 @@ class FakeDiscord:
                       "icon": None, "bot_public": True, "bot_require_code_grant": False,
                       "owner": owner, "verify_key": "00" * 32, "flags": 0,
                       "bot": self.bot_user()})
+
+    async def _oauth_token(self, request: web.Request) -> web.Response:
+        """The authorization-code exchange: client id and secret by HTTP Basic (or in the
+        form), a form body; Discord's OAuth errors are ``{"error", "error_description"}``."""
+        form = request[BODY] if isinstance(request[BODY], dict) else {}
+        client = (form.get("client_id", ""), form.get("client_secret", ""))
+        basic = request.headers.get("Authorization", "")
+        if basic.startswith("Basic "):
+            try:
+                decoded = base64.b64decode(basic.removeprefix("Basic ")).decode()
+            except ValueError:
+                decoded = ""
+            client_id, _, secret = decoded.partition(":")
+            client = (client_id, secret)
+        if client != (self.application_id, self.client_secret):
+            return _json({"error": "invalid_client"}, status=401)
+        if form.get("grant_type") != "authorization_code":
+            return _json({"error": "unsupported_grant_type"}, status=400)
+        grant = self.oauth_codes.pop(str(form.get("code", "")), None)
+        if grant is None or grant.redirect_uri != form.get("redirect_uri"):
+            return _json({"error": "invalid_grant",
+                          "error_description": 'Invalid "code" in request.'}, status=400)
+        token = f"access-{secrets.token_hex(8)}"
+        self.access_tokens[token] = grant.user_id
+        guild = self.guilds[grant.guild_id]
+        return _json({"token_type": "Bearer", "access_token": token, "expires_in": 604800,
+                      "refresh_token": f"refresh-{secrets.token_hex(8)}",
+                      "scope": "bot applications.commands",
+                      "guild": {"id": guild.id, "name": guild.name, "owner_id": guild.owner_id,
+                                "icon": None, "features": [], "roles": []}})
+
+    async def _guild(self, request: web.Request) -> web.Response:
+        """A server the bot is in; 403 Missing Access for one it is not in."""
+        if not self._authorized(request):
+            return _error(401, 0, "401: Unauthorized")
+        guild = self.guilds.get(request.match_info["guild_id"])
+        if guild is None:
+            return _error(403, 50001, "Missing Access")
+        return _json({"id": guild.id, "name": guild.name, "owner_id": guild.owner_id,
+                      "icon": None, "features": [], "roles": []})
 
     async def _overwrite_commands(self, request: web.Request) -> web.Response:
         refusal = self._check_app(request)
@@ -596,7 +672,10 @@ def _channel_of(interaction: FakeInteraction) -> str:
 
 
 async def _body(request: web.Request) -> Any:
-    """The JSON body, or a multipart body's ``payload_json`` (file names kept aside)."""
+    """The JSON body, or a multipart body's ``payload_json`` (file names kept aside), or a
+    form's fields (OAuth2)."""
+    if request.content_type == "application/x-www-form-urlencoded":
+        return {k: str(v) for k, v in (await request.post()).items()}
     if request.content_type == "multipart/form-data":
         form = await request.post()
         request[FILES] = [getattr(v, "filename", "") for k, v in form.items()

@@ -5,6 +5,7 @@ interaction webhooks, channel messages, threads and DMs."""
 from __future__ import annotations
 
 import asyncio
+import base64
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -362,3 +363,29 @@ async def test_an_attachment_is_served_at_its_url_and_counted(fake: FakeDiscord)
         assert answer.headers["Content-Type"] == "image/png"
         assert await answer.read() == b"\x89PNG-bytes"
     assert fake.attachment_downloads == [attachment["id"]]
+
+
+async def test_the_oauth_code_is_exchanged_once_with_the_client_secret_for_a_users_token(
+        fake: FakeDiscord) -> None:
+    code = fake.authorize(USER, GUILD, "https://postflow.example/discord/oauth/callback")
+    form = {"grant_type": "authorization_code", "code": code,
+            "redirect_uri": "https://postflow.example/discord/oauth/callback"}
+    async with aiohttp.ClientSession() as http:
+        wrong = _basic(fake.application_id, "not-the-secret")
+        async with http.post(f"{fake.api_url}/oauth2/token", data=form,
+                             headers=wrong) as refused:
+            assert refused.status == 401
+        right = _basic(fake.application_id, fake.client_secret)
+        async with http.post(f"{fake.api_url}/oauth2/token", data=form, headers=right) as taken:
+            token = await taken.json()
+        async with http.post(f"{fake.api_url}/oauth2/token", data=form, headers=right) as again:
+            assert again.status == 400 and (await again.json())["error"] == "invalid_grant"
+        async with http.get(f"{fake.api_url}/users/@me", headers={
+                "Authorization": f"Bearer {token['access_token']}"}) as me:
+            user = await me.json()
+    assert token["guild"]["id"] == GUILD and token["token_type"] == "Bearer"
+    assert user["id"] == USER
+
+
+def _basic(user: str, password: str) -> dict[str, str]:
+    return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}

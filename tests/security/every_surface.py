@@ -1,6 +1,6 @@
 """A hub with every surface switched on (X, Facebook, LinkedIn, Slack events and install,
-Discord's interactions) on an https public URL, for the tests that look at all its routes and
-pages."""
+Discord's interactions and install) on an https public URL, for the tests that look at all its
+routes and pages."""
 
 from __future__ import annotations
 
@@ -23,5 +23,6 @@ def every_surface_settings(data_dir: Path) -> Settings:
         slack_api_url="http://127.0.0.1:9/",
         # A valid Ed25519 public key nobody holds the private half of (RFC 8032's test 1).
         discord_public_key="d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a",
-        discord_api_url="http://127.0.0.1:9",
+        discord_api_url="http://127.0.0.1:9", discord_application_id="777000000000000001",
+        discord_client_secret="discord-secret",  # type: ignore[arg-type]
         ses_sns_topic_arn="arn:aws:sns:eu-west-1:123456789012:postflow-ses")

@@ -1,9 +1,11 @@
 """The chat contract kit (tests/chat_contract.py) run against the Discord adapter through the
-hub's HTTP interactions endpoint: signed interactions in, the fake Discord's REST API out.
+hub's HTTP interactions endpoint: signed interactions in, the fake Discord's REST API out
+(tests/bot/discord/test_chat_contract_gateway.py runs it through the gateway bot).
 
-One scenario waits for another half of issue 17 and is skipped here, by name: uninstalling
-(the bot removed from a server, GUILD_DELETE on the gateway). The others run unchanged; the
-composer's is ``/postflow new``, its modal, the account picked and Submit."""
+Every scenario runs unchanged. The composer's is ``/postflow new``, its modal, the account
+picked and Submit. Uninstalling is what an HTTP-endpoint-only deployment sees of it: no
+GUILD_DELETE (no gateway connection), every call to the server refused with Missing Access,
+over a minute (bot/discord/server_removals.py)."""
 
 from __future__ import annotations
 
@@ -12,9 +14,12 @@ from typing import Any
 
 import pytest
 
+from bot.discord.install import Server, server_joined
+from bot.discord.server_removals import OVER_AT_LEAST, REFUSALS_IN_A_ROW
 from composition.chat import chat_deliveries
 from composition.worker import open_worker_services
 from postflow.chat.delivery import ChatDeliveries
+from postflow.chat.messages import ChatDestination, ChatMessage
 from postflow.config import Settings
 from postflow.organizations import Organization
 from postflow.runtime import Runtime
@@ -22,6 +27,7 @@ from tests.bot.discord.conftest import (
     ADMIN,
     GUILD,
     MEMBER,
+    NOTICES,
     OWNER,
     REVIEWS,
     VIEWER,
@@ -32,16 +38,12 @@ from tests.chat_contract import CONTRACT, People, Scenario, Seen
 from tests.fakes.clock import ManualClock
 from tests.fakes.discord_api import FakeDiscord, FakeMessage
 from tests.hub.discord_sender import subcommand
+from tests.polling import eventually
 from workers.worker_runtime import WorkerServices
 
 EPHEMERAL = 64
 POST_MESSAGE = "POST /channels/{channel_id}/messages"
 PEOPLE = People(owner=OWNER, admin=ADMIN, member=MEMBER, viewer=VIEWER)
-#: Scenarios another engineer's part of issue 17 makes pass: skipped here until it lands.
-LEFT_FOR_OTHERS = {
-    "uninstalling_stops_commands_and_messages": "removal from a server (GUILD_DELETE) is the "
-                                                "gateway's, not built yet",
-}
 
 
 @dataclass
@@ -64,14 +66,14 @@ class DiscordDriver:
         payload = self.fake.slash_command(GUILD, user_id, first, options,
                                           channel_id=self.channel_id)
         payload["data"]["options"] = [subcommand(first, *options)]
-        return _content(await self.user.send(payload))
+        return _content(await self.interact(payload))
 
     async def compose(self, user_id: str, text: str, connection_id: str) -> None:
-        opened = await self.user.send(self.fake.slash_command(GUILD, user_id, "new",
-                                                              channel_id=self.channel_id))
+        opened = await self.interact(self.fake.slash_command(GUILD, user_id, "new",
+                                                             channel_id=self.channel_id))
         form = self.fake.modal_submit(GUILD, user_id, opened["data"]["custom_id"],
                                       {"text": text}, channel_id=self.channel_id)
-        await self.user.send(form)
+        await self.interact(form)
         composer = self.fake.interactions[form["id"]].original
         assert composer is not None
         ids = {c.get("placeholder") or c.get("label"): c["custom_id"]
@@ -80,13 +82,24 @@ class DiscordDriver:
                                       channel_id=self.channel_id, message=composer.data)
         pick["data"] = {"custom_id": ids["Accounts to publish to"], "component_type": 3,
                         "values": [connection_id]}
-        await self.user.send(pick)
-        await self.user.press(user_id, composer, ids["Submit"])
+        await self.interact(pick)
+        await self.interact(self.fake.button_press(
+            GUILD, user_id, ids["Submit"], channel_id=self.channel_id,
+            message=self.fake.messages[composer.id].data))
+        # A slow Submit is deferred and finished afterwards: wait for the post it saves.
+        await eventually(lambda: self.rt.store.list_posts(self.org.id), what="the post")
 
     async def press(self, user_id: str, message: Seen, action_id: str) -> str:
         value = dict(message.buttons)[action_id]
         pressed = self.fake.messages[message.message_id]
-        return _content(await self.user.press(user_id, pressed, f"{action_id}:{value}"))
+        payload = self.fake.button_press(GUILD, user_id, f"{action_id}:{value}",
+                                         channel_id=pressed.channel_id, message=pressed.data)
+        return _content(await self.interact(payload))
+
+    async def interact(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """The interaction delivered the driver's way (here: signed to the hub's endpoint);
+        its answer, which the fake Discord applied as Discord does."""
+        return await self.user.send(payload)
 
     def seen(self, channel_id: str) -> list[Seen]:
         shown_here = []
@@ -107,10 +120,26 @@ class DiscordDriver:
         self.fake.rate_limit(POST_MESSAGE, times=1, retry_after=retry_after_seconds)
 
     async def uninstall(self) -> None:
-        raise NotImplementedError(LEFT_FOR_OTHERS["uninstalling_stops_commands_and_messages"])
+        """The bot kicked while no gateway connection sees it: PostFlow's messages to the
+        server are refused until it tells, from Discord's answers, that it is gone."""
+        await self.fake.remove_guild(GUILD, on_gateway=False)
+        await refused_until_gone(self, NOTICES)
 
     async def open_worker_services(self) -> WorkerServices:
         return await open_worker_services(self.settings, self.clock)
+
+
+async def refused_until_gone(chat: DiscordDriver, channel_id: str) -> None:
+    """Messages into ``channel_id`` (another than the driver's) refused for long enough that
+    the delivery asks Discord about the server and marks it removed."""
+    delivery = chat.deliveries["discord"]
+    for n in range(REFUSALS_IN_A_ROW):
+        if n:
+            chat.clock.advance(OVER_AT_LEAST.total_seconds())
+        await delivery.deliver(ChatMessage(
+            destination=ChatDestination("discord", GUILD, channel_id), text="anyone there?"))
+    installation = await chat.rt.store.find_chat_installation("discord", GUILD)
+    assert installation is not None and installation.removed_at is not None
 
 
 def _seen(message: FakeMessage, thread_id: str = "") -> Seen:
@@ -131,13 +160,13 @@ def _content(answer: dict[str, Any]) -> str:
 @pytest.fixture
 async def driver(rt: Runtime, settings: Settings, clock: ManualClock, org: Organization,
                  user: DiscordUser, fake_discord: FakeDiscord) -> DiscordDriver:
-    return DiscordDriver(rt, settings, clock, org, chat_deliveries(settings, rt.store, rt.vault),
-                         user, fake_discord)
+    await server_joined(rt, Server(GUILD, "Acme", OWNER))  # the bot was added to it
+    return DiscordDriver(rt, settings, clock, org,
+                         chat_deliveries(settings, rt.store, rt.vault, clock), user,
+                         fake_discord)
 
 
-@pytest.mark.parametrize("scenario", [
-    pytest.param(s, marks=pytest.mark.skip(reason=LEFT_FOR_OTHERS[s.__name__]))
-    if s.__name__ in LEFT_FOR_OTHERS else s for s in CONTRACT], ids=lambda s: s.__name__)
+@pytest.mark.parametrize("scenario", CONTRACT, ids=lambda s: s.__name__)
 async def test_discord_passes_the_chat_contract(scenario: Scenario,
                                                 driver: DiscordDriver) -> None:
     await scenario(driver)
