@@ -144,6 +144,8 @@ def _dates(overview: BillingOverview) -> list[str]:
         if state.cancel_at_period_end:
             lines.append(f"Canceled: the subscription ends on {day(state.current_period_end)}; "
                          "the plan stays until then.")
-        else:
+        elif state.status is SubscriptionStatus.ACTIVE:
             lines.append(f"Renews on {day(state.current_period_end)}.")
+        else:
+            lines.append("The first payment is taken when the trial ends.")
     return lines
