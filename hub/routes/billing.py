@@ -1,8 +1,10 @@
 """The billing page an Owner's ``/postflow billing`` link opens, and the forms on it.
 
-- ``GET /billing?token=...`` spends the link (once) and answers a redirect to ``/billing`` that
-  sets the session cookie (:data:`SESSION_COOKIE`, made by :mod:`hub.cookies`); the session
-  itself is :mod:`postflow.chatops.billing_session`.
+- ``GET /billing?token=...`` spends nothing (a chat's link previewer may fetch it): it names the
+  organization and offers an Open form, tied to this browser (its key cookie, as the connect
+  page does). ``POST /billing/open`` spends the link (once) and answers a redirect to
+  ``/billing`` that sets the session cookie (:data:`SESSION_COOKIE`, made by
+  :mod:`hub.cookies`); the session itself is :mod:`postflow.chatops.billing_session`.
 - ``GET /billing`` shows the page; ``GET /billing/thanks`` is Checkout's success URL (the same
   page, read fresh, with a thank-you: Stripe's events may land a moment later).
 - ``POST /billing/checkout|change|portal|cancel``: each form carries the session's CSRF token;
@@ -21,7 +23,13 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 from multidict import MultiDictProxy
 
-from hub.cookies import read_cookie, set_cookie
+from hub.cookies import (
+    BROWSER_COOKIE,
+    BROWSER_COOKIE_MAX_AGE,
+    browser_key,
+    read_cookie,
+    set_cookie,
+)
 from hub.errors import REQUEST_ID
 from hub.forms import read_form
 from hub.routes import RUNTIME
@@ -34,6 +42,8 @@ from postflow.chatops.billing_session import (
     csrf_token,
     exchange_link,
     is_csrf_token,
+    link_csrf_token,
+    read_link,
     resume_session,
 )
 from postflow.errors import BadInput, BillingUnavailable, Conflict, Unauthorized
@@ -44,10 +54,12 @@ from postflow.usecases.billing.subscription_actions import (
     open_portal,
     start_checkout,
 )
+from postflow.usecases.oauth_states import new_browser_key
 
 log = logging.getLogger(__name__)
 
 SESSION_COOKIE = "postflow_billing"
+OPEN_PATH = f"{PAGE_PATH}/open"
 THANKS_PATH = f"{PAGE_PATH}/thanks"
 CHECKOUT_PATH = f"{PAGE_PATH}/checkout"
 CHANGE_PATH = f"{PAGE_PATH}/change"
@@ -60,6 +72,8 @@ REFUSALS = {
     "expired": "This billing link has expired: links work for "
                f"{int(LINK_TTL.total_seconds() // 60)} minutes.",
     "used": "This billing link was already used: each link opens the page once.",
+    "browser": "This link was opened in another browser, or the page is too old. Open the "
+               "link again in this browser.",
     "not_owner": "Only Owners manage billing, and whoever this link or session was made for "
                  "is no longer an Owner of the organization.",
     "session": "Your billing session has ended (sessions last "
@@ -80,6 +94,7 @@ Action = Callable[[Runtime, PageSession, MultiDictProxy[str | bytes | bytearray 
 
 def add_routes(app: web.Application) -> None:
     app.router.add_get(PAGE_PATH, billing_page)
+    app.router.add_post(OPEN_PATH, open_session)
     app.router.add_get(THANKS_PATH, thanks_page)
     app.router.add_post(CHECKOUT_PATH, _form(_checkout))
     app.router.add_post(CHANGE_PATH, _form(_change))
@@ -90,7 +105,7 @@ def add_routes(app: web.Application) -> None:
 async def billing_page(request: web.Request) -> web.StreamResponse:
     rt = request.app[RUNTIME]
     if "token" in request.query:
-        return await _exchange(rt, request.query["token"])
+        return await _link_page(request, rt, request.query["token"])
     session = await _session(request)
     if isinstance(session, web.Response):
         return session
@@ -105,11 +120,31 @@ async def thanks_page(request: web.Request) -> web.StreamResponse:
     return await _page(request.app[RUNTIME], session, thanks=True)
 
 
-async def _exchange(rt: Runtime, token: str) -> web.StreamResponse:
+async def _link_page(request: web.Request, rt: Runtime, token: str) -> web.StreamResponse:
+    """What the link is for, and its Open form; nothing is spent yet."""
     try:
-        session = await exchange_link(rt, token)
+        access = await read_link(rt, token)
     except Unauthorized as err:
         return _refused(str(err.details.get("reason", "invalid")), 401)
+    key = browser_key(request, rt.settings) or new_browser_key()
+    response = _html("billing_open.html", org=access.org, owner=access.member.display_name,
+                     token=token, csrf=link_csrf_token(rt, token, key), action=OPEN_PATH,
+                     minutes=int(SESSION_TTL.total_seconds() // 60))
+    set_cookie(response, rt.settings, BROWSER_COOKIE, key, max_age=BROWSER_COOKIE_MAX_AGE)
+    return response
+
+
+async def open_session(request: web.Request) -> web.StreamResponse:
+    """The link page's Open: spend the link, start the session."""
+    rt = request.app[RUNTIME]
+    form = await read_form(request)
+    try:
+        session = await exchange_link(rt, str(form.get("token", "")),
+                                      csrf=str(form.get("csrf", "")),
+                                      browser_key=browser_key(request, rt.settings))
+    except Unauthorized as err:
+        reason = str(err.details.get("reason", "invalid"))
+        return _refused(reason, 403 if reason == "browser" else 401)
     # A redirect, so the spent link leaves the address bar and a reload does not refuse.
     response = _see_other(PAGE_PATH)
     set_cookie(response, rt.settings, SESSION_COOKIE, session.token,

@@ -1,9 +1,14 @@
 """The billing page's session: an Owner's ``/postflow billing`` link is spent on first use and
 exchanged for a session the browser keeps in a cookie.
 
-- The link (:mod:`postflow.chatops.billing_link`) works once: its signature is claimed in the
-  store's seen-signature records (shared by every hub process) until it would have expired, so a
-  second opening, in any browser, is refused (reason ``used``).
+- Opening the link (:func:`read_link`, the hub's ``GET``) spends nothing: the page names the
+  organization and offers an **Open** form, so a link previewer (a chat's unfurler) uses nothing
+  up. The form carries a token (:func:`link_csrf_token`) tied to the link and to the browser's
+  key (a cookie), so only the browser that opened the link can spend it.
+- The link (:mod:`postflow.chatops.billing_link`) is spent by that form (:func:`exchange_link`)
+  and works once: its signature is claimed in the store's seen-signature records (shared by
+  every hub process) until it would have expired, so a second use, in any browser, is refused
+  (reason ``used``).
 - The session is a signed token of :mod:`postflow.signed_tokens` (no server-side record):
   ``{"o": org id, "m": member id, "s": random session id}``, accepted for :data:`SESSION_TTL`.
   Every request re-checks it: the signature and expiry, that the organization still exists and
@@ -24,10 +29,12 @@ from postflow.errors import NotFound, Unauthorized
 from postflow.runtime import Runtime
 from postflow.secret_compare import same_secret
 from postflow.signed_tokens import TokenRefused
+from postflow.usecases.oauth_states import browser_digest, is_browser_key
 
 SESSION_TTL = timedelta(minutes=30)
 _SESSION_PURPOSE = "billing-page-session"
 _CSRF_PURPOSE = "billing-page-csrf"
+_LINK_CSRF_PURPOSE = "billing-link-csrf"
 #: The seen-signature scope of spent billing links.
 _SPENT_LINKS = "billing-link"
 
@@ -41,14 +48,32 @@ class PageSession:
     expires_at: datetime
 
 
-async def exchange_link(rt: Runtime, link_token: str) -> PageSession:
-    """Spend a billing link and start a session for its Owner; Unauthorized with
-    ``details["reason"]`` one of ``invalid``, ``expired``, ``not_owner``, ``used``."""
+async def read_link(rt: Runtime, link_token: str) -> BillingAccess:
+    """Whom a link is for, without spending it; Unauthorized with ``details["reason"]`` one of
+    ``invalid``, ``expired``, ``not_owner``."""
     try:
-        access = await open_billing_token(rt, link_token)
+        return await open_billing_token(rt, link_token)
     except NotFound:  # the organization is gone
         raise Unauthorized("This billing link is not valid.",
                            details={"reason": "invalid"}) from None
+
+
+def link_csrf_token(rt: Runtime, link_token: str, browser_key: str) -> str:
+    """The token of the link's Open form: good for this link in this browser only."""
+    return rt.tokens.derive(_LINK_CSRF_PURPOSE, _link_binding(link_token, browser_key))
+
+
+async def exchange_link(rt: Runtime, link_token: str, *, csrf: str,
+                        browser_key: str) -> PageSession:
+    """Spend a billing link from its Open form and start a session for its Owner; Unauthorized
+    with ``details["reason"]`` one of ``browser`` (the form is not from this browser's opening
+    of this link), ``invalid``, ``expired``, ``not_owner``, ``used``. Nothing is spent unless
+    every check before passed."""
+    if not (is_browser_key(browser_key) and csrf
+            and same_secret(csrf, link_csrf_token(rt, link_token, browser_key))):
+        raise Unauthorized("This form was not sent from the browser that opened the link.",
+                           details={"reason": "browser"})
+    access = await read_link(rt, link_token)
     now = rt.clock.now()
     signature = link_token.rsplit(".", 1)[-1]
     if not await rt.store.claim_signature(_SPENT_LINKS, signature,
@@ -93,3 +118,7 @@ def csrf_token(rt: Runtime, session: PageSession) -> str:
 
 def is_csrf_token(rt: Runtime, session: PageSession, given: str) -> bool:
     return bool(given) and same_secret(given, csrf_token(rt, session))
+
+
+def _link_binding(link_token: str, browser_key: str) -> str:
+    return f"{link_token.rsplit('.', 1)[-1]}\n{browser_digest(browser_key)}"

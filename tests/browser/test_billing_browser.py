@@ -1,7 +1,8 @@
 """The billing page in a real browser (headless Chromium through Playwright) against the hub on
-loopback and the fake Stripe: open the link and see the plan; upgrade through Checkout and come
-back to the new plan; cancel at period end and see it said; a link opened twice, and a Member's
-link, refused. Screenshots go to a temporary directory (and docs/images/ on request)."""
+loopback and the fake Stripe: open the link (press Open) and see the plan; upgrade through
+Checkout and come back to the new plan; cancel at period end and see it said; a link used twice,
+and a Member's link, refused; a phone's width and the keyboard. Screenshots go to a temporary
+directory (and docs/images/ on request)."""
 
 from __future__ import annotations
 
@@ -76,8 +77,14 @@ async def page(chromium: Browser) -> AsyncIterator[Page]:
     assert violations == []
 
 
+async def open_link(page: Page, link: str) -> None:
+    """Open a ``/postflow billing`` link and press its Open button."""
+    await page.goto(link)
+    await page.get_by_role("button", name="Open the billing page").click()
+
+
 async def upgrade_to_pro(page: Page, hub: Hub) -> None:
-    await page.goto(hub.link())
+    await open_link(page, hub.link())
     await page.get_by_role("button", name="Upgrade to Pro: 29.00 USD a month").click()
     await expect(page.get_by_role("heading", name="Fake Checkout")).to_be_visible()
     await page.get_by_role("button", name="Pay").click()
@@ -86,7 +93,7 @@ async def upgrade_to_pro(page: Page, hub: Hub) -> None:
 
 async def test_an_owner_opens_the_link_and_sees_the_plan_and_usage(
         page: Page, hub: Hub, screenshots: Path) -> None:
-    await page.goto(hub.link())
+    await open_link(page, hub.link())
 
     assert page.url.endswith("/billing")  # the spent token left the address bar
     await expect(page.locator("#current-plan")).to_have_text("Free")
@@ -128,15 +135,15 @@ async def test_cancel_at_period_end_is_said_and_undone(page: Page, hub: Hub,
 async def test_a_link_opened_twice_is_refused_the_second_time(
         page: Page, chromium: Browser, hub: Hub) -> None:
     link = hub.link()
-    await page.goto(link)
+    await open_link(page, link)
     await expect(page.locator("#current-plan")).to_be_visible()
     other = await chromium.new_context()
     try:
         second = await other.new_page()
-        answer = await second.goto(link)
+        await open_link(second, link)
 
-        assert answer is not None and answer.status == 401
         await expect(second.locator("#refusal")).to_contain_text("already used")
+        await expect(second.locator("#current-plan")).to_have_count(0)
     finally:
         await other.close()
 
@@ -149,6 +156,14 @@ async def test_a_members_link_is_refused(page: Page, hub: Hub) -> None:
     await expect(page.locator("#current-plan")).to_have_count(0)
 
 
+async def focus_ring(page: Page) -> tuple[str, str]:
+    """The focused element's text and its outline style (the keyboard focus ring)."""
+    text, style = await page.evaluate(
+        "[document.activeElement.textContent.replace(/\\s+/g, ' ').trim(),"
+        " getComputedStyle(document.activeElement).outlineStyle]")
+    return str(text), str(style)
+
+
 async def test_the_page_fits_a_phone_and_shows_keyboard_focus(
         chromium: Browser, hub: Hub, screenshots: Path) -> None:
     context = await chromium.new_context(viewport={"width": 375, "height": 740},
@@ -157,11 +172,14 @@ async def test_the_page_fits_a_phone_and_shows_keyboard_focus(
         phone = await context.new_page()
         await phone.goto(hub.link())
         await phone.keyboard.press("Tab")
+        assert await focus_ring(phone) == ("Open the billing page", "solid")
+        await phone.keyboard.press("Enter")
+        await expect(phone.locator("#current-plan")).to_have_text("Free")
+        await phone.keyboard.press("Tab")
 
         width = await phone.evaluate("document.documentElement.scrollWidth")
-        focused = await phone.evaluate(
-            "getComputedStyle(document.activeElement).outlineStyle")
-        assert width <= 375 and focused == "solid"
+        assert width <= 375
+        assert await focus_ring(phone) == ("Upgrade to Pro: 29.00 USD a month", "solid")
         await phone.screenshot(path=screenshots / "billing-phone.png", full_page=True)
     finally:
         await context.close()

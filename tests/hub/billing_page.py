@@ -27,6 +27,7 @@ from tests.fakes.stripe_setup import BillingKit, billing_kit
 from tests.hub.conftest import Broker, RecordingQueue
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+TOKEN = re.compile(r'name="token" value="([^"]+)"')
 
 
 @dataclass
@@ -70,9 +71,23 @@ class Browser:
 
     async def open_link(self, rt: Runtime, team: Team, member: Member | None = None
                         ) -> aiohttp.ClientResponse:
-        """Open a fresh ``/postflow billing`` link and follow it to the page."""
-        return await self.get(billing_url(rt, team.org.id, (member or team.owner).id),
-                              follow=True)
+        """Open a fresh ``/postflow billing`` link, press Open, and land on the page."""
+        return await self.use_link(billing_url(rt, team.org.id, (member or team.owner).id))
+
+    async def use_link(self, link: str) -> aiohttp.ClientResponse:
+        """Open ``link`` and press its Open button (the answer to the link when refused)."""
+        opened = await self.get(link)
+        if opened.status != 200:
+            return opened
+        answer = await self.press_open(await opened.text())
+        return await self.get(answer.headers["Location"]) if answer.status == 303 else answer
+
+    async def press_open(self, link_page: str) -> aiohttp.ClientResponse:
+        """POST the Open form of a link's page (not following the redirect)."""
+        token, csrf = TOKEN.search(link_page), CSRF.search(link_page)
+        assert token is not None and csrf is not None, "the link's page has no Open form"
+        return await self.post("/billing/open", {"token": token.group(1),
+                                                 "csrf": csrf.group(1)})
 
     async def csrf(self) -> str:
         """The CSRF token the page's forms carry in this browser's session."""

@@ -1,6 +1,7 @@
-"""The billing page's session: the ``/postflow billing`` link is spent once for a short
-HttpOnly, SameSite=Lax cookie (``__Host-`` on https), re-checked at every request, and every
-form needs the session's CSRF token."""
+"""The billing page's session: the ``/postflow billing`` link's page spends nothing; its Open
+form (from the browser that opened it) spends the link once for a short HttpOnly, SameSite=Lax
+cookie (``__Host-`` on https), re-checked at every request; every form needs the session's CSRF
+token."""
 
 from __future__ import annotations
 
@@ -23,9 +24,24 @@ from tests.hub.billing_page import (
 __all__ = ["acme", "browser", "kit", "new_browser", "server"]
 
 
-async def test_the_link_is_exchanged_for_a_session_cookie_and_a_clean_address(
+async def test_opening_the_link_spends_nothing(new_browser: BrowserFactory, kit: BillingKit,
+                                               acme: Team) -> None:
+    """A chat's link previewer fetching the link leaves it working for the Owner."""
+    link = billing_url(kit.rt, acme.org.id, acme.owner.id)
+    previewer = await new_browser()
+    for _ in range(2):
+        page = await previewer.get(link)
+        assert page.status == 200 and "Open the billing page" in await page.text()
+        assert "postflow_billing=" not in page.headers.get("Set-Cookie", "")
+
+    assert (await (await new_browser()).use_link(link)).status == 200
+
+
+async def test_the_open_form_exchanges_the_link_for_a_session_cookie(
         browser: Browser, kit: BillingKit, acme: Team) -> None:
-    answer = await browser.get(billing_url(kit.rt, acme.org.id, acme.owner.id))
+    link_page = await browser.get(billing_url(kit.rt, acme.org.id, acme.owner.id))
+
+    answer = await browser.press_open(await link_page.text())
 
     assert answer.status == 303 and answer.headers["Location"] == "/billing"
     cookie = answer.headers["Set-Cookie"]
@@ -40,13 +56,31 @@ async def test_a_link_opens_the_page_once(new_browser: BrowserFactory, kit: Bill
                                           acme: Team) -> None:
     link = billing_url(kit.rt, acme.org.id, acme.owner.id)
     first, second = await new_browser(), await new_browser()
-    assert (await first.get(link, follow=True)).status == 200
+    second_page = await (await second.get(link)).text()
+    assert (await first.use_link(link)).status == 200
 
-    again = await second.get(link, follow=True)
+    again = await second.press_open(second_page)
 
     assert again.status == 401 and "already used" in await again.text()
-    assert "Set-Cookie" not in again.headers
+    assert "postflow_billing=" not in again.headers.get("Set-Cookie", "")
     assert (await second.get("/billing")).status == 401
+    assert (await first.use_link(link)).status == 401
+
+
+async def test_the_open_form_works_only_in_the_browser_that_opened_the_link(
+        new_browser: BrowserFactory, kit: BillingKit, acme: Team) -> None:
+    """Nobody can make a victim's browser spend a link (theirs or the victim's) from elsewhere."""
+    link = billing_url(kit.rt, acme.org.id, acme.owner.id)
+    opener, other = await new_browser(), await new_browser()
+    page = await (await opener.get(link)).text()
+    await other.get(billing_url(kit.rt, acme.org.id, acme.owner.id))  # a browser key of its own
+
+    answer = await other.press_open(page)
+    bare = await other.post("/billing/open", {"token": link.rsplit("=", 1)[1]})
+
+    assert answer.status == 403 and "another browser" in await answer.text()
+    assert bare.status == 403
+    assert (await opener.press_open(page)).status == 303  # nothing was spent
 
 
 async def test_a_members_link_is_refused(browser: Browser, kit: BillingKit, acme: Team) -> None:
@@ -57,14 +91,16 @@ async def test_a_members_link_is_refused(browser: Browser, kit: BillingKit, acme
     assert "Set-Cookie" not in answer.headers and "Billing of Acme" not in text
 
 
-async def test_a_members_link_does_not_spend_anything(browser: Browser, kit: BillingKit,
-                                                      acme: Team) -> None:
+async def test_a_refused_open_spends_nothing(browser: Browser, kit: BillingKit,
+                                             acme: Team) -> None:
     """Refusing a link never spends it: only links that open a session are claimed."""
-    link = billing_url(kit.rt, acme.org.id, acme.member.id)
-    await browser.get(link)
-    await kit.rt.store.update_member(acme.member.model_copy(update={"role": Role.OWNER}))
+    link = billing_url(kit.rt, acme.org.id, acme.owner.id)
+    page = await (await browser.get(link)).text()
+    await kit.rt.store.update_member(acme.owner.model_copy(update={"role": Role.ADMIN}))
+    assert (await browser.press_open(page)).status == 401
+    await kit.rt.store.update_member(acme.owner)
 
-    assert (await browser.get(link, follow=True)).status == 200
+    assert (await browser.press_open(page)).status == 303
 
 
 async def test_without_a_session_the_page_says_to_run_the_command_again(
@@ -78,7 +114,7 @@ async def test_without_a_session_the_page_says_to_run_the_command_again(
 async def test_a_forged_cookie_is_no_session(browser: Browser, kit: BillingKit,
                                              acme: Team) -> None:
     await browser.open_link(kit.rt, acme)
-    [cookie] = list(browser.session.cookie_jar)
+    [cookie] = [c for c in browser.session.cookie_jar if c.key == "postflow_billing"]
     browser.session.cookie_jar.clear()
     forged = cookie.value[:-2] + ("AA" if not cookie.value.endswith("AA") else "BB")
 
@@ -169,5 +205,5 @@ async def test_two_links_made_at_the_same_moment_each_open_once(
     second = billing_url(kit.rt, acme.org.id, acme.owner.id)
 
     assert first != second
-    assert (await (await new_browser()).get(first, follow=True)).status == 200
-    assert (await (await new_browser()).get(second, follow=True)).status == 200
+    assert (await (await new_browser()).use_link(first)).status == 200
+    assert (await (await new_browser()).use_link(second)).status == 200
