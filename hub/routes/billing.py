@@ -116,7 +116,11 @@ async def billing_page(request: web.Request) -> web.StreamResponse:
 async def thanks_page(request: web.Request) -> web.StreamResponse:
     session = await _session(request)
     if isinstance(session, web.Response):
-        return session
+        # Checkout can outlast the session: thank them anyway, without showing any state.
+        return _html("billing_refused.html", status=200, title="Thanks for subscribing",
+                     message="Thanks! Your plan updates in a moment, as soon as Stripe "
+                             "confirms the payment. Your billing session has ended, so this "
+                             "page cannot show it.")
     return await _page(request.app[RUNTIME], session, thanks=True)
 
 

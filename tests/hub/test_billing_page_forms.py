@@ -4,6 +4,7 @@ the page; a session acts on its own organization only."""
 
 from __future__ import annotations
 
+from tests.fakes.clock import ManualClock
 from tests.fakes.stripe_setup import BillingKit
 from tests.hub.billing_page import (
     Browser,
@@ -53,6 +54,21 @@ async def test_upgrading_goes_through_checkout_and_returns_to_thanks(
     assert thanks.status == 200 and "Your plan updates in a moment" in text
     assert '<strong id="current-plan">Pro</strong>' in text and "On trial." in text
     assert "The trial ends on" in text and "FAKE-0001" in text
+
+
+async def test_checkout_outlasting_the_session_still_thanks_without_showing_state(
+        browser: Browser, kit: BillingKit, acme: Team, clock: ManualClock) -> None:
+    await browser.open_link(kit.rt, acme)
+    answer = await browser.post("/billing/checkout", {"csrf": await browser.csrf(),
+                                                      "plan": "pro"})
+    session_id = answer.headers["Location"].rsplit("/", 1)[-1]
+    clock.advance(31 * 60)
+
+    thanks = await browser.get(await kit.stripe.complete_checkout(session_id))
+
+    text = await thanks.text()
+    assert thanks.status == 200 and "Your plan updates in a moment" in text
+    assert "/postflow billing" in text and "current-plan" not in text
 
 
 async def test_changing_plan_moves_the_subscription_to_the_new_price(
