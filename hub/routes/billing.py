@@ -149,7 +149,7 @@ async def open_session(request: web.Request) -> web.StreamResponse:
     except Unauthorized as err:
         reason = str(err.details.get("reason", "invalid"))
         return _refused(reason, 403 if reason == "browser" else 401)
-    # A redirect, so the spent link leaves the address bar and a reload does not refuse.
+    # POST-redirect-GET: reloading the page never sends the spent link again.
     response = _see_other(PAGE_PATH)
     set_cookie(response, rt.settings, SESSION_COOKIE, session.token,
                max_age=int(SESSION_TTL.total_seconds()))
