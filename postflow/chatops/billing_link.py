@@ -2,14 +2,16 @@
 one organization and one member.
 
 A link token is a token of :mod:`postflow.signed_tokens` whose payload is the JSON
-``{"o": org id, "m": member id}`` (any configured secret key opens it, so rotating keys keeps
-links working until they expire). Issuing writes nothing; the page checks the signature, the
-expiry, and that the member is still an Owner of that organization.
+``{"o": org id, "m": member id, "n": a random nonce}`` (the nonce makes every link a distinct
+token, so the page can spend each one once; any configured secret key opens it, so rotating
+keys keeps links working until they expire). Issuing writes nothing; the page checks the
+signature, the expiry, and that the member is still an Owner of that organization.
 """
 
 from __future__ import annotations
 
 import json
+import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import quote
@@ -37,7 +39,8 @@ class BillingAccess:
 
 def issue_billing_token(rt: Runtime, org_id: str, member_id: str) -> str:
     """A token for ``member_id`` of ``org_id``, good for :data:`LINK_TTL`."""
-    claims = json.dumps({"o": org_id, "m": member_id}, separators=(",", ":"))
+    claims = json.dumps({"o": org_id, "m": member_id, "n": secrets.token_urlsafe(9)},
+                        separators=(",", ":"))
     return rt.tokens.sign(_PURPOSE, claims, LINK_TTL)
 
 
@@ -67,7 +70,12 @@ async def open_billing_token(rt: Runtime, token: str) -> BillingAccess:
         claims = None
     if claims is None:
         raise Unauthorized("This billing link is not valid.", details={"reason": "invalid"})
-    org_id, member_id = claims
+    return await owner_access(rt, *claims)
+
+
+async def owner_access(rt: Runtime, org_id: str, member_id: str) -> BillingAccess:
+    """The organization and the member, when the member is still one of its Owners;
+    Unauthorized (reason ``not_owner``) otherwise, NotFound when the organization is gone."""
     org = await rt.store.get_organization(org_id)
     member = next((m for m in await rt.store.list_members(org_id) if m.id == member_id), None)
     if member is None or member.role is not Role.OWNER:

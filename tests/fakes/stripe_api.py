@@ -6,6 +6,10 @@ values here; every request needs ``Authorization: Bearer <secret key>`` (401 oth
 answers are JSON objects with their ``object`` field, lists as ``{"object": "list", "data"}``,
 errors as ``{"error": {"type", "code", "message"}}`` (404 ``resource_missing``).
 
+For a browser (the billing page's tests): ``GET /pay/{session}`` is the hosted Checkout page, whose
+Pay button (``POST``) completes the checkout and redirects to the success URL; ``GET
+/portal/{session}`` is the portal, with a link back to its return URL. These need no API key.
+
 Served: checkout sessions (create), billing portal sessions (create), customers (create,
 retrieve), subscriptions (retrieve, update: items' price, ``cancel_at_period_end``; delete:
 cancel now), subscription items (create, update quantity, delete), invoices (list by customer),
@@ -197,6 +201,9 @@ class FakeStripe:
         route.add_delete(f"{API}/subscription_items/{{id}}", self._delete_item)
         route.add_get(f"{API}/invoices", self._list_invoices)
         route.add_get(f"{API}/prices/{{id}}", self._get_price)
+        route.add_get("/pay/{id}", self._checkout_page)
+        route.add_post("/pay/{id}", self._checkout_paid)
+        route.add_get("/portal/{id}", self._portal_page)
         return app
 
     @web.middleware
@@ -204,6 +211,8 @@ class FakeStripe:
         form = nested_form(parse_qsl(await request.text(), keep_blank_values=True)) \
             if request.method == "POST" else nested_form(list(request.query.items()))
         request[FORM] = form
+        if not request.path.startswith(API):  # the pages a browser opens
+            return await handler(request)
         self.requests.append((request.method, request.path, form))
         if request.headers.get("Authorization") != f"Bearer {self.secret_key}":
             return _error(401, "invalid_request_error", None, "Invalid API Key provided.")
@@ -232,6 +241,29 @@ class FakeStripe:
             "success_url": params.get("success_url"), "cancel_url": params.get("cancel_url"),
             "_params": params}
         return _json(self._public(self.checkout_sessions[session_id]))
+
+    async def _checkout_page(self, request: web.Request) -> web.Response:
+        session = self.checkout_sessions.get(request.match_info["id"])
+        if session is None or session["status"] != "open":
+            return web.Response(status=404, text="No such checkout.")
+        price = session["_params"]["line_items"][0]["price"]
+        return web.Response(content_type="text/html", text=(
+            "<!doctype html><title>Fake Checkout</title><h1>Fake Checkout</h1>"
+            f"<p>Subscribe to {price}</p><form method=post><button>Pay</button></form>"))
+
+    async def _checkout_paid(self, request: web.Request) -> web.Response:
+        if request.match_info["id"] not in self.checkout_sessions:
+            return web.Response(status=404, text="No such checkout.")
+        success = await self.complete_checkout(request.match_info["id"])
+        return web.Response(status=303, headers={"Location": success})
+
+    async def _portal_page(self, request: web.Request) -> web.Response:
+        portal = self.portal_sessions.get(request.match_info["id"])
+        if portal is None:
+            return web.Response(status=404, text="No such portal session.")
+        return web.Response(content_type="text/html", text=(
+            "<!doctype html><title>Fake portal</title><h1>Fake billing portal</h1>"
+            f'<a href="{portal["return_url"]}">Return to PostFlow</a>'))
 
     async def _create_portal(self, request: web.Request) -> web.Response:
         params = request[FORM]
