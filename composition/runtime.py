@@ -7,10 +7,12 @@ nothing is set on a runtime afterwards, and a runtime is never copied.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from composition.chat import Chat, open_chat
 from integrations.media import open_media_fetcher, open_media_store
+from integrations.metrics.recorder import PrometheusTelemetry
+from integrations.rate_limits.redis_buckets import RedisRateLimiter
 from integrations.registry import build_provider_registry, build_validation_registry
 from postflow.account_gates import (
     AccountGate,
@@ -23,10 +25,12 @@ from postflow.config import Settings, make_data_dir
 from postflow.media import MediaFetcher, MediaStore
 from postflow.plans import PlanCatalog, load_plan_catalog
 from postflow.providers import ProviderRegistry
+from postflow.rate_limits import InProcessRateLimiter, RateLimiter
 from postflow.runtime import Runtime
 from postflow.store.factory import open_store
 from postflow.store.port import Store
 from postflow.store.read_cache import ReadCachedStore
+from postflow.telemetry import NoTelemetry, Telemetry
 from postflow.token_vault import TokenVault
 
 
@@ -52,6 +56,8 @@ class Backends:
     chat: Chat
     media_store: MediaStore
     media_fetcher: MediaFetcher
+    rate_limiter: RateLimiter = field(default_factory=InProcessRateLimiter)
+    telemetry: Telemetry = field(default_factory=NoTelemetry)
 
     def runtime(self, *, read_cache: bool = False) -> Runtime:
         """The runtime on these backends; with ``read_cache``, hook, organization and connection
@@ -65,10 +71,14 @@ class Backends:
                        gates=self.gates.gates, refresh_locks=self.gates.refresh_locks,
                        notices=self.chat.notices, review_cards=self.chat.review_cards,
                        media_store=self.media_store,
-                       media_fetcher=self.media_fetcher)
+                       media_fetcher=self.media_fetcher, rate_limiter=self.rate_limiter,
+                       telemetry=self.telemetry)
 
     async def close(self) -> None:
-        await self.store.close()
+        try:
+            await self.store.close()
+        finally:
+            await self.rate_limiter.close()
 
 
 async def open_backends(settings: Settings, *, clock: Clock | None = None,
@@ -91,7 +101,9 @@ async def open_backends(settings: Settings, *, clock: Clock | None = None,
                     providers=providers, gates=gates or in_process_gates(settings, clock),
                     chat=open_chat(settings, store, vault),
                     media_store=open_media_store(settings, clock),
-                    media_fetcher=open_media_fetcher(settings))
+                    media_fetcher=open_media_fetcher(settings),
+                    rate_limiter=open_rate_limiter(settings, clock),
+                    telemetry=PrometheusTelemetry())
 
 
 async def open_runtime(settings: Settings, *, clock: Clock | None = None,
@@ -114,3 +126,11 @@ def in_process_gates(settings: Settings, clock: Clock) -> Gates:
                                       wait_seconds=settings.network_slot_wait_seconds,
                                       clock=clock),
                  InProcessRefreshLock())
+
+
+def open_rate_limiter(settings: Settings, clock: Clock) -> RateLimiter:
+    """Request-rate buckets in Redis when it is configured (every hub shares them), else in
+    this process."""
+    if settings.redis_url is None:
+        return InProcessRateLimiter(clock)
+    return RedisRateLimiter.from_url(settings.redis_url.get_secret_value(), clock)

@@ -39,7 +39,7 @@ def _new_secret() -> str:
 async def create_hook(rt: Runtime, org_id: str, name: str, *, actor: str,
                       review_required: bool = False) -> CreatedHook:
     org = await rt.store.get_organization(org_id)
-    require_feature(rt.plans, org.plan, Feature.INCOMING_HOOKS)
+    require_feature(rt.plans, org.plan, Feature.INCOMING_HOOKS, flags=org.feature_flags)
     secret = _new_secret()
     hook = IncomingHook(id=new_id("hook"), org_id=org_id, name=name.strip(),
                         sealed_secret=rt.vault.seal(secret), review_required=review_required,
@@ -134,7 +134,7 @@ async def admit_hook_post(rt: Runtime, hook: IncomingHook, signed_at: int,
     includes hooks (LimitReached naming the plan otherwise, nothing recorded), then the
     request is recorded as seen. False when it was seen before: a replay."""
     org = await rt.store.get_organization(hook.org_id)
-    require_feature(rt.plans, org.plan, Feature.INCOMING_HOOKS)
+    require_feature(rt.plans, org.plan, Feature.INCOMING_HOOKS, flags=org.feature_flags)
     return await first_sight(rt, hook_scope(hook.id), request_fingerprint(signed_at, payload),
                              signed_at, rt.settings.webhook_tolerance_seconds)
 
