@@ -12,6 +12,8 @@ import traceback
 from collections.abc import Sequence
 
 from cli import (
+    admin,
+    audit,
     connections,
     hooks,
     keys,
@@ -29,7 +31,8 @@ from postflow import __version__
 from postflow.config import Settings
 from postflow.errors import PostFlowError
 
-COMMAND_GROUPS = (serve, orgs, connections, hooks, posts, queues, recurring, keys, validate)
+COMMAND_GROUPS = (serve, orgs, connections, hooks, posts, queues, recurring, keys, validate,
+                  admin, audit)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from postflow.chatops import accounts, org_settings, post_lists, queue_edits
+from postflow.chatops import accounts, audit_view, org_settings, post_lists, queue_edits
 from postflow.chatops.billing_link import billing_link
 from postflow.chatops.callers import Caller, Membership, resolve_member
 from postflow.chatops.formatting import parse_user, user_mention
@@ -89,6 +89,10 @@ async def _settings(req: Request, args: list[str]) -> Reply:
     return await org_settings.settings_command(req.rt, req.who, args)
 
 
+async def _audit(req: Request, args: list[str]) -> Reply:
+    return await audit_view.audit_command(req.rt, req.who, args)
+
+
 async def _role(req: Request, args: list[str]) -> Reply:
     if len(args) != 2:
         raise BadInput("Say who and which role: `/postflow role @ada admin` "
@@ -127,12 +131,17 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
             "Stop posting to an account and forget its access; its posts and queue stay until "
             "it is connected again.",
             "/postflow disconnect sandbox-1", Permission.MANAGE_CONNECTIONS, _disconnect),
-    Command("settings", "settings [timezone|review-channel|notify-channel|approval <value>]",
+    Command("settings", "settings [timezone|review-channel|notify-channel|approval|support "
+            "<value>]",
             "Show the organization's settings; Admins change them.",
             "/postflow settings timezone Europe/Paris", Permission.MANAGE_SETTINGS, _settings),
     Command("role", "role @person <viewer|member|admin|owner>",
             "Give someone a role (adds them when they are not a member yet).",
             "/postflow role @ada admin", Permission.MANAGE_MEMBERS, _role),
+    Command("audit", "audit [page]",
+            "The organization's audit log, newest first: who installed, linked, connected, "
+            "changed roles, hooks, settings and billing, and when.",
+            "/postflow audit 2", Permission.READ_AUDIT, _audit),
     Command("billing", "billing", "A link to the organization's billing page (15 minutes, "
             "for you only).", "/postflow billing", Permission.BILLING, _billing),
     Command("link", "link [CODE]",
@@ -174,6 +183,8 @@ async def run_button(rt: Runtime, queue: PublishQueue | None, caller: Caller, ac
             return await post_lists.press_publish_now(rt, queue, who, value)
         if action == ButtonAction.LIST_PAGE:
             return await post_lists.list_page(rt, who, value)
+        if action == ButtonAction.AUDIT_PAGE:
+            return await audit_view.press_audit_page(rt, who, value)
         raise BadInput("That button is out of date; run the command again.")
     except PostFlowError as err:
         return Reply(text=err.message, error=True)
@@ -205,5 +216,6 @@ async def help_reply(rt: Runtime, caller: Caller) -> Reply:
                                      else ""))))
     roles = ("Roles: Viewer sees posts and accounts; Member also drafts and asks for review; "
              "Admin also approves, schedules without review, cancels, publishes now and manages "
-             "accounts, queues, settings and roles; Owner also handles billing.")
+             "accounts, queues, settings and roles, and reads the audit log; Owner also handles "
+             "billing and support access.")
     return Reply(text=f"{intro} {roles}", items=tuple(items))
