@@ -57,11 +57,12 @@ class PlanLimits(BaseModel):
 
 
 class PlanRateLimits(BaseModel):
-    """Requests a minute (a token bucket: the burst is the same figure); None: unlimited."""
+    """Requests a minute (a token bucket: the burst is the same figure); None (left out of the
+    plans file, like every limit): unlimited."""
 
-    api_key: int | None = Field(default=60, ge=1)
-    hook: int | None = Field(default=60, ge=1)
-    organization: int | None = Field(default=120, ge=1)
+    api_key: int | None = Field(default=None, ge=1)
+    hook: int | None = Field(default=None, ge=1)
+    organization: int | None = Field(default=None, ge=1)
 
     def per_minute(self, scope: RateScope) -> int | None:
         value: int | None = getattr(self, scope.value)

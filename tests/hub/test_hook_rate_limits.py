@@ -10,7 +10,7 @@ import pytest
 
 from postflow.config import Settings
 from postflow.organizations import Organization
-from postflow.plans import DEFAULT_PLANS
+from postflow.plans import DEFAULT_PLANS, PlanRateLimits
 from postflow.runtime import Runtime
 from postflow.usecases.hooks import create_hook
 from tests.conftest import TEST_SECRET_KEY
@@ -111,3 +111,12 @@ def test_the_free_plan_allows_60_a_minute_per_key_and_per_hook() -> None:
     free = DEFAULT_PLANS.get("free").rate_limits
     assert (free.api_key, free.hook) == (60, 60)
 
+
+
+async def test_a_plan_without_rate_limits_leaves_requests_unlimited(
+        sender: Sender, rt: Runtime, org: Organization) -> None:
+    # This test's own catalog (read from its plans file): its plan loses its rate limits.
+    rt.plans.plans[0] = rt.plans.get("free").model_copy(update={"rate_limits": PlanRateLimits()})
+    response = await sender.post()
+    assert response.status == 202
+    assert "RateLimit" not in response.headers
