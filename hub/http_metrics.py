@@ -17,6 +17,10 @@ from integrations.metrics.registry import HOOK_INGEST_SECONDS, HTTP_REQUESTS
 #: The route whose POST is timed as ingestion.
 HOOK_ROUTE = "/v1/hooks/{hook_id}"
 UNMATCHED = "unmatched"
+#: Methods counted by name; any other (a client may send any token) counts as ``OTHER``, so
+#: nobody can grow the metric without bound.
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+OTHER_METHOD = "OTHER"
 
 
 @web.middleware
@@ -32,7 +36,8 @@ async def http_metrics_middleware(request: web.Request, handler: Handler) -> web
         raise
     finally:
         route = route_pattern(request)
-        HTTP_REQUESTS.labels(route=route, method=request.method, status=str(status)).inc()
+        method = request.method if request.method in KNOWN_METHODS else OTHER_METHOD
+        HTTP_REQUESTS.labels(route=route, method=method, status=str(status)).inc()
         if route == HOOK_ROUTE and request.method == "POST":
             HOOK_INGEST_SECONDS.labels(status=str(status)).observe(
                 time.perf_counter() - started)

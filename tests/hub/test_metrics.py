@@ -117,3 +117,14 @@ async def test_queue_depths_lag_and_connections_are_measured_at_scrape(
     assert 'postflow_queue_depth{queue="publish"} 7.0' in text
     assert "postflow_scheduler_lag_seconds 42.0" in text
     assert 'postflow_connections{network="sandbox",status="active"} 2.0' in text
+
+
+async def test_made_up_methods_count_as_one_label(client: HubClient) -> None:
+    before = sample("postflow_http_requests_total", route="unmatched", method="OTHER",
+                    status="404")
+    for method in ("PROPFIND", "MKCOL", "LOCK"):  # methods the HTTP parser knows
+        assert (await client.request(method, "/nowhere")).status == 404
+    after = sample("postflow_http_requests_total", route="unmatched", method="OTHER",
+                   status="404")
+    assert after - before == 3
+    assert "PROPFIND" not in await (await client.get("/metrics")).text()
