@@ -245,6 +245,11 @@ class MongoStore:
     async def list_organizations(self) -> list[Organization]:
         return await self._find_models(Organization, "organizations", {}, OLDEST_FIRST)
 
+    async def list_suspended_org_ids(self) -> list[str]:
+        docs = await self._coll("organizations").find(
+            {"suspension": {"$ne": None}}, {"_id": 1}).sort([("_id", ASCENDING)]).to_list()
+        return [str(doc["_id"]) for doc in docs]
+
     async def update_organization(self, org: Organization) -> None:
         await self._replace("organizations", {"_id": org.id}, model_document(org),
                             f"Organization {org.id} was not found.",

@@ -49,7 +49,8 @@ DEFAULT_MAX_ENTRIES = 1024
 CACHED_READS = frozenset({"find_hook", "get_organization", "get_connection", "list_connections"})
 #: Reads that always go to the store.
 UNCACHED_READS = frozenset({
-    "ping", "find_organization_by_name", "list_organizations", "find_member", "list_members",
+    "ping", "find_organization_by_name", "list_organizations", "list_suspended_org_ids",
+    "find_member", "list_members",
     "count_members", "list_workspaces", "count_workspaces", "find_workspace",
     "find_chat_installation", "count_connections", "list_hooks", "get_post", "list_posts",
     "list_posts_soonest_first", "count_posts", "find_due_posts", "next_due_at",
@@ -160,6 +161,9 @@ class ReadCachedStore:
 
     async def list_organizations(self) -> list[Organization]:
         return await self._store.list_organizations()
+
+    async def list_suspended_org_ids(self) -> list[str]:
+        return await self._store.list_suspended_org_ids()
 
     async def update_organization(self, org: Organization) -> None:
         with self._writing():

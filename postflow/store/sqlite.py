@@ -446,6 +446,11 @@ class SqliteStore:
         return await self._docs(Organization,
                                 "SELECT doc FROM organizations ORDER BY created_at, id")
 
+    async def list_suspended_org_ids(self) -> list[str]:
+        rows = await self._fetch("SELECT id FROM organizations WHERE"
+                                 " json_extract(doc, '$.suspension') IS NOT NULL ORDER BY id")
+        return [str(row[0]) for row in rows]
+
     async def update_organization(self, org: Organization) -> None:
         changed = await self._write(
             "UPDATE organizations SET name = ?, doc = ? WHERE id = ?",

@@ -125,4 +125,4 @@ async def resume_organization(rt: Runtime, org_id: str) -> Organization:
 
 async def suspended_org_ids(rt: Runtime) -> Sequence[str]:
     """The organizations whose posts wait (the scheduler leaves them out)."""
-    return [o.id for o in await rt.store.list_organizations() if o.suspension is not None]
+    return await rt.store.list_suspended_org_ids()
