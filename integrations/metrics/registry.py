@@ -33,6 +33,9 @@ PUBLISH_RETRIES = Counter(
 CHAT_DELIVERIES = Counter(
     "postflow_chat_deliveries", "Chat messages delivered by platform and outcome (sent, "
     "rate_limited = the platform's 429, refused, unreachable).", ["platform", "outcome"])
+JOBS = Counter(
+    "postflow_jobs", "Jobs the workers finished, by queue and outcome (done, retry, failed, "
+    "skipped).", ["queue", "outcome"])
 EMAIL_DELIVERIES = Counter(
     "postflow_email_deliveries", "Emails by outcome (sent, rate_limited = the provider's 429, "
     "failed).", ["outcome"])
