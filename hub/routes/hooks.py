@@ -22,9 +22,9 @@ from datetime import datetime, timedelta
 
 from aiohttp import web
 
+from hub.admission import admit_request
 from hub.errors import HubError
 from hub.hook_request import parse_hook_body
-from hub.rate_limiting import limit_request
 from hub.request_body import read_body
 from hub.routes import PUBLISH_QUEUE, RUNTIME
 from postflow.attempts import PublishAttempt
@@ -36,7 +36,6 @@ from postflow.publish_queue import PublishQueue
 from postflow.rate_limits import RateScope
 from postflow.runtime import Runtime
 from postflow.signatures import HEADER
-from postflow.suspension import refuse_if_suspended
 from postflow.usecases.dispatch import dispatch_if_due
 from postflow.usecases.hooks import (
     HOOK_SOURCE,
@@ -63,7 +62,7 @@ async def post_to_hook(request: web.Request) -> web.Response:
     body = await read_body(request, rt.settings.webhook_max_body_bytes,
                            rt.settings.http_body_timeout_seconds)
     signed_at = verify_hook_request(rt, hook, request.headers.get(HEADER), body)
-    await admit_request(request, rt, hook)
+    await admit_request(request, rt, hook.org_id, RateScope.HOOK, hook.id)
     key = idempotency_key(request)
     first_sight = await admit_hook_post(rt, hook, signed_at, body)
     if key is None and not first_sight:
@@ -84,18 +83,10 @@ async def get_hook_post(request: web.Request) -> web.Response:
     hook = await authenticate_hook_request(rt, request.match_info["hook_id"],
                                            request.headers.get(HEADER),
                                            request.rel_url.raw_path.encode("utf-8"))
-    await admit_request(request, rt, hook)
+    await admit_request(request, rt, hook.org_id, RateScope.HOOK, hook.id)
     post = await read_hook_post(rt, hook, request.match_info["post_id"])
     attempts = await rt.store.list_attempts(hook.org_id, post.id)
     return web.json_response(post_progress(post, attempts))
-
-
-async def admit_request(request: web.Request, rt: Runtime, hook: IncomingHook) -> None:
-    """After the signature, before anything is recorded: a suspended organization's hook
-    answers 403, and a request over the hook's or the organization's rate 429."""
-    org = await rt.store.get_organization(hook.org_id)
-    refuse_if_suspended(org)
-    await limit_request(request, rt, org, RateScope.HOOK, hook.id)
 
 
 def _replayed() -> HubError:
