@@ -36,3 +36,11 @@ async def test_the_token_opens_the_metrics_behind_a_proxy_too(client: HubClient)
                                                      "X-Forwarded-For": "203.0.113.9"})
     assert response.status == 200
     assert "postflow_http_requests_total" in await response.text()
+
+
+@pytest.mark.parametrize("given", [TOKEN[:-1], TOKEN + "x", TOKEN.upper(), f"Basic {TOKEN}"])
+async def test_a_near_miss_of_the_token_is_401(client: HubClient, given: str) -> None:
+    header = given if given.startswith("Basic ") else f"Bearer {given}"
+    response = await client.get("/metrics", headers={"Authorization": header})
+    assert response.status == 401
+    assert "postflow_" not in await response.text()
