@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from hub import security_headers
+from hub.api import serve as api
 from hub.errors import error_middleware
 from hub.routes import (
     BROKER_PING,
@@ -45,6 +46,6 @@ def create_app(rt: Runtime, queue: PublishQueue, broker_ping: BrokerPing) -> web
     app[PUBLISH_QUEUE] = queue
     app[BROKER_PING] = broker_ping
     security_headers.install(app)
-    for feature in (health, hooks, sandbox, oauth, media, billing, assets):
+    for feature in (health, hooks, api, sandbox, oauth, media, billing, assets):
         feature.add_routes(app)
     return app

@@ -4,7 +4,8 @@ It is composed of one protocol per record type (``postflow/store/records/``).
 
 Every read and write of an organization's data takes its ``org_id``. A few lookups are global
 on purpose, because they are entry points that find the organization: ``find_hook`` (a webhook
-URL names only the hook), ``find_due_posts``, ``find_stale_posts`` and ``find_idle_media``
+URL names only the hook), ``find_api_key`` and ``touch_api_key`` (a bearer key names only
+itself), ``find_due_posts``, ``find_stale_posts`` and ``find_idle_media``
 (the scheduler serves all organizations), ``count_media_holders`` (media bytes are shared),
 ``find_workspace`` and ``find_chat_installation`` (a chat request names only
 its workspace). Writes of posts are compare-and-swap on ``version``, which is what makes claiming
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from postflow.store.records.api_keys import ApiKeyRecords
 from postflow.store.records.attempts import AttemptRecords
 from postflow.store.records.audit import AuditRecords
 from postflow.store.records.chat_installations import ChatInstallationRecords
@@ -38,7 +40,7 @@ __all__ = ["Store", "UsageCharge", "UsageExhausted"]
 class Store(OrganizationRecords, ChatInstallationRecords, OAuthStateRecords, ConnectionRecords,
             HookRecords, IdempotencyKeyRecords, SeenSignatureRecords, PostRecords, QueueRecords,
             AttemptRecords, AuditRecords, UsageRecords, OrgMediaRecords, HeartbeatRecords,
-            SeriesRecords, ReviewRecords, Protocol):
+            SeriesRecords, ReviewRecords, ApiKeyRecords, Protocol):
     """Every record type, and the connection's lifecycle."""
 
     async def ping(self) -> None:

@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 
+from postflow.api_keys import ApiKey
 from postflow.approvals import ApprovalPolicy
 from postflow.attempts import PublishAttempt
 from postflow.audit import AuditEvent
@@ -35,6 +36,7 @@ from postflow.connections import Connection
 from postflow.hooks import IdempotencyRecord, IncomingHook
 from postflow.org_media import OrgMedia
 from postflow.organizations import Member, Organization, Workspace
+from postflow.pages import PageAfter, PostFilter
 from postflow.posts import Post, PostStatus
 from postflow.queues import QueueSettings
 from postflow.recurrence import RecurringSeries, SeriesStatus
@@ -57,7 +59,8 @@ UNCACHED_READS = frozenset({
     "list_queue_posts", "list_attempts", "list_audit", "get_usage", "find_idle_media",
     "media_in_use", "media_last_named", "count_media_holders", "get_heartbeat", "get_series",
     "list_series", "find_due_series", "get_approval_policies", "get_review",
-    "find_review_for_post", "find_expired_reviews",
+    "find_review_for_post", "find_expired_reviews", "list_posts_page", "list_audit_page",
+    "find_api_key", "list_api_keys",
 })
 #: Writes of the record types cached here (organizations with their members and workspaces,
 #: connections, hooks): each empties the cache before and after it.
@@ -75,7 +78,7 @@ UNCACHED_WRITES = frozenset({
     "save_queue_settings", "insert_attempt", "finish_attempt", "append_audit", "consume_usage",
     "release_usage", "hold_media", "use_held_media", "release_held_media", "set_heartbeat",
     "insert_series", "replace_series", "save_approval_policy", "insert_review",
-    "replace_review",
+    "replace_review", "insert_api_key", "update_api_key", "touch_api_key",
 })
 
 _Key = tuple[str, ...]
@@ -331,6 +334,30 @@ class ReadCachedStore:
     # -- AuditRecords (audit.py) ---------------------------------------------------------------
     async def append_audit(self, event: AuditEvent) -> None:
         await self._store.append_audit(event)
+
+    async def list_audit_page(self, org_id: str, *, subject_id: str | None,
+                              after: PageAfter | None, limit: int) -> list[AuditEvent]:
+        return await self._store.list_audit_page(org_id, subject_id=subject_id, after=after,
+                                                 limit=limit)
+
+    async def list_posts_page(self, org_id: str, filter_: PostFilter, *,
+                              after: PageAfter | None, limit: int) -> list[Post]:
+        return await self._store.list_posts_page(org_id, filter_, after=after, limit=limit)
+
+    async def find_api_key(self, key_id: str) -> ApiKey | None:
+        return await self._store.find_api_key(key_id)
+
+    async def list_api_keys(self, org_id: str) -> list[ApiKey]:
+        return await self._store.list_api_keys(org_id)
+
+    async def insert_api_key(self, key: ApiKey) -> None:
+        await self._store.insert_api_key(key)
+
+    async def update_api_key(self, key: ApiKey) -> None:
+        await self._store.update_api_key(key)
+
+    async def touch_api_key(self, key_id: str, at: datetime) -> None:
+        await self._store.touch_api_key(key_id, at)
 
     async def list_audit(self, org_id: str, subject_id: str | None = None,
                          limit: int = 200) -> list[AuditEvent]:

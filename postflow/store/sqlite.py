@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
+from postflow.api_keys import ApiKey
 from postflow.approvals import ApprovalPolicy
 from postflow.attempts import AttemptOutcome, PublishAttempt
 from postflow.audit import AuditEvent
@@ -32,6 +33,7 @@ from postflow.errors import Conflict, NotFound
 from postflow.hooks import IdempotencyRecord, IdempotencyState, IncomingHook
 from postflow.org_media import MEDIA_BYTES_METRIC, MEDIA_BYTES_PERIOD, OrgMedia
 from postflow.organizations import Member, Organization, Workspace
+from postflow.pages import PageAfter, PostFilter
 from postflow.posts import Post, PostStatus
 from postflow.queues import QueueSettings
 from postflow.recurrence import RecurringSeries, SeriesStatus
@@ -129,6 +131,11 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
            expires_at TEXT NOT NULL, PRIMARY KEY (scope, signature))""",
         "CREATE INDEX seen_signatures_expires ON seen_signatures (expires_at)",
     ),
+    (  # API keys
+        """CREATE TABLE api_keys (id TEXT PRIMARY KEY, org_id TEXT NOT NULL,
+           created_at TEXT NOT NULL, doc TEXT NOT NULL)""",
+        "CREATE INDEX api_keys_org ON api_keys (org_id, created_at)",
+    ),
 )
 
 
@@ -142,6 +149,12 @@ def _ts(moment: datetime) -> str:
 def _status_list(statuses: Sequence[StrEnum]) -> str:
     """Statuses as the JSON array that ``status IN (SELECT value FROM json_each(?))`` reads."""
     return json.dumps([s.value for s in statuses])
+
+
+def _twice(moment: datetime | None) -> tuple[str | None, str | None]:
+    """A ``(? IS NULL OR column op ?)`` pair of parameters."""
+    text = _ts_or_none(moment)
+    return text, text
 
 
 def _ts_or_none(moment: datetime | None) -> str | None:
@@ -686,6 +699,24 @@ class SqliteStore:
             " AND (? IS NULL OR status IN (SELECT value FROM json_each(?)))"
             " ORDER BY created_at DESC, id DESC LIMIT ?", (org_id, wanted, wanted, limit))
 
+    async def list_posts_page(self, org_id: str, filter_: PostFilter, *,
+                              after: PageAfter | None, limit: int) -> list[Post]:
+        wanted = None if filter_.statuses is None else _status_list(filter_.statuses)
+        at, after_id = (None, None) if after is None else (_ts(after.at), after.id)
+        return await self._docs(
+            Post, "SELECT doc FROM posts WHERE org_id = ?"
+            " AND (? IS NULL OR status IN (SELECT value FROM json_each(?)))"
+            " AND (? IS NULL OR EXISTS (SELECT 1 FROM json_each(posts.doc, '$.targets') t"
+            "      WHERE json_extract(t.value, '$.network') = ?))"
+            " AND (? IS NULL OR created_at >= ?) AND (? IS NULL OR created_at < ?)"
+            " AND (? IS NULL OR scheduled_at >= ?) AND (? IS NULL OR scheduled_at < ?)"
+            " AND (? IS NULL OR created_at < ? OR (created_at = ? AND id < ?))"
+            " ORDER BY created_at DESC, id DESC LIMIT ?",
+            (org_id, wanted, wanted, filter_.network, filter_.network,
+             *_twice(filter_.created_from), *_twice(filter_.created_before),
+             *_twice(filter_.scheduled_from), *_twice(filter_.scheduled_before),
+             at, at, at, after_id, max(limit, 0)))
+
     async def list_posts_soonest_first(self, org_id: str, statuses: Sequence[PostStatus], *,
                                        offset: int, limit: int) -> list[Post]:
         # Instants are fixed-width UTC text (_ts): text order is time order.
@@ -794,6 +825,41 @@ class SqliteStore:
             AuditEvent, "SELECT doc FROM audit WHERE org_id = ?"
             " AND (? IS NULL OR subject_id = ?) ORDER BY at, id LIMIT ?",
             (org_id, subject_id, subject_id, limit))
+
+    async def list_audit_page(self, org_id: str, *, subject_id: str | None,
+                              after: PageAfter | None, limit: int) -> list[AuditEvent]:
+        at, after_id = (None, None) if after is None else (_ts(after.at), after.id)
+        return await self._docs(
+            AuditEvent, "SELECT doc FROM audit WHERE org_id = ?"
+            " AND (? IS NULL OR subject_id = ?)"
+            " AND (? IS NULL OR at < ? OR (at = ? AND id < ?))"
+            " ORDER BY at DESC, id DESC LIMIT ?",
+            (org_id, subject_id, subject_id, at, at, at, after_id, max(limit, 0)))
+
+    # -- API keys ---------------------------------------------------------------------------
+    async def insert_api_key(self, key: ApiKey) -> None:
+        await self._write(
+            "INSERT INTO api_keys (id, org_id, created_at, doc) VALUES (?, ?, ?, ?)",
+            (key.id, key.org_id, _ts(key.created_at), _dump(key)), "That API key already exists.")
+
+    async def find_api_key(self, key_id: str) -> ApiKey | None:
+        docs = await self._docs(ApiKey, "SELECT doc FROM api_keys WHERE id = ?", (key_id,))
+        return docs[0] if docs else None
+
+    async def list_api_keys(self, org_id: str) -> list[ApiKey]:
+        return await self._docs(
+            ApiKey, "SELECT doc FROM api_keys WHERE org_id = ? ORDER BY created_at, id",
+            (org_id,))
+
+    async def update_api_key(self, key: ApiKey) -> None:
+        if not await self._write("UPDATE api_keys SET doc = ? WHERE org_id = ? AND id = ?",
+                                 (_dump(key), key.org_id, key.id)):
+            raise NotFound("No such API key.")
+
+    async def touch_api_key(self, key_id: str, at: datetime) -> None:
+        await self._write(
+            "UPDATE api_keys SET doc = json_set(doc, '$.last_used_at', ?) WHERE id = ?",
+            (as_utc(at).isoformat().replace("+00:00", "Z"), key_id))
 
     # -- usage metering ---------------------------------------------------------------------
     async def consume_usage(self, org_id: str, metric: str, period: str,
