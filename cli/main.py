@@ -12,6 +12,7 @@ import traceback
 from collections.abc import Sequence
 
 from cli import (
+    api_keys,
     connections,
     hooks,
     keys,
@@ -29,7 +30,8 @@ from postflow import __version__
 from postflow.config import Settings
 from postflow.errors import PostFlowError
 
-COMMAND_GROUPS = (serve, orgs, connections, hooks, posts, queues, recurring, keys, validate)
+COMMAND_GROUPS = (serve, orgs, connections, hooks, posts, queues, recurring, keys, validate,
+                  api_keys)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from postflow.chatops import accounts, org_settings, post_lists, queue_edits
+from postflow.chatops.api_keys import apikey_command
 from postflow.chatops.billing_link import billing_link
 from postflow.chatops.callers import Caller, Membership, resolve_member
 from postflow.chatops.formatting import parse_user, user_mention
@@ -89,6 +90,10 @@ async def _settings(req: Request, args: list[str]) -> Reply:
     return await org_settings.settings_command(req.rt, req.who, args)
 
 
+async def _apikey(req: Request, args: list[str]) -> Reply:
+    return await apikey_command(req.rt, req.who, args)
+
+
 async def _role(req: Request, args: list[str]) -> Reply:
     if len(args) != 2:
         raise BadInput("Say who and which role: `/postflow role @ada admin` "
@@ -133,6 +138,10 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
     Command("role", "role @person <viewer|member|admin|owner>",
             "Give someone a role (adds them when they are not a member yet).",
             "/postflow role @ada admin", Permission.MANAGE_MEMBERS, _role),
+    Command("apikey", "apikey create <name> <scope,...>|list|revoke <key id>",
+            "Keys for the REST API (/v1): a new key is shown once, to you only.",
+            "/postflow apikey create cms posts:read,posts:write", Permission.MANAGE_API_KEYS,
+            _apikey),
     Command("billing", "billing", "A link to the organization's billing page (15 minutes, "
             "for you only).", "/postflow billing", Permission.BILLING, _billing),
     Command("link", "link [CODE]",
