@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from aiohttp import web
 from pydantic import BaseModel
@@ -61,9 +61,12 @@ class ApiCall:
 
 @dataclass(frozen=True)
 class Answer:
-    """A handler's answer: a model to serialize (None: no body), a status and headers."""
+    """A handler's answer: a model to serialize (None: no body), a status and headers.
 
-    body: BaseModel | None
+    A hot list may answer a plain dict shaped like its model instead (see
+    ``hub/api/views.py``'s ``post_view``); the route table still names the model."""
+
+    body: BaseModel | dict[str, Any] | None
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
 

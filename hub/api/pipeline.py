@@ -10,6 +10,8 @@ import hashlib
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
+from pydantic import BaseModel
+from pydantic_core import to_json
 
 from hub.api.call import API_GATES, Answer, ApiCall
 from hub.api.idempotency import once_per_key
@@ -97,7 +99,12 @@ async def _authenticate(request: web.Request, rt: Runtime) -> ApiKey:
 def _render(answer: Answer, call: ApiCall, read: web.Request | None) -> web.Response:
     """The answer as JSON; with ``read`` (a GET), tagged and checked against If-None-Match."""
     headers = {**call.response_headers, **answer.headers}
-    body = b"" if answer.body is None else answer.body.model_dump_json().encode()
+    if answer.body is None:
+        body = b""
+    elif isinstance(answer.body, BaseModel):
+        body = answer.body.model_dump_json().encode()
+    else:
+        body = to_json(answer.body)
     if read is not None and answer.body is not None:
         etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
         headers["ETag"] = etag

@@ -102,8 +102,8 @@ async def list_posts(call: ApiCall) -> Answer:
     posts = await call.rt.store.list_posts_page(call.org.id, filter_,
                                                 after=decode_cursor(query.cursor),
                                                 limit=query.limit + 1)
-    return Answer(PostPage(data=[post_view(p) for p in posts[:query.limit]],
-                           next_cursor=next_cursor(posts, query.limit, _position)))
+    return Answer({"data": [post_view(p) for p in posts[:query.limit]],
+                   "next_cursor": next_cursor(posts, query.limit, _position)})
 
 
 async def get_post(call: ApiCall) -> Answer:

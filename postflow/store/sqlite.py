@@ -131,10 +131,12 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
            expires_at TEXT NOT NULL, PRIMARY KEY (scope, signature))""",
         "CREATE INDEX seen_signatures_expires ON seen_signatures (expires_at)",
     ),
-    (  # API keys
+    (  # API keys; keyset pages of posts and audit events (newest first, ties by id)
         """CREATE TABLE api_keys (id TEXT PRIMARY KEY, org_id TEXT NOT NULL,
            created_at TEXT NOT NULL, doc TEXT NOT NULL)""",
         "CREATE INDEX api_keys_org ON api_keys (org_id, created_at)",
+        "CREATE INDEX posts_org_created_id ON posts (org_id, created_at, id)",
+        "CREATE INDEX audit_org_at_id ON audit (org_id, at, id)",
     ),
 )
 
