@@ -78,6 +78,7 @@ INDEXES: list[tuple[str, IndexKeys, bool]] = [
     ("approval_policies", [("org_id", ASCENDING)], False),
     ("seen_signatures", [("scope", ASCENDING), ("signature", ASCENDING)], True),
     ("api_keys", [("org_id", ASCENDING), ("created_at", ASCENDING)], False),
+    ("posts", [("org_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)], False),
     ("audit", [("org_id", ASCENDING), ("at", DESCENDING), ("_id", DESCENDING)], False),
 ]
 
