@@ -13,7 +13,15 @@ from postflow.api_keys import ApiScope
 from postflow.posts import PostSource
 from postflow.runtime import Runtime
 from postflow.usecases.submit_post import PostRequest, submit_post
-from tests.hub.api.conftest import Api, Tenant, body_for, make_tenant, route_path, scheduled_post
+from tests.hub.api.conftest import (
+    Api,
+    Tenant,
+    body_for,
+    make_tenant,
+    post_body,
+    route_path,
+    scheduled_post,
+)
 from tests.hub.conftest import HubClient, error_code
 
 ROUTE_IDS = [f"{r.method} {r.path}" for r in API_ROUTES]
@@ -103,3 +111,26 @@ async def test_usage_counts_only_the_keys_own_organization(client: HubClient, ac
 
     posts = next(m for m in body["metrics"] if m["metric"] == "scheduled_posts_per_month")
     assert posts["used"] == 0
+
+
+async def test_a_post_to_another_organizations_account_is_refused_as_to_none(
+        client: HubClient, acme: Tenant, globex: Tenant) -> None:
+    api = Api(client, acme.token)
+
+    theirs = await api.post("/v1/posts", {"text": "Hi", "targets": [globex.sandbox.id]})
+    nobodys = await api.post("/v1/posts", {"text": "Hi", "targets": ["conn_doesnotexist00000"]})
+
+    assert (theirs.status, nobodys.status) == (422, 422)
+    assert (await theirs.json())["error"]["message"].replace(globex.sandbox.id, "X") == \
+        (await nobodys.json())["error"]["message"].replace("conn_doesnotexist00000", "X")
+
+
+async def test_an_idempotency_key_of_another_organization_replays_nothing(
+        client: HubClient, acme: Tenant, globex: Tenant) -> None:
+    await Api(client, globex.token).post("/v1/posts", post_body(globex), key="k")
+
+    mine = await Api(client, acme.token).post("/v1/posts", post_body(acme), key="k")
+
+    assert mine.status == 201
+    assert "Idempotent-Replayed" not in mine.headers
+    assert (await mine.json())["targets"][0]["connection_id"] == acme.sandbox.id
