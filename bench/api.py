@@ -16,7 +16,8 @@ day ahead, so nothing publishes. The baseline answers the same methods with a sm
 
 The last line is ``RESULT create_rps=... list_rps=... create_ratio=... list_ratio=...
 p99_ms=... baseline_create_rps=... baseline_list_rps=...``; ``p99_ms`` is the higher of the two
-paced runs' p99.
+paced runs' p99. Each run also prints the server's CPU time per request (from /proc), which
+other work on the machine does not inflate the way it does rates and latencies.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import asyncio
 import json
 import multiprocessing
 import multiprocessing.connection
+import os
 import tempfile
 import time
 from dataclasses import dataclass
@@ -51,6 +53,7 @@ from workers.heap import settle_heap
 #: Posts in the hub before the load starts, so every list page is full from the first request.
 SEED_POSTS = 200
 LIST_LIMIT = 50
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 #: Most requests in flight during a paced run (far above what half the rate needs).
 PACED_CEILING = 512
 
@@ -180,10 +183,24 @@ async def paced(endpoints: Endpoints, create: bool, *, rate: float, seconds: flo
     return tally
 
 
-def _report(name: str, tally: Tally, seconds: float) -> float:
+def _cpu_seconds(pid: int) -> float:
+    """The server's CPU time so far (user + system), from /proc; 0 where there is none."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def _report(name: str, tally: Tally, seconds: float, cpu: float) -> float:
+    """Print a run's figures; ``cpu``: the server's CPU seconds over the whole run (warm-up
+    included), so CPU per request holds on a machine other work slows down."""
     rate = len(tally.latencies) / seconds
+    served = len(tally.latencies) + tally.failures
+    per_request = cpu / served * 1000 if served else float("nan")
     print(f"{name}: {rate:.0f}/s ok, {tally.failures} failed, p50 {_ms(tally.latencies, 0.5):.1f}"
-          f" ms, p99 {_ms(tally.latencies, 0.99):.1f} ms", flush=True)
+          f" ms, p99 {_ms(tally.latencies, 0.99):.1f} ms, server CPU ~{per_request:.2f} ms a "
+          "request", flush=True)
     if tally.first_failure:
         print(f"{name}: first failure: {tally.first_failure}", flush=True)
     return rate
@@ -201,14 +218,18 @@ def _measure(kind: str, args: argparse.Namespace) -> dict[str, float]:
             raise RuntimeError(f"the {kind} server did not start within 60 s")
         endpoints = Endpoints(**parent.recv())
         for create, name in ((True, "create"), (False, "list")):
+            cpu = _cpu_seconds(server.pid or 0)
             tally = asyncio.run(full_speed(endpoints, create, seconds=args.seconds,
                                            warmup=args.warmup, concurrency=args.concurrency))
-            results[name] = _report(f"{kind} {name}", tally, args.seconds)
+            results[name] = _report(f"{kind} {name}", tally, args.seconds,
+                                    _cpu_seconds(server.pid or 0) - cpu)
         if kind == "hub":
             for create, name in ((True, "create"), (False, "list")):
                 rate = results[name] / 2
+                cpu = _cpu_seconds(server.pid or 0)
                 tally = asyncio.run(paced(endpoints, create, rate=rate, seconds=args.seconds))
-                _report(f"{kind} {name} paced at {rate:.0f}/s", tally, args.seconds)
+                _report(f"{kind} {name} paced at {rate:.0f}/s", tally, args.seconds,
+                        _cpu_seconds(server.pid or 0) - cpu)
                 results[f"{name}_p99"] = _ms(tally.latencies, 0.99)
     finally:
         stop.set()

@@ -6,6 +6,7 @@ Platform answers, sealed tokens and secrets never appear.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from datetime import datetime
 from typing import Any
 
@@ -185,10 +186,30 @@ def _problem(kind: str | None, message: str | None, code: str | None) -> Problem
     return ProblemView(kind=kind, message=message, code=code)
 
 
+#: Views of recently listed posts: the same Post object (a store hands out an unchanged post's
+#: record again, see SqliteStore.list_posts_page) has the same view. Keyed by ``id(post)``,
+#: holding the post itself, so an id is never reused while its entry lives.
+_VIEWS: OrderedDict[int, tuple[Post, dict[str, Any]]] = OrderedDict()
+VIEWS_KEPT = 2048
+
+
 def post_view(post: Post) -> dict[str, Any]:
     """``post`` as a :class:`PostView` reads in JSON, built as a plain dict: lists answer fifty
     of these per request, and a model per post (validated or constructed) costs more than the
-    rest of the request. tests/hub/api/test_views.py holds the dict to the model."""
+    rest of the request. tests/hub/api/test_views.py holds the dict to the model. The dict
+    may be shared: serialize it, do not change it."""
+    cached = _VIEWS.get(id(post))
+    if cached is not None and cached[0] is post:
+        _VIEWS.move_to_end(id(post))
+        return cached[1]
+    view = _build_post_view(post)
+    _VIEWS[id(post)] = (post, view)
+    if len(_VIEWS) > VIEWS_KEPT:
+        _VIEWS.popitem(last=False)
+    return view
+
+
+def _build_post_view(post: Post) -> dict[str, Any]:
     scheduled_at = post.scheduled_at
     return {
         "id": post.id, "status": post.status.value, "status_reason": post.status_reason,

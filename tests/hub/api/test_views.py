@@ -30,3 +30,16 @@ def test_post_view_is_a_post_view_model_field_for_field() -> None:
     assert set(view) == set(PostView.model_fields)
     assert to_json(view) == PostView.model_validate(view).model_dump_json().encode()
     assert b'"scheduled_local":"2026-11-25T13:00:00+01:00"' in to_json(view)
+
+
+def test_a_changed_post_gets_a_new_view() -> None:
+    post = Post(id="post_1", org_id="org_1", text="Hello",
+                targets=[PostTarget(connection_id="c1", network="x")],
+                status=PostStatus.SCHEDULED, source=PostSource(kind="api"),
+                created_at=AT, updated_at=AT)
+    first = post_view(post)
+
+    changed = post.model_copy(update={"text": "Changed", "version": 2})
+
+    assert post_view(post) is first
+    assert post_view(changed)["text"] == "Changed"

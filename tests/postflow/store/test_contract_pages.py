@@ -91,3 +91,15 @@ async def test_audit_page_is_newest_first_and_continues_after_the_cursor(store: 
 
     assert [e.id for e in first + rest] == [e.id for e in reversed(events)]
     assert [e.subject_id for e in only] == ["post_1"] * 3
+
+
+async def test_a_page_read_again_shows_a_post_changed_since(store: Store) -> None:
+    post = make_post("org_a")
+    await store.insert_post(post)
+    await store.list_posts_page("org_a", PostFilter(), after=None, limit=10)
+
+    await store.replace_post(post.model_copy(update={"text": "Changed", "version": 2}),
+                             expected_version=1)
+
+    again = await store.list_posts_page("org_a", PostFilter(), after=None, limit=10)
+    assert [(p.text, p.version) for p in again] == [("Changed", 2)]
