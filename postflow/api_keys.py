@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from enum import StrEnum
 
@@ -21,6 +22,8 @@ from postflow.secret_compare import same_secret
 KEY_PREFIX = "pf_"
 #: Random bytes of a key's secret (hex: twice as many characters).
 SECRET_BYTES = 24
+_KEY_SHAPE = re.compile(r"pf_(?P<id>key_[0-9a-z]{1,40})_(?P<secret>[0-9a-f]{1,200})",
+                        re.ASCII)
 
 
 class ApiScope(StrEnum):
@@ -88,13 +91,10 @@ def full_key(key_id: str, secret: str) -> str:
 
 
 def split_key(token: str) -> tuple[str, str] | None:
-    """(key id, secret) of a token shaped like a key, else None."""
-    if not token.startswith(KEY_PREFIX):
-        return None
-    key_id, sep, secret = token[len(KEY_PREFIX):].rpartition("_")
-    if not sep or not key_id.startswith("key_") or not secret or len(secret) > 200:
-        return None
-    return key_id, secret
+    """(key id, secret) of a token shaped like a key, else None: any other text (a header byte
+    that is not UTF-8 arrives as a lone surrogate) never reaches a store or a hash."""
+    match = _KEY_SHAPE.fullmatch(token)
+    return None if match is None else (match["id"], match["secret"])
 
 
 def secret_matches(key: ApiKey, secret: str) -> bool:

@@ -18,6 +18,7 @@ from aiohttp import web
 
 from hub.errors import HubError
 from hub.routes.hooks import idempotency_key
+from postflow.errors import BadInput
 from postflow.hooks import IdempotencyRecord, IdempotencyState
 from postflow.runtime import Runtime
 
@@ -30,6 +31,9 @@ async def once_per_key(request: web.Request, rt: Runtime, org_id: str, raw_body:
     key = idempotency_key(request)
     if key is None:
         return await respond()
+    if not (key.isascii() and key.isprintable()):
+        raise BadInput(f"The {HEADER} header must be printable ASCII, such as a UUID.",
+                       details={"header": HEADER})
     namespace = f"api:{org_id}"
     fingerprint = hashlib.sha256(b"\n".join(
         (request.method.encode(), request.rel_url.raw_path.encode(), raw_body))).hexdigest()

@@ -21,11 +21,12 @@ from hub.errors import HubError, status_for
 from hub.request_body import read_body
 from hub.routes import PUBLISH_QUEUE, RUNTIME
 from postflow.api_keys import ApiKey
-from postflow.errors import ConfigurationError, PostFlowError, Unauthorized
+from postflow.errors import ConfigurationError, NotFound, PostFlowError, Unauthorized
 from postflow.runtime import Runtime
 from postflow.usecases.api_keys import authenticate_api_key
 
 REALM = 'Bearer realm="PostFlow API"'
+MAX_ID = 100
 
 
 def handler_for(route: ApiRoute) -> Handler:
@@ -62,6 +63,11 @@ async def _serve(route: ApiRoute, call: ApiCall) -> web.StreamResponse:
                                 "key_scopes": [s.value for s in call.key.scopes]},
                        headers={"WWW-Authenticate": f'{REALM}, error="insufficient_scope", '
                                                     f'scope="{route.scope.value}"'})
+    for name, value in call.request.match_info.items():
+        # Ids are short ASCII; anything else (a lone surrogate from a byte that is not UTF-8
+        # included) names nothing, and never reaches a store.
+        if not (value.isascii() and value.isprintable() and len(value) <= MAX_ID):
+            raise NotFound("There is nothing at this address.", details={name: "unknown"})
     if route.query is not None:
         call.query = parse_query(route.query, call.request)
     if route.method == "GET":

@@ -212,3 +212,17 @@ async def test_a_gates_headers_reach_a_served_answer(client: HubClient, acme: Te
 
     assert response.status == 200
     assert response.headers["RateLimit"] == "limit=60, remaining=59, reset=60"
+
+
+async def test_an_idempotency_key_that_is_not_printable_ascii_is_422(api: Api,
+                                                                    acme: Tenant) -> None:
+    response = await api.post("/v1/posts", post_body(acme), key="clé-1")
+
+    assert response.status == 422
+    assert "Idempotency-Key" in (await response.json())["error"]["message"]
+
+
+async def test_an_id_that_is_not_ascii_is_404(api: Api) -> None:
+    response = await api.get("/v1/posts/post_%FF%FE")
+
+    assert response.status == 404

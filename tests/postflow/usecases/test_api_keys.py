@@ -66,3 +66,20 @@ def test_scopes_are_a_closed_list_read_in_catalogue_order() -> None:
     for bad in ("", "posts:*", "admin"):
         with pytest.raises(BadInput):
             parse_scopes(bad)
+
+
+@pytest.mark.parametrize("token", [
+    "pf_key_\udcff_abc",  # a header byte that is not UTF-8 arrives as a lone surrogate
+    "pf_key_abc_\udcff", "pf_key_ü_abc", "pf_key_abc_secret with spaces", "pf_key__abc",
+])
+async def test_a_token_of_any_text_is_refused_as_unauthorized(rt: Runtime, token: str) -> None:
+    with pytest.raises(Unauthorized):
+        await authenticate_api_key(rt, token)
+
+
+async def test_a_known_key_with_a_secret_of_any_text_is_refused(rt: Runtime) -> None:
+    org = await create_organization(rt, "Acme", actor="test")
+    issued = await create_api_key(rt, org.id, "cms", [ApiScope.POSTS_READ], actor="cli")
+
+    with pytest.raises(Unauthorized):
+        await authenticate_api_key(rt, f"pf_{issued.key.id}_\udcff")
