@@ -59,6 +59,7 @@ bench: install
 	$(BIN)/python bench/pipeline.py --quick
 	$(BIN)/python bench/due_burst.py --quick
 	$(BIN)/python bench/chat_ack.py --quick
+	$(BIN)/python bench/discord_ack.py --quick
 	$(BIN)/python bench/validate.py --quick
 
 clean:

@@ -81,4 +81,8 @@ async def _with_runtime(settings: Settings, work: Callable[[Runtime], Awaitable[
     try:
         return await work(rt)
     finally:
-        await rt.store.close()
+        try:
+            if rt.billing is not None:
+                await rt.billing.close()
+        finally:
+            await rt.store.close()

@@ -13,15 +13,19 @@ from collections.abc import Sequence
 
 from cli import (
     api_keys,
+    billing,
     connections,
+    discord,
     hooks,
     keys,
+    notices,
     orgs,
     posts,
     queues,
     recurring,
     serve,
     validate,
+    webhooks,
 )
 from cli.context import CommandContext, load_settings
 from cli.log_config import configure_logging
@@ -31,7 +35,7 @@ from postflow.config import Settings
 from postflow.errors import PostFlowError
 
 COMMAND_GROUPS = (serve, orgs, connections, hooks, posts, queues, recurring, keys, validate,
-                  api_keys)
+                  discord, billing, webhooks, notices, api_keys)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -4,8 +4,9 @@ paced ``chat`` queue or at once).
 
 Slack's modules load only when Slack is configured: a process without Slack never imports
 slack-sdk or slack-bolt. A second platform is one more adapter registered in
-:func:`chat_adapters`. Discord (``POSTFLOW_DISCORD_BOT_TOKEN``) has its delivery only so far:
-the ``chat`` queue delivers its messages, but no notice sink or review cards make any yet.
+:func:`chat_adapters`: Discord (``POSTFLOW_DISCORD_BOT_TOKEN``) registers its delivery, its
+notice sink (:mod:`bot.discord.notice_sink`) and its review cards
+(:mod:`bot.discord.review_cards`), as Slack does.
 """
 
 from __future__ import annotations
@@ -13,8 +14,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from composition.webhooks import webhook_sink
 from postflow.chat.delivery import ChatDeliveries, ChatDelivery, ChatOutbox, InlineChatOutbox
+from postflow.clock import Clock, SystemClock
 from postflow.config import Settings
+from postflow.notices.inbox_sink import InboxSink
 from postflow.notices.review_cards import ReviewCardPosters, ReviewCards
 from postflow.notices.router import NoticeRouter, NoticeSink
 from postflow.notifications import LogSink
@@ -43,18 +47,24 @@ class ChatAdapter:
 class Chat:
     """A process's chat side."""
 
-    #: The one router: each chat adapter's sink, or the log's when there is none.
+    #: The one router: each chat adapter's sink, or the log's when there is none; then the
+    #: notification center's, always.
     notices: NoticeRouter
     review_cards: ReviewCardPosters
     #: The ``chat`` actor's deliveries, by platform.
     deliveries: ChatDeliveries
 
 
-def open_chat(settings: Settings, store: Store, vault: TokenVault) -> Chat:
-    """The chat adapters these settings configure, registered; the log sink when none is."""
+def open_chat(settings: Settings, store: Store, vault: TokenVault,
+              clock: Clock | None = None) -> Chat:
+    """The chat adapters these settings configure, registered; the log sink when none is;
+    always the notification center's sink (:mod:`postflow.notices.inbox_sink`); and the
+    outbound webhooks' sink."""
     deliveries = chat_deliveries(settings, store, vault)
     adapters = chat_adapters(settings, store, deliveries) if deliveries else ()
     sinks: list[NoticeSink] = [adapter.sink for adapter in adapters] or [LogSink()]
+    sinks.append(InboxSink(store, clock or SystemClock()))
+    sinks.append(webhook_sink(settings, store, clock or SystemClock()))
     return Chat(notices=NoticeRouter(sinks),
                 review_cards={adapter.platform: adapter.review_cards for adapter in adapters},
                 deliveries=deliveries)
@@ -90,6 +100,15 @@ def chat_adapters(settings: Settings, store: Store,
         assert isinstance(slack, SlackChatDelivery)
         adapters.append(ChatAdapter("slack", slack, SlackNoticeSink(store, outbox),
                                     SlackReviewCards(store, slack)))
+    discord = deliveries.get("discord")
+    if discord is not None:
+        from bot.discord.chat_delivery import DiscordChatDelivery
+        from bot.discord.notice_sink import DiscordNoticeSink
+        from bot.discord.review_cards import DiscordReviewCards
+
+        assert isinstance(discord, DiscordChatDelivery)
+        adapters.append(ChatAdapter("discord", discord, DiscordNoticeSink(store, outbox),
+                                    DiscordReviewCards(store, discord)))
     return tuple(adapters)
 
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from composition.billing import billing_event_queue
 from composition.chat import chat_deliveries, chat_outbox
 from hub.app import create_app
 from hub.routes import RUNTIME, BrokerPing
@@ -35,6 +36,11 @@ def build_hub(rt: Runtime, queue: PublishQueue, broker_ping: BrokerPing) -> web.
         from hub.routes import discord
 
         discord.add_routes(app, rt, settings.discord_public_key)
+    if settings.stripe_webhook_secret is not None:
+        from hub.routes import stripe_webhook
+
+        stripe_webhook.add_routes(app, billing_event_queue(settings),
+                                  settings.stripe_webhook_secret)
     return app
 
 

@@ -1,4 +1,5 @@
-"""The long-running processes the CLI starts: worker, scheduler, hub, and all three in one.
+"""The long-running processes the CLI starts: worker, scheduler, hub, and all three in one
+(with Discord's gateway bot when a bot token is set).
 
 Each configures the broker first (before any actor is imported and before anything that picks
 the chat queue), opens its backends once and builds its runtime from them, settles its
@@ -23,8 +24,11 @@ from types import FrameType
 import dramatiq
 from dramatiq.brokers.stub import StubBroker
 
+from composition.billing import billing_event_queue
+from composition.discord_gateway import discord_gateway
 from composition.hub import build_hub, close_slack_socket, connect_slack_socket
 from composition.runtime import Backends, open_backends
+from composition.webhooks import webhook_queue
 from composition.worker import install_worker_runtime
 from hub.server import serve
 from postflow.config import Settings
@@ -99,7 +103,9 @@ async def run_scheduler(settings: Settings, stop: asyncio.Event) -> None:
     leader = _leader_for(settings)
     settle_heap()
     try:
-        await Scheduler(backends.runtime(), DramatiqPublishQueue(), leader).run(stop)
+        await Scheduler(backends.runtime(), DramatiqPublishQueue(), leader,
+                        billing_queue=billing_event_queue(settings),
+                        webhooks=webhook_queue(settings)).run(stop)
     finally:
         await _close_leader(leader)
         await backends.close()
@@ -173,8 +179,11 @@ async def run_embedded(settings: Settings, stop: asyncio.Event,
                                  worker_timeout_ms=EMBEDDED_WORKER_TIMEOUT_MS)
         worker.start()
         scheduler_task = asyncio.create_task(
-            Scheduler(rt, queue, LocalLeader()).run(scheduler_stop), name="postflow-scheduler")
-        async with _hub_served(settings, backends, queue, broker, on_ready):
+            Scheduler(rt, queue, LocalLeader(), billing_queue=billing_event_queue(settings),
+                      webhooks=webhook_queue(settings))
+            .run(scheduler_stop), name="postflow-scheduler")
+        async with (discord_gateway(backends.runtime(read_cache=True), queue),
+                    _hub_served(settings, backends, queue, broker, on_ready)):
             await _wait_for_stop(stop, scheduler_task)
     finally:
         scheduler_stop.set()

@@ -8,8 +8,11 @@ nothing is set on a runtime afterwards, and a runtime is never copied.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from composition.chat import Chat, open_chat
+from composition.webhooks import open_webhook_sender
+from integrations.hook_templates.engine import SandboxedHookTemplates
 from integrations.media import open_media_fetcher, open_media_store
 from integrations.registry import build_provider_registry, build_validation_registry
 from postflow.account_gates import (
@@ -20,6 +23,7 @@ from postflow.account_gates import (
 )
 from postflow.clock import Clock, SystemClock
 from postflow.config import Settings, make_data_dir
+from postflow.hook_templates import HookTemplateEngine
 from postflow.media import MediaFetcher, MediaStore
 from postflow.plans import PlanCatalog, load_plan_catalog
 from postflow.providers import ProviderRegistry
@@ -28,6 +32,10 @@ from postflow.store.factory import open_store
 from postflow.store.port import Store
 from postflow.store.read_cache import ReadCachedStore
 from postflow.token_vault import TokenVault
+from postflow.webhooks.sending import WebhookSender
+
+if TYPE_CHECKING:
+    from integrations.stripe.gateway import StripeBillingGateway
 
 
 @dataclass(frozen=True)
@@ -52,6 +60,10 @@ class Backends:
     chat: Chat
     media_store: MediaStore
     media_fetcher: MediaFetcher
+    #: Stripe, when its secret key is set.
+    billing: StripeBillingGateway | None = None
+    webhook_sender: WebhookSender | None = None
+    hook_templates: HookTemplateEngine | None = None
 
     def runtime(self, *, read_cache: bool = False) -> Runtime:
         """The runtime on these backends; with ``read_cache``, hook, organization and connection
@@ -65,10 +77,16 @@ class Backends:
                        gates=self.gates.gates, refresh_locks=self.gates.refresh_locks,
                        notices=self.chat.notices, review_cards=self.chat.review_cards,
                        media_store=self.media_store,
-                       media_fetcher=self.media_fetcher)
+                       media_fetcher=self.media_fetcher, billing=self.billing,
+                       webhook_sender=self.webhook_sender,
+                       hook_templates=self.hook_templates)
 
     async def close(self) -> None:
-        await self.store.close()
+        try:
+            if self.billing is not None:
+                await self.billing.close()
+        finally:
+            await self.store.close()
 
 
 async def open_backends(settings: Settings, *, clock: Clock | None = None,
@@ -89,9 +107,22 @@ async def open_backends(settings: Settings, *, clock: Clock | None = None,
         raise
     return Backends(settings=settings, clock=clock, store=store, vault=vault, plans=plans,
                     providers=providers, gates=gates or in_process_gates(settings, clock),
-                    chat=open_chat(settings, store, vault),
+                    chat=open_chat(settings, store, vault, clock),
                     media_store=open_media_store(settings, clock),
-                    media_fetcher=open_media_fetcher(settings))
+                    media_fetcher=open_media_fetcher(settings),
+                    billing=open_billing_gateway(settings),
+                    webhook_sender=open_webhook_sender(settings),
+                    hook_templates=SandboxedHookTemplates())
+
+
+def open_billing_gateway(settings: Settings) -> StripeBillingGateway | None:
+    """Stripe when ``POSTFLOW_STRIPE_SECRET_KEY`` is set, else None (billing off)."""
+    if settings.stripe_secret_key is None:
+        return None
+    from integrations.stripe.gateway import StripeBillingGateway  # stripe loads only when used
+
+    return StripeBillingGateway(settings.stripe_secret_key.get_secret_value(),
+                                settings.stripe_api_url)
 
 
 async def open_runtime(settings: Settings, *, clock: Clock | None = None,

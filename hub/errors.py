@@ -21,6 +21,7 @@ from aiohttp.typedefs import Handler
 
 from postflow.errors import (
     BadInput,
+    BillingUnavailable,
     ConfigurationError,
     Conflict,
     Forbidden,
@@ -45,6 +46,7 @@ STATUS_BY_ERROR: tuple[tuple[type[PostFlowError], int], ...] = (
     (Conflict, 409),
     (LimitReached, 402),
     (ConfigurationError, 500),
+    (BillingUnavailable, 503),
 )
 
 

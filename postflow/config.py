@@ -9,7 +9,7 @@ import stat
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from postflow.account_gates import (
@@ -104,6 +104,11 @@ class Settings(BaseSettings):
     discord_bot_token: SecretStr | None = None
     #: Base URL of Discord's REST API; tests point it at a fake.
     discord_api_url: str = "https://discord.com/api/v10"
+    #: The application's id (General Information): registering ``/postflow`` and the
+    #: install URL need it.
+    discord_application_id: str | None = Field(default=None, pattern=r"^[0-9]{1,20}$")
+    #: The application's OAuth2 client secret (install); never shown.
+    discord_client_secret: SecretStr | None = None
 
     #: X (docs/networks.md): offered only when the client id and secret are both set.
     x_client_id: str | None = None
@@ -146,12 +151,18 @@ class Settings(BaseSettings):
     media_fetch_timeout_seconds: float = Field(default=300.0, gt=0)
     media_fetch_connect_timeout_seconds: float = Field(default=10.0, gt=0)
     media_fetch_max_redirects: int = Field(default=3, ge=0, le=10)
-    #: Tests only: let media URLs point at loopback, private and link-local addresses.
-    media_allow_private_hosts: bool = False
+    #: Development and tests only: let media URLs and outbound webhook endpoints point at
+    #: loopback, private and link-local addresses. ``POSTFLOW_MEDIA_ALLOW_PRIVATE_HOSTS`` is
+    #: its deprecated old name.
+    allow_private_hosts: bool = Field(default=False, validation_alias=AliasChoices(
+        "allow_private_hosts", "POSTFLOW_ALLOW_PRIVATE_HOSTS",
+        "POSTFLOW_MEDIA_ALLOW_PRIVATE_HOSTS"))
     #: How long a signed or presigned media URL handed to a network stays valid.
     media_url_ttl_seconds: int = Field(default=3600, ge=60)
     #: How long a medium no live post names is kept after its last use (media_retention.py).
     media_retention_hours: float = Field(default=24.0, gt=0)
+    #: How long a notice stays in members' notification centers (postflow/usecases/inbox.py).
+    notice_retention_days: int = Field(default=90, ge=1)
     s3_bucket: str | None = None
     #: An S3-compatible store (MinIO, R2...): its endpoint; unset means AWS.
     s3_endpoint_url: str | None = None
@@ -167,6 +178,15 @@ class Settings(BaseSettings):
     x_video_max_bytes: int = Field(default=512 * 1024 * 1024, ge=1)
     #: The longest video X takes from the account (140 s; some accounts may post longer).
     x_video_max_seconds: float = Field(default=140.0, gt=0)
+
+    #: Stripe (docs/billing.md): billing works only when the secret key is set; the hub serves
+    #: /stripe/webhook only when the webhook signing secret is set.
+    stripe_secret_key: SecretStr | None = None
+    stripe_webhook_secret: SecretStr | None = None
+    #: Base URL of Stripe's API (no ``/v1``); tests point it at a fake.
+    stripe_api_url: str = "https://api.stripe.com"
+    #: How long a ``past_due`` subscription keeps its paid plan before falling to the default.
+    billing_grace_days: int = Field(default=7, ge=0)
 
     @field_validator("previous_secret_keys", "provider_plugins", mode="before")
     @classmethod

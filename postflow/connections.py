@@ -42,5 +42,8 @@ class Connection(BaseModel):
     reconnect_by: UtcDatetime | None = None
     #: The warnings (days before ``reconnect_by``) already sent for that date.
     expiry_warnings_sent: list[int] = []
+    #: Over the plan's connected-accounts limit after a downgrade: kept, but nothing is
+    #: published to it until the plan allows it again (postflow/billing/plan_enforcement.py).
+    paused_by_plan: bool = False
     created_at: UtcDatetime
     updated_at: UtcDatetime

@@ -65,3 +65,10 @@ class ConfigurationError(PostFlowError):
     """Raised at start-up for settings that cannot work together."""
 
     code = "configuration_error"
+
+
+class BillingUnavailable(PostFlowError):
+    """Raised when billing is not configured, or the payment provider (Stripe) could not be
+    reached or refused a call; nothing was changed, trying again later may work."""
+
+    code = "billing_unavailable"

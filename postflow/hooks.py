@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 
 from postflow.clock import UtcDatetime
 from postflow.errors import Forbidden
+from postflow.hook_templates import SignatureScheme
 
 
 class IncomingHook(BaseModel):
@@ -22,6 +23,10 @@ class IncomingHook(BaseModel):
     review_required: bool = False
     disabled: bool = False
     created_at: UtcDatetime
+    #: Turns any JSON payload into the post (postflow/hook_templates.py); None: the body is
+    #: PostFlow's own post request.
+    template: str | None = None
+    signature_scheme: SignatureScheme = SignatureScheme.POSTFLOW
 
 
 class HookDisabled(Forbidden):

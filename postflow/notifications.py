@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 
 from postflow.notices.events import (
+    ChatAppRemoved,
     ConnectionBroken,
     Notice,
     PlanLimitReached,
@@ -16,10 +17,12 @@ from postflow.notices.events import (
     PostLate,
     PostPartiallyPublished,
     PostPublished,
+    PostScheduled,
     ReviewDecided,
     ReviewExpired,
     ReviewRequested,
     TokenExpiring,
+    WebhookEndpointDisabled,
 )
 
 log = logging.getLogger(__name__)
@@ -31,7 +34,8 @@ class LogSink:
     name = "log"
 
     def wants(self, notice: Notice) -> bool:
-        return True
+        # A post scheduled is the normal course of things: said to webhooks, not to the log.
+        return not isinstance(notice, PostScheduled)
 
     async def deliver(self, notice: Notice) -> None:
         match notice:
@@ -62,9 +66,15 @@ class LogSink:
             case ReviewExpired(post=post, review=review):
                 log.warning("review %s of post %s expired; the post is a draft again",
                             review.id, post.id)
+            case ChatAppRemoved(platform=platform, workspace_id=workspace_id):
+                log.warning("PostFlow was removed from %s workspace %s of organization %s",
+                            platform, workspace_id, notice.org_id)
             case PlanLimitReached(limit=limit):
                 log.info("organization %s reached its plan's %s limit", notice.org_id,
                             limit)
+            case WebhookEndpointDisabled(endpoint_id=endpoint_id, reason=reason):
+                log.warning("webhook endpoint %s of organization %s is disabled: %s",
+                            endpoint_id, notice.org_id, reason)
             case _:
                 log.info("%s about %s of organization %s", notice.kind, notice.subject,
                          notice.org_id)

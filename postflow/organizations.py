@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from postflow.billing.state import BillingState
 from postflow.clock import UtcDatetime
 
 
@@ -66,6 +67,8 @@ class Organization(BaseModel):
     review_channel: ChatChannel | None = None
     #: Where PostFlow tells people about posts that need them (late, failed).
     notification_channel: ChatChannel | None = None
+    #: Its Stripe subscription as last read (postflow/billing/); never subscribed by default.
+    billing: BillingState = Field(default_factory=BillingState)
 
 
 class Member(BaseModel):

@@ -9,7 +9,7 @@ import tomllib
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from postflow.errors import ConfigurationError, LimitReached
 
@@ -57,10 +57,28 @@ class PlanLimits(BaseModel):
 class Plan(BaseModel):
     key: str
     name: str
-    #: Stripe price id, filled in by the billing issue; plans without one are not for sale.
-    stripe_price_id: str | None = None
+    #: Stripe price ids (monthly, yearly...): a subscription on any of them is on this plan;
+    #: a plan without any is not for sale (docs/billing.md).
+    stripe_price_ids: list[str] = Field(default_factory=list)
+    #: Days of trial a new subscription to this plan starts with (0: none).
+    trial_days: int = Field(default=0, ge=0)
+    #: A per-unit Stripe price for each connected account beyond ``limits.connected_accounts``;
+    #: None: the limit is a hard cap.
+    addon_account_price_id: str | None = None
     limits: PlanLimits
     features: frozenset[Feature] = frozenset()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_single_price(cls, data: object) -> object:
+        if isinstance(data, dict) and "stripe_price_id" in data:
+            raise ValueError("stripe_price_id is no longer read: write stripe_price_ids = "
+                             '["price_..."] (a list: monthly, yearly...) instead')
+        return data
+
+    @property
+    def for_sale(self) -> bool:
+        return bool(self.stripe_price_ids)
 
 
 class PlanCatalog(BaseModel):
@@ -74,6 +92,13 @@ class PlanCatalog(BaseModel):
             if plan.key == key:
                 return plan
         raise ConfigurationError(f"No plan named {key!r} is configured.")
+
+    def by_price(self, price_id: str) -> Plan | None:
+        """The plan a Stripe price id belongs to (its own, or its add-on's: never both)."""
+        for plan in self.plans:
+            if price_id in plan.stripe_price_ids:
+                return plan
+        return None
 
     def lifting(self, current: Plan, limit: Limit, needed: int) -> Plan | None:
         """The first plan after ``current`` whose limit allows ``needed``."""
@@ -129,6 +154,10 @@ def load_plan_catalog(path: Path | None) -> PlanCatalog:
     duplicates = sorted({key for key in keys if keys.count(key) > 1})
     if duplicates:
         raise ConfigurationError(f"Plans file {path} defines plan {duplicates[0]!r} twice.")
+    prices = [price for plan in catalog.plans for price in plan.stripe_price_ids]
+    repeated = sorted({price for price in prices if prices.count(price) > 1})
+    if repeated:
+        raise ConfigurationError(f"Plans file {path} gives price {repeated[0]!r} to two plans.")
     if catalog.default not in keys:
         raise ConfigurationError(
             f"Plans file {path} names {catalog.default!r} as the default plan but defines no "

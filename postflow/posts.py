@@ -95,6 +95,9 @@ class Post(BaseModel):
     source: PostSource
     created_by: str = ""
     status_reason: str = ""
+    #: Why the plan holds this Scheduled post back (``due_at`` cleared until it is released,
+    #: postflow/billing/plan_enforcement.py): ``quota`` or ``paused_account``; None: not held.
+    plan_hold: str | None = None
     created_at: UtcDatetime
     updated_at: UtcDatetime
 

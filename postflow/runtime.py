@@ -14,8 +14,10 @@ from postflow.account_gates import (
     InProcessRefreshLock,
     RefreshLock,
 )
+from postflow.billing.gateway import BillingGateway
 from postflow.clock import Clock, SystemClock
 from postflow.config import Settings
+from postflow.hook_templates import HookTemplateEngine
 from postflow.media import MediaFetcher, MediaStore
 from postflow.notices.review_cards import ReviewCardPosters
 from postflow.notices.router import NoticeRouter, Notices
@@ -25,6 +27,7 @@ from postflow.providers import ProviderRegistry
 from postflow.signed_tokens import TokenSigner
 from postflow.store.port import Store
 from postflow.token_vault import TokenVault
+from postflow.webhooks.sending import WebhookSender
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,14 @@ class Runtime:
     #: Where post media are stored, and how media URLs are fetched (``composition/runtime.py``).
     media_store: MediaStore | None = None
     media_fetcher: MediaFetcher | None = None
+    #: Stripe, when ``POSTFLOW_STRIPE_SECRET_KEY`` is set (``composition/runtime.py``); None:
+    #: billing is off and organizations keep the plan they have.
+    billing: BillingGateway | None = None
+    #: POSTs outbound webhook deliveries (``composition/runtime.py``); None: this process
+    #: sends none.
+    webhook_sender: WebhookSender | None = None
+    #: Renders hook templates in a sandbox (``composition/runtime.py``).
+    hook_templates: HookTemplateEngine | None = None
 
     @property
     def tokens(self) -> TokenSigner:

@@ -74,3 +74,30 @@ def verify_signature(header: str | None, payload: bytes, secrets: list[str], *, 
     if not matched:
         raise Unauthorized("The signature does not match this hook's secret.")
     return timestamp
+
+
+#: GitHub's own webhooks (a hook with ``--signature github``): ``sha256=<hex HMAC of the body>``.
+GITHUB_HEADER = "X-Hub-Signature-256"
+_GITHUB_PREFIX = "sha256="
+
+
+def github_signature_header(secret: str, payload: bytes) -> str:
+    """The header value GitHub sends for ``payload`` signed with ``secret``."""
+    return _GITHUB_PREFIX + hmac.new(secret.encode("utf-8"), payload, hashlib.sha256).hexdigest()
+
+
+def verify_github_signature(header: str | None, payload: bytes, secrets: list[str]) -> None:
+    """Raise :class:`Unauthorized` unless ``header`` is GitHub's signature of ``payload`` with
+    one of ``secrets``. GitHub signs no timestamp: replays are refused by the body's
+    fingerprint instead (postflow/usecases/hooks.py)."""
+    if not header:
+        raise Unauthorized(f"The {GITHUB_HEADER} header is missing.")
+    if not header.startswith(_GITHUB_PREFIX):
+        raise Unauthorized(f"The {GITHUB_HEADER} header must look like sha256=<hex>.")
+    candidate = header.encode("ascii", "replace")
+    matched = False
+    for secret in secrets:
+        matched |= hmac.compare_digest(candidate,
+                                       github_signature_header(secret, payload).encode("ascii"))
+    if not matched:
+        raise Unauthorized("The signature does not match this hook's secret.")

@@ -12,7 +12,8 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("postflow", "integrations", "bot", "hub", "workers", "composition", "cli")
 #: Modules that refuse to load before the broker is configured (workers/broker.py says why).
-NEED_A_BROKER = ("workers.actors", "workers.chat_actors")
+NEED_A_BROKER = ("workers.actors", "workers.chat_actors", "workers.billing_actors",
+                 "workers.webhook_actors")
 
 WALK = """
 import importlib, pkgutil, sys

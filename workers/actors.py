@@ -56,7 +56,11 @@ async def consume_canary() -> None:
 ACTORS = (publish_post, consume_canary)
 
 # The chat queue's actor is declared wherever the publish actors are, so every worker consumes it.
-import workers.chat_actors  # noqa: E402,F401
+import workers.billing_actors  # noqa: E402
+import workers.chat_actors  # noqa: E402
+
+# ... and so is the webhooks queue's.
+import workers.webhook_actors  # noqa: E402,F401
 
 
 def bind_actors(broker: dramatiq.Broker, settings: Settings) -> None:

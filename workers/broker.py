@@ -29,6 +29,10 @@ PUBLISH_QUEUE = "publish"
 CANARY_QUEUE = "canary"
 #: Messages into chat (workers/chat_actors.py): paced per channel, never ahead of publishing.
 CHAT_QUEUE = "chat"
+#: Stripe events applied (workers/billing_actors.py).
+BILLING_QUEUE = "billing"
+#: Outbound webhook deliveries (workers/webhook_actors.py).
+WEBHOOKS_QUEUE = "webhooks"
 
 # Recovery of a killed worker's unacked messages (RedisBroker of dramatiq 2.x):
 # every process writes a heartbeat on each Redis command it sends (an idle worker fetches from
@@ -120,6 +124,12 @@ def configure_broker(settings: Settings) -> dramatiq.Broker:
     chat_actors = sys.modules.get("workers.chat_actors")
     if chat_actors is not None:
         chat_actors.bind_chat_actors(broker, settings)
+    billing_actors = sys.modules.get("workers.billing_actors")
+    if billing_actors is not None:
+        billing_actors.bind_billing_actors(broker)
+    webhook_actors = sys.modules.get("workers.webhook_actors")
+    if webhook_actors is not None:
+        webhook_actors.bind_webhook_actors(broker, settings)
     return broker
 
 

@@ -1,6 +1,6 @@
 """The scheduler loop: create the posts of recurring occurrences, set aside late posts, hand due
 posts to workers, send canaries, resend what got stuck, delete media nobody uses any more,
-purge expired request records.
+purge expired request records, delete notices past their retention.
 
 Every step tolerates an unreachable broker or store: it logs and the next tick tries again, so a
 scheduler started before Redis (or the database) is up recovers by itself once it is.
@@ -20,15 +20,24 @@ from typing import TypeVar
 from postflow.notices.router import Notices
 from postflow.publish_queue import PublishQueue
 from postflow.runtime import Runtime
+from postflow.usecases.billing.event_intake import BillingEventQueue, requeue_pending_events
+from postflow.usecases.billing.grace import RUN_EVERY as BILLING_PASS_EVERY
+from postflow.usecases.billing.grace import check_billing_grace
+from postflow.usecases.billing.plan_enforcement import release_quota_holds
 from postflow.usecases.dispatch import BATCH as DISPATCH_BATCH
 from postflow.usecases.dispatch import dispatch_due_posts, requeue_stale_posts
+from postflow.usecases.inbox import RUN_EVERY as NOTICE_PASS_EVERY
+from postflow.usecases.inbox import delete_old_notices
 from postflow.usecases.late_posts import mark_late_posts
 from postflow.usecases.media_retention import RUN_EVERY as MEDIA_PASS_EVERY
 from postflow.usecases.media_retention import release_unused_media
 from postflow.usecases.recurring_posts import materialize_due_occurrences
 from postflow.usecases.reviews import expire_reviews
 from postflow.usecases.seen_signatures import purge_expired_records
+from postflow.usecases.submit_post import usage_period
 from postflow.usecases.token_health import CHECK_EVERY, check_token_health
+from postflow.usecases.webhook_deliveries import purge_webhook_log, queue_due_deliveries
+from postflow.webhooks.sending import WebhookQueue
 from workers.leader import LeaderLock
 
 log = logging.getLogger(__name__)
@@ -45,6 +54,8 @@ LOG_EVERY_FAILURES = 60
 #: Expired idempotency keys and seen signatures are deleted this often (MongoDB's TTL index
 #: does it too; SQLite has only this).
 PURGE_EVERY = timedelta(minutes=5)
+#: Outbound webhook deliveries whose next try is due are queued this often.
+WEBHOOK_SWEEP_EVERY = timedelta(seconds=5)
 
 
 @dataclass(frozen=True)
@@ -64,17 +75,35 @@ class TickReport:
     tokens_refreshed: int = 0
     #: Media holds released because nothing used them for the retention.
     media_released: int = 0
-    #: Expired idempotency keys and seen signatures deleted.
+    #: Expired idempotency keys and seen signatures deleted (and the webhook log's old rows).
     records_purged: int = 0
+    #: Recorded Stripe events still pending, handed to the billing job again.
+    billing_events_requeued: int = 0
+    #: Organizations moved to the default plan because their grace period ended.
+    grace_ended: int = 0
+    #: Outbound webhook deliveries queued because their next try was due.
+    webhooks_queued: int = 0
+    #: Notices deleted from notification centers, older than their retention.
+    notices_deleted: int = 0
 
 
 class Scheduler:
     """Runs on every scheduler process; only the one holding ``leader`` does the work."""
 
     def __init__(self, rt: Runtime, queue: PublishQueue, leader: LeaderLock,
-                 notices: Notices | None = None) -> None:
+                 notices: Notices | None = None,
+                 billing_queue: BillingEventQueue | None = None, *,
+                 webhooks: WebhookQueue | None = None) -> None:
         self.rt = rt
         self.queue = queue
+        #: Where recorded Stripe events still pending are handed again (None: not here).
+        self.billing_queue = billing_queue
+        self._last_billing_pass: datetime | None = None
+        #: The quota month the held posts were last looked at in (``2026-11``).
+        self._quota_month: str | None = None
+        #: Where due webhook deliveries are queued; None: this scheduler sweeps none.
+        self.webhooks = webhooks
+        self._last_webhook_sweep: datetime | None = None
         self.leader = leader
         self.notices: Notices = notices or rt.notices
         self._leading = False
@@ -83,6 +112,7 @@ class Scheduler:
         self._last_token_check: datetime | None = None
         self._last_media_pass: datetime | None = None
         self._last_purge: datetime | None = None
+        self._last_notice_pass: datetime | None = None
         #: Consecutive failures per step, so an outage logs once, not once per tick.
         self._failures: dict[str, int] = {}
 
@@ -135,13 +165,51 @@ class Scheduler:
             if media is not None:
                 self._last_media_pass = now
                 media_released = media.released
+        notices_deleted = 0
+        if self._last_notice_pass is None or now - self._last_notice_pass >= NOTICE_PASS_EVERY:
+            deleted = await self._step("delete old notices", delete_old_notices(self.rt))
+            if deleted is not None:
+                self._last_notice_pass = now
+                notices_deleted = deleted
         return TickReport(leader=True,
                           materialized=recurring.created if recurring is not None else 0,
                           late=late or 0, dispatched=dispatched or 0,
                           canary_sent=canary_sent, requeued=requeued,
                           reviews_expired=reviews_expired or 0,
                           tokens_refreshed=tokens_refreshed, media_released=media_released,
-                          records_purged=await self._purge_records(now))
+                          records_purged=await self._purge_records(now),
+                          notices_deleted=notices_deleted,
+                          webhooks_queued=await self._sweep_webhooks(now),
+                          **await self._billing_pass(now))
+
+    async def _billing_pass(self, now: datetime) -> dict[str, int]:
+        """Every billing RUN_EVERY: resend pending Stripe events, and end grace periods."""
+        if self._last_billing_pass is not None and \
+                now - self._last_billing_pass < BILLING_PASS_EVERY:
+            return {}
+        requeued = await self._step("resend pending Stripe events",
+                                    requeue_pending_events(self.rt, self.billing_queue))
+        grace = await self._step("end billing grace periods", check_billing_grace(self.rt))
+        if requeued is not None and grace is not None:
+            self._last_billing_pass = now
+        if self._quota_month != usage_period(now):
+            released = await self._step("release last month's quota holds",
+                                        release_quota_holds(self.rt))
+            if released is not None:
+                self._quota_month = usage_period(now)
+        return {"billing_events_requeued": requeued or 0, "grace_ended": grace or 0}
+
+    async def _sweep_webhooks(self, now: datetime) -> int:
+        """Every WEBHOOK_SWEEP_EVERY: queue the webhook deliveries whose next try is due."""
+        if self.webhooks is None or (self._last_webhook_sweep is not None
+                                     and now - self._last_webhook_sweep < WEBHOOK_SWEEP_EVERY):
+            return 0
+        queued = await self._step("queue due webhook deliveries",
+                                  queue_due_deliveries(self.rt, self.webhooks))
+        if queued is None:
+            return 0
+        self._last_webhook_sweep = now
+        return queued
 
     async def _purge_records(self, now: datetime) -> int:
         """Every PURGE_EVERY: delete idempotency keys and seen signatures past their window."""
@@ -150,6 +218,7 @@ class Scheduler:
         purged = await self._step("purge expired request records", purge_expired_records(self.rt))
         if purged is None:
             return 0
+        purged += await self._step("purge the webhook log", purge_webhook_log(self.rt)) or 0
         self._last_purge = now
         return purged
 

@@ -17,9 +17,12 @@ from bot.slack.outcome_notices import OutcomeNotices
 from bot.slack.review_blocks import VERDICT_WORDS, person, review_card
 from postflow.chat.delivery import ChatOutbox
 from postflow.chat.messages import ChatDestination, ChatMessage
+from postflow.chatops.billing_notices import billing_notice_text
 from postflow.chatops.formatting import local_time
 from postflow.chatops.post_outcomes import expiry_warning_text, post_accounts
 from postflow.notices.events import (
+    BILLING_NOTICES,
+    BillingNotice,
     ConnectionBroken,
     Notice,
     PostFailed,
@@ -30,15 +33,17 @@ from postflow.notices.events import (
     ReviewExpired,
     ReviewRequested,
     TokenExpiring,
+    WebhookEndpointDisabled,
 )
-from postflow.organizations import Organization
+from postflow.organizations import Organization, Role
 from postflow.posts import Post, PostStatus
 from postflow.reviews import ChatMessageRef, ReviewRequest, ReviewState, Verdict
 from postflow.store.port import Store
 
 #: The notices Slack says; the others (a plan limit) are for other sinks.
 SAID = (PostPublished, PostPartiallyPublished, PostFailed, PostLate, ConnectionBroken,
-        TokenExpiring, ReviewRequested, ReviewDecided, ReviewExpired)
+        TokenExpiring, ReviewRequested, ReviewDecided, ReviewExpired, WebhookEndpointDisabled,
+        *BILLING_NOTICES)
 
 
 class SlackNoticeSink:
@@ -75,6 +80,30 @@ class SlackNoticeSink:
                 await self._review_decided(notice)
             case ReviewExpired(post=post, review=review):
                 await self._review_expired(post, review)
+            case BillingNotice():
+                await self._to_owners(notice)
+            case WebhookEndpointDisabled(endpoint_id=endpoint_id, shown_url=url, reason=reason):
+                org = await self._store.get_organization(notice.org_id)
+                await self._outcomes.to_owners(org, escape(
+                    f"PostFlow disabled the webhook endpoint {endpoint_id} ({url}): {reason}. "
+                    f"Once it answers again, enable it with `postflow webhook enable "
+                    f"{endpoint_id} --org {org.id}` and replay the events it missed."))
+
+    async def _to_owners(self, notice: BillingNotice) -> None:
+        """A billing notice by direct message to each Owner known on Slack; in the
+        notification channel when none is."""
+        org = await self._store.get_organization(notice.org_id)
+        text = f":credit_card: {escape(billing_notice_text(notice))}"
+        owners = [identity for member in await self._store.list_members(org.id)
+                  if member.role is Role.OWNER for identity in member.identities
+                  if identity.platform == PLATFORM and identity.workspace_id]
+        for identity in owners:
+            await self.outbox.send(ChatMessage(
+                destination=ChatDestination(PLATFORM, identity.workspace_id,
+                                            user_id=identity.user_id),
+                text=text, what="tell an Owner about billing"))
+        if not owners:
+            await self._outcomes.to_channel(org, text)
 
     async def _review_requested(self, notice: ReviewRequested) -> None:
         """A later round of a card on Slack: the card updated, the changes said under it."""

@@ -11,10 +11,13 @@ Everything else is an interaction response (:mod:`bot.discord.interactions`).
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 
 from aiohttp import web
 
+from bot.discord import deferred_answers
 from bot.discord.interactions import MalformedInteraction, answer_interaction, read_interaction
 from bot.discord.signing import TOLERANCE_SECONDS, DiscordRequestVerifier
 from hub.errors import HubError
@@ -24,13 +27,27 @@ from postflow.errors import Unauthorized
 from postflow.runtime import Runtime
 from postflow.usecases.seen_signatures import DISCORD_SCOPE, first_sight
 
+log = logging.getLogger(__name__)
+
 DISCORD_VERIFIER = web.AppKey("discord_verifier", DiscordRequestVerifier)
+#: How long a stopping hub lets deferred answers finish before canceling them.
+STOP_GRACE_SECONDS = 10.0
 
 
 def add_routes(app: web.Application, rt: Runtime, public_key: str) -> None:
     """Serve Discord's interactions for ``rt``, signed with the application's ``public_key``."""
     app[DISCORD_VERIFIER] = DiscordRequestVerifier(public_key, rt.clock)
+    app.on_cleanup.append(_finish_deferred)
     app.router.add_post("/discord/interactions", discord_interactions)
+
+
+async def _finish_deferred(app: web.Application) -> None:
+    """Let deferred answers send their edits before the hub stops (else Discord shows
+    "thinking" until the token ends); cancel what is still running after the grace."""
+    try:
+        await asyncio.wait_for(deferred_answers.finished(), STOP_GRACE_SECONDS)
+    except TimeoutError:
+        log.warning("deferred Discord answers still running at stop were canceled")
 
 
 async def discord_interactions(request: web.Request) -> web.Response:

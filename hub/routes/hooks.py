@@ -12,6 +12,13 @@ Replays: every signed request is recorded as seen until its timestamp expires. T
 request again is refused (409 ``replayed``), unless it carries an ``Idempotency-Key`` whose
 answer is stored for that body: that answer is replayed, so a sender's retry still works while
 a replay with a made-up key creates nothing.
+
+Templated hooks (docs/webhooks.md, Hook templates) take any JSON payload: their template turns
+it into the post request (a template error is a 422 with the template's line), or into
+nothing when its ``skip`` block says so (a 200 ``{"skipped": true}``). A hook may be signed the
+way GitHub signs its webhooks (``X-Hub-Signature-256``) instead of ``PostFlow-Signature``:
+GitHub signs no timestamp, so such a request's body is its ``Idempotency-Key`` when it sends
+none (the same body again gets the first answer).
 """
 
 from __future__ import annotations
@@ -33,14 +40,15 @@ from postflow.local_time import in_zone
 from postflow.posts import Post, PostSource
 from postflow.publish_queue import PublishQueue
 from postflow.runtime import Runtime
-from postflow.signatures import HEADER
 from postflow.usecases.dispatch import dispatch_if_due
+from postflow.usecases.hook_templates import RenderedPost, render_hook_post
 from postflow.usecases.hooks import (
     HOOK_SOURCE,
     admit_hook_post,
-    authenticate_hook_request,
     find_requested_hook,
+    implicit_idempotency_key,
     read_hook_post,
+    signature_header_name,
     verify_hook_request,
 )
 from postflow.usecases.submit_post import PostRequest, submit_post
@@ -59,15 +67,21 @@ async def post_to_hook(request: web.Request) -> web.Response:
     hook = await find_requested_hook(rt, request.match_info["hook_id"])
     body = await read_body(request, rt.settings.webhook_max_body_bytes,
                            rt.settings.http_body_timeout_seconds)
-    signed_at = verify_hook_request(rt, hook, request.headers.get(HEADER), body)
-    key = idempotency_key(request)
+    signed_at = verify_hook_request(rt, hook, request.headers.get(signature_header_name(hook)),
+                                    body)
+    key = idempotency_key(request) or implicit_idempotency_key(hook, body)
     first_sight = await admit_hook_post(rt, hook, signed_at, body)
     if key is None and not first_sight:
         raise _replayed()
-    post_request = parse_hook_body(body)
+    if hook.template is None:
+        rendered = RenderedPost(request=parse_hook_body(body))
+    else:  # a template error is a 422 naming the template's line
+        rendered = await render_hook_post(rt, hook, body)
 
     async def accept() -> web.Response:
-        return await accept_post(rt, request.app[PUBLISH_QUEUE], hook, post_request)
+        if rendered.request is None:
+            return web.json_response({"skipped": True, "reason": rendered.skipped})
+        return await accept_post(rt, request.app[PUBLISH_QUEUE], hook, rendered.request)
 
     if key is None:
         return await accept()
@@ -77,9 +91,9 @@ async def post_to_hook(request: web.Request) -> web.Response:
 async def get_hook_post(request: web.Request) -> web.Response:
     rt = request.app[RUNTIME]
     # A GET has no body: the signed payload is the path, so a signature opens one post only.
-    hook = await authenticate_hook_request(rt, request.match_info["hook_id"],
-                                           request.headers.get(HEADER),
-                                           request.rel_url.raw_path.encode("utf-8"))
+    hook = await find_requested_hook(rt, request.match_info["hook_id"])
+    verify_hook_request(rt, hook, request.headers.get(signature_header_name(hook)),
+                        request.rel_url.raw_path.encode("utf-8"))
     post = await read_hook_post(rt, hook, request.match_info["post_id"])
     attempts = await rt.store.list_attempts(hook.org_id, post.id)
     return web.json_response(post_progress(post, attempts))

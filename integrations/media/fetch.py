@@ -17,18 +17,24 @@ string, which may hold a token.
 from __future__ import annotations
 
 import ipaddress
-import socket
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
-from aiohttp.abc import AbstractResolver, ResolveResult
+from aiohttp.abc import AbstractResolver
 from aiohttp.resolver import DefaultResolver
 from yarl import URL
 
 from integrations.media.staging import IDENTITY, staging_file, stream_to_file
+from integrations.public_addresses import (
+    AddressPolicy,
+    AddressRefused,
+    IPAddress,
+    PublicOnlyResolver,
+    non_public_reason,
+)
 from postflow.config import Settings
 from postflow.errors import BadInput
 from postflow.media import (
@@ -40,52 +46,6 @@ from postflow.media import (
 )
 
 REDIRECTS = (301, 302, 303, 307, 308)
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-#: Why an address may not be fetched from, or None: :func:`non_public_reason` outside tests.
-AddressPolicy = Callable[[IPAddress], str | None]
-
-
-class AddressRefused(OSError):
-    """A host resolved to an address PostFlow does not fetch from (an OSError, so aiohttp
-    passes it on as the cause of its connection error)."""
-
-
-def non_public_reason(address: IPAddress) -> str | None:
-    """Why ``address`` is not a public internet address, or None when it is."""
-    if isinstance(address, ipaddress.IPv6Address):
-        embedded = address.ipv4_mapped or address.sixtofour or (
-            address.teredo[1] if address.teredo else None)
-        if embedded is not None:
-            return non_public_reason(embedded)
-    checks = (("loopback", address.is_loopback), ("private", address.is_private),
-              ("link-local", address.is_link_local), ("multicast", address.is_multicast),
-              ("unspecified", address.is_unspecified), ("reserved", address.is_reserved))
-    for name, hit in checks:
-        if hit:
-            return name
-    return None if address.is_global else "not globally routable"
-
-
-class PublicOnlyResolver(AbstractResolver):
-    """Resolves like aiohttp's default resolver, then refuses the whole answer if any address
-    in it is not public."""
-
-    def __init__(self, inner: AbstractResolver | None = None, *,
-                 policy: AddressPolicy | None = None) -> None:
-        self._inner = inner or DefaultResolver()
-        self._policy = policy or non_public_reason
-
-    async def resolve(self, host: str, port: int = 0,
-                      family: socket.AddressFamily = socket.AF_INET) -> list[ResolveResult]:
-        results = await self._inner.resolve(host, port, family)
-        for result in results:
-            reason = self._policy(ipaddress.ip_address(result["host"]))
-            if reason is not None:
-                raise AddressRefused(f"{host} resolves to a {reason} address")
-        return results
-
-    async def close(self) -> None:
-        await self._inner.close()
 
 
 @dataclass(frozen=True)
@@ -102,7 +62,7 @@ class FetchLimits:
         return cls(timeout_seconds=settings.media_fetch_timeout_seconds,
                    connect_timeout_seconds=settings.media_fetch_connect_timeout_seconds,
                    max_redirects=settings.media_fetch_max_redirects,
-                   allow_private_hosts=settings.media_allow_private_hosts)
+                   allow_private_hosts=settings.allow_private_hosts)
 
 
 class SafeMediaFetcher:

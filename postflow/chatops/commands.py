@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from postflow.chatops import accounts, org_settings, post_lists, queue_edits
+from postflow.chatops import accounts, inbox, org_settings, post_lists, queue_edits
 from postflow.chatops.api_keys import apikey_command
 from postflow.chatops.billing_link import billing_link
 from postflow.chatops.callers import Caller, Membership, resolve_member
@@ -94,6 +94,10 @@ async def _apikey(req: Request, args: list[str]) -> Reply:
     return await apikey_command(req.rt, req.who, args)
 
 
+async def _inbox(req: Request, args: list[str]) -> Reply:
+    return await inbox.inbox_command(req.rt, req.who, args)
+
+
 async def _role(req: Request, args: list[str]) -> Reply:
     if len(args) != 2:
         raise BadInput("Say who and which role: `/postflow role @ada admin` "
@@ -142,6 +146,9 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
             "Keys for the REST API (/v1): a new key is shown once, to you only.",
             "/postflow apikey create cms posts:read,posts:write", Permission.MANAGE_API_KEYS,
             _apikey),
+    Command("inbox", "inbox [read]",
+            "Your latest notices, unread first, with links to the posts; `read` marks them "
+            "all read.", "/postflow inbox", Permission.READ, _inbox),
     Command("billing", "billing", "A link to the organization's billing page (15 minutes, "
             "for you only).", "/postflow billing", Permission.BILLING, _billing),
     Command("link", "link [CODE]",
@@ -183,6 +190,8 @@ async def run_button(rt: Runtime, queue: PublishQueue | None, caller: Caller, ac
             return await post_lists.press_publish_now(rt, queue, who, value)
         if action == ButtonAction.LIST_PAGE:
             return await post_lists.list_page(rt, who, value)
+        if action == ButtonAction.INBOX_READ:
+            return await inbox.read_inbox(rt, who)
         raise BadInput("That button is out of date; run the command again.")
     except PostFlowError as err:
         return Reply(text=err.message, error=True)

@@ -24,7 +24,10 @@ USAGE = ("Change one with `/postflow settings timezone Europe/Paris`, "
 
 
 async def settings_command(rt: Runtime, who: Membership, args: list[str]) -> Reply:
-    """No arguments: show the settings. ``<name> <value>``: change one (Admin)."""
+    """No arguments (or ``show``, Discord's subcommand for it): show the settings.
+    ``<name> <value>``: change one (Admin)."""
+    if [a.lower() for a in args] == ["show"]:
+        args = []
     if args and args[0].lower() == "approval":
         return await approval_settings(rt, who, args[1:])
     if not args:

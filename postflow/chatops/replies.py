@@ -13,6 +13,7 @@ class ButtonAction(StrEnum):
     CANCEL = "cancel"  # value: post id
     PUBLISH_NOW = "publish_now"  # value: post id
     LIST_PAGE = "list_page"  # value: "<group>:<page>"
+    INBOX_READ = "inbox_read"  # value: "all" (the presser's own notices)
 
 
 class ButtonStyle(StrEnum):

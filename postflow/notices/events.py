@@ -8,6 +8,7 @@ the sinks that do not want it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import ClassVar
 
 from postflow.connections import Connection
@@ -51,6 +52,14 @@ class PostNotice(Notice):
         """Targets whose outcome the network left unknown: a person says whether they went
         out (the notice's "mark as published" button)."""
         return [t for t in self.post.targets if t.status is TargetStatus.UNCONFIRMED]
+
+
+@dataclass(frozen=True)
+class PostScheduled(PostNotice):
+    """The post is Scheduled to go out (``post.scheduled_at``; None: as soon as possible):
+    created without review, or approved. Said for outbound webhooks; chat says nothing."""
+
+    kind: ClassVar[str] = "post.scheduled"
 
 
 @dataclass(frozen=True)
@@ -164,6 +173,29 @@ class ConnectionBroken(ConnectionNotice):
     reason: str
 
 
+# -- outbound webhooks ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class WebhookEndpointDisabled(Notice):
+    """PostFlow disabled an outbound webhook endpoint that failed every delivery for a day;
+    its Owners enable it again once it answers (``postflow webhook enable``)."""
+
+    kind: ClassVar[str] = "webhook.endpoint_disabled"
+    organization_id: str
+    endpoint_id: str
+    #: The endpoint's URL without its query string (which may hold a token).
+    shown_url: str
+    reason: str
+
+    @property
+    def org_id(self) -> str:
+        return self.organization_id
+
+    @property
+    def subject(self) -> str:
+        return self.endpoint_id
+
+
 # -- plans ---------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -183,3 +215,92 @@ class PlanLimitReached(Notice):
     @property
     def subject(self) -> str:
         return self.limit
+
+
+# -- chat installations ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ChatAppRemoved(Notice):
+    """PostFlow's app was removed from a chat workspace (a Discord server kicked the bot): the
+    organization hears it elsewhere (its other workspaces, the Owner's direct messages, the
+    log), since that workspace can no longer be told."""
+
+    kind: ClassVar[str] = "chat.app_removed"
+    organization_id: str
+    platform: str
+    workspace_id: str
+    workspace_name: str
+    #: The Owner who installed it, as ``platform:workspace:user`` (empty when unknown).
+    owner_actor: str = ""
+
+    @property
+    def org_id(self) -> str:
+        return self.organization_id
+
+    @property
+    def subject(self) -> str:
+        return self.workspace_id
+
+
+# -- billing -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class BillingNotice(Notice):
+    """About an organization's subscription; said to its Owners (``plan_name``: the plan it is
+    on after the change)."""
+
+    organization_id: str
+    plan_name: str
+
+    @property
+    def org_id(self) -> str:
+        return self.organization_id
+
+    @property
+    def subject(self) -> str:
+        return self.organization_id
+
+
+@dataclass(frozen=True)
+class PaymentFailed(BillingNotice):
+    """A payment failed: the subscription is past due; the paid plan holds until
+    ``grace_until``."""
+
+    kind: ClassVar[str] = "billing.payment_failed"
+    grace_until: datetime
+
+
+@dataclass(frozen=True)
+class TrialEnding(BillingNotice):
+    """The trial ends at ``trial_end`` (Stripe tells three days before)."""
+
+    kind: ClassVar[str] = "billing.trial_ending"
+    trial_end: datetime
+
+
+@dataclass(frozen=True)
+class PlanChanged(BillingNotice):
+    """The organization moved from ``old_plan_name`` to ``plan_name``; ``paused`` names the
+    accounts paused over the new limit, ``held_posts`` counts posts waiting for quota or for
+    a paused account, ``resumed`` names accounts resumed."""
+
+    kind: ClassVar[str] = "billing.plan_changed"
+    old_plan_name: str
+    reason: str
+    paused: tuple[str, ...] = ()
+    resumed: tuple[str, ...] = ()
+    held_posts: int = 0
+
+
+@dataclass(frozen=True)
+class GraceEnding(BillingNotice):
+    """The grace period of a past-due subscription ends at ``grace_until``; then the
+    organization falls to the default plan (``plan_name`` is the paid plan until then)."""
+
+    kind: ClassVar[str] = "billing.grace_ending"
+    grace_until: datetime
+
+
+#: The billing notices (a sink that says them all picks them from here).
+BILLING_NOTICES: tuple[type[BillingNotice], ...] = (PaymentFailed, TrialEnding, PlanChanged,
+                                                    GraceEnding)

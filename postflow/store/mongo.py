@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from contextlib import suppress
-from datetime import date, datetime
-from enum import Enum
+from datetime import datetime
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -23,11 +22,14 @@ from postflow.api_keys import ApiKey
 from postflow.approvals import ApprovalPolicy
 from postflow.attempts import AttemptOutcome, PublishAttempt
 from postflow.audit import AuditEvent
+from postflow.billing.events import BillingEvent, EventOutcome
+from postflow.chat_drafts import ChatDraft
 from postflow.chat_installations import ChatInstallation
 from postflow.clock import as_utc
 from postflow.connections import Connection, ConnectionStatus
 from postflow.errors import Conflict, NotFound
 from postflow.hooks import IdempotencyRecord, IdempotencyState, IncomingHook
+from postflow.inbox import InboxEntry
 from postflow.org_media import MEDIA_BYTES_METRIC, MEDIA_BYTES_PERIOD, OrgMedia
 from postflow.organizations import Member, Organization, Workspace
 from postflow.pages import PageAfter, PostFilter
@@ -36,6 +38,13 @@ from postflow.queues import QueueSettings
 from postflow.recurrence import RecurringSeries, SeriesStatus
 from postflow.reviews import ReviewRequest, ReviewState
 from postflow.sandbox_posts import SandboxPost
+from postflow.store.mongo_documents import (
+    document_model,
+    from_bson,
+    model_document,
+    to_bson,
+)
+from postflow.store.mongo_webhooks import WEBHOOK_INDEXES, MongoWebhookRecords
 from postflow.store.port import UsageCharge, UsageExhausted
 
 Document = dict[str, Any]
@@ -77,6 +86,12 @@ INDEXES: list[tuple[str, IndexKeys, bool]] = [
     ("reviews", [("state", ASCENDING), ("expires_at", ASCENDING)], False),
     ("approval_policies", [("org_id", ASCENDING)], False),
     ("seen_signatures", [("scope", ASCENDING), ("signature", ASCENDING)], True),
+    ("billing_events", [("outcome", ASCENDING), ("received_at", ASCENDING)], False),
+    ("billing_events", [("received_at", ASCENDING)], False),
+    *WEBHOOK_INDEXES,
+    ("inbox_entries", [("org_id", ASCENDING), ("member_id", ASCENDING),
+                       ("created_at", DESCENDING)], False),
+    ("inbox_entries", [("created_at", ASCENDING)], False),
     ("api_keys", [("org_id", ASCENDING), ("created_at", ASCENDING)], False),
     ("posts", [("org_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)], False),
     ("audit", [("org_id", ASCENDING), ("at", DESCENDING), ("_id", DESCENDING)], False),
@@ -87,39 +102,13 @@ INDEXES: list[tuple[str, IndexKeys, bool]] = [
 TTL_INDEXES: list[tuple[str, str]] = [
     ("idempotency", "expires_at"),
     ("seen_signatures", "expires_at"),
+    ("chat_drafts", "expires_at"),
 ]
 
 #: How often a reservation retries when the key's holder changes under it (release, expiry).
 RESERVE_ROUNDS = 5
 
 OLDEST_FIRST = [("created_at", ASCENDING), ("_id", ASCENDING)]
-
-
-def to_bson(value: Any) -> Any:
-    """Plain BSON-ready values: enums become their value, datetimes aware UTC, dates (which
-    BSON has no type for) ISO text."""
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, datetime):
-        return as_utc(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Mapping):
-        return {key: to_bson(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [to_bson(item) for item in value]
-    return value
-
-
-def from_bson(value: Any) -> Any:
-    """Undo the driver's datetime handling: naive (UTC) or any zone becomes aware UTC."""
-    if isinstance(value, datetime):
-        return as_utc(value)
-    if isinstance(value, Mapping):
-        return {key: from_bson(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [from_bson(item) for item in value]
-    return value
 
 
 def _any_of(statuses: Sequence[PostStatus]) -> Document:
@@ -144,19 +133,6 @@ def _between(low: datetime | None, high: datetime | None) -> Document | None:
     return bounds or None
 
 
-def model_document(model: BaseModel) -> Document:
-    """The document for a record with an ``id``: that id is the document's ``_id``."""
-    doc: Document = to_bson(model.model_dump(mode="python"))
-    doc["_id"] = doc.pop("id")
-    return doc
-
-
-def document_model(model_type: type[ModelT], doc: Mapping[str, Any]) -> ModelT:
-    data: Document = from_bson(doc)
-    data["id"] = data.pop("_id")
-    return model_type.model_validate(data)
-
-
 def idempotency_record(doc: Mapping[str, Any]) -> IdempotencyRecord:
     data: Document = from_bson(doc)
     data.pop("_id", None)
@@ -169,7 +145,7 @@ def org_media_record(doc: Mapping[str, Any]) -> OrgMedia:
     return OrgMedia.model_validate(data)
 
 
-class MongoStore:
+class MongoStore(MongoWebhookRecords):
     """The :class:`~postflow.store.port.Store` on MongoDB; build it with :meth:`connect`."""
 
     def __init__(self, client: AsyncMongoClient[Document], database: AsyncDatabase[Document]):
@@ -459,6 +435,64 @@ class MongoStore:
 
     async def purge_seen_signatures(self, now: datetime) -> int:
         result = await self._coll("seen_signatures").delete_many(
+            {"expires_at": {"$lte": as_utc(now)}})
+        return result.deleted_count
+
+    # -- Stripe events --------------------------------------------------------------------------
+    async def record_billing_event(self, event: BillingEvent) -> bool:
+        try:
+            await self._coll("billing_events").insert_one(model_document(event))
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def get_billing_event(self, event_id: str) -> BillingEvent:
+        doc = await self._coll("billing_events").find_one({"_id": event_id})
+        if doc is None:
+            raise NotFound("No such billing event.")
+        return document_model(BillingEvent, doc)
+
+    async def save_billing_event(self, event: BillingEvent) -> None:
+        await self._replace("billing_events", {"_id": event.id}, model_document(event),
+                            "No such billing event.", "That billing event already exists.")
+
+    async def list_pending_billing_events(self, received_before: datetime,
+                                          limit: int) -> list[BillingEvent]:
+        return await self._find_models(
+            BillingEvent, "billing_events",
+            {"outcome": EventOutcome.PENDING.value,
+             "received_at": {"$lt": as_utc(received_before)}},
+            [("received_at", ASCENDING), ("_id", ASCENDING)], limit)
+
+    async def list_billing_events(self, org_id: str | None = None,
+                                  limit: int = 100) -> list[BillingEvent]:
+        filter_: Document = ({} if org_id is None
+                             else {"$or": [{"org_id": org_id}, {"org_hint": org_id}]})
+        return await self._find_models(BillingEvent, "billing_events", filter_,
+                                       [("received_at", DESCENDING), ("_id", DESCENDING)],
+                                       limit)
+
+    # -- chat drafts ----------------------------------------------------------------------------
+    async def save_chat_draft(self, draft: ChatDraft) -> None:
+        await self._coll("chat_drafts").replace_one(
+            {"_id": draft.id}, {"_id": draft.id, "org_id": draft.org_id, "actor": draft.actor,
+                                "state": draft.state, "expires_at": as_utc(draft.expires_at)},
+            upsert=True)
+
+    async def get_chat_draft(self, draft_id: str, now: datetime) -> ChatDraft | None:
+        doc = await self._coll("chat_drafts").find_one(
+            {"_id": draft_id, "expires_at": {"$gt": as_utc(now)}})
+        if doc is None:
+            return None
+        return ChatDraft(id=str(doc["_id"]), org_id=str(doc["org_id"]), actor=str(doc["actor"]),
+                         state=str(doc["state"]), expires_at=as_utc(doc["expires_at"]))
+
+    async def delete_chat_draft(self, draft_id: str) -> bool:
+        result = await self._coll("chat_drafts").delete_one({"_id": draft_id})
+        return bool(result.deleted_count)
+
+    async def purge_chat_drafts(self, now: datetime) -> int:
+        result = await self._coll("chat_drafts").delete_many(
             {"expires_at": {"$lte": as_utc(now)}})
         return result.deleted_count
 
@@ -796,6 +830,17 @@ class MongoStore:
     async def count_media_holders(self, media_id: str) -> int:
         return await self._coll("org_media").count_documents({"media_id": media_id})
 
+    # -- chat commands registered ------------------------------------------------------------
+    async def get_chat_commands_digest(self, platform: str, scope: str) -> str | None:
+        doc = await self._coll("chat_commands").find_one({"_id": f"{platform}:{scope}"})
+        return None if doc is None else str(doc["digest"])
+
+    async def set_chat_commands_digest(self, platform: str, scope: str, digest: str,
+                                       at: datetime) -> None:
+        await self._coll("chat_commands").update_one(
+            {"_id": f"{platform}:{scope}"},
+            {"$set": {"digest": digest, "updated_at": as_utc(at)}}, upsert=True)
+
     # -- heartbeats (worker canary) ----------------------------------------------------------
     async def set_heartbeat(self, name: str, at: datetime) -> None:
         await self._coll("heartbeats").update_one(
@@ -896,3 +941,43 @@ class MongoStore:
             ReviewRequest, "reviews",
             {"state": ReviewState.OPEN.value, "expires_at": {"$ne": None, "$lte": as_utc(now)}},
             [("expires_at", ASCENDING), ("_id", ASCENDING)], limit)
+
+    # -- members' notification centers -------------------------------------------------------
+    async def insert_inbox_entries(self, entries: Sequence[InboxEntry]) -> None:
+        if not entries:
+            return
+        try:
+            await self._coll("inbox_entries").insert_many([model_document(e) for e in entries])
+        except DuplicateKeyError as err:
+            raise Conflict("That inbox entry already exists.") from err
+
+    async def list_inbox_entries(self, org_id: str, member_id: str, *,
+                                 unread_only: bool = False,
+                                 limit: int = 20) -> list[InboxEntry]:
+        filter_: Document = {"org_id": org_id, "member_id": member_id}
+        if unread_only:
+            filter_["read_at"] = None
+        return await self._find_models(InboxEntry, "inbox_entries", filter_,
+                                       [("created_at", DESCENDING), ("_id", DESCENDING)], limit)
+
+    async def count_unread_inbox_entries(self, org_id: str, member_id: str) -> int:
+        return await self._coll("inbox_entries").count_documents(
+            {"org_id": org_id, "member_id": member_id, "read_at": None})
+
+    async def mark_inbox_read(self, org_id: str, member_id: str, at: datetime) -> int:
+        result = await self._coll("inbox_entries").update_many(
+            {"org_id": org_id, "member_id": member_id, "read_at": None},
+            {"$set": {"read_at": as_utc(at)}})
+        return result.modified_count
+
+    async def purge_inbox_entries(self, created_before: datetime, limit: int) -> int:
+        if limit <= 0:
+            return 0
+        old = await self._coll("inbox_entries").find(
+            {"created_at": {"$lt": as_utc(created_before)}}, {"_id": 1}).sort(
+            [("created_at", ASCENDING)]).limit(limit).to_list()
+        if not old:
+            return 0
+        result = await self._coll("inbox_entries").delete_many(
+            {"_id": {"$in": [doc["_id"] for doc in old]}})
+        return result.deleted_count

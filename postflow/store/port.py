@@ -8,7 +8,8 @@ URL names only the hook), ``find_api_key`` and ``touch_api_key`` (a bearer key n
 itself), ``find_due_posts``, ``find_stale_posts`` and ``find_idle_media``
 (the scheduler serves all organizations), ``count_media_holders`` (media bytes are shared),
 ``find_workspace`` and ``find_chat_installation`` (a chat request names only
-its workspace). Writes of posts are compare-and-swap on ``version``, which is what makes claiming
+its workspace), ``purge_inbox_entries`` (the scheduler's retention, for all organizations).
+Writes of posts are compare-and-swap on ``version``, which is what makes claiming
 work atomic: of two racers replacing the same version, exactly one wins.
 """
 
@@ -19,11 +20,15 @@ from typing import Protocol
 from postflow.store.records.api_keys import ApiKeyRecords
 from postflow.store.records.attempts import AttemptRecords
 from postflow.store.records.audit import AuditRecords
+from postflow.store.records.billing_events import BillingEventRecords
+from postflow.store.records.chat_commands import ChatCommandRecords
+from postflow.store.records.chat_drafts import ChatDraftRecords
 from postflow.store.records.chat_installations import ChatInstallationRecords
 from postflow.store.records.connections import ConnectionRecords
 from postflow.store.records.heartbeats import HeartbeatRecords
 from postflow.store.records.hooks import HookRecords
 from postflow.store.records.idempotency_keys import IdempotencyKeyRecords
+from postflow.store.records.inbox import InboxRecords
 from postflow.store.records.oauth_states import OAuthStateRecords
 from postflow.store.records.org_media import OrgMediaRecords
 from postflow.store.records.organizations import OrganizationRecords
@@ -33,6 +38,7 @@ from postflow.store.records.reviews import ReviewRecords
 from postflow.store.records.seen_signatures import SeenSignatureRecords
 from postflow.store.records.series import SeriesRecords
 from postflow.store.records.usage import UsageCharge, UsageExhausted, UsageRecords
+from postflow.store.records.webhooks import WebhookRecords
 
 __all__ = ["Store", "UsageCharge", "UsageExhausted"]
 
@@ -40,7 +46,8 @@ __all__ = ["Store", "UsageCharge", "UsageExhausted"]
 class Store(OrganizationRecords, ChatInstallationRecords, OAuthStateRecords, ConnectionRecords,
             HookRecords, IdempotencyKeyRecords, SeenSignatureRecords, PostRecords, QueueRecords,
             AttemptRecords, AuditRecords, UsageRecords, OrgMediaRecords, HeartbeatRecords,
-            SeriesRecords, ReviewRecords, ApiKeyRecords, Protocol):
+            SeriesRecords, ReviewRecords, ChatCommandRecords, BillingEventRecords, WebhookRecords,
+            ChatDraftRecords, InboxRecords, ApiKeyRecords, Protocol):
     """Every record type, and the connection's lifecycle."""
 
     async def ping(self) -> None:

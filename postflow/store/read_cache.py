@@ -32,9 +32,12 @@ from postflow.api_keys import ApiKey
 from postflow.approvals import ApprovalPolicy
 from postflow.attempts import PublishAttempt
 from postflow.audit import AuditEvent
+from postflow.billing.events import BillingEvent
+from postflow.chat_drafts import ChatDraft
 from postflow.chat_installations import ChatInstallation
 from postflow.connections import Connection
 from postflow.hooks import IdempotencyRecord, IncomingHook
+from postflow.inbox import InboxEntry
 from postflow.org_media import OrgMedia
 from postflow.organizations import Member, Organization, Workspace
 from postflow.pages import PageAfter, PostFilter
@@ -44,6 +47,12 @@ from postflow.recurrence import RecurringSeries, SeriesStatus
 from postflow.reviews import ReviewRequest
 from postflow.store.port import Store
 from postflow.store.records.usage import UsageCharge
+from postflow.webhooks.records import (
+    DeliveryAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+)
 
 DEFAULT_TTL_SECONDS = 2.0
 DEFAULT_MAX_ENTRIES = 1024
@@ -61,8 +70,16 @@ UNCACHED_READS = frozenset({
     "list_queue_posts", "list_attempts", "list_audit", "get_usage", "find_idle_media",
     "media_in_use", "media_last_named", "count_media_holders", "get_heartbeat", "get_series",
     "list_series", "find_due_series", "get_approval_policies", "get_review",
-    "find_review_for_post", "find_expired_reviews", "list_posts_page", "list_audit_page",
-    "list_api_keys",
+    "find_review_for_post", "find_expired_reviews", "get_chat_commands_digest",
+    "get_billing_event",
+    "list_pending_billing_events", "list_billing_events",
+    # outbound webhooks
+    "get_webhook_endpoint", "list_webhook_endpoints", "get_webhook_event",
+    "get_webhook_delivery", "find_due_webhook_deliveries", "list_webhook_deliveries",
+    "list_webhook_attempts",
+    "get_chat_draft",
+    "list_inbox_entries", "count_unread_inbox_entries",
+    "list_posts_page", "list_audit_page", "list_api_keys",
 })
 #: Writes of the record types cached here (organizations with their members and workspaces,
 #: connections, hooks): each empties the cache before and after it.
@@ -80,7 +97,15 @@ UNCACHED_WRITES = frozenset({
     "save_queue_settings", "insert_attempt", "finish_attempt", "append_audit", "consume_usage",
     "release_usage", "hold_media", "use_held_media", "release_held_media", "set_heartbeat",
     "insert_series", "replace_series", "save_approval_policy", "insert_review",
-    "replace_review", "touch_api_key",
+    "replace_review", "set_chat_commands_digest",
+    "record_billing_event", "save_billing_event",
+    # outbound webhooks
+    "insert_webhook_endpoint", "update_webhook_endpoint", "delete_webhook_endpoint",
+    "insert_webhook_event", "insert_webhook_deliveries", "replace_webhook_delivery",
+    "record_webhook_attempt", "purge_webhook_log",
+    "save_chat_draft", "delete_chat_draft", "purge_chat_drafts",
+    "insert_inbox_entries", "mark_inbox_read", "purge_inbox_entries",
+    "touch_api_key",
 })
 
 _Key = tuple[str, ...]
@@ -246,6 +271,60 @@ class ReadCachedStore:
         with self._writing():
             await self._store.delete_hook(org_id, hook_id)
 
+    # -- WebhookRecords (webhooks.py): never cached ---------------------------------------------
+    async def insert_webhook_endpoint(self, endpoint: WebhookEndpoint) -> None:
+        await self._store.insert_webhook_endpoint(endpoint)
+
+    async def get_webhook_endpoint(self, org_id: str, endpoint_id: str) -> WebhookEndpoint:
+        return await self._store.get_webhook_endpoint(org_id, endpoint_id)
+
+    async def list_webhook_endpoints(self, org_id: str) -> list[WebhookEndpoint]:
+        return await self._store.list_webhook_endpoints(org_id)
+
+    async def update_webhook_endpoint(self, endpoint: WebhookEndpoint) -> None:
+        await self._store.update_webhook_endpoint(endpoint)
+
+    async def delete_webhook_endpoint(self, org_id: str, endpoint_id: str) -> None:
+        await self._store.delete_webhook_endpoint(org_id, endpoint_id)
+
+    async def insert_webhook_event(self, event: WebhookEvent,
+                                   deliveries: list[WebhookDelivery]) -> None:
+        await self._store.insert_webhook_event(event, deliveries)
+
+    async def get_webhook_event(self, org_id: str, event_id: str) -> WebhookEvent:
+        return await self._store.get_webhook_event(org_id, event_id)
+
+    async def insert_webhook_deliveries(self, deliveries: list[WebhookDelivery]) -> None:
+        await self._store.insert_webhook_deliveries(deliveries)
+
+    async def get_webhook_delivery(self, org_id: str, delivery_id: str) -> WebhookDelivery:
+        return await self._store.get_webhook_delivery(org_id, delivery_id)
+
+    async def replace_webhook_delivery(self, delivery: WebhookDelivery,
+                                       expected_version: int) -> None:
+        await self._store.replace_webhook_delivery(delivery, expected_version)
+
+    async def record_webhook_attempt(self, attempt: DeliveryAttempt, delivery: WebhookDelivery,
+                                     expected_version: int) -> None:
+        await self._store.record_webhook_attempt(attempt, delivery, expected_version)
+
+    async def find_due_webhook_deliveries(self, now: datetime,
+                                          limit: int) -> list[WebhookDelivery]:
+        return await self._store.find_due_webhook_deliveries(now, limit)
+
+    async def list_webhook_deliveries(self, org_id: str, *, endpoint_id: str | None = None,
+                                      event_id: str | None = None,
+                                      limit: int = 50) -> list[WebhookDelivery]:
+        return await self._store.list_webhook_deliveries(
+            org_id, endpoint_id=endpoint_id, event_id=event_id, limit=limit)
+
+    async def list_webhook_attempts(self, org_id: str,
+                                    delivery_id: str) -> list[DeliveryAttempt]:
+        return await self._store.list_webhook_attempts(org_id, delivery_id)
+
+    async def purge_webhook_log(self, before: datetime) -> int:
+        return await self._store.purge_webhook_log(before)
+
     # -- IdempotencyKeyRecords (idempotency_keys.py) -------------------------------------------
     async def reserve_idempotency_key(self, record: IdempotencyRecord) -> IdempotencyRecord | None:
         return await self._store.reserve_idempotency_key(record)
@@ -259,6 +338,19 @@ class ReadCachedStore:
 
     async def purge_idempotency_keys(self, now: datetime) -> int:
         return await self._store.purge_idempotency_keys(now)
+
+    # -- ChatDraftRecords (chat_drafts.py) -------------------------------------------------------
+    async def save_chat_draft(self, draft: ChatDraft) -> None:
+        await self._store.save_chat_draft(draft)
+
+    async def get_chat_draft(self, draft_id: str, now: datetime) -> ChatDraft | None:
+        return await self._store.get_chat_draft(draft_id, now)
+
+    async def delete_chat_draft(self, draft_id: str) -> bool:
+        return await self._store.delete_chat_draft(draft_id)
+
+    async def purge_chat_drafts(self, now: datetime) -> int:
+        return await self._store.purge_chat_drafts(now)
 
     # -- SeenSignatureRecords (seen_signatures.py) ---------------------------------------------
     async def claim_signature(self, scope: str, signature: str, expires_at: datetime,
@@ -419,6 +511,14 @@ class ReadCachedStore:
     async def count_media_holders(self, media_id: str) -> int:
         return await self._store.count_media_holders(media_id)
 
+    # -- ChatCommandRecords (chat_commands.py) ------------------------------------------------
+    async def get_chat_commands_digest(self, platform: str, scope: str) -> str | None:
+        return await self._store.get_chat_commands_digest(platform, scope)
+
+    async def set_chat_commands_digest(self, platform: str, scope: str, digest: str,
+                                       at: datetime) -> None:
+        await self._store.set_chat_commands_digest(platform, scope, digest, at)
+
     # -- HeartbeatRecords (heartbeats.py) ------------------------------------------------------
     async def set_heartbeat(self, name: str, at: datetime) -> None:
         await self._store.set_heartbeat(name, at)
@@ -466,6 +566,26 @@ class ReadCachedStore:
     async def find_expired_reviews(self, now: datetime, limit: int) -> list[ReviewRequest]:
         return await self._store.find_expired_reviews(now, limit)
 
+    # -- InboxRecords (inbox.py) ---------------------------------------------------------------
+    async def insert_inbox_entries(self, entries: Sequence[InboxEntry]) -> None:
+        await self._store.insert_inbox_entries(entries)
+
+    async def list_inbox_entries(self, org_id: str, member_id: str, *,
+                                 unread_only: bool = False,
+                                 limit: int = 20) -> list[InboxEntry]:
+        return await self._store.list_inbox_entries(org_id, member_id,
+                                                     unread_only=unread_only, limit=limit)
+
+    async def count_unread_inbox_entries(self, org_id: str, member_id: str) -> int:
+        return await self._store.count_unread_inbox_entries(org_id, member_id)
+
+    async def mark_inbox_read(self, org_id: str, member_id: str, at: datetime) -> int:
+        return await self._store.mark_inbox_read(org_id, member_id, at)
+
+    async def purge_inbox_entries(self, created_before: datetime, limit: int) -> int:
+        return await self._store.purge_inbox_entries(created_before, limit)
+
+
     # -- the cache itself ----------------------------------------------------------------------
     def _get(self, key: _Key) -> object:
         entry = self._entries.get(key)
@@ -497,3 +617,21 @@ class ReadCachedStore:
         # Writes of these records are rare next to reads: emptying everything keeps it simple.
         self._generation += 1
         self._entries.clear()
+
+    # -- BillingEventRecords (billing_events.py) ---------------------------------------------
+    async def record_billing_event(self, event: BillingEvent) -> bool:
+        return await self._store.record_billing_event(event)
+
+    async def get_billing_event(self, event_id: str) -> BillingEvent:
+        return await self._store.get_billing_event(event_id)
+
+    async def save_billing_event(self, event: BillingEvent) -> None:
+        await self._store.save_billing_event(event)
+
+    async def list_pending_billing_events(self, received_before: datetime,
+                                          limit: int) -> list[BillingEvent]:
+        return await self._store.list_pending_billing_events(received_before, limit)
+
+    async def list_billing_events(self, org_id: str | None = None,
+                                  limit: int = 100) -> list[BillingEvent]:
+        return await self._store.list_billing_events(org_id, limit)

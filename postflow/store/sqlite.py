@@ -27,11 +27,14 @@ from postflow.api_keys import ApiKey
 from postflow.approvals import ApprovalPolicy
 from postflow.attempts import AttemptOutcome, PublishAttempt
 from postflow.audit import AuditEvent
+from postflow.billing.events import BillingEvent, EventOutcome
+from postflow.chat_drafts import ChatDraft
 from postflow.chat_installations import ChatInstallation
 from postflow.clock import as_utc
 from postflow.connections import Connection, ConnectionStatus
 from postflow.errors import Conflict, NotFound
 from postflow.hooks import IdempotencyRecord, IdempotencyState, IncomingHook
+from postflow.inbox import InboxEntry
 from postflow.org_media import MEDIA_BYTES_METRIC, MEDIA_BYTES_PERIOD, OrgMedia
 from postflow.organizations import Member, Organization, Workspace
 from postflow.pages import PageAfter, PostFilter
@@ -42,6 +45,7 @@ from postflow.reviews import ReviewRequest, ReviewState
 from postflow.sandbox_posts import SandboxPost
 from postflow.store.port import UsageCharge, UsageExhausted
 from postflow.store.sqlite_lane import Lane, Work, connect
+from postflow.store.sqlite_webhooks import SqliteWebhookRecords
 from postflow.store.writer_lock import WriterLock
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -134,6 +138,47 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         """CREATE TABLE seen_signatures (scope TEXT NOT NULL, signature TEXT NOT NULL,
            expires_at TEXT NOT NULL, PRIMARY KEY (scope, signature))""",
         "CREATE INDEX seen_signatures_expires ON seen_signatures (expires_at)",
+    ),
+    (  # the digest of the chat commands last registered, per platform and scope
+        """CREATE TABLE chat_commands (platform TEXT NOT NULL, scope TEXT NOT NULL,
+           digest TEXT NOT NULL, updated_at TEXT NOT NULL, PRIMARY KEY (platform, scope))""",
+    ),
+    (  # Stripe events, recorded before they are applied
+        """CREATE TABLE billing_events (id TEXT PRIMARY KEY, outcome TEXT NOT NULL,
+           org_id TEXT, org_hint TEXT, received_at TEXT NOT NULL, doc TEXT NOT NULL)""",
+        "CREATE INDEX billing_events_pending ON billing_events (outcome, received_at)",
+        "CREATE INDEX billing_events_received ON billing_events (received_at)",
+    ),
+    (  # outbound webhooks: endpoints, events, deliveries and their attempts
+        """CREATE TABLE webhook_endpoints (id TEXT PRIMARY KEY, org_id TEXT NOT NULL,
+           created_at TEXT NOT NULL, doc TEXT NOT NULL)""",
+        "CREATE INDEX webhook_endpoints_org ON webhook_endpoints (org_id, created_at)",
+        """CREATE TABLE webhook_events (id TEXT PRIMARY KEY, org_id TEXT NOT NULL,
+           created_at TEXT NOT NULL, doc TEXT NOT NULL)""",
+        "CREATE INDEX webhook_events_created ON webhook_events (created_at)",
+        """CREATE TABLE webhook_deliveries (id TEXT PRIMARY KEY, org_id TEXT NOT NULL,
+           event_id TEXT NOT NULL, endpoint_id TEXT NOT NULL, status TEXT NOT NULL,
+           next_attempt_at TEXT, created_at TEXT NOT NULL, version INTEGER NOT NULL,
+           doc TEXT NOT NULL)""",
+        "CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_attempt_at)",
+        "CREATE INDEX webhook_deliveries_org ON webhook_deliveries (org_id, created_at)",
+        "CREATE INDEX webhook_deliveries_created ON webhook_deliveries (created_at)",
+        """CREATE TABLE webhook_attempts (id TEXT PRIMARY KEY, org_id TEXT NOT NULL,
+           delivery_id TEXT NOT NULL, at TEXT NOT NULL, doc TEXT NOT NULL)""",
+        "CREATE INDEX webhook_attempts_delivery ON webhook_attempts (org_id, delivery_id, at)",
+        "CREATE INDEX webhook_attempts_at ON webhook_attempts (at)",
+    ),
+    (  # drafts of multi-step chat forms (Discord's composer)
+        """CREATE TABLE chat_drafts (id TEXT PRIMARY KEY, org_id TEXT NOT NULL,
+           actor TEXT NOT NULL, state TEXT NOT NULL, expires_at TEXT NOT NULL)""",
+        "CREATE INDEX chat_drafts_expires ON chat_drafts (expires_at)",
+    ),
+    (  # members' notification centers
+        """CREATE TABLE inbox_entries (id TEXT PRIMARY KEY, org_id TEXT NOT NULL,
+           member_id TEXT NOT NULL, created_at TEXT NOT NULL, read_at TEXT,
+           doc TEXT NOT NULL)""",
+        "CREATE INDEX inbox_entries_member ON inbox_entries (org_id, member_id, created_at)",
+        "CREATE INDEX inbox_entries_created ON inbox_entries (created_at)",
     ),
     (  # API keys; keyset pages of posts and audit events (newest first, ties by id)
         """CREATE TABLE api_keys (id TEXT PRIMARY KEY, org_id TEXT NOT NULL,
@@ -316,7 +361,7 @@ def _post_values(post: Post) -> tuple[object, ...]:
             _ts(post.updated_at), post.version)
 
 
-class SqliteStore:
+class SqliteStore(SqliteWebhookRecords):
     """The :class:`~postflow.store.port.Store` over one SQLite file.
 
     Two connections: writes (and the reads inside them) go through one, plain reads through
@@ -683,6 +728,64 @@ class SqliteStore:
         return await self._write("DELETE FROM seen_signatures WHERE expires_at <= ?",
                                  (_ts(now),))
 
+    # -- Stripe events --------------------------------------------------------------------------
+    async def record_billing_event(self, event: BillingEvent) -> bool:
+        return bool(await self._write(
+            "INSERT INTO billing_events (id, outcome, org_id, org_hint, received_at, doc)"
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+            (event.id, event.outcome.value, event.org_id, event.org_hint,
+             _ts(event.received_at), _dump(event))))
+
+    async def get_billing_event(self, event_id: str) -> BillingEvent:
+        return await self._doc(BillingEvent, "SELECT doc FROM billing_events WHERE id = ?",
+                               (event_id,), "No such billing event.")
+
+    async def save_billing_event(self, event: BillingEvent) -> None:
+        changed = await self._write(
+            "UPDATE billing_events SET outcome = ?, org_id = ?, org_hint = ?, doc = ?"
+            " WHERE id = ?",
+            (event.outcome.value, event.org_id, event.org_hint, _dump(event), event.id))
+        if not changed:
+            raise NotFound("No such billing event.")
+
+    async def list_pending_billing_events(self, received_before: datetime,
+                                          limit: int) -> list[BillingEvent]:
+        return await self._docs(
+            BillingEvent, "SELECT doc FROM billing_events WHERE outcome = ? AND received_at < ?"
+            " ORDER BY received_at, id LIMIT ?",
+            (EventOutcome.PENDING.value, _ts(received_before), limit))
+
+    async def list_billing_events(self, org_id: str | None = None,
+                                  limit: int = 100) -> list[BillingEvent]:
+        return await self._docs(
+            BillingEvent, "SELECT doc FROM billing_events WHERE ? IS NULL OR org_id = ?"
+            " OR org_hint = ? ORDER BY received_at DESC, id DESC LIMIT ?",
+            (org_id, org_id, org_id, limit))
+
+    # -- chat drafts ----------------------------------------------------------------------------
+    async def save_chat_draft(self, draft: ChatDraft) -> None:
+        await self._write(
+            "INSERT INTO chat_drafts (id, org_id, actor, state, expires_at) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (id) DO UPDATE SET org_id = excluded.org_id, actor = excluded.actor,"
+            " state = excluded.state, expires_at = excluded.expires_at",
+            (draft.id, draft.org_id, draft.actor, draft.state, _ts(draft.expires_at)))
+
+    async def get_chat_draft(self, draft_id: str, now: datetime) -> ChatDraft | None:
+        rows = await self._fetch(
+            "SELECT id, org_id, actor, state, expires_at FROM chat_drafts"
+            " WHERE id = ? AND expires_at > ?", (draft_id, _ts(now)))
+        if not rows:
+            return None
+        found = rows[0]
+        return ChatDraft(id=found[0], org_id=found[1], actor=found[2], state=found[3],
+                         expires_at=_parse_ts(found[4]))
+
+    async def delete_chat_draft(self, draft_id: str) -> bool:
+        return bool(await self._write("DELETE FROM chat_drafts WHERE id = ?", (draft_id,)))
+
+    async def purge_chat_drafts(self, now: datetime) -> int:
+        return await self._write("DELETE FROM chat_drafts WHERE expires_at <= ?", (_ts(now),))
+
     # -- posts ------------------------------------------------------------------------------
     async def insert_post(self, post: Post, audit: Sequence[AuditEvent] = (), *,
                           charge: UsageCharge | None = None) -> None:
@@ -976,6 +1079,19 @@ class SqliteStore:
         return await self._count("SELECT COUNT(*) FROM org_media WHERE media_id = ?",
                                  (media_id,))
 
+    # -- chat commands registered ------------------------------------------------------------
+    async def get_chat_commands_digest(self, platform: str, scope: str) -> str | None:
+        rows = await self._fetch("SELECT digest FROM chat_commands WHERE platform = ? AND "
+                                 "scope = ?", (platform, scope))
+        return str(rows[0][0]) if rows else None
+
+    async def set_chat_commands_digest(self, platform: str, scope: str, digest: str,
+                                       at: datetime) -> None:
+        await self._write(
+            "INSERT INTO chat_commands (platform, scope, digest, updated_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (platform, scope) DO UPDATE SET digest = excluded.digest,"
+            " updated_at = excluded.updated_at", (platform, scope, digest, _ts(at)))
+
     # -- heartbeats (worker canary) ----------------------------------------------------------
     async def set_heartbeat(self, name: str, at: datetime) -> None:
         await self._write(
@@ -1097,3 +1213,44 @@ class SqliteStore:
             ReviewRequest, "SELECT doc FROM reviews WHERE state = ?"
             " AND expires_at IS NOT NULL AND expires_at <= ? ORDER BY expires_at, id LIMIT ?",
             (ReviewState.OPEN.value, _ts(now), limit))
+
+    # -- members' notification centers -------------------------------------------------------
+    async def insert_inbox_entries(self, entries: Sequence[InboxEntry]) -> None:
+        rows = [(e.id, e.org_id, e.member_id, _ts(e.created_at), _ts_or_none(e.read_at),
+                 _dump(e)) for e in entries]
+        if not rows:
+            return
+
+        def insert(conn: sqlite3.Connection) -> None:
+            try:
+                conn.executemany("INSERT INTO inbox_entries (id, org_id, member_id, created_at,"
+                                 " read_at, doc) VALUES (?, ?, ?, ?, ?, ?)", rows)
+            except sqlite3.IntegrityError as err:
+                raise Conflict("That inbox entry already exists.") from err
+
+        await self._call(insert)
+
+    async def list_inbox_entries(self, org_id: str, member_id: str, *,
+                                 unread_only: bool = False,
+                                 limit: int = 20) -> list[InboxEntry]:
+        return await self._docs(
+            InboxEntry, "SELECT doc FROM inbox_entries WHERE org_id = ? AND member_id = ?"
+            " AND (? = 0 OR read_at IS NULL) ORDER BY created_at DESC, id DESC LIMIT ?",
+            (org_id, member_id, int(unread_only), max(limit, 0)))
+
+    async def count_unread_inbox_entries(self, org_id: str, member_id: str) -> int:
+        return await self._count(
+            "SELECT COUNT(*) FROM inbox_entries WHERE org_id = ? AND member_id = ?"
+            " AND read_at IS NULL", (org_id, member_id))
+
+    async def mark_inbox_read(self, org_id: str, member_id: str, at: datetime) -> int:
+        return await self._write(
+            "UPDATE inbox_entries SET read_at = ?, doc = json_set(doc, '$.read_at', ?)"
+            " WHERE org_id = ? AND member_id = ? AND read_at IS NULL",
+            (_ts(at), _ts(at), org_id, member_id))
+
+    async def purge_inbox_entries(self, created_before: datetime, limit: int) -> int:
+        return await self._write(
+            "DELETE FROM inbox_entries WHERE id IN (SELECT id FROM inbox_entries"
+            " WHERE created_at < ? ORDER BY created_at LIMIT ?)",
+            (_ts(created_before), max(limit, 0)))

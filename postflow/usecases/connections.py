@@ -10,12 +10,12 @@ from postflow.connections import Connection, ConnectionStatus
 from postflow.errors import NotFound
 from postflow.ids import new_id
 from postflow.notices.events import ConnectionBroken
-from postflow.plans import Limit, check_limit
 from postflow.posts import PostStatus, TargetStatus
 from postflow.providers import AccountContext, ConnectedAccount, TokenSet
 from postflow.runtime import Runtime
 from postflow.timezones import require_timezone
 from postflow.usecases.audit_log import record
+from postflow.usecases.billing.account_addon import accounts_changed, check_account_room
 
 log = logging.getLogger(__name__)
 #: The test network, connected by name with no consent screen (:func:`connect_sandbox`).
@@ -27,8 +27,7 @@ async def add_connection(rt: Runtime, org_id: str, network: str, account: Connec
     """Store a newly authorized account, within the plan's connected-accounts limit."""
     rt.providers.get(network)
     org = await rt.store.get_organization(org_id)
-    check_limit(rt.plans, org.plan, Limit.CONNECTED_ACCOUNTS,
-                await rt.store.count_connections(org_id))
+    check_account_room(rt, org, await rt.store.count_connections(org_id))
     now = rt.clock.now()
     connection = Connection(
         id=new_id("conn"), org_id=org_id, network=network, account_id=account.account_id,
@@ -40,6 +39,7 @@ async def add_connection(rt: Runtime, org_id: str, network: str, account: Connec
     await rt.store.insert_connection(connection)
     await record(rt, org_id, actor, "connection.added", connection.id, network=network,
                  account_id=account.account_id)
+    await accounts_changed(rt, org_id, actor=actor)
     return connection
 
 
@@ -158,6 +158,7 @@ async def disconnect_connection(rt: Runtime, org_id: str, connection_id: str, *,
     await record(rt, org_id, actor, "connection.disconnected", connection_id,
                  network=current.network, account_id=current.account_id,
                  previous_status=current.status.value, waiting_posts=waiting)
+    await accounts_changed(rt, org_id, actor=actor)
     return Disconnected(connection=changed, waiting_posts=waiting)
 
 

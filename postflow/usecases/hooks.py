@@ -3,18 +3,27 @@ requests."""
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
 from postflow.errors import BadInput, NotFound, Unauthorized
+from postflow.hook_templates import SignatureScheme
 from postflow.hooks import HookDisabled, IncomingHook
 from postflow.ids import new_id
 from postflow.plans import Feature, require_feature
 from postflow.posts import Post
 from postflow.runtime import Runtime
-from postflow.signatures import request_fingerprint, verify_signature
+from postflow.signatures import (
+    GITHUB_HEADER,
+    HEADER,
+    request_fingerprint,
+    verify_github_signature,
+    verify_signature,
+)
 from postflow.usecases.audit_log import record
+from postflow.usecases.hook_templates import check_template, template_engine
 from postflow.usecases.seen_signatures import first_sight, hook_scope
 
 #: How long the old secret keeps working after a rotation, unless told otherwise.
@@ -37,17 +46,44 @@ def _new_secret() -> str:
 
 
 async def create_hook(rt: Runtime, org_id: str, name: str, *, actor: str,
-                      review_required: bool = False) -> CreatedHook:
+                      review_required: bool = False, template: str | None = None,
+                      signature_scheme: SignatureScheme = SignatureScheme.POSTFLOW
+                      ) -> CreatedHook:
+    """A hook taking PostFlow's post request, or with ``template`` any JSON payload; signed
+    with ``signature_scheme``."""
     org = await rt.store.get_organization(org_id)
     require_feature(rt.plans, org.plan, Feature.INCOMING_HOOKS)
+    if template is not None:
+        template = check_template(template_engine(rt), template)
     secret = _new_secret()
     hook = IncomingHook(id=new_id("hook"), org_id=org_id, name=name.strip(),
                         sealed_secret=rt.vault.seal(secret), review_required=review_required,
-                        created_at=rt.clock.now())
+                        created_at=rt.clock.now(), template=template,
+                        signature_scheme=signature_scheme)
     await rt.store.insert_hook(hook)
     await record(rt, org_id, actor, "hook.created", hook.id, name=hook.name,
-                 review_required=review_required)
+                 review_required=review_required, templated=template is not None,
+                 signature=signature_scheme.value)
     return CreatedHook(hook=hook, secret=secret)
+
+
+async def update_hook_template(rt: Runtime, org_id: str, hook_id: str, template: str | None, *,
+                               actor: str,
+                               signature_scheme: SignatureScheme | None = None) -> IncomingHook:
+    """Give a hook a template (checked first), or take it away (None); optionally change its
+    signature scheme."""
+    hook = await _get_hook(rt, org_id, hook_id)
+    if template is not None:
+        template = check_template(template_engine(rt), template)
+    changed = hook.model_copy(update={
+        "template": template,
+        "signature_scheme": signature_scheme or hook.signature_scheme})
+    if changed != hook:
+        await rt.store.update_hook(changed)
+        await record(rt, org_id, actor, "hook.template_updated", hook.id,
+                     templated=template is not None,
+                     signature=changed.signature_scheme.value)
+    return changed
 
 
 async def rotate_hook_secret(rt: Runtime, org_id: str, hook_id: str, *, actor: str,
@@ -116,8 +152,12 @@ def verify_hook_request(rt: Runtime, hook: IncomingHook, signature: str | None,
             and hook.previous_secret_expires_at > now):
         live.append(rt.vault.open(hook.sealed_previous_secret))
     try:
-        signed_at = verify_signature(signature, payload, live, now=now,
-                                     tolerance_seconds=rt.settings.webhook_tolerance_seconds)
+        if hook.signature_scheme is SignatureScheme.GITHUB:
+            verify_github_signature(signature, payload, live)
+            signed_at = int(now.timestamp())
+        else:
+            signed_at = verify_signature(signature, payload, live, now=now,
+                                         tolerance_seconds=rt.settings.webhook_tolerance_seconds)
     except Unauthorized:
         if hook.disabled:
             raise NotFound(UNKNOWN_HOOK) from None
@@ -135,8 +175,26 @@ async def admit_hook_post(rt: Runtime, hook: IncomingHook, signed_at: int,
     request is recorded as seen. False when it was seen before: a replay."""
     org = await rt.store.get_organization(hook.org_id)
     require_feature(rt.plans, org.plan, Feature.INCOMING_HOOKS)
+    if hook.signature_scheme is SignatureScheme.GITHUB:
+        # No signed timestamp to bound a replay: the body itself is the request's
+        # idempotency key (implicit_idempotency_key), so the same body gets the first answer.
+        return True
     return await first_sight(rt, hook_scope(hook.id), request_fingerprint(signed_at, payload),
                              signed_at, rt.settings.webhook_tolerance_seconds)
+
+
+def implicit_idempotency_key(hook: IncomingHook, payload: bytes) -> str | None:
+    """The ``Idempotency-Key`` a request has without sending one: for a GitHub-signed hook,
+    its body (GitHub signs no timestamp, so the same body is the same delivery, answered
+    once for ``idempotency_ttl_hours``; one that failed can be delivered again)."""
+    if hook.signature_scheme is SignatureScheme.GITHUB:
+        return "github:" + hashlib.sha256(payload).hexdigest()
+    return None
+
+
+def signature_header_name(hook: IncomingHook) -> str:
+    """The request header ``hook``'s signature comes in."""
+    return GITHUB_HEADER if hook.signature_scheme is SignatureScheme.GITHUB else HEADER
 
 
 async def authenticate_hook_request(rt: Runtime, hook_id: str, signature: str | None,

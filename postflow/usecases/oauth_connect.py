@@ -32,12 +32,12 @@ from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from postflow.account_gates import RefreshLockBusy
 from postflow.connections import Connection, ConnectionStatus
 from postflow.errors import BadInput, Forbidden
-from postflow.plans import Limit, check_limit
 from postflow.providers import ConnectedAccount, Provider
 from postflow.runtime import Runtime
 from postflow.secret_compare import same_secret
 from postflow.signed_tokens import TokenRefused
 from postflow.usecases.audit_log import record
+from postflow.usecases.billing.account_addon import accounts_changed, check_account_room
 from postflow.usecases.connections import add_connection, open_tokens
 from postflow.usecases.oauth_states import (
     STATE_TTL,
@@ -208,8 +208,7 @@ async def save_connected_account(rt: Runtime, org_id: str, network: str,
     if existing.status is ConnectionStatus.DISCONNECTED:
         # A disconnected account stopped counting against the plan; coming back counts again.
         org = await rt.store.get_organization(org_id)
-        check_limit(rt.plans, org.plan, Limit.CONNECTED_ACCOUNTS,
-                    await rt.store.count_connections(org_id))
+        check_account_room(rt, org, await rt.store.count_connections(org_id))
     try:
         async with rt.refresh_locks.hold(existing.id):  # not under a refresh in flight
             updated = await _update_connection(rt, existing, account)
@@ -217,6 +216,8 @@ async def save_connected_account(rt: Runtime, org_id: str, network: str,
         updated = await _update_connection(rt, existing, account)
     await record(rt, org_id, actor, "connection.reconnected", existing.id, network=network,
                  account_id=account.account_id, previous_status=existing.status.value)
+    if existing.status is ConnectionStatus.DISCONNECTED:
+        await accounts_changed(rt, org_id, actor=actor)
     return updated, True
 
 

@@ -54,6 +54,8 @@ from postflow.usecases.token_refresh import (
 log = logging.getLogger(__name__)
 
 DONE = (TargetStatus.PUBLISHED, TargetStatus.FAILED, TargetStatus.UNCONFIRMED)
+#: A target whose account the plan paused is looked at again after this long.
+PAUSED_RECHECK_SECONDS = 3600.0
 
 
 def backoff_seconds(attempt: int, base: float, cap: float, rng: random.Random) -> float:
@@ -152,6 +154,8 @@ class PostPublisher:
         if connection.status is not ConnectionStatus.ACTIVE:
             return post, _TargetRun(self._failed(target, ErrorKind.RECONNECT,
                                                  "The account must be reconnected."))
+        if connection.paused_by_plan:
+            return post, self._paused(target)
         if token_expiring(connection, self.rt.clock.now()):
             # A cooling account is not even refreshed (acquire checks it again below).
             cooling = await self._cooling(target, connection)
@@ -333,6 +337,14 @@ class PostPublisher:
         return dataclasses.replace(run, closed_attempt=self._closed(
             attempt, AttemptOutcome.NOT_SENT, error=ProviderError(
                 ErrorKind.RETRY_AFTER, f"Not sent: {run.target.error_message}")))
+
+    def _paused(self, target: PostTarget) -> _TargetRun:
+        """The target's turn while its account is paused by the plan (billing): it waits,
+        looked at again later, and is held back with its post at the next plan pass."""
+        waiting = target.model_copy(update={
+            "error_kind": ErrorKind.RETRY_AFTER.value,
+            "error_message": "The account is paused: the plan allows fewer connected accounts."})
+        return _TargetRun(waiting, retry_in=PAUSED_RECHECK_SECONDS)
 
     def _waiting(self, target: PostTarget, until: datetime) -> _TargetRun:
         """The target's turn while its connection cools down until ``until``."""

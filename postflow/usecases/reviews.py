@@ -17,7 +17,12 @@ from postflow.approvals import ApprovalPolicy, ApprovalRules
 from postflow.chat_actors import may_be_member
 from postflow.errors import BadInput, Conflict, Forbidden, InvalidTransition
 from postflow.ids import new_id
-from postflow.notices.events import ReviewDecided, ReviewExpired, ReviewRequested
+from postflow.notices.events import (
+    PostScheduled,
+    ReviewDecided,
+    ReviewExpired,
+    ReviewRequested,
+)
 from postflow.notices.review_cards import post_review_card
 from postflow.notices.router import Notices
 from postflow.organizations import Member
@@ -315,6 +320,7 @@ async def _schedule(rt: Runtime, review: ReviewRequest, *, actor: str) -> Post:
         scheduled = transition(post, S.SCHEDULED, at=now, reason=f"approved; {when.value}",
                                scheduled_at=scheduled_at, due_at=scheduled_at or now)
         if await _moved(rt, post, scheduled, actor):
+            await rt.notices.notify(PostScheduled(scheduled))
             return scheduled
     raise Conflict("The post kept changing while PostFlow scheduled it; try again.",
                    details={"post_id": review.post_id})

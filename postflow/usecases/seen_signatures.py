@@ -33,7 +33,9 @@ async def first_sight(rt: Runtime, scope: str, signature: str, signed_at: int,
 
 
 async def purge_expired_records(rt: Runtime) -> int:
-    """Delete idempotency records and seen signatures past their window; how many."""
+    """Delete idempotency records, seen signatures and chat drafts past their window; how
+    many."""
     now = rt.clock.now()
     return (await rt.store.purge_idempotency_keys(now)
-            + await rt.store.purge_seen_signatures(now))
+            + await rt.store.purge_seen_signatures(now)
+            + await rt.store.purge_chat_drafts(now))

@@ -13,7 +13,7 @@ from postflow.errors import BadInput, LimitReached, NotFound
 from postflow.ids import new_id
 from postflow.local_time import resolve_local_time
 from postflow.media import MediaAttachment
-from postflow.notices.events import PlanLimitReached
+from postflow.notices.events import PlanLimitReached, PostScheduled
 from postflow.plans import Limit, Plan, limit_reached
 from postflow.post_status import transition
 from postflow.posts import MediaRef, Post, PostSource, PostStatus, PostTarget
@@ -86,6 +86,12 @@ async def resolve_targets(rt: Runtime, org_id: str, request: PostRequest) -> lis
                            details={"network": network})
         chosen.update((c.id, c) for c in found)
     unusable = [c for c in chosen.values() if c.status is not ConnectionStatus.ACTIVE]
+    paused = [c for c in chosen.values() if c.paused_by_plan]
+    if paused and not unusable:
+        names = ", ".join(f"{c.display_name} ({c.network})" for c in paused)
+        raise LimitReached(f"These accounts are paused because the plan allows fewer connected "
+                           f"accounts: {names}. Upgrade, or disconnect another account.",
+                           details={"targets": [c.id for c in paused]})
     if unusable:
         names = ", ".join(f"{c.display_name} ({c.network})" for c in unusable)
         raise BadInput(f"Reconnect these accounts before posting to them: {names}.",
@@ -279,6 +285,8 @@ async def _insert(rt: Runtime, org_id: str, request: PostRequest, connections: l
     await rt.store.insert_post(final, [created], charge=charge)
     if final.status is PostStatus.IN_REVIEW:
         await open_review(rt, final, actor)
+    else:
+        await rt.notices.notify(PostScheduled(final))
     return final
 
 

@@ -72,3 +72,45 @@ def test_hook_rotate_of_unknown_hook_exits_2(capsys: pytest.CaptureFixture[str],
 
     assert result.code == 2
     assert result.err.startswith("error: No hook 'hook_nope'")
+
+
+def test_hook_test_renders_a_payload_without_posting(capsys: pytest.CaptureFixture[str],
+                                                     org: str, tmp_path: Path) -> None:
+    template = tmp_path / "release.j2"
+    template.write_text("{% block text %}{{ payload.release.name }} is out{% endblock %}"
+                        "{% block networks %}sandbox{% endblock %}")
+    payload = tmp_path / "release.json"
+    payload.write_text('{"release": {"name": "v1.2"}}')
+    created = run_cli(capsys, "hook", "create", "--org", "Acme", "--name", "gh", "--template",
+                      str(template), "--signature", "github", "--json").json()
+
+    result = run_cli(capsys, "hook", "test", created["hook"]["id"], "--org", "Acme",
+                     "--payload", str(payload), "--json")
+
+    assert created["hook"]["templated"] is True and created["hook"]["signature"] == "github"
+    assert result.json() == {"skipped": False, "posted": False,
+                             "post": {"text": "v1.2 is out", "networks": ["sandbox"]}}
+
+
+def test_hook_create_with_a_broken_template_names_the_line(
+        capsys: pytest.CaptureFixture[str], org: str, tmp_path: Path) -> None:
+    template = tmp_path / "broken.j2"
+    template.write_text("{% block text %}\n{{ payload.x( }}{% endblock %}")
+
+    result = run_cli(capsys, "hook", "create", "--org", "Acme", "--name", "gh", "--template",
+                     str(template))
+
+    assert result.code != 0 and "line 2" in result.err
+
+
+def test_hook_update_takes_the_template_away(capsys: pytest.CaptureFixture[str], org: str,
+                                             tmp_path: Path) -> None:
+    template = tmp_path / "t.j2"
+    template.write_text("{% block text %}x{% endblock %}")
+    created = run_cli(capsys, "hook", "create", "--org", "Acme", "--name", "cms", "--template",
+                      str(template), "--json").json()
+
+    updated = run_cli(capsys, "hook", "update", created["hook"]["id"], "--org", "Acme",
+                      "--no-template", "--json")
+
+    assert updated.json()["hook"]["templated"] is False

@@ -9,8 +9,10 @@ from contextlib import AsyncExitStack
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from composition.runtime import open_backends, open_runtime
+from integrations.stripe.gateway import StripeBillingGateway
 from postflow.account_gates import NetworkBusy
 from postflow.config import Settings
 from postflow.notices.router import NoticeRouter
@@ -101,12 +103,14 @@ def test_a_process_without_slack_loads_no_slack_module(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
 
 
-async def test_without_chat_the_log_is_the_one_sink_and_no_platform_posts_cards(
+async def test_without_chat_the_log_inbox_and_webhooks_are_the_sinks_and_no_cards_are_posted(
         rt: Runtime) -> None:
+    from postflow.notices.inbox_sink import InboxSink
     from postflow.notifications import LogSink
+    from postflow.usecases.webhook_events import WebhookNoticeSink
 
     assert isinstance(rt.notices, NoticeRouter)
-    assert [type(sink) for sink in rt.notices.sinks] == [LogSink]
+    assert [type(sink) for sink in rt.notices.sinks] == [LogSink, InboxSink, WebhookNoticeSink]
     assert dict(rt.review_cards) == {}
 
 
@@ -117,27 +121,52 @@ async def test_with_slack_its_sink_and_review_cards_are_registered(settings: Set
         from bot.slack.chat_delivery import SlackChatDelivery
         from bot.slack.notice_sink import SlackNoticeSink
         from bot.slack.review_cards import SlackReviewCards
+        from postflow.notices.inbox_sink import InboxSink
 
         rt = backends.runtime()
         assert isinstance(rt.notices, NoticeRouter)
-        assert [type(sink) for sink in rt.notices.sinks] == [SlackNoticeSink]
+        from postflow.usecases.webhook_events import WebhookNoticeSink
+
+        assert [type(sink) for sink in rt.notices.sinks] == [SlackNoticeSink, InboxSink,
+                                                            WebhookNoticeSink]
         assert isinstance(rt.review_cards["slack"], SlackReviewCards)
         assert isinstance(backends.chat.deliveries["slack"], SlackChatDelivery)
     finally:
         await backends.close()
 
 
-async def test_with_a_discord_bot_token_the_worker_delivers_discord_messages(
+async def test_with_a_discord_bot_token_its_sink_and_review_cards_are_registered(
         settings: Settings) -> None:
     from bot.discord.chat_delivery import DiscordChatDelivery
+    from bot.discord.notice_sink import DiscordNoticeSink
+    from bot.discord.review_cards import DiscordReviewCards
     from composition.worker import open_worker_services
-    from postflow.notifications import LogSink
+    from postflow.notices.inbox_sink import InboxSink
 
     discord = Settings(**{**settings.model_dump(), "discord_bot_token": "discord-test"})
     services = await open_worker_services(discord)
     try:
         assert isinstance(services.chat_deliveries["discord"], DiscordChatDelivery)
-        # Its delivery only, so far: notices still go to the log.
-        assert [type(sink) for sink in services.runtime.notices.sinks] == [LogSink]
+        rt = services.runtime
+        assert isinstance(rt.notices, NoticeRouter)
+        from postflow.usecases.webhook_events import WebhookNoticeSink
+
+        assert [type(sink) for sink in rt.notices.sinks] == [DiscordNoticeSink, InboxSink,
+                                                            WebhookNoticeSink]
+        assert isinstance(rt.review_cards["discord"], DiscordReviewCards)
     finally:
         await services.close()
+
+
+async def test_billing_is_built_only_when_a_stripe_secret_key_is_set(settings: Settings) -> None:
+
+
+    without = await open_backends(settings)
+    with_key = await open_backends(settings.model_copy(update={
+        "stripe_secret_key": SecretStr("sk_test_x")}))
+    try:
+        assert without.runtime().billing is None
+        assert isinstance(with_key.runtime().billing, StripeBillingGateway)
+    finally:
+        await without.close()
+        await with_key.close()

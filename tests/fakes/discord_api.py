@@ -11,9 +11,14 @@ DM channels. Refusals use Discord's codes: 401 (bad token; 50027 expired interac
 403 50001 (``forbidden_channels``, a server the bot left), 403 50007 (``dms_closed``),
 404 10003/10008/10015/10062 (unknown channel, message, webhook, interaction or a late ack),
 400 40060 (an interaction answered twice).
+In HTTP mode the endpoint's response is the callback (tests post it to the callback route); a
+webhook edit that arrives before it waits for it, up to 2 s, as Discord applies the answer
+first. ``add_attachment`` serves a file as a command's attachment (outside ``/api``, as
+Discord's CDN does), counting downloads.
 Every answer carries ``X-RateLimit-Limit/Remaining/Reset-After/Bucket``; ``rate_limit`` makes the
 next N calls on a route answer 429 ``{"retry_after", "global": false}`` (with the ``Via``
-header discord.py needs to retry instead of assuming a ban).
+header discord.py needs to retry instead of assuming a ban); with ``is_global`` they are
+Discord's global limit (``"global": true`` and ``X-RateLimit-Global: true``).
 
 The gateway (``/gateway``, tests/fakes/discord_gateway.py) speaks HELLO, heartbeats, IDENTIFY ->
 READY + GUILD_CREATE, RESUME -> RESUMED; the test sends RECONNECT, drops sockets, adds and
@@ -25,6 +30,7 @@ Point discord.py here with ``discord.http.Route.BASE = fake.api_url`` and
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import itertools
 import json
@@ -99,12 +105,16 @@ class FakeInteraction:
     #: The ``@original`` response message, once a callback or an edit made one.
     original: FakeMessage | None = None
     followups: list[FakeMessage] = field(default_factory=list)
+    #: Set once the interaction is answered (its callback taken).
+    answered: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 @dataclass
 class RateLimit:
     times: int
     retry_after: float
+    #: Discord's global limit (``X-RateLimit-Global``, ``"global": true``), not the route's.
+    is_global: bool = False
 
 
 @dataclass
@@ -146,6 +156,10 @@ class FakeDiscord:
     clock: Callable[[], float] = time.monotonic
     base_url: str = ""
     gateway: FakeGateway = field(default_factory=FakeGateway)
+    #: Files served as Discord attachments: attachment id -> (content type, bytes), and the
+    #: ids downloaded, in order.
+    attachments: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+    attachment_downloads: list[str] = field(default_factory=list)
     _ids: itertools.count[int] = field(
         default_factory=lambda: itertools.count(900_000_000_000_000_001))
     _windows: dict[str, tuple[float, int]] = field(default_factory=dict)
@@ -182,10 +196,11 @@ class FakeDiscord:
         self.removed_guilds[guild_id] = self.guilds.pop(guild_id)
         await self.gateway.dispatch("GUILD_DELETE", {"id": guild_id})
 
-    def rate_limit(self, route: str, times: int = 1, retry_after: float = 0.1) -> None:
+    def rate_limit(self, route: str, times: int = 1, retry_after: float = 0.1, *,
+                   is_global: bool = False) -> None:
         """Answer the next ``times`` calls on ``route`` ("POST /channels/{channel_id}/messages")
-        with 429 and ``retry_after`` seconds."""
-        self.rate_limits[route] = RateLimit(times, retry_after)
+        with 429 and ``retry_after`` seconds (as Discord's global limit with ``is_global``)."""
+        self.rate_limits[route] = RateLimit(times, retry_after, is_global)
 
     def calls_to(self, route: str) -> list[DiscordCall]:
         return [c for c in self.calls if c.key == route]
@@ -224,6 +239,16 @@ class FakeDiscord:
                 for key, value in fields.items()]
         return self._interaction(5, {"custom_id": custom_id, "components": rows},
                                  guild_id, user_id, channel_id, permissions)
+
+    def add_attachment(self, filename: str, content_type: str, data: bytes) -> dict[str, Any]:
+        """A file uploaded as a command's attachment option: its resolved attachment object
+        (``data.resolved.attachments``), served at its ``url``."""
+        attachment_id = self.new_id()
+        self.attachments[attachment_id] = (content_type, data)
+        url = f"{self.base_url}/attachments/{attachment_id}/{filename}"
+        return {"id": attachment_id, "filename": filename, "size": len(data),
+                "content_type": content_type, "url": url, "proxy_url": url,
+                "ephemeral": True}
 
     def _interaction(self, kind: int, data: dict[str, Any], guild_id: str, user_id: str,
                      channel_id: str, permissions: str) -> dict[str, Any]:
@@ -268,7 +293,15 @@ class FakeDiscord:
             self._start_thread)
         add("POST", f"{API}/users/@me/channels", self._open_dm)
         app.router.add_get("/gateway", self._gateway)
+        app.router.add_get("/attachments/{attachment_id}/{filename}", self._attachment)
         return app
+
+    async def _attachment(self, request: web.Request) -> web.Response:
+        found = self.attachments.get(request.match_info["attachment_id"])
+        if found is None:
+            return web.Response(status=404)
+        self.attachment_downloads.append(request.match_info["attachment_id"])
+        return web.Response(body=found[1], headers={"Content-Type": found[0]})
 
     async def _gateway(self, request: web.Request) -> web.StreamResponse:
         return await self.gateway.serve(request, self)
@@ -289,9 +322,13 @@ class FakeDiscord:
         if limit is not None and limit.times > 0:
             limit.times -= 1
             refusal = _json({"message": "You are being rate limited.",
-                             "retry_after": limit.retry_after, "global": False}, status=429)
-            refusal.headers.update({"Via": "1.1 google", "X-RateLimit-Scope": "user",
+                             "retry_after": limit.retry_after, "global": limit.is_global},
+                            status=429)
+            refusal.headers.update({"Via": "1.1 google",
+                                    "X-RateLimit-Scope": "global" if limit.is_global else "user",
                                     "Retry-After": str(max(1, round(limit.retry_after)))})
+            if limit.is_global:
+                refusal.headers["X-RateLimit-Global"] = "true"
             self._announce(refusal, bucket, dict(request.match_info), remaining=0,
                            reset_after=limit.retry_after)
             return refusal
@@ -386,13 +423,18 @@ class FakeDiscord:
                                          response_message_loading=kind == 5,
                                          response_message_ephemeral=bool(flags & EPHEMERAL))
             answer["resource"] = {"type": kind, "message": message.data}
-        elif kind == 7 and "message" in interaction.payload:  # update the clicked message
+        elif kind in (6, 7) and "message" in interaction.payload:  # the clicked message
             clicked = self.messages.get(str(interaction.payload["message"]["id"]))
-            if clicked is not None:
+            # 7 updates it now; after 6 (deferred) ``@original`` edits it later.
+            interaction.original = clicked
+            if clicked is not None and kind == 7:
                 self._edit(clicked, body.get("data") or {})
                 answer["resource"] = {"type": kind, "message": clicked.data}
+            else:
+                answer["resource"] = {"type": kind}
         else:
             answer["resource"] = {"type": kind}
+        interaction.answered.set()
         return _json(answer)
 
     def _webhook_interaction(self, request: web.Request) -> FakeInteraction | web.Response:
@@ -422,6 +464,11 @@ class FakeDiscord:
         if isinstance(interaction, web.Response):
             return interaction
         message_id = request.match_info["message_id"]
+        if not interaction.callbacks:  # an HTTP-mode answer may still be on its way
+            try:
+                await asyncio.wait_for(interaction.answered.wait(), 2.0)
+            except TimeoutError:
+                return _error(404, 10015, "Unknown Webhook")
         if message_id == "@original":
             message = interaction.original
         else:

@@ -2,8 +2,10 @@
 
 Each connection gets HELLO; heartbeats (op 1) are ACKed (op 11); IDENTIFY (op 2) with the bot
 token gets READY (every guild listed unavailable) and then one GUILD_CREATE per guild, a bad
-token closes with 4004; RESUME (op 6) of a known session gets RESUMED, of an unknown one
-INVALID_SESSION (false). Frames are plain JSON text (discord.py inflates binary frames only).
+token closes with 4004; RESUME (op 6) of a known session replays the events dispatched after
+the sequence number it names (those sent while the socket was down too) and ends with RESUMED,
+as Discord does; of an unknown one INVALID_SESSION (false). Frames are plain JSON text
+(discord.py inflates binary frames only).
 The test sends RECONNECT (``reconnect``), drops the socket (``drop``), and dispatches events
 (``dispatch``, ``interact``) on the live connection.
 """
@@ -31,6 +33,8 @@ class GatewaySession:
     id: str
     #: The last sequence number sent (the client echoes it in heartbeats and RESUME).
     seq: int = 0
+    #: Every dispatch of the session, in order: RESUME replays the ones the client missed.
+    dispatches: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -46,6 +50,8 @@ class FakeGateway:
     connections: int = 0
     _socket: web.WebSocketResponse | None = None
     _session: GatewaySession | None = None
+    #: The session of a socket dropped by ``drop``: events dispatched meanwhile wait in it.
+    _dropped: GatewaySession | None = None
 
     def ops(self, op: int) -> list[dict[str, Any]]:
         """What clients sent with this opcode, in order."""
@@ -60,9 +66,13 @@ class FakeGateway:
         return self._socket is not None and not self._socket.closed and self._session is not None
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
-        """Send an event (op 0) on the live, identified connection."""
+        """Send an event (op 0) on the live, identified connection; while a dropped socket's
+        client has not resumed yet, keep it for the RESUME to replay."""
         if self._socket is None or self._session is None:
-            raise AssertionError("no identified gateway connection to dispatch on")
+            if self._dropped is None:
+                raise AssertionError("no identified gateway connection to dispatch on")
+            self._record(self._dropped, event, data)
+            return
         await self._dispatch(self._socket, self._session, event, data)
 
     async def interact(self, payload: dict[str, Any]) -> None:
@@ -80,6 +90,7 @@ class FakeGateway:
     async def drop(self, code: int = 4000) -> None:
         """Close the live socket from the server side (4000: an unknown error, resumable)."""
         socket = self._live()
+        self._dropped = self._session
         self._socket, self._session = None, None
         await socket.close(code=code)
 
@@ -130,14 +141,25 @@ class FakeGateway:
             if resumed is None or data.get("token") != fake.bot_token:
                 await self._send(ws, {"op": INVALID_SESSION, "d": False})
                 return
+            seen = data.get("seq") or 0
+            for missed in [p for p in resumed.dispatches if p["s"] > seen]:
+                await self._send(ws, missed)
             await self._dispatch(ws, resumed, "RESUMED", {"_trace": []})
             if ws is self._socket:
                 self._session = resumed
+                if self._dropped is resumed:
+                    self._dropped = None
 
     async def _dispatch(self, ws: web.WebSocketResponse, session: GatewaySession, event: str,
                         data: dict[str, Any]) -> None:
+        await self._send(ws, self._record(session, event, data))
+
+    @staticmethod
+    def _record(session: GatewaySession, event: str, data: dict[str, Any]) -> dict[str, Any]:
         session.seq += 1
-        await self._send(ws, {"op": DISPATCH, "t": event, "s": session.seq, "d": data})
+        payload = {"op": DISPATCH, "t": event, "s": session.seq, "d": data}
+        session.dispatches.append(payload)
+        return payload
 
     async def _send(self, ws: web.WebSocketResponse, payload: dict[str, Any]) -> None:
         self.sent.append(payload)

@@ -335,3 +335,30 @@ async def _callback(http: aiohttp.ClientSession, fake: FakeDiscord,
     url = f"{fake.api_url}/interactions/{payload['id']}/{payload['token']}/callback"
     async with http.post(url, json={"type": 4, "data": {"content": "hi"}}) as answer:
         return answer.status, (await answer.json()).get("code")
+
+
+async def test_a_webhook_edit_before_the_callback_waits_for_it(
+        fake: FakeDiscord) -> None:
+    payload = fake.modal_submit(GUILD, USER, "pf:c:m:x", {"text": "hi"}, channel_id=CHANNEL)
+    url = f"{fake.api_url}/webhooks/{fake.application_id}/{payload['token']}/messages/@original"
+    async with aiohttp.ClientSession() as session:
+        edit = asyncio.create_task(session.patch(url, json={"content": "done"}))
+        # The edit arrives before Discord took the HTTP answer: it waits for it.
+        await eventually(lambda: fake.calls_to(
+            "PATCH /webhooks/{app_id}/{token}/messages/{message_id}"), what="the edit")
+        callback = f"{fake.api_url}/interactions/{payload['id']}/{payload['token']}/callback"
+        async with session.post(callback, json={"type": 5, "data": {"flags": 64}}) as taken:
+            assert taken.status == 200
+        async with await edit as answer:
+            assert answer.status == 200
+    original = fake.interactions[payload["id"]].original
+    assert original is not None
+    assert original.data["content"] == "done" and original.data["flags"] == 64
+
+
+async def test_an_attachment_is_served_at_its_url_and_counted(fake: FakeDiscord) -> None:
+    attachment = fake.add_attachment("a.png", "image/png", b"\x89PNG-bytes")
+    async with aiohttp.ClientSession() as session, session.get(attachment["url"]) as answer:
+        assert answer.headers["Content-Type"] == "image/png"
+        assert await answer.read() == b"\x89PNG-bytes"
+    assert fake.attachment_downloads == [attachment["id"]]

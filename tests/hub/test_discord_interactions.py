@@ -14,7 +14,7 @@ from postflow.chatops.callers import Caller
 from postflow.chatops.commands import run_command
 from postflow.chatops.install import WorkspaceOwner, link_or_create
 from postflow.config import Settings
-from postflow.organizations import ChatIdentity, Organization
+from postflow.organizations import ChatIdentity, Organization, Role
 from postflow.runtime import Runtime
 from tests.conftest import TEST_SECRET_KEY
 from tests.fakes.clock import ManualClock
@@ -64,12 +64,42 @@ async def test_a_command_with_a_user_option_runs_like_slacks(
     assert await is_member(rt, guild_org, MEMBER_ID)
 
 
-async def test_a_non_member_is_told_how_to_join(discord: DiscordSender,
-                                                guild_org: Organization) -> None:
+async def test_a_first_interaction_makes_a_member_of_the_linked_organization(
+        rt: Runtime, discord: DiscordSender, guild_org: Organization) -> None:
     response = await discord.post(command_payload(subcommand("accounts"), user_id=MEMBER_ID))
     answer = await response.json()
     assert answer["type"] == 4 and answer["data"]["flags"] == EPHEMERAL
-    assert answer["data"]["content"].startswith("\u26a0\ufe0f You are not a member of")
+    assert answer["data"]["content"].startswith("No connected accounts yet.")
+    member = await rt.store.find_member(guild_org.id, "discord", GUILD_ID, MEMBER_ID)
+    assert member is not None and member.role is Role.MEMBER
+
+
+async def test_manage_server_makes_an_admin_at_the_first_interaction_over_http(
+        rt: Runtime, discord: DiscordSender, guild_org: Organization) -> None:
+    payload = command_payload(subcommand("accounts"), user_id=MEMBER_ID)
+    payload["member"]["permissions"] = str(1 << 5)
+    await discord.post(payload)
+    member = await rt.store.find_member(guild_org.id, "discord", GUILD_ID, MEMBER_ID)
+    assert member is not None and member.role is Role.ADMIN
+
+
+@pytest.mark.parametrize("permissions", ["9" * 5000, "-32", "0x20", "\u0663\u0662", "3.2e1"])
+async def test_permissions_that_are_not_a_bit_set_count_as_none(
+        rt: Runtime, discord: DiscordSender, guild_org: Organization, permissions: str) -> None:
+    payload = command_payload(subcommand("accounts"), user_id=MEMBER_ID)
+    payload["member"]["permissions"] = permissions
+    response = await discord.post(payload)
+    assert response.status == 200
+    member = await rt.store.find_member(guild_org.id, "discord", GUILD_ID, MEMBER_ID)
+    assert member is not None and member.role is Role.MEMBER
+
+
+async def test_a_person_of_a_server_not_linked_is_told_so_and_joins_nothing(
+        rt: Runtime, discord: DiscordSender) -> None:
+    response = await discord.post(command_payload(subcommand("accounts"), user_id=MEMBER_ID))
+    answer = await response.json()
+    assert "not linked to a PostFlow organization" in answer["data"]["content"]
+    assert await rt.store.list_organizations() == []
 
 
 async def test_a_command_in_direct_messages_says_to_use_a_server(
@@ -80,13 +110,21 @@ async def test_a_command_in_direct_messages_says_to_use_a_server(
     assert answer["data"]["flags"] == EPHEMERAL
 
 
-async def test_autocomplete_gets_no_choices_and_buttons_a_short_answer(
+async def test_no_focused_option_gets_no_choices_and_an_unknown_button_a_short_answer(
         discord: DiscordSender) -> None:
     response = await discord.post({"type": 4, "data": {"name": "postflow", "options": []}})
     assert await response.json() == {"type": 8, "data": {"choices": []}}
-    response = await discord.post({"type": 3, "data": {"custom_id": "x"}})
-    answer = await response.json()
-    assert answer["type"] == 4 and "not available in Discord yet" in answer["data"]["content"]
+    for kind in (3, 5):
+        response = await discord.post({"type": kind, "data": {"custom_id": "x"}})
+        answer = await response.json()
+        assert answer["type"] == 4 and answer["data"]["flags"] == EPHEMERAL
+        assert "does not know this button" in answer["data"]["content"]
+
+
+async def test_a_press_payload_without_its_custom_id_is_400(discord: DiscordSender) -> None:
+    response = await discord.post({"type": 3, "data": {"component_type": 2}})
+    assert response.status == 400
+    assert await error_code(response) == "malformed_interaction"
 
 
 async def test_malformed_json_is_400_and_records_nothing(

@@ -188,3 +188,38 @@ def test_duplicate_plan_keys_are_refused(tmp_path: Path) -> None:
 
     with pytest.raises(ConfigurationError, match=r"dup-plans\.toml.*starter"):
         load_plan_catalog(path)
+
+
+def test_a_plans_file_with_the_old_single_price_is_refused_with_what_to_write(
+        tmp_path: Path) -> None:
+    path = tmp_path / "plans.toml"
+    path.write_text('[[plans]]\nkey = "free"\nname = "Free"\nstripe_price_id = "price_1"\n'
+                    "[plans.limits]\n", encoding="utf-8")
+
+    with pytest.raises(ConfigurationError, match="stripe_price_ids"):
+        load_plan_catalog(path)
+
+
+def test_a_plan_is_found_by_any_of_its_prices(tmp_path: Path) -> None:
+    path = tmp_path / "plans.toml"
+    path.write_text('default = "free"\n[[plans]]\nkey = "free"\nname = "Free"\n[plans.limits]\n'
+                    '[[plans]]\nkey = "pro"\nname = "Pro"\ntrial_days = 14\n'
+                    'stripe_price_ids = ["price_m", "price_y"]\n[plans.limits]\n',
+                    encoding="utf-8")
+
+    catalog = load_plan_catalog(path)
+
+    assert catalog.by_price("price_y") == catalog.get("pro")
+    assert catalog.get("pro").trial_days == 14
+    assert catalog.by_price("price_other") is None
+    assert not catalog.get("free").for_sale
+
+
+def test_a_price_given_to_two_plans_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "plans.toml"
+    path.write_text('default = "a"\n[[plans]]\nkey = "a"\nname = "A"\nstripe_price_ids = ["p"]\n'
+                    '[plans.limits]\n[[plans]]\nkey = "b"\nname = "B"\n'
+                    'stripe_price_ids = ["p"]\n[plans.limits]\n', encoding="utf-8")
+
+    with pytest.raises(ConfigurationError, match="two plans"):
+        load_plan_catalog(path)

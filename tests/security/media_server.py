@@ -141,7 +141,7 @@ async def fake_x_fixture() -> AsyncIterator[FakeX]:
 def settings_fixture(tmp_path: Path, fake_x: FakeX) -> Settings:
     return Settings(data_dir=tmp_path / "var", secret_key=TEST_SECRET_KEY,  # type: ignore[arg-type]
                     http_port=0, public_url="http://127.0.0.1:8080",
-                    media_allow_private_hosts=True, media_fetch_timeout_seconds=10,
+                    allow_private_hosts=True, media_fetch_timeout_seconds=10,
                     x_image_max_bytes=IMAGE_LIMIT, **x_settings_fields(fake_x))
 
 

@@ -63,7 +63,7 @@ def settings(tmp_path: Path, fake_x: FakeX) -> Settings:
     plans.write_text(PLANS, encoding="utf-8")
     return Settings(data_dir=tmp_path / "var", secret_key=TEST_SECRET_KEY,  # type: ignore[arg-type]
                     http_port=0, public_url="http://127.0.0.1:8080", plans_file=plans,
-                    media_allow_private_hosts=True, **x_settings_fields(fake_x))
+                    allow_private_hosts=True, **x_settings_fields(fake_x))
 
 
 @pytest.fixture

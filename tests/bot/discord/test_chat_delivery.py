@@ -234,3 +234,17 @@ async def test_a_huge_card_fits_discords_limits(fake: FakeDiscord,
     assert all(len(b["label"]) <= 80 for r in rows for b in r["components"])
     content = fake.messages[plain.reference.message_id].data["content"]
     assert len(content) == MESSAGE_MAX and content.endswith("…")
+
+
+async def test_a_reply_to_a_message_without_a_thread_starts_its_thread_first(
+        fake: FakeDiscord, delivery: DiscordChatDelivery) -> None:
+    card = await delivery.deliver(ChatMessage(TO_CHANNEL, "card", card=review_card()))
+    assert card.reference is not None
+
+    reply = await delivery.deliver(ChatMessage(TO_CHANNEL, "Approved by Bob",
+                                               thread_id=card.reference.message_id))
+
+    assert reply.outcome is DeliveryOutcome.SENT
+    assert fake.threads == {card.reference.message_id: "PostFlow"}
+    assert [m.data["content"] for m in fake.messages_in(card.reference.message_id)] == [
+        "Approved by Bob"]

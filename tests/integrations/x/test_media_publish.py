@@ -31,7 +31,7 @@ from tests.integrations.media.conftest import png
 def settings(tmp_path: Path, fake_x: FakeX) -> Settings:
     return Settings(data_dir=tmp_path / "var", secret_key=TEST_SECRET_KEY,  # type: ignore[arg-type]
                     http_port=0, public_url="http://127.0.0.1:8080",
-                    media_allow_private_hosts=True, **x_settings_fields(fake_x))
+                    allow_private_hosts=True, **x_settings_fields(fake_x))
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from postflow.approvals import ApprovalPolicy
 from postflow.errors import BadInput, Conflict, Forbidden
 from postflow.notices.events import (
     Notice,
+    PostScheduled,
     ReviewDecided,
     ReviewExpired,
     ReviewNotice,
@@ -47,6 +48,8 @@ class ReviewRecorder:
     requested: list[ReviewRequest] = field(default_factory=list)
     decided: list[tuple[Post, ReviewDecision]] = field(default_factory=list)
     expired: list[Post] = field(default_factory=list)
+    #: Posts said to be Scheduled (PostScheduled, for outbound webhooks).
+    scheduled: list[Post] = field(default_factory=list)
     name: str = "reviews"
 
     async def post_card(self, post: Post, review: ReviewRequest,
@@ -54,7 +57,7 @@ class ReviewRecorder:
         return ChatMessageRef(platform="slack", channel_id="C1", message_id="1.0")
 
     def wants(self, notice: Notice) -> bool:
-        return isinstance(notice, ReviewNotice)
+        return isinstance(notice, ReviewNotice | PostScheduled)
 
     async def deliver(self, notice: Notice) -> None:
         match notice:
@@ -64,6 +67,8 @@ class ReviewRecorder:
                 self.decided.append((post, decision))
             case ReviewExpired(post=post):
                 self.expired.append(post)
+            case PostScheduled(post=post):
+                self.scheduled.append(post)
 
 
 @dataclass
@@ -155,6 +160,18 @@ async def test_one_approval_with_the_default_quorum_schedules_the_post(
     assert decided.post.due_at == post.scheduled_at
     audit = [e.action for e in await rt.store.list_audit(team.org.id, post.id)]
     assert "review.requested" in audit and "review.decided" in audit
+
+
+async def test_an_approved_post_is_said_to_be_scheduled(
+        rt: Runtime, team: Team, clock: ManualClock, notes: ReviewRecorder) -> None:
+    post = await draft(rt, team, clock)
+    review = await request_review(rt, post.id, team.org.id, requested_by=actor(team.author))
+    assert notes.scheduled == []
+
+    decided = await decide(rt, team.org.id, review.id, team.admin, Verdict.APPROVE,
+                           actor=actor(team.admin))
+
+    assert notes.scheduled == [decided.post]
 
 
 async def test_quorum_of_two_needs_two_different_approvers(

@@ -1,0 +1,1 @@
+"""Outbound webhooks' HTTP side: the SSRF-safe sender of deliveries."""

@@ -1,0 +1,122 @@
+"""The notification center as a notice sink: every notice that addresses people is kept, once
+per member who receives it (:func:`~postflow.notices.audience.notice_audience`), as an unread
+:class:`~postflow.inbox.InboxEntry` with a line of text and a link to the post when it has one.
+
+The wording here is the notification center's own: plain sentences with only the `code` markup
+every chat renders, short enough to list ten in one chat message.
+"""
+
+from __future__ import annotations
+
+from postflow.clock import Clock
+from postflow.ids import new_id
+from postflow.inbox import TEXT_MAX, InboxEntry
+from postflow.notices.audience import notice_audience
+from postflow.notices.events import (
+    ChatAppRemoved,
+    ConnectionBroken,
+    Notice,
+    PlanLimitReached,
+    PostFailed,
+    PostLate,
+    PostNotice,
+    PostPartiallyPublished,
+    PostPublished,
+    ReviewDecided,
+    ReviewExpired,
+    ReviewNotice,
+    ReviewRequested,
+    TokenExpiring,
+)
+from postflow.posts import Post
+from postflow.reviews import Verdict
+from postflow.store.port import Store
+
+#: The notices kept in members' notification centers: every kind the core sends.
+KEPT = (PostPublished, PostPartiallyPublished, PostFailed, PostLate, ReviewRequested,
+        ReviewDecided, ReviewExpired, TokenExpiring, ConnectionBroken, PlanLimitReached,
+        ChatAppRemoved)
+#: How much of a post's text names it in an entry.
+POST_EXCERPT = 40
+VERDICTS = {Verdict.APPROVE: "approved", Verdict.REQUEST_CHANGES: "asked for changes on",
+            Verdict.REJECT: "rejected"}
+
+
+class InboxSink:
+    """Stores each notice for every member who receives it."""
+
+    name = "inbox"
+
+    def __init__(self, store: Store, clock: Clock) -> None:
+        self._store = store
+        self._clock = clock
+
+    def wants(self, notice: Notice) -> bool:
+        return isinstance(notice, KEPT)
+
+    async def deliver(self, notice: Notice) -> None:
+        members = await notice_audience(self._store, notice)
+        if not members:
+            return
+        post = notice.post if isinstance(notice, PostNotice | ReviewNotice) else None
+        text, now = inbox_text(notice), self._clock.now()
+        await self._store.insert_inbox_entries([
+            InboxEntry(id=new_id("ntc"), org_id=notice.org_id, member_id=member.id,
+                       kind=notice.kind, subject_id=notice.subject,
+                       post_id=None if post is None else post.id, text=text,
+                       link=None if post is None else post_link(post), created_at=now)
+            for member in members])
+
+
+def inbox_text(notice: Notice) -> str:
+    """What the entry says, at most :data:`~postflow.inbox.TEXT_MAX` characters."""
+    match notice:
+        case PostPublished(post=post):
+            text = f"{_post(post)} was published on {_networks(post)}."
+        case PostPartiallyPublished(post=post):
+            text = f"{_post(post)} was published on some accounts only: {post.status_reason}"
+        case PostFailed(post=post):
+            text = f"{_post(post)} failed: {post.status_reason}"
+        case PostLate(post=post):
+            text = f"{_post(post)} is late and waits for a person: {post.status_reason}"
+        case ReviewRequested(post=post, review=review):
+            again = f" again (round {review.round})" if review.round > 1 else ""
+            text = f"{_post(post)} waits for review{again} ({review.progress()})."
+        case ReviewDecided(post=post, review=review, decision=decision):
+            text = f"A reviewer {VERDICTS[decision.verdict]} {_post(post)} ({review.progress()})"
+            text += f": {decision.comment}" if decision.comment else "."
+        case ReviewExpired(post=post):
+            text = f"The review of {_post(post)} expired: the post is a draft again."
+        case TokenExpiring(connection=connection, days_left=days_left):
+            text = (f"The {connection.network} account {connection.display_name} stops working "
+                    f"in {days_left} day{'s' if days_left != 1 else ''} unless it is "
+                    "reconnected.")
+        case ConnectionBroken(connection=connection, reason=reason):
+            text = (f"The {connection.network} account {connection.display_name} needs a "
+                    f"reconnect: {reason}")
+        case PlanLimitReached(message=message):
+            text = message
+        case ChatAppRemoved(platform=platform, workspace_id=workspace_id,
+                            workspace_name=workspace_name):
+            text = (f"PostFlow was removed from the {platform.capitalize()} workspace "
+                    f"{workspace_name or workspace_id}: it can no longer post or answer there.")
+        case _:
+            text = f"{notice.kind} about {notice.subject}."
+    flat = " ".join(text.split())
+    return flat if len(flat) <= TEXT_MAX else flat[:TEXT_MAX - 1].rstrip() + "…"
+
+
+def post_link(post: Post) -> str | None:
+    """The published post on its network (the first target that has an address), if any."""
+    return next((t.url for t in post.targets if t.url), None)
+
+
+def _post(post: Post) -> str:
+    flat = " ".join(post.text.split())
+    if len(flat) > POST_EXCERPT:
+        flat = flat[:POST_EXCERPT - 1].rstrip() + "…"
+    return f"Post `{post.id}` (\u201c{flat}\u201d)" if flat else f"Post `{post.id}`"
+
+
+def _networks(post: Post) -> str:
+    return ", ".join(sorted({t.network for t in post.targets})) or "its accounts"
