@@ -12,12 +12,16 @@ from aiohttp import ClientResponse
 from postflow.api_keys import ApiScope
 from postflow.connections import Connection
 from postflow.hooks import IncomingHook
+from postflow.ids import new_id
 from postflow.organizations import Organization
 from postflow.runtime import Runtime
 from postflow.usecases.api_keys import create_api_key
 from postflow.usecases.connections import connect_sandbox
 from postflow.usecases.hooks import create_hook
 from postflow.usecases.organizations import create_organization
+from postflow.usecases.webhook_endpoints import add_webhook_endpoint
+from postflow.webhooks.event_types import EVENT_TYPES
+from postflow.webhooks.records import WebhookEvent
 from tests.hub.conftest import HubClient
 
 
@@ -27,6 +31,9 @@ class Tenant:
     sandbox: Connection
     hook: IncomingHook
     token: str
+    #: An outbound webhook endpoint, and an event recorded for it.
+    endpoint_id: str
+    event_id: str
 
 
 @dataclass
@@ -61,7 +68,12 @@ async def make_tenant(rt: Runtime, name: str,
     sandbox = await connect_sandbox(rt, org.id, f"{name.lower()}-sandbox", actor="test")
     hook = (await create_hook(rt, org.id, "CI", actor="test")).hook
     issued = await create_api_key(rt, org.id, "test", scopes or list(ApiScope), actor="test")
-    return Tenant(org, sandbox, hook, issued.token)
+    endpoint = await add_webhook_endpoint(rt, org.id, "https://example.com/in",
+                                          list(EVENT_TYPES), actor="test")
+    event = WebhookEvent(id=new_id("evt"), org_id=org.id, type=EVENT_TYPES[0],
+                         created_at=rt.clock.now(), body="{}")
+    await rt.store.insert_webhook_event(event, [])
+    return Tenant(org, sandbox, hook, issued.token, endpoint.endpoint.id, event.id)
 
 
 @pytest.fixture
@@ -89,6 +101,9 @@ SAMPLE_BODIES: dict[str, Any] = {
     "reschedule": {"schedule_at": "2026-12-02T09:00:00+00:00"},
     "publish_post_now": {},
     "set_queue_slots": {"slots": [{"weekday": 0, "time": "10:00"}]},
+    "create_webhook": {"url": "https://example.org/postflow", "events": ["post.published"]},
+    "update_webhook": {"disabled": True},
+    "replay_event": {},
 }
 
 
@@ -103,7 +118,8 @@ async def scheduled_post(api: Api, tenant: Tenant) -> str:
 
 def route_path(path: str, tenant: Tenant, post_id: str) -> str:
     """``path`` with its parameters naming ``tenant``'s objects."""
-    return path.format(post_id=post_id, connection_id=tenant.sandbox.id)
+    return path.format(post_id=post_id, connection_id=tenant.sandbox.id,
+                       endpoint_id=tenant.endpoint_id, event_id=tenant.event_id)
 
 
 def body_for(operation_id: str, tenant: Tenant) -> Any:
