@@ -63,10 +63,10 @@ class ApiCall:
 class Answer:
     """A handler's answer: a model to serialize (None: no body), a status and headers.
 
-    A hot list may answer a plain dict shaped like its model instead (see
-    ``hub/api/views.py``'s ``post_view``); the route table still names the model."""
+    A hot list may answer a plain dict shaped like its model, or that JSON already serialized
+    (see ``hub/api/views.py``'s ``post_view``); the route table still names the model."""
 
-    body: BaseModel | dict[str, Any] | None
+    body: BaseModel | dict[str, Any] | bytes | None
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
 

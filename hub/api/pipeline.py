@@ -107,6 +107,8 @@ def _render(answer: Answer, call: ApiCall, read: web.Request | None) -> web.Resp
     headers = {**call.response_headers, **answer.headers}
     if answer.body is None:
         body = b""
+    elif isinstance(answer.body, bytes):
+        body = answer.body
     elif isinstance(answer.body, BaseModel):
         body = answer.body.model_dump_json().encode()
     else:

@@ -7,7 +7,14 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from hub.api.call import Answer, ApiCall
 from hub.api.pages import PageQuery, decode_cursor, next_cursor
 from hub.api.table import ApiRoute
-from hub.api.views import PostDetail, PostPage, PostView, post_detail, post_view
+from hub.api.views import (
+    PostDetail,
+    PostPage,
+    PostView,
+    post_detail,
+    post_page_json,
+    post_view,
+)
 from hub.hook_request import HookPostBody
 from postflow.api_keys import ApiScope
 from postflow.errors import BadInput
@@ -102,8 +109,8 @@ async def list_posts(call: ApiCall) -> Answer:
     posts = await call.rt.store.list_posts_page(call.org.id, filter_,
                                                 after=decode_cursor(query.cursor),
                                                 limit=query.limit + 1)
-    return Answer({"data": [post_view(p) for p in posts[:query.limit]],
-                   "next_cursor": next_cursor(posts, query.limit, _position)})
+    return Answer(post_page_json(posts[:query.limit],
+                                 next_cursor(posts, query.limit, _position)))
 
 
 async def get_post(call: ApiCall) -> Answer:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from pydantic_core import to_json
 
-from hub.api.views import PostView, post_view
+from hub.api.views import PostPage, PostView, post_page_json, post_view
 from postflow.posts import MediaRef, Post, PostSource, PostStatus, PostTarget, TargetStatus
 
 AT = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -43,3 +43,15 @@ def test_a_changed_post_gets_a_new_view() -> None:
 
     assert post_view(post) is first
     assert post_view(changed)["text"] == "Changed"
+
+
+def test_a_page_of_posts_serializes_as_its_model() -> None:
+    posts = [Post(id=f"post_{i}", org_id="org_1", text=f"Hello {i}",
+                  targets=[PostTarget(connection_id="c1", network="x")],
+                  status=PostStatus.SCHEDULED, source=PostSource(kind="api"),
+                  created_at=AT, updated_at=AT) for i in range(3)]
+
+    for cursor in (None, "abc"):
+        page = post_page_json(posts, cursor)
+        assert page == PostPage.model_validate_json(page).model_dump_json().encode()
+        assert page == to_json({"data": [post_view(p) for p in posts], "next_cursor": cursor})
