@@ -12,8 +12,8 @@ from hub.api.views import (
     PostPage,
     PostView,
     post_detail,
+    post_json,
     post_page_json,
-    post_view,
 )
 from hub.hook_request import HookPostBody
 from postflow.api_keys import ApiScope
@@ -94,7 +94,7 @@ async def create_post(call: ApiCall) -> Answer:
     post = await submit_post(call.rt, call.org.id, body, source=PostSource(
         kind=API_SOURCE, ref=call.key.id), actor=call.actor, review_required=False)
     post = await dispatch_if_due(call.rt, call.queue, post)
-    return Answer(post_view(post), status=201,
+    return Answer(post_json(post), status=201,
                   headers={"Location": f"/v1/posts/{post.id}"})
 
 
@@ -129,19 +129,19 @@ async def update_post(call: ApiCall) -> Answer:
     edited = await edit_post(call.rt, call.org.id, call.path("post_id"), PostEdit(
         text=body.text, variants=body.variants, when=when, at=body.schedule_at),
         actor=call.actor)
-    return Answer(post_view(edited.post))
+    return Answer(post_json(edited.post))
 
 
 async def cancel(call: ApiCall) -> Answer:
     post = await cancel_post(call.rt, call.org.id, call.path("post_id"), actor=call.actor)
-    return Answer(post_view(post))
+    return Answer(post_json(post))
 
 
 async def publish_post_now(call: ApiCall) -> Answer:
     body = call.body_as(PublishNow)
     post = await publish_now(call.rt, call.queue, call.org.id, call.path("post_id"),
                              actor=call.actor, include_unconfirmed=body.include_unconfirmed)
-    return Answer(post_view(post), status=202)
+    return Answer(post_json(post), status=202)
 
 
 async def reschedule(call: ApiCall) -> Answer:
@@ -149,7 +149,7 @@ async def reschedule(call: ApiCall) -> Answer:
     post = await reschedule_post(call.rt, call.org.id, call.path("post_id"), body.schedule_at,
                                  actor=call.actor,
                                  include_unconfirmed=body.include_unconfirmed)
-    return Answer(post_view(post))
+    return Answer(post_json(post))
 
 
 

@@ -202,6 +202,11 @@ def post_view(post: Post) -> dict[str, Any]:
     return _cached_view(post)[1]
 
 
+def post_json(post: Post) -> bytes:
+    """:func:`post_view` serialized (once, kept with the view)."""
+    return _cached_view(post)[2]
+
+
 def post_page_json(posts: list[Post], next_cursor: str | None) -> bytes:
     """A :class:`PostPage` as JSON, from each post's JSON kept with its view: serializing
     fifty views was the largest part of a list's cost."""
