@@ -54,6 +54,7 @@ lint: install
 bench: install
 	@scripts/ensure-redis.sh
 	$(BIN)/python bench/ingest.py --quick
+	$(BIN)/python bench/api.py --quick
 	$(BIN)/python bench/queue_throughput.py --quick
 	$(BIN)/python bench/pipeline.py --quick
 	$(BIN)/python bench/due_burst.py --quick

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from hub import rate_limiting, security_headers
+from hub.api import serve as api
 from hub.errors import error_middleware
 from hub.http_metrics import http_metrics_middleware
 from hub.routes import (
@@ -55,7 +56,7 @@ def create_app(rt: Runtime, queue: PublishQueue, broker_ping: BrokerPing,
     app[QUEUE_DEPTHS] = queue_depths
     security_headers.install(app)
     rate_limiting.install(app)
-    for feature in (health, hooks, sandbox, oauth, media, billing, email_links,
+    for feature in (health, hooks, api, sandbox, oauth, media, billing, email_links,
                     ses_notifications, assets, metrics):
         feature.add_routes(app)
     return app

@@ -123,6 +123,15 @@ SUBCOMMANDS: tuple[Subcommand | SubcommandGroup, ...] = (
         Option("person", OptionKind.USER, "Who", required=True),
         Option("role", OptionKind.STRING, "Their role", required=True,
                choices=("viewer", "member", "admin", "owner")))),
+    SubcommandGroup("apikey", "Keys for the REST API (Admins).", (
+        Subcommand("create", "Create a key; it is shown once, to you only.", (
+            Option("name", OptionKind.STRING, "What the key is for, e.g. cms", required=True),
+            Option("scopes", OptionKind.STRING,
+                   "Comma-separated, e.g. posts:read,posts:write", required=True))),
+        Subcommand("list", "The keys: names, scopes and last use (never the keys)."),
+        Subcommand("revoke", "Refuse a key from now on.", (
+            Option("key", OptionKind.STRING, "The key's id (key_...)", required=True),)),
+    )),
     Subcommand("billing", "A link to the billing page (Owner)."),
     Subcommand("link", "Link another Slack workspace or Discord server to the organization.", (
         Option("code", OptionKind.STRING, "A code from /postflow link on the other one"),)),

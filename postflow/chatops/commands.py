@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from postflow.chatops import accounts, audit_view, inbox, org_settings, post_lists, queue_edits
+from postflow.chatops.api_keys import apikey_command
 from postflow.chatops.billing_link import billing_link
 from postflow.chatops.callers import Caller, Membership, resolve_member
 from postflow.chatops.email_settings import email_command
@@ -90,6 +91,10 @@ async def _settings(req: Request, args: list[str]) -> Reply:
     return await org_settings.settings_command(req.rt, req.who, args)
 
 
+async def _apikey(req: Request, args: list[str]) -> Reply:
+    return await apikey_command(req.rt, req.who, args)
+
+
 async def _inbox(req: Request, args: list[str]) -> Reply:
     return await inbox.inbox_command(req.rt, req.who, args)
 
@@ -147,6 +152,10 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
     Command("role", "role @person <viewer|member|admin|owner>",
             "Give someone a role (adds them when they are not a member yet).",
             "/postflow role @ada admin", Permission.MANAGE_MEMBERS, _role),
+    Command("apikey", "apikey create <name> <scope,...>|list|revoke <key id>",
+            "Keys for the REST API (/v1): a new key is shown once, to you only.",
+            "/postflow apikey create cms posts:read,posts:write", Permission.MANAGE_API_KEYS,
+            _apikey),
     Command("inbox", "inbox [read]",
             "Your latest notices, unread first, with links to the posts; `read` marks them "
             "all read.", "/postflow inbox", Permission.READ, _inbox),

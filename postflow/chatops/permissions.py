@@ -25,6 +25,7 @@ class Permission(StrEnum):
     LINK_WORKSPACES = "link_workspaces"
     #: Read the organization's audit log (``/postflow audit``).
     READ_AUDIT = "read_audit"
+    MANAGE_API_KEYS = "manage_api_keys"
 
 
 #: The least role that has each permission; every role has what the roles below it have.
@@ -42,6 +43,7 @@ NEEDED_ROLE: dict[Permission, Role] = {
     Permission.BILLING: Role.OWNER,
     Permission.LINK_WORKSPACES: Role.OWNER,
     Permission.READ_AUDIT: Role.ADMIN,
+    Permission.MANAGE_API_KEYS: Role.ADMIN,
 }
 
 #: How a refusal names the action, as the start of a sentence.
@@ -59,6 +61,7 @@ ACTION_WORDS: dict[Permission, str] = {
     Permission.BILLING: "Billing",
     Permission.LINK_WORKSPACES: "Linking another workspace",
     Permission.READ_AUDIT: "Reading the audit log",
+    Permission.MANAGE_API_KEYS: "Managing API keys",
 }
 
 

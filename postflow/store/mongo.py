@@ -18,6 +18,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from postflow.api_keys import ApiKey
 from postflow.approvals import ApprovalPolicy
 from postflow.attempts import AttemptOutcome, PublishAttempt
 from postflow.audit import AuditEvent
@@ -32,6 +33,7 @@ from postflow.hooks import IdempotencyRecord, IdempotencyState, IncomingHook
 from postflow.inbox import InboxEntry
 from postflow.org_media import MEDIA_BYTES_METRIC, MEDIA_BYTES_PERIOD, OrgMedia
 from postflow.organizations import Member, Organization, Workspace
+from postflow.pages import PageAfter, PostFilter
 from postflow.posts import Post, PostStatus
 from postflow.queues import QueueSettings
 from postflow.recurrence import RecurringSeries, SeriesStatus
@@ -95,6 +97,9 @@ INDEXES: list[tuple[str, IndexKeys, bool]] = [
     ("outgoing_emails", [("dedupe_key", ASCENDING)], True),
     ("outgoing_emails", [("status", ASCENDING), ("created_at", ASCENDING)], False),
     ("outgoing_emails", [("org_id", ASCENDING), ("created_at", ASCENDING)], False),
+    ("api_keys", [("org_id", ASCENDING), ("created_at", ASCENDING)], False),
+    ("posts", [("org_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)], False),
+    ("audit", [("org_id", ASCENDING), ("at", DESCENDING), ("_id", DESCENDING)], False),
 ]
 
 #: (collection, field): MongoDB deletes a record once the time in ``field`` has passed (its
@@ -114,6 +119,23 @@ OLDEST_FIRST = [("created_at", ASCENDING), ("_id", ASCENDING)]
 def _any_of(statuses: Sequence[PostStatus]) -> Document:
     """A ``status`` condition: one of ``statuses``."""
     return {"$in": [PostStatus(s).value for s in statuses]}
+
+
+def _before(field: str, after: PageAfter | None) -> Document:
+    """Keyset condition: strictly before ``after`` in (``field``, _id) descending order."""
+    if after is None:
+        return {}
+    at = as_utc(after.at)
+    return {"$or": [{field: {"$lt": at}}, {field: at, "_id": {"$lt": after.id}}]}
+
+
+def _between(low: datetime | None, high: datetime | None) -> Document | None:
+    bounds: Document = {}
+    if low is not None:
+        bounds["$gte"] = as_utc(low)
+    if high is not None:
+        bounds["$lt"] = as_utc(high)
+    return bounds or None
 
 
 def idempotency_record(doc: Mapping[str, Any]) -> IdempotencyRecord:
@@ -513,6 +535,22 @@ class MongoStore(MongoWebhookRecords):
         return await self._find_models(
             Post, "posts", filter_, [("created_at", DESCENDING), ("_id", DESCENDING)], limit)
 
+    async def list_posts_page(self, org_id: str, filter_: PostFilter, *,
+                              after: PageAfter | None, limit: int) -> list[Post]:
+        query: Document = {"org_id": org_id, **_before("created_at", after)}
+        if filter_.statuses is not None:
+            query["status"] = _any_of(filter_.statuses)
+        if filter_.network is not None:
+            query["targets.network"] = filter_.network
+        created = _between(filter_.created_from, filter_.created_before)
+        if created is not None:
+            query["$and"] = [{"created_at": created}]
+        scheduled = _between(filter_.scheduled_from, filter_.scheduled_before)
+        if scheduled is not None:
+            query["scheduled_at"] = scheduled
+        return await self._find_models(
+            Post, "posts", query, [("created_at", DESCENDING), ("_id", DESCENDING)], limit)
+
     async def list_posts_soonest_first(self, org_id: str, statuses: Sequence[PostStatus], *,
                                        offset: int, limit: int) -> list[Post]:
         # The order needs "due_at, else scheduled_at": sorted here on the few fields it needs,
@@ -661,6 +699,33 @@ class MongoStore(MongoWebhookRecords):
         cursor = self._coll("audit").find({"org_id": org_id}).sort(
             [("at", DESCENDING), ("_id", DESCENDING)]).skip(max(offset, 0)).limit(limit)
         return [document_model(AuditEvent, doc) for doc in await cursor.to_list()]
+    async def list_audit_page(self, org_id: str, *, subject_id: str | None,
+                              after: PageAfter | None, limit: int) -> list[AuditEvent]:
+        query: Document = {"org_id": org_id, **_before("at", after)}
+        if subject_id is not None:
+            query["subject_id"] = subject_id
+        return await self._find_models(
+            AuditEvent, "audit", query, [("at", DESCENDING), ("_id", DESCENDING)], limit)
+
+    # -- API keys ---------------------------------------------------------------------------
+    async def insert_api_key(self, key: ApiKey) -> None:
+        await self._insert("api_keys", model_document(key), f"API key {key.id} already exists.")
+
+    async def find_api_key(self, key_id: str) -> ApiKey | None:
+        doc = await self._coll("api_keys").find_one({"_id": key_id})
+        return None if doc is None else document_model(ApiKey, doc)
+
+    async def list_api_keys(self, org_id: str) -> list[ApiKey]:
+        return await self._find_models(ApiKey, "api_keys", {"org_id": org_id}, OLDEST_FIRST)
+
+    async def update_api_key(self, key: ApiKey) -> None:
+        await self._replace("api_keys", {"_id": key.id, "org_id": key.org_id},
+                            model_document(key), f"API key {key.id} was not found.",
+                            f"API key {key.id} already exists.")
+
+    async def touch_api_key(self, key_id: str, at: datetime) -> None:
+        await self._coll("api_keys").update_one({"_id": key_id},
+                                                {"$set": {"last_used_at": as_utc(at)}})
 
     # -- usage metering ---------------------------------------------------------------------
     async def consume_usage(self, org_id: str, metric: str, period: str,

@@ -8,9 +8,10 @@ by method: every method of the port is written out here and sorted into one of f
 :data:`UNCACHED_WRITES`), which the tests check cover the port, so a new store method cannot
 slip past the cache. There is no pass-through: a method the port lacks is an AttributeError.
 
-What may be stale, and for how long: a hook, organization or connection changed by *another*
-process (the CLI rotating a secret or disabling a hook, a worker marking a connection
-``needs_reconnect``, a plan change) is seen here up to ``ttl_seconds`` late. Writes made
+What may be stale, and for how long: a hook, organization, connection or API key changed by
+*another* process (the CLI rotating a secret, disabling a hook or revoking an API key, a worker
+marking a connection ``needs_reconnect``, a plan change) is seen here up to ``ttl_seconds``
+late. Writes made
 through this wrapper empty the cache at once, so this process always reads its own writes.
 Usage counters, posts, media held by organizations (a tenancy check must see the last write)
 and everything else are never cached.
@@ -27,6 +28,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 
+from postflow.api_keys import ApiKey
 from postflow.approvals import ApprovalPolicy
 from postflow.attempts import PublishAttempt
 from postflow.audit import AuditEvent
@@ -39,6 +41,7 @@ from postflow.hooks import IdempotencyRecord, IncomingHook
 from postflow.inbox import InboxEntry
 from postflow.org_media import OrgMedia
 from postflow.organizations import Member, Organization, Workspace
+from postflow.pages import PageAfter, PostFilter
 from postflow.posts import Post, PostStatus
 from postflow.queues import QueueSettings
 from postflow.recurrence import RecurringSeries, SeriesStatus
@@ -56,7 +59,8 @@ DEFAULT_TTL_SECONDS = 2.0
 DEFAULT_MAX_ENTRIES = 1024
 
 #: Reads answered from memory for up to ``ttl_seconds``.
-CACHED_READS = frozenset({"find_hook", "get_organization", "get_connection", "list_connections"})
+CACHED_READS = frozenset({"find_hook", "get_organization", "get_connection", "list_connections",
+                          "find_api_key"})
 #: Reads that always go to the store.
 UNCACHED_READS = frozenset({
     "ping", "find_organization_by_name", "list_organizations", "list_suspended_org_ids",
@@ -80,13 +84,14 @@ UNCACHED_READS = frozenset({
     "list_inbox_entries", "count_unread_inbox_entries",
     "get_outgoing_email", "find_unsent_emails",
     "list_outgoing_emails", "find_email_suppression",
+    "list_posts_page", "list_audit_page", "list_api_keys",
 })
 #: Writes of the record types cached here (organizations with their members and workspaces,
 #: connections, hooks): each empties the cache before and after it.
 INVALIDATING_WRITES = frozenset({
     "insert_organization", "update_organization", "insert_member", "update_member",
     "insert_workspace", "insert_connection", "update_connection", "insert_hook", "update_hook",
-    "delete_hook", "relink_workspace",
+    "delete_hook", "relink_workspace", "insert_api_key", "update_api_key",
 })
 #: Writes of records never cached here: passed to the store as they are. Emptying the cache on
 #: them would empty it on every webhook (idempotency keys, posts, usage), for nothing.
@@ -107,6 +112,7 @@ UNCACHED_WRITES = frozenset({
     "insert_inbox_entries", "mark_inbox_read", "purge_inbox_entries",
     "insert_outgoing_email", "claim_outgoing_email", "finish_outgoing_email",
     "release_outgoing_email", "suppress_email_address", "lift_email_suppression",
+    "touch_api_key",
 })
 
 _Key = tuple[str, ...]
@@ -433,6 +439,48 @@ class ReadCachedStore:
     # -- AuditRecords (audit.py) ---------------------------------------------------------------
     async def append_audit(self, event: AuditEvent) -> None:
         await self._store.append_audit(event)
+
+    async def list_audit_page(self, org_id: str, *, subject_id: str | None,
+                              after: PageAfter | None, limit: int) -> list[AuditEvent]:
+        return await self._store.list_audit_page(org_id, subject_id=subject_id, after=after,
+                                                 limit=limit)
+
+    async def list_posts_page(self, org_id: str, filter_: PostFilter, *,
+                              after: PageAfter | None, limit: int) -> list[Post]:
+        return await self._store.list_posts_page(org_id, filter_, after=after, limit=limit)
+
+    async def find_api_key(self, key_id: str) -> ApiKey | None:
+        # A key revoked or rotated by another process is refused here up to ttl_seconds late,
+        # as a hook disabled elsewhere is; a miss is not kept (a new key works at once).
+        key = ("api_key", key_id)
+        hit = self._get(key)
+        if isinstance(hit, ApiKey):
+            return hit
+        generation = self._generation
+        found = await self._store.find_api_key(key_id)
+        if found is not None:
+            self._put(key, found, generation)
+        return found
+
+    async def list_api_keys(self, org_id: str) -> list[ApiKey]:
+        return await self._store.list_api_keys(org_id)
+
+    async def insert_api_key(self, key: ApiKey) -> None:
+        with self._writing():
+            await self._store.insert_api_key(key)
+
+    async def update_api_key(self, key: ApiKey) -> None:
+        with self._writing():
+            await self._store.update_api_key(key)
+
+    async def touch_api_key(self, key_id: str, at: datetime) -> None:
+        # Not invalidating (every request would empty the cache): the cached key is given its
+        # new last use in place, so the next requests do not touch it again.
+        await self._store.touch_api_key(key_id, at)
+        entry = self._entries.get(("api_key", key_id))
+        if entry is not None and isinstance(entry[1], ApiKey):
+            self._entries[("api_key", key_id)] = (
+                entry[0], entry[1].model_copy(update={"last_used_at": at}))
 
     async def list_audit(self, org_id: str, subject_id: str | None = None,
                          limit: int = 200) -> list[AuditEvent]:

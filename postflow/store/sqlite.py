@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,6 +23,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
+from postflow.api_keys import ApiKey
 from postflow.approvals import ApprovalPolicy
 from postflow.attempts import AttemptOutcome, PublishAttempt
 from postflow.audit import AuditEvent
@@ -36,6 +38,7 @@ from postflow.hooks import IdempotencyRecord, IdempotencyState, IncomingHook
 from postflow.inbox import InboxEntry
 from postflow.org_media import MEDIA_BYTES_METRIC, MEDIA_BYTES_PERIOD, OrgMedia
 from postflow.organizations import Member, Organization, Workspace
+from postflow.pages import PageAfter, PostFilter
 from postflow.posts import Post, PostStatus
 from postflow.queues import QueueSettings
 from postflow.recurrence import RecurringSeries, SeriesStatus
@@ -49,6 +52,9 @@ from postflow.store.writer_lock import WriterLock
 ModelT = TypeVar("ModelT", bound=BaseModel)
 ResultT = TypeVar("ResultT")
 Params = Sequence[object]
+
+#: Posts :meth:`SqliteStore.list_posts_page` keeps parsed, by their stored JSON.
+PAGED_POSTS_KEPT = 2048
 
 #: Schema migrations, applied in order; ``PRAGMA user_version`` counts the ones applied.
 #: Never edit a released migration: append a new one.
@@ -183,6 +189,13 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX outgoing_emails_org ON outgoing_emails (org_id, created_at)",
         """CREATE TABLE email_suppressions (address TEXT PRIMARY KEY, doc TEXT NOT NULL)""",
     ),
+    (  # API keys; keyset pages of posts and audit events (newest first, ties by id)
+        """CREATE TABLE api_keys (id TEXT PRIMARY KEY, org_id TEXT NOT NULL,
+           created_at TEXT NOT NULL, doc TEXT NOT NULL)""",
+        "CREATE INDEX api_keys_org ON api_keys (org_id, created_at)",
+        "CREATE INDEX posts_org_created_id ON posts (org_id, created_at, id)",
+        "CREATE INDEX audit_org_at_id ON audit (org_id, at, id)",
+    ),
 )
 
 
@@ -196,6 +209,12 @@ def _ts(moment: datetime) -> str:
 def _status_list(statuses: Sequence[StrEnum]) -> str:
     """Statuses as the JSON array that ``status IN (SELECT value FROM json_each(?))`` reads."""
     return json.dumps([s.value for s in statuses])
+
+
+def _twice(moment: datetime | None) -> tuple[str | None, str | None]:
+    """A ``(? IS NULL OR column op ?)`` pair of parameters."""
+    text = _ts_or_none(moment)
+    return text, text
 
 
 def _ts_or_none(moment: datetime | None) -> str | None:
@@ -363,6 +382,8 @@ class SqliteStore(SqliteWebhookRecords):
         self._writer = writer
         self._reader = reader
         self._writer_lock = writer_lock
+        #: Posts of recent list pages by their stored JSON (see :meth:`list_posts_page`).
+        self._paged_posts: OrderedDict[str, Post] = OrderedDict()
 
     @classmethod
     async def open(cls, path: Path) -> SqliteStore:
@@ -803,6 +824,38 @@ class SqliteStore(SqliteWebhookRecords):
             " AND (? IS NULL OR status IN (SELECT value FROM json_each(?)))"
             " ORDER BY created_at DESC, id DESC LIMIT ?", (org_id, wanted, wanted, limit))
 
+    async def list_posts_page(self, org_id: str, filter_: PostFilter, *,
+                              after: PageAfter | None, limit: int) -> list[Post]:
+        # API clients poll the same pages: a post whose stored JSON is unchanged since a recent
+        # page is handed out as read then (the same object: callers never change records in
+        # place), not validated again, which is most of what a page of 50 costs.
+        wanted = None if filter_.statuses is None else _status_list(filter_.statuses)
+        at, after_id = (None, None) if after is None else (_ts(after.at), after.id)
+        rows = await self._fetch(
+            "SELECT doc FROM posts WHERE org_id = ?"
+            " AND (? IS NULL OR status IN (SELECT value FROM json_each(?)))"
+            " AND (? IS NULL OR EXISTS (SELECT 1 FROM json_each(posts.doc, '$.targets') t"
+            "      WHERE json_extract(t.value, '$.network') = ?))"
+            " AND (? IS NULL OR created_at >= ?) AND (? IS NULL OR created_at < ?)"
+            " AND (? IS NULL OR scheduled_at >= ?) AND (? IS NULL OR scheduled_at < ?)"
+            " AND (? IS NULL OR created_at < ? OR (created_at = ? AND id < ?))"
+            " ORDER BY created_at DESC, id DESC LIMIT ?",
+            (org_id, wanted, wanted, filter_.network, filter_.network,
+             *_twice(filter_.created_from), *_twice(filter_.created_before),
+             *_twice(filter_.scheduled_from), *_twice(filter_.scheduled_before),
+             at, at, at, after_id, max(limit, 0)))
+        cache, posts = self._paged_posts, []
+        for (doc,) in rows:
+            post = cache.get(doc)
+            if post is None:
+                post = cache[doc] = _load(Post, doc)
+                if len(cache) > PAGED_POSTS_KEPT:
+                    cache.popitem(last=False)
+            else:
+                cache.move_to_end(doc)
+            posts.append(post)
+        return posts
+
     async def list_posts_soonest_first(self, org_id: str, statuses: Sequence[PostStatus], *,
                                        offset: int, limit: int) -> list[Post]:
         # Instants are fixed-width UTC text (_ts): text order is time order.
@@ -921,6 +974,41 @@ class SqliteStore(SqliteWebhookRecords):
             AuditEvent, "SELECT doc FROM audit WHERE org_id = ?"
             " ORDER BY at DESC, id DESC LIMIT ? OFFSET ?",
             (org_id, max(limit, 0), max(offset, 0)))
+
+    async def list_audit_page(self, org_id: str, *, subject_id: str | None,
+                              after: PageAfter | None, limit: int) -> list[AuditEvent]:
+        at, after_id = (None, None) if after is None else (_ts(after.at), after.id)
+        return await self._docs(
+            AuditEvent, "SELECT doc FROM audit WHERE org_id = ?"
+            " AND (? IS NULL OR subject_id = ?)"
+            " AND (? IS NULL OR at < ? OR (at = ? AND id < ?))"
+            " ORDER BY at DESC, id DESC LIMIT ?",
+            (org_id, subject_id, subject_id, at, at, at, after_id, max(limit, 0)))
+
+    # -- API keys ---------------------------------------------------------------------------
+    async def insert_api_key(self, key: ApiKey) -> None:
+        await self._write(
+            "INSERT INTO api_keys (id, org_id, created_at, doc) VALUES (?, ?, ?, ?)",
+            (key.id, key.org_id, _ts(key.created_at), _dump(key)), "That API key already exists.")
+
+    async def find_api_key(self, key_id: str) -> ApiKey | None:
+        docs = await self._docs(ApiKey, "SELECT doc FROM api_keys WHERE id = ?", (key_id,))
+        return docs[0] if docs else None
+
+    async def list_api_keys(self, org_id: str) -> list[ApiKey]:
+        return await self._docs(
+            ApiKey, "SELECT doc FROM api_keys WHERE org_id = ? ORDER BY created_at, id",
+            (org_id,))
+
+    async def update_api_key(self, key: ApiKey) -> None:
+        if not await self._write("UPDATE api_keys SET doc = ? WHERE org_id = ? AND id = ?",
+                                 (_dump(key), key.org_id, key.id)):
+            raise NotFound("No such API key.")
+
+    async def touch_api_key(self, key_id: str, at: datetime) -> None:
+        await self._write(
+            "UPDATE api_keys SET doc = json_set(doc, '$.last_used_at', ?) WHERE id = ?",
+            (as_utc(at).isoformat().replace("+00:00", "Z"), key_id))
 
     # -- usage metering ---------------------------------------------------------------------
     async def consume_usage(self, org_id: str, metric: str, period: str,

@@ -8,6 +8,7 @@ from typing import Protocol
 
 from postflow.attempts import PublishAttempt
 from postflow.audit import AuditEvent
+from postflow.pages import PageAfter, PostFilter
 from postflow.posts import Post, PostStatus
 from postflow.store.records.usage import UsageCharge
 
@@ -32,6 +33,12 @@ class PostRecords(Protocol):
     async def list_posts(self, org_id: str, statuses: Sequence[PostStatus] | None = None,
                          limit: int = 50) -> list[Post]:
         """Newest first (by created_at, then id)."""
+        ...
+
+    async def list_posts_page(self, org_id: str, filter_: PostFilter, *,
+                              after: PageAfter | None, limit: int) -> list[Post]:
+        """Up to ``limit`` posts matching ``filter_``, newest first by (created_at, id),
+        strictly after ``after`` in that order (keyset pagination)."""
         ...
 
     async def list_posts_soonest_first(self, org_id: str, statuses: Sequence[PostStatus], *,
