@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from postflow.email.preferences import DigestFrequency
@@ -25,6 +26,7 @@ class DigestPeriod:
     since: datetime
 
 
+@lru_cache(maxsize=1024)
 def digest_zone(name: str) -> ZoneInfo:
     """The zone ``name``, or UTC when it is not one (zones are validated when set)."""
     try:
