@@ -12,6 +12,8 @@ import traceback
 from collections.abc import Sequence
 
 from cli import (
+    admin,
+    audit,
     billing,
     connections,
     discord,
@@ -36,7 +38,7 @@ from postflow.config import Settings
 from postflow.errors import PostFlowError
 
 COMMAND_GROUPS = (serve, orgs, members, emails, connections, hooks, posts, queues, recurring,
-                  keys, validate, discord, billing, webhooks, notices)
+                  keys, validate, discord, billing, webhooks, notices, admin, audit)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -70,6 +70,7 @@ INDEXES: list[tuple[str, IndexKeys, bool]] = [
     ("posts", [("org_id", ASCENDING), ("media.media_id", ASCENDING)], False),
     ("attempts", [("org_id", ASCENDING), ("post_id", ASCENDING)], False),
     ("audit", [("org_id", ASCENDING), ("subject_id", ASCENDING), ("at", ASCENDING)], False),
+    ("audit", [("org_id", ASCENDING), ("at", ASCENDING)], False),
     ("usage", [("org_id", ASCENDING), ("metric", ASCENDING), ("period", ASCENDING)], True),
     ("org_media", [("org_id", ASCENDING), ("media_id", ASCENDING)], True),
     ("org_media", [("last_used_at", ASCENDING)], False),
@@ -226,6 +227,11 @@ class MongoStore(MongoWebhookRecords):
 
     async def list_organizations(self) -> list[Organization]:
         return await self._find_models(Organization, "organizations", {}, OLDEST_FIRST)
+
+    async def list_suspended_org_ids(self) -> list[str]:
+        docs = await self._coll("organizations").find(
+            {"suspension": {"$ne": None}}, {"_id": 1}).sort([("_id", ASCENDING)]).to_list()
+        return [str(doc["_id"]) for doc in docs]
 
     async def update_organization(self, org: Organization) -> None:
         await self._replace("organizations", {"_id": org.id}, model_document(org),
@@ -552,17 +558,20 @@ class MongoStore(MongoWebhookRecords):
         if audit:
             await self._coll("audit").insert_many([model_document(e) for e in audit])
 
-    async def find_due_posts(self, now: datetime, limit: int) -> list[Post]:
+    async def find_due_posts(self, now: datetime, limit: int, *,
+                             excluding_orgs: Sequence[str] = ()) -> list[Post]:
+        filter_: Document = {"status": PostStatus.SCHEDULED.value, "due_at": {"$lte": as_utc(now)}}
+        if excluding_orgs:
+            filter_["org_id"] = {"$nin": list(excluding_orgs)}
         return await self._find_models(
-            Post, "posts",
-            {"status": PostStatus.SCHEDULED.value, "due_at": {"$lte": as_utc(now)}},
-            [("due_at", ASCENDING), ("_id", ASCENDING)], limit,
-        )
+            Post, "posts", filter_, [("due_at", ASCENDING), ("_id", ASCENDING)], limit)
 
-    async def next_due_at(self) -> datetime | None:
-        doc = await self._coll("posts").find_one(
-            {"status": PostStatus.SCHEDULED.value, "due_at": {"$ne": None}}, {"due_at": 1},
-            sort=[("due_at", ASCENDING)])
+    async def next_due_at(self, *, excluding_orgs: Sequence[str] = ()) -> datetime | None:
+        filter_: Document = {"status": PostStatus.SCHEDULED.value, "due_at": {"$ne": None}}
+        if excluding_orgs:
+            filter_["org_id"] = {"$nin": list(excluding_orgs)}
+        doc = await self._coll("posts").find_one(filter_, {"due_at": 1},
+                                                 sort=[("due_at", ASCENDING)])
         return None if doc is None else as_utc(doc["due_at"])
 
     async def find_stale_posts(self, statuses: Sequence[PostStatus], updated_before: datetime,
@@ -653,6 +662,14 @@ class MongoStore(MongoWebhookRecords):
             filter_["subject_id"] = subject_id
         return await self._find_models(
             AuditEvent, "audit", filter_, [("at", ASCENDING), ("_id", ASCENDING)], limit)
+
+    async def list_recent_audit(self, org_id: str, *, offset: int = 0,
+                                limit: int = 20) -> list[AuditEvent]:
+        if limit <= 0:
+            return []
+        cursor = self._coll("audit").find({"org_id": org_id}).sort(
+            [("at", DESCENDING), ("_id", DESCENDING)]).skip(max(offset, 0)).limit(limit)
+        return [document_model(AuditEvent, doc) for doc in await cursor.to_list()]
 
     # -- usage metering ---------------------------------------------------------------------
     async def consume_usage(self, org_id: str, metric: str, period: str,

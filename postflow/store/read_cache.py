@@ -59,13 +59,15 @@ DEFAULT_MAX_ENTRIES = 1024
 CACHED_READS = frozenset({"find_hook", "get_organization", "get_connection", "list_connections"})
 #: Reads that always go to the store.
 UNCACHED_READS = frozenset({
-    "ping", "find_organization_by_name", "list_organizations", "find_member", "list_members",
+    "ping", "find_organization_by_name", "list_organizations", "list_suspended_org_ids",
+    "find_member", "list_members",
     "count_members", "list_workspaces", "count_workspaces", "find_workspace",
     "find_chat_installation", "count_connections", "list_hooks", "get_post", "list_posts",
     "list_posts_soonest_first", "count_posts", "count_posts_updated_between", "find_due_posts",
     "next_due_at",
     "find_stale_posts", "list_posts_by_source", "get_queue_settings", "list_queue_times",
-    "list_queue_posts", "list_attempts", "list_audit", "get_usage", "find_idle_media",
+    "list_queue_posts", "list_attempts", "list_audit", "list_recent_audit",
+    "get_usage", "find_idle_media",
     "media_in_use", "media_last_named", "count_media_holders", "get_heartbeat", "get_series",
     "list_series", "find_due_series", "get_approval_policies", "get_review",
     "find_review_for_post", "find_expired_reviews", "list_open_reviews", "get_chat_commands_digest",
@@ -189,6 +191,9 @@ class ReadCachedStore:
 
     async def list_organizations(self) -> list[Organization]:
         return await self._store.list_organizations()
+
+    async def list_suspended_org_ids(self) -> list[str]:
+        return await self._store.list_suspended_org_ids()
 
     async def update_organization(self, org: Organization) -> None:
         with self._writing():
@@ -389,11 +394,12 @@ class ReadCachedStore:
                            attempt: PublishAttempt | None = None) -> None:
         await self._store.replace_post(post, expected_version, audit=audit, attempt=attempt)
 
-    async def find_due_posts(self, now: datetime, limit: int) -> list[Post]:
-        return await self._store.find_due_posts(now, limit)
+    async def find_due_posts(self, now: datetime, limit: int, *,
+                             excluding_orgs: Sequence[str] = ()) -> list[Post]:
+        return await self._store.find_due_posts(now, limit, excluding_orgs=excluding_orgs)
 
-    async def next_due_at(self) -> datetime | None:
-        return await self._store.next_due_at()
+    async def next_due_at(self, *, excluding_orgs: Sequence[str] = ()) -> datetime | None:
+        return await self._store.next_due_at(excluding_orgs=excluding_orgs)
 
     async def find_stale_posts(self, statuses: Sequence[PostStatus], updated_before: datetime,
                                limit: int) -> list[Post]:
@@ -436,6 +442,10 @@ class ReadCachedStore:
     async def list_audit(self, org_id: str, subject_id: str | None = None,
                          limit: int = 200) -> list[AuditEvent]:
         return await self._store.list_audit(org_id, subject_id, limit)
+
+    async def list_recent_audit(self, org_id: str, *, offset: int = 0,
+                                limit: int = 20) -> list[AuditEvent]:
+        return await self._store.list_recent_audit(org_id, offset=offset, limit=limit)
 
     # -- UsageRecords (usage.py) ---------------------------------------------------------------
     async def consume_usage(self, org_id: str, metric: str, period: str,

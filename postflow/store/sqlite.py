@@ -504,6 +504,11 @@ class SqliteStore(SqliteWebhookRecords):
         return await self._docs(Organization,
                                 "SELECT doc FROM organizations ORDER BY created_at, id")
 
+    async def list_suspended_org_ids(self) -> list[str]:
+        rows = await self._fetch("SELECT id FROM organizations WHERE"
+                                 " json_extract(doc, '$.suspension') IS NOT NULL ORDER BY id")
+        return [str(row[0]) for row in rows]
+
     async def update_organization(self, org: Organization) -> None:
         changed = await self._write(
             "UPDATE organizations SET name = ?, doc = ? WHERE id = ?",
@@ -842,16 +847,19 @@ class SqliteStore(SqliteWebhookRecords):
             " version", _post_values(post), post.org_id, post.id, expected_version, "post",
             also if audit_rows or write_attempt is not None else None)
 
-    async def find_due_posts(self, now: datetime, limit: int) -> list[Post]:
+    async def find_due_posts(self, now: datetime, limit: int, *,
+                             excluding_orgs: Sequence[str] = ()) -> list[Post]:
         return await self._docs(
             Post, "SELECT doc FROM posts WHERE status = ? AND due_at IS NOT NULL"
-            " AND due_at <= ? ORDER BY due_at, id LIMIT ?",
-            (PostStatus.SCHEDULED.value, _ts(now), limit))
+            " AND due_at <= ? AND org_id NOT IN (SELECT value FROM json_each(?))"
+            " ORDER BY due_at, id LIMIT ?",
+            (PostStatus.SCHEDULED.value, _ts(now), json.dumps(list(excluding_orgs)), limit))
 
-    async def next_due_at(self) -> datetime | None:
+    async def next_due_at(self, *, excluding_orgs: Sequence[str] = ()) -> datetime | None:
         rows = await self._fetch(
             "SELECT due_at FROM posts WHERE status = ? AND due_at IS NOT NULL"
-            " ORDER BY due_at LIMIT 1", (PostStatus.SCHEDULED.value,))
+            " AND org_id NOT IN (SELECT value FROM json_each(?)) ORDER BY due_at LIMIT 1",
+            (PostStatus.SCHEDULED.value, json.dumps(list(excluding_orgs))))
         return _parse_ts(rows[0][0]) if rows else None
 
     async def find_stale_posts(self, statuses: Sequence[PostStatus], updated_before: datetime,
@@ -917,6 +925,13 @@ class SqliteStore(SqliteWebhookRecords):
             AuditEvent, "SELECT doc FROM audit WHERE org_id = ?"
             " AND (? IS NULL OR subject_id = ?) ORDER BY at, id LIMIT ?",
             (org_id, subject_id, subject_id, limit))
+
+    async def list_recent_audit(self, org_id: str, *, offset: int = 0,
+                                limit: int = 20) -> list[AuditEvent]:
+        return await self._docs(
+            AuditEvent, "SELECT doc FROM audit WHERE org_id = ?"
+            " ORDER BY at DESC, id DESC LIMIT ? OFFSET ?",
+            (org_id, max(limit, 0), max(offset, 0)))
 
     # -- usage metering ---------------------------------------------------------------------
     async def consume_usage(self, org_id: str, metric: str, period: str,

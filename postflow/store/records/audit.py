@@ -14,3 +14,8 @@ class AuditRecords(Protocol):
                          limit: int = 200) -> list[AuditEvent]:
         """Oldest first."""
         ...
+
+    async def list_recent_audit(self, org_id: str, *, offset: int = 0,
+                                limit: int = 20) -> list[AuditEvent]:
+        """One page of the organization's events, newest first (by ``at``, then id)."""
+        ...

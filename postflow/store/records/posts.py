@@ -65,13 +65,15 @@ class PostRecords(Protocol):
         """
         ...
 
-    async def find_due_posts(self, now: datetime, limit: int) -> list[Post]:
-        """Scheduled posts with ``due_at <= now``, earliest due first, across organizations."""
+    async def find_due_posts(self, now: datetime, limit: int, *,
+                             excluding_orgs: Sequence[str] = ()) -> list[Post]:
+        """Scheduled posts with ``due_at <= now``, earliest due first, across organizations
+        but those in ``excluding_orgs`` (suspended ones: their posts wait)."""
         ...
 
-    async def next_due_at(self) -> datetime | None:
-        """The earliest ``due_at`` of any Scheduled post, across organizations; None when no
-        post is scheduled (the scheduler sleeps until then)."""
+    async def next_due_at(self, *, excluding_orgs: Sequence[str] = ()) -> datetime | None:
+        """The earliest ``due_at`` of any Scheduled post, across organizations but those in
+        ``excluding_orgs``; None when no post is scheduled (the scheduler sleeps until then)."""
         ...
 
     async def find_stale_posts(self, statuses: Sequence[PostStatus], updated_before: datetime,
