@@ -61,6 +61,7 @@ bench: install
 	$(BIN)/python bench/chat_ack.py --quick
 	$(BIN)/python bench/discord_ack.py --quick
 	$(BIN)/python bench/validate.py --quick
+	$(BIN)/python bench/digest.py --quick
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info

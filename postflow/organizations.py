@@ -109,6 +109,8 @@ class Member(BaseModel):
     email: MemberEmail | None = None
     #: The mail they chose; None: their role's defaults (postflow/email/preferences.py).
     email_preferences: EmailPreferences | None = None
+    #: The IANA zone their digest comes at 08:00 in; None: the organization's.
+    timezone: str | None = None
 
     @property
     def identities(self) -> tuple[ChatIdentity, ...]:

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 
 from postflow.mailing.delivery import resend_unsent_emails
+from postflow.mailing.digest_pass import send_due_digests
 from postflow.notices.router import Notices
 from postflow.publish_queue import PublishQueue
 from postflow.runtime import Runtime
@@ -60,6 +61,8 @@ PURGE_EVERY = timedelta(minutes=5)
 WEBHOOK_SWEEP_EVERY = timedelta(seconds=5)
 #: Recorded emails still unsent are looked for this often (postflow/mailing/delivery.py).
 EMAIL_SWEEP_EVERY = timedelta(minutes=1)
+#: Members whose digest is due (08:00 in their zone) are looked for this often.
+DIGEST_PASS_EVERY = timedelta(minutes=1)
 #: Which organizations are suspended (their posts wait) is read again this often.
 SUSPENDED_EVERY = timedelta(seconds=5)
 
@@ -93,6 +96,8 @@ class TickReport:
     notices_deleted: int = 0
     #: Recorded emails never sent (their queue message lost) handed to the queue again.
     emails_resent: int = 0
+    #: Digests recorded and queued (postflow/mailing/digest_pass.py).
+    digests_sent: int = 0
 
 
 class Scheduler:
@@ -122,6 +127,9 @@ class Scheduler:
         self._last_purge: datetime | None = None
         self._last_notice_pass: datetime | None = None
         self._last_email_sweep: datetime | None = None
+        self._last_digest_pass: datetime | None = None
+        #: Digests found with nothing to say, not built again by this process.
+        self._empty_digests: set[str] = set()
         self._last_suspended_read: datetime | None = None
         #: Organizations whose posts wait: left out of dispatching and of the late check.
         self.suspended: Sequence[str] = ()
@@ -194,6 +202,7 @@ class Scheduler:
                           records_purged=await self._purge_records(now),
                           notices_deleted=notices_deleted,
                           emails_resent=await self._resend_emails(now),
+                          digests_sent=await self._digest_pass(now),
                           webhooks_queued=await self._sweep_webhooks(now),
                           **await self._billing_pass(now))
 
@@ -240,6 +249,20 @@ class Scheduler:
             return 0
         self._last_email_sweep = now
         return resent
+
+    async def _digest_pass(self, now: datetime) -> int:
+        """Every DIGEST_PASS_EVERY: record and queue the digests now due."""
+        if self.rt.mail is None or (self._last_digest_pass is not None
+                                    and now - self._last_digest_pass < DIGEST_PASS_EVERY):
+            return 0
+        report = await self._step("send due digests",
+                                  send_due_digests(self.rt, nothing_to_say=self._empty_digests))
+        if report is None:
+            return 0
+        self._last_digest_pass = now
+        if len(self._empty_digests) > 100_000:   # old periods: let them go
+            self._empty_digests.clear()
+        return report.sent
 
     async def _read_suspended(self, now: datetime) -> None:
         """Every SUSPENDED_EVERY: which organizations are suspended (on failure, the last

@@ -8,7 +8,8 @@ import json
 
 from aiohttp import web
 
-from hub.api.call import API_GATES
+from hub.api.admission import admit_api_call
+from hub.api.call import API_GATES, ApiGate
 from hub.api.openapi import OPENAPI_PATH, build_document
 from hub.api.pipeline import handler_for
 from hub.api.routes import API_ROUTES
@@ -19,8 +20,10 @@ OPENAPI_DOCUMENT = web.AppKey("openapi_document", dict[str, bytes])
 
 
 def add_routes(app: web.Application) -> None:
-    """Add the API; ``app[API_GATES]`` starts empty for features that gate every request."""
-    app[API_GATES] = []
+    """Add the API; every request passes ``app[API_GATES]``: the suspension and rate gate
+    (:mod:`hub.api.admission`), then any a feature adds."""
+    gates: list[ApiGate] = [admit_api_call]
+    app[API_GATES] = gates
     app[OPENAPI_DOCUMENT] = {}
     for route in API_ROUTES:
         app.router.add_route(route.method, route.path, handler_for(route))

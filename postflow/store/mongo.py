@@ -100,6 +100,9 @@ INDEXES: list[tuple[str, IndexKeys, bool]] = [
     ("api_keys", [("org_id", ASCENDING), ("created_at", ASCENDING)], False),
     ("posts", [("org_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)], False),
     ("audit", [("org_id", ASCENDING), ("at", DESCENDING), ("_id", DESCENDING)], False),
+    ("posts", [("org_id", ASCENDING), ("status", ASCENDING), ("updated_at", ASCENDING)], False),
+    ("reviews", [("org_id", ASCENDING), ("state", ASCENDING), ("requested_at", ASCENDING)],
+     False),
 ]
 
 #: (collection, field): MongoDB deletes a record once the time in ``field`` has passed (its
@@ -574,6 +577,12 @@ class MongoStore(MongoWebhookRecords):
         return await self._coll("posts").count_documents(
             {"org_id": org_id, "status": _any_of(statuses)})
 
+    async def count_posts_updated_between(self, org_id: str, statuses: Sequence[PostStatus],
+                                          since: datetime, until: datetime) -> int:
+        return await self._coll("posts").count_documents(
+            {"org_id": org_id, "status": _any_of(statuses),
+             "updated_at": {"$gte": as_utc(since), "$lt": as_utc(until)}})
+
     async def replace_post(self, post: Post, expected_version: int, *,
                            audit: Sequence[AuditEvent] = (),
                            attempt: PublishAttempt | None = None) -> None:
@@ -956,6 +965,11 @@ class MongoStore(MongoWebhookRecords):
         await self._replace_versioned("reviews", review, review.org_id, review.id,
                                       expected_version, "review request")
 
+    async def list_open_reviews(self, org_id: str, limit: int) -> list[ReviewRequest]:
+        return await self._find_models(
+            ReviewRequest, "reviews", {"org_id": org_id, "state": ReviewState.OPEN.value},
+            [("requested_at", ASCENDING), ("_id", ASCENDING)], limit)
+
     async def find_expired_reviews(self, now: datetime, limit: int) -> list[ReviewRequest]:
         return await self._find_models(
             ReviewRequest, "reviews",
@@ -1047,6 +1061,13 @@ class MongoStore(MongoWebhookRecords):
              "$or": [{"claimed_until": None}, {"claimed_until": {"$lte": as_utc(now)}}]},
         ).sort(OLDEST_FIRST).limit(limit)
         return [_email(doc) for doc in await cursor.to_list()]
+
+    async def find_recorded_email_keys(self, keys: Sequence[str]) -> set[str]:
+        if not keys:
+            return set()
+        cursor = self._coll("outgoing_emails").find(
+            {"dedupe_key": {"$in": list(keys)}}, {"dedupe_key": 1, "_id": 0})
+        return {doc["dedupe_key"] for doc in await cursor.to_list()}
 
     async def list_outgoing_emails(self, org_id: str, limit: int) -> list[OutgoingEmail]:
         if limit <= 0:

@@ -67,13 +67,14 @@ UNCACHED_READS = frozenset({
     "find_member", "list_members",
     "count_members", "list_workspaces", "count_workspaces", "find_workspace",
     "find_chat_installation", "count_connections", "list_hooks", "get_post", "list_posts",
-    "list_posts_soonest_first", "count_posts", "find_due_posts", "next_due_at",
+    "list_posts_soonest_first", "count_posts", "count_posts_updated_between", "find_due_posts",
+    "next_due_at",
     "find_stale_posts", "list_posts_by_source", "get_queue_settings", "list_queue_times",
     "list_queue_posts", "list_attempts", "list_audit", "list_recent_audit",
     "get_usage", "find_idle_media",
     "media_in_use", "media_last_named", "count_media_holders", "get_heartbeat", "get_series",
     "list_series", "find_due_series", "get_approval_policies", "get_review",
-    "find_review_for_post", "find_expired_reviews", "get_chat_commands_digest",
+    "find_review_for_post", "find_expired_reviews", "list_open_reviews", "get_chat_commands_digest",
     "get_billing_event",
     "list_pending_billing_events", "list_billing_events",
     # outbound webhooks
@@ -85,6 +86,7 @@ UNCACHED_READS = frozenset({
     "get_outgoing_email", "find_unsent_emails",
     "list_outgoing_emails", "find_email_suppression",
     "list_posts_page", "list_audit_page", "list_api_keys",
+    "find_recorded_email_keys",
 })
 #: Writes of the record types cached here (organizations with their members and workspaces,
 #: connections, hooks): each empties the cache before and after it.
@@ -390,6 +392,10 @@ class ReadCachedStore:
     async def count_posts(self, org_id: str, statuses: Sequence[PostStatus]) -> int:
         return await self._store.count_posts(org_id, statuses)
 
+    async def count_posts_updated_between(self, org_id: str, statuses: Sequence[PostStatus],
+                                          since: datetime, until: datetime) -> int:
+        return await self._store.count_posts_updated_between(org_id, statuses, since, until)
+
     async def replace_post(self, post: Post, expected_version: int, *,
                            audit: Sequence[AuditEvent] = (),
                            attempt: PublishAttempt | None = None) -> None:
@@ -578,6 +584,9 @@ class ReadCachedStore:
     async def replace_review(self, review: ReviewRequest, expected_version: int) -> None:
         await self._store.replace_review(review, expected_version)
 
+    async def list_open_reviews(self, org_id: str, limit: int) -> list[ReviewRequest]:
+        return await self._store.list_open_reviews(org_id, limit)
+
     async def find_expired_reviews(self, now: datetime, limit: int) -> list[ReviewRequest]:
         return await self._store.find_expired_reviews(now, limit)
 
@@ -676,6 +685,9 @@ class ReadCachedStore:
 
     async def list_outgoing_emails(self, org_id: str, limit: int) -> list[OutgoingEmail]:
         return await self._store.list_outgoing_emails(org_id, limit)
+
+    async def find_recorded_email_keys(self, keys: Sequence[str]) -> set[str]:
+        return await self._store.find_recorded_email_keys(keys)
 
     async def suppress_email_address(self, suppression: EmailSuppression) -> None:
         await self._store.suppress_email_address(suppression)

@@ -196,6 +196,10 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX posts_org_created_id ON posts (org_id, created_at, id)",
         "CREATE INDEX audit_org_at_id ON audit (org_id, at, id)",
     ),
+    (  # digests: an organization's posts written in a period, its open reviews
+        "CREATE INDEX posts_org_status_updated ON posts (org_id, status, updated_at)",
+        "CREATE INDEX reviews_org_state ON reviews (org_id, state, requested_at)",
+    ),
 )
 
 
@@ -872,6 +876,13 @@ class SqliteStore(SqliteWebhookRecords):
             " AND status IN (SELECT value FROM json_each(?))",
             (org_id, _status_list(statuses)))
 
+    async def count_posts_updated_between(self, org_id: str, statuses: Sequence[PostStatus],
+                                          since: datetime, until: datetime) -> int:
+        return await self._count(
+            "SELECT COUNT(*) FROM posts WHERE org_id = ?"
+            " AND status IN (SELECT value FROM json_each(?)) AND updated_at >= ?"
+            " AND updated_at < ?", (org_id, _status_list(statuses), _ts(since), _ts(until)))
+
     async def replace_post(self, post: Post, expected_version: int, *,
                            audit: Sequence[AuditEvent] = (),
                            attempt: PublishAttempt | None = None) -> None:
@@ -1232,6 +1243,11 @@ class SqliteStore(SqliteWebhookRecords):
              review.version, _dump(review)),
             review.org_id, review.id, expected_version, "review request")
 
+    async def list_open_reviews(self, org_id: str, limit: int) -> list[ReviewRequest]:
+        return await self._docs(
+            ReviewRequest, "SELECT doc FROM reviews WHERE org_id = ? AND state = ?"
+            " ORDER BY requested_at, id LIMIT ?", (org_id, ReviewState.OPEN.value, limit))
+
     async def find_expired_reviews(self, now: datetime, limit: int) -> list[ReviewRequest]:
         return await self._docs(
             ReviewRequest, "SELECT doc FROM reviews WHERE state = ?"
@@ -1348,6 +1364,14 @@ class SqliteStore(SqliteWebhookRecords):
         return await self._docs(
             OutgoingEmail, "SELECT doc FROM outgoing_emails WHERE org_id = ?"
             " ORDER BY created_at DESC, id DESC LIMIT ?", (org_id, limit))
+
+    async def find_recorded_email_keys(self, keys: Sequence[str]) -> set[str]:
+        if not keys:
+            return set()
+        rows = await self._fetch(
+            "SELECT dedupe_key FROM outgoing_emails WHERE dedupe_key IN"
+            " (SELECT value FROM json_each(?))", (json.dumps(list(keys)),))
+        return {row[0] for row in rows}
 
     async def suppress_email_address(self, suppression: EmailSuppression) -> None:
         await self._write(

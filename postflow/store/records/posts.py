@@ -52,6 +52,12 @@ class PostRecords(Protocol):
         """How many of the organization's posts are in one of ``statuses``."""
         ...
 
+    async def count_posts_updated_between(self, org_id: str, statuses: Sequence[PostStatus],
+                                          since: datetime, until: datetime) -> int:
+        """How many of the organization's posts in ``statuses`` were last written in
+        [``since``, ``until``) (a digest's published and failed counts)."""
+        ...
+
     async def replace_post(self, post: Post, expected_version: int, *,
                            audit: Sequence[AuditEvent] = (),
                            attempt: PublishAttempt | None = None) -> None:

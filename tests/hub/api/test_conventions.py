@@ -11,6 +11,7 @@ from hub.api.call import API_GATES, ApiCall
 from hub.errors import HubError
 from postflow.posts import Post, PostSource, PostStatus, PostTarget
 from postflow.runtime import Runtime
+from postflow.usecases.admin import suspend_organization
 from tests.hub.api.conftest import Api, Tenant, post_body, scheduled_post
 from tests.hub.conftest import HubClient, error_code
 
@@ -186,8 +187,8 @@ async def test_a_gate_refuses_before_the_handler_with_its_headers(
 
     async def suspended(call: ApiCall) -> None:
         seen.append(call.org.id)
-        call.response_headers["RateLimit-Policy"] = "60;w=60"
-        raise HubError(403, "organization_suspended", "This organization is suspended.")
+        call.response_headers["X-Gate"] = "refused"
+        raise HubError(403, "gate_refused", "A gate refused this request.")
 
     app: web.Application = client.server.app  # type: ignore[assignment]
     app[API_GATES].append(suspended)
@@ -195,15 +196,15 @@ async def test_a_gate_refuses_before_the_handler_with_its_headers(
     response = await Api(client, acme.token).post("/v1/posts", post_body(acme))
 
     assert response.status == 403
-    assert await error_code(response) == "organization_suspended"
-    assert response.headers["RateLimit-Policy"] == "60;w=60"
+    assert await error_code(response) == "gate_refused"
+    assert response.headers["X-Gate"] == "refused"
     assert seen == [acme.org.id]
     assert await rt.store.list_posts(acme.org.id) == []
 
 
 async def test_a_gates_headers_reach_a_served_answer(client: HubClient, acme: Tenant) -> None:
     async def counted(call: ApiCall) -> None:
-        call.response_headers["RateLimit"] = "limit=60, remaining=59, reset=60"
+        call.response_headers["X-Gate"] = "counted"
 
     app: web.Application = client.server.app  # type: ignore[assignment]
     app[API_GATES].append(counted)
@@ -211,7 +212,35 @@ async def test_a_gates_headers_reach_a_served_answer(client: HubClient, acme: Te
     response = await Api(client, acme.token).get("/v1/posts")
 
     assert response.status == 200
-    assert response.headers["RateLimit"] == "limit=60, remaining=59, reset=60"
+    assert response.headers["X-Gate"] == "counted"
+
+
+async def test_a_suspended_organizations_key_is_refused_and_nothing_is_created(
+        rt: Runtime, client: HubClient, acme: Tenant) -> None:
+    await suspend_organization(rt, acme.org.id, "unpaid invoices")
+
+    response = await Api(client, acme.token).post("/v1/posts", post_body(acme))
+
+    assert response.status == 403
+    assert await error_code(response) == "organization_suspended"
+    assert await rt.store.list_posts(acme.org.id) == []
+
+
+async def test_a_key_over_its_plans_rate_is_refused_with_retry_after_and_nothing_created(
+        rt: Runtime, client: HubClient, acme: Tenant) -> None:
+    api = Api(client, acme.token)
+    per_minute = rt.plans.get(acme.org.plan).rate_limits.api_key
+    assert per_minute is not None
+    for _ in range(per_minute):
+        assert (await api.get("/v1/usage")).status == 200
+
+    response = await api.post("/v1/posts", post_body(acme))
+
+    assert response.status == 429
+    assert await error_code(response) == "rate_limited"
+    assert int(response.headers["Retry-After"]) >= 1
+    assert "RateLimit" in response.headers and "RateLimit-Policy" in response.headers
+    assert await rt.store.list_posts(acme.org.id) == []
 
 
 async def test_an_idempotency_key_that_is_not_printable_ascii_is_422(api: Api,
