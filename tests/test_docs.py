@@ -1,0 +1,92 @@
+"""The docs name what the code has: every setting in docs/configuration.md, every CLI command in
+docs/cli.md, every ``/postflow`` command in docs/slack.md and docs/discord.md. A setting,
+command or subcommand added without its line in the docs fails here."""
+
+from __future__ import annotations
+
+import argparse
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from bot.discord.command_tree import SUBCOMMANDS, SubcommandGroup
+from cli.main import build_parser
+from postflow.chatops.commands import COMMANDS
+from postflow.config import Settings
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+
+def _read(name: str) -> str:
+    return (DOCS / name).read_text(encoding="utf-8")
+
+
+def _cli_paths(parser: argparse.ArgumentParser, prefix: tuple[str, ...] = ()
+               ) -> Iterator[tuple[str, ...]]:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield (*prefix, name)
+                yield from _cli_paths(sub, (*prefix, name))
+
+
+def test_every_setting_has_one_row_in_configuration_md() -> None:
+    rows = [line for line in _read("configuration.md").splitlines() if line.startswith("| `")]
+    named = [env for row in rows for env in re.findall(r"POSTFLOW_[A-Z0-9_]+",
+                                                         row.split("|")[1])]
+    expected = sorted(f"POSTFLOW_{name.upper()}" for name in Settings.model_fields)
+    assert sorted(env for env in named if env in expected) == expected
+
+
+def test_configuration_md_names_no_setting_that_does_not_exist() -> None:
+    known = {f"POSTFLOW_{name.upper()}" for name in Settings.model_fields}
+    # The old name Settings still reads through a validation alias.
+    known.add("POSTFLOW_MEDIA_ALLOW_PRIVATE_HOSTS")
+    assert set(re.findall(r"POSTFLOW_[A-Z0-9_]+", _read("configuration.md"))) <= known
+
+
+def test_every_cli_command_is_in_cli_md() -> None:
+    text = _read("cli.md")
+    missing = []
+    for path in _cli_paths(build_parser()):
+        *group, last = path
+        # `postflow webhook disable|enable|remove` names three commands at once.
+        pattern = r"postflow " + "".join(f"{re.escape(w)} " for w in group) + \
+            rf"(?:[\w-]+\|)*{re.escape(last)}\b"
+        if not re.search(pattern, text):
+            missing.append(" ".join(path))
+    assert missing == []
+
+
+def test_every_chat_command_is_in_slack_md() -> None:
+    text = _read("slack.md")
+    assert [name for name in COMMANDS if f"`/postflow {name}" not in text] == []
+
+
+def _discord_table_names(text: str) -> set[str]:
+    """The subcommands the first cells of discord.md's tables name: `settings show`, and
+    `settings review-channel` / `notify-channel` for two of one group."""
+    names = set()
+    for line in text.splitlines():
+        if not line.startswith("| `"):
+            continue
+        group = ""
+        for piece in line.split("|")[1].split(" / "):
+            words = piece.strip().strip("`").split()
+            if len(words) == 1 and group:
+                words = [group, *words]
+            group = words[0] if len(words) == 2 else ""
+            names.add(" ".join(words))
+    return names
+
+
+def test_every_discord_subcommand_is_in_discord_md_table() -> None:
+    assert {entry.name for entry in SUBCOMMANDS} == set(COMMANDS)
+    names = []
+    for entry in SUBCOMMANDS:
+        if isinstance(entry, SubcommandGroup):
+            names += [f"{entry.name} {sub.name}" for sub in entry.subcommands]
+        else:
+            names.append(entry.name)
+    documented = _discord_table_names(_read("discord.md"))
+    assert [name for name in names if name not in documented] == []
