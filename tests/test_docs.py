@@ -1,6 +1,7 @@
 """The docs name what the code has: every setting in docs/configuration.md, every CLI command in
-docs/cli.md, every ``/postflow`` command in docs/slack.md and docs/discord.md. A setting,
-command or subcommand added without its line in the docs fails here."""
+docs/cli.md, every ``/postflow`` command in docs/slack.md and docs/discord.md, every REST API
+route in docs/api.md. A setting, command, subcommand or route added without its line in the docs
+fails here."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 
 from bot.discord.command_tree import SUBCOMMANDS, SubcommandGroup
 from cli.main import build_parser
+from hub.api.routes import API_ROUTES
 from postflow.chatops.commands import COMMANDS
 from postflow.config import Settings
 
@@ -90,3 +92,9 @@ def test_every_discord_subcommand_is_in_discord_md_table() -> None:
             names.append(entry.name)
     documented = _discord_table_names(_read("discord.md"))
     assert [name for name in names if name not in documented] == []
+
+
+def test_every_api_route_is_in_api_md() -> None:
+    text = _read("api.md")
+    assert [f"{r.method} {r.path}" for r in API_ROUTES
+            if f"{r.method} {r.path}" not in text] == []
