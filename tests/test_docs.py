@@ -1,7 +1,8 @@
 """The docs name what the code has: every setting in docs/configuration.md, every CLI command in
 docs/cli.md, every ``/postflow`` command in docs/slack.md and docs/discord.md, every REST API
-route in docs/api.md. A setting, command, subcommand or route added without its line in the docs
-fails here."""
+route in docs/api.md; and every relative link in README.md and docs/ opens a file (and a heading)
+that exists. A setting, command, subcommand or route added without its line in the docs fails
+here."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ from hub.api.routes import API_ROUTES
 from postflow.chatops.commands import COMMANDS
 from postflow.config import Settings
 
-DOCS = Path(__file__).resolve().parent.parent / "docs"
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
 
 
 def _read(name: str) -> str:
@@ -98,3 +100,25 @@ def test_every_api_route_is_in_api_md() -> None:
     text = _read("api.md")
     assert [f"{r.method} {r.path}" for r in API_ROUTES
             if f"{r.method} {r.path}" not in text] == []
+
+
+def _anchors(path: Path) -> set[str]:
+    """GitHub's ids for the headings of a Markdown file (code blocks left out)."""
+    text = re.sub(r"```.*?```", "", path.read_text(encoding="utf-8"), flags=re.S)
+    return {re.sub(r"[^\w\- ]", "", title.strip().lower()).replace(" ", "-")
+            for title in re.findall(r"^#+ (.*)$", text, re.M)}
+
+
+def test_every_relative_link_in_the_docs_opens() -> None:
+    broken = []
+    for page in [ROOT / "README.md", *sorted(DOCS.glob("*.md"))]:
+        for link in re.findall(r"\]\(([^)\s]+)\)", page.read_text(encoding="utf-8")):
+            if link.startswith(("http://", "https://", "mailto:")):
+                continue
+            path, _, anchor = link.partition("#")
+            target = (page.parent / path).resolve() if path else page
+            missing_heading = (anchor != "" and target.suffix == ".md" and target.exists()
+                               and anchor not in _anchors(target))
+            if not target.exists() or missing_heading:
+                broken.append(f"{page.name}: {link}")
+    assert broken == []
