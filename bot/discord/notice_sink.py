@@ -10,10 +10,16 @@ Slack's sink says, in Discord's words.
   Discord author also gets it by direct message, without buttons (dropped, with one log line,
   when the member does not accept direct messages from the server's members: Discord's 50007).
 - An account needing a reconnect, and its access ending soon, in the channel.
+- Billing notices (payment failed, trial ending, plan changed, grace ending), a disabled
+  webhook endpoint and PostFlow removed from another of the organization's workspaces, by
+  direct message to each Owner on Discord; billing and a removal in the notification channel
+  when no Owner is on Discord (a webhook endpoint's URL is for Owners only). Whom is decided by
+  the core (:mod:`postflow.chatops.owner_notices`), as for Slack.
 
 Every message is handed to the outbox the composition root gave it (the paced ``chat`` queue);
 nothing is sent from here. The first review card is posted by :mod:`bot.discord.review_cards`.
-The wording is the core's (:mod:`postflow.chatops.post_outcomes`).
+The wording is the core's (:mod:`postflow.chatops.post_outcomes`,
+:mod:`postflow.chatops.owner_notices`).
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from postflow.chat.delivery import ChatOutbox
 from postflow.chat.messages import ButtonStyle, ChatButton, ChatCard, ChatDestination, ChatMessage
 from postflow.chat_actors import read_chat_actor
 from postflow.chatops.formatting import local_time
+from postflow.chatops.owner_notices import owner_notice_text, owner_recipients
 from postflow.chatops.post_outcomes import (
     NoticeButton,
     codes_text,
@@ -42,6 +49,9 @@ from postflow.chatops.post_outcomes import (
 )
 from postflow.connections import Connection
 from postflow.notices.events import (
+    BILLING_NOTICES,
+    BillingNotice,
+    ChatAppRemoved,
     ConnectionBroken,
     Notice,
     PostFailed,
@@ -52,8 +62,9 @@ from postflow.notices.events import (
     ReviewExpired,
     ReviewRequested,
     TokenExpiring,
+    WebhookEndpointDisabled,
 )
-from postflow.organizations import Organization
+from postflow.organizations import ChatIdentity, Organization
 from postflow.posts import Post, PostStatus
 from postflow.reviews import ChatMessageRef, ReviewState, Verdict
 from postflow.store.port import Store
@@ -62,12 +73,17 @@ log = logging.getLogger(__name__)
 
 #: The notices Discord says (Slack's set); the others (a plan limit) are for other sinks.
 SAID = (PostPublished, PostPartiallyPublished, PostFailed, PostLate, ConnectionBroken,
-        TokenExpiring, ReviewRequested, ReviewDecided, ReviewExpired)
+        TokenExpiring, ReviewRequested, ReviewDecided, ReviewExpired, WebhookEndpointDisabled,
+        ChatAppRemoved, *BILLING_NOTICES)
 EMOJI = {PostStatus.PUBLISHED: "\N{WHITE HEAVY CHECK MARK}",
          PostStatus.PARTIAL: "\N{WARNING SIGN}\N{VARIATION SELECTOR-16}",
          PostStatus.FAILED: "\N{CROSS MARK}"}
 LATE, PLUG, HOURGLASS, AGAIN = ("\N{ALARM CLOCK}", "\N{ELECTRIC PLUG}", "\N{HOURGLASS}",
                                 "\N{ANTICLOCKWISE DOWNWARDS AND UPWARDS OPEN CIRCLE ARROWS}")
+#: What an Owner notice starts with, by kind.
+OWNER_EMOJI = {BillingNotice: "\N{CREDIT CARD}",
+               WebhookEndpointDisabled: "\N{WARNING SIGN}\N{VARIATION SELECTOR-16}",
+               ChatAppRemoved: "\N{WAVING HAND SIGN}"}
 NOTICE_KEY = "notice"
 
 
@@ -133,6 +149,28 @@ class DiscordNoticeSink:
                 await self._reply(ref, f"{HOURGLASS} This review expired ({review.progress()}). "
                                        f"{person(post.created_by or review.requested_by)}, the "
                                        "post is a draft again: ask for review again when ready.")
+            case BillingNotice() | WebhookEndpointDisabled() | ChatAppRemoved():
+                await self._to_owners(notice)
+
+    async def _to_owners(self, notice: BillingNotice | WebhookEndpointDisabled |
+                         ChatAppRemoved) -> None:
+        """By direct message to each Owner on Discord (once per person: a Discord user is
+        the same in every server); in the notification channel when none is and the notice may
+        be said there."""
+        emoji = next(e for kind, e in OWNER_EMOJI.items() if isinstance(notice, kind))
+        text = f"{emoji} {_escape_outside_code(owner_notice_text(notice))}"
+        told = await owner_recipients(self._store, notice, PLATFORM)
+        people: dict[str, ChatIdentity] = {}
+        for identity in told.owners:
+            people.setdefault(identity.user_id, identity)
+        for identity in people.values():
+            await self.outbox.send(ChatMessage(
+                destination=ChatDestination(PLATFORM, identity.workspace_id,
+                                            user_id=identity.user_id),
+                text=text, what=f"tell an Owner ({notice.kind})"))
+        if told.to_channel:
+            org = await self._store.get_organization(notice.org_id)
+            await self._to_channel(org, text)
 
     # -- reviews ------------------------------------------------------------------------------
     async def _review_requested(self, notice: ReviewRequested) -> None:
@@ -243,3 +281,11 @@ def _channel_of(org: Organization) -> Place | None:
     if channel is None or channel.platform != PLATFORM:
         return None
     return Place(channel.workspace_id, channel.channel_id)
+
+
+def _escape_outside_code(text: str) -> str:
+    """``text`` shown as it is, but its `code spans` (a command to run) kept as code."""
+    parts = text.split("`")
+    if len(parts) % 2 == 0:  # an unpaired backtick: no code span
+        return escape(text)
+    return "".join(f"`{part}`" if i % 2 else escape(part) for i, part in enumerate(parts))

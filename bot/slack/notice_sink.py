@@ -1,7 +1,10 @@
 """Slack as a notice sink (:class:`~postflow.notices.router.NoticeSink`): review cards updated
 in place with each step said in the card's thread; late posts, publish outcomes and accounts
 needing a reconnect in the post's thread or the notification channel, and to a Slack author by
-direct message (:mod:`bot.slack.outcome_notices`).
+direct message (:mod:`bot.slack.outcome_notices`); billing notices, a disabled webhook endpoint
+and PostFlow removed from another of the organization's workspaces (a Discord server) by direct
+message to each Owner on Slack, the notification channel standing in when none is (not for a
+webhook endpoint): :mod:`postflow.chatops.owner_notices` decides whom, and says it.
 
 Every message is handed to the outbox the composition root gave it (the ``chat`` Dramatiq
 queue, paced per channel and retried on 429 by a worker; or at once in a one-off CLI command).
@@ -17,12 +20,13 @@ from bot.slack.outcome_notices import OutcomeNotices
 from bot.slack.review_blocks import VERDICT_WORDS, person, review_card
 from postflow.chat.delivery import ChatOutbox
 from postflow.chat.messages import ChatDestination, ChatMessage
-from postflow.chatops.billing_notices import billing_notice_text
 from postflow.chatops.formatting import local_time
+from postflow.chatops.owner_notices import owner_notice_text, owner_recipients
 from postflow.chatops.post_outcomes import expiry_warning_text, post_accounts
 from postflow.notices.events import (
     BILLING_NOTICES,
     BillingNotice,
+    ChatAppRemoved,
     ConnectionBroken,
     Notice,
     PostFailed,
@@ -35,7 +39,7 @@ from postflow.notices.events import (
     TokenExpiring,
     WebhookEndpointDisabled,
 )
-from postflow.organizations import Organization, Role
+from postflow.organizations import Organization
 from postflow.posts import Post, PostStatus
 from postflow.reviews import ChatMessageRef, ReviewRequest, ReviewState, Verdict
 from postflow.store.port import Store
@@ -43,7 +47,10 @@ from postflow.store.port import Store
 #: The notices Slack says; the others (a plan limit) are for other sinks.
 SAID = (PostPublished, PostPartiallyPublished, PostFailed, PostLate, ConnectionBroken,
         TokenExpiring, ReviewRequested, ReviewDecided, ReviewExpired, WebhookEndpointDisabled,
-        *BILLING_NOTICES)
+        ChatAppRemoved, *BILLING_NOTICES)
+#: What an Owner notice starts with, by kind.
+OWNER_EMOJI = {BillingNotice: ":credit_card:", WebhookEndpointDisabled: ":warning:",
+               ChatAppRemoved: ":wave:"}
 
 
 class SlackNoticeSink:
@@ -80,29 +87,23 @@ class SlackNoticeSink:
                 await self._review_decided(notice)
             case ReviewExpired(post=post, review=review):
                 await self._review_expired(post, review)
-            case BillingNotice():
+            case BillingNotice() | WebhookEndpointDisabled() | ChatAppRemoved():
                 await self._to_owners(notice)
-            case WebhookEndpointDisabled(endpoint_id=endpoint_id, shown_url=url, reason=reason):
-                org = await self._store.get_organization(notice.org_id)
-                await self._outcomes.to_owners(org, escape(
-                    f"PostFlow disabled the webhook endpoint {endpoint_id} ({url}): {reason}. "
-                    f"Once it answers again, enable it with `postflow webhook enable "
-                    f"{endpoint_id} --org {org.id}` and replay the events it missed."))
 
-    async def _to_owners(self, notice: BillingNotice) -> None:
-        """A billing notice by direct message to each Owner known on Slack; in the
-        notification channel when none is."""
-        org = await self._store.get_organization(notice.org_id)
-        text = f":credit_card: {escape(billing_notice_text(notice))}"
-        owners = [identity for member in await self._store.list_members(org.id)
-                  if member.role is Role.OWNER for identity in member.identities
-                  if identity.platform == PLATFORM and identity.workspace_id]
-        for identity in owners:
+    async def _to_owners(self, notice: BillingNotice | WebhookEndpointDisabled |
+                         ChatAppRemoved) -> None:
+        """By direct message to each Owner known on Slack; in the notification channel when
+        none is and the notice may be said there."""
+        emoji = next(e for kind, e in OWNER_EMOJI.items() if isinstance(notice, kind))
+        text = f"{emoji} {escape(owner_notice_text(notice))}"
+        told = await owner_recipients(self._store, notice, PLATFORM)
+        for identity in told.owners:
             await self.outbox.send(ChatMessage(
                 destination=ChatDestination(PLATFORM, identity.workspace_id,
                                             user_id=identity.user_id),
-                text=text, what="tell an Owner about billing"))
-        if not owners:
+                text=text, what=f"tell an Owner ({notice.kind})"))
+        if told.to_channel:
+            org = await self._store.get_organization(notice.org_id)
             await self._outcomes.to_channel(org, text)
 
     async def _review_requested(self, notice: ReviewRequested) -> None:

@@ -33,7 +33,7 @@ from postflow.chatops.post_outcomes import (
     reconnect_text,
 )
 from postflow.connections import Connection
-from postflow.organizations import Organization, Role
+from postflow.organizations import Organization
 from postflow.posts import Post, PostStatus
 from postflow.store.port import Store
 
@@ -130,17 +130,6 @@ class OutcomeNotices:
         await self._outbox.send(ChatMessage(
             destination=ChatDestination(PLATFORM, workspace_id, user_id=author.user_id),
             text=text, what="message the author"))
-
-    async def to_owners(self, org: Organization, text: str) -> None:
-        """A direct message to each Owner of ``org`` on Slack, in the workspace they joined
-        from."""
-        for member in await self._store.list_members(org.id):
-            if member.role is not Role.OWNER or member.identity.platform != PLATFORM:
-                continue
-            await self._outbox.send(ChatMessage(
-                destination=ChatDestination(PLATFORM, member.identity.workspace_id,
-                                            user_id=member.identity.user_id),
-                text=text, what="message an owner"))
 
     async def _send(self, place: Place, text: str, buttons: tuple[NoticeButton, ...],
                     what: str, details: str = "") -> None:

@@ -37,5 +37,5 @@ JOBS = Counter(
     "postflow_jobs", "Jobs the workers finished, by queue and outcome (done, retry, failed, "
     "skipped).", ["queue", "outcome"])
 EMAIL_DELIVERIES = Counter(
-    "postflow_email_deliveries", "Emails by outcome (sent, rate_limited = the provider's 429, "
+    "postflow_email_deliveries", "Emails a worker tried, by outcome (sent, retry, refused, "
     "failed).", ["outcome"])
