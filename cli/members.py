@@ -1,11 +1,13 @@
-"""``postflow member list|email|prefs``: an organization's members, their email addresses and
-what PostFlow mails them. ``--member`` is a member id or the member's chat user id."""
+"""``postflow member list|email|prefs`` (and ``invite|invitations|revoke-invite``, in
+cli/invitations.py): an organization's members, their email addresses and what PostFlow mails
+them. ``--member`` is a member id or the member's chat user id."""
 
 from __future__ import annotations
 
 import argparse
 
 from cli.context import CLI_ACTOR, CommandContext, Subcommands
+from cli.invitations import register_actions as register_invitation_actions
 from cli.output import iso, table, when
 from postflow.email.preferences import EmailKind
 from postflow.errors import NotFound
@@ -49,6 +51,7 @@ def register(commands: Subcommands, common: argparse.ArgumentParser) -> None:
     prefs.add_argument("--off", action="append", default=[], metavar="KIND")
     prefs.add_argument("--digest", metavar="FREQ", help="daily, weekly or none")
     prefs.set_defaults(handler=member_prefs)
+    register_invitation_actions(actions, common)
 
 
 def list_members(args: argparse.Namespace, ctx: CommandContext) -> None:
@@ -110,6 +113,7 @@ def member_view(member: Member) -> dict[str, object]:
     return {"id": member.id, "org_id": member.org_id, "display_name": member.display_name,
             "role": member.role.value,
             "identities": [i.model_dump() for i in member.identities],
+            "email_only": member.chat_identity is None and member.identity.platform == "email",
             "email": None if member.email is None else {
                 "address": member.email.address, "confirmed": member.email.confirmed,
                 "confirmed_at": iso(member.email.confirmed_at), "source": member.email.source},

@@ -16,6 +16,7 @@ from hub.routes import (
     email_links,
     health,
     hooks,
+    invitations,
     media,
     oauth,
     sandbox,
@@ -48,6 +49,6 @@ def create_app(rt: Runtime, queue: PublishQueue, broker_ping: BrokerPing) -> web
     app[BROKER_PING] = broker_ping
     security_headers.install(app)
     for feature in (health, hooks, sandbox, oauth, media, billing, email_links,
-                    ses_notifications, assets):
+                    ses_notifications, invitations, assets):
         feature.add_routes(app)
     return app

@@ -120,6 +120,15 @@ SUBCOMMANDS: tuple[Subcommand | SubcommandGroup, ...] = (
         Option("person", OptionKind.USER, "Who", required=True),
         Option("role", OptionKind.STRING, "Their role", required=True,
                choices=("viewer", "member", "admin", "owner")))),
+    Subcommand("invite", "Invite someone by email (Admin); list or revoke invitations.", (
+        Option("what", OptionKind.STRING,
+               "An email address to invite, or list, or revoke", required=True),
+        Option("role_or_id", OptionKind.STRING,
+               "The role for an address (member by default), or the invitation id to revoke"),
+    )),
+    Subcommand("join", "Accept an invitation with the code from its page.", (
+        Option("code", OptionKind.STRING, "The code the invitation's page gave",
+               required=True),)),
     Subcommand("billing", "A link to the billing page (Owner)."),
     Subcommand("link", "Link another Slack workspace or Discord server to the organization.", (
         Option("code", OptionKind.STRING, "A code from /postflow link on the other one"),)),

@@ -12,6 +12,7 @@ from postflow.chatops.billing_link import billing_link
 from postflow.chatops.callers import Caller, Membership, resolve_member
 from postflow.chatops.email_settings import email_command
 from postflow.chatops.formatting import parse_user, user_mention
+from postflow.chatops.invitations import invite_command, join_command
 from postflow.chatops.permissions import NEEDED_ROLE, Permission, require, role_name
 from postflow.chatops.replies import ButtonAction, Item, Reply
 from postflow.chatops.roles import parse_role, set_role
@@ -43,7 +44,7 @@ class Command:
     example: str
     #: The permission that running it (in its changing form, if it has one) needs.
     permission: Permission
-    #: None for ``help`` and ``link``, which answer non-members too.
+    #: None for ``help``, ``link`` and ``join``, which answer non-members too.
     run: Run | None
 
 
@@ -98,6 +99,10 @@ async def _email(req: Request, args: list[str]) -> Reply:
     return await email_command(req.rt, req.who, args)
 
 
+async def _invite(req: Request, args: list[str]) -> Reply:
+    return await invite_command(req.rt, req.who, args)
+
+
 async def _role(req: Request, args: list[str]) -> Reply:
     if len(args) != 2:
         raise BadInput("Say who and which role: `/postflow role @ada admin` "
@@ -142,6 +147,15 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
     Command("role", "role @person <viewer|member|admin|owner>",
             "Give someone a role (adds them when they are not a member yet).",
             "/postflow role @ada admin", Permission.MANAGE_MEMBERS, _role),
+    Command("invite", "invite EMAIL [viewer|member|admin|owner] | invite list | invite revoke ID",
+            "Invite someone by email (a Member unless you say; only Owners invite Owners); "
+            "they accept through the mailed link within 7 days. `list` and `revoke` the "
+            "pending ones.", "/postflow invite ada@example.com admin",
+            Permission.MANAGE_MEMBERS, _invite),
+    Command("join", "join CODE",
+            "Accept an invitation from here: the code is on the invitation's page "
+            "(Join from Slack or Discord).", "/postflow join ABCDE-FGHJK", Permission.READ,
+            None),
     Command("inbox", "inbox [read]",
             "Your latest notices, unread first, with links to the posts; `read` marks them "
             "all read.", "/postflow inbox", Permission.READ, _inbox),
@@ -170,6 +184,8 @@ async def run_command(rt: Runtime, queue: PublishQueue | None, caller: Caller,
     try:
         if command.name == "link":
             return await link_command(rt, caller, words[1:])
+        if command.name == "join":
+            return await join_command(rt, caller, words[1:])
         if command.run is None:
             return await help_reply(rt, caller)
         who = await resolve_member(rt, caller)
@@ -218,6 +234,7 @@ async def help_reply(rt: Runtime, caller: Caller) -> Reply:
             summary += f" Networks here: {accounts.connectable_networks(rt)}."
         items.append(Item(title=f"`/postflow {command.usage}`",
                           lines=(summary, f"Example: `{command.example}`",
+                                 "Needs: an invitation" if command.name == "join" else
                                  f"Needs: {role_name(needed)}" + (
                                      " (viewers may look)" if command.name in VIEWABLE
                                      else ""))))

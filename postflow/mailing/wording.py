@@ -55,6 +55,22 @@ def confirm_address(org_name: str, address: str, link: str) -> EmailContent:
         reason=f"Someone in {org_name} gave this address to PostFlow.")
 
 
+def invitation(org_name: str, role: str, inviter: str, link: str,
+               expires: str) -> EmailContent:
+    """An invitation to join an organization (mail nobody unsubscribes from)."""
+    return EmailContent(
+        subject=f"You are invited to join {org_name} on PostFlow",
+        headline=f"{inviter} invited you to join {org_name} on PostFlow as {role}.",
+        paragraphs=("PostFlow composes, reviews and schedules an organization's social posts "
+                    "from Slack or Discord. Open the link to see the invitation and accept "
+                    "it, with this address alone or from your Slack or Discord.",
+                    f"The invitation can be accepted once, until {expires}.",
+                    "If you did not expect it, ignore this mail: nothing happens."),
+        facts=(("Organization", org_name), ("Role", role)),
+        action=EmailAction("See the invitation", link),
+        reason=f"Someone in {org_name} invited this address to PostFlow.")
+
+
 def post_outcome(org_name: str, post: Post, accounts: Mapping[str, Connection],
                  link: str) -> EmailContent:
     """A post that went out nowhere, or only on some accounts: which, why, where to look."""
