@@ -1,6 +1,8 @@
 """Email as a notice sink (:class:`~postflow.notices.router.NoticeSink`): each notice of a kind
-a member can ask to be mailed about goes to every member who asked for it and has a confirmed,
-non-failing address. The mail is recorded and queued here; the ``email`` queue sends it."""
+a member can ask to be mailed about goes to the members it concerns (the one audience every
+sink that addresses people shares, :func:`~postflow.notices.audience.notice_audience`), among
+them to those who asked for that kind and have a confirmed, non-failing address. The mail is
+recorded and queued here; the ``email`` queue sends it."""
 
 from __future__ import annotations
 
@@ -11,7 +13,8 @@ from postflow.email.preferences import EmailKind
 from postflow.errors import NotFound
 from postflow.mailing import wording
 from postflow.mailing.outbox import EmailOutbox
-from postflow.mailing.recipients import members_wanting
+from postflow.mailing.recipients import effective_preferences, mailable
+from postflow.notices.audience import notice_audience
 from postflow.notices.events import (
     ConnectionAdded,
     ConnectionBroken,
@@ -54,7 +57,8 @@ class EmailNoticeSink:
 
     async def deliver(self, notice: Notice) -> None:
         kind = MAILED[type(notice)]
-        members = await members_wanting(self._store, notice.org_id, kind)
+        members = [m for m in await notice_audience(self._store, notice)
+                   if mailable(m) and effective_preferences(m).wants(kind)]
         if not members:
             return
         org = await self._store.get_organization(notice.org_id)

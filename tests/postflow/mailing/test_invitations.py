@@ -123,7 +123,8 @@ async def test_accepting_by_email_makes_an_email_only_member_with_the_role(
 
     await accept(rt, sent)
 
-    [_, member] = await rt.store.list_members(org.id)
+    member = await rt.store.find_member(org.id, "email", "", "ada@example.test")
+    assert member is not None and await rt.store.count_members(org.id) == 2
     assert member.role is Role.ADMIN and member.display_name == "Ada"
     assert member.identity == ChatIdentity(platform="email", user_id="ada@example.test")
     assert member.chat_identity is None
