@@ -83,3 +83,12 @@ async def test_a_wrong_join_code_is_refused(rt: Runtime, team: Team) -> None:
     reply = await run_command(rt, None, team.stranger, "join ABCDE-FGHJK")
 
     assert reply.error and "not valid" in reply.text
+
+
+async def test_an_address_as_slack_escapes_it_is_read(rt: Runtime, team: Team) -> None:
+    reply = await run_command(rt, None, team.admin,
+                              "invite <mailto:ada@example.test|ada@example.test> viewer")
+
+    assert not reply.error, reply.text
+    [invitation] = await rt.store.list_invitations(team.org.id)
+    assert (invitation.email, invitation.role) == ("ada@example.test", Role.VIEWER)
