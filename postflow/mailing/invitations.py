@@ -12,8 +12,10 @@
   one hour) to run as ``/postflow join CODE`` in a Slack workspace or Discord server of the
   organization (:func:`join_by_code`), which makes that chat identity the member.
 - Accepting is a compare-and-swap of the invitation from ``pending``: an invitation joins one
-  member, once. Accepting a used, revoked or expired invitation, or over the members limit, is
-  refused before anything is written. A token or code only ever joins its own organization.
+  member, once. An identity that is a member already (Discord admits the people of a linked
+  server at their first command) gets the invitation's role if it is higher than theirs.
+  Accepting a used, revoked or expired invitation, or over the members limit, is refused
+  before anything is written. A token or code only ever joins its own organization.
 """
 
 from __future__ import annotations
@@ -247,10 +249,11 @@ def describe_state(invitation: Invitation, now: datetime) -> str:
 async def _join(rt: Runtime, org: Organization, invitation: Invitation,
                 identity: ChatIdentity, display_name: str, *, accepted_on: str,
                 actor: str) -> Joined:
-    if await rt.store.find_member(org.id, identity.platform, identity.workspace_id,
-                                  identity.user_id) is not None:
-        raise Conflict(f"You are a member of {org.name} already; the invitation is left for "
-                       "its Admins to revoke.")
+    current = await rt.store.find_member(org.id, identity.platform, identity.workspace_id,
+                                         identity.user_id)
+    if current is not None:
+        return await _join_as_member(rt, org, invitation, current, accepted_on=accepted_on,
+                                     actor=actor)
     check_limit(rt.plans, org.plan, Limit.MEMBERS, await rt.store.count_members(org.id))
     now = rt.clock.now()
     member = Member(id=new_id("mem"), org_id=org.id, identity=identity, role=invitation.role,
@@ -275,6 +278,35 @@ async def _join(rt: Runtime, org: Organization, invitation: Invitation,
     await rt.notices.notify(MemberRoleChanged(
         org.id, actor, member.id, member_name=f"{display_name} ({invitation.email})",
         old_role="", new_role=member.role.value))
+    return Joined(org=org, member=member, invitation=accepted)
+
+
+async def _join_as_member(rt: Runtime, org: Organization, invitation: Invitation,
+                          current: Member, *, accepted_on: str, actor: str) -> Joined:
+    """The identity is a member already (Discord admits everyone of a linked server at their
+    first command): the invitation raises their role to its own, never lowers it, and gives
+    them its address if they have no confirmed one."""
+    now = rt.clock.now()
+    role = invitation.role if invitation.role.rank > current.role.rank else current.role
+    update: dict[str, object] = {"role": role}
+    if current.email is None or not current.email.confirmed:
+        update["email"] = MemberEmail(address=invitation.email, confirmed_at=now,
+                                      source="invitation")
+    member = current.model_copy(update=update)
+    accepted = invitation.model_copy(update={
+        "status": InvitationStatus.ACCEPTED, "finished_at": now, "finished_by": actor,
+        "member_id": member.id, "accepted_on": accepted_on})
+    if not await rt.store.replace_invitation(accepted, expected=InvitationStatus.PENDING):
+        raise _refused("accepted")
+    await rt.store.update_member(member)
+    await record(rt, org.id, actor, "member.joined", member.id, invitation_id=invitation.id,
+                 role=role.value, platform=accepted_on)
+    if role is not current.role:
+        await record(rt, org.id, actor, "member.role_changed", member.id,
+                     old=current.role.value, new=role.value, invitation_id=invitation.id)
+        await rt.notices.notify(MemberRoleChanged(
+            org.id, actor, member.id, member_name=member.display_name or invitation.email,
+            old_role=current.role.value, new_role=role.value))
     return Joined(org=org, member=member, invitation=accepted)
 
 

@@ -256,16 +256,28 @@ async def test_a_join_code_never_joins_another_organization(rt: Runtime,
         is InvitationStatus.PENDING
 
 
-async def test_an_existing_member_entering_a_code_is_refused(rt: Runtime,
-                                                             org: Organization) -> None:
-    sent = await invited(rt, org)
-    code = await code_for(rt, sent)
+async def test_a_member_entering_a_code_gets_the_invitations_role_if_higher(
+        rt: Runtime, org: Organization) -> None:
+    viewer = await add_member(rt, org.id, ChatIdentity(platform="slack", workspace_id="T1",
+                                                       user_id="UVIEW"), Role.VIEWER,
+                              actor="test")
+    code = await code_for(rt, await invited(rt, org, Role.ADMIN))
 
-    with pytest.raises(Conflict):
-        await join_by_code(rt, code, ChatIdentity(platform="slack", workspace_id="T1",
-                                                  user_id="UOWNER"))
-    assert (await rt.store.get_invitation(org.id, sent.invitation.id)).status \
-        is InvitationStatus.PENDING
+    joined = await join_by_code(rt, code, ChatIdentity(platform="slack", workspace_id="T1",
+                                                       user_id="UVIEW"))
+
+    assert (joined.member.id, joined.member.role) == (viewer.id, Role.ADMIN)
+    assert await rt.store.count_members(org.id) == 2
+
+
+async def test_a_code_never_lowers_a_members_role(rt: Runtime, org: Organization) -> None:
+    code = await code_for(rt, await invited(rt, org, Role.VIEWER))
+
+    joined = await join_by_code(rt, code, ChatIdentity(platform="slack", workspace_id="T1",
+                                                       user_id="UOWNER"))
+
+    assert joined.member.role is Role.OWNER
+    assert joined.invitation.status is InvitationStatus.ACCEPTED
 
 
 async def test_an_admin_cannot_revoke_an_owners_invitation(rt: Runtime,
