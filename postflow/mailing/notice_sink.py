@@ -28,7 +28,7 @@ from postflow.notices.events import (
     SecurityNotice,
     TokenExpiring,
 )
-from postflow.organizations import Member, Organization
+from postflow.organizations import EMAIL_PLATFORM, Member, Organization
 from postflow.posts import Post
 
 #: The kind of mail each notice is, by notice class: the one list of what is mailed.
@@ -105,6 +105,8 @@ class EmailNoticeSink:
     async def _who(self, org: Organization, actor: str) -> str:
         identity = read_chat_actor(actor)
         if identity is None:
+            if actor.startswith(f"{EMAIL_PLATFORM}:"):
+                return f"{actor.partition(':')[2]}, accepting an invitation"
             return "an operator at the command line" if actor == "cli" else actor
         member = await self._store.find_member(org.id, identity.platform,
                                                identity.workspace_id, identity.user_id)

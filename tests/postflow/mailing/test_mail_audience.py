@@ -71,3 +71,15 @@ async def test_connection_and_security_mail_goes_to_owners_and_admins(
     emails = await mailing.rt.store.list_outgoing_emails(mailing.org.id, 50)
     assert sorted((e.kind, e.member_id) for e in emails) == sorted(
         (kind, m.id) for kind in ("connections", "security") for m in (owner, admin))
+
+
+async def test_a_member_joining_by_email_is_told_to_admins_as_such(mailing: Mailing) -> None:
+    await mailing.member(Role.ADMIN, name="admin")
+
+    await EmailNoticeSink(mailing.outbox).deliver(MemberRoleChanged(
+        mailing.org.id, "email:bo@example.test", "mem_bo", member_name="Bo (bo@example.test)",
+        old_role="", new_role="member"))
+
+    [email] = await mailing.rt.store.list_outgoing_emails(mailing.org.id, 5)
+    assert "Bo (bo@example.test) was added to the organization as member" in email.text
+    assert "bo@example.test, accepting an invitation" in email.text
