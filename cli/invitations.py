@@ -1,5 +1,6 @@
 """``postflow member invite|invitations|revoke-invite``: invitations by email (see
-:mod:`postflow.mailing.invitations`). The shell acts with an Owner's rights."""
+:mod:`postflow.mailing.invitations`), and ``postflow member billing-link``, the way back to the
+billing page for an Owner without chat. The shell acts with an Owner's rights."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from datetime import datetime
 
 from cli.context import CLI_ACTOR, CommandContext
 from cli.output import iso, table, when
+from postflow.chatops.billing_mail import mail_billing_link
 from postflow.chatops.roles import parse_role
 from postflow.invitations import Invitation
 from postflow.mailing.invitations import (
@@ -42,6 +44,13 @@ def register_actions(actions: argparse._SubParsersAction[argparse.ArgumentParser
     revoking.add_argument("--org", required=True, metavar="ORG")
     revoking.add_argument("--id", required=True, metavar="ID", dest="invitation_id")
     revoking.set_defaults(handler=revoke_invite)
+
+    billing = actions.add_parser("billing-link", parents=[common],
+                                 help="mail an Owner a billing page link (15 minutes)")
+    billing.add_argument("--org", required=True, metavar="ORG")
+    billing.add_argument("--member", required=True, metavar="M",
+                         help="member id, chat user id or (email-only) address")
+    billing.set_defaults(handler=mail_billing)
 
 
 def invite_member(args: argparse.Namespace, ctx: CommandContext) -> None:
@@ -83,6 +92,18 @@ def revoke_invite(args: argparse.Namespace, ctx: CommandContext) -> None:
     revoked = ctx.run_in_org(args.org, work)
     ctx.out.result({"invitation": invitation_view(revoked, revoked.created_at)},
                    [f"Invitation {revoked.id} of {revoked.email} is revoked."])
+
+
+def mail_billing(args: argparse.Namespace, ctx: CommandContext) -> None:
+    from cli.members import find_member  # cli.members registers this module's commands
+
+    async def work(rt: Runtime, org: Organization) -> str:
+        member = await find_member(rt, org, args.member)
+        return (await mail_billing_link(rt, org, member)).to
+
+    address = ctx.run_in_org(args.org, work)
+    ctx.out.result({"mailed": address}, [f"PostFlow mailed a billing page link to {address} "
+                                         "(for them only; it works once, for 15 minutes)."])
 
 
 def invitation_view(invitation: Invitation, now: datetime) -> dict[str, object]:

@@ -361,3 +361,4 @@ def _code_digest(code: str) -> str:
 
 def _actor_name(actor: str) -> str:
     return "An operator of PostFlow" if actor == "cli" else "Someone"
+

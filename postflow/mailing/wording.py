@@ -71,6 +71,17 @@ def invitation(org_name: str, role: str, inviter: str, link: str,
         reason=f"Someone in {org_name} invited this address to PostFlow.")
 
 
+def billing_link(org_name: str, link: str, minutes: int) -> EmailContent:
+    """A billing page link for an Owner (one without chat cannot run ``/postflow billing``)."""
+    return EmailContent(
+        subject=f"Your billing page link for {org_name}",
+        headline=f"Open the billing page of {org_name} on PostFlow.",
+        paragraphs=(f"The link is for you only and works once, for {minutes} minutes.",
+                    "If you did not expect it, ignore this mail: nothing happens."),
+        action=EmailAction("Open the billing page", link),
+        reason=f"You are an Owner of {org_name} on PostFlow.")
+
+
 def post_outcome(org_name: str, post: Post, accounts: Mapping[str, Connection],
                  link: str) -> EmailContent:
     """A post that went out nowhere, or only on some accounts: which, why, where to look."""

@@ -108,3 +108,37 @@ def test_an_email_only_member_lists_as_such(capsys: pytest.CaptureFixture[str],
     assert member["identities"] == [{"platform": "email", "workspace_id": "",
                                      "user_id": "ada@example.test"}]
     assert member["email"]["confirmed"] is True
+
+
+def test_billing_link_mails_an_email_only_owner_a_billing_page_link(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    run_cli(capsys, "member", "invite", "--org", "Acme", "--email", "bo@example.test",
+            "--role", "owner")
+    [mail] = (tmp_path / "var" / "outbox").glob("*.eml")
+    text = message_from_bytes(mail.read_bytes(), policy=policy.default).get_body(
+        ("plain",)).get_content()  # type: ignore[attr-defined]
+    accept(next(w for w in text.split() if "/invitations/accept?token=" in w))
+
+    result = run_cli(capsys, "member", "billing-link", "--org", "Acme", "--member",
+                     "bo@example.test")
+
+    assert result.code == 0 and "billing page link to bo@example.test" in result.out
+    mails = [message_from_bytes(p.read_bytes(), policy=policy.default)
+             for p in (tmp_path / "var" / "outbox").glob("*.eml")]
+    [billing] = [m for m in mails if "billing page" in m["Subject"]]
+    assert billing["To"] == "bo@example.test"
+    assert "/billing?token=" in billing.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+
+
+def test_billing_link_is_refused_for_a_non_owner(capsys: pytest.CaptureFixture[str],
+                                                 tmp_path: Path) -> None:
+    run_cli(capsys, "member", "invite", "--org", "Acme", "--email", "ada@example.test")
+    [mail] = (tmp_path / "var" / "outbox").glob("*.eml")
+    text = message_from_bytes(mail.read_bytes(), policy=policy.default).get_body(
+        ("plain",)).get_content()  # type: ignore[attr-defined]
+    accept(next(w for w in text.split() if "/invitations/accept?token=" in w))
+
+    result = run_cli(capsys, "member", "billing-link", "--org", "Acme", "--member",
+                     "ada@example.test")
+
+    assert result.code != 0 and "Only an Owner" in result.err
