@@ -4,7 +4,9 @@ and ``/postflow join CODE`` (anyone: the code, from an invitation's page, is the
 
 from __future__ import annotations
 
+from postflow.chat_actors import read_chat_actor
 from postflow.chatops.callers import Caller, Membership
+from postflow.chatops.formatting import user_mention
 from postflow.chatops.permissions import Permission, require, role_name
 from postflow.chatops.replies import Item, Reply
 from postflow.chatops.roles import parse_role
@@ -70,4 +72,12 @@ async def _list(rt: Runtime, who: Membership) -> Reply:
     return Reply(text=f"Pending invitations in {who.org.name}:", items=tuple(
         Item(title=f"{i.email} as {role_name(i.role)}",
              lines=(f"id {i.id}", f"until {i.expires_at:%Y-%m-%d %H:%M} UTC",
-                    f"invited by {i.invited_by}")) for i in pending))
+                    f"invited by {_who(i.invited_by)}")) for i in pending))
+
+
+def _who(actor: str) -> str:
+    """A chat actor as a mention; the shell and others as named in records."""
+    identity = read_chat_actor(actor)
+    if identity is None:
+        return "an operator (CLI)" if actor == "cli" else actor
+    return user_mention(identity.user_id)

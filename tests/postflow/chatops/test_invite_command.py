@@ -53,7 +53,8 @@ async def test_pending_invitations_are_listed_and_revoked(rt: Runtime, team: Tea
     revoked = await run_command(rt, None, team.admin, f"invite revoke {invitation.id}")
     after = await run_command(rt, None, team.admin, "invite list")
 
-    assert any(invitation.id in line for item in listed.items for line in item.lines)
+    lines = [line for item in listed.items for line in item.lines]
+    assert f"id {invitation.id}" in lines and "invited by <@UADMIN>" in lines
     assert not revoked.error and "revoked" in revoked.text
     assert "No pending invitations" in after.text
     assert (await rt.store.get_invitation(team.org.id, invitation.id)).status \
