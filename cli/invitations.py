@@ -8,6 +8,7 @@ import argparse
 from datetime import datetime
 
 from cli.context import CLI_ACTOR, CommandContext
+from cli.member_refs import find_member
 from cli.output import iso, table, when
 from postflow.chatops.billing_mail import mail_billing_link
 from postflow.chatops.roles import parse_role
@@ -95,8 +96,6 @@ def revoke_invite(args: argparse.Namespace, ctx: CommandContext) -> None:
 
 
 def mail_billing(args: argparse.Namespace, ctx: CommandContext) -> None:
-    from cli.members import find_member  # cli.members registers this module's commands
-
     async def work(rt: Runtime, org: Organization) -> str:
         member = await find_member(rt, org, args.member)
         return (await mail_billing_link(rt, org, member)).to

@@ -8,9 +8,9 @@ import argparse
 
 from cli.context import CLI_ACTOR, CommandContext, Subcommands
 from cli.invitations import register_actions as register_invitation_actions
+from cli.member_refs import find_member
 from cli.output import iso, table, when
 from postflow.email.preferences import EmailKind
-from postflow.errors import NotFound
 from postflow.mailing.addresses import (
     parse_digest,
     parse_kind,
@@ -97,15 +97,6 @@ def member_prefs(args: argparse.Namespace, ctx: CommandContext) -> None:
     ctx.out.result({"member": member_view(member)}, [
         f"Immediate mail: {', '.join(prefs['immediate']) or 'none'}",
         f"Digest: {prefs['digest']}"])
-
-
-async def find_member(rt: Runtime, org: Organization, ref: str) -> Member:
-    ref = ref.strip()
-    for member in await rt.store.list_members(org.id):
-        if ref == member.id or any(ref == i.user_id for i in member.identities):
-            return member
-    raise NotFound(f"No member {ref!r} in {org.name}: `postflow member list --org {org.id}` "
-                   "shows them.", details={"member": ref})
 
 
 def member_view(member: Member) -> dict[str, object]:
