@@ -54,12 +54,14 @@ lint: install
 bench: install
 	@scripts/ensure-redis.sh
 	$(BIN)/python bench/ingest.py --quick
+	$(BIN)/python bench/api.py --quick
 	$(BIN)/python bench/queue_throughput.py --quick
 	$(BIN)/python bench/pipeline.py --quick
 	$(BIN)/python bench/due_burst.py --quick
 	$(BIN)/python bench/chat_ack.py --quick
 	$(BIN)/python bench/discord_ack.py --quick
 	$(BIN)/python bench/validate.py --quick
+	$(BIN)/python bench/digest.py --quick
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -12,6 +12,9 @@ import traceback
 from collections.abc import Sequence
 
 from cli import (
+    admin,
+    api_keys,
+    audit,
     billing,
     connections,
     discord,
@@ -36,7 +39,7 @@ from postflow.config import Settings
 from postflow.errors import PostFlowError
 
 COMMAND_GROUPS = (serve, orgs, members, emails, connections, hooks, posts, queues, recurring,
-                  keys, validate, discord, billing, webhooks, notices)
+                  keys, validate, discord, billing, webhooks, notices, admin, audit, api_keys)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -50,6 +50,8 @@ def register(commands: Subcommands, common: argparse.ArgumentParser) -> None:
                        help="mail this kind at once: failures, connections, security, billing")
     prefs.add_argument("--off", action="append", default=[], metavar="KIND")
     prefs.add_argument("--digest", metavar="FREQ", help="daily, weekly or none")
+    prefs.add_argument("--timezone", metavar="ZONE",
+                       help="the IANA zone the digest comes at 08:00 in (default: the org's)")
     prefs.set_defaults(handler=member_prefs)
     register_invitation_actions(actions, common)
 
@@ -86,17 +88,17 @@ def member_prefs(args: argparse.Namespace, ctx: CommandContext) -> None:
 
     async def work(rt: Runtime, org: Organization) -> Member:
         member = await find_member(rt, org, args.member)
-        if not turn and digest is None:
+        if not turn and digest is None and args.timezone is None:
             return member
         return await set_preferences(rt, org, member, turn=turn, digest=digest,
-                                     actor=CLI_ACTOR)
+                                     timezone=args.timezone, actor=CLI_ACTOR)
 
     member = ctx.run_in_org(args.org, work)
     prefs = member_view(member)["email_preferences"]
     assert isinstance(prefs, dict)
     ctx.out.result({"member": member_view(member)}, [
         f"Immediate mail: {', '.join(prefs['immediate']) or 'none'}",
-        f"Digest: {prefs['digest']}"])
+        f"Digest: {prefs['digest']}, at 08:00 {member.timezone or 'in the organization zone'}"])
 
 
 def member_view(member: Member) -> dict[str, object]:
@@ -111,6 +113,7 @@ def member_view(member: Member) -> dict[str, object]:
             "email_preferences": {"immediate": [k.value for k in prefs.immediate],
                                   "digest": prefs.digest.value,
                                   "chosen": member.email_preferences is not None},
+            "timezone": member.timezone,
             "created_at": iso(member.created_at)}
 
 

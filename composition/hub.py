@@ -13,7 +13,7 @@ from aiohttp import web
 from composition.billing import billing_event_queue
 from composition.chat import chat_deliveries, chat_outbox
 from hub.app import create_app
-from hub.routes import RUNTIME, BrokerPing
+from hub.routes import RUNTIME, BrokerPing, QueueDepths, no_queue_depths
 from postflow.publish_queue import PublishQueue
 from postflow.runtime import Runtime
 
@@ -21,11 +21,12 @@ if TYPE_CHECKING:
     from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 
 
-def build_hub(rt: Runtime, queue: PublishQueue, broker_ping: BrokerPing) -> web.Application:
+def build_hub(rt: Runtime, queue: PublishQueue, broker_ping: BrokerPing,
+              queue_depths: QueueDepths = no_queue_depths) -> web.Application:
     """The hub serving ``rt`` (built with the read cache in a hub process), with Slack mounted
     at ``/slack/events`` and Discord at ``/discord/interactions`` when configured; the caller
     owns ``rt``, ``queue`` and the broker."""
-    app = create_app(rt, queue, broker_ping)
+    app = create_app(rt, queue, broker_ping, queue_depths)
     settings = rt.settings
     if settings.slack_signing_secret is not None:
         from hub.routes import slack

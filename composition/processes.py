@@ -27,6 +27,7 @@ from dramatiq.brokers.stub import StubBroker
 from composition.billing import billing_event_queue
 from composition.discord_gateway import discord_gateway
 from composition.hub import build_hub, close_slack_socket, connect_slack_socket
+from composition.queue_depths import queue_depths
 from composition.runtime import Backends, open_backends
 from composition.webhooks import webhook_queue
 from composition.worker import install_worker_runtime
@@ -131,7 +132,8 @@ async def _hub_served(settings: Settings, backends: Backends, queue: DramatiqPub
                       on_ready: Callable[[str], None] | None) -> AsyncIterator[None]:
     """The hub serving (with Slack's socket when configured) for the body of the block; the
     heap settled and ``on_ready`` told the URL once it accepts requests."""
-    app = build_hub(backends.runtime(read_cache=True), queue, partial(ping_broker, broker))
+    app = build_hub(backends.runtime(read_cache=True), queue, partial(ping_broker, broker),
+                    partial(queue_depths, broker))
     served = await serve(app, settings.http_host, settings.http_port)
     socket = None
     try:

@@ -7,7 +7,7 @@ nothing is set on a runtime afterwards, and a runtime is never copied.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from composition.chat import Chat, open_chat
@@ -15,6 +15,8 @@ from composition.email import open_email
 from composition.webhooks import open_webhook_sender
 from integrations.hook_templates.engine import SandboxedHookTemplates
 from integrations.media import open_media_fetcher, open_media_store
+from integrations.metrics.recorder import PrometheusTelemetry
+from integrations.rate_limits.redis_buckets import RedisRateLimiter
 from integrations.registry import build_provider_registry, build_validation_registry
 from postflow.account_gates import (
     AccountGate,
@@ -29,10 +31,12 @@ from postflow.hook_templates import HookTemplateEngine
 from postflow.media import MediaFetcher, MediaStore
 from postflow.plans import PlanCatalog, load_plan_catalog
 from postflow.providers import ProviderRegistry
+from postflow.rate_limits import InProcessRateLimiter, RateLimiter
 from postflow.runtime import Runtime
 from postflow.store.factory import open_store
 from postflow.store.port import Store
 from postflow.store.read_cache import ReadCachedStore
+from postflow.telemetry import NoTelemetry, Telemetry
 from postflow.token_vault import TokenVault
 from postflow.webhooks.sending import WebhookSender
 
@@ -67,6 +71,8 @@ class Backends:
     billing: StripeBillingGateway | None = None
     webhook_sender: WebhookSender | None = None
     hook_templates: HookTemplateEngine | None = None
+    rate_limiter: RateLimiter = field(default_factory=InProcessRateLimiter)
+    telemetry: Telemetry = field(default_factory=NoTelemetry)
 
     def runtime(self, *, read_cache: bool = False) -> Runtime:
         """The runtime on these backends; with ``read_cache``, hook, organization and connection
@@ -82,14 +88,18 @@ class Backends:
                        media_store=self.media_store,
                        media_fetcher=self.media_fetcher, billing=self.billing,
                        webhook_sender=self.webhook_sender,
-                       hook_templates=self.hook_templates, mail=self.mail)
+                       hook_templates=self.hook_templates, mail=self.mail,
+                       rate_limiter=self.rate_limiter, telemetry=self.telemetry)
 
     async def close(self) -> None:
         try:
             if self.billing is not None:
                 await self.billing.close()
         finally:
-            await self.store.close()
+            try:
+                await self.store.close()
+            finally:
+                await self.rate_limiter.close()
 
 
 async def open_backends(settings: Settings, *, clock: Clock | None = None,
@@ -116,7 +126,9 @@ async def open_backends(settings: Settings, *, clock: Clock | None = None,
                     media_fetcher=open_media_fetcher(settings),
                     billing=open_billing_gateway(settings),
                     webhook_sender=open_webhook_sender(settings),
-                    hook_templates=SandboxedHookTemplates(), mail=email.mail)
+                    hook_templates=SandboxedHookTemplates(), mail=email.mail,
+                    rate_limiter=open_rate_limiter(settings, clock),
+                    telemetry=PrometheusTelemetry())
 
 
 def open_billing_gateway(settings: Settings) -> StripeBillingGateway | None:
@@ -149,3 +161,11 @@ def in_process_gates(settings: Settings, clock: Clock) -> Gates:
                                       wait_seconds=settings.network_slot_wait_seconds,
                                       clock=clock),
                  InProcessRefreshLock())
+
+
+def open_rate_limiter(settings: Settings, clock: Clock) -> RateLimiter:
+    """Request-rate buckets in Redis when it is configured (every hub shares them), else in
+    this process."""
+    if settings.redis_url is None:
+        return InProcessRateLimiter(clock)
+    return RedisRateLimiter.from_url(settings.redis_url.get_secret_value(), clock)

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from hub import security_headers
+from hub import rate_limiting, security_headers
+from hub.api import serve as api
 from hub.errors import error_middleware
+from hub.http_metrics import http_metrics_middleware
 from hub.routes import (
     BROKER_PING,
     PUBLISH_QUEUE,
+    QUEUE_DEPTHS,
     RUNTIME,
     BrokerPing,
+    QueueDepths,
     assets,
     billing,
     email_links,
@@ -18,6 +22,8 @@ from hub.routes import (
     hooks,
     invitations,
     media,
+    metrics,
+    no_queue_depths,
     oauth,
     sandbox,
     ses_notifications,
@@ -31,14 +37,15 @@ from postflow.runtime import Runtime
 BODY_SIZE_HEADROOM = 64 * 1024
 
 
-def create_app(rt: Runtime, queue: PublishQueue, broker_ping: BrokerPing) -> web.Application:
+def create_app(rt: Runtime, queue: PublishQueue, broker_ping: BrokerPing,
+               queue_depths: QueueDepths = no_queue_depths) -> web.Application:
     """Build the hub; the caller owns ``rt``, ``queue`` and the broker and closes them.
 
     The hub reads a hook, its organization and its connections on every webhook, so a hub
     process builds ``rt`` on a short-lived read cache (``composition/runtime.py``). Chat
     adapters' routes are added by the composition root (``composition/hub.py``).
     """
-    app = web.Application(middlewares=[error_middleware],
+    app = web.Application(middlewares=[http_metrics_middleware, error_middleware],
                           client_max_size=rt.settings.webhook_max_body_bytes + BODY_SIZE_HEADROOM)
     app[RUNTIME] = rt
     app[CONNECTION_DEADLINES] = ConnectionDeadlines(
@@ -47,8 +54,10 @@ def create_app(rt: Runtime, queue: PublishQueue, broker_ping: BrokerPing) -> web
                            rt.settings.http_body_timeout_seconds))
     app[PUBLISH_QUEUE] = queue
     app[BROKER_PING] = broker_ping
+    app[QUEUE_DEPTHS] = queue_depths
     security_headers.install(app)
-    for feature in (health, hooks, sandbox, oauth, media, billing, email_links,
-                    ses_notifications, invitations, assets):
+    rate_limiting.install(app)
+    for feature in (health, hooks, api, sandbox, oauth, media, billing, email_links,
+                    ses_notifications, invitations, assets, metrics):
         feature.add_routes(app)
     return app

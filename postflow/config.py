@@ -55,6 +55,14 @@ class Settings(BaseSettings):
     canary_interval_seconds: float = Field(default=10.0, gt=0)
     #: /readyz fails when no worker consumed a canary within this window.
     canary_window_seconds: float = Field(default=60.0, gt=0)
+    #: /readyz fails when the oldest due post has waited longer than this for a worker
+    #: (the scheduler lag, docs/operations.md); ``off``: never for the lag.
+    ready_max_scheduler_lag_seconds: float | None = Field(default=300.0, gt=0)
+    #: /readyz fails when a queue holds more waiting messages than this; ``off``: never.
+    ready_max_queue_depth: int | None = Field(default=10_000, ge=1)
+    #: ``GET /metrics`` needs ``Authorization: Bearer <this>``; unset: it answers loopback
+    #: clients only (docs/operations.md).
+    metrics_token: SecretStr | None = None
     #: Jobs a worker process runs at once. A publish job mostly waits (on the network, the
     #: store, a network slot), so more than Dramatiq's 8. Unset: 40 in a ``postflow worker``
     #: process, 24 in ``postflow up``, where the hub shares the process (docs/performance.md).
@@ -212,6 +220,14 @@ class Settings(BaseSettings):
     def _split_comma_list(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("ready_max_scheduler_lag_seconds", "ready_max_queue_depth", mode="before")
+    @classmethod
+    def _off_is_none(cls, value: object) -> object:
+        """``off`` (or an empty value) turns a readiness threshold off."""
+        if isinstance(value, str) and value.strip().lower() in ("", "off", "none"):
+            return None
         return value
 
     @field_validator("network_concurrency", mode="before")

@@ -31,6 +31,12 @@ class Forbidden(PostFlowError):
     code = "forbidden"
 
 
+class OrganizationSuspended(Forbidden):
+    """Raised when a suspended organization's hook or API is used; its posts wait meanwhile."""
+
+    code = "organization_suspended"
+
+
 class Unauthorized(PostFlowError):
     """Raised when a request cannot be authenticated (bad or missing signature)."""
 

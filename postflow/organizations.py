@@ -62,6 +62,16 @@ class ChatChannel(BaseModel):
     channel_id: str = Field(min_length=1)
 
 
+class Suspension(BaseModel):
+    """Why and since when an organization is suspended: its posts wait, its hooks and API
+    answer 403."""
+
+    model_config = ConfigDict(frozen=True)
+
+    reason: str = Field(min_length=1, max_length=500)
+    at: UtcDatetime
+
+
 class Organization(BaseModel):
     id: str
     name: str = Field(min_length=1, max_length=120)
@@ -75,6 +85,15 @@ class Organization(BaseModel):
     notification_channel: ChatChannel | None = None
     #: Its Stripe subscription as last read (postflow/billing/); never subscribed by default.
     billing: BillingState = Field(default_factory=BillingState)
+    #: Operators' feature switches laid over the plan's (``postflow admin flags``): feature
+    #: name -> on or off. Names, not the Feature enum, so a record naming a feature that is
+    #: gone still reads.
+    feature_flags: dict[str, bool] = Field(default_factory=dict)
+    #: Set while an operator has suspended the organization (``postflow admin suspend``).
+    suspension: Suspension | None = None
+    #: The Owner's switch (``/postflow settings support on``): while on, operators may open
+    #: the read-only support view (``postflow admin support``).
+    support_access: bool = False
 
 
 class Member(BaseModel):
@@ -95,6 +114,8 @@ class Member(BaseModel):
     email: MemberEmail | None = None
     #: The mail they chose; None: their role's defaults (postflow/email/preferences.py).
     email_preferences: EmailPreferences | None = None
+    #: The IANA zone their digest comes at 08:00 in; None: the organization's.
+    timezone: str | None = None
 
     @property
     def identities(self) -> tuple[ChatIdentity, ...]:

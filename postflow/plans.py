@@ -6,12 +6,14 @@ A limit of ``None`` means unlimited. Refusals name the limit, the usage and the 
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
 
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from postflow.errors import ConfigurationError, LimitReached
+from postflow.rate_limits import RateScope
 
 
 class Limit(StrEnum):
@@ -54,6 +56,19 @@ class PlanLimits(BaseModel):
         return value
 
 
+class PlanRateLimits(BaseModel):
+    """Requests a minute (a token bucket: the burst is the same figure); None (left out of the
+    plans file, like every limit): unlimited."""
+
+    api_key: int | None = Field(default=None, ge=1)
+    hook: int | None = Field(default=None, ge=1)
+    organization: int | None = Field(default=None, ge=1)
+
+    def per_minute(self, scope: RateScope) -> int | None:
+        value: int | None = getattr(self, scope.value)
+        return value
+
+
 class Plan(BaseModel):
     key: str
     name: str
@@ -67,6 +82,8 @@ class Plan(BaseModel):
     addon_account_price_id: str | None = None
     limits: PlanLimits
     features: frozenset[Feature] = frozenset()
+    #: Requests a minute per API key, per hook and per organization (docs/configuration.md).
+    rate_limits: PlanRateLimits = Field(default_factory=PlanRateLimits)
 
     @model_validator(mode="before")
     @classmethod
@@ -123,16 +140,19 @@ DEFAULT_PLANS = PlanCatalog(
         Plan(key="free", name="Free",
              limits=PlanLimits(connected_accounts=3, scheduled_posts_per_month=30, members=3,
                                workspaces=1, media_storage_bytes=1 * GIB),
-             features=frozenset({Feature.INCOMING_HOOKS})),
+             features=frozenset({Feature.INCOMING_HOOKS}),
+             rate_limits=PlanRateLimits(api_key=60, hook=60, organization=120)),
         Plan(key="pro", name="Pro",
              limits=PlanLimits(connected_accounts=15, scheduled_posts_per_month=1000, members=15,
                                workspaces=3, media_storage_bytes=25 * GIB),
              features=frozenset({Feature.INCOMING_HOOKS, Feature.MULTI_STEP_APPROVAL,
-                                 Feature.RECURRING_POSTS})),
+                                 Feature.RECURRING_POSTS}),
+             rate_limits=PlanRateLimits(api_key=300, hook=300, organization=600)),
         Plan(key="business", name="Business",
              limits=PlanLimits(connected_accounts=60, scheduled_posts_per_month=None, members=None,
                                workspaces=10, media_storage_bytes=250 * GIB),
-             features=frozenset(Feature)),
+             features=frozenset(Feature),
+             rate_limits=PlanRateLimits(api_key=1200, hook=1200, organization=3000)),
     ],
 )
 
@@ -210,12 +230,28 @@ def _needing(limit: Limit, adding: int) -> str:
     return f" This needs {shown_amount(limit, adding)} more." if limit in BYTE_LIMITS else ""
 
 
-def require_feature(catalog: PlanCatalog, plan_key: str, feature: Feature) -> Plan:
-    """The organization's plan when it includes ``feature``; LimitReached naming the plan
-    that has it otherwise."""
+def has_feature(catalog: PlanCatalog, plan_key: str, feature: Feature,
+                flags: Mapping[str, bool] | None = None) -> bool:
+    """Whether an organization on ``plan_key`` has ``feature``: an operator's flag for it
+    (``Organization.feature_flags``) wins over the plan."""
+    if flags is not None and feature.value in flags:
+        return flags[feature.value]
+    return feature in catalog.get(plan_key).features
+
+
+def require_feature(catalog: PlanCatalog, plan_key: str, feature: Feature, *,
+                    flags: Mapping[str, bool] | None = None) -> Plan:
+    """The organization's plan when it has ``feature`` (its plan's, or an operator's flag:
+    pass the organization's ``feature_flags``); LimitReached naming the plan that has it
+    otherwise."""
     plan = catalog.get(plan_key)
-    if feature in plan.features:
+    if has_feature(catalog, plan_key, feature, flags):
         return plan
+    if flags is not None and flags.get(feature.value) is False:
+        raise LimitReached(f"{feature.value.replace('_', ' ').capitalize()} is turned off "
+                           "for this organization; ask the people who run PostFlow.",
+                           details={"feature": feature.value, "plan": plan.key,
+                                    "upgrade_plan": None})
     upgrade = catalog.with_feature(plan, feature)
     words = feature.value.replace("_", " ")
     lift = f" It comes with the {upgrade.name} plan." if upgrade else ""

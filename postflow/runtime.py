@@ -25,8 +25,10 @@ from postflow.notices.router import NoticeRouter, Notices
 from postflow.notifications import LogSink
 from postflow.plans import PlanCatalog
 from postflow.providers import ProviderRegistry
+from postflow.rate_limits import InProcessRateLimiter, RateLimiter
 from postflow.signed_tokens import TokenSigner
 from postflow.store.port import Store
+from postflow.telemetry import NoTelemetry, Telemetry
 from postflow.token_vault import TokenVault
 from postflow.webhooks.sending import WebhookSender
 
@@ -62,6 +64,12 @@ class Runtime:
     #: How mail is rendered, queued and sent (``composition/email.py``); None in a runtime
     #: built without it (some tests), where mailing raises ConfigurationError.
     mail: Mail | None = None
+    #: Request-rate buckets (hooks, API keys, organizations): in Redis when it is configured
+    #: (``composition/runtime.py``), else in this process.
+    rate_limiter: RateLimiter = field(default_factory=InProcessRateLimiter)
+    #: Where the core reports what it measures (publish outcomes, durations, retries); the
+    #: composition root passes the Prometheus recorder (``integrations/metrics``).
+    telemetry: Telemetry = field(default_factory=NoTelemetry)
 
     @property
     def tokens(self) -> TokenSigner:

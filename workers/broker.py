@@ -21,6 +21,7 @@ from dramatiq.common import current_millis
 from dramatiq.middleware import AsyncIO, Middleware, Retries
 
 from postflow.config import Settings
+from workers.job_metrics import JobMetrics
 from workers.loop_worker import TimeLimitOption
 from workers.worker_runtime import CloseRuntimeAtShutdown
 
@@ -144,8 +145,9 @@ def used_middleware() -> list[Middleware]:
     Left out: AgeLimit (no actor sets max_age), Callbacks and Pipelines (no on_success,
     on_failure or pipelines), ShutdownNotifications (no actor reacts to a Shutdown exception:
     a stopping worker finishes its jobs). Every middleware is called on every message.
+    Added: JobMetrics, which counts each finished job for /metrics.
     """
-    return [TimeLimitOption(), Retries()]
+    return [TimeLimitOption(), Retries(), JobMetrics()]
 
 
 def configured_broker() -> ConfiguredBroker:

@@ -23,6 +23,7 @@ from typing import Any
 
 import dramatiq
 
+from integrations.metrics.recorder import record_chat_delivery
 from postflow.chat.delivery import DeliveryOutcome, deliver_by_platform
 from postflow.chat.messages import ChatMessage
 from postflow.config import Settings
@@ -87,6 +88,7 @@ async def send_chat_message(send: dict[str, Any], paced: bool = False) -> None:
                     message.destination.workspace_id)
         return
     result = await deliver_by_platform(deliveries, message)
+    record_chat_delivery(message.platform, result.outcome.value)
     if result.outcome is DeliveryOutcome.SENT:
         return
     if result.outcome is DeliveryOutcome.RATE_LIMITED:

@@ -12,6 +12,7 @@ import asyncio
 
 import dramatiq
 
+from integrations.metrics.recorder import record_email_delivery
 from postflow.config import Settings
 from postflow.mailing.delivery import MAX_ATTEMPTS, DeliveryOutcome, deliver_email
 from workers.broker import EMAIL_QUEUE, configured_broker
@@ -27,6 +28,10 @@ class EmailNotSentYet(Exception):
 
 _configured = configured_broker()
 
+#: ``postflow_email_deliveries_total``'s outcome label for each delivery that did something.
+METRIC_OUTCOMES = {DeliveryOutcome.SENT: "sent", DeliveryOutcome.RETRY: "retry",
+                   DeliveryOutcome.REFUSED: "refused", DeliveryOutcome.GAVE_UP: "failed"}
+
 
 @dramatiq.actor(broker=_configured.broker, queue_name=EMAIL_QUEUE, max_retries=MAX_ATTEMPTS,
                 min_backoff=5_000, max_backoff=600_000, time_limit=SEND_TIME_LIMIT_MS)
@@ -36,6 +41,8 @@ async def send_email(email_id: str) -> None:
     if rt.mail is None:
         raise RuntimeError("This worker's runtime was built without email.")
     outcome = await deliver_email(rt.store, rt.mail.transport, rt.clock, email_id)
+    if outcome is not DeliveryOutcome.NOTHING_TO_DO:
+        record_email_delivery(METRIC_OUTCOMES[outcome])
     if outcome is DeliveryOutcome.RETRY:
         raise EmailNotSentYet(email_id)
 

@@ -11,16 +11,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
 
 from postflow.mailing.delivery import resend_unsent_emails
+from postflow.mailing.digest_pass import send_due_digests
 from postflow.notices.router import Notices
 from postflow.publish_queue import PublishQueue
 from postflow.runtime import Runtime
+from postflow.usecases.admin import suspended_org_ids
 from postflow.usecases.billing.event_intake import BillingEventQueue, requeue_pending_events
 from postflow.usecases.billing.grace import RUN_EVERY as BILLING_PASS_EVERY
 from postflow.usecases.billing.grace import check_billing_grace
@@ -59,6 +61,10 @@ PURGE_EVERY = timedelta(minutes=5)
 WEBHOOK_SWEEP_EVERY = timedelta(seconds=5)
 #: Recorded emails still unsent are looked for this often (postflow/mailing/delivery.py).
 EMAIL_SWEEP_EVERY = timedelta(minutes=1)
+#: Members whose digest is due (08:00 in their zone) are looked for this often.
+DIGEST_PASS_EVERY = timedelta(minutes=1)
+#: Which organizations are suspended (their posts wait) is read again this often.
+SUSPENDED_EVERY = timedelta(seconds=5)
 
 
 @dataclass(frozen=True)
@@ -90,6 +96,8 @@ class TickReport:
     notices_deleted: int = 0
     #: Recorded emails never sent (their queue message lost) handed to the queue again.
     emails_resent: int = 0
+    #: Digests recorded and queued (postflow/mailing/digest_pass.py).
+    digests_sent: int = 0
 
 
 class Scheduler:
@@ -119,6 +127,12 @@ class Scheduler:
         self._last_purge: datetime | None = None
         self._last_notice_pass: datetime | None = None
         self._last_email_sweep: datetime | None = None
+        self._last_digest_pass: datetime | None = None
+        #: Digests found with nothing to say, not built again by this process.
+        self._empty_digests: set[str] = set()
+        self._last_suspended_read: datetime | None = None
+        #: Organizations whose posts wait: left out of dispatching and of the late check.
+        self.suspended: Sequence[str] = ()
         #: Consecutive failures per step, so an outage logs once, not once per tick.
         self._failures: dict[str, int] = {}
 
@@ -134,11 +148,13 @@ class Scheduler:
         if not await self._lead():
             return TickReport(leader=False)
         now = self.rt.clock.now()
+        await self._read_suspended(now)
         # First, so an occurrence due now is a Scheduled post by the time due posts are read;
         # if it fails, the posts already scheduled still go out.
         recurring = await self._step("create recurring occurrences",
                                      materialize_due_occurrences(self.rt))
-        late = await self._step("mark late posts", mark_late_posts(self.rt, self.notices))
+        late = await self._step("mark late posts", mark_late_posts(
+            self.rt, self.notices, excluding_orgs=self.suspended))
         reviews_expired = await self._step("expire review requests",
                                            expire_reviews(self.rt, self.notices))
         dispatched = None
@@ -186,6 +202,7 @@ class Scheduler:
                           records_purged=await self._purge_records(now),
                           notices_deleted=notices_deleted,
                           emails_resent=await self._resend_emails(now),
+                          digests_sent=await self._digest_pass(now),
                           webhooks_queued=await self._sweep_webhooks(now),
                           **await self._billing_pass(now))
 
@@ -233,6 +250,31 @@ class Scheduler:
         self._last_email_sweep = now
         return resent
 
+    async def _digest_pass(self, now: datetime) -> int:
+        """Every DIGEST_PASS_EVERY: record and queue the digests now due."""
+        if self.rt.mail is None or (self._last_digest_pass is not None
+                                    and now - self._last_digest_pass < DIGEST_PASS_EVERY):
+            return 0
+        report = await self._step("send due digests",
+                                  send_due_digests(self.rt, nothing_to_say=self._empty_digests))
+        if report is None:
+            return 0
+        self._last_digest_pass = now
+        if len(self._empty_digests) > 100_000:   # old periods: let them go
+            self._empty_digests.clear()
+        return report.sent
+
+    async def _read_suspended(self, now: datetime) -> None:
+        """Every SUSPENDED_EVERY: which organizations are suspended (on failure, the last
+        answer holds until the next tick)."""
+        if (self._last_suspended_read is not None
+                and now - self._last_suspended_read < SUSPENDED_EVERY):
+            return
+        suspended = await self._step("read suspended organizations", suspended_org_ids(self.rt))
+        if suspended is not None:
+            self.suspended = suspended
+            self._last_suspended_read = now
+
     async def _purge_records(self, now: datetime) -> int:
         """Every PURGE_EVERY: delete idempotency keys and seen signatures past their window."""
         if self._last_purge is not None and now - self._last_purge < PURGE_EVERY:
@@ -267,7 +309,7 @@ class Scheduler:
         """Seconds to sleep: until the next Scheduled post falls due, so it is claimed at its
         time rather than up to a whole interval later, but never longer than ``interval``."""
         try:
-            next_due = await self.rt.store.next_due_at()
+            next_due = await self.rt.store.next_due_at(excluding_orgs=self.suspended)
         except Exception:  # the store is down: the next tick logs it
             return interval
         if next_due is None:
@@ -294,7 +336,8 @@ class Scheduler:
         started = time.monotonic()
         total: int | None = None
         while True:
-            sent = await self._step("dispatch due posts", dispatch_due_posts(self.rt, self.queue))
+            sent = await self._step("dispatch due posts", dispatch_due_posts(
+                self.rt, self.queue, excluding_orgs=self.suspended))
             if sent is None:
                 return total
             total = (total or 0) + sent

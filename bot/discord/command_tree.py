@@ -112,6 +112,9 @@ SUBCOMMANDS: tuple[Subcommand | SubcommandGroup, ...] = (
             _channel("The review channel"),)),
         Subcommand("notify-channel", "Where notices go.", (
             _channel("The notification channel"),)),
+        Subcommand("support", "Let PostFlow's operators see the organization (Owner).", (
+            Option("switch", OptionKind.STRING, "on or off", required=True,
+                   choices=("on", "off")),)),
         Subcommand("approval", "Show or change the approval policy.", (
             Option("change", OptionKind.STRING,
                    "e.g. quorum 2, role admin, deadline 48; add: for <account>"),)),
@@ -129,9 +132,20 @@ SUBCOMMANDS: tuple[Subcommand | SubcommandGroup, ...] = (
     Subcommand("join", "Accept an invitation with the code from its page.", (
         Option("code", OptionKind.STRING, "The code the invitation's page gave",
                required=True),)),
+    SubcommandGroup("apikey", "Keys for the REST API (Admins).", (
+        Subcommand("create", "Create a key; it is shown once, to you only.", (
+            Option("name", OptionKind.STRING, "What the key is for, e.g. cms", required=True),
+            Option("scopes", OptionKind.STRING,
+                   "Comma-separated, e.g. posts:read,posts:write", required=True))),
+        Subcommand("list", "The keys: names, scopes and last use (never the keys)."),
+        Subcommand("revoke", "Refuse a key from now on.", (
+            Option("key", OptionKind.STRING, "The key's id (key_...)", required=True),)),
+    )),
     Subcommand("billing", "A link to the billing page (Owner)."),
     Subcommand("link", "Link another Slack workspace or Discord server to the organization.", (
         Option("code", OptionKind.STRING, "A code from /postflow link on the other one"),)),
+    Subcommand("audit", "The organization's audit log, newest first (Admins and Owners).", (
+        Option("page", OptionKind.INTEGER, "The page (ten events a page)", min_value=1),)),
     Subcommand("email", "Your email address and what PostFlow mails you.", (
         Option("change", OptionKind.STRING,
                "set ADDRESS, or prefs failures off digest weekly; empty: show"),)),

@@ -1,7 +1,9 @@
 """Liveness (``/healthz``: the process answers) and readiness (``/readyz``: it can do its job).
 
-Readiness needs the store, the broker, and a worker that consumed a canary recently. A failed
-check is named with the exception's class only: its text could hold a host name or a URL.
+Readiness needs the store, the broker, a worker that consumed a canary recently, a scheduler
+lag (how long the oldest due post has waited) within ``ready_max_scheduler_lag_seconds`` and
+every queue within ``ready_max_queue_depth`` waiting messages. A failed check is named with the
+exception's class only: its text could hold a host name or a URL.
 """
 
 from __future__ import annotations
@@ -11,8 +13,9 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from hub.routes import BROKER_PING, RUNTIME
+from hub.routes import BROKER_PING, QUEUE_DEPTHS, RUNTIME
 from postflow.usecases.health import worker_health
+from postflow.usecases.operations import scheduler_lag_seconds
 
 CHECK_TIMEOUT_SECONDS = 3.0
 
@@ -36,9 +39,22 @@ async def readyz(request: web.Request) -> web.Response:
         seen = health.last_consumed_at
         return {"ok": health.healthy, "last_consumed_at": seen.isoformat() if seen else None}
 
-    names = ("store", "broker", "worker")
+    async def scheduler() -> CheckResult:
+        lag = await scheduler_lag_seconds(rt)
+        limit = rt.settings.ready_max_scheduler_lag_seconds
+        return {"ok": limit is None or lag <= limit, "lag_seconds": round(lag, 3),
+                "max_lag_seconds": limit}
+
+    async def queues() -> CheckResult:
+        depths = await request.app[QUEUE_DEPTHS]()
+        limit = rt.settings.ready_max_queue_depth
+        over = sorted(name for name, depth in depths.items()
+                      if limit is not None and depth > limit)
+        return {"ok": not over, "depths": depths, "max_depth": limit, "over": over}
+
+    names = ("store", "broker", "worker", "scheduler", "queues")
     results = await asyncio.gather(_passes(rt.store.ping), _passes(request.app[BROKER_PING]),
-                                   _run(worker))
+                                   _run(worker), _run(scheduler), _run(queues))
     checks = dict(zip(names, results, strict=True))
     ready = all(check["ok"] for check in checks.values())
     return web.json_response({"status": "ready" if ready else "not_ready", "checks": checks},

@@ -29,6 +29,7 @@ from datetime import datetime, timedelta
 
 from aiohttp import web
 
+from hub.admission import admit_request
 from hub.errors import HubError
 from hub.hook_request import parse_hook_body
 from hub.request_body import read_body
@@ -39,6 +40,7 @@ from postflow.hooks import IdempotencyRecord, IdempotencyState, IncomingHook
 from postflow.local_time import in_zone
 from postflow.posts import Post, PostSource
 from postflow.publish_queue import PublishQueue
+from postflow.rate_limits import RateScope
 from postflow.runtime import Runtime
 from postflow.usecases.dispatch import dispatch_if_due
 from postflow.usecases.hook_templates import RenderedPost, render_hook_post
@@ -69,6 +71,7 @@ async def post_to_hook(request: web.Request) -> web.Response:
                            rt.settings.http_body_timeout_seconds)
     signed_at = verify_hook_request(rt, hook, request.headers.get(signature_header_name(hook)),
                                     body)
+    await admit_request(request, rt, hook.org_id, RateScope.HOOK, hook.id)
     key = idempotency_key(request) or implicit_idempotency_key(hook, body)
     first_sight = await admit_hook_post(rt, hook, signed_at, body)
     if key is None and not first_sight:
@@ -94,6 +97,7 @@ async def get_hook_post(request: web.Request) -> web.Response:
     hook = await find_requested_hook(rt, request.match_info["hook_id"])
     verify_hook_request(rt, hook, request.headers.get(signature_header_name(hook)),
                         request.rel_url.raw_path.encode("utf-8"))
+    await admit_request(request, rt, hook.org_id, RateScope.HOOK, hook.id)
     post = await read_hook_post(rt, hook, request.match_info["post_id"])
     attempts = await rt.store.list_attempts(hook.org_id, post.id)
     return web.json_response(post_progress(post, attempts))

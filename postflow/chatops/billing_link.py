@@ -23,6 +23,7 @@ from postflow.errors import Unauthorized
 from postflow.organizations import Member, Organization, Role
 from postflow.runtime import Runtime
 from postflow.signed_tokens import TokenRefused
+from postflow.usecases.audit_log import record
 
 LINK_TTL = timedelta(minutes=15)
 PAGE_PATH = "/billing"
@@ -54,6 +55,7 @@ async def billing_link(rt: Runtime, who: Membership) -> Reply:
     """``/postflow billing``: the link, for an Owner only, seen only by them."""
     require(who.member.role, Permission.BILLING)
     minutes = int(LINK_TTL.total_seconds() // 60)
+    await record(rt, who.org.id, who.actor, "billing.link_issued", who.member.id)
     return Reply(text=f"Billing of {who.org.name}: {billing_url(rt, who.org.id, who.member.id)} "
                       f"(for you only; the link works for {minutes} minutes).")
 

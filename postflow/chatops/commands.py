@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from postflow.chatops import accounts, inbox, org_settings, post_lists, queue_edits
+from postflow.chatops import accounts, audit_view, inbox, org_settings, post_lists, queue_edits
+from postflow.chatops.api_keys import apikey_command
 from postflow.chatops.billing_link import billing_link
 from postflow.chatops.callers import Caller, Membership, resolve_member
 from postflow.chatops.email_settings import email_command
@@ -91,6 +92,10 @@ async def _settings(req: Request, args: list[str]) -> Reply:
     return await org_settings.settings_command(req.rt, req.who, args)
 
 
+async def _apikey(req: Request, args: list[str]) -> Reply:
+    return await apikey_command(req.rt, req.who, args)
+
+
 async def _inbox(req: Request, args: list[str]) -> Reply:
     return await inbox.inbox_command(req.rt, req.who, args)
 
@@ -101,6 +106,10 @@ async def _email(req: Request, args: list[str]) -> Reply:
 
 async def _invite(req: Request, args: list[str]) -> Reply:
     return await invite_command(req.rt, req.who, args)
+
+
+async def _audit(req: Request, args: list[str]) -> Reply:
+    return await audit_view.audit_command(req.rt, req.who, args)
 
 
 async def _role(req: Request, args: list[str]) -> Reply:
@@ -141,7 +150,8 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
             "Stop posting to an account and forget its access; its posts and queue stay until "
             "it is connected again.",
             "/postflow disconnect sandbox-1", Permission.MANAGE_CONNECTIONS, _disconnect),
-    Command("settings", "settings [timezone|review-channel|notify-channel|approval <value>]",
+    Command("settings", "settings [timezone|review-channel|notify-channel|approval|support "
+            "<value>]",
             "Show the organization's settings; Admins change them.",
             "/postflow settings timezone Europe/Paris", Permission.MANAGE_SETTINGS, _settings),
     Command("role", "role @person <viewer|member|admin|owner>",
@@ -156,6 +166,10 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
             "Accept an invitation from here: the code is on the invitation's page "
             "(Join from Slack or Discord).", "/postflow join ABCDE-FGHJK", Permission.READ,
             None),
+    Command("apikey", "apikey create <name> <scope,...>|list|revoke <key id>",
+            "Keys for the REST API (/v1): a new key is shown once, to you only.",
+            "/postflow apikey create cms posts:read,posts:write", Permission.MANAGE_API_KEYS,
+            _apikey),
     Command("inbox", "inbox [read]",
             "Your latest notices, unread first, with links to the posts; `read` marks them "
             "all read.", "/postflow inbox", Permission.READ, _inbox),
@@ -163,6 +177,10 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
             "Your email address (confirmed by a link mailed to it) and what PostFlow mails "
             "you: failures, connections, security, billing (Owners), a digest.",
             "/postflow email prefs failures on digest weekly", Permission.READ, _email),
+    Command("audit", "audit [page]",
+            "The organization's audit log, newest first: who installed, linked, connected, "
+            "changed roles, hooks, settings and billing, and when.",
+            "/postflow audit 2", Permission.READ_AUDIT, _audit),
     Command("billing", "billing", "A link to the organization's billing page (15 minutes, "
             "for you only).", "/postflow billing", Permission.BILLING, _billing),
     Command("link", "link [CODE]",
@@ -208,6 +226,8 @@ async def run_button(rt: Runtime, queue: PublishQueue | None, caller: Caller, ac
             return await post_lists.list_page(rt, who, value)
         if action == ButtonAction.INBOX_READ:
             return await inbox.read_inbox(rt, who)
+        if action == ButtonAction.AUDIT_PAGE:
+            return await audit_view.press_audit_page(rt, who, value)
         raise BadInput("That button is out of date; run the command again.")
     except PostFlowError as err:
         return Reply(text=err.message, error=True)
@@ -240,5 +260,6 @@ async def help_reply(rt: Runtime, caller: Caller) -> Reply:
                                      else ""))))
     roles = ("Roles: Viewer sees posts and accounts; Member also drafts and asks for review; "
              "Admin also approves, schedules without review, cancels, publishes now and manages "
-             "accounts, queues, settings and roles; Owner also handles billing.")
+             "accounts, queues, settings and roles, and reads the audit log; Owner also handles "
+             "billing and support access.")
     return Reply(text=f"{intro} {roles}", items=tuple(items))

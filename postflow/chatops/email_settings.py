@@ -24,7 +24,7 @@ from postflow.runtime import Runtime
 
 USAGE = ("`/postflow email set you@example.com`, or `/postflow email prefs failures off "
          "digest weekly` (kinds: failures, connections, security, billing; digest: daily, "
-         "weekly or none).")
+         "weekly or none, at 08:00 in `timezone Europe/Paris`, else the organization's).")
 
 
 async def email_command(rt: Runtime, who: Membership, args: list[str]) -> Reply:
@@ -48,20 +48,26 @@ async def email_command(rt: Runtime, who: Membership, args: list[str]) -> Reply:
     if action in ("prefs", "preferences"):
         if not rest:
             return _show(who.member)
-        turn, digest = parse_prefs(rest)
+        turn, digest, timezone = parse_prefs(rest)
         member = await set_preferences(rt, who.org, who.member, turn=turn, digest=digest,
-                                       actor=who.actor)
+                                       timezone=timezone, actor=who.actor)
         return _show(member, "Saved.")
     raise BadInput(f"`{args[0]}` is not an email command: {USAGE}")
 
 
-def parse_prefs(words: list[str]) -> tuple[dict[EmailKind, bool], DigestFrequency | None]:
-    """``failures off digest weekly`` -> ({FAILURES: False}, WEEKLY)."""
+def parse_prefs(words: list[str]) -> tuple[dict[EmailKind, bool], DigestFrequency | None,
+                                           str | None]:
+    """``failures off digest weekly timezone Europe/Paris`` -> ({FAILURES: False}, WEEKLY,
+    ``Europe/Paris``)."""
     if len(words) % 2:
         raise BadInput(f"Say each kind with on or off: {USAGE}")
     turn: dict[EmailKind, bool] = {}
     digest: DigestFrequency | None = None
+    timezone: str | None = None
     for name, value in zip(words[::2], words[1::2], strict=True):
+        if name.lower() == "timezone":
+            timezone = value
+            continue
         if name.lower() == "digest":
             digest = parse_digest(value)
             continue
@@ -69,7 +75,7 @@ def parse_prefs(words: list[str]) -> tuple[dict[EmailKind, bool], DigestFrequenc
         if value.lower() not in ("on", "off"):
             raise BadInput(f"Say on or off after {name}: {USAGE}")
         turn[kind] = value.lower() == "on"
-    return turn, digest
+    return turn, digest, timezone
 
 
 def _show(member: Member, first: str = "") -> Reply:

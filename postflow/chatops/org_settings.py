@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from postflow.chatops.callers import Membership
 from postflow.chatops.formatting import channel_mention, parse_channel
-from postflow.chatops.permissions import Permission, require
+from postflow.chatops.permissions import Permission, refuse, require
 from postflow.chatops.replies import Item, Reply
 from postflow.chatops.review_settings import approval_settings
 from postflow.errors import BadInput
-from postflow.organizations import ChatChannel, Organization
+from postflow.organizations import ChatChannel, Organization, Role
 from postflow.runtime import Runtime
 from postflow.timezones import require_timezone
+from postflow.usecases.admin_support import set_support_access
 from postflow.usecases.audit_log import record
 
 #: setting word -> Organization field.
@@ -20,7 +21,8 @@ CHANNEL_SETTINGS = {"review-channel": "review_channel",
 USAGE = ("Change one with `/postflow settings timezone Europe/Paris`, "
          "`/postflow settings review-channel #social` (or `here`, or `none`) or "
          "`/postflow settings notify-channel #alerts`; the approval policy with "
-         "`/postflow settings approval`.")
+         "`/postflow settings approval`; whether PostFlow's operators may look at your "
+         "accounts and posts to help you with `/postflow settings support on|off` (Owner).")
 
 
 async def settings_command(rt: Runtime, who: Membership, args: list[str]) -> Reply:
@@ -30,6 +32,8 @@ async def settings_command(rt: Runtime, who: Membership, args: list[str]) -> Rep
         args = []
     if args and args[0].lower() == "approval":
         return await approval_settings(rt, who, args[1:])
+    if args and args[0].lower() == "support":
+        return await _support_setting(rt, who, args[1:])
     if not args:
         require(who.member.role, Permission.READ)
         return show_settings(who.org, "")
@@ -60,7 +64,8 @@ def show_settings(org: Organization, said: str) -> Reply:
     lines = (f"Time zone: {org.timezone}",
              f"Review channel: {_describe(org.review_channel)}",
              f"Notification channel: {_describe(org.notification_channel)}",
-             f"Plan: {org.plan}")
+             f"Plan: {org.plan}",
+             f"Support access: {'on' if org.support_access else 'off'}")
     text = f"{said} " if said else ""
     return Reply(text=text + f"Settings of {org.name}. {USAGE}",
                  items=(Item(title=org.name, lines=lines),))
@@ -84,3 +89,22 @@ def _describe(channel: ChatChannel | None) -> str:
 def _channel_text(org: Organization, name: str) -> str:
     channel: ChatChannel | None = getattr(org, CHANNEL_SETTINGS[name])
     return "" if channel is None else channel.channel_id
+
+
+async def _support_setting(rt: Runtime, who: Membership, args: list[str]) -> Reply:
+    """``support on|off``: the Owner lets PostFlow's operators open a read-only view of the
+    organization's accounts and recent posts, or stops them; each look is in the audit log."""
+    if not args:
+        require(who.member.role, Permission.READ)
+        return show_settings(who.org, "")
+    if who.member.role is not Role.OWNER:
+        refuse(who.member.role, Role.OWNER, "Turning support access on or off")
+    if len(args) != 1 or args[0].lower() not in ("on", "off"):
+        raise BadInput("Say `/postflow settings support on` or `/postflow settings support off`.")
+    enabled = args[0].lower() == "on"
+    updated = await set_support_access(rt, who.org.id, enabled, actor=who.actor)
+    said = ("Support access is on: PostFlow's operators may open a read-only view of your "
+            "accounts and recent posts, and each look is written to the audit log "
+            "(`/postflow audit`)." if enabled else
+            "Support access is off: PostFlow's operators cannot look at your accounts or posts.")
+    return show_settings(updated, said)

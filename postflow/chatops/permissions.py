@@ -23,6 +23,9 @@ class Permission(StrEnum):
     MANAGE_MEMBERS = "manage_members"
     BILLING = "billing"
     LINK_WORKSPACES = "link_workspaces"
+    #: Read the organization's audit log (``/postflow audit``).
+    READ_AUDIT = "read_audit"
+    MANAGE_API_KEYS = "manage_api_keys"
 
 
 #: The least role that has each permission; every role has what the roles below it have.
@@ -39,6 +42,8 @@ NEEDED_ROLE: dict[Permission, Role] = {
     Permission.MANAGE_MEMBERS: Role.ADMIN,
     Permission.BILLING: Role.OWNER,
     Permission.LINK_WORKSPACES: Role.OWNER,
+    Permission.READ_AUDIT: Role.ADMIN,
+    Permission.MANAGE_API_KEYS: Role.ADMIN,
 }
 
 #: How a refusal names the action, as the start of a sentence.
@@ -55,6 +60,8 @@ ACTION_WORDS: dict[Permission, str] = {
     Permission.MANAGE_MEMBERS: "Changing roles",
     Permission.BILLING: "Billing",
     Permission.LINK_WORKSPACES: "Linking another workspace",
+    Permission.READ_AUDIT: "Reading the audit log",
+    Permission.MANAGE_API_KEYS: "Managing API keys",
 }
 
 

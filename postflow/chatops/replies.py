@@ -14,6 +14,7 @@ class ButtonAction(StrEnum):
     PUBLISH_NOW = "publish_now"  # value: post id
     LIST_PAGE = "list_page"  # value: "<group>:<page>"
     INBOX_READ = "inbox_read"  # value: "all" (the presser's own notices)
+    AUDIT_PAGE = "audit_page"  # value: "<page>"
 
 
 class ButtonStyle(StrEnum):

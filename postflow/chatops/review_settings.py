@@ -51,7 +51,8 @@ async def approval_settings(rt: Runtime, who: Membership, args: list[str]) -> Re
         new = ApprovalPolicy.model_validate(new.model_dump())
     if new is not None and new.quorum > 1:
         # More than one approval per post is what the paid plans' multi-step approval is.
-        require_feature(rt.plans, who.org.plan, Feature.MULTI_STEP_APPROVAL)
+        require_feature(rt.plans, who.org.plan, Feature.MULTI_STEP_APPROVAL,
+                        flags=who.org.feature_flags)
     await rt.store.save_approval_policy(org_id, scope, new)
     await record(rt, org_id, who.actor, "organization.approval_policy_changed", scope or org_id,
                  setting=name, value=" ".join(values), scope=scope or "organization")

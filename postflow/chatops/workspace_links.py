@@ -9,6 +9,7 @@ from postflow.chatops.permissions import Permission, require
 from postflow.chatops.replies import Reply
 from postflow.errors import BadInput
 from postflow.runtime import Runtime
+from postflow.usecases.audit_log import record
 from postflow.usecases.workspace_links import CODE_TTL, issue_link_code, redeem_link_code
 
 
@@ -22,6 +23,8 @@ async def link_command(rt: Runtime, caller: Caller, args: list[str]) -> Reply:
     who = await resolve_member(rt, caller)
     require(who.member.role, Permission.LINK_WORKSPACES)
     link = issue_link_code(rt, who.org, who.member)
+    await record(rt, who.org.id, who.actor, "workspace.link_code_issued", who.member.id,
+                 expires_at=link.expires_at.isoformat())
     minutes = int(CODE_TTL.total_seconds() // 60)
     return Reply(text=(
         f"To link another Slack workspace or Discord server to {who.org.name}, run this there "

@@ -14,6 +14,7 @@ from postflow.mailing.outbox import EmailOutbox
 from postflow.mailing.recipients import effective_preferences
 from postflow.organizations import Member, Organization
 from postflow.runtime import Runtime
+from postflow.timezones import require_timezone
 from postflow.usecases.audit_log import record
 
 #: A deliberately plain check: one @, a dot in the domain, no spaces or angle brackets. The
@@ -78,7 +79,8 @@ async def confirm_member_address(rt: Runtime, token: object) -> tuple[Organizati
 
 async def set_preferences(rt: Runtime, org: Organization, member: Member, *,
                           turn: dict[EmailKind, bool] | None = None,
-                          digest: DigestFrequency | None = None, actor: str) -> Member:
+                          digest: DigestFrequency | None = None, timezone: str | None = None,
+                          actor: str) -> Member:
     """Turn kinds of mail on or off and choose the digest, starting from what the member has
     now (their role's defaults if they never chose)."""
     prefs: EmailPreferences = effective_preferences(member)
@@ -86,11 +88,14 @@ async def set_preferences(rt: Runtime, org: Organization, member: Member, *,
         prefs = prefs.with_kind(kind, on)
     if digest is not None:
         prefs = prefs.model_copy(update={"digest": digest})
-    updated = member.model_copy(update={"email_preferences": prefs})
+    update: dict[str, object] = {"email_preferences": prefs}
+    if timezone is not None:
+        update["timezone"] = require_timezone(timezone)
+    updated = member.model_copy(update=update)
     await rt.store.update_member(updated)
     await record(rt, org.id, actor, "member.email_preferences_set", member.id,
                  immediate=",".join(k.value for k in prefs.immediate),
-                 digest=prefs.digest.value)
+                 digest=prefs.digest.value, timezone=updated.timezone or "")
     return updated
 
 
@@ -132,5 +137,6 @@ def describe_preferences(member: Member) -> list[str]:
     prefs = effective_preferences(member)
     lines = [f"{wording.KIND_NAMES[kind]} ({kind.value}): {'on' if prefs.wants(kind) else 'off'}"
              for kind in EmailKind if kind is not EmailKind.DIGEST]
-    lines.append(f"digest: {prefs.digest.value}")
+    lines.append(f"digest: {prefs.digest.value}"
+                 + (f" at 08:00 {member.timezone}" if member.timezone else ""))
     return lines

@@ -6,10 +6,14 @@ autoescaped), and every mail reads whole in plain text.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
-from postflow.connections import Connection
+from postflow.connections import Connection, ConnectionStatus
 from postflow.email.content import EmailAction, EmailContent
-from postflow.email.preferences import EmailKind
+from postflow.email.preferences import DigestFrequency, EmailKind
+from postflow.mailing.digests import DigestFacts
+from postflow.plans import LIMIT_NOUNS, shown_amount
 from postflow.posts import Post, PostStatus, TargetStatus
 from postflow.publish_causes import one_line, target_cause
 
@@ -150,3 +154,68 @@ def plan_limit(org_name: str, limit: str, message: str) -> EmailContent:
 def _account_name(accounts: Mapping[str, Connection], connection_id: str, network: str) -> str:
     account = accounts.get(connection_id)
     return f"{account.display_name} ({network})" if account is not None else f"{network} account"
+
+
+#: How many upcoming posts and waiting reviews a digest lists one by one.
+DIGEST_LISTED = 5
+
+
+def digest(facts: DigestFacts) -> EmailContent:
+    """A daily or weekly digest: what happened in the period, what comes next, what waits."""
+    daily = facts.period.frequency is DigestFrequency.DAILY
+    span = "yesterday" if daily else "last week"
+    since = _local(facts.period.since, facts.zone)
+    headline = (f"{span.capitalize()} in {facts.org_name}: {_count(facts.published, 'post')} "
+                f"published, {facts.failed} failed.")
+    lines: list[tuple[str, str]] = [
+        ("Published", f"{facts.published} (since {since})"),
+        ("Failed", f"{facts.failed}" + (" — `/postflow list failed` in chat shows them"
+                                        if facts.failed else "")),
+        ("Coming up in the next 7 days", f"{_count(len(facts.upcoming), 'scheduled post')}"),
+    ]
+    for post in facts.upcoming[:DIGEST_LISTED]:
+        due = post.due_at or post.scheduled_at
+        assert due is not None
+        lines.append((_local(due, facts.zone), f"“{one_line(post.text, 70)}”"))
+    if len(facts.upcoming) > DIGEST_LISTED:
+        lines.append(("And", f"{len(facts.upcoming) - DIGEST_LISTED} more"))
+    if facts.waiting:
+        lines.append(("Waiting for your approval", _count(len(facts.waiting), "post")))
+        for waiting in facts.waiting[:DIGEST_LISTED]:
+            lines.append((f"Post {waiting.post.id}",
+                          f"“{one_line(waiting.post.text, 70)}” {waiting.link}"))
+    for account in facts.accounts:
+        lines.append((f"{account.display_name} ({account.network})",
+                      _account_state(account, facts)))
+    for line in facts.usage:
+        if line.allowed is not None:
+            lines.append((f"Plan: {LIMIT_NOUNS[line.limit].removeprefix('of ')}",
+                          f"{shown_amount(line.limit, line.used)} of "
+                          f"{shown_amount(line.limit, line.allowed)}"))
+    paragraphs = []
+    if facts.accounts:
+        paragraphs.append("An Admin reconnects an account with `/postflow connect NETWORK` "
+                          "in chat.")
+    if any(line.near for line in facts.usage):
+        paragraphs.append("The organization is near a limit of its plan: an Owner sees the "
+                          "plan with `/postflow billing` in chat.")
+    return EmailContent(
+        subject=f"Your {'daily' if daily else 'weekly'} PostFlow digest for {facts.org_name}",
+        headline=headline, facts=tuple(lines), paragraphs=tuple(paragraphs),
+        action=(EmailAction("Review the first post waiting for you", facts.waiting[0].link)
+                if facts.waiting else None))
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _local(instant: datetime, zone: ZoneInfo) -> str:
+    local = instant.astimezone(zone)
+    return f"{local:%a %d %b %H:%M} ({zone.key})"
+
+
+def _account_state(account: Connection, facts: DigestFacts) -> str:
+    if account.status is ConnectionStatus.NEEDS_RECONNECT or account.token_expires_at is None:
+        return "needs reconnecting"
+    return f"stops working {_local(account.token_expires_at, facts.zone)}"

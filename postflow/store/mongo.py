@@ -18,6 +18,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from postflow.api_keys import ApiKey
 from postflow.approvals import ApprovalPolicy
 from postflow.attempts import AttemptOutcome, PublishAttempt
 from postflow.audit import AuditEvent
@@ -32,6 +33,7 @@ from postflow.hooks import IdempotencyRecord, IdempotencyState, IncomingHook
 from postflow.inbox import InboxEntry
 from postflow.org_media import MEDIA_BYTES_METRIC, MEDIA_BYTES_PERIOD, OrgMedia
 from postflow.organizations import Member, Organization, Workspace
+from postflow.pages import PageAfter, PostFilter
 from postflow.posts import Post, PostStatus
 from postflow.queues import QueueSettings
 from postflow.recurrence import RecurringSeries, SeriesStatus
@@ -71,6 +73,7 @@ INDEXES: list[tuple[str, IndexKeys, bool]] = [
     ("posts", [("org_id", ASCENDING), ("media.media_id", ASCENDING)], False),
     ("attempts", [("org_id", ASCENDING), ("post_id", ASCENDING)], False),
     ("audit", [("org_id", ASCENDING), ("subject_id", ASCENDING), ("at", ASCENDING)], False),
+    ("audit", [("org_id", ASCENDING), ("at", ASCENDING)], False),
     ("usage", [("org_id", ASCENDING), ("metric", ASCENDING), ("period", ASCENDING)], True),
     ("org_media", [("org_id", ASCENDING), ("media_id", ASCENDING)], True),
     ("org_media", [("last_used_at", ASCENDING)], False),
@@ -96,6 +99,12 @@ INDEXES: list[tuple[str, IndexKeys, bool]] = [
     ("outgoing_emails", [("dedupe_key", ASCENDING)], True),
     ("outgoing_emails", [("status", ASCENDING), ("created_at", ASCENDING)], False),
     ("outgoing_emails", [("org_id", ASCENDING), ("created_at", ASCENDING)], False),
+    ("api_keys", [("org_id", ASCENDING), ("created_at", ASCENDING)], False),
+    ("posts", [("org_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)], False),
+    ("audit", [("org_id", ASCENDING), ("at", DESCENDING), ("_id", DESCENDING)], False),
+    ("posts", [("org_id", ASCENDING), ("status", ASCENDING), ("updated_at", ASCENDING)], False),
+    ("reviews", [("org_id", ASCENDING), ("state", ASCENDING), ("requested_at", ASCENDING)],
+     False),
 ]
 
 #: (collection, field): MongoDB deletes a record once the time in ``field`` has passed (its
@@ -115,6 +124,23 @@ OLDEST_FIRST = [("created_at", ASCENDING), ("_id", ASCENDING)]
 def _any_of(statuses: Sequence[PostStatus]) -> Document:
     """A ``status`` condition: one of ``statuses``."""
     return {"$in": [PostStatus(s).value for s in statuses]}
+
+
+def _before(field: str, after: PageAfter | None) -> Document:
+    """Keyset condition: strictly before ``after`` in (``field``, _id) descending order."""
+    if after is None:
+        return {}
+    at = as_utc(after.at)
+    return {"$or": [{field: {"$lt": at}}, {field: at, "_id": {"$lt": after.id}}]}
+
+
+def _between(low: datetime | None, high: datetime | None) -> Document | None:
+    bounds: Document = {}
+    if low is not None:
+        bounds["$gte"] = as_utc(low)
+    if high is not None:
+        bounds["$lt"] = as_utc(high)
+    return bounds or None
 
 
 def idempotency_record(doc: Mapping[str, Any]) -> IdempotencyRecord:
@@ -225,6 +251,11 @@ class MongoStore(MongoWebhookRecords, MongoInvitationRecords):
 
     async def list_organizations(self) -> list[Organization]:
         return await self._find_models(Organization, "organizations", {}, OLDEST_FIRST)
+
+    async def list_suspended_org_ids(self) -> list[str]:
+        docs = await self._coll("organizations").find(
+            {"suspension": {"$ne": None}}, {"_id": 1}).sort([("_id", ASCENDING)]).to_list()
+        return [str(doc["_id"]) for doc in docs]
 
     async def update_organization(self, org: Organization) -> None:
         await self._replace("organizations", {"_id": org.id}, model_document(org),
@@ -509,6 +540,22 @@ class MongoStore(MongoWebhookRecords, MongoInvitationRecords):
         return await self._find_models(
             Post, "posts", filter_, [("created_at", DESCENDING), ("_id", DESCENDING)], limit)
 
+    async def list_posts_page(self, org_id: str, filter_: PostFilter, *,
+                              after: PageAfter | None, limit: int) -> list[Post]:
+        query: Document = {"org_id": org_id, **_before("created_at", after)}
+        if filter_.statuses is not None:
+            query["status"] = _any_of(filter_.statuses)
+        if filter_.network is not None:
+            query["targets.network"] = filter_.network
+        created = _between(filter_.created_from, filter_.created_before)
+        if created is not None:
+            query["$and"] = [{"created_at": created}]
+        scheduled = _between(filter_.scheduled_from, filter_.scheduled_before)
+        if scheduled is not None:
+            query["scheduled_at"] = scheduled
+        return await self._find_models(
+            Post, "posts", query, [("created_at", DESCENDING), ("_id", DESCENDING)], limit)
+
     async def list_posts_soonest_first(self, org_id: str, statuses: Sequence[PostStatus], *,
                                        offset: int, limit: int) -> list[Post]:
         # The order needs "due_at, else scheduled_at": sorted here on the few fields it needs,
@@ -532,6 +579,12 @@ class MongoStore(MongoWebhookRecords, MongoInvitationRecords):
         return await self._coll("posts").count_documents(
             {"org_id": org_id, "status": _any_of(statuses)})
 
+    async def count_posts_updated_between(self, org_id: str, statuses: Sequence[PostStatus],
+                                          since: datetime, until: datetime) -> int:
+        return await self._coll("posts").count_documents(
+            {"org_id": org_id, "status": _any_of(statuses),
+             "updated_at": {"$gte": as_utc(since), "$lt": as_utc(until)}})
+
     async def replace_post(self, post: Post, expected_version: int, *,
                            audit: Sequence[AuditEvent] = (),
                            attempt: PublishAttempt | None = None) -> None:
@@ -545,17 +598,20 @@ class MongoStore(MongoWebhookRecords, MongoInvitationRecords):
         if audit:
             await self._coll("audit").insert_many([model_document(e) for e in audit])
 
-    async def find_due_posts(self, now: datetime, limit: int) -> list[Post]:
+    async def find_due_posts(self, now: datetime, limit: int, *,
+                             excluding_orgs: Sequence[str] = ()) -> list[Post]:
+        filter_: Document = {"status": PostStatus.SCHEDULED.value, "due_at": {"$lte": as_utc(now)}}
+        if excluding_orgs:
+            filter_["org_id"] = {"$nin": list(excluding_orgs)}
         return await self._find_models(
-            Post, "posts",
-            {"status": PostStatus.SCHEDULED.value, "due_at": {"$lte": as_utc(now)}},
-            [("due_at", ASCENDING), ("_id", ASCENDING)], limit,
-        )
+            Post, "posts", filter_, [("due_at", ASCENDING), ("_id", ASCENDING)], limit)
 
-    async def next_due_at(self) -> datetime | None:
-        doc = await self._coll("posts").find_one(
-            {"status": PostStatus.SCHEDULED.value, "due_at": {"$ne": None}}, {"due_at": 1},
-            sort=[("due_at", ASCENDING)])
+    async def next_due_at(self, *, excluding_orgs: Sequence[str] = ()) -> datetime | None:
+        filter_: Document = {"status": PostStatus.SCHEDULED.value, "due_at": {"$ne": None}}
+        if excluding_orgs:
+            filter_["org_id"] = {"$nin": list(excluding_orgs)}
+        doc = await self._coll("posts").find_one(filter_, {"due_at": 1},
+                                                 sort=[("due_at", ASCENDING)])
         return None if doc is None else as_utc(doc["due_at"])
 
     async def find_stale_posts(self, statuses: Sequence[PostStatus], updated_before: datetime,
@@ -646,6 +702,41 @@ class MongoStore(MongoWebhookRecords, MongoInvitationRecords):
             filter_["subject_id"] = subject_id
         return await self._find_models(
             AuditEvent, "audit", filter_, [("at", ASCENDING), ("_id", ASCENDING)], limit)
+
+    async def list_recent_audit(self, org_id: str, *, offset: int = 0,
+                                limit: int = 20) -> list[AuditEvent]:
+        if limit <= 0:
+            return []
+        cursor = self._coll("audit").find({"org_id": org_id}).sort(
+            [("at", DESCENDING), ("_id", DESCENDING)]).skip(max(offset, 0)).limit(limit)
+        return [document_model(AuditEvent, doc) for doc in await cursor.to_list()]
+    async def list_audit_page(self, org_id: str, *, subject_id: str | None,
+                              after: PageAfter | None, limit: int) -> list[AuditEvent]:
+        query: Document = {"org_id": org_id, **_before("at", after)}
+        if subject_id is not None:
+            query["subject_id"] = subject_id
+        return await self._find_models(
+            AuditEvent, "audit", query, [("at", DESCENDING), ("_id", DESCENDING)], limit)
+
+    # -- API keys ---------------------------------------------------------------------------
+    async def insert_api_key(self, key: ApiKey) -> None:
+        await self._insert("api_keys", model_document(key), f"API key {key.id} already exists.")
+
+    async def find_api_key(self, key_id: str) -> ApiKey | None:
+        doc = await self._coll("api_keys").find_one({"_id": key_id})
+        return None if doc is None else document_model(ApiKey, doc)
+
+    async def list_api_keys(self, org_id: str) -> list[ApiKey]:
+        return await self._find_models(ApiKey, "api_keys", {"org_id": org_id}, OLDEST_FIRST)
+
+    async def update_api_key(self, key: ApiKey) -> None:
+        await self._replace("api_keys", {"_id": key.id, "org_id": key.org_id},
+                            model_document(key), f"API key {key.id} was not found.",
+                            f"API key {key.id} already exists.")
+
+    async def touch_api_key(self, key_id: str, at: datetime) -> None:
+        await self._coll("api_keys").update_one({"_id": key_id},
+                                                {"$set": {"last_used_at": as_utc(at)}})
 
     # -- usage metering ---------------------------------------------------------------------
     async def consume_usage(self, org_id: str, metric: str, period: str,
@@ -876,6 +967,11 @@ class MongoStore(MongoWebhookRecords, MongoInvitationRecords):
         await self._replace_versioned("reviews", review, review.org_id, review.id,
                                       expected_version, "review request")
 
+    async def list_open_reviews(self, org_id: str, limit: int) -> list[ReviewRequest]:
+        return await self._find_models(
+            ReviewRequest, "reviews", {"org_id": org_id, "state": ReviewState.OPEN.value},
+            [("requested_at", ASCENDING), ("_id", ASCENDING)], limit)
+
     async def find_expired_reviews(self, now: datetime, limit: int) -> list[ReviewRequest]:
         return await self._find_models(
             ReviewRequest, "reviews",
@@ -967,6 +1063,13 @@ class MongoStore(MongoWebhookRecords, MongoInvitationRecords):
              "$or": [{"claimed_until": None}, {"claimed_until": {"$lte": as_utc(now)}}]},
         ).sort(OLDEST_FIRST).limit(limit)
         return [_email(doc) for doc in await cursor.to_list()]
+
+    async def find_recorded_email_keys(self, keys: Sequence[str]) -> set[str]:
+        if not keys:
+            return set()
+        cursor = self._coll("outgoing_emails").find(
+            {"dedupe_key": {"$in": list(keys)}}, {"dedupe_key": 1, "_id": 0})
+        return {doc["dedupe_key"] for doc in await cursor.to_list()}
 
     async def list_outgoing_emails(self, org_id: str, limit: int) -> list[OutgoingEmail]:
         if limit <= 0:

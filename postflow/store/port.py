@@ -4,7 +4,8 @@ It is composed of one protocol per record type (``postflow/store/records/``).
 
 Every read and write of an organization's data takes its ``org_id``. A few lookups are global
 on purpose, because they are entry points that find the organization: ``find_hook`` (a webhook
-URL names only the hook), ``find_due_posts``, ``find_stale_posts`` and ``find_idle_media``
+URL names only the hook), ``find_api_key`` and ``touch_api_key`` (a bearer key names only
+itself), ``find_due_posts``, ``find_stale_posts`` and ``find_idle_media``
 (the scheduler serves all organizations), ``count_media_holders`` (media bytes are shared),
 ``find_workspace`` and ``find_chat_installation`` (a chat request names only
 its workspace), ``purge_inbox_entries`` (the scheduler's retention, for all organizations).
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from postflow.store.records.api_keys import ApiKeyRecords
 from postflow.store.records.attempts import AttemptRecords
 from postflow.store.records.audit import AuditRecords
 from postflow.store.records.billing_events import BillingEventRecords
@@ -51,7 +53,7 @@ class Store(OrganizationRecords, ChatInstallationRecords, OAuthStateRecords, Con
             AttemptRecords, AuditRecords, UsageRecords, OrgMediaRecords, HeartbeatRecords,
             SeriesRecords, ReviewRecords, ChatCommandRecords, BillingEventRecords, WebhookRecords,
             ChatDraftRecords, InboxRecords, OutgoingEmailRecords, EmailSuppressionRecords,
-            InvitationRecords, Protocol):
+            ApiKeyRecords, InvitationRecords, Protocol):
     """Every record type, and the connection's lifecycle."""
 
     async def ping(self) -> None:

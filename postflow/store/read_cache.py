@@ -8,9 +8,10 @@ by method: every method of the port is written out here and sorted into one of f
 :data:`UNCACHED_WRITES`), which the tests check cover the port, so a new store method cannot
 slip past the cache. There is no pass-through: a method the port lacks is an AttributeError.
 
-What may be stale, and for how long: a hook, organization or connection changed by *another*
-process (the CLI rotating a secret or disabling a hook, a worker marking a connection
-``needs_reconnect``, a plan change) is seen here up to ``ttl_seconds`` late. Writes made
+What may be stale, and for how long: a hook, organization, connection or API key changed by
+*another* process (the CLI rotating a secret, disabling a hook or revoking an API key, a worker
+marking a connection ``needs_reconnect``, a plan change) is seen here up to ``ttl_seconds``
+late. Writes made
 through this wrapper empty the cache at once, so this process always reads its own writes.
 Usage counters, posts, media held by organizations (a tenancy check must see the last write)
 and everything else are never cached.
@@ -27,6 +28,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 
+from postflow.api_keys import ApiKey
 from postflow.approvals import ApprovalPolicy
 from postflow.attempts import PublishAttempt
 from postflow.audit import AuditEvent
@@ -40,6 +42,7 @@ from postflow.inbox import InboxEntry
 from postflow.invitations import Invitation, InvitationStatus
 from postflow.org_media import OrgMedia
 from postflow.organizations import Member, Organization, Workspace
+from postflow.pages import PageAfter, PostFilter
 from postflow.posts import Post, PostStatus
 from postflow.queues import QueueSettings
 from postflow.recurrence import RecurringSeries, SeriesStatus
@@ -57,18 +60,22 @@ DEFAULT_TTL_SECONDS = 2.0
 DEFAULT_MAX_ENTRIES = 1024
 
 #: Reads answered from memory for up to ``ttl_seconds``.
-CACHED_READS = frozenset({"find_hook", "get_organization", "get_connection", "list_connections"})
+CACHED_READS = frozenset({"find_hook", "get_organization", "get_connection", "list_connections",
+                          "find_api_key"})
 #: Reads that always go to the store.
 UNCACHED_READS = frozenset({
-    "ping", "find_organization_by_name", "list_organizations", "find_member", "list_members",
+    "ping", "find_organization_by_name", "list_organizations", "list_suspended_org_ids",
+    "find_member", "list_members",
     "count_members", "list_workspaces", "count_workspaces", "find_workspace",
     "find_chat_installation", "count_connections", "list_hooks", "get_post", "list_posts",
-    "list_posts_soonest_first", "count_posts", "find_due_posts", "next_due_at",
+    "list_posts_soonest_first", "count_posts", "count_posts_updated_between", "find_due_posts",
+    "next_due_at",
     "find_stale_posts", "list_posts_by_source", "get_queue_settings", "list_queue_times",
-    "list_queue_posts", "list_attempts", "list_audit", "get_usage", "find_idle_media",
+    "list_queue_posts", "list_attempts", "list_audit", "list_recent_audit",
+    "get_usage", "find_idle_media",
     "media_in_use", "media_last_named", "count_media_holders", "get_heartbeat", "get_series",
     "list_series", "find_due_series", "get_approval_policies", "get_review",
-    "find_review_for_post", "find_expired_reviews", "get_chat_commands_digest",
+    "find_review_for_post", "find_expired_reviews", "list_open_reviews", "get_chat_commands_digest",
     "get_billing_event",
     "list_pending_billing_events", "list_billing_events",
     # outbound webhooks
@@ -79,6 +86,8 @@ UNCACHED_READS = frozenset({
     "list_inbox_entries", "count_unread_inbox_entries",
     "get_outgoing_email", "find_unsent_emails",
     "list_outgoing_emails", "find_email_suppression",
+    "list_posts_page", "list_audit_page", "list_api_keys",
+    "find_recorded_email_keys",
     "get_invitation", "list_invitations", "find_invitation_by_join_code",
 })
 #: Writes of the record types cached here (organizations with their members and workspaces,
@@ -86,7 +95,7 @@ UNCACHED_READS = frozenset({
 INVALIDATING_WRITES = frozenset({
     "insert_organization", "update_organization", "insert_member", "update_member",
     "insert_workspace", "insert_connection", "update_connection", "insert_hook", "update_hook",
-    "delete_hook", "relink_workspace",
+    "delete_hook", "relink_workspace", "insert_api_key", "update_api_key",
 })
 #: Writes of records never cached here: passed to the store as they are. Emptying the cache on
 #: them would empty it on every webhook (idempotency keys, posts, usage), for nothing.
@@ -107,6 +116,7 @@ UNCACHED_WRITES = frozenset({
     "insert_inbox_entries", "mark_inbox_read", "purge_inbox_entries",
     "insert_outgoing_email", "claim_outgoing_email", "finish_outgoing_email",
     "release_outgoing_email", "suppress_email_address", "lift_email_suppression",
+    "touch_api_key",
     "insert_invitation", "replace_invitation",
 })
 
@@ -191,6 +201,9 @@ class ReadCachedStore:
 
     async def list_organizations(self) -> list[Organization]:
         return await self._store.list_organizations()
+
+    async def list_suspended_org_ids(self) -> list[str]:
+        return await self._store.list_suspended_org_ids()
 
     async def update_organization(self, org: Organization) -> None:
         with self._writing():
@@ -382,16 +395,21 @@ class ReadCachedStore:
     async def count_posts(self, org_id: str, statuses: Sequence[PostStatus]) -> int:
         return await self._store.count_posts(org_id, statuses)
 
+    async def count_posts_updated_between(self, org_id: str, statuses: Sequence[PostStatus],
+                                          since: datetime, until: datetime) -> int:
+        return await self._store.count_posts_updated_between(org_id, statuses, since, until)
+
     async def replace_post(self, post: Post, expected_version: int, *,
                            audit: Sequence[AuditEvent] = (),
                            attempt: PublishAttempt | None = None) -> None:
         await self._store.replace_post(post, expected_version, audit=audit, attempt=attempt)
 
-    async def find_due_posts(self, now: datetime, limit: int) -> list[Post]:
-        return await self._store.find_due_posts(now, limit)
+    async def find_due_posts(self, now: datetime, limit: int, *,
+                             excluding_orgs: Sequence[str] = ()) -> list[Post]:
+        return await self._store.find_due_posts(now, limit, excluding_orgs=excluding_orgs)
 
-    async def next_due_at(self) -> datetime | None:
-        return await self._store.next_due_at()
+    async def next_due_at(self, *, excluding_orgs: Sequence[str] = ()) -> datetime | None:
+        return await self._store.next_due_at(excluding_orgs=excluding_orgs)
 
     async def find_stale_posts(self, statuses: Sequence[PostStatus], updated_before: datetime,
                                limit: int) -> list[Post]:
@@ -431,9 +449,55 @@ class ReadCachedStore:
     async def append_audit(self, event: AuditEvent) -> None:
         await self._store.append_audit(event)
 
+    async def list_audit_page(self, org_id: str, *, subject_id: str | None,
+                              after: PageAfter | None, limit: int) -> list[AuditEvent]:
+        return await self._store.list_audit_page(org_id, subject_id=subject_id, after=after,
+                                                 limit=limit)
+
+    async def list_posts_page(self, org_id: str, filter_: PostFilter, *,
+                              after: PageAfter | None, limit: int) -> list[Post]:
+        return await self._store.list_posts_page(org_id, filter_, after=after, limit=limit)
+
+    async def find_api_key(self, key_id: str) -> ApiKey | None:
+        # A key revoked or rotated by another process is refused here up to ttl_seconds late,
+        # as a hook disabled elsewhere is; a miss is not kept (a new key works at once).
+        key = ("api_key", key_id)
+        hit = self._get(key)
+        if isinstance(hit, ApiKey):
+            return hit
+        generation = self._generation
+        found = await self._store.find_api_key(key_id)
+        if found is not None:
+            self._put(key, found, generation)
+        return found
+
+    async def list_api_keys(self, org_id: str) -> list[ApiKey]:
+        return await self._store.list_api_keys(org_id)
+
+    async def insert_api_key(self, key: ApiKey) -> None:
+        with self._writing():
+            await self._store.insert_api_key(key)
+
+    async def update_api_key(self, key: ApiKey) -> None:
+        with self._writing():
+            await self._store.update_api_key(key)
+
+    async def touch_api_key(self, key_id: str, at: datetime) -> None:
+        # Not invalidating (every request would empty the cache): the cached key is given its
+        # new last use in place, so the next requests do not touch it again.
+        await self._store.touch_api_key(key_id, at)
+        entry = self._entries.get(("api_key", key_id))
+        if entry is not None and isinstance(entry[1], ApiKey):
+            self._entries[("api_key", key_id)] = (
+                entry[0], entry[1].model_copy(update={"last_used_at": at}))
+
     async def list_audit(self, org_id: str, subject_id: str | None = None,
                          limit: int = 200) -> list[AuditEvent]:
         return await self._store.list_audit(org_id, subject_id, limit)
+
+    async def list_recent_audit(self, org_id: str, *, offset: int = 0,
+                                limit: int = 20) -> list[AuditEvent]:
+        return await self._store.list_recent_audit(org_id, offset=offset, limit=limit)
 
     # -- UsageRecords (usage.py) ---------------------------------------------------------------
     async def consume_usage(self, org_id: str, metric: str, period: str,
@@ -522,6 +586,9 @@ class ReadCachedStore:
 
     async def replace_review(self, review: ReviewRequest, expected_version: int) -> None:
         await self._store.replace_review(review, expected_version)
+
+    async def list_open_reviews(self, org_id: str, limit: int) -> list[ReviewRequest]:
+        return await self._store.list_open_reviews(org_id, limit)
 
     async def find_expired_reviews(self, now: datetime, limit: int) -> list[ReviewRequest]:
         return await self._store.find_expired_reviews(now, limit)
@@ -621,6 +688,9 @@ class ReadCachedStore:
 
     async def list_outgoing_emails(self, org_id: str, limit: int) -> list[OutgoingEmail]:
         return await self._store.list_outgoing_emails(org_id, limit)
+
+    async def find_recorded_email_keys(self, keys: Sequence[str]) -> set[str]:
+        return await self._store.find_recorded_email_keys(keys)
 
     async def suppress_email_address(self, suppression: EmailSuppression) -> None:
         await self._store.suppress_email_address(suppression)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,6 +23,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
+from postflow.api_keys import ApiKey
 from postflow.approvals import ApprovalPolicy
 from postflow.attempts import AttemptOutcome, PublishAttempt
 from postflow.audit import AuditEvent
@@ -36,6 +38,7 @@ from postflow.hooks import IdempotencyRecord, IdempotencyState, IncomingHook
 from postflow.inbox import InboxEntry
 from postflow.org_media import MEDIA_BYTES_METRIC, MEDIA_BYTES_PERIOD, OrgMedia
 from postflow.organizations import Member, Organization, Workspace
+from postflow.pages import PageAfter, PostFilter
 from postflow.posts import Post, PostStatus
 from postflow.queues import QueueSettings
 from postflow.recurrence import RecurringSeries, SeriesStatus
@@ -50,6 +53,9 @@ from postflow.store.writer_lock import WriterLock
 ModelT = TypeVar("ModelT", bound=BaseModel)
 ResultT = TypeVar("ResultT")
 Params = Sequence[object]
+
+#: Posts :meth:`SqliteStore.list_posts_page` keeps parsed, by their stored JSON.
+PAGED_POSTS_KEPT = 2048
 
 #: Schema migrations, applied in order; ``PRAGMA user_version`` counts the ones applied.
 #: Never edit a released migration: append a new one.
@@ -184,6 +190,17 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX outgoing_emails_org ON outgoing_emails (org_id, created_at)",
         """CREATE TABLE email_suppressions (address TEXT PRIMARY KEY, doc TEXT NOT NULL)""",
     ),
+    (  # API keys; keyset pages of posts and audit events (newest first, ties by id)
+        """CREATE TABLE api_keys (id TEXT PRIMARY KEY, org_id TEXT NOT NULL,
+           created_at TEXT NOT NULL, doc TEXT NOT NULL)""",
+        "CREATE INDEX api_keys_org ON api_keys (org_id, created_at)",
+        "CREATE INDEX posts_org_created_id ON posts (org_id, created_at, id)",
+        "CREATE INDEX audit_org_at_id ON audit (org_id, at, id)",
+    ),
+    (  # digests: an organization's posts written in a period, its open reviews
+        "CREATE INDEX posts_org_status_updated ON posts (org_id, status, updated_at)",
+        "CREATE INDEX reviews_org_state ON reviews (org_id, state, requested_at)",
+    ),
     INVITATIONS_MIGRATION,  # invitations to join an organization
 )
 
@@ -198,6 +215,12 @@ def _ts(moment: datetime) -> str:
 def _status_list(statuses: Sequence[StrEnum]) -> str:
     """Statuses as the JSON array that ``status IN (SELECT value FROM json_each(?))`` reads."""
     return json.dumps([s.value for s in statuses])
+
+
+def _twice(moment: datetime | None) -> tuple[str | None, str | None]:
+    """A ``(? IS NULL OR column op ?)`` pair of parameters."""
+    text = _ts_or_none(moment)
+    return text, text
 
 
 def _ts_or_none(moment: datetime | None) -> str | None:
@@ -365,6 +388,8 @@ class SqliteStore(SqliteWebhookRecords, SqliteInvitationRecords):
         self._writer = writer
         self._reader = reader
         self._writer_lock = writer_lock
+        #: Posts of recent list pages by their stored JSON (see :meth:`list_posts_page`).
+        self._paged_posts: OrderedDict[str, Post] = OrderedDict()
 
     @classmethod
     async def open(cls, path: Path) -> SqliteStore:
@@ -501,6 +526,11 @@ class SqliteStore(SqliteWebhookRecords, SqliteInvitationRecords):
     async def list_organizations(self) -> list[Organization]:
         return await self._docs(Organization,
                                 "SELECT doc FROM organizations ORDER BY created_at, id")
+
+    async def list_suspended_org_ids(self) -> list[str]:
+        rows = await self._fetch("SELECT id FROM organizations WHERE"
+                                 " json_extract(doc, '$.suspension') IS NOT NULL ORDER BY id")
+        return [str(row[0]) for row in rows]
 
     async def update_organization(self, org: Organization) -> None:
         changed = await self._write(
@@ -800,6 +830,38 @@ class SqliteStore(SqliteWebhookRecords, SqliteInvitationRecords):
             " AND (? IS NULL OR status IN (SELECT value FROM json_each(?)))"
             " ORDER BY created_at DESC, id DESC LIMIT ?", (org_id, wanted, wanted, limit))
 
+    async def list_posts_page(self, org_id: str, filter_: PostFilter, *,
+                              after: PageAfter | None, limit: int) -> list[Post]:
+        # API clients poll the same pages: a post whose stored JSON is unchanged since a recent
+        # page is handed out as read then (the same object: callers never change records in
+        # place), not validated again, which is most of what a page of 50 costs.
+        wanted = None if filter_.statuses is None else _status_list(filter_.statuses)
+        at, after_id = (None, None) if after is None else (_ts(after.at), after.id)
+        rows = await self._fetch(
+            "SELECT doc FROM posts WHERE org_id = ?"
+            " AND (? IS NULL OR status IN (SELECT value FROM json_each(?)))"
+            " AND (? IS NULL OR EXISTS (SELECT 1 FROM json_each(posts.doc, '$.targets') t"
+            "      WHERE json_extract(t.value, '$.network') = ?))"
+            " AND (? IS NULL OR created_at >= ?) AND (? IS NULL OR created_at < ?)"
+            " AND (? IS NULL OR scheduled_at >= ?) AND (? IS NULL OR scheduled_at < ?)"
+            " AND (? IS NULL OR created_at < ? OR (created_at = ? AND id < ?))"
+            " ORDER BY created_at DESC, id DESC LIMIT ?",
+            (org_id, wanted, wanted, filter_.network, filter_.network,
+             *_twice(filter_.created_from), *_twice(filter_.created_before),
+             *_twice(filter_.scheduled_from), *_twice(filter_.scheduled_before),
+             at, at, at, after_id, max(limit, 0)))
+        cache, posts = self._paged_posts, []
+        for (doc,) in rows:
+            post = cache.get(doc)
+            if post is None:
+                post = cache[doc] = _load(Post, doc)
+                if len(cache) > PAGED_POSTS_KEPT:
+                    cache.popitem(last=False)
+            else:
+                cache.move_to_end(doc)
+            posts.append(post)
+        return posts
+
     async def list_posts_soonest_first(self, org_id: str, statuses: Sequence[PostStatus], *,
                                        offset: int, limit: int) -> list[Post]:
         # Instants are fixed-width UTC text (_ts): text order is time order.
@@ -815,6 +877,13 @@ class SqliteStore(SqliteWebhookRecords, SqliteInvitationRecords):
             "SELECT COUNT(*) FROM posts WHERE org_id = ?"
             " AND status IN (SELECT value FROM json_each(?))",
             (org_id, _status_list(statuses)))
+
+    async def count_posts_updated_between(self, org_id: str, statuses: Sequence[PostStatus],
+                                          since: datetime, until: datetime) -> int:
+        return await self._count(
+            "SELECT COUNT(*) FROM posts WHERE org_id = ?"
+            " AND status IN (SELECT value FROM json_each(?)) AND updated_at >= ?"
+            " AND updated_at < ?", (org_id, _status_list(statuses), _ts(since), _ts(until)))
 
     async def replace_post(self, post: Post, expected_version: int, *,
                            audit: Sequence[AuditEvent] = (),
@@ -833,16 +902,19 @@ class SqliteStore(SqliteWebhookRecords, SqliteInvitationRecords):
             " version", _post_values(post), post.org_id, post.id, expected_version, "post",
             also if audit_rows or write_attempt is not None else None)
 
-    async def find_due_posts(self, now: datetime, limit: int) -> list[Post]:
+    async def find_due_posts(self, now: datetime, limit: int, *,
+                             excluding_orgs: Sequence[str] = ()) -> list[Post]:
         return await self._docs(
             Post, "SELECT doc FROM posts WHERE status = ? AND due_at IS NOT NULL"
-            " AND due_at <= ? ORDER BY due_at, id LIMIT ?",
-            (PostStatus.SCHEDULED.value, _ts(now), limit))
+            " AND due_at <= ? AND org_id NOT IN (SELECT value FROM json_each(?))"
+            " ORDER BY due_at, id LIMIT ?",
+            (PostStatus.SCHEDULED.value, _ts(now), json.dumps(list(excluding_orgs)), limit))
 
-    async def next_due_at(self) -> datetime | None:
+    async def next_due_at(self, *, excluding_orgs: Sequence[str] = ()) -> datetime | None:
         rows = await self._fetch(
             "SELECT due_at FROM posts WHERE status = ? AND due_at IS NOT NULL"
-            " ORDER BY due_at LIMIT 1", (PostStatus.SCHEDULED.value,))
+            " AND org_id NOT IN (SELECT value FROM json_each(?)) ORDER BY due_at LIMIT 1",
+            (PostStatus.SCHEDULED.value, json.dumps(list(excluding_orgs))))
         return _parse_ts(rows[0][0]) if rows else None
 
     async def find_stale_posts(self, statuses: Sequence[PostStatus], updated_before: datetime,
@@ -908,6 +980,48 @@ class SqliteStore(SqliteWebhookRecords, SqliteInvitationRecords):
             AuditEvent, "SELECT doc FROM audit WHERE org_id = ?"
             " AND (? IS NULL OR subject_id = ?) ORDER BY at, id LIMIT ?",
             (org_id, subject_id, subject_id, limit))
+
+    async def list_recent_audit(self, org_id: str, *, offset: int = 0,
+                                limit: int = 20) -> list[AuditEvent]:
+        return await self._docs(
+            AuditEvent, "SELECT doc FROM audit WHERE org_id = ?"
+            " ORDER BY at DESC, id DESC LIMIT ? OFFSET ?",
+            (org_id, max(limit, 0), max(offset, 0)))
+
+    async def list_audit_page(self, org_id: str, *, subject_id: str | None,
+                              after: PageAfter | None, limit: int) -> list[AuditEvent]:
+        at, after_id = (None, None) if after is None else (_ts(after.at), after.id)
+        return await self._docs(
+            AuditEvent, "SELECT doc FROM audit WHERE org_id = ?"
+            " AND (? IS NULL OR subject_id = ?)"
+            " AND (? IS NULL OR at < ? OR (at = ? AND id < ?))"
+            " ORDER BY at DESC, id DESC LIMIT ?",
+            (org_id, subject_id, subject_id, at, at, at, after_id, max(limit, 0)))
+
+    # -- API keys ---------------------------------------------------------------------------
+    async def insert_api_key(self, key: ApiKey) -> None:
+        await self._write(
+            "INSERT INTO api_keys (id, org_id, created_at, doc) VALUES (?, ?, ?, ?)",
+            (key.id, key.org_id, _ts(key.created_at), _dump(key)), "That API key already exists.")
+
+    async def find_api_key(self, key_id: str) -> ApiKey | None:
+        docs = await self._docs(ApiKey, "SELECT doc FROM api_keys WHERE id = ?", (key_id,))
+        return docs[0] if docs else None
+
+    async def list_api_keys(self, org_id: str) -> list[ApiKey]:
+        return await self._docs(
+            ApiKey, "SELECT doc FROM api_keys WHERE org_id = ? ORDER BY created_at, id",
+            (org_id,))
+
+    async def update_api_key(self, key: ApiKey) -> None:
+        if not await self._write("UPDATE api_keys SET doc = ? WHERE org_id = ? AND id = ?",
+                                 (_dump(key), key.org_id, key.id)):
+            raise NotFound("No such API key.")
+
+    async def touch_api_key(self, key_id: str, at: datetime) -> None:
+        await self._write(
+            "UPDATE api_keys SET doc = json_set(doc, '$.last_used_at', ?) WHERE id = ?",
+            (as_utc(at).isoformat().replace("+00:00", "Z"), key_id))
 
     # -- usage metering ---------------------------------------------------------------------
     async def consume_usage(self, org_id: str, metric: str, period: str,
@@ -1131,6 +1245,11 @@ class SqliteStore(SqliteWebhookRecords, SqliteInvitationRecords):
              review.version, _dump(review)),
             review.org_id, review.id, expected_version, "review request")
 
+    async def list_open_reviews(self, org_id: str, limit: int) -> list[ReviewRequest]:
+        return await self._docs(
+            ReviewRequest, "SELECT doc FROM reviews WHERE org_id = ? AND state = ?"
+            " ORDER BY requested_at, id LIMIT ?", (org_id, ReviewState.OPEN.value, limit))
+
     async def find_expired_reviews(self, now: datetime, limit: int) -> list[ReviewRequest]:
         return await self._docs(
             ReviewRequest, "SELECT doc FROM reviews WHERE state = ?"
@@ -1247,6 +1366,14 @@ class SqliteStore(SqliteWebhookRecords, SqliteInvitationRecords):
         return await self._docs(
             OutgoingEmail, "SELECT doc FROM outgoing_emails WHERE org_id = ?"
             " ORDER BY created_at DESC, id DESC LIMIT ?", (org_id, limit))
+
+    async def find_recorded_email_keys(self, keys: Sequence[str]) -> set[str]:
+        if not keys:
+            return set()
+        rows = await self._fetch(
+            "SELECT dedupe_key FROM outgoing_emails WHERE dedupe_key IN"
+            " (SELECT value FROM json_each(?))", (json.dumps(list(keys)),))
+        return {row[0] for row in rows}
 
     async def suppress_email_address(self, suppression: EmailSuppression) -> None:
         await self._write(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from datetime import timedelta
 
 from postflow.errors import Conflict
@@ -72,14 +73,16 @@ async def dispatch_if_due(rt: Runtime, queue: PublishQueue, post: Post) -> Post:
     return claimed if claimed is not None else post
 
 
-async def dispatch_due_posts(rt: Runtime, queue: PublishQueue, limit: int = BATCH) -> int:
+async def dispatch_due_posts(rt: Runtime, queue: PublishQueue, limit: int = BATCH, *,
+                             excluding_orgs: Sequence[str] = ()) -> int:
     """Claim every due Scheduled post (up to ``limit``) and enqueue it; returns how many.
 
     The batch's posts go at once: each is claimed before its message is sent, and the claims
     arrive at the store together (SQLite writes them in one transaction), so a burst of due
     posts costs the scheduler a few store trips instead of one per post. Earliest due first.
+    The posts of ``excluding_orgs`` (suspended organizations) wait.
     """
-    due = await rt.store.find_due_posts(rt.clock.now(), limit)
+    due = await rt.store.find_due_posts(rt.clock.now(), limit, excluding_orgs=excluding_orgs)
     claimed = await asyncio.gather(*(claim_and_enqueue(rt, queue, post, trigger="scheduler")
                                      for post in due))
     return sum(1 for post in claimed if post is not None)

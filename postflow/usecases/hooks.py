@@ -53,7 +53,7 @@ async def create_hook(rt: Runtime, org_id: str, name: str, *, actor: str,
     """A hook taking PostFlow's post request, or with ``template`` any JSON payload; signed
     with ``signature_scheme``."""
     org = await rt.store.get_organization(org_id)
-    require_feature(rt.plans, org.plan, Feature.INCOMING_HOOKS)
+    require_feature(rt.plans, org.plan, Feature.INCOMING_HOOKS, flags=org.feature_flags)
     if template is not None:
         template = check_template(template_engine(rt), template)
     secret = _new_secret()
@@ -177,7 +177,7 @@ async def admit_hook_post(rt: Runtime, hook: IncomingHook, signed_at: int,
     includes hooks (LimitReached naming the plan otherwise, nothing recorded), then the
     request is recorded as seen. False when it was seen before: a replay."""
     org = await rt.store.get_organization(hook.org_id)
-    require_feature(rt.plans, org.plan, Feature.INCOMING_HOOKS)
+    require_feature(rt.plans, org.plan, Feature.INCOMING_HOOKS, flags=org.feature_flags)
     if hook.signature_scheme is SignatureScheme.GITHUB:
         # No signed timestamp to bound a replay: the body itself is the request's
         # idempotency key (implicit_idempotency_key), so the same body gets the first answer.

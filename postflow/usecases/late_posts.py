@@ -10,6 +10,7 @@ their time was already tried.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from postflow.errors import Conflict
@@ -32,13 +33,15 @@ def never_attempted(post: Post) -> bool:
     return not any(t.attempt_count > 0 for t in post.targets if t.status in OPEN_TARGETS)
 
 
-async def mark_late_posts(rt: Runtime, notices: Notices, limit: int = BATCH) -> int:
+async def mark_late_posts(rt: Runtime, notices: Notices, limit: int = BATCH, *,
+                          excluding_orgs: Sequence[str] = ()) -> int:
     """Mark Late every Scheduled, never-tried post due more than the grace period ago, record
-    it, and tell ``notices`` once per post; returns how many. Run before dispatching."""
+    it, and tell ``notices`` once per post; returns how many. Run before dispatching. The
+    posts of ``excluding_orgs`` (suspended organizations) are left as they are."""
     now = rt.clock.now()
     cutoff = now - timedelta(minutes=rt.settings.late_grace_minutes)
     marked = 0
-    for post in await rt.store.find_due_posts(cutoff, limit):
+    for post in await rt.store.find_due_posts(cutoff, limit, excluding_orgs=excluding_orgs):
         if not never_attempted(post):
             continue
         due = post.due_at or cutoff

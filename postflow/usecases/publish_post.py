@@ -106,6 +106,8 @@ class PostPublisher:
             return None
         if expected_version is not None and post.version != expected_version:
             return None
+        if await self._organization_suspended(post):
+            return await self._hold_for_suspension(post)
         self._refresh_failures = {}
         # Publishing travels with the job's first write (the first attempt, recorded before its
         # call, or the final status): the compare-and-swap on the Queued version in that write
@@ -135,6 +137,26 @@ class PostPublisher:
                 return None
             post = updated
         return await self._finish(post, retry_delays, last)
+
+    async def _organization_suspended(self, post: Post) -> bool:
+        org = await self.rt.store.get_organization(post.org_id)
+        return org.suspension is not None
+
+    async def _hold_for_suspension(self, post: Post) -> Post | None:
+        """A post claimed just before its organization was suspended goes back to Scheduled
+        at its time, untouched: the scheduler leaves it out until the organization is
+        resumed."""
+        held = transition(post, PostStatus.SCHEDULED, at=self.rt.clock.now(),
+                          reason="waiting: the organization is suspended",
+                          due_at=post.due_at or self.rt.clock.now())
+        try:
+            await self.rt.store.replace_post(held, expected_version=post.version, audit=[
+                audit_event(self.rt, post.org_id, "worker", "post.status_changed", post.id,
+                            **{"from": post.status.value, "to": held.status.value,
+                               "reason": held.status_reason})])
+        except Conflict:
+            return None
+        return held
 
     # -- one target ---------------------------------------------------------------------------
 
@@ -440,8 +462,11 @@ class PostPublisher:
     def _closed(self, attempt: PublishAttempt, outcome: AttemptOutcome, *,
                 result: PublishResult | None = None,
                 error: ProviderError | None = None) -> PublishAttempt:
+        now = self.rt.clock.now()
+        self.rt.telemetry.publish_attempt_closed(
+            attempt.network, outcome.value, max(0.0, (now - attempt.started_at).total_seconds()))
         return attempt.model_copy(update={
-            "finished_at": self.rt.clock.now(), "outcome": outcome,
+            "finished_at": now, "outcome": outcome,
             "platform_post_id": result.platform_post_id if result else None,
             "url": result.url if result else None,
             "error_kind": error.kind.value if error else None,
@@ -459,6 +484,8 @@ class PostPublisher:
         if final is None:
             due: datetime = now + timedelta(seconds=min(retry_delays, default=0.0))
             pending = [t for t in targets if t.status is TargetStatus.PENDING]
+            for target in pending:
+                self.rt.telemetry.publish_retry_scheduled(target.network)
             reason = f"retrying: {pending[0].error_message}" if pending else "retrying"
             new = transition(post, PostStatus.SCHEDULED, at=now, reason=reason, due_at=due,
                              targets=targets)

@@ -153,7 +153,7 @@ async def create_series(rt: Runtime, org_id: str, request: SeriesRequest, *,
     """
     now = rt.clock.now()
     org = await rt.store.get_organization(org_id)
-    require_feature(rt.plans, org.plan, Feature.RECURRING_POSTS)
+    require_feature(rt.plans, org.plan, Feature.RECURRING_POSTS, flags=org.feature_flags)
     text = request.text.strip()
     if not text and not request.media_urls:
         raise BadInput("A post needs text or media.")
@@ -318,7 +318,7 @@ async def _materialize(rt: Runtime, series: RecurringSeries, occurrence: Occurre
     rule = series.rule
     try:
         org = await rt.store.get_organization(series.org_id)
-        require_feature(rt.plans, org.plan, Feature.RECURRING_POSTS)
+        require_feature(rt.plans, org.plan, Feature.RECURRING_POSTS, flags=org.feature_flags)
         await submit_post(
             rt, series.org_id,
             PostRequest(text=series.text, variants=series.variants, targets=series.targets,

@@ -79,7 +79,7 @@ async def approval_rules(rt: Runtime, post: Post) -> ApprovalRules:
     rules = ApprovalRules(policies=tuple(policies))
     if rules.quorum > 1:
         org = await rt.store.get_organization(post.org_id)
-        require_feature(rt.plans, org.plan, Feature.MULTI_STEP_APPROVAL)
+        require_feature(rt.plans, org.plan, Feature.MULTI_STEP_APPROVAL, flags=org.feature_flags)
     return rules
 
 

@@ -67,6 +67,17 @@ def test_prefs_turn_kinds_off_and_choose_the_digest(capsys: pytest.CaptureFixtur
                      "chosen": True}
 
 
+def test_prefs_set_the_zone_the_digest_comes_in(capsys: pytest.CaptureFixture[str],
+                                                org_with_admin: tuple[str, str]) -> None:
+    result = run_cli(capsys, "member", "prefs", "--org", "Acme", "--member",
+                     org_with_admin[1], "--timezone", "America/New_York", "--json")
+    bad = run_cli(capsys, "member", "prefs", "--org", "Acme", "--member",
+                  org_with_admin[1], "--timezone", "Nowhere/Atall")
+
+    assert result.json()["member"]["timezone"] == "America/New_York"
+    assert bad.code == 2 and "IANA time zone" in bad.err
+
+
 def test_an_unknown_member_exits_2_and_says_how_to_list(
         capsys: pytest.CaptureFixture[str], org_with_admin: tuple[str, str]) -> None:
     result = run_cli(capsys, "member", "prefs", "--org", "Acme", "--member", "UNOBODY")

@@ -61,3 +61,21 @@ async def test_posts_left_queued_by_a_previous_run_are_resumed_at_start_up(
 
     assert done.status is PostStatus.PUBLISHED
     assert len(await published_records(live_rt, account.connection.id)) == 1
+
+
+async def test_the_embedded_metrics_count_a_received_hook_and_its_publish(
+        live_rt: Runtime, embedded: str) -> None:
+    sender = await make_sender(live_rt, embedded)
+    post_id = await sender.send("Counted")
+    post = await live_rt.store.get_post(sender.account.org.id, post_id)
+    await post_in_status(live_rt, post, PostStatus.PUBLISHED, PostStatus.FAILED)
+
+    async with aiohttp.ClientSession() as session, \
+            session.get(f"{embedded}/metrics") as response:
+        assert response.status == 200
+        text = await response.text()
+    assert 'postflow_http_requests_total{method="POST",route="/v1/hooks/{hook_id}",' \
+           'status="202"}' in text
+    assert 'postflow_publish_total{network="sandbox",outcome="published"}' in text
+    assert 'postflow_queue_depth{queue="publish"} 0.0' in text
+    assert 'postflow_jobs_total{outcome="done",queue="publish"}' in text

@@ -159,3 +159,19 @@ def test_a_bad_network_cap_is_refused_saying_why(monkeypatch: pytest.MonkeyPatch
 
     with pytest.raises(ValidationError, match=message):
         Settings()
+
+
+@pytest.mark.parametrize("value", ["off", "OFF", ""])
+def test_a_readiness_threshold_can_be_turned_off(monkeypatch: pytest.MonkeyPatch,
+                                                 value: str) -> None:
+    monkeypatch.setenv("POSTFLOW_READY_MAX_SCHEDULER_LAG_SECONDS", value)
+    monkeypatch.setenv("POSTFLOW_READY_MAX_QUEUE_DEPTH", value)
+    settings = Settings()
+    assert settings.ready_max_scheduler_lag_seconds is None
+    assert settings.ready_max_queue_depth is None
+
+
+def test_readiness_thresholds_have_defaults() -> None:
+    settings = Settings()
+    assert (settings.ready_max_scheduler_lag_seconds, settings.ready_max_queue_depth) == (
+        300.0, 10_000)

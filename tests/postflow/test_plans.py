@@ -223,3 +223,38 @@ def test_a_price_given_to_two_plans_is_refused(tmp_path: Path) -> None:
 
     with pytest.raises(ConfigurationError, match="two plans"):
         load_plan_catalog(path)
+
+
+def test_a_flag_gives_a_feature_the_plan_lacks() -> None:
+    plan = require_feature(DEFAULT_PLANS, "free", Feature.RECURRING_POSTS,
+                           flags={"recurring_posts": True})
+    assert plan.key == "free"
+
+
+def test_a_flag_takes_away_a_feature_the_plan_has() -> None:
+    with pytest.raises(LimitReached, match="turned off for this organization") as caught:
+        require_feature(DEFAULT_PLANS, "business", Feature.INCOMING_HOOKS,
+                        flags={"incoming_hooks": False})
+    assert caught.value.details["upgrade_plan"] is None
+
+
+def test_a_flag_for_another_feature_leaves_the_plan_to_decide() -> None:
+    with pytest.raises(LimitReached, match="does not include recurring posts"):
+        require_feature(DEFAULT_PLANS, "free", Feature.RECURRING_POSTS,
+                        flags={"incoming_hooks": True})
+
+
+def test_rate_limits_are_read_from_the_plans_file(tmp_path: Path) -> None:
+    path = tmp_path / "plans.toml"
+    path.write_text('default = "a"\n[[plans]]\nkey = "a"\nname = "A"\n[plans.limits]\n'
+                    '[plans.rate_limits]\nhook = 5\n', encoding="utf-8")
+    limits = load_plan_catalog(path).get("a").rate_limits
+    assert (limits.api_key, limits.hook, limits.organization) == (None, 5, None)
+
+
+def test_a_rate_limit_below_one_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "plans.toml"
+    path.write_text('default = "a"\n[[plans]]\nkey = "a"\nname = "A"\n[plans.limits]\n'
+                    '[plans.rate_limits]\nhook = 0\n', encoding="utf-8")
+    with pytest.raises(ConfigurationError, match="not valid"):
+        load_plan_catalog(path)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from prometheus_client import REGISTRY
+
 from postflow.config import Settings
 from postflow.email.message import EmailStatus, OutgoingEmail
 from postflow.ids import new_id
@@ -34,6 +36,8 @@ async def test_a_message_delivered_twice_sends_the_email_once(
         rt: Runtime, settings: Settings, running_worker: RunningWorker) -> None:
     from workers.email_actors import DramatiqEmailQueue
 
+    sent_before = REGISTRY.get_sample_value("postflow_email_deliveries_total",
+                                            {"outcome": "sent"}) or 0.0
     email = await recorded_email(rt)
     for _ in range(2):
         await DramatiqEmailQueue().enqueue(email.id)
@@ -46,6 +50,9 @@ async def test_a_message_delivered_twice_sends_the_email_once(
     running_worker.broker.join(EMAIL_QUEUE, timeout=5_000)
     assert [p.name for p in outbox_files(settings)] == [
         f"{email.created_at:%Y%m%dT%H%M%S}-{email.id}.eml"]
+    # /metrics counts the one email sent, not the message that found it sent already.
+    assert REGISTRY.get_sample_value("postflow_email_deliveries_total",
+                                     {"outcome": "sent"}) == sent_before + 1
 
 
 async def test_the_scheduler_resends_an_email_whose_message_was_lost(

@@ -214,7 +214,7 @@ async def test_no_post_is_dispatched_while_the_late_check_cannot_run(
     await setup.post()
     clock.advance(20 * 60)
 
-    async def late_check_fails(rt: Runtime, notifier: object) -> int:
+    async def late_check_fails(rt: Runtime, notifier: object, **excluding: object) -> int:
         raise ConnectionError("the database is down")
 
     monkeypatch.setattr(scheduler_module, "mark_late_posts", late_check_fails)

@@ -20,6 +20,11 @@ class OrganizationRecords(Protocol):
 
     async def list_organizations(self) -> list[Organization]: ...
 
+    async def list_suspended_org_ids(self) -> list[str]:
+        """Ids of the organizations an operator suspended (``suspension`` set), sorted; read
+        by the scheduler every few seconds, so it reads no whole records."""
+        ...
+
     async def update_organization(self, org: Organization) -> None:
         """Replace by id; raises NotFound."""
         ...

@@ -4,6 +4,7 @@ email's id, and a bounce report names only the address."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -44,6 +45,10 @@ class OutgoingEmailRecords(Protocol):
 
     async def list_outgoing_emails(self, org_id: str, limit: int) -> list[OutgoingEmail]:
         """The organization's emails, newest first."""
+        ...
+
+    async def find_recorded_email_keys(self, keys: Sequence[str]) -> set[str]:
+        """Those of ``keys`` (dedupe keys) an email is recorded under, whatever its status."""
         ...
 
 

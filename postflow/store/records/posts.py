@@ -8,6 +8,7 @@ from typing import Protocol
 
 from postflow.attempts import PublishAttempt
 from postflow.audit import AuditEvent
+from postflow.pages import PageAfter, PostFilter
 from postflow.posts import Post, PostStatus
 from postflow.store.records.usage import UsageCharge
 
@@ -34,6 +35,12 @@ class PostRecords(Protocol):
         """Newest first (by created_at, then id)."""
         ...
 
+    async def list_posts_page(self, org_id: str, filter_: PostFilter, *,
+                              after: PageAfter | None, limit: int) -> list[Post]:
+        """Up to ``limit`` posts matching ``filter_``, newest first by (created_at, id),
+        strictly after ``after`` in that order (keyset pagination)."""
+        ...
+
     async def list_posts_soonest_first(self, org_id: str, statuses: Sequence[PostStatus], *,
                                        offset: int, limit: int) -> list[Post]:
         """One page of the organization's posts in ``statuses``, soonest first: by due time
@@ -43,6 +50,12 @@ class PostRecords(Protocol):
 
     async def count_posts(self, org_id: str, statuses: Sequence[PostStatus]) -> int:
         """How many of the organization's posts are in one of ``statuses``."""
+        ...
+
+    async def count_posts_updated_between(self, org_id: str, statuses: Sequence[PostStatus],
+                                          since: datetime, until: datetime) -> int:
+        """How many of the organization's posts in ``statuses`` were last written in
+        [``since``, ``until``) (a digest's published and failed counts)."""
         ...
 
     async def replace_post(self, post: Post, expected_version: int, *,
@@ -59,13 +72,15 @@ class PostRecords(Protocol):
         """
         ...
 
-    async def find_due_posts(self, now: datetime, limit: int) -> list[Post]:
-        """Scheduled posts with ``due_at <= now``, earliest due first, across organizations."""
+    async def find_due_posts(self, now: datetime, limit: int, *,
+                             excluding_orgs: Sequence[str] = ()) -> list[Post]:
+        """Scheduled posts with ``due_at <= now``, earliest due first, across organizations
+        but those in ``excluding_orgs`` (suspended ones: their posts wait)."""
         ...
 
-    async def next_due_at(self) -> datetime | None:
-        """The earliest ``due_at`` of any Scheduled post, across organizations; None when no
-        post is scheduled (the scheduler sleeps until then)."""
+    async def next_due_at(self, *, excluding_orgs: Sequence[str] = ()) -> datetime | None:
+        """The earliest ``due_at`` of any Scheduled post, across organizations but those in
+        ``excluding_orgs``; None when no post is scheduled (the scheduler sleeps until then)."""
         ...
 
     async def find_stale_posts(self, statuses: Sequence[PostStatus], updated_before: datetime,

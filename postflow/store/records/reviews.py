@@ -39,6 +39,10 @@ class ReviewRecords(Protocol):
         """
         ...
 
+    async def list_open_reviews(self, org_id: str, limit: int) -> list[ReviewRequest]:
+        """The organization's open review requests, oldest requested first."""
+        ...
+
     async def find_expired_reviews(self, now: datetime, limit: int) -> list[ReviewRequest]:
         """Open reviews whose ``expires_at`` is at or before ``now``, earliest first, across
         organizations (the scheduler serves them all)."""

@@ -96,3 +96,13 @@ def test_inbox_read_is_an_optional_choice_that_reads_as_the_core_words() -> None
              "options": [{"type": 3, "name": "action", "value": "read"}]}
     interaction = read_interaction(interaction_of(inbox))
     assert interaction.command is not None and interaction.command.text == "inbox read"
+
+
+def test_apikey_create_reads_as_the_core_words() -> None:
+    group = {"type": 2, "name": "apikey", "options": [
+        {"type": 1, "name": "create", "options": [
+            {"type": 3, "name": "name", "value": "cms"},
+            {"type": 3, "name": "scopes", "value": "posts:read,posts:write"}]}]}
+    interaction = read_interaction(interaction_of(group))
+    assert interaction.command is not None
+    assert interaction.command.text == "apikey create cms posts:read,posts:write"

@@ -78,3 +78,17 @@ async def test_billing_stays_off_for_someone_who_is_not_an_owner(rt: Runtime,
 
     assert not effective_preferences(await member_of(rt, team, "UADMIN")).wants(
         EmailKind.BILLING)
+
+
+async def test_a_member_sets_the_zone_their_digest_comes_in(rt: Runtime, team: Team) -> None:
+    reply = await run_command(rt, None, team.admin, "email prefs timezone Asia/Tokyo")
+
+    assert not reply.error and "digest: weekly at 08:00 Asia/Tokyo" in reply.text
+    assert (await member_of(rt, team, "UADMIN")).timezone == "Asia/Tokyo"
+
+
+async def test_a_zone_that_is_not_one_is_refused(rt: Runtime, team: Team) -> None:
+    reply = await run_command(rt, None, team.admin, "email prefs timezone Mars/Base")
+
+    assert reply.error and "IANA time zone" in reply.text
+    assert (await member_of(rt, team, "UADMIN")).timezone is None

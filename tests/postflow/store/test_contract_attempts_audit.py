@@ -108,3 +108,16 @@ async def test_list_audit_returns_the_oldest_events_up_to_the_limit(store: Store
         await store.append_audit(make_audit_event("org_a", at=at(minute)))
 
     assert [e.at for e in await store.list_audit("org_a", limit=2)] == [at(1), at(2)]
+
+
+async def test_list_recent_audit_pages_newest_first_within_the_organization(
+        store: Store) -> None:
+    events = [make_audit_event("org_a", at=at(minute)) for minute in (2, 4, 1, 3)]
+    for event in (*events, make_audit_event("org_b", at=at(9))):
+        await store.append_audit(event)
+
+    first = await store.list_recent_audit("org_a", offset=0, limit=3)
+    second = await store.list_recent_audit("org_a", offset=3, limit=3)
+
+    assert [e.at for e in first] == [at(4), at(3), at(2)]
+    assert [e.at for e in second] == [at(1)]

@@ -8,7 +8,7 @@ import pytest
 
 from postflow.errors import Conflict, NotFound
 from postflow.ids import new_id
-from postflow.organizations import ChatIdentity, Role
+from postflow.organizations import ChatIdentity, Role, Suspension
 from postflow.store.port import Store
 from tests.postflow.store.factories import T0, at, make_member, make_org, make_workspace
 
@@ -206,3 +206,15 @@ async def test_list_and_count_workspaces_of_one_organization(store: Store) -> No
     assert [w.org_id for w in await store.list_workspaces("org_a")] == ["org_a"]
     assert await store.count_workspaces("org_a") == 1
     assert await store.count_workspaces("org_c") == 0
+
+
+async def test_list_suspended_org_ids_names_only_suspended_organizations(store: Store) -> None:
+    active = make_org(name="Active")
+    suspended = make_org(name="Suspended",
+                         suspension=Suspension(reason="unpaid", at=at(0)))
+    for org in (active, suspended):
+        await store.insert_organization(org)
+    assert await store.list_suspended_org_ids() == [suspended.id]
+
+    await store.update_organization(suspended.model_copy(update={"suspension": None}))
+    assert await store.list_suspended_org_ids() == []

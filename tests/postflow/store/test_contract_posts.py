@@ -337,3 +337,23 @@ async def test_a_stale_replace_post_writes_neither_audit_events_nor_attempt(
 
     assert await store.list_attempts("org_a", post.id) == []
     assert await store.list_audit("org_a", post.id) == []
+
+
+async def test_find_due_posts_leaves_out_the_excluded_organizations(store: Store) -> None:
+    kept = make_post("org_a", status=PostStatus.SCHEDULED, due_at=at(2))
+    for post in (kept, make_post("org_b", status=PostStatus.SCHEDULED, due_at=at(1)),
+                 make_post("org_c", status=PostStatus.SCHEDULED, due_at=at(1))):
+        await store.insert_post(post)
+
+    due = await store.find_due_posts(at(10), limit=10, excluding_orgs=["org_b", "org_c"])
+
+    assert [p.id for p in due] == [kept.id]
+
+
+async def test_next_due_at_leaves_out_the_excluded_organizations(store: Store) -> None:
+    for post in (make_post("org_a", status=PostStatus.SCHEDULED, due_at=at(30)),
+                 make_post("org_b", status=PostStatus.SCHEDULED, due_at=at(12))):
+        await store.insert_post(post)
+
+    assert await store.next_due_at(excluding_orgs=["org_b"]) == at(30)
+    assert await store.next_due_at(excluding_orgs=["org_a", "org_b"]) is None

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from postflow.api_keys import ApiKey, ApiScope
 from postflow.connections import ConnectionStatus
 from postflow.errors import NotFound
 from postflow.hooks import IncomingHook
@@ -28,7 +29,7 @@ from postflow.store.records.connections import ConnectionRecords
 from postflow.store.records.hooks import HookRecords
 from postflow.store.records.organizations import OrganizationRecords
 from postflow.store.sqlite import SqliteStore
-from tests.postflow.store.factories import make_connection, make_hook, make_org, make_post
+from tests.postflow.store.factories import T0, make_connection, make_hook, make_org, make_post
 
 TTL = 2.0
 
@@ -340,3 +341,23 @@ async def test_a_failed_write_still_empties_the_cache(cached: ReadCachedStore,
         await cached.update_connection(make_connection(org.id))
 
     assert (await cached.get_organization(org.id)).plan == "elsewhere"
+
+
+async def test_a_revoked_api_key_is_seen_at_once_through_the_cache(tmp_path: Path) -> None:
+    inner = await SqliteStore.open(tmp_path / "keys.db")
+    cached = ReadCachedStore(inner, ttl_seconds=60)
+    try:
+        key = ApiKey(id="key_1", org_id="org_1", name="cms", scopes=[ApiScope.POSTS_READ],
+                     secret_hash="ab", created_by="cli", created_at=T0)
+        await cached.insert_api_key(key)
+        assert await cached.find_api_key("key_1") == key
+
+        await cached.touch_api_key("key_1", T0)
+        touched = await cached.find_api_key("key_1")
+        await cached.update_api_key(key.model_copy(update={"revoked_at": T0}))
+
+        assert touched is not None and touched.last_used_at == T0
+        found = await cached.find_api_key("key_1")
+        assert found is not None and found.revoked
+    finally:
+        await inner.close()
