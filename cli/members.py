@@ -1,14 +1,16 @@
-"""``postflow member list|email|prefs``: an organization's members, their email addresses and
-what PostFlow mails them. ``--member`` is a member id or the member's chat user id."""
+"""``postflow member list|email|prefs`` (and ``invite|invitations|revoke-invite``, in
+cli/invitations.py): an organization's members, their email addresses and what PostFlow mails
+them. ``--member`` is a member id or the member's chat user id."""
 
 from __future__ import annotations
 
 import argparse
 
 from cli.context import CLI_ACTOR, CommandContext, Subcommands
+from cli.invitations import register_actions as register_invitation_actions
+from cli.member_refs import find_member
 from cli.output import iso, table, when
 from postflow.email.preferences import EmailKind
-from postflow.errors import NotFound
 from postflow.mailing.addresses import (
     parse_digest,
     parse_kind,
@@ -51,6 +53,7 @@ def register(commands: Subcommands, common: argparse.ArgumentParser) -> None:
     prefs.add_argument("--timezone", metavar="ZONE",
                        help="the IANA zone the digest comes at 08:00 in (default: the org's)")
     prefs.set_defaults(handler=member_prefs)
+    register_invitation_actions(actions, common)
 
 
 def list_members(args: argparse.Namespace, ctx: CommandContext) -> None:
@@ -98,20 +101,12 @@ def member_prefs(args: argparse.Namespace, ctx: CommandContext) -> None:
         f"Digest: {prefs['digest']}, at 08:00 {member.timezone or 'in the organization zone'}"])
 
 
-async def find_member(rt: Runtime, org: Organization, ref: str) -> Member:
-    ref = ref.strip()
-    for member in await rt.store.list_members(org.id):
-        if ref == member.id or any(ref == i.user_id for i in member.identities):
-            return member
-    raise NotFound(f"No member {ref!r} in {org.name}: `postflow member list --org {org.id}` "
-                   "shows them.", details={"member": ref})
-
-
 def member_view(member: Member) -> dict[str, object]:
     prefs = effective_preferences(member)
     return {"id": member.id, "org_id": member.org_id, "display_name": member.display_name,
             "role": member.role.value,
             "identities": [i.model_dump() for i in member.identities],
+            "email_only": member.chat_identity is None and member.identity.platform == "email",
             "email": None if member.email is None else {
                 "address": member.email.address, "confirmed": member.email.confirmed,
                 "confirmed_at": iso(member.email.confirmed_at), "source": member.email.source},

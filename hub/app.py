@@ -20,6 +20,7 @@ from hub.routes import (
     email_links,
     health,
     hooks,
+    invitations,
     media,
     metrics,
     no_queue_depths,
@@ -57,6 +58,6 @@ def create_app(rt: Runtime, queue: PublishQueue, broker_ping: BrokerPing,
     security_headers.install(app)
     rate_limiting.install(app)
     for feature in (health, hooks, api, sandbox, oauth, media, billing, email_links,
-                    ses_notifications, assets, metrics):
+                    ses_notifications, invitations, assets, metrics):
         feature.add_routes(app)
     return app

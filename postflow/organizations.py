@@ -33,12 +33,17 @@ class Role(StrEnum):
 CHAT_PLATFORMS = ("slack", "discord")
 #: Where the shell's operators come from, as a platform of their identity.
 CLI_PLATFORM = "cli"
+#: The identity of a member who joined by an emailed invitation and uses no chat: its
+#: ``user_id`` is their address (lower-case), its ``workspace_id`` empty. Such a member acts
+#: only through signed links (the billing page) and receives mail.
+EMAIL_PLATFORM = "email"
 _CHAT_PLATFORM = f"^({'|'.join(CHAT_PLATFORMS)})$"
-_IDENTITY_PLATFORM = f"^({'|'.join((*CHAT_PLATFORMS, CLI_PLATFORM))})$"
+_IDENTITY_PLATFORM = f"^({'|'.join((*CHAT_PLATFORMS, CLI_PLATFORM, EMAIL_PLATFORM))})$"
 
 
 class ChatIdentity(BaseModel):
-    """Who a person is on a chat platform (``cli`` for operators at the shell)."""
+    """Who a person is on a chat platform (``cli`` for operators at the shell, ``email`` for a
+    member who joined by invitation without chat)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -116,6 +121,11 @@ class Member(BaseModel):
     def identities(self) -> tuple[ChatIdentity, ...]:
         """Every identity of the member, the one they were added with first."""
         return (self.identity, *self.linked_identities)
+
+    @property
+    def chat_identity(self) -> ChatIdentity | None:
+        """The first identity on a chat platform; None for an email-only (or shell) member."""
+        return next((i for i in self.identities if i.platform in CHAT_PLATFORMS), None)
 
 
 class Workspace(BaseModel):

@@ -123,6 +123,15 @@ SUBCOMMANDS: tuple[Subcommand | SubcommandGroup, ...] = (
         Option("person", OptionKind.USER, "Who", required=True),
         Option("role", OptionKind.STRING, "Their role", required=True,
                choices=("viewer", "member", "admin", "owner")))),
+    Subcommand("invite", "Invite someone by email (Admin); list or revoke invitations.", (
+        Option("what", OptionKind.STRING,
+               "An email address to invite, or list, or revoke", required=True),
+        Option("role_or_id", OptionKind.STRING,
+               "The role for an address (member by default), or the invitation id to revoke"),
+    )),
+    Subcommand("join", "Accept an invitation with the code from its page.", (
+        Option("code", OptionKind.STRING, "The code the invitation's page gave",
+               required=True),)),
     SubcommandGroup("apikey", "Keys for the REST API (Admins).", (
         Subcommand("create", "Create a key; it is shown once, to you only.", (
             Option("name", OptionKind.STRING, "What the key is for, e.g. cms", required=True),

@@ -13,6 +13,7 @@ from postflow.chatops.billing_link import billing_link
 from postflow.chatops.callers import Caller, Membership, resolve_member
 from postflow.chatops.email_settings import email_command
 from postflow.chatops.formatting import parse_user, user_mention
+from postflow.chatops.invitations import invite_command, join_command
 from postflow.chatops.permissions import NEEDED_ROLE, Permission, require, role_name
 from postflow.chatops.replies import ButtonAction, Item, Reply
 from postflow.chatops.roles import parse_role, set_role
@@ -44,7 +45,7 @@ class Command:
     example: str
     #: The permission that running it (in its changing form, if it has one) needs.
     permission: Permission
-    #: None for ``help`` and ``link``, which answer non-members too.
+    #: None for ``help``, ``link`` and ``join``, which answer non-members too.
     run: Run | None
 
 
@@ -103,6 +104,10 @@ async def _email(req: Request, args: list[str]) -> Reply:
     return await email_command(req.rt, req.who, args)
 
 
+async def _invite(req: Request, args: list[str]) -> Reply:
+    return await invite_command(req.rt, req.who, args)
+
+
 async def _audit(req: Request, args: list[str]) -> Reply:
     return await audit_view.audit_command(req.rt, req.who, args)
 
@@ -152,6 +157,15 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
     Command("role", "role @person <viewer|member|admin|owner>",
             "Give someone a role (adds them when they are not a member yet).",
             "/postflow role @ada admin", Permission.MANAGE_MEMBERS, _role),
+    Command("invite", "invite EMAIL [viewer|member|admin|owner] | invite list | invite revoke ID",
+            "Invite someone by email (a Member unless you say; only Owners invite Owners); "
+            "they accept through the mailed link within 7 days. `list` and `revoke` the "
+            "pending ones.", "/postflow invite ada@example.com admin",
+            Permission.MANAGE_MEMBERS, _invite),
+    Command("join", "join CODE",
+            "Accept an invitation from here: the code is on the invitation's page "
+            "(Join from Slack or Discord).", "/postflow join ABCDE-FGHJK", Permission.READ,
+            None),
     Command("apikey", "apikey create <name> <scope,...>|list|revoke <key id>",
             "Keys for the REST API (/v1): a new key is shown once, to you only.",
             "/postflow apikey create cms posts:read,posts:write", Permission.MANAGE_API_KEYS,
@@ -188,6 +202,8 @@ async def run_command(rt: Runtime, queue: PublishQueue | None, caller: Caller,
     try:
         if command.name == "link":
             return await link_command(rt, caller, words[1:])
+        if command.name == "join":
+            return await join_command(rt, caller, words[1:])
         if command.run is None:
             return await help_reply(rt, caller)
         who = await resolve_member(rt, caller)
@@ -238,6 +254,7 @@ async def help_reply(rt: Runtime, caller: Caller) -> Reply:
             summary += f" Networks here: {accounts.connectable_networks(rt)}."
         items.append(Item(title=f"`/postflow {command.usage}`",
                           lines=(summary, f"Example: `{command.example}`",
+                                 "Needs: an invitation" if command.name == "join" else
                                  f"Needs: {role_name(needed)}" + (
                                      " (viewers may look)" if command.name in VIEWABLE
                                      else ""))))

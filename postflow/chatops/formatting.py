@@ -6,6 +6,7 @@ import re
 from datetime import datetime
 
 from postflow.errors import BadInput
+from postflow.organizations import Member
 from postflow.timezones import zone
 
 EXCERPT_LENGTH = 90
@@ -33,6 +34,15 @@ def excerpt(text: str, length: int = EXCERPT_LENGTH) -> str:
 
 def user_mention(user_id: str) -> str:
     return f"<@{user_id}>"
+
+
+def member_mention(member: Member) -> str:
+    """A mention of ``member`` in chat; their name (or address) when they have no chat identity
+    (an email-only member)."""
+    chat = member.chat_identity
+    if chat is not None:
+        return user_mention(chat.user_id)
+    return member.display_name or member.identity.user_id
 
 
 def channel_mention(channel_id: str) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from postflow.approvals import MAX_DEADLINE_HOURS, MAX_QUORUM, ApprovalPolicy
 from postflow.chatops.accounts import find_connection
 from postflow.chatops.callers import Membership
-from postflow.chatops.formatting import parse_user, user_mention
+from postflow.chatops.formatting import member_mention, parse_user, user_mention
 from postflow.chatops.permissions import Permission, require
 from postflow.chatops.replies import Item, Reply
 from postflow.chatops.roles import parse_role
@@ -79,7 +79,7 @@ async def show_policies(rt: Runtime, who: Membership, policies: dict[str, Approv
 
 
 def describe(policy: ApprovalPolicy, members: dict[str, Member]) -> tuple[str, ...]:
-    named = [user_mention(members[m].identity.user_id) if m in members else m
+    named = [member_mention(members[m]) if m in members else m
              for m in policy.approvers]
     role = "nobody by role" if policy.approver_role is None \
         else f"{policy.approver_role.value.capitalize()} or higher"

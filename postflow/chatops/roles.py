@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from postflow.chatops.callers import Membership
+from postflow.chatops.formatting import member_mention
 from postflow.chatops.permissions import Permission, refuse, require, role_name
 from postflow.errors import BadInput
 from postflow.notices.events import MemberRoleChanged
@@ -65,6 +66,6 @@ async def _owner_count(rt: Runtime, org_id: str) -> int:
 
 
 def _last_owner(member: Member) -> BadInput:
-    return BadInput(f"<@{member.identity.user_id}> is the organization's only "
+    return BadInput(f"{member_mention(member)} is the organization's only "
                     f"{role_name(Role.OWNER)}: make someone else Owner first.",
                     details={"member_id": member.id})

@@ -34,8 +34,14 @@ def email_links(rt: Runtime) -> EmailLinks:
     return EmailLinks(rt.tokens, rt.settings.base_url)
 
 
+#: How Slack sends an address typed in a command (its manifest asks for escaped text):
+#: ``<mailto:ada@example.com|ada@example.com>``.
+_SLACK_MAILTO = re.compile(r"^<mailto:([^|<>]+)(?:\|[^<>]*)?>$", re.IGNORECASE)
+
+
 def parse_address(text: str) -> str:
-    address = text.strip().strip("<>").strip()
+    mailto = _SLACK_MAILTO.match(text.strip())
+    address = mailto.group(1) if mailto else text.strip().strip("<>").strip()
     if len(address) > MAX_ADDRESS_LENGTH or not _ADDRESS.match(address):
         raise BadInput(f"{text.strip()!r} is not an email address: write it as "
                        "name@example.com.", details={"email": text.strip()[:MAX_ADDRESS_LENGTH]})

@@ -1,6 +1,8 @@
 """Email as a notice sink (:class:`~postflow.notices.router.NoticeSink`): each notice of a kind
-a member can ask to be mailed about goes to every member who asked for it and has a confirmed,
-non-failing address. The mail is recorded and queued here; the ``email`` queue sends it."""
+a member can ask to be mailed about goes to the members it concerns (the one audience every
+sink that addresses people shares, :func:`~postflow.notices.audience.notice_audience`), among
+them to those who asked for that kind and have a confirmed, non-failing address. The mail is
+recorded and queued here; the ``email`` queue sends it."""
 
 from __future__ import annotations
 
@@ -11,7 +13,8 @@ from postflow.email.preferences import EmailKind
 from postflow.errors import NotFound
 from postflow.mailing import wording
 from postflow.mailing.outbox import EmailOutbox
-from postflow.mailing.recipients import members_wanting
+from postflow.mailing.recipients import effective_preferences, mailable
+from postflow.notices.audience import notice_audience
 from postflow.notices.events import (
     ConnectionAdded,
     ConnectionBroken,
@@ -25,7 +28,7 @@ from postflow.notices.events import (
     SecurityNotice,
     TokenExpiring,
 )
-from postflow.organizations import Member, Organization
+from postflow.organizations import EMAIL_PLATFORM, Member, Organization
 from postflow.posts import Post
 
 #: The kind of mail each notice is, by notice class: the one list of what is mailed.
@@ -54,7 +57,8 @@ class EmailNoticeSink:
 
     async def deliver(self, notice: Notice) -> None:
         kind = MAILED[type(notice)]
-        members = await members_wanting(self._store, notice.org_id, kind)
+        members = [m for m in await notice_audience(self._store, notice)
+                   if mailable(m) and effective_preferences(m).wants(kind)]
         if not members:
             return
         org = await self._store.get_organization(notice.org_id)
@@ -101,6 +105,8 @@ class EmailNoticeSink:
     async def _who(self, org: Organization, actor: str) -> str:
         identity = read_chat_actor(actor)
         if identity is None:
+            if actor.startswith(f"{EMAIL_PLATFORM}:"):
+                return f"{actor.partition(':')[2]}, accepting an invitation"
             return "an operator at the command line" if actor == "cli" else actor
         member = await self._store.find_member(org.id, identity.platform,
                                                identity.workspace_id, identity.user_id)

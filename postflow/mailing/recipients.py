@@ -31,6 +31,8 @@ def mailable(member: Member) -> bool:
 
 async def members_wanting(store: OrganizationRecords, org_id: str,
                           kind: EmailKind) -> list[Member]:
-    """The organization's members who want ``kind`` and have a confirmed address."""
+    """The organization's members who want ``kind`` and have a confirmed address: for mail
+    that is about no notice (the digest). Mail about a notice goes to the members it concerns
+    first (:func:`postflow.notices.audience.notice_audience`, in the email sink)."""
     return [member for member in await store.list_members(org_id)
             if mailable(member) and effective_preferences(member).wants(kind)]

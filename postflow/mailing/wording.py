@@ -59,6 +59,33 @@ def confirm_address(org_name: str, address: str, link: str) -> EmailContent:
         reason=f"Someone in {org_name} gave this address to PostFlow.")
 
 
+def invitation(org_name: str, role: str, inviter: str, link: str,
+               expires: str) -> EmailContent:
+    """An invitation to join an organization (mail nobody unsubscribes from)."""
+    return EmailContent(
+        subject=f"You are invited to join {org_name} on PostFlow",
+        headline=f"{inviter} invited you to join {org_name} on PostFlow as {role}.",
+        paragraphs=("PostFlow composes, reviews and schedules an organization's social posts "
+                    "from Slack or Discord. Open the link to see the invitation and accept "
+                    "it, with this address alone or from your Slack or Discord.",
+                    f"The invitation can be accepted once, until {expires}.",
+                    "If you did not expect it, ignore this mail: nothing happens."),
+        facts=(("Organization", org_name), ("Role", role)),
+        action=EmailAction("See the invitation", link),
+        reason=f"Someone in {org_name} invited this address to PostFlow.")
+
+
+def billing_link(org_name: str, link: str, minutes: int) -> EmailContent:
+    """A billing page link for an Owner (one without chat cannot run ``/postflow billing``)."""
+    return EmailContent(
+        subject=f"Your billing page link for {org_name}",
+        headline=f"Open the billing page of {org_name} on PostFlow.",
+        paragraphs=(f"The link is for you only and works once, for {minutes} minutes.",
+                    "If you did not expect it, ignore this mail: nothing happens."),
+        action=EmailAction("Open the billing page", link),
+        reason=f"You are an Owner of {org_name} on PostFlow.")
+
+
 def post_outcome(org_name: str, post: Post, accounts: Mapping[str, Connection],
                  link: str) -> EmailContent:
     """A post that went out nowhere, or only on some accounts: which, why, where to look."""

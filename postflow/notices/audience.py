@@ -10,8 +10,9 @@ The rules mirror whom the chat sinks speak to, person by person:
   rules let authors approve);
 - a review decided or expired: the post's author and whoever asked for the review, not the
   member who decided;
-- a connection expiring or broken, a plan limit reached, the app removed from a chat workspace:
-  the Owners and Admins.
+- a connection expiring or broken, a plan limit reached, the app removed from a chat workspace,
+  a security change (an account connected, a role changed or a member added, an incoming hook
+  created or rotated): the Owners and Admins.
 
 Only members of the notice's own organization are ever returned.
 """
@@ -31,6 +32,7 @@ from postflow.notices.events import (
     ReviewDecided,
     ReviewNotice,
     ReviewRequested,
+    SecurityNotice,
 )
 from postflow.organizations import Member, Role
 from postflow.reviews import ReviewRequest
@@ -65,7 +67,7 @@ def _chosen(everyone: list[Member], notice: Notice) -> set[str]:
             if isinstance(notice, ReviewDecided):
                 told.discard(notice.decision.member_id)
             return told
-        case ConnectionNotice() | PlanLimitReached() | ChatAppRemoved():
+        case ConnectionNotice() | PlanLimitReached() | ChatAppRemoved() | SecurityNotice():
             return managers
     return set()
 

@@ -45,6 +45,7 @@ from postflow.store.mongo_documents import (
     model_document,
     to_bson,
 )
+from postflow.store.mongo_invitations import INVITATION_INDEXES, MongoInvitationRecords
 from postflow.store.mongo_webhooks import WEBHOOK_INDEXES, MongoWebhookRecords
 from postflow.store.port import UsageCharge, UsageExhausted
 
@@ -91,6 +92,7 @@ INDEXES: list[tuple[str, IndexKeys, bool]] = [
     ("billing_events", [("outcome", ASCENDING), ("received_at", ASCENDING)], False),
     ("billing_events", [("received_at", ASCENDING)], False),
     *WEBHOOK_INDEXES,
+    *INVITATION_INDEXES,
     ("inbox_entries", [("org_id", ASCENDING), ("member_id", ASCENDING),
                        ("created_at", DESCENDING)], False),
     ("inbox_entries", [("created_at", ASCENDING)], False),
@@ -153,7 +155,7 @@ def org_media_record(doc: Mapping[str, Any]) -> OrgMedia:
     return OrgMedia.model_validate(data)
 
 
-class MongoStore(MongoWebhookRecords):
+class MongoStore(MongoWebhookRecords, MongoInvitationRecords):
     """The :class:`~postflow.store.port.Store` on MongoDB; build it with :meth:`connect`."""
 
     def __init__(self, client: AsyncMongoClient[Document], database: AsyncDatabase[Document]):

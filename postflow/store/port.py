@@ -29,6 +29,7 @@ from postflow.store.records.heartbeats import HeartbeatRecords
 from postflow.store.records.hooks import HookRecords
 from postflow.store.records.idempotency_keys import IdempotencyKeyRecords
 from postflow.store.records.inbox import InboxRecords
+from postflow.store.records.invitations import InvitationRecords
 from postflow.store.records.oauth_states import OAuthStateRecords
 from postflow.store.records.org_media import OrgMediaRecords
 from postflow.store.records.organizations import OrganizationRecords
@@ -52,7 +53,7 @@ class Store(OrganizationRecords, ChatInstallationRecords, OAuthStateRecords, Con
             AttemptRecords, AuditRecords, UsageRecords, OrgMediaRecords, HeartbeatRecords,
             SeriesRecords, ReviewRecords, ChatCommandRecords, BillingEventRecords, WebhookRecords,
             ChatDraftRecords, InboxRecords, OutgoingEmailRecords, EmailSuppressionRecords,
-            ApiKeyRecords, Protocol):
+            ApiKeyRecords, InvitationRecords, Protocol):
     """Every record type, and the connection's lifecycle."""
 
     async def ping(self) -> None:

@@ -39,6 +39,7 @@ from postflow.connections import Connection
 from postflow.email.message import EmailStatus, EmailSuppression, OutgoingEmail
 from postflow.hooks import IdempotencyRecord, IncomingHook
 from postflow.inbox import InboxEntry
+from postflow.invitations import Invitation, InvitationStatus
 from postflow.org_media import OrgMedia
 from postflow.organizations import Member, Organization, Workspace
 from postflow.pages import PageAfter, PostFilter
@@ -87,6 +88,7 @@ UNCACHED_READS = frozenset({
     "list_outgoing_emails", "find_email_suppression",
     "list_posts_page", "list_audit_page", "list_api_keys",
     "find_recorded_email_keys",
+    "get_invitation", "list_invitations", "find_invitation_by_join_code",
 })
 #: Writes of the record types cached here (organizations with their members and workspaces,
 #: connections, hooks): each empties the cache before and after it.
@@ -115,6 +117,7 @@ UNCACHED_WRITES = frozenset({
     "insert_outgoing_email", "claim_outgoing_email", "finish_outgoing_email",
     "release_outgoing_email", "suppress_email_address", "lift_email_suppression",
     "touch_api_key",
+    "insert_invitation", "replace_invitation",
 })
 
 _Key = tuple[str, ...]
@@ -697,3 +700,20 @@ class ReadCachedStore:
 
     async def lift_email_suppression(self, address: str) -> bool:
         return await self._store.lift_email_suppression(address)
+
+    # -- InvitationRecords (invitations.py) ------------------------------------------------------
+    async def insert_invitation(self, invitation: Invitation) -> None:
+        await self._store.insert_invitation(invitation)
+
+    async def get_invitation(self, org_id: str, invitation_id: str) -> Invitation:
+        return await self._store.get_invitation(org_id, invitation_id)
+
+    async def list_invitations(self, org_id: str) -> list[Invitation]:
+        return await self._store.list_invitations(org_id)
+
+    async def find_invitation_by_join_code(self, code_digest: str) -> Invitation | None:
+        return await self._store.find_invitation_by_join_code(code_digest)
+
+    async def replace_invitation(self, invitation: Invitation, *,
+                                 expected: InvitationStatus) -> bool:
+        return await self._store.replace_invitation(invitation, expected=expected)

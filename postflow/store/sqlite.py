@@ -45,6 +45,7 @@ from postflow.recurrence import RecurringSeries, SeriesStatus
 from postflow.reviews import ReviewRequest, ReviewState
 from postflow.sandbox_posts import SandboxPost
 from postflow.store.port import UsageCharge, UsageExhausted
+from postflow.store.sqlite_invitations import INVITATIONS_MIGRATION, SqliteInvitationRecords
 from postflow.store.sqlite_lane import Lane, Work, connect
 from postflow.store.sqlite_webhooks import SqliteWebhookRecords
 from postflow.store.writer_lock import WriterLock
@@ -200,6 +201,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX posts_org_status_updated ON posts (org_id, status, updated_at)",
         "CREATE INDEX reviews_org_state ON reviews (org_id, state, requested_at)",
     ),
+    INVITATIONS_MIGRATION,  # invitations to join an organization
 )
 
 
@@ -374,7 +376,7 @@ def _post_values(post: Post) -> tuple[object, ...]:
             _ts(post.updated_at), post.version)
 
 
-class SqliteStore(SqliteWebhookRecords):
+class SqliteStore(SqliteWebhookRecords, SqliteInvitationRecords):
     """The :class:`~postflow.store.port.Store` over one SQLite file.
 
     Two connections: writes (and the reads inside them) go through one, plain reads through
