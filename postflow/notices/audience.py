@@ -10,8 +10,11 @@ The rules mirror whom the chat sinks speak to, person by person:
   rules let authors approve);
 - a review decided or expired: the post's author and whoever asked for the review, not the
   member who decided;
-- a connection expiring or broken, a plan limit reached, the app removed from a chat workspace:
-  the Owners and Admins.
+- a connection expiring or broken, a plan limit reached, the app removed from a chat workspace,
+  a security change (an account connected, a role changed, an incoming hook created or
+  rotated): the Owners and Admins;
+- a billing notice (payment failed, trial or grace ending, plan changed) and an outbound webhook
+  endpoint disabled (its URL may carry a secret): the Owners alone, as in chat.
 
 Only members of the notice's own organization are ever returned.
 """
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 from postflow.chat_actors import chat_actor, may_be_same_person
 from postflow.notices.events import (
+    BillingNotice,
     ChatAppRemoved,
     ConnectionNotice,
     Notice,
@@ -31,6 +35,8 @@ from postflow.notices.events import (
     ReviewDecided,
     ReviewNotice,
     ReviewRequested,
+    SecurityNotice,
+    WebhookEndpointDisabled,
 )
 from postflow.organizations import Member, Role
 from postflow.reviews import ReviewRequest
@@ -65,8 +71,10 @@ def _chosen(everyone: list[Member], notice: Notice) -> set[str]:
             if isinstance(notice, ReviewDecided):
                 told.discard(notice.decision.member_id)
             return told
-        case ConnectionNotice() | PlanLimitReached() | ChatAppRemoved():
+        case ConnectionNotice() | PlanLimitReached() | ChatAppRemoved() | SecurityNotice():
             return managers
+        case BillingNotice() | WebhookEndpointDisabled():
+            return {m.id for m in everyone if m.role is Role.OWNER}
     return set()
 
 
