@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from cli.context import CommandContext, Subcommands
-from postflow.usecases.connections import reseal_all
+from postflow.usecases.secret_keys import reseal_all
 
 
 def register(commands: Subcommands, common: argparse.ArgumentParser) -> None:
@@ -13,7 +13,8 @@ def register(commands: Subcommands, common: argparse.ArgumentParser) -> None:
     actions = group.add_subparsers(dest="action", required=True, metavar="ACTION")
     reseal = actions.add_parser(
         "reseal", parents=[common],
-        help="re-encrypt connection tokens and hook secrets under POSTFLOW_SECRET_KEY")
+        help="re-encrypt every sealed secret (account tokens, hook and webhook endpoint "
+             "secrets, chat app bot tokens) under POSTFLOW_SECRET_KEY")
     reseal.set_defaults(handler=reseal_secrets)
 
 

@@ -148,7 +148,7 @@ SUBCOMMANDS: tuple[Subcommand | SubcommandGroup, ...] = (
         Option("page", OptionKind.INTEGER, "The page (ten events a page)", min_value=1),)),
     Subcommand("email", "Your email address and what PostFlow mails you.", (
         Option("change", OptionKind.STRING,
-               "set ADDRESS, or prefs failures off digest weekly; empty: show"),)),
+               "set ADDRESS, or prefs failures off digest weekly timezone ZONE; empty: show"),)),
 )
 
 # -- the JSON Discord registers --------------------------------------------------------------

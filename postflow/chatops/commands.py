@@ -173,10 +173,13 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
     Command("inbox", "inbox [read]",
             "Your latest notices, unread first, with links to the posts; `read` marks them "
             "all read.", "/postflow inbox", Permission.READ, _inbox),
-    Command("email", "email [set ADDRESS | prefs [KIND on|off] [digest daily|weekly|none]]",
+    Command("email", "email [set ADDRESS | prefs [KIND on|off] [digest daily|weekly|none] "
+            "[timezone ZONE]]",
             "Your email address (confirmed by a link mailed to it) and what PostFlow mails "
-            "you: failures, connections, security, billing (Owners), a digest.",
-            "/postflow email prefs failures on digest weekly", Permission.READ, _email),
+            "you: failures, connections, security, billing (Owners), a digest (08:00 in your "
+            "zone).",
+            "/postflow email prefs failures on digest weekly timezone Europe/Paris",
+            Permission.READ, _email),
     Command("audit", "audit [page]",
             "The organization's audit log, newest first: who installed, linked, connected, "
             "changed roles, hooks, settings and billing, and when.",

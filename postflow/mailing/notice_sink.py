@@ -16,6 +16,8 @@ from postflow.mailing.outbox import EmailOutbox
 from postflow.mailing.recipients import effective_preferences, mailable
 from postflow.notices.audience import notice_audience
 from postflow.notices.events import (
+    BILLING_NOTICES,
+    BillingNotice,
     ConnectionAdded,
     ConnectionBroken,
     HookCreated,
@@ -42,6 +44,7 @@ MAILED: dict[type[Notice], EmailKind] = {
     HookCreated: EmailKind.SECURITY,
     HookRotated: EmailKind.SECURITY,
     PlanLimitReached: EmailKind.BILLING,
+    **{billing: EmailKind.BILLING for billing in BILLING_NOTICES},
 }
 
 
@@ -75,6 +78,8 @@ class EmailNoticeSink:
                 return wording.token_expiring(org.name, connection, days_left)
             case PlanLimitReached(limit=limit, message=message):
                 return wording.plan_limit(org.name, limit, message)
+            case BillingNotice():
+                return wording.billing_notice(org.name, notice)
             case SecurityNotice():
                 return wording.security_change(org.name, _security_what(notice),
                                                await self._who(org, notice.actor))

@@ -13,6 +13,13 @@ from postflow.connections import Connection, ConnectionStatus
 from postflow.email.content import EmailAction, EmailContent
 from postflow.email.preferences import DigestFrequency, EmailKind
 from postflow.mailing.digests import DigestFacts
+from postflow.notices.events import (
+    BillingNotice,
+    GraceEnding,
+    PaymentFailed,
+    PlanChanged,
+    TrialEnding,
+)
 from postflow.plans import LIMIT_NOUNS, shown_amount
 from postflow.posts import Post, PostStatus, TargetStatus
 from postflow.publish_causes import one_line, target_cause
@@ -149,6 +156,63 @@ def plan_limit(org_name: str, limit: str, message: str) -> EmailContent:
         headline=f"{org_name} reached its plan's limit of {limit.replace('_', ' ')}.",
         paragraphs=(message, "An Owner can see the plan and its limits with `/postflow billing` "
                              "in chat."))
+
+
+#: What an Owner does about billing, said in every billing mail.
+BILLING_HINT = "An Owner opens the billing page with `/postflow billing` in chat."
+
+
+def billing_notice(org_name: str, notice: BillingNotice) -> EmailContent:
+    """A billing notice to an organization's Owners: what happened to the plan, by when, and
+    what to do (the same facts chat's billing notice says)."""
+    plan = notice.plan_name
+    match notice:
+        case PaymentFailed(grace_until=until):
+            return EmailContent(
+                subject=f"A payment for {org_name}'s PostFlow plan failed",
+                headline=f"A payment for the {plan} plan of {org_name} failed.",
+                facts=(("Plan", plan), ("The plan stays until", f"{until:%Y-%m-%d}")),
+                paragraphs=(f"Update the card before {until:%Y-%m-%d}, or the organization "
+                            "moves to the free plan.", BILLING_HINT))
+        case TrialEnding(trial_end=end):
+            return EmailContent(
+                subject=f"{org_name}'s {plan} trial ends on {end:%Y-%m-%d}",
+                headline=f"The {plan} trial of {org_name} ends on {end:%Y-%m-%d}.",
+                paragraphs=("Add a card before then to keep the plan; without one the "
+                            "organization moves to the free plan.", BILLING_HINT))
+        case GraceEnding(grace_until=until):
+            return EmailContent(
+                subject=f"{org_name}'s grace period on the {plan} plan ends on "
+                        f"{until:%Y-%m-%d}",
+                headline=f"The grace period for {org_name}'s failed payment ends on "
+                         f"{until:%Y-%m-%d %H:%M} UTC.",
+                paragraphs=(f"Then the organization leaves the {plan} plan. Update the card "
+                            "before then to keep it.", BILLING_HINT))
+        case PlanChanged():
+            return _plan_changed(org_name, notice)
+    return EmailContent(subject=f"Billing changed for {org_name} on PostFlow",
+                        headline=f"Billing changed for the {plan} plan of {org_name}.",
+                        paragraphs=(BILLING_HINT,))
+
+
+def _plan_changed(org_name: str, notice: PlanChanged) -> EmailContent:
+    facts = [("Was on", notice.old_plan_name), ("Now on", notice.plan_name),
+             ("Why", notice.reason)]
+    if notice.paused:
+        facts.append(("Paused over the new limit (kept, not publishing)",
+                      ", ".join(notice.paused)))
+    if notice.resumed:
+        facts.append(("Resumed", ", ".join(notice.resumed)))
+    paragraphs = []
+    if notice.held_posts:
+        paragraphs.append(f"{_count(notice.held_posts, 'scheduled post')} wait until the plan "
+                          "allows them; nothing was deleted.")
+    paragraphs.append(BILLING_HINT)
+    return EmailContent(
+        subject=f"{org_name} is now on the {notice.plan_name} plan of PostFlow",
+        headline=f"{org_name} moved from the {notice.old_plan_name} plan to the "
+                 f"{notice.plan_name} plan.",
+        facts=tuple(facts), paragraphs=tuple(paragraphs))
 
 
 def _account_name(accounts: Mapping[str, Connection], connection_id: str, network: str) -> str:

@@ -12,7 +12,9 @@ The rules mirror whom the chat sinks speak to, person by person:
   member who decided;
 - a connection expiring or broken, a plan limit reached, the app removed from a chat workspace,
   a security change (an account connected, a role changed or a member added, an incoming hook
-  created or rotated): the Owners and Admins.
+  created or rotated): the Owners and Admins;
+- a billing notice (payment failed, trial or grace ending, plan changed) and an outbound webhook
+  endpoint disabled (its URL may carry a secret): the Owners alone, as in chat.
 
 Only members of the notice's own organization are ever returned.
 """
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 from postflow.chat_actors import chat_actor, may_be_same_person
 from postflow.notices.events import (
+    BillingNotice,
     ChatAppRemoved,
     ConnectionNotice,
     Notice,
@@ -33,6 +36,7 @@ from postflow.notices.events import (
     ReviewNotice,
     ReviewRequested,
     SecurityNotice,
+    WebhookEndpointDisabled,
 )
 from postflow.organizations import Member, Role
 from postflow.reviews import ReviewRequest
@@ -69,6 +73,8 @@ def _chosen(everyone: list[Member], notice: Notice) -> set[str]:
             return told
         case ConnectionNotice() | PlanLimitReached() | ChatAppRemoved() | SecurityNotice():
             return managers
+        case BillingNotice() | WebhookEndpointDisabled():
+            return {m.id for m in everyone if m.role is Role.OWNER}
     return set()
 
 

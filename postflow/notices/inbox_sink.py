@@ -13,9 +13,17 @@ from postflow.ids import new_id
 from postflow.inbox import TEXT_MAX, InboxEntry
 from postflow.notices.audience import notice_audience
 from postflow.notices.events import (
+    BILLING_NOTICES,
     ChatAppRemoved,
+    ConnectionAdded,
     ConnectionBroken,
+    GraceEnding,
+    HookCreated,
+    HookRotated,
+    MemberRoleChanged,
     Notice,
+    PaymentFailed,
+    PlanChanged,
     PlanLimitReached,
     PostFailed,
     PostLate,
@@ -27,6 +35,8 @@ from postflow.notices.events import (
     ReviewNotice,
     ReviewRequested,
     TokenExpiring,
+    TrialEnding,
+    WebhookEndpointDisabled,
 )
 from postflow.posts import Post
 from postflow.reviews import Verdict
@@ -35,7 +45,9 @@ from postflow.store.port import Store
 #: The notices kept in members' notification centers: every kind the core sends.
 KEPT = (PostPublished, PostPartiallyPublished, PostFailed, PostLate, ReviewRequested,
         ReviewDecided, ReviewExpired, TokenExpiring, ConnectionBroken, PlanLimitReached,
-        ChatAppRemoved)
+        ChatAppRemoved, WebhookEndpointDisabled, *BILLING_NOTICES, ConnectionAdded,
+        MemberRoleChanged, HookCreated, HookRotated)
+_DAY = "%Y-%m-%d"
 #: How much of a post's text names it in an entry.
 POST_EXCERPT = 40
 VERDICTS = {Verdict.APPROVE: "approved", Verdict.REQUEST_CHANGES: "asked for changes on",
@@ -100,10 +112,47 @@ def inbox_text(notice: Notice) -> str:
                             workspace_name=workspace_name):
             text = (f"PostFlow was removed from the {platform.capitalize()} workspace "
                     f"{workspace_name or workspace_id}: it can no longer post or answer there.")
+        case WebhookEndpointDisabled(endpoint_id=endpoint_id, shown_url=url, reason=reason):
+            text = (f"PostFlow disabled the webhook endpoint `{endpoint_id}` ({url}): {reason}. "
+                    f"Enable it with `postflow webhook enable {endpoint_id} --org "
+                    f"{notice.org_id}` once it answers.")
+        case PaymentFailed(plan_name=plan, grace_until=until):
+            text = (f"A payment for the {plan} plan failed: the plan stays until "
+                    f"{until:{_DAY}}. Update the card with `/postflow billing`.")
+        case TrialEnding(plan_name=plan, trial_end=end):
+            text = (f"The {plan} trial ends on {end:{_DAY}}. Add a card with `/postflow billing` "
+                    "to keep the plan.")
+        case GraceEnding(plan_name=plan, grace_until=until):
+            text = (f"The grace period for the failed payment ends on {until:{_DAY} %H:%M} UTC; "
+                    f"then the organization leaves the {plan} plan. Update the card with "
+                    "`/postflow billing`.")
+        case PlanChanged(plan_name=plan, old_plan_name=old, reason=reason, paused=paused,
+                         held_posts=held):
+            text = f"The organization moved from the {old} plan to the {plan} plan ({reason})."
+            if paused:
+                text += f" Paused over the new limit: {', '.join(paused)}."
+            if held:
+                text += f" {held} scheduled post(s) wait until the plan allows them."
+        case ConnectionAdded(network=network, account_name=account, actor=actor):
+            text = f"The {network} account {account} was connected by {_actor(actor)}."
+        case MemberRoleChanged(member_name=name, old_role="", new_role=new, actor=actor):
+            text = f"{name} was added as {new} by {_actor(actor)}."
+        case MemberRoleChanged(member_name=name, old_role=old, new_role=new, actor=actor):
+            text = f"{name}'s role changed from {old} to {new} by {_actor(actor)}."
+        case HookCreated(hook_name=name, actor=actor):
+            text = (f"The incoming hook {name!r} was created by {_actor(actor)}: whoever holds "
+                    "its secret can create posts.")
+        case HookRotated(hook_name=name, actor=actor):
+            text = f"The secret of the incoming hook {name!r} was rotated by {_actor(actor)}."
         case _:
             text = f"{notice.kind} about {notice.subject}."
     flat = " ".join(text.split())
     return flat if len(flat) <= TEXT_MAX else flat[:TEXT_MAX - 1].rstrip() + "…"
+
+
+def _actor(actor: str) -> str:
+    """Who did it, as records name them (``slack:T1:U1``, ``cli``), in `code`."""
+    return "an operator at the command line" if actor == "cli" else f"`{actor}`"
 
 
 def post_link(post: Post) -> str | None:

@@ -149,6 +149,13 @@ def idempotency_record(doc: Mapping[str, Any]) -> IdempotencyRecord:
     return IdempotencyRecord.model_validate(data)
 
 
+def _installation(doc: Mapping[str, Any]) -> ChatInstallation:
+    data: Document = from_bson(doc)
+    data.pop("_id", None)
+    data["id"] = data.pop("installation_id")
+    return ChatInstallation.model_validate(data)
+
+
 def org_media_record(doc: Mapping[str, Any]) -> OrgMedia:
     data: Document = from_bson(doc)
     data.pop("_id", None)
@@ -330,12 +337,12 @@ class MongoStore(MongoWebhookRecords, MongoInvitationRecords):
                                      workspace_id: str) -> ChatInstallation | None:
         doc = await self._coll("chat_installations").find_one(
             {"platform": platform, "workspace_id": workspace_id})
-        if doc is None:
-            return None
-        data: Document = from_bson(doc)
-        data.pop("_id", None)
-        data["id"] = data.pop("installation_id")
-        return ChatInstallation.model_validate(data)
+        return None if doc is None else _installation(doc)
+
+    async def list_chat_installations(self) -> list[ChatInstallation]:
+        cursor = self._coll("chat_installations").find({}).sort(
+            [("platform", ASCENDING), ("workspace_id", ASCENDING)])
+        return [_installation(doc) for doc in await cursor.to_list()]
 
     async def claim_oauth_state(self, state_id: str, expires_at: datetime,
                                 now: datetime) -> bool:

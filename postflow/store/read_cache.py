@@ -67,7 +67,8 @@ UNCACHED_READS = frozenset({
     "ping", "find_organization_by_name", "list_organizations", "list_suspended_org_ids",
     "find_member", "list_members",
     "count_members", "list_workspaces", "count_workspaces", "find_workspace",
-    "find_chat_installation", "count_connections", "list_hooks", "get_post", "list_posts",
+    "find_chat_installation", "list_chat_installations",
+    "count_connections", "list_hooks", "get_post", "list_posts",
     "list_posts_soonest_first", "count_posts", "count_posts_updated_between", "find_due_posts",
     "next_due_at",
     "find_stale_posts", "list_posts_by_source", "get_queue_settings", "list_queue_times",
@@ -252,6 +253,9 @@ class ReadCachedStore:
     async def find_chat_installation(self, platform: str,
                                      workspace_id: str) -> ChatInstallation | None:
         return await self._store.find_chat_installation(platform, workspace_id)
+
+    async def list_chat_installations(self) -> list[ChatInstallation]:
+        return await self._store.list_chat_installations()
 
     # -- OAuthStateRecords (oauth_states.py) ---------------------------------------------------
     async def claim_oauth_state(self, state_id: str, expires_at: datetime,

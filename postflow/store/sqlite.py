@@ -630,6 +630,11 @@ class SqliteStore(SqliteWebhookRecords, SqliteInvitationRecords):
             (platform, workspace_id))
         return docs[0] if docs else None
 
+    async def list_chat_installations(self) -> list[ChatInstallation]:
+        return await self._docs(
+            ChatInstallation,
+            "SELECT doc FROM chat_installations ORDER BY platform, workspace_id", ())
+
     async def claim_oauth_state(self, state_id: str, expires_at: datetime,
                                 now: datetime) -> bool:
         def claim(conn: sqlite3.Connection) -> bool:

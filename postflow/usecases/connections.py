@@ -176,21 +176,3 @@ async def _disconnect(rt: Runtime, org_id: str,
         "updated_at": rt.clock.now()})
     await rt.store.update_connection(changed)
     return current, changed
-
-
-async def reseal_all(rt: Runtime) -> int:
-    """Re-encrypt every sealed secret under the newest key (after adding a new secret key)."""
-    count = 0
-    for org in await rt.store.list_organizations():
-        for connection in await rt.store.list_connections(org.id):
-            if connection.sealed_tokens is not None:
-                await rt.store.update_connection(connection.model_copy(
-                    update={"sealed_tokens": rt.vault.reseal(connection.sealed_tokens)}))
-                count += 1
-        for hook in await rt.store.list_hooks(org.id):
-            update: dict[str, object] = {"sealed_secret": rt.vault.reseal(hook.sealed_secret)}
-            if hook.sealed_previous_secret is not None:
-                update["sealed_previous_secret"] = rt.vault.reseal(hook.sealed_previous_secret)
-            await rt.store.update_hook(hook.model_copy(update=update))
-            count += 1
-    return count

@@ -16,3 +16,8 @@ class ChatInstallationRecords(Protocol):
                                      workspace_id: str) -> ChatInstallation | None:
         """Global, like :meth:`find_workspace`: chat requests name only their workspace."""
         ...
+
+    async def list_chat_installations(self) -> list[ChatInstallation]:
+        """Every installation of every platform and organization, removed ones too, ordered by
+        (platform, workspace_id): for re-sealing their bot tokens under a new secret key."""
+        ...

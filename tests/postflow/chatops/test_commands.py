@@ -48,6 +48,16 @@ async def test_help_lists_exactly_the_commands_that_work(rt: Runtime, team: Team
     assert "You are Viewer of Acme" in reply.text
 
 
+async def test_the_email_help_names_every_setting_the_command_takes(rt: Runtime,
+                                                                 team: Team) -> None:
+    reply = await run_command(rt, None, team.viewer, "help")
+
+    [email] = [item.title for item in reply.items if item.title.startswith("`/postflow email")]
+    for word in ("set ADDRESS", "prefs", "KIND on|off", "digest daily|weekly|none",
+                 "timezone ZONE"):
+        assert word in email
+
+
 async def test_empty_text_is_help(rt: Runtime, team: Team) -> None:
     assert (await run_command(rt, None, team.member, "")).items \
         == (await run_command(rt, None, team.member, "help")).items

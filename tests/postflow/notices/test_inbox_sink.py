@@ -5,7 +5,7 @@ inbox keeps no other sink from its notice."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -15,8 +15,15 @@ from postflow.inbox import InboxEntry
 from postflow.notices.audience import notice_audience
 from postflow.notices.events import (
     ChatAppRemoved,
+    ConnectionAdded,
     ConnectionBroken,
+    GraceEnding,
+    HookCreated,
+    HookRotated,
+    MemberRoleChanged,
     Notice,
+    PaymentFailed,
+    PlanChanged,
     PlanLimitReached,
     PostFailed,
     PostPublished,
@@ -24,6 +31,8 @@ from postflow.notices.events import (
     ReviewExpired,
     ReviewRequested,
     TokenExpiring,
+    TrialEnding,
+    WebhookEndpointDisabled,
 )
 from postflow.notices.inbox_sink import InboxSink
 from postflow.notices.router import NoticeRouter
@@ -133,7 +142,7 @@ async def test_a_post_no_member_wrote_goes_to_the_owners_and_admins(
     assert await receivers(rt, people) == {"UOWNER", "UADMIN"}
 
 
-async def test_connection_billing_and_app_removal_notices_go_to_the_owners_and_admins(
+async def test_connection_plan_limit_and_app_removal_notices_go_to_the_owners_and_admins(
         rt: Runtime, people: People) -> None:
     connection = make_connection(people.org.id, display_name="acme")
 
@@ -150,6 +159,56 @@ async def test_connection_billing_and_app_removal_notices_go_to_the_owners_and_a
     kinds = [e.kind for e in await inbox(rt.store, people.admin)]
     assert sorted(kinds) == ["chat.app_removed", "connection.needs_reconnect",
                              "connection.token_expiring", "plan.limit_reached"]
+
+
+async def test_billing_notices_go_to_the_owners_alone(rt: Runtime, people: People) -> None:
+    org_id, day = people.org.id, datetime(2026, 12, 8, 14, 30, tzinfo=UTC)
+
+    await rt.notices.notify(PaymentFailed(org_id, "Pro", grace_until=day))
+    await rt.notices.notify(TrialEnding(org_id, "Pro", trial_end=day))
+    await rt.notices.notify(PlanChanged(org_id, "Free", old_plan_name="Pro",
+                                        reason="the subscription ended"))
+    await rt.notices.notify(GraceEnding(org_id, "Pro", grace_until=day))
+
+    assert await receivers(rt, people) == {"UOWNER"}
+    entries = {e.kind: e for e in await inbox(rt.store, people.owner)}
+    assert sorted(entries) == ["billing.grace_ending", "billing.payment_failed",
+                               "billing.plan_changed", "billing.trial_ending"]
+    assert "failed" in entries["billing.payment_failed"].text
+    assert "2026-12-08" in entries["billing.payment_failed"].text
+    assert "from the Pro plan to the Free plan" in entries["billing.plan_changed"].text
+
+
+async def test_security_notices_go_to_the_owners_and_admins(rt: Runtime,
+                                                           people: People) -> None:
+    org_id, actor = people.org.id, people.actor(people.admin)
+
+    await rt.notices.notify(ConnectionAdded(org_id, actor, "conn_1", network="mastodon",
+                                            account_name="@acme"))
+    await rt.notices.notify(MemberRoleChanged(org_id, actor, people.author.id,
+                                              member_name="Ann", old_role="member",
+                                              new_role="admin"))
+    await rt.notices.notify(HookCreated(org_id, actor, "hook_1", hook_name="CI"))
+    await rt.notices.notify(HookRotated(org_id, actor, "hook_1", hook_name="CI"))
+
+    assert await receivers(rt, people) == {"UOWNER", "UADMIN"}
+    entries = {e.kind: e for e in await inbox(rt.store, people.owner)}
+    assert sorted(entries) == ["security.connection_added", "security.hook_created",
+                               "security.hook_rotated", "security.role_changed"]
+    assert "@acme" in entries["security.connection_added"].text
+    assert "Ann" in entries["security.role_changed"].text
+    assert "'CI'" in entries["security.hook_rotated"].text
+
+
+async def test_a_disabled_webhook_endpoint_goes_to_the_owners_alone(rt: Runtime,
+                                                                   people: People) -> None:
+    await rt.notices.notify(WebhookEndpointDisabled(
+        organization_id=people.org.id, endpoint_id="we_1",
+        shown_url="https://hooks.example.com/in", reason="it failed every delivery for a day"))
+
+    assert await receivers(rt, people) == {"UOWNER"}
+    [entry] = await inbox(rt.store, people.owner)
+    assert "https://hooks.example.com/in" in entry.text
 
 
 async def test_a_review_request_goes_to_those_who_may_approve_not_its_author(

@@ -72,3 +72,19 @@ async def test_claims_expired_at_now_are_forgotten(store: Store) -> None:
 
     # Past its expiry the claim is purged; the state itself is refused for age by its reader.
     assert await store.claim_oauth_state("state-1", at(30), at(10)) is True
+
+
+async def test_every_installation_is_listed_by_platform_and_workspace(store: Store) -> None:
+    removed = make_installation("org_b", workspace_id="T0", sealed_bot_token="",
+                                removed_at=at(3))
+    slack = make_installation("org_a", workspace_id="T9")
+    discord = make_installation("org_a", platform="discord", workspace_id="G1",
+                                sealed_bot_token="")
+    for installation in (slack, discord, removed):
+        await store.save_chat_installation(installation)
+
+    assert await store.list_chat_installations() == [discord, removed, slack]
+
+
+async def test_no_installation_lists_none(store: Store) -> None:
+    assert await store.list_chat_installations() == []

@@ -1,8 +1,6 @@
-"""Connecting accounts: the plan's limit, tokens sealed at rest, refreshes and key rotation."""
+"""Connecting accounts: the plan's limit, tokens sealed at rest and refreshed."""
 
 from __future__ import annotations
-
-import dataclasses
 
 import pytest
 
@@ -11,19 +9,15 @@ from postflow.errors import BadInput, LimitReached, NotFound
 from postflow.organizations import Organization
 from postflow.providers import ConnectedAccount, TokenSet
 from postflow.runtime import Runtime
-from postflow.token_vault import TokenVault, VaultError
 from postflow.usecases.connections import (
     add_connection,
     connect_sandbox,
     mark_needs_reconnect,
     open_tokens,
-    reseal_all,
     set_connection_timezone,
     store_refreshed_tokens,
 )
-from postflow.usecases.hooks import create_hook
 from postflow.usecases.organizations import create_organization
-from tests.conftest import TEST_SECRET_KEY
 
 NEW_SECRET_KEY = "rotated-secret-key-0123456789abc"
 
@@ -144,32 +138,6 @@ async def test_marking_needs_reconnect_is_stored_and_audited(rt: Runtime,
     assert stored.status is ConnectionStatus.NEEDS_RECONNECT
     assert (await rt.store.list_audit(org.id, subject_id=connection.id))[-1].action == \
         "connection.needs_reconnect"
-
-
-async def test_reseal_all_moves_every_secret_to_the_new_key(rt: Runtime,
-                                                            org: Organization) -> None:
-    connection = await add_connection(rt, org.id, "sandbox", account(1), actor="cli")
-    created = await create_hook(rt, org.id, "CI", actor="cli")
-    rotated = dataclasses.replace(rt, vault=TokenVault([NEW_SECRET_KEY, TEST_SECRET_KEY]))
-
-    assert await reseal_all(rotated) == 2
-
-    new_only = dataclasses.replace(rt, vault=TokenVault([NEW_SECRET_KEY]))
-    stored = await rt.store.get_connection(org.id, connection.id)
-    assert open_tokens(new_only, stored).access_token.get_secret_value() == "access-plain-123"
-    hook = await rt.store.find_hook(created.hook.id)
-    assert hook is not None
-    assert new_only.vault.open(hook.sealed_secret) == created.secret
-
-
-async def test_after_reseal_the_old_key_alone_no_longer_opens_tokens(
-        rt: Runtime, org: Organization) -> None:
-    connection = await add_connection(rt, org.id, "sandbox", account(1), actor="cli")
-    await reseal_all(dataclasses.replace(
-        rt, vault=TokenVault([NEW_SECRET_KEY, TEST_SECRET_KEY])))
-
-    with pytest.raises(VaultError):
-        open_tokens(rt, await rt.store.get_connection(org.id, connection.id))
 
 
 # -- time zone override ---------------------------------------------------------------------------
