@@ -22,6 +22,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import aiosmtplib
 
 from integrations.email.mime import mime_message
+from integrations.email.mime_bytes import mime_bytes
 from postflow.config import Settings
 from postflow.email.message import OutgoingEmail
 from postflow.email.transport import EmailRefusedError, TransientEmailError
@@ -89,9 +90,13 @@ class SmtpTransport:
 
     async def send(self, email: OutgoingEmail) -> str:
         server = self._server
+        # Bytes written by our own MIME writer; a non-ASCII address is left to the standard
+        # library's message, which aiosmtplib sends with SMTPUTF8.
+        message = (mime_bytes(email, self._sender) if (self._sender + email.to).isascii()
+                   else mime_message(email, self._sender))
         try:
             await aiosmtplib.send(
-                mime_message(email, self._sender), sender=self._sender, recipients=[email.to],
+                message, sender=self._sender, recipients=[email.to],
                 hostname=server.host, port=server.port, username=server.username,
                 password=server.password, use_tls=server.implicit_tls,
                 start_tls=False if server.implicit_tls else server.starttls,
