@@ -15,7 +15,7 @@ through the real ``email`` path to a loopback SMTP server, in one run.
   digests say once, renders each digest, records it under ``digest:<member>:<period>`` and
   hands its id to the ``email`` queue. ``--workers`` real ``postflow worker`` processes
   (default: one per core) consume the queue and send each mail by SMTP
-  (``POSTFLOW_SMTP_URL``: aiosmtplib, one connection per mail).
+  (``POSTFLOW_SMTP_URL``: aiosmtplib, connections kept open between mails).
 
 The time is from the start of the pass to the server having received all N mails (the workers
 are up and idle before it starts; seeding is not counted). Then a second pass (a restarted

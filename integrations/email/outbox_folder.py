@@ -8,7 +8,7 @@ import asyncio
 import os
 from pathlib import Path
 
-from integrations.email.mime import mime_message
+from integrations.email.mime_bytes import mime_bytes
 from postflow.email.message import OutgoingEmail
 from postflow.email.transport import TransientEmailError
 
@@ -24,7 +24,7 @@ class OutboxFolderTransport:
         return f"written to {self.folder.resolve()} as .eml files (no SMTP or SES configured)"
 
     async def send(self, email: OutgoingEmail) -> str:
-        data = mime_message(email, self._sender).as_bytes()
+        data = mime_bytes(email, self._sender)
         try:
             await asyncio.to_thread(self._write, email, data)
         except OSError as err:

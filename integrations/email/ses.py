@@ -17,7 +17,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from integrations.email.mime import mime_message
+from integrations.email.mime_bytes import mime_bytes
 from postflow.config import Settings
 from postflow.email.message import OutgoingEmail
 from postflow.email.transport import EmailRefusedError, TransientEmailError
@@ -51,7 +51,7 @@ class SesTransport:
         request: dict[str, Any] = {
             "FromEmailAddress": self._sender,
             "Destination": {"ToAddresses": [email.to]},
-            "Content": {"Raw": {"Data": mime_message(email, self._sender).as_bytes()}},
+            "Content": {"Raw": {"Data": mime_bytes(email, self._sender)}},
         }
         if self._configuration_set:
             request["ConfigurationSetName"] = self._configuration_set

@@ -22,6 +22,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import aiosmtplib
 
 from integrations.email.mime import mime_message
+from integrations.email.mime_bytes import mime_bytes
+from integrations.email.smtp_connections import SmtpConnections
 from postflow.config import Settings
 from postflow.email.message import OutgoingEmail
 from postflow.email.transport import EmailRefusedError, TransientEmailError
@@ -71,6 +73,7 @@ class SmtpTransport:
         self._server = server
         self._sender = sender
         self._tls_context = tls_context or ssl.create_default_context()
+        self.connections = SmtpConnections(self._new_client)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SmtpTransport:
@@ -87,15 +90,27 @@ class SmtpTransport:
                "STARTTLS required" if server.starttls else "STARTTLS when offered")
         return f"sent by SMTP to {server.host}:{server.port} ({how})"
 
-    async def send(self, email: OutgoingEmail) -> str:
+    def _new_client(self) -> aiosmtplib.SMTP:
         server = self._server
+        return aiosmtplib.SMTP(
+            hostname=server.host, port=server.port, username=server.username,
+            password=server.password, use_tls=server.implicit_tls,
+            start_tls=False if server.implicit_tls else server.starttls,
+            tls_context=self._tls_context, timeout=SMTP_TIMEOUT_SECONDS)
+
+    async def send(self, email: OutgoingEmail) -> str:
         try:
-            await aiosmtplib.send(
-                mime_message(email, self._sender), sender=self._sender, recipients=[email.to],
-                hostname=server.host, port=server.port, username=server.username,
-                password=server.password, use_tls=server.implicit_tls,
-                start_tls=False if server.implicit_tls else server.starttls,
-                tls_context=self._tls_context, timeout=SMTP_TIMEOUT_SECONDS)
+            if (self._sender + email.to).isascii():
+                # Our own MIME writer's bytes, on a connection kept open between mails.
+                message = mime_bytes(email, self._sender)
+                async with self.connections.connection() as client:
+                    await client.sendmail(self._sender, [email.to], message)
+            else:
+                # A non-ASCII address: the standard library's message, which aiosmtplib sends
+                # with SMTPUTF8, on a connection of its own.
+                async with self._new_client() as client:
+                    await client.send_message(mime_message(email, self._sender),
+                                              sender=self._sender, recipients=[email.to])
         except aiosmtplib.SMTPRecipientsRefused as err:
             codes = [refused.code for refused in err.recipients]
             raise _by_code(min(codes) if codes else 550, "recipient refused") from err

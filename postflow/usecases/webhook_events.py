@@ -87,12 +87,15 @@ class WebhookEmitter:
         return endpoints
 
     async def emit(self, org_id: str, event_type: WebhookEventType,
-                   obj: JsonObject) -> WebhookEvent | None:
+                   obj: JsonObject | Callable[[], JsonObject]) -> WebhookEvent | None:
         """The recorded event, or None when no enabled endpoint of ``org_id`` subscribes to
-        ``event_type`` (nothing is recorded then)."""
+        ``event_type`` (nothing is recorded then). ``obj`` may be a function building the
+        object: it is called only when someone subscribes (most organizations: nobody)."""
         endpoints = [e for e in await self._endpoints_of(org_id) if e.subscribes(event_type)]
         if not endpoints:
             return None
+        if callable(obj):
+            obj = obj()
         now = self._clock.now()
         event_id = new_sortable_id("evt")
         event = WebhookEvent(id=event_id, org_id=org_id, type=event_type, created_at=now,
@@ -116,4 +119,4 @@ class WebhookNoticeSink:
     async def deliver(self, notice: Notice) -> None:
         event_type = event_type_of(notice)
         if event_type is not None:
-            await self._emitter.emit(notice.org_id, event_type, event_object(notice))
+            await self._emitter.emit(notice.org_id, event_type, lambda: event_object(notice))

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from integrations.email.smtp import SmtpTransport, parse_smtp_url
+from integrations.email.smtp_connections import SmtpConnections
 from postflow.config import Settings
 from postflow.email.transport import EmailRefusedError, TransientEmailError
 from postflow.errors import ConfigurationError
@@ -149,3 +150,69 @@ def test_describe_names_no_password(cert: SelfSigned) -> None:
 
 def test_ssl_module_is_what_checks_certificates() -> None:
     assert ssl.create_default_context().verify_mode is ssl.CERT_REQUIRED
+
+
+async def test_mails_in_a_row_share_one_connection(
+        starttls_server: int, handler: RecordingHandler, cert: SelfSigned) -> None:
+    transport = transport_for(f"smtp://ada:s3cret%20pass@127.0.0.1:{starttls_server}", cert)
+
+    for n in range(3):
+        await transport.send(make_email(to=f"m{n}@example.test"))
+
+    assert [r.recipients for r in handler.received] == [
+        ["m0@example.test"], ["m1@example.test"], ["m2@example.test"]]
+    assert all(r.tls for r in handler.received) and transport.connections.opened == 1
+
+
+async def test_a_connection_whose_send_failed_is_not_used_again(
+        plain_server: int, handler: RecordingHandler) -> None:
+    transport = transport_for(f"smtp://127.0.0.1:{plain_server}")
+    handler.refuse["ada@example.test"] = "451 4.3.0 Try again later"
+    with pytest.raises(TransientEmailError):
+        await transport.send(make_email())
+
+    await transport.send(make_email(to="bob@example.test"))
+
+    assert transport.connections.opened == 2
+    assert [r.recipients for r in handler.received] == [["bob@example.test"]]
+
+
+async def test_a_connection_idle_too_long_is_closed_not_used(
+        plain_server: int, handler: RecordingHandler) -> None:
+    transport = transport_for(f"smtp://127.0.0.1:{plain_server}")
+    transport.connections = SmtpConnections(transport._new_client, idle_seconds=0.0)
+
+    await transport.send(make_email())
+    await transport.send(make_email())
+
+    assert transport.connections.opened == 2 and len(handler.received) == 2
+
+
+async def test_a_connection_carries_a_bounded_number_of_mails(
+        plain_server: int, handler: RecordingHandler) -> None:
+    transport = transport_for(f"smtp://127.0.0.1:{plain_server}")
+    transport.connections = SmtpConnections(transport._new_client, mails_per_connection=2)
+
+    for _ in range(5):
+        await transport.send(make_email())
+
+    assert transport.connections.opened == 3 and len(handler.received) == 5
+
+
+async def test_a_line_break_in_the_subject_sends_nothing(
+        plain_server: int, handler: RecordingHandler) -> None:
+    transport = transport_for(f"smtp://127.0.0.1:{plain_server}")
+
+    with pytest.raises(ValueError):
+        await transport.send(make_email(subject="Hi\r\nBcc: all@evil.test"))
+
+    assert handler.received == []
+
+
+async def test_a_non_ascii_address_is_sent_with_smtputf8(
+        plain_server: int, handler: RecordingHandler) -> None:
+    await transport_for(f"smtp://127.0.0.1:{plain_server}").send(
+        make_email(to="zoë@example.test"))
+
+    [got] = handler.received
+    assert got.recipients == ["zoë@example.test"]

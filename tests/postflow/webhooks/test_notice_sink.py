@@ -111,3 +111,22 @@ async def test_an_organizations_endpoints_are_read_again_after_a_moment(
     recorded = await emitter.emit(org.id, EVENT_TYPES[1], {"object": "post"})
 
     assert still_none is None and recorded is not None
+
+
+async def test_the_events_object_is_built_only_when_someone_subscribes(
+        wrt: Runtime, org: Organization, queue: KeptQueue) -> None:
+    emitter = WebhookEmitter(wrt.store, wrt.clock, queue)
+    built: list[str] = []
+
+    def build() -> dict[str, str]:
+        built.append("built")
+        return {"object": "post"}
+
+    assert await emitter.emit(org.id, EVENT_TYPES[1], build) is None
+    assert built == []
+    await add_webhook_endpoint(wrt, org.id, "https://example.com/in", list(EVENT_TYPES),
+                               actor="cli")
+    recorded = await WebhookEmitter(wrt.store, wrt.clock, queue).emit(
+        org.id, EVENT_TYPES[1], build)
+
+    assert built == ["built"] and recorded is not None and '"object":"post"' in recorded.body
