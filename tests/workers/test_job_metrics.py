@@ -25,6 +25,7 @@ async def test_a_consumed_canary_counts_as_a_done_job(rt: Runtime,
         return True if jobs("canary", "done") == before + 1 else None
 
     await eventually(counted, what="the canary job being counted")
+    assert jobs("canary", "done") == before + 1
 
 
 def test_outcomes_name_a_retry_apart_from_a_failure() -> None:

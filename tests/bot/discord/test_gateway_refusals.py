@@ -29,9 +29,9 @@ from tests.bot.discord.conftest import (
 from tests.bot.discord.gateway_driver import *  # noqa: F403 - the driver's fixtures
 from tests.bot.discord.gateway_driver import GatewayDriver
 from tests.bot.discord.test_review_cards import (
-    nothing_decided,
+    assert_nothing_decided,
+    assert_refused,
     post_in_review,
-    refused,
 )
 from tests.fakes.clock import ManualClock
 from tests.fakes.discord_api import FakeDiscord
@@ -65,8 +65,8 @@ async def test_a_button_of_another_organization_is_refused_through_the_gateway(
         GUILD, OWNER, button(their_card, "approve"), channel_id=REVIEWS,
         message=our_card.data))
 
-    refused(answer, OTHER_ORGANIZATION)
-    await nothing_decided(rt, theirs)
+    assert_refused(answer, OTHER_ORGANIZATION)
+    await assert_nothing_decided(rt, theirs)
 
 
 async def test_a_card_pressed_from_another_server_is_refused_through_the_gateway(
@@ -82,8 +82,8 @@ async def test_a_card_pressed_from_another_server_is_refused_through_the_gateway
         THIRD_GUILD, OTHER_OWNER, button(card, "approve"), channel_id=OTHER_CHANNEL,
         message=card.data))
 
-    refused(answer, OTHER_SERVER)
-    await nothing_decided(rt, review)
+    assert_refused(answer, OTHER_SERVER)
+    await assert_nothing_decided(rt, review)
 
 
 async def test_a_press_without_its_data_is_not_answered_through_the_gateway(

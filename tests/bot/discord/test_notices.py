@@ -27,7 +27,7 @@ from tests.bot.discord.conftest import (
     custom_ids,
     shown,
 )
-from tests.bot.discord.test_review_cards import post_in_review, refused
+from tests.bot.discord.test_review_cards import assert_refused, post_in_review
 from tests.fakes.clock import ManualClock
 from tests.fakes.discord_api import FakeDiscord, FakeMessage
 from tests.postflow.store.factories import make_post
@@ -146,7 +146,7 @@ async def test_a_viewer_pressing_retry_is_refused_and_nothing_changes(
 
     answer = await user.press(VIEWER, notice, button(notice, "retry"))
 
-    refused(answer, "Admin")
+    assert_refused(answer, "Admin")
     assert await rt.store.get_post(notified_org.id, post.id) == post
     assert notice.data["components"] == before
 
@@ -196,7 +196,7 @@ async def test_a_late_post_is_rescheduled_from_its_notice_in_the_organizations_z
     good = await user.submit(ADMIN, notice, reschedule, {"when": when})
 
     assert form["type"] == 9
-    refused(bad, "YYYY-MM-DD HH:MM")
+    assert_refused(bad, "YYYY-MM-DD HH:MM")
     assert good["type"] == 7
     after = await rt.store.get_post(notified_org.id, post.id)
     assert after.status is PostStatus.SCHEDULED
@@ -239,5 +239,5 @@ async def test_edit_refuses_a_text_longer_than_a_discord_form_holds(
 
     answer = await user.press(ADMIN, notice, button(notice, "edit"))
 
-    refused(answer, "longer than a Discord form holds")
+    assert_refused(answer, "longer than a Discord form holds")
     assert (await rt.store.get_post(notified_org.id, post.id)).text == "x" * 4001

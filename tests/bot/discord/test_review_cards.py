@@ -55,7 +55,7 @@ async def post_in_review(rt: Runtime, clock: ManualClock, org: Organization,
     return post, review, card
 
 
-async def nothing_decided(rt: Runtime, review: ReviewRequest) -> None:
+async def assert_nothing_decided(rt: Runtime, review: ReviewRequest) -> None:
     stored = await rt.store.get_review(review.org_id, review.id)
     assert stored.decisions == [] and stored.state is ReviewState.OPEN
     assert stored.version == review.version
@@ -63,7 +63,7 @@ async def nothing_decided(rt: Runtime, review: ReviewRequest) -> None:
     assert post.status is PostStatus.IN_REVIEW
 
 
-def refused(answer: dict[str, object], words: str) -> None:
+def assert_refused(answer: dict[str, object], words: str) -> None:
     assert answer["type"] == 4
     data = answer["data"]
     assert isinstance(data, dict) and data["flags"] == EPHEMERAL
@@ -118,8 +118,8 @@ async def test_the_author_approving_their_own_post_is_refused(
 
     answer = await user.press(MEMBER, card, button(card, "approve"))
 
-    refused(answer, "own post")
-    await nothing_decided(rt, review)
+    assert_refused(answer, "own post")
+    await assert_nothing_decided(rt, review)
 
 
 async def test_a_viewer_pressing_approve_is_refused(
@@ -129,8 +129,8 @@ async def test_a_viewer_pressing_approve_is_refused(
 
     answer = await user.press(VIEWER, card, button(card, "approve"))
 
-    refused(answer, "Admin")
-    await nothing_decided(rt, review)
+    assert_refused(answer, "Admin")
+    await assert_nothing_decided(rt, review)
     assert len(custom_ids(card)) == 3 and fake_discord.messages_in(card.id) == []
 
 
@@ -158,9 +158,9 @@ async def test_a_button_of_another_organization_is_refused(
     forged = button(their_card, "approve").replace(other.id, org.id)
     forged_answer = await user.press(OWNER, our_card, forged)
 
-    refused(answer, OTHER_ORGANIZATION)
-    refused(forged_answer, "No such review request.")
-    await nothing_decided(rt, review)
+    assert_refused(answer, OTHER_ORGANIZATION)
+    assert_refused(forged_answer, "No such review request.")
+    await assert_nothing_decided(rt, review)
 
 
 async def test_a_card_pressed_from_another_server_of_the_organization_is_refused(
@@ -176,8 +176,8 @@ async def test_a_card_pressed_from_another_server_of_the_organization_is_refused
 
     answer = await user.press(OTHER_OWNER, card, button(card, "approve"), guild_id=OTHER_GUILD)
 
-    refused(answer, OTHER_SERVER)
-    await nothing_decided(rt, review)
+    assert_refused(answer, OTHER_SERVER)
+    await assert_nothing_decided(rt, review)
 
 
 async def _member_elsewhere(rt: Runtime, org: Organization, user_id: str) -> None:
@@ -197,9 +197,9 @@ async def test_a_garbled_or_unknown_button_is_refused(
                       "pf:r:", "pf:r:approve:org_x:rev_y", approve + "x" * 60,
                       approve.replace("pf:r:", "pf:n:"), approve.replace(":org_", ":team_")):
         answer = await user.press(ADMIN, card, custom_id)
-        refused(answer, UNKNOWN_BUTTON)
-    refused(await user.press(ADMIN, card, approve[:-3]), "No such review request.")
-    await nothing_decided(rt, review)
+        assert_refused(answer, UNKNOWN_BUTTON)
+    assert_refused(await user.press(ADMIN, card, approve[:-3]), "No such review request.")
+    await assert_nothing_decided(rt, review)
 
 
 async def test_request_changes_asks_what_should_change_then_sends_the_post_back(
@@ -263,5 +263,5 @@ async def test_a_press_from_direct_messages_is_refused(
     payload["user"] = payload.pop("member")["user"]
     del payload["guild_id"]
 
-    refused(await user.send(payload), "not in direct messages")
-    await nothing_decided(rt, review)
+    assert_refused(await user.send(payload), "not in direct messages")
+    await assert_nothing_decided(rt, review)
