@@ -29,7 +29,7 @@ from postflow.errors import NotFound, Unauthorized
 from postflow.runtime import Runtime
 from postflow.secret_compare import same_secret
 from postflow.signed_tokens import TokenRefused
-from postflow.usecases.oauth_states import browser_digest, is_browser_key
+from postflow.usecases.oauth_states import browser_form_token, is_browser_form_token
 
 SESSION_TTL = timedelta(minutes=30)
 _SESSION_PURPOSE = "billing-page-session"
@@ -60,7 +60,7 @@ async def read_link(rt: Runtime, link_token: str) -> BillingAccess:
 
 def link_csrf_token(rt: Runtime, link_token: str, browser_key: str) -> str:
     """The token of the link's Open form: good for this link in this browser only."""
-    return rt.tokens.derive(_LINK_CSRF_PURPOSE, _link_binding(link_token, browser_key))
+    return browser_form_token(rt, _LINK_CSRF_PURPOSE, link_token, browser_key)
 
 
 async def exchange_link(rt: Runtime, link_token: str, *, csrf: str,
@@ -69,8 +69,7 @@ async def exchange_link(rt: Runtime, link_token: str, *, csrf: str,
     with ``details["reason"]`` one of ``browser`` (the form is not from this browser's opening
     of this link), ``invalid``, ``expired``, ``not_owner``, ``used``. Nothing is spent unless
     every check before passed."""
-    if not (is_browser_key(browser_key) and csrf
-            and same_secret(csrf, link_csrf_token(rt, link_token, browser_key))):
+    if not is_browser_form_token(rt, _LINK_CSRF_PURPOSE, csrf, link_token, browser_key):
         raise Unauthorized("This form was not sent from the browser that opened the link.",
                            details={"reason": "browser"})
     access = await read_link(rt, link_token)
@@ -120,5 +119,3 @@ def is_csrf_token(rt: Runtime, session: PageSession, given: str) -> bool:
     return bool(given) and same_secret(given, csrf_token(rt, session))
 
 
-def _link_binding(link_token: str, browser_key: str) -> str:
-    return f"{link_token.rsplit('.', 1)[-1]}\n{browser_digest(browser_key)}"

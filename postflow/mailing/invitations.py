@@ -46,10 +46,9 @@ from postflow.organizations import (
 )
 from postflow.plans import Limit, check_limit
 from postflow.runtime import Runtime
-from postflow.secret_compare import same_secret
 from postflow.signed_tokens import TokenRefused
 from postflow.usecases.audit_log import record
-from postflow.usecases.oauth_states import browser_digest, is_browser_key
+from postflow.usecases.oauth_states import browser_form_token, is_browser_form_token
 
 ACCEPT_PATH = "/invitations/accept"
 #: A chat join code works this long (and never past the invitation's expiry).
@@ -158,7 +157,7 @@ async def read_invitation(rt: Runtime, token: object) -> OpenInvitation:
 
 def form_token(rt: Runtime, token: str, browser_key: str) -> str:
     """The token the accept page's forms carry: good for this link in this browser only."""
-    return rt.tokens.derive(_FORM_PURPOSE, _binding(token, browser_key))
+    return browser_form_token(rt, _FORM_PURPOSE, token, browser_key)
 
 
 async def accept_by_email(rt: Runtime, token: str, *, csrf: str, browser_key: str,
@@ -311,8 +310,7 @@ async def _join_as_member(rt: Runtime, org: Organization, invitation: Invitation
 
 
 async def _from_form(rt: Runtime, token: str, csrf: str, browser_key: str) -> OpenInvitation:
-    if not (is_browser_key(browser_key) and csrf
-            and same_secret(csrf, form_token(rt, token, browser_key))):
+    if not is_browser_form_token(rt, _FORM_PURPOSE, csrf, token, browser_key):
         raise Unauthorized("This form was not sent from the browser that opened the link.",
                            details={"reason": "browser"})
     return await read_invitation(rt, token)
@@ -345,10 +343,6 @@ def _has_address(member: Member, address: str) -> bool:
                for i in member.identities) or (
         member.email is not None and member.email.confirmed
         and member.email.address.lower() == wanted)
-
-
-def _binding(token: str, browser_key: str) -> str:
-    return f"{token.rsplit('.', 1)[-1]}\n{browser_digest(browser_key)}"
 
 
 def _normal_code(code: str) -> str:

@@ -95,6 +95,20 @@ def is_browser_key(value: str) -> bool:
         c.isalnum() or c in "-_" for c in value)
 
 
+def browser_form_token(rt: Runtime, purpose: str, link_token: str, browser_key: str) -> str:
+    """The token a link page's form carries (billing's Open, an invitation's Accept): good
+    for that link (its signature) in that browser (its key's digest) only."""
+    return rt.tokens.derive(purpose,
+                            f"{link_token.rsplit('.', 1)[-1]}\n{browser_digest(browser_key)}")
+
+
+def is_browser_form_token(rt: Runtime, purpose: str, token: str, link_token: str,
+                          browser_key: str) -> bool:
+    """Whether ``token`` is :func:`browser_form_token`'s for this link in this browser."""
+    return bool(is_browser_key(browser_key) and token and same_secret(
+        token, browser_form_token(rt, purpose, link_token, browser_key)))
+
+
 def check_browser(expected_digest: object, browser_key: str) -> None:
     """Unauthorized (reason ``browser``) unless ``browser_key`` is the key whose digest a
     state was bound to."""
