@@ -31,7 +31,7 @@ from bot.discord.custom_ids import notice_id
 from bot.discord.markdown import PLATFORM, escape, person
 from bot.discord.review_cards import VERDICT_WORDS, review_message
 from postflow.chat.delivery import ChatOutbox
-from postflow.chat.messages import ButtonStyle, ChatButton, ChatCard, ChatDestination, ChatMessage
+from postflow.chat.messages import ChatButton, ChatCard, ChatDestination, ChatMessage
 from postflow.chat_actors import read_chat_actor
 from postflow.chatops.formatting import local_time
 from postflow.chatops.owner_notices import owner_notice_text, owner_recipients
@@ -104,9 +104,8 @@ def notice_card(org_id: str, text: str, buttons: tuple[NoticeButton, ...],
 
 
 def notice_button(org_id: str, button: NoticeButton) -> ChatButton:
-    style = (ButtonStyle.PRIMARY if button.primary
-             else ButtonStyle.DANGER if button.danger else ButtonStyle.DEFAULT)
-    return ChatButton(notice_id(button.action, org_id, button.value), button.label, style=style)
+    return ChatButton(notice_id(button.action, org_id, button.value), button.label,
+                      style=button.style)
 
 
 class DiscordNoticeSink:

@@ -19,7 +19,7 @@ from bot.slack.authorize import PLATFORM
 from bot.slack.blocks import escape
 from bot.slack.card_blocks import NOTICE_KEY
 from postflow.chat.delivery import ChatOutbox
-from postflow.chat.messages import ButtonStyle, ChatButton, ChatCard, ChatDestination, ChatMessage
+from postflow.chat.messages import ChatButton, ChatCard, ChatDestination, ChatMessage
 from postflow.chat_actors import read_chat_actor
 from postflow.chatops.post_outcomes import (
     NoticeButton,
@@ -62,10 +62,8 @@ def notice_card(text: str, buttons: tuple[NoticeButton, ...], details: str = "")
 
 
 def notice_button(button: NoticeButton) -> ChatButton:
-    style = (ButtonStyle.PRIMARY if button.primary
-             else ButtonStyle.DANGER if button.danger else ButtonStyle.DEFAULT)
     return ChatButton(action_id=f"{NOTICE_PREFIX}{button.action.value}", label=button.label,
-                      value=button.value, style=style, confirm=button.confirm)
+                      value=button.value, style=button.style, confirm=button.confirm)
 
 
 class OutcomeNotices:

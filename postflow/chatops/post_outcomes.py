@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
+from postflow.chat.messages import ButtonStyle
 from postflow.chat_actors import read_chat_actor
 from postflow.chatops.formatting import excerpt, user_mention
 from postflow.connections import Connection
@@ -49,6 +50,12 @@ class NoticeButton:
     danger: bool = False
     #: When set, the adapter asks this before acting.
     confirm: str = ""
+
+    @property
+    def style(self) -> ButtonStyle:
+        """How a chat platform shows it."""
+        return (ButtonStyle.PRIMARY if self.primary
+                else ButtonStyle.DANGER if self.danger else ButtonStyle.DEFAULT)
 
 
 #: How the notice says, in place, who did what (after the presser's mention).
