@@ -24,6 +24,7 @@ from collections.abc import Awaitable
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.discord import deferred_answers
 from bot.discord.card_render import EMBED_TOTAL_MAX, cut, message_body
 from bot.discord.component_press import ComponentPress
 from bot.discord.custom_ids import NOTICE_PREFIX, REVIEW_PREFIX, ButtonId, read_button_id
@@ -70,8 +71,6 @@ DONE_FIELD = "Done"
 SHORT, PARAGRAPH = 1, 2
 
 Answer = dict[str, Any]
-#: Late answers still running (kept so they are not collected before they finish).
-_late_answers: set[asyncio.Task[None]] = set()
 
 
 def ephemeral(text: str, *, error: bool = True) -> Answer:
@@ -264,9 +263,8 @@ async def _in_time(rt: Runtime, press: ComponentPress, work: Awaitable[Answer]) 
     done, _ = await asyncio.wait({task}, timeout=ANSWER_WITHIN_SECONDS)
     if done:
         return task.result()
-    late = asyncio.ensure_future(_answer_late(rt.settings.discord_api_url, press, task))
-    _late_answers.add(late)
-    late.add_done_callback(_late_answers.discard)
+    deferred_answers.keep(asyncio.ensure_future(
+        _answer_late(rt.settings.discord_api_url, press, task)))
     return {"type": 6}
 
 

@@ -56,8 +56,13 @@ def complete_later(settings: Settings, webhook: Webhook,
                    *, answer_data: bool = False) -> None:
     """Run ``work`` (its outcome: message data, or with ``answer_data`` a whole answer) and
     put what it gives in place of the original response."""
-    task = asyncio.get_running_loop().create_task(
-        _complete(settings, webhook, work, answer_data))
+    keep(asyncio.get_running_loop().create_task(
+        _complete(settings, webhook, work, answer_data)))
+
+
+def keep(task: asyncio.Task[None]) -> None:
+    """Hold a task finishing a deferred answer until it ends, so it is not collected and
+    :func:`finished` (tests, the hub's shutdown) waits for it."""
     _running.add(task)
     task.add_done_callback(_running.discard)
 
